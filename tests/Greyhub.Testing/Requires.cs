@@ -1,0 +1,70 @@
+using System.Diagnostics;
+
+namespace Greyhub.Testing;
+
+/// <summary>
+/// Guards for tests that drive real programs. A missing program skips the test locally, with the
+/// command that installs it as the reason; under CI (CI=true) it fails instead, so nothing skips there.
+/// </summary>
+public static class Requires
+{
+    /// <summary>True when running under CI, where nothing may skip.</summary>
+    public static bool InCi => string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>Returns the full path of <paramref name="program"/> or skips/fails with <paramref name="install"/>.</summary>
+    public static string Program(string program, string install)
+    {
+        var path = Find(program);
+        if (path is null)
+        {
+            Missing($"'{program}' is not installed; install it with: {install}");
+        }
+        return path!;
+    }
+
+    /// <summary>Checks that Debian's Python can import every module, or skips/fails with <paramref name="install"/>.</summary>
+    public static void PythonModules(string install, params string[] modules)
+    {
+        if (!File.Exists(DebianPython.Path))
+        {
+            Missing($"{DebianPython.Path} is missing; install it with: {install}");
+        }
+        var psi = new ProcessStartInfo(DebianPython.Path) { RedirectStandardError = true, RedirectStandardOutput = true };
+        psi.ArgumentList.Add("-c");
+        psi.ArgumentList.Add(string.Join(";", modules.Select(m => "import " + m)));
+        using var process = System.Diagnostics.Process.Start(psi)!;
+        process.WaitForExit(60_000);
+        if (!process.HasExited || process.ExitCode != 0)
+        {
+            Missing($"Python modules {string.Join(", ", modules)} are missing for {DebianPython.Path}; install them with: {install}");
+        }
+    }
+
+    /// <summary>Skips locally, fails under CI.</summary>
+    public static void Missing(string reason)
+    {
+        if (InCi)
+        {
+            Assert.Fail(reason + " (CI=true: tests never skip under CI)");
+        }
+        Assert.Skip(reason);
+    }
+
+    private static string? Find(string program)
+    {
+        if (Path.IsPathRooted(program))
+        {
+            return File.Exists(program) ? program : null;
+        }
+        foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
+                     .Concat(["/usr/bin", "/usr/sbin", "/bin", "/sbin"]))
+        {
+            var candidate = Path.Combine(dir, program);
+            if (File.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+        return null;
+    }
+}
