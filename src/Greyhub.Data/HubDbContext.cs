@@ -1,0 +1,60 @@
+using Greyhub.Data.Entities;
+using Microsoft.EntityFrameworkCore;
+
+namespace Greyhub.Data;
+
+/// <summary>The hub's database. Only stores use it; endpoints never see it.</summary>
+public sealed class HubDbContext(DbContextOptions<HubDbContext> options) : DbContext(options)
+{
+    /// <summary>Users.</summary>
+    public DbSet<UserEntity> Users => Set<UserEntity>();
+
+    /// <summary>Groups.</summary>
+    public DbSet<GroupEntity> Groups => Set<GroupEntity>();
+
+    /// <summary>Servers.</summary>
+    public DbSet<ServerEntity> Servers => Set<ServerEntity>();
+
+    /// <summary>API and OAuth tokens.</summary>
+    public DbSet<ApiTokenEntity> ApiTokens => Set<ApiTokenEntity>();
+
+    /// <inheritdoc />
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        modelBuilder.Entity<UserEntity>(user =>
+        {
+            user.ToTable("users");
+            user.HasIndex(u => u.Name).IsUnique();
+            user.Property(u => u.Name).HasMaxLength(255);
+            user.HasIndex(u => u.LastActivity);
+            user.HasMany(u => u.Groups).WithMany(g => g.Users).UsingEntity(
+                "user_group_map",
+                r => r.HasOne(typeof(GroupEntity)).WithMany().HasForeignKey("GroupId").OnDelete(DeleteBehavior.Cascade),
+                l => l.HasOne(typeof(UserEntity)).WithMany().HasForeignKey("UserId").OnDelete(DeleteBehavior.Cascade));
+        });
+        modelBuilder.Entity<GroupEntity>(group =>
+        {
+            group.ToTable("groups");
+            group.HasIndex(g => g.Name).IsUnique();
+            group.Property(g => g.Name).HasMaxLength(255);
+        });
+        modelBuilder.Entity<ServerEntity>(server =>
+        {
+            server.ToTable("servers");
+            server.HasIndex(s => new { s.UserId, s.Name }).IsUnique();
+            server.HasIndex(s => s.Phase);
+            server.Property(s => s.Phase).HasMaxLength(16);
+            server.HasOne(s => s.User).WithMany(u => u.Servers).HasForeignKey(s => s.UserId).OnDelete(DeleteBehavior.Cascade);
+        });
+        modelBuilder.Entity<ApiTokenEntity>(token =>
+        {
+            token.ToTable("api_tokens");
+            token.HasIndex(t => t.Hash).IsUnique();
+            token.HasIndex(t => t.UserId);
+            token.HasIndex(t => t.ServiceName);
+            token.HasIndex(t => t.ExpiresAt);
+            token.Property(t => t.Hash).HasMaxLength(128);
+            token.HasOne(t => t.User).WithMany().HasForeignKey(t => t.UserId).OnDelete(DeleteBehavior.Cascade);
+        });
+    }
+}

@@ -1,0 +1,169 @@
+using Greyhub.Data.Entities;
+using Microsoft.EntityFrameworkCore;
+
+namespace Greyhub.Data.Stores;
+
+/// <summary>User queries and writes. Every write is one transaction: all or nothing.</summary>
+public sealed class UserStore(HubDbContext db)
+{
+    private static readonly Func<HubDbContext, string, Task<UserRecord?>> ByName =
+        EF.CompileAsyncQuery((HubDbContext c, string name) => c.Users.AsNoTracking()
+            .Where(u => u.Name == name)
+            .Select(u => new UserRecord(u.Id, u.Name, u.Admin, u.Created, u.LastActivity,
+                u.Groups.OrderBy(g => g.Name).Select(g => g.Name).ToList(),
+                u.Servers.OrderBy(s => s.Name).Select(s => new ServerRecord(s.Id, s.Name, s.Phase, s.Url, s.Started, s.LastActivity, s.UserOptions, s.State)).ToList()))
+            .FirstOrDefault());
+
+    /// <summary>Finds a user by name.</summary>
+    public Task<UserRecord?> FindAsync(string name, CancellationToken cancellationToken) => ByName(db, name);
+
+    /// <summary>Finds a user's password hash.</summary>
+    public Task<string?> GetPasswordHashAsync(string name, CancellationToken cancellationToken) =>
+        db.Users.AsNoTracking().Where(u => u.Name == name).Select(u => u.PasswordHash).FirstOrDefaultAsync(cancellationToken);
+
+    /// <summary>Lists users by <paramref name="query"/>.</summary>
+    public async Task<Page<UserRecord>> ListAsync(UserQuery query, CancellationToken cancellationToken)
+    {
+        var users = db.Users.AsNoTracking();
+        if (query.OnlyUsers is not null || query.OnlyGroups is not null)
+        {
+            var names = query.OnlyUsers ?? [];
+            var groups = query.OnlyGroups ?? [];
+            users = users.Where(u => names.Contains(u.Name) || u.Groups.Any(g => groups.Contains(g.Name)));
+        }
+        users = query.State switch
+        {
+            "active" => users.Where(u => u.Servers.Any(s => s.Phase != ServerPhases.Stopped)),
+            "ready" => users.Where(u => u.Servers.Any(s => s.Phase == ServerPhases.Running)),
+            "inactive" => users.Where(u => !u.Servers.Any(s => s.Phase != ServerPhases.Stopped)),
+            _ => users,
+        };
+        var total = await users.CountAsync(cancellationToken);
+        users = (query.Sort, query.Descending) switch
+        {
+            ("name", false) => users.OrderBy(u => u.Name),
+            ("name", true) => users.OrderByDescending(u => u.Name),
+            ("last_activity", false) => users.OrderBy(u => u.LastActivity).ThenBy(u => u.Id),
+            ("last_activity", true) => users.OrderByDescending(u => u.LastActivity).ThenByDescending(u => u.Id),
+            (_, true) => users.OrderByDescending(u => u.Id),
+            _ => users.OrderBy(u => u.Id),
+        };
+        var items = await users.Skip(query.Offset).Take(query.Limit)
+            .Select(u => new UserRecord(u.Id, u.Name, u.Admin, u.Created, u.LastActivity,
+                u.Groups.OrderBy(g => g.Name).Select(g => g.Name).ToList(),
+                u.Servers.OrderBy(s => s.Name).Select(s => new ServerRecord(s.Id, s.Name, s.Phase, s.Url, s.Started, s.LastActivity, s.UserOptions, s.State)).ToList()))
+            .AsSplitQuery()
+            .ToListAsync(cancellationToken);
+        return new Page<UserRecord>(items, total);
+    }
+
+    /// <summary>Counts all users.</summary>
+    public Task<int> CountAsync(CancellationToken cancellationToken) => db.Users.CountAsync(cancellationToken);
+
+    /// <summary>Counts users active since <paramref name="since"/>.</summary>
+    public Task<int> CountActiveSinceAsync(DateTime since, CancellationToken cancellationToken) =>
+        db.Users.CountAsync(u => u.LastActivity >= since, cancellationToken);
+
+    /// <summary>Returns the names among <paramref name="names"/> that already exist.</summary>
+    public async Task<IReadOnlyList<string>> ExistingAsync(IReadOnlyCollection<string> names, CancellationToken cancellationToken) =>
+        await db.Users.AsNoTracking().Where(u => names.Contains(u.Name)).Select(u => u.Name).ToListAsync(cancellationToken);
+
+    /// <summary>Creates users in one transaction; throws <see cref="ConflictException"/> if any exists.</summary>
+    public async Task CreateAsync(IReadOnlyCollection<string> names, bool admin, DateTime now, CancellationToken cancellationToken)
+    {
+        foreach (var name in names)
+        {
+            db.Users.Add(new UserEntity { Name = name, Admin = admin, Created = now });
+        }
+        await SaveAsync(cancellationToken);
+    }
+
+    /// <summary>Creates a user if missing; returns true if it was created.</summary>
+    public async Task<bool> EnsureAsync(string name, bool? admin, DateTime now, CancellationToken cancellationToken)
+    {
+        var user = await db.Users.FirstOrDefaultAsync(u => u.Name == name, cancellationToken);
+        var created = user is null;
+        user ??= db.Users.Add(new UserEntity { Name = name, Created = now }).Entity;
+        if (admin is { } a)
+        {
+            user.Admin = a;
+        }
+        await SaveAsync(cancellationToken);
+        return created;
+    }
+
+    /// <summary>Renames a user and/or sets the admin flag.</summary>
+    public async Task UpdateAsync(string name, string? newName, bool? admin, CancellationToken cancellationToken)
+    {
+        var user = await db.Users.FirstOrDefaultAsync(u => u.Name == name, cancellationToken)
+            ?? throw new NotFoundException($"No such user: {name}");
+        if (newName is not null && newName != name)
+        {
+            if (await db.Users.AnyAsync(u => u.Name == newName, cancellationToken))
+            {
+                throw new ConflictException($"User {newName} already exists, username must be unique");
+            }
+            user.Name = newName;
+        }
+        if (admin is { } a)
+        {
+            user.Admin = a;
+        }
+        await SaveAsync(cancellationToken);
+    }
+
+    /// <summary>Sets a user's password hash.</summary>
+    public async Task SetPasswordHashAsync(string name, string hash, CancellationToken cancellationToken)
+    {
+        var updated = await db.Users.Where(u => u.Name == name).ExecuteUpdateAsync(s => s.SetProperty(u => u.PasswordHash, hash), cancellationToken);
+        if (updated == 0)
+        {
+            throw new NotFoundException($"No such user: {name}");
+        }
+    }
+
+    /// <summary>Deletes a user with their tokens, servers and memberships; false if absent.</summary>
+    public async Task<bool> DeleteAsync(string name, CancellationToken cancellationToken)
+    {
+        var user = await db.Users.FirstOrDefaultAsync(u => u.Name == name, cancellationToken);
+        if (user is null)
+        {
+            return false;
+        }
+        db.Users.Remove(user);
+        await SaveAsync(cancellationToken);
+        return true;
+    }
+
+    /// <summary>Moves last activity of a user and some of their servers forward (never back).</summary>
+    public async Task RecordActivityAsync(int userId, DateTime? userActivity, IReadOnlyDictionary<string, DateTime> servers, CancellationToken cancellationToken)
+    {
+        if (userActivity is { } ua)
+        {
+            await db.Users.Where(u => u.Id == userId && (u.LastActivity == null || u.LastActivity < ua))
+                .ExecuteUpdateAsync(s => s.SetProperty(u => u.LastActivity, ua), cancellationToken);
+        }
+        foreach (var (serverName, at) in servers)
+        {
+            await db.Servers.Where(s => s.UserId == userId && s.Name == serverName && (s.LastActivity == null || s.LastActivity < at))
+                .ExecuteUpdateAsync(s => s.SetProperty(x => x.LastActivity, at), cancellationToken);
+        }
+    }
+
+    /// <summary>Maps each given user to their group names (for <c>!group=</c> scope filters).</summary>
+    public async Task<IReadOnlyList<string>> GroupsOfAsync(string userName, CancellationToken cancellationToken) =>
+        await db.Users.AsNoTracking().Where(u => u.Name == userName).SelectMany(u => u.Groups.Select(g => g.Name)).ToListAsync(cancellationToken);
+
+    private async Task SaveAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateException ex)
+        {
+            db.ChangeTracker.Clear();
+            throw new ConflictException("The change conflicts with existing data: " + (ex.InnerException?.Message ?? ex.Message));
+        }
+    }
+}
