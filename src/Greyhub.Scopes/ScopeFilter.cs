@@ -1,0 +1,175 @@
+using System.Collections.Frozen;
+
+namespace Greyhub.Scopes;
+
+/// <summary>
+/// How one scope is held: not at all, unfiltered, or restricted to sets of users, servers, groups and services
+/// (a resource matches when any set admits it). Use it to filter lists in the database: e.g. for
+/// <c>list:users</c>, users whose name is in <see cref="Users"/> or who belong to a group in <see cref="Groups"/>.
+/// </summary>
+public sealed class ScopeFilter
+{
+    private static readonly FrozenSet<string> NoNames = Array.Empty<string>().ToFrozenSet(StringComparer.Ordinal);
+
+    private readonly FrozenSet<string>.AlternateLookup<ReadOnlySpan<char>> _serverLookup;
+
+    private ScopeFilter(bool held, bool unfiltered, FrozenSet<string> users, FrozenSet<string> servers, FrozenSet<string> groups, FrozenSet<string> services)
+    {
+        IsHeld = held;
+        IsUnfiltered = unfiltered;
+        Users = users;
+        Servers = servers;
+        Groups = groups;
+        Services = services;
+        _serverLookup = servers.GetAlternateLookup<ReadOnlySpan<char>>();
+    }
+
+    /// <summary>The scope is not held at all.</summary>
+    public static ScopeFilter NotHeld { get; } = new(false, false, NoNames, NoNames, NoNames, NoNames);
+
+    /// <summary>The scope is held for every resource.</summary>
+    public static ScopeFilter Unfiltered { get; } = new(true, true, NoNames, NoNames, NoNames, NoNames);
+
+    /// <summary>Whether the scope is held at all (with or without filters).</summary>
+    public bool IsHeld { get; }
+
+    /// <summary>Whether the scope is held for every resource.</summary>
+    public bool IsUnfiltered { get; }
+
+    /// <summary>Users named by <c>!user=</c> filters.</summary>
+    public IReadOnlySet<string> Users { get; }
+
+    /// <summary>Servers named by <c>!server=</c> filters, as <c>user/server</c>.</summary>
+    public IReadOnlySet<string> Servers { get; }
+
+    /// <summary>Groups named by <c>!group=</c> filters.</summary>
+    public IReadOnlySet<string> Groups { get; }
+
+    /// <summary>Services named by <c>!service=</c> filters.</summary>
+    public IReadOnlySet<string> Services { get; }
+
+    /// <summary>Whether the filter has any <c>!group=</c> part, i.e. whether group membership matters for users and servers.</summary>
+    public bool HasGroupFilters => Groups.Count > 0;
+
+    internal static ScopeFilter Create(FilterSets sets) => new(
+        true,
+        false,
+        Freeze(sets.Users),
+        Freeze(sets.Servers),
+        Freeze(sets.Groups),
+        Freeze(sets.Services));
+
+    /// <summary>
+    /// Whether the filter admits a resource, as JupyterHub's <c>has_scope</c>/<c>check_scope_filter</c>: users by name or
+    /// group; servers by <c>user/server</c>, by their user's name, or by their user's groups; groups and services by name.
+    /// </summary>
+    /// <param name="target">The resource.</param>
+    /// <returns>True when admitted.</returns>
+    public bool Matches(in ResourceRef target)
+    {
+        if (IsUnfiltered)
+        {
+            return true;
+        }
+
+        if (!IsHeld)
+        {
+            return false;
+        }
+
+        return target.Kind switch
+        {
+            ScopeFilterKind.User => Users.Contains(target.Name) || InAnyGroup(target.Groups),
+            ScopeFilterKind.Server => ContainsServer(target.Name, target.ServerName)
+                || Users.Contains(target.Name)
+                || InAnyGroup(target.Groups),
+            ScopeFilterKind.Group => Groups.Contains(target.Name),
+            ScopeFilterKind.Service => Services.Contains(target.Name),
+            _ => false,
+        };
+    }
+
+    /// <summary>The filters as JupyterHub strings for a base scope (unsorted).</summary>
+    /// <param name="baseScope">The scope name.</param>
+    /// <returns>The filtered scope strings, or the bare name when unfiltered, or nothing when not held.</returns>
+    public IEnumerable<string> ToScopeStrings(string baseScope)
+    {
+        if (IsUnfiltered)
+        {
+            yield return baseScope;
+            yield break;
+        }
+
+        foreach (var (kind, names) in Parts())
+        {
+            foreach (var name in names)
+            {
+                yield return $"{baseScope}!{ScopeFilterKinds.Name(kind)}={name}";
+            }
+        }
+    }
+
+    internal IEnumerable<(ScopeFilterKind Kind, IReadOnlySet<string> Names)> Parts()
+    {
+        if (Users.Count > 0)
+        {
+            yield return (ScopeFilterKind.User, Users);
+        }
+
+        if (Servers.Count > 0)
+        {
+            yield return (ScopeFilterKind.Server, Servers);
+        }
+
+        if (Groups.Count > 0)
+        {
+            yield return (ScopeFilterKind.Group, Groups);
+        }
+
+        if (Services.Count > 0)
+        {
+            yield return (ScopeFilterKind.Service, Services);
+        }
+    }
+
+    private bool ContainsServer(string userName, string serverName)
+    {
+        if (Servers.Count == 0)
+        {
+            return false;
+        }
+
+        var length = userName.Length + 1 + serverName.Length;
+        if (length > 512)
+        {
+            return Servers.Contains(userName + "/" + serverName);
+        }
+
+        Span<char> buffer = stackalloc char[length];
+        userName.AsSpan().CopyTo(buffer);
+        buffer[userName.Length] = '/';
+        serverName.AsSpan().CopyTo(buffer[(userName.Length + 1)..]);
+        return _serverLookup.Contains(buffer);
+    }
+
+    private bool InAnyGroup(IReadOnlyList<string> groups)
+    {
+        if (Groups.Count == 0)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < groups.Count; i++)
+        {
+            if (Groups.Contains(groups[i]))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static FrozenSet<string> Freeze(HashSet<string>? names) =>
+        names is null || names.Count == 0 ? NoNames : names.ToFrozenSet(StringComparer.Ordinal);
+}
