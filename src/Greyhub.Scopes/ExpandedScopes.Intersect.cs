@@ -50,6 +50,45 @@ public sealed partial class ExpandedScopes
         return builder.Build();
     }
 
+    /// <summary>
+    /// The users whose group membership <see cref="Intersect"/> may ask for with these two sets (users and server
+    /// owners on one side of a scope whose other side has <c>!group=</c> filters), so an async caller can load them
+    /// first and pass a dictionary-backed <see cref="UserGroupsLookup"/>.
+    /// </summary>
+    /// <param name="tokenScopes">One side.</param>
+    /// <param name="ownerScopes">The other side.</param>
+    /// <returns>The user names, possibly empty.</returns>
+    public static IReadOnlySet<string> GroupLookupsFor(ExpandedScopes tokenScopes, ExpandedScopes ownerScopes)
+    {
+        ArgumentNullException.ThrowIfNull(tokenScopes);
+        ArgumentNullException.ThrowIfNull(ownerScopes);
+        var users = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (name, a) in tokenScopes._scopes)
+        {
+            if (a.IsUnfiltered || !ownerScopes._scopes.TryGetValue(name, out var b) || b.IsUnfiltered)
+            {
+                continue;
+            }
+
+            foreach (var (x, y) in (ReadOnlySpan<(ScopeFilter, ScopeFilter)>)[(a, b), (b, a)])
+            {
+                if (y.Groups.Count == 0)
+                {
+                    continue;
+                }
+
+                users.UnionWith(x.Users);
+                foreach (var server in x.Servers)
+                {
+                    var slash = server.IndexOf('/', StringComparison.Ordinal);
+                    users.Add(slash < 0 ? server : server[..slash]);
+                }
+            }
+        }
+
+        return users;
+    }
+
     private static FilterSets IntersectFilters(ScopeFilter a, ScopeFilter b, GroupCache? memberships)
     {
         var common = new FilterSets(

@@ -35,7 +35,8 @@ public sealed record ScopeOwner
 
     /// <summary>
     /// The server whose OAuth client issued the token, as <c>user/server</c> (<c>user/</c> = default server);
-    /// resolves <c>!server</c>. Also set this for a server's own API token (JupyterHub substitutes the server there).
+    /// resolves <c>!server</c> and gives the token <c>access:servers!server=...</c>. Not for a server's own API token,
+    /// which is the hub's (see <see cref="TokenScopes.ResolveServerTokenScopes"/>).
     /// </summary>
     public string? OAuthServer { get; init; }
 

@@ -63,7 +63,7 @@ public static class TokenScopes
     /// <param name="owner">The token's owner, with the issuing OAuth client if any.</param>
     /// <param name="ownerScopes">The owner's expanded scopes (roles, group roles, and shares for users).</param>
     /// <param name="definitions">The scope catalogue; built-ins when null.</param>
-    /// <param name="groupsOfUser">Group membership for group filters.</param>
+    /// <param name="groupsOfUser">Group membership for group filters; when null only the owner's own <see cref="ScopeOwner.Groups"/> are known.</param>
     /// <returns>The token's effective scopes; the <c>scopes</c> field of <c>GET /hub/api/user</c>.</returns>
     public static ExpandedScopes Resolve(
         IReadOnlyCollection<string> tokenScopes,
@@ -83,7 +83,7 @@ public static class TokenScopes
         var token = ExpandedScopes.Expand(tokenScopes, owner, definitions)
             .Union(AccessScopes(owner))
             .Union(IdentifyScopes(owner));
-        return ExpandedScopes.Intersect(token, ownerScopes, groupsOfUser);
+        return ExpandedScopes.Intersect(token, ownerScopes, groupsOfUser ?? OwnerGroupsOnly(owner));
     }
 
     /// <summary>
@@ -95,7 +95,7 @@ public static class TokenScopes
     /// <param name="owner">The token's owner.</param>
     /// <param name="ownerScopes">The owner's expanded scopes.</param>
     /// <param name="definitions">The scope catalogue; built-ins when null.</param>
-    /// <param name="groupsOfUser">Group membership for group filters.</param>
+    /// <param name="groupsOfUser">Group membership for group filters; when null only the owner's own <see cref="ScopeOwner.Groups"/> are known.</param>
     /// <returns>The check, listing the excess scopes.</returns>
     public static TokenScopeCheck CheckRequested(
         IEnumerable<string> requestedScopes,
@@ -113,7 +113,7 @@ public static class TokenScopes
         }
 
         var token = ExpandedScopes.Expand(rest, owner, definitions);
-        var excess = token.Except(ExpandedScopes.Intersect(token, ownerScopes, groupsOfUser));
+        var excess = token.Except(ExpandedScopes.Intersect(token, ownerScopes, groupsOfUser ?? OwnerGroupsOnly(owner)));
         return excess.Count == 0
             ? new TokenScopeCheck([], null)
             : new TokenScopeCheck(excess, $"Not assigning requested scopes {string.Join(',', excess)} not held by {owner.Kind} {owner.Name}");
@@ -174,4 +174,56 @@ public static class TokenScopes
 
         return new RequestedScopeResolution(allowed, disallowed);
     }
+
+    /// <summary>
+    /// The scopes to store on a server's own API token (<c>$JUPYTERHUB_API_TOKEN</c>) when it is spawned, as
+    /// JupyterHub 5's <c>User.spawn</c>: the requested scopes (<c>Spawner.server_token_scopes</c>, or the
+    /// <c>server</c> role's) with <c>!server</c> made concrete (<c>!server=user/name</c>), <c>users:activity!user</c>
+    /// added when no activity scope is requested, then <see cref="ResolveRequested"/> against the owner's raw role
+    /// scopes plus <c>inherit</c>. The token is the hub's own (no OAuth client): resolve it later with
+    /// <see cref="Resolve"/> and an owner without OAuth client.
+    /// </summary>
+    /// <param name="serverTokenScopes">The configured server token scopes; null or empty for the <c>server</c> role's.</param>
+    /// <param name="userName">The server's user.</param>
+    /// <param name="serverName">The server's name, empty for the default server.</param>
+    /// <param name="ownerRawScopes">The raw scopes of the user's roles (own and groups').</param>
+    /// <param name="owner">The user.</param>
+    /// <param name="roles">The role catalogue (for the <c>server</c> role and the scope definitions).</param>
+    /// <param name="groupsOfUser">Group membership for group filters.</param>
+    /// <returns><see cref="RequestedScopeResolution.Allowed"/> are the token's scopes; the rest were not held.</returns>
+    public static RequestedScopeResolution ResolveServerTokenScopes(
+        IEnumerable<string>? serverTokenScopes,
+        string userName,
+        string serverName,
+        IEnumerable<string> ownerRawScopes,
+        ScopeOwner owner,
+        RoleCatalog roles,
+        UserGroupsLookup? groupsOfUser = null)
+    {
+        ArgumentNullException.ThrowIfNull(ownerRawScopes);
+        ArgumentNullException.ThrowIfNull(owner);
+        ArgumentNullException.ThrowIfNull(roles);
+        var configured = serverTokenScopes?.ToList() ?? [];
+        if (configured.Count == 0)
+        {
+            configured = [.. roles.RawScopes([DefaultRoles.Server.Name])];
+        }
+
+        var requested = configured
+            .Select(s => s.EndsWith("!server", StringComparison.Ordinal) ? $"{s}={userName}/{serverName}" : s)
+            .ToHashSet(StringComparer.Ordinal);
+        if (!requested.Contains("users:activity!user") && !requested.Contains("users:activity") && !requested.Contains(ScopeDefinitions.Inherit))
+        {
+            requested.Add("users:activity!user");
+        }
+
+        var have = ownerRawScopes.Append(ScopeDefinitions.Inherit);
+        var hubOwned = owner is { HasOAuthClient: true } ? owner with { OAuthServer = null, OAuthService = null } : owner;
+        return ResolveRequested(requested, have, hubOwned, roles.Definitions, groupsOfUser ?? OwnerGroupsOnly(owner));
+    }
+
+    // Without a lookup we still know the owner's own groups; other users count as in no group, which can only
+    // give fewer permissions (never more).
+    private static UserGroupsLookup OwnerGroupsOnly(ScopeOwner owner) =>
+        user => owner.Kind == OwnerKind.User && user == owner.Name ? owner.Groups : [];
 }

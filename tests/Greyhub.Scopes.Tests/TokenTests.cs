@@ -163,4 +163,45 @@ public sealed class TokenTests
         Assert.Equal(["read:users!user=alice", "read:users:name!user=alice"], result.Allowed.Order(StringComparer.Ordinal));
         Assert.Empty(result.Disallowed);
     }
+
+    [Fact]
+    public void Server_token_gets_the_server_role_with_the_server_made_concrete()
+    {
+        var roles = RoleCatalog.Create([]);
+
+        var result = TokenScopes.ResolveServerTokenScopes(null, "alice", "", ["self"], Alice, roles);
+
+        Assert.Equal(["access:servers!server=alice/", "users:activity!user"], result.Allowed.Order(StringComparer.Ordinal));
+        Assert.Empty(result.Disallowed);
+        Assert.Equal(
+            ["access:servers!server=alice/", "read:users:activity!user=alice", "read:users:groups!user=alice", "read:users:name!user=alice", "users:activity!user=alice"],
+            TokenScopes.Resolve(result.Allowed, Alice, AliceScopes).Scopes);
+    }
+
+    [Fact]
+    public void Server_token_scopes_beyond_the_user_are_cut_and_activity_is_added()
+    {
+        var roles = RoleCatalog.Create([]);
+
+        var result = TokenScopes.ResolveServerTokenScopes(
+            ["shares!server", "servers!server", "users:activity!server"], "alice", "gpu", ["self"], Alice, roles);
+
+        Assert.Equal(["shares!server=alice/gpu"], result.Disallowed);
+        Assert.Contains("servers!server=alice/gpu", result.Allowed);
+        Assert.Contains("users:activity!server=alice/gpu", result.Allowed);
+        Assert.Contains("users:activity!user", result.Allowed);
+        Assert.Contains("access:servers!server=alice/gpu", result.Allowed);
+        Assert.DoesNotContain("groups:shares!server=alice/gpu", result.Allowed);
+    }
+
+    [Fact]
+    public void Server_token_of_an_admin_gets_everything_requested()
+    {
+        var roles = RoleCatalog.Create([]);
+
+        var result = TokenScopes.ResolveServerTokenScopes(["shares!server", "inherit"], "root", "", ["self", .. DefaultRoles.Admin.Scopes!], Root, roles);
+
+        Assert.Equal(["inherit", "shares!server=root/"], result.Allowed.Order(StringComparer.Ordinal));
+        Assert.Empty(result.Disallowed);
+    }
 }
