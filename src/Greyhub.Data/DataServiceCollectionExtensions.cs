@@ -25,7 +25,7 @@ public static class DataServiceCollectionExtensions
                         Pooling = true,
                         DefaultTimeout = 30,
                     }.ToString();
-                services.AddDbContextPool<HubDbContext>(o => o.UseSqlite(connection)
+                services.AddDbContextPool<HubDbContext>(o => o.UseSqlite(connection, s => s.UseQuerySplittingBehavior(QuerySplittingBehavior.SingleQuery))
                     .AddInterceptors(SqlitePragmas.Instance));
                 break;
             default:

@@ -1,1 +1,3 @@
-Console.WriteLine("greyhub");
+using Greyhub.Host;
+
+return await GreyhubCommand.RunAsync(args);

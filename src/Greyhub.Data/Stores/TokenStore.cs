@@ -74,9 +74,17 @@ public sealed class TokenStore(HubDbContext db)
         return hashes;
     }
 
-    /// <summary>Records use of a token (callers throttle this to a coarse resolution).</summary>
-    public Task TouchAsync(int tokenId, DateTime at, CancellationToken cancellationToken) =>
-        db.ApiTokens.Where(t => t.Id == tokenId).ExecuteUpdateAsync(s => s.SetProperty(t => t.LastActivity, at), cancellationToken);
+    /// <summary>Records use of a token and activity of its owner (callers throttle this to a coarse resolution).</summary>
+    public async Task TouchAsync(int tokenId, DateTime at, CancellationToken cancellationToken)
+    {
+        await db.ApiTokens.Where(t => t.Id == tokenId).ExecuteUpdateAsync(s => s.SetProperty(t => t.LastActivity, at), cancellationToken);
+        var userId = await db.ApiTokens.Where(t => t.Id == tokenId).Select(t => t.UserId).FirstOrDefaultAsync(cancellationToken);
+        if (userId is { } id)
+        {
+            await db.Users.Where(u => u.Id == id && (u.LastActivity == null || u.LastActivity < at))
+                .ExecuteUpdateAsync(s => s.SetProperty(u => u.LastActivity, at), cancellationToken);
+        }
+    }
 
     /// <summary>Deletes expired tokens; returns how many.</summary>
     public Task<int> PurgeExpiredAsync(DateTime now, CancellationToken cancellationToken) =>

@@ -1,0 +1,12 @@
+using System.CommandLine;
+
+namespace Greyhub.Host;
+
+/// <summary>Commands contributed by bricks (e.g. <c>greyhub zarr</c>).</summary>
+internal static class ExtraCommands
+{
+    public static IEnumerable<Command> All()
+    {
+        yield break;
+    }
+}

@@ -1,0 +1,58 @@
+using Greyhub.Hub.Hosting;
+
+namespace Greyhub.Host;
+
+/// <summary>Builds and runs the hub web application: the composition root.</summary>
+public static class HubHost
+{
+    /// <summary>Builds the application from command-line arguments (standard ASP.NET ones included).</summary>
+    public static async Task<WebApplication> BuildAsync(string[] args, Action<WebApplicationBuilder>? configure = null, CancellationToken cancellationToken = default)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            Args = args,
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+        builder.Configuration.AddJsonFile(Path.Combine(Directory.GetCurrentDirectory(), "greyhub.json"), optional: true, reloadOnChange: false);
+        builder.Configuration.AddEnvironmentVariables();
+        builder.Configuration.AddCommandLine(args);
+        builder.WebHost.UseKestrelHttpsConfiguration();
+        if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["Kestrel:Endpoints:Http:Url"]))
+        {
+            builder.WebHost.UseUrls("http://127.0.0.1:8000");
+        }
+        // Logs go to stderr: stdout belongs to command output (a token from `greyhub token` is meant for scripts).
+        builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+        builder.Services.AddGreyhubHub(builder.Configuration);
+        configure?.Invoke(builder);
+        var app = builder.Build();
+        app.UseForwardedHeaders(new ForwardedHeadersOptions
+        {
+            ForwardedHeaders = Microsoft.AspNetCore.HttpOverrides.ForwardedHeaders.XForwardedFor | Microsoft.AspNetCore.HttpOverrides.ForwardedHeaders.XForwardedProto,
+        });
+        app.UseGreyhubHub();
+        await HubStartup.InitializeAsync(app.Services, cancellationToken);
+        return app;
+    }
+
+    /// <summary>Runs the hub until stopped.</summary>
+    public static async Task<int> ServeAsync(string[] args, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var app = await BuildAsync(args, cancellationToken: cancellationToken);
+            await app.RunAsync();
+            return 0;
+        }
+        catch (Microsoft.Extensions.Options.OptionsValidationException ex)
+        {
+            await Console.Error.WriteLineAsync("greyhub: invalid configuration:\n  " + string.Join("\n  ", ex.Failures));
+            return 2;
+        }
+        catch (IOException ex) when (ex.InnerException is System.Net.Sockets.SocketException || ex.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
+        {
+            await Console.Error.WriteLineAsync("greyhub: cannot listen: " + ex.Message);
+            return 2;
+        }
+    }
+}

@@ -1,0 +1,101 @@
+using System.Collections.Concurrent;
+using Greyhub.Hub.Hosting;
+using Greyhub.Scopes;
+using Microsoft.Extensions.Options;
+
+namespace Greyhub.Hub.Auth;
+
+/// <summary>
+/// Roles from configuration plus JupyterHub's default roles, and the scopes they give each user and service.
+/// Role assignments change only with configuration (as in JupyterHub), so owner scopes are cached.
+/// </summary>
+internal sealed class HubRoles
+{
+    private readonly Dictionary<string, RoleDefinition> _roles = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, ExpandedScopes> _ownerCache = new(StringComparer.Ordinal);
+
+    public HubRoles(IOptions<HubOptions> options)
+    {
+        var hub = options.Value;
+        Definitions = hub.CustomScopes.Count == 0
+            ? ScopeDefinitions.JupyterHub5
+            : ScopeDefinitions.WithCustomScopes(hub.CustomScopes.Select(kv => new ScopeDefinition(kv.Key, kv.Value.Description, kv.Value.Subscopes)));
+        foreach (var role in DefaultRoles.All)
+        {
+            _roles[role.Name] = role;
+        }
+        foreach (var role in hub.Roles)
+        {
+            _roles[role.Name] = new RoleDefinition(role.Name)
+            {
+                Description = role.Description,
+                Scopes = role.Scopes,
+                Users = role.Users,
+                Groups = role.Groups,
+                Services = role.Services,
+            };
+        }
+        Services = hub.Services.ToDictionary(s => s.Name, StringComparer.Ordinal);
+    }
+
+    public ScopeDefinitions Definitions { get; }
+
+    public IReadOnlyDictionary<string, ServiceOptions> Services { get; }
+
+    /// <summary>Direct roles of a user (what the user model's <c>roles</c> lists).</summary>
+    public IReadOnlyList<string> RolesOfUser(string name, bool admin)
+    {
+        var list = new List<string> { "user" };
+        if (admin)
+        {
+            list.Add("admin");
+        }
+        foreach (var role in _roles.Values)
+        {
+            if (role.Users.Contains(name) && !list.Contains(role.Name))
+            {
+                list.Add(role.Name);
+            }
+        }
+        return list;
+    }
+
+    public IReadOnlyList<string> RolesOfGroup(string name) =>
+        [.. _roles.Values.Where(r => r.Groups.Contains(name)).Select(r => r.Name)];
+
+    public IReadOnlyList<string> RolesOfService(ServiceOptions service)
+    {
+        var list = _roles.Values.Where(r => r.Services.Contains(service.Name)).Select(r => r.Name).ToList();
+        if (service.Admin && !list.Contains("admin"))
+        {
+            list.Add("admin");
+        }
+        return list;
+    }
+
+    /// <summary>Everything a user may do: their roles, their groups' roles.</summary>
+    public ExpandedScopes ScopesOfUser(string name, bool admin, IReadOnlyList<string> groups)
+    {
+        var key = "u\0" + name + "\0" + (admin ? "1" : "0") + "\0" + string.Join('\0', groups);
+        return _ownerCache.GetOrAdd(key, _ =>
+        {
+            var roleNames = RolesOfUser(name, admin).Concat(groups.SelectMany(RolesOfGroup)).Distinct();
+            return ExpandedScopes.Expand(roleNames.SelectMany(ScopesOf), ScopeOwner.User(name, groups), Definitions);
+        });
+    }
+
+    /// <summary>Everything a service may do: its roles (services have no default role).</summary>
+    public ExpandedScopes ScopesOfService(ServiceOptions service) =>
+        _ownerCache.GetOrAdd("s\0" + service.Name, _ =>
+            ExpandedScopes.Expand(RolesOfService(service).SelectMany(ScopesOf), ScopeOwner.Service(service.Name), Definitions));
+
+    /// <summary>The raw scopes of a role, or null when no such role exists.</summary>
+    public IReadOnlyList<string>? ScopesOfRole(string role) =>
+        _roles.TryGetValue(role, out var definition) ? definition.Scopes ?? [] : null;
+
+    /// <summary>Forgets cached owner scopes (after a change of group membership, say).</summary>
+    public void Clear() => _ownerCache.Clear();
+
+    private IEnumerable<string> ScopesOf(string role) =>
+        _roles.TryGetValue(role, out var definition) ? definition.Scopes ?? [] : [];
+}

@@ -1,0 +1,168 @@
+using System.Collections.Concurrent;
+using Greyhub.Data;
+using Greyhub.Data.Stores;
+using Greyhub.Hub.Hosting;
+using Greyhub.Scopes;
+using Microsoft.Extensions.Options;
+
+namespace Greyhub.Hub.Auth;
+
+/// <summary>
+/// Turns a token or a login session into a <see cref="RequestIdentity"/>. Results are cached per token
+/// hash until any write changes the hub's state or a short time passes, so the hot path is one hash and one
+/// dictionary lookup.
+/// </summary>
+internal sealed class IdentityResolver(
+    TokenHasher hasher,
+    HubRoles roles,
+    HubState state,
+    TimeProvider time,
+    IOptions<HubOptions> options,
+    AccessPolicy policy)
+{
+    private static readonly TimeSpan CacheLifetime = TimeSpan.FromSeconds(30);
+    private readonly ConcurrentDictionary<string, Entry> _byToken = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Entry> _byUser = new(StringComparer.Ordinal);
+    private readonly TimeSpan _activityResolution = options.Value.ActivityResolution;
+
+    private sealed record Entry(RequestIdentity? Identity, long Version, DateTime CachedAt, DateTime? ExpiresAt, DateTime? LastActivity);
+
+    /// <summary>Resolves an API token; null when unknown, expired or revoked.</summary>
+    public async Task<RequestIdentity?> FromTokenAsync(string token, TokenStore tokens, UserStore users, CancellationToken cancellationToken)
+    {
+        var hash = hasher.Hash(token);
+        var now = time.GetUtcNow().UtcDateTime;
+        if (_byToken.TryGetValue(hash, out var cached) && cached.Version == state.Version && now - cached.CachedAt < CacheLifetime
+            && (cached.ExpiresAt is null || cached.ExpiresAt > now))
+        {
+            if (cached.Identity is { TokenId: { } id } && (cached.LastActivity is null || now - cached.LastActivity > _activityResolution))
+            {
+                _byToken[hash] = cached with { LastActivity = now };
+                await tokens.TouchAsync(id, now, cancellationToken);
+            }
+            return cached.Identity;
+        }
+        var version = state.Version;
+        var record = await tokens.FindByHashAsync(hash, cancellationToken);
+        RequestIdentity? identity = null;
+        if (record is not null && (record.ExpiresAt is null || record.ExpiresAt > now))
+        {
+            identity = await ForTokenAsync(record, users, cancellationToken);
+            if (identity is not null && (record.LastActivity is null || now - record.LastActivity > _activityResolution))
+            {
+                await tokens.TouchAsync(record.Id, now, cancellationToken);
+            }
+        }
+        if (_byToken.Count > 100_000)
+        {
+            _byToken.Clear();
+        }
+        _byToken[hash] = new Entry(identity, version, now, record?.ExpiresAt, now);
+        return identity;
+    }
+
+    /// <summary>Resolves a logged-in user (browser session): the user's full scopes.</summary>
+    public async Task<RequestIdentity?> FromSessionAsync(string userName, string sessionId, UserStore users, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow().UtcDateTime;
+        var key = userName + "\0" + sessionId;
+        if (_byUser.TryGetValue(key, out var cached) && cached.Version == state.Version && now - cached.CachedAt < CacheLifetime)
+        {
+            return cached.Identity;
+        }
+        var version = state.Version;
+        var user = await users.FindAsync(userName, cancellationToken);
+        RequestIdentity? identity = null;
+        if (user is not null && !policy.IsBlocked(user.Name))
+        {
+            identity = ForUser(user, roles.ScopesOfUser(user.Name, user.Admin, user.Groups)) with { SessionId = sessionId, ViaCookie = true };
+        }
+        if (_byUser.Count > 100_000)
+        {
+            _byUser.Clear();
+        }
+        _byUser[key] = new Entry(identity, version, now, null, null);
+        return identity;
+    }
+
+    private async Task<RequestIdentity?> ForTokenAsync(TokenRecord token, UserStore users, CancellationToken cancellationToken)
+    {
+        if (token.ServiceName is { } serviceName)
+        {
+            if (!roles.Services.TryGetValue(serviceName, out var service))
+            {
+                return null;
+            }
+            var owner = ScopeOwner.Service(serviceName);
+            var ownerScopes = roles.ScopesOfService(service);
+            return new RequestIdentity
+            {
+                Kind = "service",
+                Name = serviceName,
+                Admin = service.Admin,
+                Roles = roles.RolesOfService(service),
+                Scopes = TokenScopes.Resolve(token.Scopes, owner, ownerScopes, roles.Definitions),
+                TokenId = token.Id,
+                SessionId = token.SessionId,
+            };
+        }
+        if (token.UserName is null)
+        {
+            return null;
+        }
+        var user = await users.FindAsync(token.UserName, cancellationToken);
+        if (user is null || policy.IsBlocked(user.Name))
+        {
+            return null;
+        }
+        var userOwner = ScopeOwner.User(user.Name, user.Groups);
+        var userScopes = roles.ScopesOfUser(user.Name, user.Admin, user.Groups);
+        // Group filters in an intersection need membership of other users; those lookups are rare and cached with the result.
+        var memberships = new Dictionary<string, IReadOnlyCollection<string>>(StringComparer.Ordinal);
+        var tokenScopes = TokenScopes.Resolve(token.Scopes, userOwner, userScopes, roles.Definitions,
+            name => memberships.TryGetValue(name, out var g) ? g : []);
+        if (NeedsMemberships(userScopes))
+        {
+            foreach (var name in FilterUsers(token.Scopes))
+            {
+                memberships[name] = await users.GroupsOfAsync(name, cancellationToken);
+            }
+            tokenScopes = TokenScopes.Resolve(token.Scopes, userOwner, userScopes, roles.Definitions,
+                name => memberships.TryGetValue(name, out var g) ? g : []);
+        }
+        return ForUser(user, tokenScopes) with { TokenId = token.Id, SessionId = token.SessionId };
+    }
+
+    private RequestIdentity ForUser(UserRecord user, ExpandedScopes scopes) => new()
+    {
+        Kind = "user",
+        Name = user.Name,
+        UserId = user.Id,
+        Admin = user.Admin,
+        Groups = user.Groups,
+        Roles = roles.RolesOfUser(user.Name, user.Admin),
+        Scopes = scopes,
+    };
+
+    private static bool NeedsMemberships(ExpandedScopes ownerScopes) =>
+        ownerScopes.ScopeNames.Any(s => ownerScopes.FilterFor(s).HasGroupFilters);
+
+    private static IEnumerable<string> FilterUsers(IEnumerable<string> rawScopes)
+    {
+        foreach (var raw in rawScopes)
+        {
+            var i = raw.IndexOf("!user=", StringComparison.Ordinal);
+            if (i >= 0)
+            {
+                yield return raw[(i + 6)..];
+            }
+            var s = raw.IndexOf("!server=", StringComparison.Ordinal);
+            if (s >= 0)
+            {
+                var value = raw[(s + 8)..];
+                var slash = value.IndexOf('/', StringComparison.Ordinal);
+                yield return slash < 0 ? value : value[..slash];
+            }
+        }
+    }
+}

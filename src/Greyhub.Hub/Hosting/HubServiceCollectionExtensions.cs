@@ -1,0 +1,67 @@
+using Greyhub.Abstractions.Authentication;
+using Greyhub.Data;
+using Greyhub.Hub.Api;
+using Greyhub.Hub.Auth;
+using Greyhub.Hub.Hosting;
+using Greyhub.Hub.Housekeeping;
+using Greyhub.Hub.Observability;
+using Greyhub.Hub.Services;
+using Greyhub.Hub.Web;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Options;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Registers the hub.</summary>
+public static class HubServiceCollectionExtensions
+{
+    /// <summary>Adds the hub, its database and built-in authentication, configured from <c>Greyhub</c>.</summary>
+    public static IServiceCollection AddGreyhubHub(this IServiceCollection services, IConfiguration configuration)
+    {
+        var hub = configuration.GetSection(HubOptions.Section).Get<HubOptions>() ?? new HubOptions();
+        var dataDir = Path.GetFullPath(hub.DataDir);
+        services.AddOptions<HubOptions>().BindConfiguration(HubOptions.Section)
+            .PostConfigure(o => o.DataDir = Path.GetFullPath(o.DataDir))
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<HubOptions>, HubOptionsValidator>();
+        var database = configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>() ?? new DatabaseOptions();
+        Directory.CreateDirectory(dataDir);
+        services.AddGreyhubData(database, dataDir);
+
+        services.AddSingleton(TimeProvider.System);
+        var secrets = new HubSecrets(dataDir);
+        services.AddSingleton(secrets);
+        services.AddDataProtection().SetApplicationName("greyhub").PersistKeysToFileSystem(new DirectoryInfo(secrets.KeysDirectory));
+        services.AddSingleton<TokenHasher>();
+        services.AddSingleton<HubState>();
+        services.AddSingleton<HubRoles>();
+        services.AddSingleton<HubUrls>();
+        services.AddSingleton<AccessPolicy>();
+        services.AddSingleton<IdentityResolver>();
+        services.AddSingleton<LoginThrottle>();
+        services.AddSingleton<HubMetrics>();
+        services.AddSingleton<Models>();
+        services.AddSingleton(new PasswordHasher<string>());
+        services.AddScoped<IPasswordAuthenticator, BuiltInAuthenticator>();
+        services.AddScoped<UserService>();
+        services.AddScoped<GroupService>();
+        services.AddScoped<TokenService>();
+        services.AddHostedService<TokenPurgeJob>();
+
+        services.AddAuthentication(IdentityMiddleware.CookieScheme)
+            .AddCookie(IdentityMiddleware.CookieScheme, o => LoginPages.Configure(o, hub));
+        services.AddAntiforgery(o =>
+        {
+            o.FormFieldName = HubCookies.Xsrf;
+            o.HeaderName = "X-XSRFToken";
+            o.Cookie.Name = "greyhub-xsrf";
+            o.Cookie.Path = "/";
+            o.Cookie.HttpOnly = true;
+            o.Cookie.SameSite = AspNetCore.Http.SameSiteMode.Strict;
+            o.Cookie.SecurePolicy = AspNetCore.Http.CookieSecurePolicy.SameAsRequest;
+        });
+        return services;
+    }
+}

@@ -1,0 +1,54 @@
+using Greyhub.Data;
+using Greyhub.Data.Stores;
+using Greyhub.Hub.Services;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Greyhub.Hub.Hosting;
+
+/// <summary>
+/// What runs before the hub serves: migrations, configured admins, the first admin, service tokens.
+/// Each step is idempotent, so a hub killed at any point starts cleanly next time.
+/// </summary>
+public static partial class HubStartup
+{
+    /// <summary>Prepares the database and configured accounts.</summary>
+    public static async Task InitializeAsync(IServiceProvider services, CancellationToken cancellationToken)
+    {
+        await using var scope = services.CreateAsyncScope();
+        var provider = scope.ServiceProvider;
+        var options = provider.GetRequiredService<IOptions<HubOptions>>().Value;
+        var logger = provider.GetRequiredService<ILoggerFactory>().CreateLogger("Greyhub.Startup");
+        var db = provider.GetRequiredService<HubDbContext>();
+        await db.Database.MigrateAsync(cancellationToken);
+        var users = provider.GetRequiredService<UserStore>();
+        var time = provider.GetRequiredService<TimeProvider>();
+        var now = time.GetUtcNow().UtcDateTime;
+        foreach (var admin in options.Authenticator.AdminUsers)
+        {
+            await users.EnsureAsync(admin, admin: true, now, cancellationToken);
+        }
+        if (options.Authenticator.InitialAdmin is { Name.Length: > 0 } initial)
+        {
+            await users.EnsureAsync(initial.Name, admin: true, now, cancellationToken);
+            if (await users.GetPasswordHashAsync(initial.Name, cancellationToken) is null)
+            {
+                var hasher = provider.GetRequiredService<PasswordHasher<string>>();
+                await users.SetPasswordHashAsync(initial.Name, hasher.HashPassword(initial.Name, initial.Password), cancellationToken);
+                LogInitialAdmin(logger, initial.Name);
+            }
+        }
+        await provider.GetRequiredService<TokenService>().SyncServiceTokensAsync(cancellationToken);
+        var purged = await provider.GetRequiredService<TokenStore>().PurgeExpiredAsync(now, cancellationToken);
+        LogReady(logger, options.DataDir, purged);
+    }
+
+    [LoggerMessage(EventId = 100, Level = LogLevel.Information, Message = "Created the first admin '{Name}' from configuration")]
+    private static partial void LogInitialAdmin(ILogger logger, string name);
+
+    [LoggerMessage(EventId = 101, Level = LogLevel.Information, Message = "Database ready in {DataDir} ({Purged} expired tokens purged)")]
+    private static partial void LogReady(ILogger logger, string dataDir, int purged);
+}

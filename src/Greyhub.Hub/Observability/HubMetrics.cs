@@ -1,0 +1,64 @@
+using Greyhub.Data.Entities;
+using Greyhub.Data.Stores;
+using Microsoft.Extensions.DependencyInjection;
+using Prometheus;
+
+namespace Greyhub.Hub.Observability;
+
+/// <summary>
+/// Prometheus metrics with JupyterHub's names where one exists. One registry per hub instance, so several
+/// hubs in one process (tests) never mix their numbers.
+/// </summary>
+internal sealed class HubMetrics
+{
+    private readonly IServiceScopeFactory _scopes;
+    private readonly TimeProvider _time;
+    private readonly Gauge _totalUsers;
+    private readonly Gauge _activeUsers;
+    private readonly Gauge _runningServers;
+
+    public HubMetrics(IServiceScopeFactory scopes, TimeProvider time)
+    {
+        _scopes = scopes;
+        _time = time;
+        Registry = Metrics.NewCustomRegistry();
+        var factory = Metrics.WithCustomRegistry(Registry);
+        RequestDuration = factory.CreateHistogram("jupyterhub_request_duration_seconds", "Request duration for all HTTP requests",
+            new HistogramConfiguration
+            {
+                LabelNames = ["method", "handler", "code"],
+                Buckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+            });
+        _totalUsers = factory.CreateGauge("jupyterhub_total_users", "Total number of users");
+        _activeUsers = factory.CreateGauge("jupyterhub_active_users", "Number of users who were active in the given time period",
+            new GaugeConfiguration { LabelNames = ["period"] });
+        _runningServers = factory.CreateGauge("jupyterhub_running_servers", "The number of user servers currently running");
+        LoginAttempts = factory.CreateCounter("greyhub_login_attempts_total", "Login attempts by outcome",
+            new CounterConfiguration { LabelNames = ["outcome"] });
+        TokensIssued = factory.CreateCounter("greyhub_tokens_issued_total", "API tokens issued");
+        factory.CreateGauge("greyhub_build_info", "Greyhub build", new GaugeConfiguration { LabelNames = ["version", "jupyterhub_api"] })
+            .WithLabels(Api.HubApi.GreyhubVersion, Api.HubApi.JupyterHubVersion).Set(1);
+        Registry.AddBeforeCollectCallback(RefreshAsync);
+    }
+
+    public CollectorRegistry Registry { get; }
+
+    public Histogram RequestDuration { get; }
+
+    public Counter LoginAttempts { get; }
+
+    public Counter TokensIssued { get; }
+
+    private async Task RefreshAsync(CancellationToken cancellationToken)
+    {
+        await using var scope = _scopes.CreateAsyncScope();
+        var users = scope.ServiceProvider.GetRequiredService<UserStore>();
+        var servers = scope.ServiceProvider.GetRequiredService<ServerStore>();
+        var now = _time.GetUtcNow().UtcDateTime;
+        _totalUsers.Set(await users.CountAsync(cancellationToken));
+        _activeUsers.WithLabels("24h").Set(await users.CountActiveSinceAsync(now.AddDays(-1), cancellationToken));
+        _activeUsers.WithLabels("7d").Set(await users.CountActiveSinceAsync(now.AddDays(-7), cancellationToken));
+        _activeUsers.WithLabels("30d").Set(await users.CountActiveSinceAsync(now.AddDays(-30), cancellationToken));
+        _runningServers.Set(await servers.CountAsync(ServerPhases.Running, cancellationToken));
+    }
+}
