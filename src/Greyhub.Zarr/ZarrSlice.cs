@@ -12,7 +12,7 @@ namespace Greyhub.Zarr;
 public readonly record struct ZarrSlice(long? Start = null, long? Stop = null, long Step = 1)
 {
     /// <summary>The whole dimension.</summary>
-    public static ZarrSlice All => new();
+    public static ZarrSlice All => new(null, null, 1);
 
     /// <summary>A single index (kept as a dimension of length 1).</summary>
     public static ZarrSlice At(long index) => new(index, index == -1 ? null : index + 1);
