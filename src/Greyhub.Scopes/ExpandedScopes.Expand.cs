@@ -32,15 +32,14 @@ public sealed partial class ExpandedScopes
         {
             var bang = raw.IndexOf('!', StringComparison.Ordinal);
             var name = bang < 0 ? raw : raw[..bang];
-            var filter = bang < 0 ? "" : raw[(bang + 1)..];
             if (!definitions.TryGetClosure(name, out var closure))
             {
                 throw new UnknownScopeException(raw);
             }
 
-            foreach (var scope in closure)
+            if (bang < 0 || bang == raw.Length - 1)
             {
-                if (filter.Length == 0)
+                foreach (var scope in closure)
                 {
                     if (scope == ScopeDefinitions.Self)
                     {
@@ -55,9 +54,23 @@ public sealed partial class ExpandedScopes
                         builder.AddUnfiltered(scope);
                     }
                 }
-                else if (!(filter.StartsWith("server", StringComparison.Ordinal) && scope.StartsWith("read:user", StringComparison.Ordinal)))
+
+                continue;
+            }
+
+            var filter = raw.AsSpan(bang + 1);
+            if (ResolveFilter(raw, filter, owner) is not var (kind, value))
+            {
+                continue; // a self-referencing filter without a target: the scope is dropped
+            }
+
+            // JupyterHub does not pass server filters on to read:users* subscopes
+            var serverFilter = filter.StartsWith("server", StringComparison.Ordinal);
+            foreach (var scope in closure)
+            {
+                if (!(serverFilter && scope.StartsWith("read:user", StringComparison.Ordinal)))
                 {
-                    AddFiltered(builder, scope, filter, owner);
+                    builder.Add(scope, kind, value);
                 }
             }
         }
@@ -81,35 +94,26 @@ public sealed partial class ExpandedScopes
         return builder.Build();
     }
 
-    private static void AddFiltered(Builder builder, string scope, string filter, ScopeOwner? owner)
+    private static (ScopeFilterKind Kind, string Value)? ResolveFilter(string raw, ReadOnlySpan<char> filter, ScopeOwner? owner)
     {
         switch (filter)
         {
             case "user":
-                if (owner is { Kind: OwnerKind.User })
-                {
-                    builder.Add(scope, ScopeFilterKind.User, owner.Name);
-                }
-
-                break;
+                return owner is { Kind: OwnerKind.User } ? (ScopeFilterKind.User, owner.Name) : null;
             case "service":
                 var service = owner?.OAuthService ?? (owner is { Kind: OwnerKind.Service } ? owner.Name : null);
-                if (service is not null)
-                {
-                    builder.Add(scope, ScopeFilterKind.Service, service);
-                }
-
-                break;
+                return service is null ? null : (ScopeFilterKind.Service, service);
             case "server":
-                if (owner?.OAuthServer is { } server)
-                {
-                    builder.Add(scope, ScopeFilterKind.Server, server);
-                }
-
-                break;
-            default:
-                builder.AddExpanded(scope + "!" + filter);
-                break;
+                return owner?.OAuthServer is { } server ? (ScopeFilterKind.Server, server) : null;
         }
+
+        var eq = filter.IndexOf('=');
+        if (eq <= 0 || eq == filter.Length - 1)
+        {
+            throw new FormatException($"Scope '{raw}' has an empty or malformed filter.");
+        }
+
+        var kind = ScopeFilterKinds.Parse(filter[..eq]) ?? throw new FormatException($"Scope '{raw}' has an unknown filter kind.");
+        return (kind, filter[(eq + 1)..].ToString());
     }
 }

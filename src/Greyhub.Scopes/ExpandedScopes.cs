@@ -1,5 +1,3 @@
-using System.Collections.Frozen;
-
 namespace Greyhub.Scopes;
 
 /// <summary>
@@ -10,35 +8,27 @@ namespace Greyhub.Scopes;
 /// </summary>
 public sealed partial class ExpandedScopes : IEquatable<ExpandedScopes>
 {
-    private readonly FrozenDictionary<string, ScopeFilter> _scopes;
-    private readonly string[] _strings;
-    private readonly FrozenSet<string> _stringSet;
+    // A plain dictionary: built per credential, so construction must be cheap; never mutated after construction.
+    private readonly Dictionary<string, ScopeFilter> _scopes;
+    private string[]? _strings;
+    private HashSet<string>? _stringSet;
 
     private ExpandedScopes(Dictionary<string, ScopeFilter> scopes)
     {
-        _scopes = scopes.ToFrozenDictionary(StringComparer.Ordinal);
-        var strings = new List<string>();
-        foreach (var (name, filter) in scopes)
-        {
-            strings.AddRange(filter.ToScopeStrings(name));
-        }
-
-        strings.Sort(StringComparer.Ordinal);
-        _strings = [.. strings];
-        _stringSet = _strings.ToFrozenSet(StringComparer.Ordinal);
+        _scopes = scopes;
     }
 
     /// <summary>No scopes at all.</summary>
     public static ExpandedScopes Empty { get; } = new([]);
 
     /// <summary>The scopes in JupyterHub's string form, sorted ordinally (e.g. <c>access:servers!server=alice/</c>).</summary>
-    public IReadOnlyList<string> Scopes => _strings;
+    public IReadOnlyList<string> Scopes => Strings;
 
     /// <summary>The number of scope strings.</summary>
-    public int Count => _strings.Length;
+    public int Count => Strings.Length;
 
     /// <summary>Whether there are no scopes.</summary>
-    public bool IsEmpty => _strings.Length == 0;
+    public bool IsEmpty => _scopes.Count == 0;
 
     /// <summary>The scope names held, with or without filters.</summary>
     public IEnumerable<string> ScopeNames => _scopes.Keys;
@@ -65,7 +55,7 @@ public sealed partial class ExpandedScopes : IEquatable<ExpandedScopes>
     /// <summary>Whether the exact scope string is in the set (no hierarchy or filter reasoning).</summary>
     /// <param name="expandedScope">A scope string, e.g. <c>read:users!user=alice</c>.</param>
     /// <returns>True when present.</returns>
-    public bool Contains(string expandedScope) => _stringSet.Contains(expandedScope);
+    public bool Contains(string expandedScope) => StringSet.Contains(expandedScope);
 
     /// <summary>
     /// Whether the scope is held at all, with any filter. An endpoint whose target is excluded by the filters
@@ -131,7 +121,23 @@ public sealed partial class ExpandedScopes : IEquatable<ExpandedScopes>
             return this;
         }
 
-        return IsEmpty ? other : Parse(_strings.Concat(other._strings));
+        if (IsEmpty)
+        {
+            return other;
+        }
+
+        var builder = new Builder();
+        foreach (var (name, filter) in _scopes)
+        {
+            builder.Add(name, filter);
+        }
+
+        foreach (var (name, filter) in other._scopes)
+        {
+            builder.Add(name, filter);
+        }
+
+        return builder.Build();
     }
 
     /// <summary>The scopes of this set that are not in <paramref name="other"/> as exact strings, sorted.</summary>
@@ -140,12 +146,13 @@ public sealed partial class ExpandedScopes : IEquatable<ExpandedScopes>
     public IReadOnlyList<string> Except(ExpandedScopes other)
     {
         ArgumentNullException.ThrowIfNull(other);
-        return [.. _strings.Where(s => !other._stringSet.Contains(s))];
+        var exclude = other.StringSet;
+        return [.. Strings.Where(s => !exclude.Contains(s))];
     }
 
     /// <inheritdoc />
     public bool Equals(ExpandedScopes? other) =>
-        other is not null && (ReferenceEquals(this, other) || _strings.AsSpan().SequenceEqual(other._strings));
+        other is not null && (ReferenceEquals(this, other) || Strings.AsSpan().SequenceEqual(other.Strings));
 
     /// <inheritdoc />
     public override bool Equals(object? obj) => Equals(obj as ExpandedScopes);
@@ -154,7 +161,7 @@ public sealed partial class ExpandedScopes : IEquatable<ExpandedScopes>
     public override int GetHashCode()
     {
         var hash = new HashCode();
-        foreach (var s in _strings)
+        foreach (var s in Strings)
         {
             hash.Add(s, StringComparer.Ordinal);
         }
@@ -164,9 +171,30 @@ public sealed partial class ExpandedScopes : IEquatable<ExpandedScopes>
 
     /// <summary>The sorted scopes, comma-separated.</summary>
     /// <returns>The text.</returns>
-    public override string ToString() => string.Join(", ", _strings);
+    public override string ToString() => string.Join(", ", Strings);
 
-    internal FrozenDictionary<string, ScopeFilter> Parsed => _scopes;
+    private string[] Strings => _strings ?? InitStrings();
+
+    private HashSet<string> StringSet => _stringSet ?? InitStringSet();
+
+    private HashSet<string> InitStringSet()
+    {
+        var set = new HashSet<string>(Strings, StringComparer.Ordinal);
+        return Interlocked.CompareExchange(ref _stringSet, set, null) ?? set;
+    }
+
+    private string[] InitStrings()
+    {
+        var strings = new List<string>();
+        foreach (var (name, filter) in _scopes)
+        {
+            strings.AddRange(filter.ToScopeStrings(name));
+        }
+
+        strings.Sort(StringComparer.Ordinal);
+        string[] result = [.. strings];
+        return Interlocked.CompareExchange(ref _strings, result, null) ?? result;
+    }
 
     /// <summary>Collects expanded scopes with JupyterHub's parse/reduce rules.</summary>
     internal sealed class Builder

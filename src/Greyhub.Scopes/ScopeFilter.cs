@@ -1,5 +1,3 @@
-using System.Collections.Frozen;
-
 namespace Greyhub.Scopes;
 
 /// <summary>
@@ -9,18 +7,23 @@ namespace Greyhub.Scopes;
 /// </summary>
 public sealed class ScopeFilter
 {
-    private static readonly FrozenSet<string> NoNames = Array.Empty<string>().ToFrozenSet(StringComparer.Ordinal);
+    // Plain hash sets: cheap to build (expansion runs per credential) and fast to probe. Never mutated after creation.
+    private static readonly HashSet<string> NoNames = new(StringComparer.Ordinal);
 
-    private readonly FrozenSet<string>.AlternateLookup<ReadOnlySpan<char>> _serverLookup;
+    private readonly HashSet<string> _users;
+    private readonly HashSet<string> _servers;
+    private readonly HashSet<string> _groups;
+    private readonly HashSet<string> _services;
+    private readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> _serverLookup;
 
-    private ScopeFilter(bool held, bool unfiltered, FrozenSet<string> users, FrozenSet<string> servers, FrozenSet<string> groups, FrozenSet<string> services)
+    private ScopeFilter(bool held, bool unfiltered, HashSet<string> users, HashSet<string> servers, HashSet<string> groups, HashSet<string> services)
     {
         IsHeld = held;
         IsUnfiltered = unfiltered;
-        Users = users;
-        Servers = servers;
-        Groups = groups;
-        Services = services;
+        _users = users;
+        _servers = servers;
+        _groups = groups;
+        _services = services;
         _serverLookup = servers.GetAlternateLookup<ReadOnlySpan<char>>();
     }
 
@@ -37,19 +40,19 @@ public sealed class ScopeFilter
     public bool IsUnfiltered { get; }
 
     /// <summary>Users named by <c>!user=</c> filters.</summary>
-    public IReadOnlySet<string> Users { get; }
+    public IReadOnlySet<string> Users => _users;
 
     /// <summary>Servers named by <c>!server=</c> filters, as <c>user/server</c>.</summary>
-    public IReadOnlySet<string> Servers { get; }
+    public IReadOnlySet<string> Servers => _servers;
 
     /// <summary>Groups named by <c>!group=</c> filters.</summary>
-    public IReadOnlySet<string> Groups { get; }
+    public IReadOnlySet<string> Groups => _groups;
 
     /// <summary>Services named by <c>!service=</c> filters.</summary>
-    public IReadOnlySet<string> Services { get; }
+    public IReadOnlySet<string> Services => _services;
 
     /// <summary>Whether the filter has any <c>!group=</c> part, i.e. whether group membership matters for users and servers.</summary>
-    public bool HasGroupFilters => Groups.Count > 0;
+    public bool HasGroupFilters => _groups.Count > 0;
 
     internal static ScopeFilter Create(FilterSets sets) => new(
         true,
@@ -79,12 +82,12 @@ public sealed class ScopeFilter
 
         return target.Kind switch
         {
-            ScopeFilterKind.User => Users.Contains(target.Name) || InAnyGroup(target.Groups),
+            ScopeFilterKind.User => _users.Contains(target.Name) || InAnyGroup(target.Groups),
             ScopeFilterKind.Server => ContainsServer(target.Name, target.ServerName)
-                || Users.Contains(target.Name)
+                || _users.Contains(target.Name)
                 || InAnyGroup(target.Groups),
-            ScopeFilterKind.Group => Groups.Contains(target.Name),
-            ScopeFilterKind.Service => Services.Contains(target.Name),
+            ScopeFilterKind.Group => _groups.Contains(target.Name),
+            ScopeFilterKind.Service => _services.Contains(target.Name),
             _ => false,
         };
     }
@@ -134,7 +137,7 @@ public sealed class ScopeFilter
 
     private bool ContainsServer(string userName, string serverName)
     {
-        if (Servers.Count == 0)
+        if (_servers.Count == 0)
         {
             return false;
         }
@@ -142,7 +145,7 @@ public sealed class ScopeFilter
         var length = userName.Length + 1 + serverName.Length;
         if (length > 512)
         {
-            return Servers.Contains(userName + "/" + serverName);
+            return _servers.Contains(userName + "/" + serverName);
         }
 
         Span<char> buffer = stackalloc char[length];
@@ -154,14 +157,14 @@ public sealed class ScopeFilter
 
     private bool InAnyGroup(IReadOnlyList<string> groups)
     {
-        if (Groups.Count == 0)
+        if (_groups.Count == 0)
         {
             return false;
         }
 
         for (var i = 0; i < groups.Count; i++)
         {
-            if (Groups.Contains(groups[i]))
+            if (_groups.Contains(groups[i]))
             {
                 return true;
             }
@@ -170,6 +173,9 @@ public sealed class ScopeFilter
         return false;
     }
 
-    private static FrozenSet<string> Freeze(HashSet<string>? names) =>
-        names is null || names.Count == 0 ? NoNames : names.ToFrozenSet(StringComparer.Ordinal);
+    // Takes ownership of the builder's set.
+    private static HashSet<string> Freeze(HashSet<string>? names) =>
+        names is null || names.Count == 0 ? NoNames
+        : ReferenceEquals(names.Comparer, StringComparer.Ordinal) ? names
+        : new HashSet<string>(names, StringComparer.Ordinal);
 }
