@@ -1,0 +1,135 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Greyhub.Host;
+using Greyhub.Hub.Hosting;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Greyhub.Hub.Tests;
+
+/// <summary>
+/// A real hub on real Kestrel at 127.0.0.1 on a free port, with its own data folder, for one test class or test.
+/// Configuration is passed exactly as an operator would, as <c>--Greyhub:...</c> arguments.
+/// </summary>
+public sealed class HubInstance : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly List<HttpClient> _clients = [];
+
+    private HubInstance(WebApplication app, string dataDir, Uri address, string adminToken)
+    {
+        _app = app;
+        DataDir = dataDir;
+        Address = address;
+        AdminToken = adminToken;
+    }
+
+    /// <summary>The hub's root URL, e.g. http://127.0.0.1:41234/.</summary>
+    public Uri Address { get; }
+
+    /// <summary>The data folder (deleted on dispose).</summary>
+    public string DataDir { get; }
+
+    /// <summary>A token of the admin user <c>admin</c>.</summary>
+    public string AdminToken { get; }
+
+    /// <summary>The hub's services.</summary>
+    public IServiceProvider Services => _app.Services;
+
+    /// <summary>Starts a hub with extra configuration (<c>key=value</c>, e.g. <c>Greyhub:Authenticator:AllowAll=true</c>).</summary>
+    public static async Task<HubInstance> StartAsync(params string[] config) => await StartAsync(null, config);
+
+    /// <summary>Starts a hub in <paramref name="dataDir"/> (reused to test restarts) with extra configuration.</summary>
+    public static async Task<HubInstance> StartAsync(string? dataDir, params string[] config)
+    {
+        dataDir ??= Directory.CreateTempSubdirectory("greyhub-test-").FullName;
+        var args = new List<string> { "--urls", "http://127.0.0.1:0", "--Greyhub:DataDir=" + dataDir, "--Logging:LogLevel:Default=Warning" };
+        args.AddRange(config.Select(c => "--" + c));
+        var app = await HubHost.BuildAsync([.. args]);
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        await using var scope = app.Services.CreateAsyncScope();
+        var token = await HubAdmin.IssueTokenAsync(scope.ServiceProvider, "admin", admin: true, "test admin", CancellationToken.None);
+        return new HubInstance(app, dataDir, new Uri(address.TrimEnd('/') + "/"), token);
+    }
+
+    /// <summary>Issues a token for <paramref name="user"/> (created if missing) with the user's full permissions.</summary>
+    public async Task<string> TokenForAsync(string user, bool admin = false)
+    {
+        await using var scope = _app.Services.CreateAsyncScope();
+        return await HubAdmin.IssueTokenAsync(scope.ServiceProvider, user, admin, "test", CancellationToken.None);
+    }
+
+    /// <summary>Sets a password for <paramref name="user"/> (created if missing).</summary>
+    public async Task SetPasswordAsync(string user, string password, bool admin = false)
+    {
+        await using var scope = _app.Services.CreateAsyncScope();
+        await HubAdmin.SetPasswordAsync(scope.ServiceProvider, user, admin, password, CancellationToken.None);
+    }
+
+    /// <summary>An HTTP client for the hub, authenticated with <paramref name="token"/> (none when null). Redirects are not followed.</summary>
+    public HttpClient Client(string? token = null, string scheme = "token")
+    {
+        var client = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, UseCookies = false }) { BaseAddress = Address };
+        if (token is not null)
+        {
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue(scheme, token);
+        }
+        _clients.Add(client);
+        return client;
+    }
+
+    /// <summary>Creates a token for <paramref name="user"/> with exactly <paramref name="scopes"/> through the API (as admin).</summary>
+    public async Task<string> ScopedTokenAsync(string user, params string[] scopes)
+    {
+        using var response = await Client(AdminToken).PostAsJsonAsync($"hub/api/users/{user}/tokens", new { scopes, note = "scoped" });
+        var body = await response.Content.ReadAsStringAsync();
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new InvalidOperationException($"creating a token for {user} with [{string.Join(", ", scopes)}] failed: {(int)response.StatusCode} {body}");
+        }
+        return JsonDocument.Parse(body).RootElement.GetProperty("token").GetString()!;
+    }
+
+    /// <summary>Stops the hub; the data folder stays when <paramref name="keepData"/> (for restart tests).</summary>
+    public async Task StopAsync(bool keepData)
+    {
+        foreach (var c in _clients)
+        {
+            c.Dispose();
+        }
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        if (!keepData)
+        {
+            TryDelete(DataDir);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await StopAsync(keepData: false);
+        }
+        catch (ObjectDisposedException)
+        {
+            // Already stopped by the test.
+        }
+    }
+
+    private static void TryDelete(string dir)
+    {
+        try
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A leftover temp folder is harmless.
+        }
+    }
+}
