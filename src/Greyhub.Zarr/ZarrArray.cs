@@ -112,7 +112,7 @@ public sealed partial class ZarrArray
             throw new ZarrShapeException("chunk shape must have one positive entry per dimension of a non-negative shape", path);
         }
         var type = def.DataType;
-        var context = new ZarrCodecContext(3, Math.Max(1, type.Size), type.Kind == ZarrTypeKind.String ? "string" : type.V3Name);
+        var context = new ZarrCodecContext(3, Math.Max(1, type.Size), type.Name);
         var codecs = def.Filters.Concat(def.Compressor is null ? [] : [def.Compressor]).Select(c => registry.CreateV3(c, context)).ToArray();
         int[]? order = def.FortranOrder && rank > 1 ? [.. Enumerable.Range(0, rank).Reverse()] : null;
         var fill = def.FillValue is null ? FillModel.Zero(type) : FillModel.Parse(def.FillValue, type, def.ZarrFormat);

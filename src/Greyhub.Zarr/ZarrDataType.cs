@@ -73,6 +73,14 @@ public sealed record ZarrDataType(ZarrTypeKind Kind, int Size, bool BigEndian = 
         }
     }
 
+    /// <summary>A name for messages and codec contexts: the v3 name, or the v2 typestr when there is no v3 one.</summary>
+    internal string Name => Kind switch
+    {
+        ZarrTypeKind.String => "string",
+        ZarrTypeKind.Unicode => V2Name,
+        _ => V3Name,
+    };
+
     /// <summary>The natural CLR element type, or null when there is none (complex64, text, raw bytes).</summary>
     public Type? ClrType => (Kind, Size) switch
     {

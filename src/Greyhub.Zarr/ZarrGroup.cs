@@ -242,7 +242,7 @@ public sealed class ZarrGroup
             await plain.WriteAsync(Prefix + ".zmetadata", new JsonObject { ["metadata"] = metadata, ["zarr_consolidated_format"] = 1 }, 2, cancellationToken);
             return;
         }
-        foreach (var key in keys.Where(k => k.EndsWith("/zarr.json", StringComparison.Ordinal)))
+        foreach (var key in keys.Where(k => k.EndsWith("/zarr.json", StringComparison.Ordinal) && k.Length > Prefix.Length + "/zarr.json".Length))
         {
             var doc = await plain.ReadAsync(key, Path, cancellationToken);
             doc?.Remove("consolidated_metadata");

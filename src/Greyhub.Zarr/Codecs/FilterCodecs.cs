@@ -86,7 +86,8 @@ internal sealed class DeltaCodec : ZarrBytesCodec
     {
         var dtype = JsonConfig.GetString(configuration, "dtype", "delta");
         var astype = JsonConfig.GetString(configuration, "astype", "delta") ?? dtype;
-        var type = dtype is null ? ZarrDataType.FromV3(context.DataType) : ZarrDataType.FromV2(dtype);
+        var name = dtype ?? context.DataType;
+        var type = name.Length > 0 && name[0] is '<' or '>' or '|' ? ZarrDataType.FromV2(name) : ZarrDataType.FromV3(name);
         if (astype is not null && astype != dtype && ZarrDataType.FromV2(astype) != type)
         {
             throw new ZarrUnsupportedException($"delta with astype '{astype}' different from dtype '{dtype}' is not supported");

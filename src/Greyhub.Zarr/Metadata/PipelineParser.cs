@@ -17,7 +17,7 @@ internal static class PipelineParser
         ArrayBytesCodec? arrayToBytes = null;
         var vlen = false;
         var bytes = new List<ZarrBytesCodec>();
-        var context = new ZarrCodecContext(3, Math.Max(type.Size, 1), type.Kind == ZarrTypeKind.String ? "string" : type.V3Name);
+        var context = new ZarrCodecContext(3, Math.Max(type.Size, 1), type.Name);
         foreach (var codec in list)
         {
             var name = codec is JsonValue sv && sv.TryGetValue(out string? s) ? s : codec?["name"] is JsonValue nv && nv.TryGetValue(out string? n) ? n
