@@ -15,6 +15,10 @@ public sealed class ScopeFilter
     private readonly HashSet<string> _groups;
     private readonly HashSet<string> _services;
     private readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> _serverLookup;
+    private IReadOnlySet<string>? _usersView;
+    private IReadOnlySet<string>? _serversView;
+    private IReadOnlySet<string>? _groupsView;
+    private IReadOnlySet<string>? _servicesView;
 
     private ScopeFilter(bool held, bool unfiltered, HashSet<string> users, HashSet<string> servers, HashSet<string> groups, HashSet<string> services)
     {
@@ -40,16 +44,16 @@ public sealed class ScopeFilter
     public bool IsUnfiltered { get; }
 
     /// <summary>Users named by <c>!user=</c> filters.</summary>
-    public IReadOnlySet<string> Users => _users;
+    public IReadOnlySet<string> Users => _usersView ??= View(_users);
 
     /// <summary>Servers named by <c>!server=</c> filters, as <c>user/server</c>.</summary>
-    public IReadOnlySet<string> Servers => _servers;
+    public IReadOnlySet<string> Servers => _serversView ??= View(_servers);
 
     /// <summary>Groups named by <c>!group=</c> filters.</summary>
-    public IReadOnlySet<string> Groups => _groups;
+    public IReadOnlySet<string> Groups => _groupsView ??= View(_groups);
 
     /// <summary>Services named by <c>!service=</c> filters.</summary>
-    public IReadOnlySet<string> Services => _services;
+    public IReadOnlySet<string> Services => _servicesView ??= View(_services);
 
     /// <summary>Whether the filter has any <c>!group=</c> part, i.e. whether group membership matters for users and servers.</summary>
     public bool HasGroupFilters => _groups.Count > 0;
@@ -172,6 +176,10 @@ public sealed class ScopeFilter
 
         return false;
     }
+
+    // Read-only views, so callers cannot cast back to HashSet and change a shared filter.
+    private static IReadOnlySet<string> View(HashSet<string> names) =>
+        names.Count == 0 ? System.Collections.ObjectModel.ReadOnlySet<string>.Empty : new System.Collections.ObjectModel.ReadOnlySet<string>(names);
 
     // Takes ownership of the builder's set.
     private static HashSet<string> Freeze(HashSet<string>? names) =>
