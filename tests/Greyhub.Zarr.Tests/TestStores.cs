@@ -44,7 +44,7 @@ internal static class JsonAssert
         (JsonObject x, JsonObject y) => x.Count == y.Count && x.All(p => y.ContainsKey(p.Key) && Equivalent(p.Value, y[p.Key])),
         (JsonArray x, JsonArray y) => x.Count == y.Count && x.Zip(y).All(p => Equivalent(p.First, p.Second)),
         (JsonValue x, JsonValue y) when x.GetValueKind() == System.Text.Json.JsonValueKind.Number && y.GetValueKind() == System.Text.Json.JsonValueKind.Number
-            => x.GetValue<double>() == y.GetValue<double>(),
+            => double.Parse(x.ToJsonString(), System.Globalization.CultureInfo.InvariantCulture) == double.Parse(y.ToJsonString(), System.Globalization.CultureInfo.InvariantCulture),
         (JsonValue x, JsonValue y) => x.ToJsonString() == y.ToJsonString(),
         _ => false,
     };

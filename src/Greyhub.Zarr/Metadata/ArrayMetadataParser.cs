@@ -24,6 +24,25 @@ internal static class ArrayMetadataParser
     }
 
     public static ArrayMetadata ParseV2(JsonObject o, JsonObject? attributes, string path, ZarrCodecRegistry registry)
+        => Guard(() => ParseV2Core(o, attributes, path, registry), path);
+
+    public static ArrayMetadata ParseV3(JsonObject o, string path, ZarrCodecRegistry registry)
+        => Guard(() => ParseV3Core(o, path, registry), path);
+
+    /// <summary>Turns stray JSON access errors from unexpected shapes into metadata errors.</summary>
+    private static T Guard<T>(Func<T> parse, string path)
+    {
+        try
+        {
+            return parse();
+        }
+        catch (Exception e) when (e is InvalidOperationException or FormatException or OverflowException or ArgumentException or IndexOutOfRangeException)
+        {
+            throw new ZarrMetadataException($"malformed metadata: {e.Message}", path, e);
+        }
+    }
+
+    private static ArrayMetadata ParseV2Core(JsonObject o, JsonObject? attributes, string path, ZarrCodecRegistry registry)
     {
         RequireFormat(o, 2, path);
         var shape = LongArray(o["shape"], "shape", path);
@@ -56,7 +75,7 @@ internal static class ArrayMetadataParser
         };
     }
 
-    public static ArrayMetadata ParseV3(JsonObject o, string path, ZarrCodecRegistry registry)
+    private static ArrayMetadata ParseV3Core(JsonObject o, string path, ZarrCodecRegistry registry)
     {
         RequireFormat(o, 3, path);
         if (o["node_type"] is not JsonValue nt || !nt.TryGetValue(out string? nodeType) || nodeType != "array")
@@ -69,7 +88,7 @@ internal static class ArrayMetadataParser
         {
             throw new ZarrUnsupportedException($"chunk_grid {grid["name"]?.ToJsonString()} is not supported (only regular)", path);
         }
-        var chunks = IntArray(grid["configuration"]?["chunk_shape"], "chunk_shape", path);
+        var chunks = IntArray((grid["configuration"] as JsonObject)?["chunk_shape"], "chunk_shape", path);
         CheckShapes(shape, chunks, path);
         var type = ZarrDataTypeOrThrow(String(o["data_type"], "data_type", path), path);
         if (o["storage_transformers"] is JsonArray { Count: > 0 })

@@ -38,7 +38,7 @@ internal sealed record ChunkKeyEncoding(bool Default, char Separator)
             throw new ZarrMetadataException("chunk_key_encoding must be an object with a name", path);
         }
         var name = (string)o["name"]!;
-        var sep = o["configuration"]?["separator"];
+        var sep = (o["configuration"] as JsonObject)?["separator"];
         char? separator = sep is JsonValue v && v.TryGetValue(out string? s) && s is "." or "/" ? s[0]
             : sep is null ? null : throw new ZarrMetadataException($"chunk key separator {sep.ToJsonString()} must be \".\" or \"/\"", path);
         return name switch

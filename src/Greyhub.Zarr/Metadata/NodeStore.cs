@@ -87,7 +87,7 @@ internal sealed class NodeStore(IZarrStore store, ZarrOptions options, IReadOnly
             }
             return d;
         }
-        if (v3Group?["consolidated_metadata"]?["metadata"] is JsonObject m3)
+        if ((v3Group?["consolidated_metadata"] as JsonObject)?["metadata"] is JsonObject m3)
         {
             var d = new Dictionary<string, JsonObject>(StringComparer.Ordinal) { [prefix + "zarr.json"] = v3Group };
             foreach (var (k, v) in m3)

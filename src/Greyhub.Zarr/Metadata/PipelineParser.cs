@@ -20,7 +20,7 @@ internal static class PipelineParser
         var context = new ZarrCodecContext(3, Math.Max(type.Size, 1), type.Name);
         foreach (var codec in list)
         {
-            var name = codec is JsonValue sv && sv.TryGetValue(out string? s) ? s : codec?["name"] is JsonValue nv && nv.TryGetValue(out string? n) ? n
+            var name = codec is JsonValue sv && sv.TryGetValue(out string? s) ? s : (codec as JsonObject)?["name"] is JsonValue nv && nv.TryGetValue(out string? n) ? n
                 : throw new ZarrMetadataException($"codec entry {codec?.ToJsonString()} has no name", path);
             var config = codec is JsonObject co ? co["configuration"] as JsonObject : null;
             var haveArrayToBytes = arrayToBytes is not null || vlen;

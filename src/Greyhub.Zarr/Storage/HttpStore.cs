@@ -72,7 +72,7 @@ public sealed class HttpStore : IZarrStore
         if (keys.Count == 0)
         {
             using var v3 = await GetAsync("zarr.json", cancellationToken);
-            if (v3 is not null && Parse(v3)?["consolidated_metadata"]?["metadata"] is JsonObject meta)
+            if (v3 is not null && (Parse(v3)?["consolidated_metadata"] as JsonObject)?["metadata"] is JsonObject meta)
             {
                 keys.Add("zarr.json");
                 keys.AddRange(meta.Select(p => p.Key + "/zarr.json"));
