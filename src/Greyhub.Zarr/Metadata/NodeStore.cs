@@ -33,9 +33,10 @@ internal sealed class NodeStore(IZarrStore store, ZarrOptions options, IReadOnly
 
     public async ValueTask<JsonObject?> ReadAsync(string key, string path, CancellationToken cancellationToken)
     {
-        if (consolidated is not null && consolidated.TryGetValue(key, out var doc))
+        if (consolidated is not null)
         {
-            return (JsonObject)doc.DeepClone();
+            // Consolidated metadata is the whole truth for the hierarchy (as in zarr-python): no store round trip.
+            return consolidated.TryGetValue(key, out var doc) ? (JsonObject)doc.DeepClone() : null;
         }
         IDisposable? owner;
         try
