@@ -26,10 +26,14 @@ internal readonly record struct Paging(int Offset, int Limit, bool Envelope)
     }
 
     /// <summary>Writes a list as a bare array, or in the pagination envelope.</summary>
-    public JsonResult Result<T>(HttpRequest request, IReadOnlyList<T> items, int total, Action<Utf8JsonWriter, T> writeItem)
+    public JsonResult Result<T>(HttpRequest request, IReadOnlyList<T> items, int total, Action<Utf8JsonWriter, T> writeItem) =>
+        JsonResult.Ok(Writer(request, items, total, writeItem));
+
+    /// <summary>The writer of <see cref="Result"/>, for callers that render once and cache.</summary>
+    public Action<Utf8JsonWriter> Writer<T>(HttpRequest request, IReadOnlyList<T> items, int total, Action<Utf8JsonWriter, T> writeItem)
     {
         var self = this;
-        return JsonResult.Ok(w =>
+        return w =>
         {
             if (!self.Envelope)
             {
@@ -67,7 +71,7 @@ internal readonly record struct Paging(int Offset, int Limit, bool Envelope)
             }
             w.WriteEndObject();
             w.WriteEndObject();
-        });
+        };
     }
 
     private static string NextUrl(HttpRequest request, int offset, int limit)

@@ -29,7 +29,7 @@ internal static class UsersApi
         return api;
     }
 
-    private static async Task<IResult> WhoAmI(HttpContext context, UserService users, Models models, HubRoles roles)
+    private static async Task<IResult> WhoAmI(HttpContext context, UserService users, Models models, HubRoles roles, ResponseCache cache)
     {
         var caller = Authorize.Caller(context);
         if (!caller.IsUser)
@@ -52,12 +52,17 @@ internal static class UsersApi
                 _ = service;
             });
         }
-        var user = await users.FindAsync(caller.Name, context.RequestAborted) ?? throw ApiException.Forbidden();
-        return JsonResult.Ok(w =>
+        // The identity tail differs per token and session, so they are part of the key.
+        var variant = string.Concat(caller.Name, "|", caller.TokenId?.ToString(System.Globalization.CultureInfo.InvariantCulture), "|", caller.SessionId);
+        return await cache.GetOrRenderAsync(context, "user", variant, caller.Scopes, async () =>
         {
-            models.WriteSelf(w, user, caller.Scopes);
-            WriteIdentityTail(w, caller);
-            w.WriteEndObject();
+            var user = await users.FindAsync(caller.Name, context.RequestAborted) ?? throw ApiException.Forbidden();
+            return w =>
+            {
+                models.WriteSelf(w, user, caller.Scopes);
+                WriteIdentityTail(w, caller);
+                w.WriteEndObject();
+            };
         });
     }
 
@@ -87,7 +92,7 @@ internal static class UsersApi
         }
     }
 
-    private static async Task<IResult> List(HttpContext context, UserService users, Models models, IOptions<HubOptions> options)
+    private static async Task<IResult> List(HttpContext context, UserService users, Models models, IOptions<HubOptions> options, ResponseCache cache)
     {
         var caller = Authorize.Require(context, null, "list:users");
         var hub = options.Value;
@@ -116,9 +121,12 @@ internal static class UsersApi
             OnlyUsers = filter.IsUnfiltered ? null : [.. filter.Users, .. filter.Servers.Select(s => s.Split('/')[0])],
             OnlyGroups = filter.IsUnfiltered ? null : filter.Groups.ToList(),
         };
-        var page = await users.ListAsync(userQuery, context.RequestAborted);
         var includeStopped = query.ContainsKey("include_stopped_servers");
-        return paging.Result(context.Request, page.Items, page.Total, (w, u) => models.WriteUser(w, u, caller.Scopes, includeStopped));
+        return await cache.GetOrRenderAsync(context, "users", paging.Envelope ? "paged" : "list", caller.Scopes, async () =>
+        {
+            var page = await users.ListAsync(userQuery, context.RequestAborted);
+            return paging.Writer(context.Request, page.Items, page.Total, (w, u) => models.WriteUser(w, u, caller.Scopes, includeStopped));
+        });
     }
 
     private static async Task<IResult> CreateMany(HttpContext context, UserService users, Models models)
@@ -195,7 +203,7 @@ internal static class UsersApi
         return Results.NoContent();
     }
 
-    private static async Task<IResult> Activity(HttpContext context, string name, UserService users, TimeProvider time, IOptions<HubOptions> options)
+    private static async Task<IResult> Activity(HttpContext context, string name, UserService users, TimeProvider time, IOptions<HubOptions> options, HubState state)
     {
         var (_, user) = await LoadAsync(context, users, name, "users:activity");
         var body = await JsonBody.ReadObjectAsync(context.Request, required: true, context.RequestAborted);
@@ -249,6 +257,7 @@ internal static class UsersApi
         if (userUpdate is not null || serverUpdates.Count > 0)
         {
             await users.RecordActivityAsync(user.Id, userUpdate, serverUpdates, context.RequestAborted);
+            state.Changed();
         }
         return Results.Ok();
     }

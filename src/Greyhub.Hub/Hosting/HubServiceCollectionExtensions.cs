@@ -43,6 +43,7 @@ public static class HubServiceCollectionExtensions
         services.AddSingleton<LoginThrottle>();
         services.AddSingleton<HubMetrics>();
         services.AddSingleton<Models>();
+        services.AddSingleton<ResponseCache>();
         services.AddSingleton(new PasswordHasher<string>());
         services.AddScoped<IPasswordAuthenticator, BuiltInAuthenticator>();
         services.AddScoped<UserService>();

@@ -1,0 +1,58 @@
+using System.Net.Http.Headers;
+using System.Text.Json;
+
+namespace Greyhub.Host.Tests;
+
+public sealed class CliTests
+{
+    [Fact]
+    public async Task Token_creates_the_user_and_prints_only_a_working_token()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var dataDir = Directory.CreateTempSubdirectory("greyhub-cli-").FullName;
+        var (code, stdout, stderr) = await GreyhubProcess.RunAsync(["token", "--admin", "--data-dir", dataDir, "Root"], cancellationToken: ct);
+        Assert.True(code == 0, stderr);
+        var token = stdout.Trim();
+        Assert.Matches("^[0-9a-f]{32}$", token);
+
+        await using var hub = await GreyhubProcess.StartAsync(dataDir, cancellationToken: ct);
+        using var client = new HttpClient { BaseAddress = hub.Address };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("token", token);
+        var me = JsonDocument.Parse(await client.GetStringAsync("hub/api/user", ct)).RootElement;
+        Assert.Equal("root", me.GetProperty("name").GetString());
+        Assert.True(me.GetProperty("admin").GetBoolean());
+    }
+
+    [Fact]
+    public async Task Users_add_sets_a_password_and_rejects_a_short_one()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var dataDir = Directory.CreateTempSubdirectory("greyhub-cli-").FullName;
+        var (shortCode, _, shortErr) = await GreyhubProcess.RunAsync(["users", "add", "--password-stdin", "--data-dir", dataDir, "ada"], "short\n", ct);
+        Assert.NotEqual(0, shortCode);
+        Assert.Contains("at least 8 characters", shortErr);
+
+        var (code, stdout, stderr) = await GreyhubProcess.RunAsync(["users", "add", "--admin", "--password-stdin", "--data-dir", dataDir, "ada"], "correct horse battery\n", ct);
+        Assert.True(code == 0, stderr);
+        Assert.Contains("Created user ada (admin)", stdout);
+        Assert.True(File.Exists(Path.Combine(dataDir, "greyhub.sqlite")));
+        Directory.Delete(dataDir, recursive: true);
+    }
+
+    [Fact]
+    public async Task Invalid_configuration_is_a_clear_error_not_a_crash()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var dataDir = Directory.CreateTempSubdirectory("greyhub-cli-").FullName;
+        var (code, _, stderr) = await GreyhubProcess.RunAsync(
+            ["serve", "--urls", "http://127.0.0.1:0", "--data-dir", dataDir, "--Greyhub:BaseUrl=nope", "--Greyhub:Roles:0:Name=X", "--Greyhub:Roles:0:Scopes:0=read:nothing"],
+            cancellationToken: ct);
+        Assert.Equal(2, code);
+        Assert.Contains("invalid configuration", stderr);
+        Assert.Contains("BaseUrl", stderr);
+        Assert.Contains("role name 'X'", stderr);
+        Assert.Contains("read:nothing", stderr);
+        Assert.DoesNotContain("Unhandled exception", stderr);
+        Directory.Delete(dataDir, recursive: true);
+    }
+}

@@ -1,0 +1,158 @@
+using System.Diagnostics;
+using System.Text;
+using Greyhub.Testing;
+
+namespace Greyhub.Host.Tests;
+
+/// <summary>
+/// The real <c>greyhub</c> program, run as its own process exactly as an operator runs it, on a free
+/// loopback port with its own data folder. Disposing stops it (and only it) by its process id.
+/// </summary>
+public sealed class GreyhubProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _log = new();
+
+    private GreyhubProcess(Process process, string dataDir, Uri address)
+    {
+        _process = process;
+        DataDir = dataDir;
+        Address = address;
+    }
+
+    /// <summary>The hub's root URL.</summary>
+    public Uri Address { get; }
+
+    /// <summary>The data folder.</summary>
+    public string DataDir { get; }
+
+    /// <summary>What the process wrote so far.</summary>
+    public string Log
+    {
+        get
+        {
+            lock (_log)
+            {
+                return _log.ToString();
+            }
+        }
+    }
+
+    /// <summary>Path of greyhub.dll next to the tests.</summary>
+    public static string Dll => Path.Combine(AppContext.BaseDirectory, "greyhub.dll");
+
+    /// <summary>Runs a <c>greyhub</c> command to completion and returns its exit code and output.</summary>
+    public static async Task<(int ExitCode, string StdOut, string StdErr)> RunAsync(IEnumerable<string> args, string? stdin = null, CancellationToken cancellationToken = default)
+    {
+        var psi = Start(args);
+        using var process = Process.Start(psi)!;
+        var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
+        var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
+        if (stdin is not null)
+        {
+            await process.StandardInput.WriteAsync(stdin);
+        }
+        process.StandardInput.Close();
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(TimeSpan.FromMinutes(2));
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw;
+        }
+        return (process.ExitCode, await stdout, await stderr);
+    }
+
+    /// <summary>Starts <c>greyhub serve</c> and waits until it answers.</summary>
+    public static async Task<GreyhubProcess> StartAsync(string? dataDir = null, IEnumerable<string>? extraArgs = null, CancellationToken cancellationToken = default)
+    {
+        dataDir ??= Directory.CreateTempSubdirectory("greyhub-host-test-").FullName;
+        var port = FreePort.Next();
+        var address = new Uri($"http://127.0.0.1:{port}/");
+        var args = new List<string> { "serve", "--urls", address.ToString().TrimEnd('/'), "--data-dir", dataDir };
+        args.AddRange(extraArgs ?? []);
+        var process = Process.Start(Start(args))!;
+        var hub = new GreyhubProcess(process, dataDir, address);
+        process.OutputDataReceived += (_, e) => hub.Append(e.Data);
+        process.ErrorDataReceived += (_, e) => hub.Append(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        process.StandardInput.Close();
+        using var client = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(5) };
+        var deadline = Stopwatch.StartNew();
+        while (deadline.Elapsed < TimeSpan.FromSeconds(90))
+        {
+            if (process.HasExited)
+            {
+                throw new InvalidOperationException($"greyhub exited with {process.ExitCode}:\n{hub.Log}");
+            }
+            try
+            {
+                using var response = await client.GetAsync("hub/api/", cancellationToken);
+                if (response.IsSuccessStatusCode)
+                {
+                    return hub;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // Not listening yet.
+            }
+            await Task.Delay(100, cancellationToken);
+        }
+        await hub.DisposeAsync();
+        throw new TimeoutException($"greyhub did not answer within 90 s:\n{hub.Log}");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+        _process.Dispose();
+        try
+        {
+            Directory.Delete(DataDir, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A leftover temp folder is harmless.
+        }
+    }
+
+    private static ProcessStartInfo Start(IEnumerable<string> args)
+    {
+        var psi = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            WorkingDirectory = Path.GetTempPath(),
+        };
+        psi.ArgumentList.Add(Dll);
+        foreach (var a in args)
+        {
+            psi.ArgumentList.Add(a);
+        }
+        psi.Environment["DOTNET_NOLOGO"] = "1";
+        return psi;
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+        lock (_log)
+        {
+            _log.AppendLine(line);
+        }
+    }
+}
