@@ -40,15 +40,22 @@ public sealed class HubInstance : IAsyncDisposable
     public IServiceProvider Services => _app.Services;
 
     /// <summary>Starts a hub with extra configuration (<c>key=value</c>, e.g. <c>Greyhub:Authenticator:AllowAll=true</c>).</summary>
-    public static async Task<HubInstance> StartAsync(params string[] config) => await StartAsync(null, config);
+    public static async Task<HubInstance> StartAsync(params string[] config) => await StartWithAsync(null, null, config);
 
     /// <summary>Starts a hub in <paramref name="dataDir"/> (reused to test restarts) with extra configuration.</summary>
-    public static async Task<HubInstance> StartAsync(string? dataDir, params string[] config)
+    /// <remarks>
+    /// Not an overload of <see cref="StartAsync(string[])"/>: with one string argument C# picks the overload with more
+    /// declared parameters, so a single configuration entry would silently have become the data folder.
+    /// </remarks>
+    public static async Task<HubInstance> StartInAsync(string dataDir, params string[] config) => await StartWithAsync(null, dataDir, config);
+
+    /// <summary>Starts a hub whose services <paramref name="configure"/> may replace (e.g. a fake <see cref="TimeProvider"/>).</summary>
+    public static async Task<HubInstance> StartWithAsync(Action<WebApplicationBuilder>? configure, string? dataDir, params string[] config)
     {
         dataDir ??= Directory.CreateTempSubdirectory("greyhub-test-").FullName;
         var args = new List<string> { "--urls", "http://127.0.0.1:0", "--Greyhub:DataDir=" + dataDir, "--Logging:LogLevel:Default=Warning" };
         args.AddRange(config.Select(c => "--" + c));
-        var app = await HubHost.BuildAsync([.. args]);
+        var app = await HubHost.BuildAsync([.. args], configure);
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         await using var scope = app.Services.CreateAsyncScope();

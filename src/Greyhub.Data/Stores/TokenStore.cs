@@ -95,9 +95,17 @@ public sealed class TokenStore(HubDbContext db)
     {
         var stale = await db.ApiTokens.Where(t => t.ServiceName == serviceName && t.Hash != hash).Select(t => t.Hash).ToListAsync(cancellationToken);
         await db.ApiTokens.Where(t => t.ServiceName == serviceName && t.Hash != hash).ExecuteDeleteAsync(cancellationToken);
+        // A configured token carries its service's full permissions (JupyterHub's default token scope, "inherit");
+        // rows written with no scopes by earlier versions are corrected here.
+        var inherit = JsonSerializer.Serialize<IReadOnlyList<string>>(["inherit"], DataJson.Default.IReadOnlyListString);
         if (hash is not null && !await db.ApiTokens.AnyAsync(t => t.Hash == hash, cancellationToken))
         {
-            await CreateAsync(hash, prefix, null, serviceName, [], "from configuration", null, "jupyterhub", now, null, cancellationToken);
+            await CreateAsync(hash, prefix, null, serviceName, ["inherit"], "from configuration", null, "jupyterhub", now, null, cancellationToken);
+        }
+        else if (hash is not null)
+        {
+            await db.ApiTokens.Where(t => t.Hash == hash && t.ServiceName == serviceName && t.Scopes != inherit)
+                .ExecuteUpdateAsync(s => s.SetProperty(t => t.Scopes, inherit), cancellationToken);
         }
         return stale;
     }

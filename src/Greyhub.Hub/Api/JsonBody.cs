@@ -19,6 +19,12 @@ internal static class JsonBody
         {
             return null;
         }
+        // JsonDocument checks UTF-8 inside strings only when a string is read, which would then throw (a 500):
+        // check the whole body once here instead.
+        if (!System.Text.Unicode.Utf8.IsValid(buffer.GetBuffer().AsSpan(0, (int)buffer.Length)))
+        {
+            throw ApiException.BadRequest("Invalid UTF-8 in body of request");
+        }
         try
         {
             using var document = JsonDocument.Parse(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), new JsonDocumentOptions { MaxDepth = 64 });

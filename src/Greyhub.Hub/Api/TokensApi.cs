@@ -45,9 +45,16 @@ internal static class TokensApi
 
     private static async Task<IResult> Create(HttpContext context, string name, UserService users, TokenService tokens)
     {
-        var user = await LoadAsync(context, users, name, "tokens");
+        var caller = Authorize.Caller(context);
+        var user = await users.FindAsync(name, context.RequestAborted);
+        // JupyterHub checks the `tokens` filter itself on this endpoint (no needs_scope) and answers 403, not 404,
+        // whether the user is missing or out of the caller's reach.
+        if (user is null || !caller.Scopes.CanAccess("tokens", ResourceRef.User(name, user.Groups)))
+        {
+            throw ApiException.Forbidden($"{(caller.IsUser ? "User" : "Service")} {name} not found or no permissions to generate tokens");
+        }
         var body = await JsonBody.ReadObjectAsync(context.Request, required: false, context.RequestAborted);
-        var issued = await tokens.CreateForUserAsync(user, body, Authorize.Caller(context), context.RequestAborted);
+        var issued = await tokens.CreateForUserAsync(user, body, caller, context.RequestAborted);
         return JsonResult.Created(w => Models.WriteToken(w, issued.Record, issued.Secret));
     }
 

@@ -168,7 +168,9 @@ internal static class UsersApi
 
     private static async Task<IResult> Create(HttpContext context, string name, UserService users, Models models)
     {
-        var caller = Authorize.Require(context, ResourceRef.User(name), "admin:users");
+        // With the user's groups, so that a group filter decides as it does everywhere else (403 below, not 404).
+        var existing = await users.FindAsync(name, context.RequestAborted);
+        var caller = Authorize.Require(context, ResourceRef.User(name, existing?.Groups ?? []), "admin:users");
         if (!caller.Scopes.HasUnfiltered("admin:users"))
         {
             throw ApiException.Forbidden("Creating users requires unfiltered admin:users");
