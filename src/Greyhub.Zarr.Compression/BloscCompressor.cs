@@ -3,7 +3,7 @@ namespace Greyhub.Zarr.Compression;
 /// <summary>The inner compressor of a Blosc frame (the values are c-blosc's compressor codes).</summary>
 public enum BloscCompressor
 {
-    /// <summary>BloscLZ, Blosc's own FastLZ derivative (decode only).</summary>
+    /// <summary>BloscLZ, Blosc's own FastLZ derivative.</summary>
     BloscLz = 0,
 
     /// <summary>LZ4 (raw block format).</summary>

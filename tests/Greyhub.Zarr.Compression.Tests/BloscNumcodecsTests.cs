@@ -41,6 +41,7 @@ public sealed class BloscNumcodecsTests
     [InlineData("lz4")]
     [InlineData("lz4hc")]
     [InlineData("zstd")]
+    [InlineData("blosclz")]
     public async Task Encodes_byte_identical_to_numcodecs(string cname)
     {
         NumcodecsVectors.Require();
@@ -71,6 +72,7 @@ public sealed class BloscNumcodecsTests
     [InlineData("lz4hc")]
     [InlineData("zstd")]
     [InlineData("zlib")]
+    [InlineData("blosclz")]
     public async Task Numcodecs_decodes_our_frames(string cname)
     {
         NumcodecsVectors.Require();

@@ -146,7 +146,7 @@ internal static class BloscEncoder
                     }
                 }
                 var split = filtered.Slice(j * neblock, neblock);
-                var cbytes = InnerCodecs.Compress(compressor, level, split, destination.Slice(ntbytes, maxOut));
+                var cbytes = InnerCodecs.Compress(compressor, level, split, destination.Slice(ntbytes, maxOut), !dontSplit);
                 if (cbytes == 0 || cbytes == neblock)
                 {
                     // The codec could not shrink this split: store it raw, if that still fits.

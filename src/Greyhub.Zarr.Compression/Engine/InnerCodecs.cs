@@ -28,8 +28,9 @@ internal static unsafe class InnerCodecs
     };
 
     /// <summary>Compresses one split; returns its size, or 0 when it does not fit in <paramref name="target"/>.</summary>
-    public static int Compress(BloscCompressor compressor, int level, ReadOnlySpan<byte> source, Span<byte> target) => compressor switch
+    public static int Compress(BloscCompressor compressor, int level, ReadOnlySpan<byte> source, Span<byte> target, bool splitBlock) => compressor switch
     {
+        BloscCompressor.BloscLz => BloscLzEncoder.Compress(level, source, target, splitBlock),
         // c-blosc: acceleration = 10 - clevel for lz4, the clevel itself for lz4hc.
         BloscCompressor.Lz4 => Lz4Engine.CompressFast(source, target, 10 - level),
         BloscCompressor.Lz4Hc => Lz4Engine.CompressHc(source, target, level),
