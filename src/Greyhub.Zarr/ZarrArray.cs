@@ -115,7 +115,8 @@ public sealed partial class ZarrArray
         var context = new ZarrCodecContext(3, Math.Max(1, type.Size), type.Name);
         var codecs = def.Filters.Concat(def.Compressor is null ? [] : [def.Compressor]).Select(c => registry.CreateV3(c, context)).ToArray();
         int[]? order = def.FortranOrder && rank > 1 ? [.. Enumerable.Range(0, rank).Reverse()] : null;
-        var fill = def.FillValue is null ? FillModel.Zero(type) : FillModel.Parse(def.FillValue, type, def.ZarrFormat);
+        // v2 without a fill value writes null (zarr-python's fill_value=None); v3 requires one, so zero.
+        var fill = def.FillValue is null && def.ZarrFormat == 3 ? FillModel.Zero(type) : FillModel.Parse(def.FillValue, type, def.ZarrFormat);
         ArrayBytesCodec? bytes = type.Kind == ZarrTypeKind.String ? null : new BytesArrayCodec(def.ZarrFormat == 2 ? type.BigEndian : def.BigEndian);
         if (type.Kind == ZarrTypeKind.String && order is not null)
         {

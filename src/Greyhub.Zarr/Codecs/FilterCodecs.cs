@@ -92,7 +92,7 @@ internal sealed class DeltaCodec : ZarrBytesCodec
         {
             throw new ZarrUnsupportedException($"delta with astype '{astype}' different from dtype '{dtype}' is not supported");
         }
-        if (type.Kind is not (ZarrTypeKind.Int or ZarrTypeKind.UInt or ZarrTypeKind.Float) || type.BigEndian)
+        if (type.Kind is not (ZarrTypeKind.Int or ZarrTypeKind.UInt or ZarrTypeKind.Float))
         {
             throw new ZarrUnsupportedException($"delta over dtype '{type.V2Name}' is not supported");
         }
@@ -127,6 +127,15 @@ internal sealed class DeltaCodec : ZarrBytesCodec
     public override JsonObject? ToV2() => new() { ["id"] = "delta", ["dtype"] = _type.V2Name, ["astype"] = _type.V2Name };
 
     private void Transform(Span<byte> data, bool encode)
+    {
+        // Big-endian dtypes: work on native values, then restore the stored byte order.
+        var swap = new Pipeline.BytesArrayCodec(_type.BigEndian);
+        swap.Swap(data, data, _type);
+        TransformNative(data, encode);
+        swap.Swap(data, data, _type);
+    }
+
+    private void TransformNative(Span<byte> data, bool encode)
     {
         switch (_type.Kind, _type.Size)
         {

@@ -30,6 +30,7 @@ internal sealed class FillValue
 
     public static FillValue Parse(JsonNode? node, ZarrDataType type, int format)
     {
+        node = Normalize(node);
         if (node is null)
         {
             return format == 2 ? new(new byte[type.Size], type.Kind == ZarrTypeKind.String ? "" : null, true) : throw Bad(node, type);
@@ -118,7 +119,8 @@ internal sealed class FillValue
             ZarrTypeKind.Float => FloatJson(b, format),
             ZarrTypeKind.Complex => new JsonArray(FloatJson(b[..(type.Size / 2)], format), FloatJson(b[(type.Size / 2)..], format)),
             ZarrTypeKind.Bytes when format == 3 => new JsonArray([.. Bytes.Select(x => (JsonNode?)JsonValue.Create(x))]),
-            ZarrTypeKind.Bytes => JsonValue.Create(Convert.ToBase64String(Bytes)),
+            // NumPy's bytes scalars drop trailing NULs, so zarr-python encodes b"ab" for an S3 fill of "ab\0".
+            ZarrTypeKind.Bytes => JsonValue.Create(Convert.ToBase64String(Bytes.AsSpan(0, Bytes.AsSpan().LastIndexOfAnyExcept((byte)0) + 1))),
             ZarrTypeKind.Unicode => JsonValue.Create(Encoding.UTF32.GetString(Bytes).TrimEnd('\0')),
             _ => JsonValue.Create(Text ?? ""),
         };
@@ -250,6 +252,20 @@ internal sealed class FillValue
             throw Bad(node, type);
         }
         buffer.AsSpan(0, Math.Min(n, bytes.Length)).CopyTo(bytes);
+    }
+
+    /// <summary>JSON values built in code (e.g. from an int) only convert to their own CLR type: round-trip through text.</summary>
+    private static JsonNode? Normalize(JsonNode? node)
+    {
+        if (node is not JsonValue v || v.GetValueKind() != System.Text.Json.JsonValueKind.Number)
+        {
+            return node is JsonArray a ? new JsonArray([.. a.Select(Normalize)]) : node;
+        }
+        if (v.TryGetValue(out double d) && !double.IsFinite(d))
+        {
+            return JsonValue.Create(double.IsNaN(d) ? "NaN" : d > 0 ? "Infinity" : "-Infinity");
+        }
+        return JsonNode.Parse(v.ToJsonString());
     }
 
     private static ZarrMetadataException Bad(JsonNode? node, ZarrDataType type)
