@@ -111,6 +111,11 @@ internal static class UsersApi
             throw ApiException.BadRequest($"sort must be one of {string.Join(", ", SortKeys)} (prefix '-' for descending), not {sort}");
         }
         var filter = caller.Scopes.FilterFor("list:users");
+        if (!filter.IsUnfiltered && (filter.Servers.Count > 0 || filter.Services.Count > 0))
+        {
+            // As JupyterHub: a !server or !service filter on list:users must not widen to whole users.
+            throw ApiException.Forbidden("Invalid filter on list:users; only !user and !group filters apply to user lists");
+        }
         var userQuery = new UserQuery
         {
             Offset = paging.Offset,
@@ -118,7 +123,7 @@ internal static class UsersApi
             Sort = sortKey.Length == 0 ? "id" : sortKey,
             Descending = descending,
             State = state.Length == 0 ? null : state,
-            OnlyUsers = filter.IsUnfiltered ? null : [.. filter.Users, .. filter.Servers.Select(s => s.Split('/')[0])],
+            OnlyUsers = filter.IsUnfiltered ? null : filter.Users.ToList(),
             OnlyGroups = filter.IsUnfiltered ? null : filter.Groups.ToList(),
         };
         var includeStopped = query.ContainsKey("include_stopped_servers");
@@ -162,9 +167,14 @@ internal static class UsersApi
     private static async Task<IResult> Get(HttpContext context, string name, UserService users, Models models)
     {
         var (caller, user) = await LoadAsync(context, users, name, "read:users", "read:users:name", "read:users:groups", "read:users:activity", "read:servers", "read:roles:users");
-        var includeStopped = context.Request.Query.ContainsKey("include_stopped_servers");
+        var includeStopped = IncludeStoppedServers(context.Request);
         return JsonResult.Ok(w => models.WriteUser(w, user, caller.Scopes, includeStopped));
     }
+
+    /// <summary>JupyterHub's <c>include_stopped_servers</c>: present and not <c>0</c> or <c>false</c>.</summary>
+    internal static bool IncludeStoppedServers(HttpRequest request) =>
+        request.Query.TryGetValue("include_stopped_servers", out var value)
+        && !(value.ToString() is "0" || value.ToString().Equals("false", StringComparison.OrdinalIgnoreCase));
 
     private static async Task<IResult> Create(HttpContext context, string name, UserService users, Models models)
     {

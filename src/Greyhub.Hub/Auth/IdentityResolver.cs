@@ -117,19 +117,19 @@ internal sealed class IdentityResolver(
         }
         var userOwner = ScopeOwner.User(user.Name, user.Groups);
         var userScopes = roles.ScopesOfUser(user.Name, user.Admin, user.Groups);
-        // Group filters in an intersection need membership of other users; those lookups are rare and cached with the result.
+        // Group filters in an intersection need the groups of the users named by the other side's filters;
+        // those lookups are rare and cached with the result.
         var memberships = new Dictionary<string, IReadOnlyCollection<string>>(StringComparer.Ordinal);
-        var tokenScopes = TokenScopes.Resolve(token.Scopes, userOwner, userScopes, roles.Definitions,
-            name => memberships.TryGetValue(name, out var g) ? g : []);
-        if (NeedsMemberships(userScopes))
+        if (!token.Scopes.Contains(ScopeDefinitions.Inherit))
         {
-            foreach (var name in FilterUsers(token.Scopes))
+            var expanded = ExpandedScopes.Expand(token.Scopes, userOwner, roles.Definitions);
+            foreach (var name in ExpandedScopes.GroupLookupsFor(expanded, userScopes))
             {
                 memberships[name] = await users.GroupsOfAsync(name, cancellationToken);
             }
-            tokenScopes = TokenScopes.Resolve(token.Scopes, userOwner, userScopes, roles.Definitions,
-                name => memberships.TryGetValue(name, out var g) ? g : []);
         }
+        var tokenScopes = TokenScopes.Resolve(token.Scopes, userOwner, userScopes, roles.Definitions,
+            name => memberships.TryGetValue(name, out var g) ? g : []);
         return ForUser(user, tokenScopes) with { TokenId = token.Id, SessionId = token.SessionId };
     }
 
@@ -143,26 +143,4 @@ internal sealed class IdentityResolver(
         Roles = roles.RolesOfUser(user.Name, user.Admin),
         Scopes = scopes,
     };
-
-    private static bool NeedsMemberships(ExpandedScopes ownerScopes) =>
-        ownerScopes.ScopeNames.Any(s => ownerScopes.FilterFor(s).HasGroupFilters);
-
-    private static IEnumerable<string> FilterUsers(IEnumerable<string> rawScopes)
-    {
-        foreach (var raw in rawScopes)
-        {
-            var i = raw.IndexOf("!user=", StringComparison.Ordinal);
-            if (i >= 0)
-            {
-                yield return raw[(i + 6)..];
-            }
-            var s = raw.IndexOf("!server=", StringComparison.Ordinal);
-            if (s >= 0)
-            {
-                var value = raw[(s + 8)..];
-                var slash = value.IndexOf('/', StringComparison.Ordinal);
-                yield return slash < 0 ? value : value[..slash];
-            }
-        }
-    }
 }
