@@ -53,7 +53,7 @@ public sealed class MatrixHub : IAsyncLifetime
         foreach (var scope in new[]
         {
             "read:users:name", "read:users:groups", "read:users!user=bob", "list:users!group=students", "tokens!user=bob",
-            "read:metrics", "read:users:activity",
+            "read:metrics", "read:users:activity", "read:groups", "read:groups:name", "read:services", "read:services:name", "list:services",
         })
         {
             _tokens["admin:" + scope] = await Hub.ScopedTokenAsync("admin", scope);

@@ -157,6 +157,10 @@ public sealed class ScopeMatrixTests(MatrixHub fixture) : IClassFixture<MatrixHu
         { "teacher", "DELETE", "groups/teachers", "", 404, "" },
         { "useradmin", "DELETE", "groups/students", "", 403, "" },
         { "admin", "POST", "groups/{new}", "", 201, "" },
+        // Group model: roles only with read:roles:groups.
+        { "admin:read:groups", "GET", "groups/students", "", 200, "kind,name,users,properties" },
+        { "admin:read:groups", "GET", "groups", "", 403, "" },
+        { "admin:read:groups:name", "GET", "groups/students", "", 200, "kind,name" },
 
         // Services: list:services / read:services.
         { "admin", "GET", "services", "", 200, "culler,lonely" },
@@ -166,6 +170,11 @@ public sealed class ScopeMatrixTests(MatrixHub fixture) : IClassFixture<MatrixHu
         { "admin", "GET", "services/culler", "", 200, "kind,name,admin,roles,url,prefix,pid,command,display,info" },
         { "admin", "GET", "services/nope", "", 404, "" },
         { "culler", "GET", "services/culler", "", 403, "" },
+        // Service model: admin with read:services or read:services:name, roles only with read:roles:services.
+        { "admin:read:services", "GET", "services/culler", "", 200, "kind,name,admin,url,prefix,pid,command,display,info" },
+        { "admin:read:services", "GET", "services", "", 403, "" },
+        { "admin:read:services:name", "GET", "services/culler", "", 200, "kind,name,admin" },
+        { "admin:list:services", "GET", "services", "", 200, "culler,lonely" },
 
         // Metrics: read:metrics only.
         { "admin", "GET", "metrics", "", 200, "" },
@@ -219,6 +228,16 @@ public sealed class ScopeMatrixTests(MatrixHub fixture) : IClassFixture<MatrixHu
         if (caller != "culler")
         {
             Assert.Equal(names.Split(',').Length, listed.GetProperty("_pagination").GetProperty("total").GetInt32());
+        }
+    }
+
+    [Fact]
+    public async Task Listing_services_with_list_services_shows_names_only()
+    {
+        var services = (await fixture.Client("admin:list:services").GetApiAsync("hub/api/services")).Is(200).Root;
+        foreach (var service in services.EnumerateObject())
+        {
+            Api.HasKeys(service.Value, "kind", "name", "admin");
         }
     }
 

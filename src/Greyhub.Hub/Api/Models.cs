@@ -140,7 +140,8 @@ internal sealed class Models(HubUrls urls, HubRoles roles)
         w.WriteStartObject();
         w.WriteString("kind", "group");
         w.WriteString("name", group.Name);
-        if (full || scopes.CanAccess("read:roles:groups", target))
+        // Roles only with read:roles:groups: JupyterHub's read:groups model has no roles.
+        if (scopes.CanAccess("read:roles:groups", target))
         {
             w.WriteStartArray("roles");
             foreach (var role in roles.RolesOfGroup(group.Name))
@@ -169,9 +170,15 @@ internal sealed class Models(HubUrls urls, HubRoles roles)
         w.WriteStartObject();
         w.WriteString("kind", "service");
         w.WriteString("name", service.Name);
-        if (full || scopes.CanAccess("read:roles:services", target))
+        // As JupyterHub's access map: admin with any of read:services, read:services:name, read:roles:services;
+        // roles only with read:roles:services.
+        var rolesVisible = scopes.CanAccess("read:roles:services", target);
+        if (full || rolesVisible || scopes.CanAccess("read:services:name", target))
         {
             w.WriteBoolean("admin", service.Admin);
+        }
+        if (rolesVisible)
+        {
             w.WriteStartArray("roles");
             foreach (var role in roles.RolesOfService(service))
             {

@@ -56,13 +56,14 @@ internal readonly record struct Paging(int Offset, int Limit, bool Envelope)
             w.WriteNumber("offset", self.Offset);
             w.WriteNumber("limit", self.Limit);
             w.WriteNumber("total", total);
-            var nextOffset = self.Offset + self.Limit;
+            // In long: an offset near int.MaxValue must not wrap into a negative "next" page.
+            var nextOffset = (long)self.Offset + self.Limit;
             if (nextOffset < total)
             {
                 w.WriteStartObject("next");
                 w.WriteNumber("offset", nextOffset);
                 w.WriteNumber("limit", self.Limit);
-                w.WriteString("url", NextUrl(request, nextOffset, self.Limit));
+                w.WriteString("url", NextUrl(request, (int)nextOffset, self.Limit));
                 w.WriteEndObject();
             }
             else
