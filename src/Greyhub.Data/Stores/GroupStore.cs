@@ -106,16 +106,5 @@ public sealed class GroupStore(HubDbContext db)
         return found;
     }
 
-    private async Task SaveAsync(CancellationToken cancellationToken)
-    {
-        try
-        {
-            await db.SaveChangesAsync(cancellationToken);
-        }
-        catch (DbUpdateException ex)
-        {
-            db.ChangeTracker.Clear();
-            throw new ConflictException("The change conflicts with existing data: " + (ex.InnerException?.Message ?? ex.Message));
-        }
-    }
+    private Task SaveAsync(CancellationToken cancellationToken) => db.SaveOrConflictAsync(cancellationToken);
 }

@@ -154,16 +154,5 @@ public sealed class UserStore(HubDbContext db)
     public async Task<IReadOnlyList<string>> GroupsOfAsync(string userName, CancellationToken cancellationToken) =>
         await db.Users.AsNoTracking().Where(u => u.Name == userName).SelectMany(u => u.Groups.Select(g => g.Name)).ToListAsync(cancellationToken);
 
-    private async Task SaveAsync(CancellationToken cancellationToken)
-    {
-        try
-        {
-            await db.SaveChangesAsync(cancellationToken);
-        }
-        catch (DbUpdateException ex)
-        {
-            db.ChangeTracker.Clear();
-            throw new ConflictException("The change conflicts with existing data: " + (ex.InnerException?.Message ?? ex.Message));
-        }
-    }
+    private Task SaveAsync(CancellationToken cancellationToken) => db.SaveOrConflictAsync(cancellationToken);
 }
