@@ -14,6 +14,13 @@ public static class Zstd
     /// <summary>numcodecs' default level.</summary>
     public const int DefaultLevel = 1;
 
+    // ZstdSharp contexts are not thread-safe and costly to create: one per thread (and level).
+    [ThreadStatic]
+    private static Dictionary<(int Level, bool Checksum), Compressor>? _compressors;
+
+    [ThreadStatic]
+    private static Decompressor? _decompressor;
+
     /// <summary>A destination of this size always holds the frame of <paramref name="uncompressedLength"/> bytes.</summary>
     public static int GetMaxCompressedLength(int uncompressedLength) => Compressor.GetCompressBound(uncompressedLength);
 
@@ -21,10 +28,15 @@ public static class Zstd
     public static int Compress(ReadOnlySpan<byte> source, Span<byte> destination, int level = DefaultLevel, bool checksum = false)
     {
         ValidateLevel(level);
-        using var compressor = new Compressor(level);
-        if (checksum)
+        var compressors = _compressors ??= [];
+        if (!compressors.TryGetValue((level, checksum), out var compressor))
         {
-            compressor.SetParameter(ZSTD_cParameter.ZSTD_c_checksumFlag, 1);
+            compressor = new Compressor(level);
+            if (checksum)
+            {
+                compressor.SetParameter(ZSTD_cParameter.ZSTD_c_checksumFlag, 1);
+            }
+            compressors[(level, checksum)] = compressor;
         }
         try
         {
@@ -75,7 +87,7 @@ public static class Zstd
         }
         try
         {
-            using var decompressor = new Decompressor();
+            var decompressor = _decompressor ??= new Decompressor();
             return decompressor.TryUnwrap(source, destination, out var written)
                 ? written
                 : throw new CompressedDataException("zstd data decodes to more bytes than the destination holds.");

@@ -13,10 +13,10 @@ internal static unsafe class InnerCodecs
     public const int FormatZstd = 4;
 
     [ThreadStatic]
-    private static Compressor?[]? t_zstdCompressors;
+    private static Compressor?[]? _zstdCompressors;
 
     [ThreadStatic]
-    private static Decompressor? t_zstdDecompressor;
+    private static Decompressor? _zstdDecompressor;
 
     public static int FormatOf(BloscCompressor compressor) => compressor switch
     {
@@ -64,7 +64,7 @@ internal static unsafe class InnerCodecs
 
     private static int CompressZstd(ReadOnlySpan<byte> source, Span<byte> target, int level)
     {
-        var cache = t_zstdCompressors ??= new Compressor?[23];
+        var cache = _zstdCompressors ??= new Compressor?[23];
         var compressor = cache[level] ??= new Compressor(level);
         try
         {
@@ -78,7 +78,7 @@ internal static unsafe class InnerCodecs
 
     public static int DecompressZstd(ReadOnlySpan<byte> source, Span<byte> target)
     {
-        var decompressor = t_zstdDecompressor ??= new Decompressor();
+        var decompressor = _zstdDecompressor ??= new Decompressor();
         try
         {
             return decompressor.TryUnwrap(source, target, out var written) ? written : -1;

@@ -12,7 +12,7 @@ namespace Greyhub.Zarr.Compression.Engine;
 internal static unsafe class Lz4Engine
 {
     private const string EngineType = "K4os.Compression.LZ4.Engine.LLxx, K4os.Compression.LZ4";
-    private static bool s_accessorBroken;
+    private static bool _accessorBroken;
 
     /// <summary><c>LZ4_compress_fast</c>: compressed size, or 0 when it does not fit.</summary>
     public static int CompressFast(ReadOnlySpan<byte> source, Span<byte> target, int acceleration)
@@ -24,7 +24,7 @@ internal static unsafe class Lz4Engine
         fixed (byte* s = source)
         fixed (byte* t = target)
         {
-            if (!s_accessorBroken)
+            if (!_accessorBroken)
             {
                 try
                 {
@@ -32,7 +32,7 @@ internal static unsafe class Lz4Engine
                 }
                 catch (MissingMemberException)
                 {
-                    s_accessorBroken = true;
+                    _accessorBroken = true;
                 }
             }
             return Math.Max(0, LZ4Codec.Encode(s, source.Length, t, target.Length, LZ4Level.L00_FAST));
@@ -49,7 +49,7 @@ internal static unsafe class Lz4Engine
         fixed (byte* s = source)
         fixed (byte* t = target)
         {
-            if (!s_accessorBroken)
+            if (!_accessorBroken)
             {
                 try
                 {
@@ -57,7 +57,7 @@ internal static unsafe class Lz4Engine
                 }
                 catch (MissingMemberException)
                 {
-                    s_accessorBroken = true;
+                    _accessorBroken = true;
                 }
             }
             var fallback = (LZ4Level)Math.Clamp(level, (int)LZ4Level.L03_HC, (int)LZ4Level.L12_MAX);
