@@ -259,7 +259,7 @@ internal sealed class FillValue
     {
         if (node is not JsonValue v || v.GetValueKind() != System.Text.Json.JsonValueKind.Number)
         {
-            return node is JsonArray a ? new JsonArray([.. a.Select(Normalize)]) : node;
+            return node is JsonArray a ? new JsonArray([.. a.Select(x => Normalize(x?.DeepClone()))]) : node;
         }
         if (v.TryGetValue(out double d) && !double.IsFinite(d))
         {
