@@ -5,6 +5,7 @@ using Greyhub.Hub.Api;
 using Greyhub.Hub.Auth;
 using Greyhub.Hub.Hosting;
 using Greyhub.Scopes;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Greyhub.Hub.Services;
@@ -12,12 +13,13 @@ namespace Greyhub.Hub.Services;
 /// <summary>Token rules: random secrets shown once, keyed hashes stored, scopes never beyond the owner's.</summary>
 internal sealed class TokenService(
     TokenStore tokens,
-    UserStore users,
     TokenHasher hasher,
     HubRoles roles,
     HubState state,
     TimeProvider time,
-    IOptions<HubOptions> options)
+    IOptions<HubOptions> options,
+    ILogger<TokenService> logger,
+    Observability.HubMetrics metrics)
 {
     /// <summary>A created token: its record and the secret, which is never available again.</summary>
     public sealed record Issued(TokenRecord Record, string Secret);
@@ -84,6 +86,8 @@ internal sealed class TokenService(
         var id = await tokens.CreateAsync(hasher.Hash(secret), TokenHasher.Prefix(secret), userId, null, scopes, note, sessionId, "jupyterhub", now, expiresAt, cancellationToken);
         var record = await tokens.FindByHashAsync(hasher.Hash(secret), cancellationToken)
             ?? throw new InvalidOperationException($"Token a{id} vanished right after it was stored");
+        Observability.HubLog.TokenIssued(logger, id, record.UserName ?? record.ServiceName ?? "?", note);
+        metrics.TokensIssued.Inc();
         return new Issued(record, secret);
     }
 
@@ -92,6 +96,10 @@ internal sealed class TokenService(
     {
         var hash = await tokens.DeleteAsync(tokenId, cancellationToken);
         state.Changed();
+        if (hash is not null)
+        {
+            Observability.HubLog.TokenRevoked(logger, tokenId);
+        }
         return hash is not null;
     }
 
@@ -105,7 +113,6 @@ internal sealed class TokenService(
             await tokens.ReplaceServiceTokenAsync(service.Name, hash, service.ApiToken is { Length: >= 4 } p ? p[..4] : "", now, cancellationToken);
         }
         state.Changed();
-        _ = users;
     }
 
     private static TimeSpan? ReadExpiresIn(JsonElement body)

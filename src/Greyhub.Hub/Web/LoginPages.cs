@@ -10,6 +10,7 @@ using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using static Greyhub.Hub.Web.Html;
 
@@ -64,8 +65,10 @@ internal static class LoginPages
         HubMetrics metrics,
         IOptions<HubOptions> options,
         TimeProvider time,
+        ILoggerFactory loggers,
         string? next)
     {
+        var logger = loggers.CreateLogger("Greyhub.Login");
         if (!await antiforgery.IsRequestValidAsync(context))
         {
             return Render(context, antiforgery, next, "Your session expired or the form was not sent by this site; please sign in again.", "", 403);
@@ -77,6 +80,7 @@ internal static class LoginPages
         if (throttle.RetryAfter(userName, client) is { } wait)
         {
             metrics.LoginAttempts.WithLabels("throttled").Inc();
+            HubLog.LoginThrottled(logger, client, wait);
             context.Response.Headers.RetryAfter = wait.ToString(System.Globalization.CultureInfo.InvariantCulture);
             return Render(context, antiforgery, next, $"Too many failed login attempts. Try again in {wait} seconds.", userName, 429);
         }
@@ -90,11 +94,14 @@ internal static class LoginPages
         {
             throttle.Failed(userName, client);
             metrics.LoginAttempts.WithLabels("failed").Inc();
+            var prefix = HubLog.Bounded(userName);
+            HubLog.LoginFailed(logger, prefix, client);
             // Never log or echo more than needed about the attempt (CVE-2026-54338: unbounded user names in logs).
             return Render(context, antiforgery, next, "Invalid username or password.", userName.Length > 255 ? "" : userName, 403);
         }
         throttle.Succeeded(userName);
         metrics.LoginAttempts.WithLabels("success").Inc();
+        HubLog.LoginSucceeded(logger, authenticated.Name, client);
         var session = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
         await context.SignInAsync(IdentityMiddleware.CookieScheme, IdentityHttpContextExtensions.LoginPrincipal(authenticated.Name, session),
             new AuthenticationProperties { IsPersistent = true, ExpiresUtc = time.GetUtcNow().Add(options.Value.CookieMaxAge) });
