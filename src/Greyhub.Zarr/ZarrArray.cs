@@ -146,7 +146,7 @@ public sealed partial class ZarrArray
             ChunkShape = chunks,
             DataType = type,
             Fill = fill,
-            Keys = new ChunkKeyEncoding(def.ZarrFormat == 3, def.Separator ?? (def.ZarrFormat == 3 ? '/' : '.')),
+            Keys = new ChunkKeyEncoding(def.ZarrFormat == 3 && !def.V2ChunkKeyEncoding, def.Separator ?? (def.ZarrFormat == 3 && !def.V2ChunkKeyEncoding ? '/' : '.')),
             Pipeline = pipeline,
             Attributes = (JsonObject?)def.Attributes?.DeepClone() ?? [],
             DimensionNames = def.DimensionNames?.ToArray(),

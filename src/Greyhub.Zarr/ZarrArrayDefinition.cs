@@ -38,6 +38,9 @@ public sealed class ZarrArrayDefinition
     /// <summary>Chunk key separator: null for the format's default (v3 <c>/</c>, v2 <c>.</c>).</summary>
     public char? Separator { get; init; }
 
+    /// <summary>v3: use the <c>v2</c> chunk key encoding (keys <c>0.1</c>, for data migrated from v2) instead of <c>default</c> (<c>c/0/1</c>).</summary>
+    public bool V2ChunkKeyEncoding { get; init; }
+
     /// <summary>v3: store elements big-endian (v2: use a big-endian dtype instead).</summary>
     public bool BigEndian { get; init; }
 
