@@ -337,6 +337,34 @@ public sealed class ContractTests(ContractHub fixture) : IClassFixture<ContractH
     }
 
     [Fact]
+    public async Task Concurrent_creates_of_one_name_give_one_201_and_409s()
+    {
+        var name = Api.Unique("race");
+        var group = Api.Unique("race");
+        var users = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Hub.Client(Hub.AdminToken).PostApiAsync($"hub/api/users/{name}")));
+        Assert.Equal(1, users.Count(r => r.Code == 201));
+        Assert.All(users.Where(r => r.Code != 201), r => r.Is(409));
+        var groups = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Hub.Client(Hub.AdminToken).PostApiAsync("hub/api/groups", new { groups = new[] { group }, users = new[] { name } })));
+        Assert.Equal(1, groups.Count(r => r.Code == 201));
+        Assert.All(groups.Where(r => r.Code != 201), r => r.Is(409));
+        Assert.Equal([name], (await Admin.GetApiAsync($"hub/api/groups/{group}")).Root.GetProperty("users").Strings());
+    }
+
+    [Fact]
+    public async Task Names_with_unicode_and_at_signs_round_trip_through_urls()
+    {
+        var name = "zoë-" + Api.Unique("x") + "@example.org";
+        var created = (await Admin.PostApiAsync("hub/api/users/" + Uri.EscapeDataString(name))).Is(201).Root;
+        Assert.Equal(name, created.GetProperty("name").GetString());
+        Assert.Equal(name, (await Admin.GetApiAsync("hub/api/users/" + Uri.EscapeDataString(name))).Is(200).Root.GetProperty("name").GetString());
+        await fixture.AddServerAsync(name, "", ServerPhases.Running);
+        var server = (await Admin.GetApiAsync("hub/api/users/" + Uri.EscapeDataString(name))).Root.GetProperty("servers").GetProperty("");
+        // JupyterHub escapes names in URLs but keeps '@'.
+        Assert.Equal("/user/" + Uri.EscapeDataString(name).Replace("%40", "@", StringComparison.Ordinal) + "/", server.GetProperty("url").GetString());
+        (await Admin.DeleteApiAsync("hub/api/users/" + Uri.EscapeDataString(name))).Is(400);
+    }
+
+    [Fact]
     public async Task Create_one_user_then_409()
     {
         var name = Api.Unique("one");

@@ -35,11 +35,16 @@ public sealed class MatrixHub : IAsyncLifetime
             "Greyhub:Roles:2:Services:0=culler",
             "Greyhub:Roles:3:Name=prometheus",
             "Greyhub:Roles:3:Scopes:0=read:metrics",
-            "Greyhub:Roles:3:Users:0=prom");
+            "Greyhub:Roles:3:Users:0=prom",
+            "Greyhub:Roles:4:Name=graders-role",
+            "Greyhub:Roles:4:Scopes:0=read:metrics",
+            "Greyhub:Roles:4:Scopes:1=read:users!group=students",
+            "Greyhub:Roles:4:Groups:0=graders");
         var admin = Hub.Client(Hub.AdminToken);
         (await admin.PostApiAsync("hub/api/users", new { usernames = new[] { "alice", "bob", "carol", "teacher", "useradmin", "prom" } })).Is(201);
         (await admin.PostApiAsync("hub/api/groups", new { groups = new[] { "students" }, users = new[] { "alice", "bob" } })).Is(201);
         (await admin.PostApiAsync("hub/api/groups", new { groups = new[] { "teachers" }, users = new[] { "teacher" } })).Is(201);
+        (await admin.PostApiAsync("hub/api/groups", new { groups = new[] { "graders" } })).Is(201);
         _tokens["none"] = null;
         _tokens["bogus"] = "0123456789abcdef0123456789abcdef";
         _tokens["admin"] = Hub.AdminToken;

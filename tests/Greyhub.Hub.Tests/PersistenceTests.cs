@@ -1,4 +1,5 @@
 using Greyhub.Data.Stores;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Greyhub.Hub.Tests;
@@ -10,6 +11,11 @@ public sealed class PersistenceTests
     [
         "Greyhub:Authenticator:InitialAdmin:Name=boss",
         "Greyhub:Authenticator:InitialAdmin:Password=first-password-123",
+        "Greyhub:Services:0:Name=culler",
+        "Greyhub:Services:0:ApiToken=" + ContractHub.CullerToken,
+        "Greyhub:Roles:0:Name=idle-culler",
+        "Greyhub:Roles:0:Scopes:0=list:users",
+        "Greyhub:Roles:0:Services:0=culler",
     ];
 
     [Fact]
@@ -33,6 +39,14 @@ public sealed class PersistenceTests
             (await admin.PostApiAsync("hub/api/users/ann/activity", new { last_activity = "2026-01-02T03:04:05.000006Z" })).Is(200);
             bossHash = await PasswordHashAsync(first, "boss");
             Assert.NotNull(bossHash);
+            Assert.Contains("list:users", (await first.Client(ContractHub.CullerToken).GetApiAsync("hub/api/user")).Is(200).Root.GetProperty("scopes").Strings());
+            // As an older hub stored it: a configured service token without scopes; the restart must repair it.
+            await using (var scope = first.Services.CreateAsyncScope())
+            {
+                var db = scope.ServiceProvider.GetRequiredService<Greyhub.Data.HubDbContext>();
+                await db.ApiTokens.Where(t => t.ServiceName == "culler")
+                    .ExecuteUpdateAsync(s => s.SetProperty(t => t.Scopes, "[]"), Api.Ct);
+            }
             await first.SetPasswordAsync("boss", "changed-password-456");
             bossHash = await PasswordHashAsync(first, "boss");
         }
@@ -62,6 +76,9 @@ public sealed class PersistenceTests
         Assert.Equal(tokenId, me.GetProperty("token_id").GetString());
         (await second.Client(secret).GetApiAsync("hub/api/users/ann")).Is(200);
         (await second.Client(secret).GetApiAsync("hub/api/users/ben")).Is(404);
+
+        Assert.Contains("list:users", (await second.Client(ContractHub.CullerToken).GetApiAsync("hub/api/user")).Is(200).Root.GetProperty("scopes").Strings());
+        (await second.Client(ContractHub.CullerToken).GetApiAsync("hub/api/users")).Is(200);
 
         // The initial admin exists once, still admin, and its changed password was not reset.
         var all = (await again.GetApiAsync("hub/api/users?limit=200")).Is(200).Root.Names();

@@ -296,6 +296,42 @@ public sealed class ScopeMatrixTests(MatrixHub fixture) : IClassFixture<MatrixHu
     }
 
     [Fact]
+    public async Task Group_roles_apply_and_lapse_at_once_with_membership()
+    {
+        var admin = fixture.Hub.Client(fixture.Hub.AdminToken);
+        var grader = Api.Unique("grader");
+        var token = await fixture.Hub.TokenForAsync(grader);
+        var client = fixture.Hub.Client(token);
+        (await client.GetApiAsync("hub/api/metrics")).Is(403);
+        (await client.GetApiAsync("hub/api/users/alice")).Is(404);
+        (await admin.PostApiAsync("hub/api/groups/graders/users", new { users = new[] { grader } })).Is(200);
+        (await client.GetApiAsync("hub/api/metrics")).Is(200);
+        (await client.GetApiAsync("hub/api/users/alice")).Is(200);
+        (await client.GetApiAsync("hub/api/users/carol")).Is(404);
+        Assert.Contains("graders-role", (await admin.GetApiAsync("hub/api/groups/graders")).Root.GetProperty("roles").Strings());
+        (await admin.DeleteApiAsync("hub/api/groups/graders/users", new { users = new[] { grader } })).Is(200);
+        (await client.GetApiAsync("hub/api/metrics")).Is(403);
+        (await client.GetApiAsync("hub/api/users/alice")).Is(404);
+    }
+
+    [Fact]
+    public async Task Demoted_admin_loses_admin_scopes_at_once()
+    {
+        var admin = fixture.Hub.Client(fixture.Hub.AdminToken);
+        var boss = Api.Unique("boss");
+        (await admin.PostApiAsync($"hub/api/users/{boss}", new { admin = true })).Is(201);
+        var client = fixture.Hub.Client(await fixture.Hub.TokenForAsync(boss));
+        (await client.GetApiAsync("hub/api/info")).Is(200);
+        (await client.GetApiAsync("hub/api/users/alice")).Is(200);
+        (await admin.PatchApiAsync($"hub/api/users/{boss}", new { admin = false })).Is(200);
+        (await client.GetApiAsync("hub/api/info")).Is(403);
+        (await client.GetApiAsync("hub/api/users/alice")).Is(404);
+        var me = (await client.GetApiAsync("hub/api/user")).Is(200).Root;
+        Assert.False(me.GetProperty("admin").GetBoolean());
+        Assert.DoesNotContain("admin:users", me.GetProperty("scopes").Strings());
+    }
+
+    [Fact]
     public async Task Narrow_token_of_an_admin_cannot_act_beyond_its_scopes()
     {
         var names = fixture.Client("admin:read:users:name");
