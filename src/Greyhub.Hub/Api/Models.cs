@@ -204,7 +204,8 @@ internal sealed class Models(HubUrls urls, HubRoles roles)
         w.WriteEndObject();
     }
 
-    public static void WriteToken(Utf8JsonWriter w, TokenRecord token, string? secret)
+    /// <summary>The token model; <paramref name="scopes"/> are the token's effective scopes (JupyterHub's <c>get_scopes_for(token)</c>).</summary>
+    public static void WriteToken(Utf8JsonWriter w, TokenRecord token, string? secret, IReadOnlyList<string> scopes)
     {
         w.WriteStartObject();
         w.WriteString("id", "a" + token.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
@@ -220,7 +221,7 @@ internal sealed class Models(HubUrls urls, HubRoles roles)
         w.WriteStartArray("roles");
         w.WriteEndArray();
         w.WriteStartArray("scopes");
-        foreach (var s in token.Scopes)
+        foreach (var s in scopes)
         {
             w.WriteStringValue(s);
         }

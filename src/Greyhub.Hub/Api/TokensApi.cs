@@ -1,4 +1,5 @@
 using System.Globalization;
+using Greyhub.Hub.Auth;
 using Greyhub.Hub.Services;
 using Greyhub.Scopes;
 using Microsoft.AspNetCore.Builder;
@@ -26,7 +27,7 @@ internal static class TokensApi
         return user ?? throw ApiException.NotFound($"No such user: {name}");
     }
 
-    private static async Task<IResult> List(HttpContext context, string name, UserService users, TokenService tokens)
+    private static async Task<IResult> List(HttpContext context, string name, UserService users, TokenService tokens, HubRoles roles)
     {
         var user = await LoadAsync(context, users, name, "read:tokens");
         var list = await tokens.ListAsync(user.Id, context.RequestAborted);
@@ -36,14 +37,14 @@ internal static class TokensApi
             w.WriteStartArray("api_tokens");
             foreach (var t in list)
             {
-                Models.WriteToken(w, t, secret: null);
+                Models.WriteToken(w, t, secret: null, EffectiveScopes(t, user, roles));
             }
             w.WriteEndArray();
             w.WriteEndObject();
         });
     }
 
-    private static async Task<IResult> Create(HttpContext context, string name, UserService users, TokenService tokens)
+    private static async Task<IResult> Create(HttpContext context, string name, UserService users, TokenService tokens, HubRoles roles)
     {
         var caller = Authorize.Caller(context);
         var user = await users.FindAsync(name, context.RequestAborted);
@@ -55,15 +56,15 @@ internal static class TokensApi
         }
         var body = await JsonBody.ReadObjectAsync(context.Request, required: false, context.RequestAborted);
         var issued = await tokens.CreateForUserAsync(user, body, caller, context.RequestAborted);
-        return JsonResult.Created(w => Models.WriteToken(w, issued.Record, issued.Secret));
+        return JsonResult.Created(w => Models.WriteToken(w, issued.Record, issued.Secret, EffectiveScopes(issued.Record, user, roles)));
     }
 
-    private static async Task<IResult> Get(HttpContext context, string name, string tokenId, UserService users, TokenService tokens)
+    private static async Task<IResult> Get(HttpContext context, string name, string tokenId, UserService users, TokenService tokens, HubRoles roles)
     {
         var user = await LoadAsync(context, users, name, "read:tokens");
         var token = await tokens.FindAsync(user.Id, ParseId(tokenId), context.RequestAborted)
             ?? throw ApiException.NotFound($"No such token: {tokenId}");
-        return JsonResult.Ok(w => Models.WriteToken(w, token, secret: null));
+        return JsonResult.Ok(w => Models.WriteToken(w, token, secret: null, EffectiveScopes(token, user, roles)));
     }
 
     private static async Task<IResult> Delete(HttpContext context, string name, string tokenId, UserService users, TokenService tokens)
@@ -74,6 +75,14 @@ internal static class TokensApi
         await tokens.RevokeAsync(id, context.RequestAborted);
         return Results.NoContent();
     }
+
+    /// <summary>
+    /// The token model's <c>scopes</c>: what the token can do now (JupyterHub's <c>get_scopes_for(token)</c>, so
+    /// <c>inherit</c> shows the owner's scopes), not the raw request. Group filters of other users are not looked up
+    /// here; only the owner's own groups count, which can under-report but never over-report.
+    /// </summary>
+    private static IReadOnlyList<string> EffectiveScopes(Data.TokenRecord token, Data.UserRecord owner, HubRoles roles) =>
+        TokenScopes.Resolve(token.Scopes, ScopeOwner.User(owner.Name, owner.Groups), roles.ScopesOfUser(owner.Name, owner.Admin, owner.Groups), roles.Definitions).Scopes;
 
     /// <summary>Token ids are <c>a{n}</c> (API tokens); anything else names no token.</summary>
     private static int ParseId(string tokenId) =>

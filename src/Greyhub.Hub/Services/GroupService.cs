@@ -32,7 +32,7 @@ internal sealed class GroupService(GroupStore groups, HubState state, HubRoles r
         }
         try
         {
-            await groups.CreateAsync(names.Distinct(StringComparer.Ordinal).ToList(), users.Distinct(StringComparer.Ordinal).ToList(), cancellationToken);
+            await groups.CreateAsync(names.Distinct(StringComparer.Ordinal).ToList(), Members(users), cancellationToken);
         }
         catch (NotFoundException ex)
         {
@@ -57,7 +57,7 @@ internal sealed class GroupService(GroupStore groups, HubState state, HubRoles r
     {
         try
         {
-            await groups.ChangeMembersAsync(name, users.Distinct(StringComparer.Ordinal).ToList(), add, cancellationToken);
+            await groups.ChangeMembersAsync(name, Members(users), add, cancellationToken);
         }
         catch (NotFoundException ex) when (ex.Message.StartsWith("No such user", StringComparison.Ordinal))
         {
@@ -73,6 +73,10 @@ internal sealed class GroupService(GroupStore groups, HubState state, HubRoles r
         Changed();
         return (await groups.FindAsync(name, cancellationToken))!;
     }
+
+    /// <summary>User names as stored: JupyterHub normalizes the names given for group members.</summary>
+    private static List<string> Members(IReadOnlyList<string> users) =>
+        users.Select(Names.NormalizeUser).Distinct(StringComparer.Ordinal).ToList();
 
     private void Changed()
     {
