@@ -48,11 +48,18 @@ public static class Blosc
     /// <exception cref="BloscException">The frame is corrupt, truncated or unsupported.</exception>
     public static int Decompress(ReadOnlySpan<byte> source, Span<byte> destination) => BloscDecoder.Decompress(source, destination);
 
-    /// <summary>Decompresses the frame at the start of <paramref name="source"/> into a new array.</summary>
-    /// <exception cref="BloscException">The frame is corrupt, truncated or unsupported.</exception>
-    public static byte[] Decompress(ReadOnlySpan<byte> source)
+    /// <summary>
+    /// Decompresses the frame at the start of <paramref name="source"/> into a new array, refusing frames that
+    /// declare more than <paramref name="maxSize"/> bytes (a guard against decompression bombs).
+    /// </summary>
+    /// <exception cref="BloscException">The frame is corrupt, truncated, unsupported or too large.</exception>
+    public static byte[] Decompress(ReadOnlySpan<byte> source, int maxSize = int.MaxValue)
     {
         var info = BloscDecoder.ReadAndValidate(source);
+        if (info.UncompressedSize > maxSize)
+        {
+            throw new BloscException($"Blosc frame declares {info.UncompressedSize} bytes, more than the allowed {maxSize}.");
+        }
         var buffer = new byte[info.UncompressedSize];
         BloscDecoder.Decompress(source, buffer);
         return buffer;

@@ -95,6 +95,8 @@ public sealed class CorruptionFuzzTests
         var future = (byte[])frame.Clone();
         future[0] = 3;
         Assert.Throws<BloscException>(() => Blosc.Decompress(future));
+        Assert.Throws<BloscException>(() => Blosc.Decompress(frame, maxSize: 9_999));
+        Assert.Equal(10_000, Blosc.Decompress(frame, maxSize: 10_000).Length);
         var reserved = (byte[])frame.Clone();
         reserved[2] |= BloscFrameInfo.FlagReserved;
         Assert.Throws<BloscException>(() => Blosc.Decompress(reserved));

@@ -112,18 +112,25 @@ public static class BitShuffle
         var rowCount = rows.Length / n;
         var bitRow = n / 8;
         ref var src = ref MemoryMarshal.GetReference(source);
+        ref var dst = ref MemoryMarshal.GetReference(rows);
         for (var j = 0; j < rowCount; j++)
         {
             ref var inRows = ref Unsafe.Add(ref src, j * 8 * bitRow);
-            var row = rows.Slice(j * n, n);
+            ref var row = ref Unsafe.Add(ref dst, j * n);
             for (var g = 0; g < bitRow; g++)
             {
-                ulong x = 0;
-                for (var k = 0; k < 8; k++)
-                {
-                    x |= (ulong)Unsafe.Add(ref inRows, (k * bitRow) + g) << (8 * k);
-                }
-                BinaryPrimitives.WriteUInt64LittleEndian(row[(g * 8)..], BitTranspose.Transpose8x8(x));
+                // Gather byte g of the 8 bit rows; the transpose gives the 8 elements' bytes.
+                ref var column = ref Unsafe.Add(ref inRows, g);
+                var x = (ulong)column
+                    | ((ulong)Unsafe.Add(ref column, bitRow) << 8)
+                    | ((ulong)Unsafe.Add(ref column, 2 * bitRow) << 16)
+                    | ((ulong)Unsafe.Add(ref column, 3 * bitRow) << 24)
+                    | ((ulong)Unsafe.Add(ref column, 4 * bitRow) << 32)
+                    | ((ulong)Unsafe.Add(ref column, 5 * bitRow) << 40)
+                    | ((ulong)Unsafe.Add(ref column, 6 * bitRow) << 48)
+                    | ((ulong)Unsafe.Add(ref column, 7 * bitRow) << 56);
+                x = BitTranspose.Transpose8x8(x);
+                Unsafe.WriteUnaligned(ref Unsafe.Add(ref row, g * 8), BitConverter.IsLittleEndian ? x : BinaryPrimitives.ReverseEndianness(x));
             }
         }
     }
