@@ -365,6 +365,21 @@ public sealed class ContractTests(ContractHub fixture) : IClassFixture<ContractH
     }
 
     [Fact]
+    public async Task An_escaped_slash_in_a_name_is_never_a_literal_name()
+    {
+        // JupyterHub reads /users/a%2Fb as the name "a/b", which is invalid; it must not become "a%2Fb".
+        var stem = Api.Unique("sl");
+        (await Admin.PostApiAsync($"hub/api/users/{stem}%2Fb")).Is(400);
+        (await Admin.PostApiAsync($"hub/api/groups/{stem}%2fb")).Is(400);
+        (await Admin.GetApiAsync($"hub/api/users/{stem}%2Fb")).Is(404);
+        // A literal percent sign is still a name like any other.
+        var literal = (await Admin.PostApiAsync($"hub/api/users/{stem}%252fb")).Is(201).Root;
+        Assert.Equal($"{stem}%2fb", literal.GetProperty("name").GetString());
+        (await Admin.GetApiAsync($"hub/api/users/{stem}%252fb")).Is(200);
+        (await Admin.GetApiAsync($"hub/api/users/{stem}%2fb")).Is(404);
+    }
+
+    [Fact]
     public async Task Create_one_user_then_409()
     {
         var name = Api.Unique("one");

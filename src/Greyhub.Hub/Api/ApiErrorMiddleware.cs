@@ -13,6 +13,15 @@ internal sealed partial class ApiErrorMiddleware(RequestDelegate next, ILogger<A
 {
     public async Task InvokeAsync(HttpContext context)
     {
+        if (HasEncodedSlash(context))
+        {
+            // JupyterHub unescapes path arguments, so /users/a%2Fb names "a/b", which no user or group can be
+            // called. ASP.NET leaves %2F undecoded in route values, which would make it the literal name "a%2Fb",
+            // the same as /users/a%252Fb: refuse it instead of creating or finding the wrong one.
+            await WriteAsync(context, HttpMethods.IsPost(context.Request.Method) ? 400 : 404,
+                HttpMethods.IsPost(context.Request.Method) ? "Invalid name: names cannot contain '/'" : "Not Found");
+            return;
+        }
         try
         {
             await next(context);
@@ -38,6 +47,14 @@ internal sealed partial class ApiErrorMiddleware(RequestDelegate next, ILogger<A
             }
             await WriteAsync(context, status, message);
         }
+    }
+
+    private static bool HasEncodedSlash(HttpContext context)
+    {
+        var raw = context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpRequestFeature>()?.RawTarget ?? "";
+        var query = raw.IndexOf('?', StringComparison.Ordinal);
+        var path = query < 0 ? raw : raw[..query];
+        return path.Contains("%2F", StringComparison.OrdinalIgnoreCase);
     }
 
     /// <summary>Writes a JupyterHub-style JSON error.</summary>
