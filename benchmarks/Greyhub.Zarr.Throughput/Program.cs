@@ -1,0 +1,65 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Greyhub.Zarr;
+using Greyhub.Zarr.Storage;
+
+// usage: write DIR SIZE CHUNK CODEC | read DIR|URL
+// Prints the seconds taken and GB/s of decoded float32 data.
+if (args.Length < 2)
+{
+    await Console.Error.WriteLineAsync("usage: write DIR SIZE CHUNK CODEC | read DIR|URL");
+    return 2;
+}
+var mode = args[0];
+var location = args[1];
+using var client = new HttpClient();
+IZarrStore store = location.StartsWith("http", StringComparison.Ordinal) ? new HttpStore(new Uri(location), client) : new FileSystemStore(location);
+var watch = Stopwatch.StartNew();
+long bytes;
+if (mode == "write")
+{
+    var size = int.Parse(args[2], CultureInfo.InvariantCulture);
+    var chunk = int.Parse(args[3], CultureInfo.InvariantCulture);
+    var codec = args[4];
+    var array = await ZarrArray.CreateAsync(store, "", new ZarrArrayDefinition
+    {
+        ZarrFormat = 2,
+        Shape = [size, size, size],
+        ChunkShape = [chunk, chunk, chunk],
+        DataType = ZarrDataType.FromV2("<f4"),
+        FillValue = 0,
+        Compressor = codec == "none" ? null : new JsonObject { ["name"] = "numcodecs.zlib", ["configuration"] = new JsonObject { ["level"] = 1 } },
+    });
+    // Slabs of one chunk row: smooth data so compression has something to do.
+    var slab = new float[(long)chunk * size * size];
+    for (var start = 0; start < size; start += chunk)
+    {
+        var rows = Math.Min(chunk, size - start);
+        for (long i = 0; i < (long)rows * size * size; i++)
+        {
+            slab[i] = MathF.Sin((start * (float)size * size + i) * 1e-4f);
+        }
+        await array.WriteAsync<float>([new ZarrSlice(start, start + rows)], slab.AsMemory(0, rows * size * size));
+    }
+    bytes = (long)size * size * size * 4;
+}
+else
+{
+    var array = await ZarrArray.OpenAsync(store);
+    var size = (int)array.Shape[0];
+    var chunk = array.ChunkShape[0];
+    var slab = new float[(long)chunk * size * size];
+    double checksum = 0;
+    for (var start = 0; start < size; start += chunk)
+    {
+        var rows = Math.Min(chunk, size - start);
+        await array.ReadAsync<float>([new ZarrSlice(start, start + rows)], slab.AsMemory(0, rows * size * size));
+        checksum += slab[0];
+    }
+    bytes = (long)size * size * size * 4;
+    _ = checksum;
+}
+var seconds = watch.Elapsed.TotalSeconds;
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{seconds:F3} {bytes / seconds / 1e9:F3}"));
+return 0;
