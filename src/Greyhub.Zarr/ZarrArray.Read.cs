@@ -25,7 +25,7 @@ public sealed partial class ZarrArray
     {
         CheckElementType<T>();
         var sel = new ResolvedSelection(selection, _meta.Shape, Path);
-        var result = new T[checked((int)sel.Elements)];
+        var result = new T[CheckedCount(sel)];
         await ReadCoreAsync(_meta, sel, CastMemory<T>.AsBytes(result), cancellationToken);
         return result;
     }
@@ -46,7 +46,7 @@ public sealed partial class ZarrArray
     {
         var meta = _meta;
         var sel = new ResolvedSelection(selection, meta.Shape, Path);
-        var count = checked((int)sel.Elements);
+        var count = CheckedCount(sel);
         switch (meta.DataType.Kind)
         {
             case ZarrTypeKind.String:
@@ -71,6 +71,10 @@ public sealed partial class ZarrArray
                 throw new ZarrShapeException($"'{meta.DataType.V2Name}' is not a text data type", Path);
         }
     }
+
+    private int CheckedCount(ResolvedSelection sel) => sel.Elements <= Array.MaxLength
+        ? (int)sel.Elements
+        : throw new ZarrShapeException($"the selection has {sel.Elements} elements, more than one .NET array holds; read it in parts", Path);
 
     private void CheckElementType<T>() where T : unmanaged
     {

@@ -146,6 +146,26 @@ public sealed class RoundTripTests
         Assert.Equal([0, 0, 0], values[6..9]);
     }
 
+    [Theory]
+    [InlineData(2)]
+    [InlineData(3)]
+    public async Task Array_attributes_and_dimension_names_persist(int format)
+    {
+        var store = new InMemoryStore();
+        var array = await ZarrArray.CreateAsync(store, "x", new ZarrArrayDefinition
+        {
+            ZarrFormat = format, Shape = [2, 3], ChunkShape = [1, 3], DataType = ZarrDataType.FromV3("int8"),
+            DimensionNames = format == 3 ? ["t", null] : null,
+        }, cancellationToken: Ct);
+        await array.SetAttributesAsync(new JsonObject { ["a"] = new JsonArray(1, 2), ["b"] = "c" }, Ct);
+        var reopened = await ZarrArray.OpenAsync(store, "x", cancellationToken: Ct);
+        JsonAssert.Equal(JsonNode.Parse("""{"a":[1,2],"b":"c"}"""), reopened.Attributes);
+        Assert.Equal(format == 3 ? ["t", null] : null, reopened.DimensionNames);
+        Assert.Contains(format == 2 ? "x/.zattrs" : "x/zarr.json", store.Keys);
+        var huge = await ZarrArray.CreateAsync(store, "huge", new ZarrArrayDefinition { Shape = [1L << 20, 1L << 20], ChunkShape = [1024, 1024], DataType = ZarrDataType.FromV3("uint8") }, cancellationToken: Ct);
+        await Assert.ThrowsAsync<ZarrShapeException>(() => huge.ReadAsync<byte>(cancellationToken: Ct));
+    }
+
     [Fact]
     public async Task Delta_filter_stores_differences()
     {
