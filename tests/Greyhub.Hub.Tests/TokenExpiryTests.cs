@@ -39,7 +39,16 @@ public sealed class TokenExpiryTests
         var own = await hub.TokenForAsync("max");
         var client = hub.Client(own);
         (await client.PostApiAsync("hub/api/users/max/tokens", new { expires_in = 7200 })).Is(400);
+        (await client.PostApiAsync("hub/api/users/max/tokens", new { expires_in = 0 })).Is(400);
         (await client.PostApiAsync("hub/api/users/max/tokens", new { expires_in = 3600 })).Is(201);
+        // Unspecified: the maximum, as JupyterHub 5.1+.
+        foreach (var body in new object?[] { null, new { note = "no expiry given" }, new { expires_in = (int?)null } })
+        {
+            var created = (await client.PostApiAsync("hub/api/users/max/tokens", body)).Is(201).Root;
+            var expires = DateTimeOffset.Parse(created.GetProperty("expires_at").GetString()!, System.Globalization.CultureInfo.InvariantCulture);
+            var made = DateTimeOffset.Parse(created.GetProperty("created").GetString()!, System.Globalization.CultureInfo.InvariantCulture);
+            Assert.Equal(TimeSpan.FromHours(1), expires - made);
+        }
     }
 
     [Fact]

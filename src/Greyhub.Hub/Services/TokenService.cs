@@ -62,6 +62,12 @@ internal sealed class TokenService(
             }
         }
         var max = options.Value.TokenExpiresInMax;
+        // JupyterHub 5.1+: with a maximum, an unspecified lifetime becomes the maximum (not an error). An explicit
+        // 0 ("never") is refused here, where JupyterHub 5.4 would let it through as a non-expiring token.
+        if (max > TimeSpan.Zero && expiresIn is null && !ExplicitNever(body))
+        {
+            expiresIn = max;
+        }
         if (max > TimeSpan.Zero && (expiresIn is null || expiresIn > max))
         {
             throw ApiException.BadRequest($"expires_in must be at most {(long)max.TotalSeconds} seconds");
@@ -114,6 +120,9 @@ internal sealed class TokenService(
         }
         state.Changed();
     }
+
+    private static bool ExplicitNever(JsonElement? body) =>
+        body is { } b && b.TryGetProperty("expires_in", out var value) && value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out var n) && n == 0;
 
     private static TimeSpan? ReadExpiresIn(JsonElement body)
     {
