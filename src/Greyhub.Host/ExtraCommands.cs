@@ -7,6 +7,6 @@ internal static class ExtraCommands
 {
     public static IEnumerable<Command> All()
     {
-        yield break;
+        yield return Greyhub.Zarr.Tools.ZarrCommand.Create();
     }
 }
