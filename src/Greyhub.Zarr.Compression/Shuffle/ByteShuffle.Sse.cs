@@ -116,11 +116,11 @@ public static partial class ByteShuffle
         return i;
     }
 
-    private static int Unshuffle2Sse(ReadOnlySpan<byte> source, Span<byte> destination, int n)
+    private static int Unshuffle2Sse(ReadOnlySpan<byte> source, Span<byte> destination, int n, int start)
     {
         ref var src = ref MemoryMarshal.GetReference(source);
         ref var dst = ref MemoryMarshal.GetReference(destination);
-        var i = 0;
+        var i = start;
         for (; i + 16 <= n; i += 16)
         {
             var r0 = Load(ref src, i);
@@ -131,11 +131,11 @@ public static partial class ByteShuffle
         return i;
     }
 
-    private static int Unshuffle4Sse(ReadOnlySpan<byte> source, Span<byte> destination, int n)
+    private static int Unshuffle4Sse(ReadOnlySpan<byte> source, Span<byte> destination, int n, int start)
     {
         ref var src = ref MemoryMarshal.GetReference(source);
         ref var dst = ref MemoryMarshal.GetReference(destination);
-        var i = 0;
+        var i = start;
         for (; i + 16 <= n; i += 16)
         {
             var r0 = Load(ref src, i);
@@ -155,11 +155,11 @@ public static partial class ByteShuffle
         return i;
     }
 
-    private static int Unshuffle8Sse(ReadOnlySpan<byte> source, Span<byte> destination, int n)
+    private static int Unshuffle8Sse(ReadOnlySpan<byte> source, Span<byte> destination, int n, int start)
     {
         ref var src = ref MemoryMarshal.GetReference(source);
         ref var dst = ref MemoryMarshal.GetReference(destination);
-        var i = 0;
+        var i = start;
         for (; i + 16 <= n; i += 16)
         {
             var r0 = Load(ref src, i);
@@ -199,12 +199,12 @@ public static partial class ByteShuffle
         return i;
     }
 
-    private static int Unshuffle16Sse(ReadOnlySpan<byte> source, Span<byte> destination, int n)
+    private static int Unshuffle16Sse(ReadOnlySpan<byte> source, Span<byte> destination, int n, int start)
     {
         ref var src = ref MemoryMarshal.GetReference(source);
         ref var dst = ref MemoryMarshal.GetReference(destination);
         Span<Vector128<byte>> rows = stackalloc Vector128<byte>[16];
-        var i = 0;
+        var i = start;
         for (; i + 16 <= n; i += 16)
         {
             for (var j = 0; j < 16; j++)

@@ -43,15 +43,24 @@ public static partial class ByteShuffle
         var length = source.Length;
         var n = length / typeSize;
         var done = 0;
-        if (n >= 16 && Sse2.IsSupported)
+        if (n >= 32 && Avx2.IsSupported)
         {
             done = typeSize switch
             {
-                2 => Unshuffle2Sse(source, destination, n),
-                4 => Unshuffle4Sse(source, destination, n),
-                8 => Unshuffle8Sse(source, destination, n),
-                16 => Unshuffle16Sse(source, destination, n),
+                4 => Unshuffle4Avx2(source, destination, n),
+                8 => Unshuffle8Avx2(source, destination, n),
                 _ => 0,
+            };
+        }
+        if (n - done >= 16 && Sse2.IsSupported)
+        {
+            done = typeSize switch
+            {
+                2 => Unshuffle2Sse(source, destination, n, done),
+                4 => Unshuffle4Sse(source, destination, n, done),
+                8 => Unshuffle8Sse(source, destination, n, done),
+                16 => Unshuffle16Sse(source, destination, n, done),
+                _ => done,
             };
         }
         UnshuffleScalar(typeSize, source, destination, n, done);
