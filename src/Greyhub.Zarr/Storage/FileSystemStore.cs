@@ -26,17 +26,19 @@ public sealed class FileSystemStore : IZarrStore
         => await GetRangeAsync(key, ByteRange.From(0), cancellationToken);
 
     /// <inheritdoc />
-    public async ValueTask<IMemoryOwner<byte>?> GetRangeAsync(string key, ByteRange range, CancellationToken cancellationToken)
+    public ValueTask<IMemoryOwner<byte>?> GetRangeAsync(string key, ByteRange range, CancellationToken cancellationToken)
     {
         var path = PathOf(key);
         Microsoft.Win32.SafeHandles.SafeFileHandle handle;
         try
         {
-            handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, FileOptions.Asynchronous);
+            // Synchronous positional reads: on Linux "async" file I/O is a thread-pool hop with no benefit, and callers
+            // already run chunk reads in parallel.
+            handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException)
         {
-            return null;
+            return ValueTask.FromResult<IMemoryOwner<byte>?>(null);
         }
         using (handle)
         {
@@ -53,14 +55,15 @@ public sealed class FileSystemStore : IZarrStore
                 var done = 0;
                 while (done < memory.Length)
                 {
-                    var n = await RandomAccess.ReadAsync(handle, memory[done..], start + done, cancellationToken);
+                    cancellationToken.ThrowIfCancellationRequested();
+                    var n = RandomAccess.Read(handle, memory.Span[done..], start + done);
                     if (n == 0)
                     {
                         throw new ZarrException($"value '{key}' shrank while being read");
                     }
                     done += n;
                 }
-                return owner;
+                return ValueTask.FromResult<IMemoryOwner<byte>?>(owner);
             }
             catch
             {
