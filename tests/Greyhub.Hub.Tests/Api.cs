@@ -8,6 +8,9 @@ namespace Greyhub.Hub.Tests;
 /// <summary>A response read whole: status, raw body and parsed JSON (when the body is JSON).</summary>
 public sealed record ApiResponse(HttpStatusCode Status, string Body, JsonElement? Json, HttpResponseHeaders Headers, string? ContentType)
 {
+    /// <summary>The <c>Allow</c> header (a content header in .NET).</summary>
+    public string Allow { get; init; } = "";
+
     public int Code => (int)Status;
 
     public JsonElement Root => Json ?? throw new Xunit.Sdk.XunitException($"expected a JSON body, got {Code}: {Body}");
@@ -58,7 +61,10 @@ public static class Api
                 // Not JSON (e.g. metrics): left for the caller to look at.
             }
         }
-        return new ApiResponse(response.StatusCode, text, json, response.Headers, response.Content.Headers.ContentType?.MediaType);
+        return new ApiResponse(response.StatusCode, text, json, response.Headers, response.Content.Headers.ContentType?.MediaType)
+        {
+            Allow = string.Join(", ", response.Content.Headers.Allow),
+        };
     }
 
     public static Task<ApiResponse> GetApiAsync(this HttpClient client, string path, string? accept = null) => SendAsync(client, "GET", path, accept: accept);

@@ -65,6 +65,20 @@ public sealed class ContractTests(ContractHub fixture) : IClassFixture<ContractH
         (await Hub.Client().GetApiAsync("hub/api/users/x/y/z")).Is(404);
     }
 
+    [Theory]
+    [InlineData("PUT", "hub/api/users", "GET, POST")]
+    [InlineData("DELETE", "hub/api/users", "GET, POST")]
+    [InlineData("PUT", "hub/api/users/someone", "DELETE, GET, PATCH, POST")]
+    [InlineData("GET", "hub/api/users/someone/activity", "POST")]
+    [InlineData("PATCH", "hub/api/groups/g/properties", "PUT")]
+    [InlineData("POST", "hub/api/info", "GET")]
+    public async Task Unsupported_methods_are_json_405s_with_allow(string method, string path, string allow)
+    {
+        var r = (await Api.SendAsync(Admin, method, path)).Is(405);
+        Assert.Equal(allow, r.Allow);
+        (await Api.SendAsync(Hub.Client(), method, path)).Is(405);
+    }
+
     [Fact]
     public async Task Metrics_need_read_metrics_and_count_users()
     {
@@ -521,6 +535,8 @@ public sealed class ContractTests(ContractHub fixture) : IClassFixture<ContractH
     [InlineData("[]")]
     [InlineData("\"2024-01-01T00:00:00Z\"")]
     [InlineData("{\"servers\": []}")]
+    [InlineData("{\"servers\": {}}")]
+    [InlineData("{\"last_activity\": null}")]
     [InlineData("{\"servers\": {\"\": 5}}")]
     [InlineData("{\"servers\": {\"\": {}}}")]
     [InlineData("{\"servers\": {\"nope\": {\"last_activity\": \"2024-01-01T00:00:00Z\"}}}")]

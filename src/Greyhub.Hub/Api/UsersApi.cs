@@ -246,7 +246,8 @@ internal static class UsersApi
                 servers[server.Name] = ParseTimestamp(serverLast, $"servers[{server.Name}].last_activity", now);
             }
         }
-        if (last is null && servers.Count == 0 && !body.Value.TryGetProperty("servers", out _))
+        // As JupyterHub, an empty servers dict counts as no servers.
+        if (last is null && servers.Count == 0)
         {
             throw ApiException.BadRequest("body must contain at least one of `last_activity` or `servers`");
         }

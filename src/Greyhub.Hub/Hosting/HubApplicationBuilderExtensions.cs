@@ -55,7 +55,7 @@ public static class HubApplicationBuilderExtensions
         var api = app.MapGroup("/hub/api");
         api.MapHubApi().MapUsersApi().MapTokensApi().MapGroupsApi().MapServicesApi();
         api.MapMetrics("/metrics");
-        api.Map("/{**rest}", (string? rest) => Results.Json(new ApiError(404, $"No such API endpoint: /hub/api/{rest}"), ApiErrorJson.Default.ApiError, statusCode: 404));
+        api.Map("/{**rest}", (HttpContext context, EndpointDataSource endpoints) => ApiFallback.HandleAsync(context, endpoints));
         app.MapGet("/hub/health", HubApi.Health);
         app.MapMetrics("/hub/metrics");
 
