@@ -126,7 +126,7 @@ internal static class UsersApi
             OnlyUsers = filter.IsUnfiltered ? null : filter.Users.ToList(),
             OnlyGroups = filter.IsUnfiltered ? null : filter.Groups.ToList(),
         };
-        var includeStopped = query.ContainsKey("include_stopped_servers");
+        var includeStopped = IncludeStoppedServers(context.Request);
         return await cache.GetOrRenderAsync(context, "users", paging.Envelope ? "paged" : "list", caller.Scopes, async () =>
         {
             var page = await users.ListAsync(userQuery, context.RequestAborted);
