@@ -37,7 +37,9 @@ public sealed class BrowserLoginTests
         // The right one lands on home.
         await page.FillAsync("#password_input", "analytical engine");
         await SubmitAsync(page, "#login_submit", "/hub/login");
-        await page.WaitForURLAsync("**/hub/home");
+        // Wait on the destination's content, not on load events, which can race with the redirect.
+        await page.Locator("#home-user").WaitForAsync();
+        Assert.EndsWith("/hub/home", page.Url);
         Assert.Equal("ada", await page.InnerTextAsync("#home-user"));
 
         // The login cookie is HttpOnly and SameSite.
@@ -84,7 +86,8 @@ public sealed class BrowserLoginTests
 
         // Sign out: back to login, home is closed again.
         await SubmitAsync(page, "#logout", "/hub/logout");
-        await page.WaitForURLAsync("**/hub/login");
+        await page.Locator("#login_submit").WaitForAsync();
+        Assert.Contains("/hub/login", page.Url);
         await page.GotoAsync(new Uri(hub.Address, "hub/home").ToString());
         Assert.Contains("/hub/login", page.Url);
         await context.CloseAsync();
