@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Writes and reads the same float32 array (chunks CHUNK^3, default 256^3) with Greyhub.Zarr and with Debian's
 # zarr-python 2.13, from local disk and over HTTP from a loopback server, and prints GB/s side by side.
-#   SIZE=768 (edge length; 768^3 float32 = 1.8 GB)  CHUNK=256  CODEC=zlib|none
+#   SIZE=768 (edge length; 768^3 float32 = 1.8 GB)  CHUNK=256  CODEC=blosc-lz4|zstd|zlib|none
 # Needs: dotnet, /usr/bin/python3 with python3-zarr, python3-numcodecs, python3-numpy.
 set -euo pipefail
 SIZE=${SIZE:-768}
 CHUNK=${CHUNK:-256}
-CODEC=${CODEC:-zlib}
+CODEC=${CODEC:-blosc-lz4}
 root=$(cd "$(dirname "$0")/.." && pwd)
 py=/usr/bin/python3
 work=$(mktemp -d)
@@ -41,7 +41,8 @@ mode, where = sys.argv[1], sys.argv[2]
 t = time.perf_counter()
 if mode == "write":
     n, c, codec = int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
-    comp = numcodecs.Zlib(level=1) if codec == "zlib" else None
+    comp = {"zlib": numcodecs.Zlib(level=1), "zstd": numcodecs.Zstd(level=1),
+            "blosc-lz4": numcodecs.Blosc(cname="lz4", clevel=5, shuffle=numcodecs.Blosc.SHUFFLE), "none": None}[codec]
     z = zarr.open(zarr.DirectoryStore(where), mode="w", shape=(n, n, n), chunks=(c, c, c), dtype="<f4", compressor=comp, fill_value=0)
     for s in range(0, n, c):
         rows = min(c, n - s)

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Greyhub.Zarr;
+using Greyhub.Zarr.Compression;
 using Greyhub.Zarr.Storage;
 
 // usage: write DIR SIZE CHUNK CODEC | read DIR|URL
@@ -11,6 +12,7 @@ if (args.Length < 2)
     await Console.Error.WriteLineAsync("usage: write DIR SIZE CHUNK CODEC | read DIR|URL");
     return 2;
 }
+ZarrCompression.Register();
 var mode = args[0];
 var location = args[1];
 using var client = new HttpClient();
@@ -29,7 +31,18 @@ if (mode == "write")
         ChunkShape = [chunk, chunk, chunk],
         DataType = ZarrDataType.FromV2("<f4"),
         FillValue = 0,
-        Compressor = codec == "none" ? null : new JsonObject { ["name"] = "numcodecs.zlib", ["configuration"] = new JsonObject { ["level"] = 1 } },
+        Compressor = codec switch
+        {
+            "none" => null,
+            "zlib" => new JsonObject { ["name"] = "numcodecs.zlib", ["configuration"] = new JsonObject { ["level"] = 1 } },
+            "zstd" => new JsonObject { ["name"] = "numcodecs.zstd", ["configuration"] = new JsonObject { ["level"] = 1 } },
+            "blosc-lz4" => new JsonObject
+            {
+                ["name"] = "numcodecs.blosc",
+                ["configuration"] = new JsonObject { ["cname"] = "lz4", ["clevel"] = 5, ["shuffle"] = 1, ["blocksize"] = 0 },
+            },
+            _ => throw new ArgumentException($"unknown codec {codec}: none, zlib, zstd, blosc-lz4"),
+        },
     });
     // Slabs of one chunk row: smooth data so compression has something to do.
     var slab = new float[(long)chunk * size * size];

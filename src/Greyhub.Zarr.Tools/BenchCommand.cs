@@ -51,12 +51,14 @@ internal static class BenchCommand
             }
             best = Math.Min(best, watch.Elapsed.TotalSeconds);
         }
+        // Never divide by a zero duration (a tiny array can read faster than the clock ticks).
+        best = Math.Max(best, 1e-9);
         return new JsonObject
         {
             ["path"] = "/" + array.Path,
             ["bytes"] = total,
-            ["seconds"] = Math.Round(best, 4),
-            ["gb_per_s"] = Math.Round(total / best / 1e9, 3),
+            ["seconds"] = Math.Round(best, 6),
+            ["gb_per_s"] = Math.Round(total / best / 1e9, 6),
             ["repeat"] = repeat,
         };
     }

@@ -103,7 +103,10 @@ public sealed class CommandTests
         Assert.Equal(0, exit);
         var result = JsonNode.Parse(output)!;
         Assert.Equal(400, (long)result["bytes"]!);
-        Assert.True((double)result["gb_per_s"]! > 0);
+        Assert.Equal(2, (int)result["repeat"]!);
+        // A 400-byte read can take under the clock's resolution: check shape and sign, never speed.
+        Assert.True(double.IsFinite((double)result["gb_per_s"]!) && (double)result["gb_per_s"]! >= 0);
+        Assert.True((double)result["seconds"]! >= 0);
     }
 
     [Theory]
