@@ -60,21 +60,29 @@ if (mode == "write")
 else
 {
     var array = await ZarrArray.OpenAsync(store);
-    // Warm up (JIT) on one small region so the timing measures steady-state reading, as for the Python side.
-    await array.ReadAsync<float>([new ZarrSlice(0, 1), new ZarrSlice(0, 1)]);
-    watch.Restart();
     var size = (int)array.Shape[0];
     var chunk = array.ChunkShape[0];
     var slab = new float[(long)chunk * size * size];
     double checksum = 0;
-    for (var start = 0; start < size; start += chunk)
+    // Best of PASSES whole-array passes (default 2), as the Python side does: steady-state throughput,
+    // not the first pass's one-off costs (JIT, first touch of buffers), on both sides alike.
+    var passes = int.TryParse(Environment.GetEnvironmentVariable("PASSES"), out var p) ? Math.Max(1, p) : 2;
+    var best = double.MaxValue;
+    for (var pass = 0; pass < passes; pass++)
     {
-        var rows = Math.Min(chunk, size - start);
-        await array.ReadAsync<float>([new ZarrSlice(start, start + rows)], slab.AsMemory(0, rows * size * size));
-        checksum += slab[0];
+        watch.Restart();
+        for (var start = 0; start < size; start += chunk)
+        {
+            var rows = Math.Min(chunk, size - start);
+            await array.ReadAsync<float>([new ZarrSlice(start, start + rows)], slab.AsMemory(0, rows * size * size));
+            checksum += slab[0];
+        }
+        best = Math.Min(best, watch.Elapsed.TotalSeconds);
     }
     bytes = (long)size * size * size * 4;
     _ = checksum;
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{best:F3} {bytes / best / 1e9:F3}"));
+    return 0;
 }
 var seconds = watch.Elapsed.TotalSeconds;
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{seconds:F3} {bytes / seconds / 1e9:F3}"));
