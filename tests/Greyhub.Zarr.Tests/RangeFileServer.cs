@@ -104,7 +104,14 @@ internal sealed partial class RangeFileServer : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         _listener.Stop();
-        _listener.Close();
+        try
+        {
+            _listener.Close();
+        }
+        catch (HttpListenerException)
+        {
+            // The managed listener can fail to unregister a prefix it already released; nothing is left open.
+        }
         await _loop;
     }
 
