@@ -64,16 +64,11 @@ internal static class TokenPages
 
     private static async Task<IResult> Create(HttpContext context, IAntiforgery antiforgery, UserService users, TokenService tokens)
     {
-        var me = HomePages.SignedIn(context, out var redirect);
-        if (me is null)
+        var (me, form, refusal) = await AcceptFormAsync(context, antiforgery, users, tokens);
+        if (me is null || form is null)
         {
-            return redirect!;
+            return refusal!;
         }
-        if (!await antiforgery.IsRequestValidAsync(context))
-        {
-            return await RenderAsync(context, antiforgery, users, tokens, null, "The form was not sent by this site; please try again.", 403);
-        }
-        var form = await context.Request.ReadFormAsync(context.RequestAborted);
         var user = await users.FindAsync(me.Name, context.RequestAborted);
         if (user is null)
         {
@@ -104,18 +99,29 @@ internal static class TokenPages
         }
     }
 
-    private static async Task<IResult> Revoke(HttpContext context, IAntiforgery antiforgery, UserService users, TokenService tokens)
+    /// <summary>A form post from the signed-in user with a valid XSRF token, or the answer that refuses it.</summary>
+    private static async Task<(Auth.RequestIdentity? Me, IFormCollection? Form, IResult? Refusal)> AcceptFormAsync(
+        HttpContext context, IAntiforgery antiforgery, UserService users, TokenService tokens)
     {
         var me = HomePages.SignedIn(context, out var redirect);
         if (me is null)
         {
-            return redirect!;
+            return (null, null, redirect);
         }
         if (!await antiforgery.IsRequestValidAsync(context))
         {
-            return await RenderAsync(context, antiforgery, users, tokens, null, "The form was not sent by this site; please try again.", 403);
+            return (null, null, await RenderAsync(context, antiforgery, users, tokens, null, "The form was not sent by this site; please try again.", 403));
         }
-        var form = await context.Request.ReadFormAsync(context.RequestAborted);
+        return (me, await context.Request.ReadFormAsync(context.RequestAborted), null);
+    }
+
+    private static async Task<IResult> Revoke(HttpContext context, IAntiforgery antiforgery, UserService users, TokenService tokens)
+    {
+        var (me, form, refusal) = await AcceptFormAsync(context, antiforgery, users, tokens);
+        if (me is null || form is null)
+        {
+            return refusal!;
+        }
         var id = form["token_id"].ToString();
         var user = await users.FindAsync(me.Name, context.RequestAborted);
         if (user is not null && id.StartsWith('a') && int.TryParse(id.AsSpan(1), NumberStyles.None, CultureInfo.InvariantCulture, out var tokenId)
