@@ -1,0 +1,93 @@
+namespace Greyhub.Abstractions.Compute;
+
+/// <summary>
+/// Runs jobs somewhere: a local process, a Slurm job, a container. Jupyter servers, Dask workers and experiment
+/// trials are all jobs, so an engine is written once and serves them all. Engines persist nothing themselves: the
+/// opaque <see cref="JobHandle.State"/> they return is stored by the caller before anything else happens, so a
+/// restarted hub can re-attach to every job it launched — and never touches one it did not.
+/// </summary>
+public interface IComputeEngine
+{
+    /// <summary>Name that configuration uses to pick this engine (e.g. <c>local</c>, <c>slurm</c>).</summary>
+    string Name { get; }
+
+    /// <summary>Launches a job; returns once the engine has accepted it (it may still be pending).</summary>
+    Task<JobHandle> LaunchAsync(JobSpec spec, CancellationToken cancellationToken);
+
+    /// <summary>The status of many jobs in one query (engines must not call their backend once per job).</summary>
+    Task<IReadOnlyList<JobStatus>> GetStatusAsync(IReadOnlyList<JobHandle> jobs, CancellationToken cancellationToken);
+
+    /// <summary>Stops a job: asks it to end, then forces it after <paramref name="grace"/>. Stopping an ended job is not an error.</summary>
+    Task StopAsync(JobHandle job, TimeSpan grace, CancellationToken cancellationToken);
+
+    /// <summary>The last <paramref name="maxBytes"/> of the job's combined output.</summary>
+    Task<string> ReadLogAsync(JobHandle job, int maxBytes, CancellationToken cancellationToken);
+}
+
+/// <summary>What to run.</summary>
+public sealed record JobSpec
+{
+    /// <summary>A name for people and logs (e.g. <c>jupyter-alice</c>).</summary>
+    public required string Name { get; init; }
+
+    /// <summary>The program and its arguments.</summary>
+    public required IReadOnlyList<string> Command { get; init; }
+
+    /// <summary>The job's whole environment (nothing of the engine's own leaks in unless listed here).</summary>
+    public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Working folder, created if missing; the engine's default when null.</summary>
+    public string? WorkingDirectory { get; init; }
+
+    /// <summary>Resources to ask for or enforce.</summary>
+    public JobResources Resources { get; init; } = new();
+
+    /// <summary>Labels that mark the job (owner, kind); engines that can store them do.</summary>
+    public IReadOnlyDictionary<string, string> Labels { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>When set, the engine picks a free port for the job and passes it in this environment variable.</summary>
+    public string? PortVariable { get; init; }
+}
+
+/// <summary>Resources of a job; null means the engine's default.</summary>
+public sealed record JobResources
+{
+    /// <summary>CPU cores.</summary>
+    public double? Cpus { get; init; }
+
+    /// <summary>Memory in bytes.</summary>
+    public long? MemoryBytes { get; init; }
+
+    /// <summary>GPUs.</summary>
+    public int? Gpus { get; init; }
+
+    /// <summary>Wall-clock limit.</summary>
+    public TimeSpan? TimeLimit { get; init; }
+}
+
+/// <summary>A launched job: the engine's name and its opaque, serialisable state.</summary>
+/// <param name="Engine">The engine that launched it.</param>
+/// <param name="Id">The engine's id for the job (process id, Slurm job id, container id), for people and logs.</param>
+/// <param name="State">Opaque JSON the engine needs to find the job again after a restart.</param>
+public sealed record JobHandle(string Engine, string Id, string State);
+
+/// <summary>Where a job is in its life.</summary>
+public enum JobPhase
+{
+    /// <summary>Accepted, not running yet (queued, pulling an image).</summary>
+    Pending,
+
+    /// <summary>Running.</summary>
+    Running,
+
+    /// <summary>Ended (or never found).</summary>
+    Exited,
+}
+
+/// <summary>A job's status.</summary>
+/// <param name="Phase">Pending, running or exited.</param>
+/// <param name="Host">Where it listens, when known.</param>
+/// <param name="Port">Its port, when known.</param>
+/// <param name="ExitCode">Exit code when exited and known.</param>
+/// <param name="Reason">Why it is pending or ended, in words for people (e.g. "Pending in queue: Resources").</param>
+public sealed record JobStatus(JobPhase Phase, string? Host = null, int? Port = null, int? ExitCode = null, string? Reason = null);

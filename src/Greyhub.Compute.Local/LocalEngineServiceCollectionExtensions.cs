@@ -1,0 +1,17 @@
+using Greyhub.Abstractions.Compute;
+using Greyhub.Compute.Local;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Registers the local engine.</summary>
+public static class LocalEngineServiceCollectionExtensions
+{
+    /// <summary>Adds the local process engine, configured from <c>Greyhub:Compute:Local</c>.</summary>
+    public static IServiceCollection AddLocalComputeEngine(this IServiceCollection services)
+    {
+        services.AddOptions<LocalEngineOptions>().BindConfiguration(LocalEngineOptions.Section);
+        services.AddSingleton<LocalProcessEngine>();
+        services.AddSingleton<IComputeEngine>(sp => sp.GetRequiredService<LocalProcessEngine>());
+        return services;
+    }
+}
