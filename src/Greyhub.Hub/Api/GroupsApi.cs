@@ -39,12 +39,9 @@ internal static class GroupsApi
     private static RequestIdentity RequireCreate(HttpContext context, ResourceRef? target)
     {
         var caller = Authorize.Require(context, target, "admin:groups");
-        if (!caller.Scopes.HasUnfiltered("admin:groups"))
-        {
-            // GHSA-69wv-m5fw-2fhp: a filtered admin:groups does not let one create groups.
-            throw ApiException.Forbidden("Creating groups requires unfiltered admin:groups");
-        }
-        return caller;
+        // GHSA-69wv-m5fw-2fhp: a filtered admin:groups does not let one create groups.
+        var decision = AdminRules.CheckCreateGroups(caller.Scopes);
+        return decision.IsAllowed ? caller : throw new ApiException(decision.StatusCode, decision.Message!);
     }
 
     private static async Task<IResult> CreateMany(HttpContext context, GroupService groups, HubRoles roles)

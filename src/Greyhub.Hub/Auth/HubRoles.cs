@@ -11,7 +11,7 @@ namespace Greyhub.Hub.Auth;
 /// </summary>
 internal sealed class HubRoles
 {
-    private readonly Dictionary<string, RoleDefinition> _roles = new(StringComparer.Ordinal);
+    private readonly RoleCatalog _catalog;
     private readonly ConcurrentDictionary<string, ExpandedScopes> _ownerCache = new(StringComparer.Ordinal);
 
     public HubRoles(IOptions<HubOptions> options)
@@ -20,21 +20,15 @@ internal sealed class HubRoles
         Definitions = hub.CustomScopes.Count == 0
             ? ScopeDefinitions.JupyterHub5
             : ScopeDefinitions.WithCustomScopes(hub.CustomScopes.Select(kv => new ScopeDefinition(kv.Key, kv.Value.Description, kv.Value.Subscopes)));
-        foreach (var role in DefaultRoles.All)
+        // The scopes library merges configured roles over JupyterHub's defaults; options validation has already run.
+        _catalog = RoleCatalog.Create(hub.Roles.Select(role => new RoleDefinition(role.Name)
         {
-            _roles[role.Name] = role;
-        }
-        foreach (var role in hub.Roles)
-        {
-            _roles[role.Name] = new RoleDefinition(role.Name)
-            {
-                Description = role.Description,
-                Scopes = role.Scopes,
-                Users = role.Users,
-                Groups = role.Groups,
-                Services = role.Services,
-            };
-        }
+            Description = role.Description,
+            Scopes = role.Scopes,
+            Users = role.Users,
+            Groups = role.Groups,
+            Services = role.Services,
+        }), Definitions);
         Services = hub.Services.ToDictionary(s => s.Name, StringComparer.Ordinal);
     }
 
@@ -50,7 +44,7 @@ internal sealed class HubRoles
         {
             list.Add("admin");
         }
-        foreach (var role in _roles.Values)
+        foreach (var role in _catalog.Roles)
         {
             if (role.Users.Contains(name) && !list.Contains(role.Name))
             {
@@ -61,11 +55,11 @@ internal sealed class HubRoles
     }
 
     public IReadOnlyList<string> RolesOfGroup(string name) =>
-        [.. _roles.Values.Where(r => r.Groups.Contains(name)).Select(r => r.Name)];
+        [.. _catalog.Roles.Where(r => r.Groups.Contains(name)).Select(r => r.Name)];
 
     public IReadOnlyList<string> RolesOfService(ServiceOptions service)
     {
-        var list = _roles.Values.Where(r => r.Services.Contains(service.Name)).Select(r => r.Name).ToList();
+        var list = _catalog.Roles.Where(r => r.Services.Contains(service.Name)).Select(r => r.Name).ToList();
         if (service.Admin && !list.Contains("admin"))
         {
             list.Add("admin");
@@ -80,22 +74,19 @@ internal sealed class HubRoles
         return _ownerCache.GetOrAdd(key, _ =>
         {
             var roleNames = RolesOfUser(name, admin).Concat(groups.SelectMany(RolesOfGroup)).Distinct();
-            return ExpandedScopes.Expand(roleNames.SelectMany(ScopesOf), ScopeOwner.User(name, groups), Definitions);
+            return _catalog.ExpandFor(roleNames, ScopeOwner.User(name, groups));
         });
     }
 
     /// <summary>Everything a service may do: its roles (services have no default role).</summary>
     public ExpandedScopes ScopesOfService(ServiceOptions service) =>
         _ownerCache.GetOrAdd("s\0" + service.Name, _ =>
-            ExpandedScopes.Expand(RolesOfService(service).SelectMany(ScopesOf), ScopeOwner.Service(service.Name), Definitions));
+            _catalog.ExpandFor(RolesOfService(service), ScopeOwner.Service(service.Name)));
 
     /// <summary>The raw scopes of a role, or null when no such role exists.</summary>
     public IReadOnlyList<string>? ScopesOfRole(string role) =>
-        _roles.TryGetValue(role, out var definition) ? definition.Scopes ?? [] : null;
+        _catalog.TryGet(role, out var definition) ? definition.Scopes ?? [] : null;
 
     /// <summary>Forgets cached owner scopes (after a change of group membership, say).</summary>
     public void Clear() => _ownerCache.Clear();
-
-    private IEnumerable<string> ScopesOf(string role) =>
-        _roles.TryGetValue(role, out var definition) ? definition.Scopes ?? [] : [];
 }

@@ -21,7 +21,6 @@ internal sealed class IdentityMiddleware(RequestDelegate next, IdentityResolver 
         if (TryGetToken(context.Request, out var token))
         {
             identity = await resolver.FromTokenAsync(token, tokens, users, context.RequestAborted);
-            context.Features.Set(new TokenPresented());
         }
         else if (context.Request.Cookies.ContainsKey(HubCookies.Login))
         {
@@ -77,9 +76,6 @@ internal sealed class IdentityMiddleware(RequestDelegate next, IdentityResolver 
         return true;
     }
 }
-
-/// <summary>Marks a request that presented a token (valid or not).</summary>
-internal sealed class TokenPresented;
 
 /// <summary>Marks a cookie request refused for a missing or wrong XSRF token.</summary>
 internal sealed class XsrfFailed;

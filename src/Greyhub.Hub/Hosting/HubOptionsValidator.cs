@@ -88,9 +88,13 @@ internal sealed class HubOptionsValidator : IValidateOptions<HubOptions>
         var roleNames = new HashSet<string>(StringComparer.Ordinal);
         foreach (var role in options.Roles)
         {
-            if (!IsValidRoleName(role.Name) || !roleNames.Add(role.Name))
+            if (RoleCatalog.ValidateName(role.Name) is { } invalid)
             {
-                errors.Add($"Greyhub:Roles: role name '{role.Name}' is invalid (3-255 of a-z 0-9 - _ . ~, starting with a letter) or repeated.");
+                errors.Add("Greyhub:Roles: " + invalid);
+            }
+            else if (!roleNames.Add(role.Name))
+            {
+                errors.Add($"Greyhub:Roles: role name '{role.Name}' is repeated.");
             }
             if (role.Name is "admin" or "server" or "token")
             {
@@ -110,8 +114,4 @@ internal sealed class HubOptionsValidator : IValidateOptions<HubOptions>
         }
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
-
-    private static bool IsValidRoleName(string name) =>
-        name.Length is >= 3 and <= 255 && char.IsAsciiLetterLower(name[0])
-        && name.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c is '-' or '_' or '.' or '~');
 }

@@ -89,8 +89,9 @@ internal sealed class TokenService(
         var secret = TokenHasher.NewToken();
         var now = time.GetUtcNow().UtcDateTime;
         DateTime? expiresAt = expiresIn is { } e && e > TimeSpan.Zero ? now + e : null;
-        var id = await tokens.CreateAsync(hasher.Hash(secret), TokenHasher.Prefix(secret), userId, null, scopes, note, sessionId, "jupyterhub", now, expiresAt, cancellationToken);
-        var record = await tokens.FindByHashAsync(hasher.Hash(secret), cancellationToken)
+        var hash = hasher.Hash(secret);
+        var id = await tokens.CreateAsync(hash, TokenHasher.Prefix(secret), userId, null, scopes, note, sessionId, "jupyterhub", now, expiresAt, cancellationToken);
+        var record = await tokens.FindByHashAsync(hash, cancellationToken)
             ?? throw new InvalidOperationException($"Token a{id} vanished right after it was stored");
         Observability.HubLog.TokenIssued(logger, id, record.UserName ?? record.ServiceName ?? "?", note);
         metrics.TokensIssued.Inc();

@@ -2,6 +2,7 @@ using Greyhub.Data;
 using Greyhub.Data.Stores;
 using Greyhub.Hub.Api;
 using Greyhub.Hub.Auth;
+using Greyhub.Scopes;
 
 namespace Greyhub.Hub.Services;
 
@@ -15,10 +16,8 @@ internal sealed class UserService(UserStore users, HubState state, TimeProvider 
     /// <summary>Creates users; existing ones are skipped; 409 when all exist (JupyterHub's <c>POST /users</c>).</summary>
     public async Task<IReadOnlyList<UserRecord>> CreateManyAsync(IReadOnlyList<string> requested, bool admin, RequestIdentity caller, CancellationToken cancellationToken)
     {
-        if (admin)
-        {
-            RequireAdminToGrantAdmin(caller);
-        }
+        // GHSA-69wv-m5fw-2fhp and CVE-2024-41942: unfiltered admin:users to create, an admin to create admins.
+        Enforce(AdminRules.CheckCreateUsers(caller.Scopes, caller.Admin, admin));
         var names = requested.Select(Names.NormalizeUser).Distinct(StringComparer.Ordinal).ToList();
         var invalid = names.Where(n => !Names.IsValid(n)).ToList();
         if (invalid.Count > 0)
@@ -48,10 +47,7 @@ internal sealed class UserService(UserStore users, HubState state, TimeProvider 
     /// <summary>Creates one user (<c>POST /users/{name}</c>); 409 when it exists.</summary>
     public async Task<UserRecord> CreateAsync(string name, bool admin, RequestIdentity caller, CancellationToken cancellationToken)
     {
-        if (admin)
-        {
-            RequireAdminToGrantAdmin(caller);
-        }
+        Enforce(AdminRules.CheckCreateUsers(caller.Scopes, caller.Admin, admin));
         if (!Names.IsValid(name) || Names.NormalizeUser(name) != name)
         {
             throw ApiException.BadRequest($"Invalid username: {name}");
@@ -69,10 +65,7 @@ internal sealed class UserService(UserStore users, HubState state, TimeProvider 
     public async Task<UserRecord> UpdateAsync(UserRecord user, string? newName, bool? admin, RequestIdentity caller, CancellationToken cancellationToken)
     {
         // CVE-2024-41942: admin:users alone must not reach admin, neither by the flag nor by editing an admin.
-        if ((admin is { } a && a != user.Admin) || user.Admin)
-        {
-            RequireAdminToGrantAdmin(caller);
-        }
+        Enforce(AdminRules.CheckModifyUser(caller.Admin, user.Admin, admin));
         if (newName is not null)
         {
             newName = Names.NormalizeUser(newName);
@@ -97,10 +90,8 @@ internal sealed class UserService(UserStore users, HubState state, TimeProvider 
         {
             throw ApiException.BadRequest("Cannot delete yourself!");
         }
-        if (user.Admin)
-        {
-            RequireAdminToGrantAdmin(caller);
-        }
+        // Stricter than JupyterHub 5.4, which guards only PATCH and POST: deleting an admin is modifying one.
+        Enforce(AdminRules.CheckModifyUser(caller.Admin, user.Admin, requestedAdmin: null));
         if (user.Servers.Any(s => s.Phase is not Data.Entities.ServerPhases.Stopped))
         {
             throw ApiException.BadRequest($"User {user.Name} has a server running or pending; stop it first");
@@ -113,11 +104,11 @@ internal sealed class UserService(UserStore users, HubState state, TimeProvider 
     public Task RecordActivityAsync(int userId, DateTime? last, IReadOnlyDictionary<string, DateTime> servers, CancellationToken cancellationToken) =>
         users.RecordActivityAsync(userId, last, servers, cancellationToken);
 
-    private static void RequireAdminToGrantAdmin(RequestIdentity caller)
+    private static void Enforce(AdminDecision decision)
     {
-        if (!caller.Admin || !caller.Scopes.HasUnfiltered("admin:users"))
+        if (!decision.IsAllowed)
         {
-            throw ApiException.Forbidden("Only admins can grant or revoke admin permissions, or modify admin users");
+            throw new ApiException(decision.StatusCode, decision.Message!);
         }
     }
 }
