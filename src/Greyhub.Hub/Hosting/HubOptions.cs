@@ -36,6 +36,9 @@ public sealed class HubOptions
     /// <summary>Require <c>read:metrics</c> for <c>/hub/metrics</c> (<c>authenticate_prometheus</c>).</summary>
     public bool AuthenticatePrometheus { get; set; } = true;
 
+    /// <summary>Users' servers: named servers, timeouts, polling.</summary>
+    public ServersOptions Servers { get; set; } = new();
+
     /// <summary>Who may log in and who is admin.</summary>
     public AuthenticatorOptions Authenticator { get; set; } = new();
 
