@@ -4,6 +4,7 @@ using Greyhub.Hub.Api;
 using Greyhub.Hub.Auth;
 using Greyhub.Hub.Hosting;
 using Greyhub.Hub.Housekeeping;
+using Greyhub.Hub.OAuthProvider;
 using Greyhub.Hub.Observability;
 using Greyhub.Hub.Services;
 using Greyhub.Hub.Web;
@@ -49,6 +50,9 @@ public static class HubServiceCollectionExtensions
         services.AddScoped<UserService>();
         services.AddScoped<GroupService>();
         services.AddScoped<TokenService>();
+        services.AddScoped<OAuthClients>();
+        services.AddScoped<OAuthGrants>();
+        services.AddScoped<ClientAccess>();
         services.AddHostedService<TokenPurgeJob>();
 
         services.AddAuthentication(IdentityMiddleware.CookieScheme)
