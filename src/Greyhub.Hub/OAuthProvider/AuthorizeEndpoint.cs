@@ -21,11 +21,16 @@ internal static class AuthorizeEndpoint
     public static async Task<IResult> PostAsync(HttpContext context, IAntiforgery antiforgery, OAuthClients clients, ClientAccess access, OAuthGrants grants,
         ILoggerFactory loggers)
     {
+        // The identity middleware drops a cookie identity whose POST fails the XSRF check; say so rather than ask for a login.
+        if (context.Features.Get<XsrfFailed>() is not null)
+        {
+            return ErrorPage(context, 403, "The authorization form was not sent by this site. Go back and try again.");
+        }
         if (SignedIn(context) is null)
         {
             return ToLogin(context);
         }
-        if (context.Features.Get<XsrfFailed>() is not null || !await antiforgery.IsRequestValidAsync(context))
+        if (!await antiforgery.IsRequestValidAsync(context))
         {
             return ErrorPage(context, 403, "The authorization form was not sent by this site. Go back and try again.");
         }
