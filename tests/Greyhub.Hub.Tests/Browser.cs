@@ -37,9 +37,14 @@ public sealed partial class Browser : IDisposable
         return response.Headers.Location!.OriginalString;
     }
 
-    public async Task<Page> GetAsync(string path)
+    public async Task<Page> GetAsync(string path, string? referer = null)
     {
-        using var response = await Client.GetAsync(path, Api.Ct);
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        if (referer is not null)
+        {
+            request.Headers.Referrer = new Uri(referer);
+        }
+        using var response = await Client.SendAsync(request, Api.Ct);
         return await Page.ReadAsync(response);
     }
 
