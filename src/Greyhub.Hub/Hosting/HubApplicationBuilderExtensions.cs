@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Greyhub.Hub.Api;
 using Greyhub.Hub.Auth;
 using Greyhub.Hub.Hosting;
+using Greyhub.Hub.OAuthProvider;
 using Greyhub.Hub.Observability;
 using Greyhub.Hub.Web;
 using Microsoft.AspNetCore.Http;
@@ -56,6 +57,7 @@ public static class HubApplicationBuilderExtensions
 
         var api = app.MapGroup("/hub/api");
         api.MapHubApi().MapUsersApi().MapServersApi().MapTokensApi().MapGroupsApi().MapServicesApi();
+        api.MapOAuthApi();
         api.MapMetrics("/metrics");
         api.Map("/{**rest}", (HttpContext context, EndpointDataSource endpoints) => ApiFallback.HandleAsync(context, endpoints));
         app.MapGet("/hub/health", HubApi.Health);

@@ -30,6 +30,9 @@ public sealed class HubOptions
     /// <summary>Longest lifetime a new API token may have; zero means tokens may never expire (<c>token_expires_in_max_seconds</c>).</summary>
     public TimeSpan TokenExpiresInMax { get; set; } = TimeSpan.Zero;
 
+    /// <summary>Lifetime of the access tokens the OAuth provider issues (<c>oauth_token_expires_in</c>); capped by <see cref="TokenExpiresInMax"/>.</summary>
+    public TimeSpan OAuthTokenExpiresIn { get; set; } = TimeSpan.FromDays(14);
+
     /// <summary>Largest accepted request body on the API, in bytes.</summary>
     public long MaxApiBodyBytes { get; set; } = 1024 * 1024;
 

@@ -4,6 +4,7 @@ using Greyhub.Hub.Api;
 using Greyhub.Hub.Auth;
 using Greyhub.Hub.Hosting;
 using Greyhub.Hub.Housekeeping;
+using Greyhub.Hub.OAuthProvider;
 using Greyhub.Hub.Observability;
 using Greyhub.Hub.Proxy;
 using Greyhub.Hub.Servers;
@@ -51,6 +52,9 @@ public static class HubServiceCollectionExtensions
         services.AddScoped<UserService>();
         services.AddScoped<GroupService>();
         services.AddScoped<TokenService>();
+        services.AddScoped<OAuthClients>();
+        services.AddScoped<OAuthGrants>();
+        services.AddScoped<ClientAccess>();
         services.AddHostedService<TokenPurgeJob>();
 
         services.AddHttpForwarder();
