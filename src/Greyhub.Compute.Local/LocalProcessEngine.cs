@@ -52,6 +52,10 @@ public sealed class LocalProcessEngine(IOptions<LocalEngineOptions> options, Tim
         {
             psi.Environment["PATH"] = "/usr/local/bin:/usr/bin:/bin";
         }
+        if (spec.HostVariable is { Length: > 0 } hostVariable)
+        {
+            psi.Environment[hostVariable] = _options.Host;
+        }
         int? port = null;
         if (spec.PortVariable is { Length: > 0 } variable)
         {

@@ -34,7 +34,7 @@ public sealed class EngineSpawner : SpawnerBase
     /// <inheritdoc />
     public override string Name => "engine";
 
-    /// <summary>Where jobs bind when the engine does not say (its own host otherwise).</summary>
+    /// <summary>Where jobs bind and are reached when the engine does not say.</summary>
     public string BindHost { get; init; } = "127.0.0.1";
 
     /// <inheritdoc />
@@ -43,6 +43,7 @@ public sealed class EngineSpawner : SpawnerBase
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(context);
         var request = plan.Request;
+        // The engine says where to bind (loopback here, all interfaces in a container); this is only the fallback.
         var env = new Dictionary<string, string>(plan.Environment, StringComparer.Ordinal) { [HostVariableName] = BindHost };
         var name = request.ServerName.Length == 0 ? $"jupyter-{request.UserName}" : $"jupyter-{request.UserName}-{request.ServerName}";
         var spec = new JobSpec
@@ -53,6 +54,7 @@ public sealed class EngineSpawner : SpawnerBase
             WorkingDirectory = plan.WorkingDirectory,
             Resources = plan.Resources,
             PortVariable = PortVariableName,
+            HostVariable = HostVariableName,
             Labels = new Dictionary<string, string>
             {
                 ["greyhub.kind"] = "server",

@@ -62,8 +62,9 @@ public abstract class ComputeEngineConformance : IAsyncLifetime
     private JobSpec HttpServer(string name) => new()
     {
         Name = name,
-        Command = ["/bin/sh", "-c", $"exec {Python} -m http.server --bind 127.0.0.1 \"$JOB_PORT\""],
+        Command = ["/bin/sh", "-c", $"exec {Python} -m http.server --bind \"$JOB_HOST\" \"$JOB_PORT\""],
         PortVariable = "JOB_PORT",
+        HostVariable = "JOB_HOST",
         Environment = new Dictionary<string, string> { ["PYTHONUNBUFFERED"] = "1" },
     };
 
@@ -74,6 +75,7 @@ public abstract class ComputeEngineConformance : IAsyncLifetime
         var job = await LaunchAsync(engine, HttpServer("serve"));
         var running = await WaitForAsync(engine, job, JobPhase.Running);
         Assert.NotNull(running.Port);
+        Assert.False(string.IsNullOrEmpty(running.Host), "a running job with a port says where to connect");
         using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
         var watch = Stopwatch.StartNew();
         HttpResponseMessage? response = null;

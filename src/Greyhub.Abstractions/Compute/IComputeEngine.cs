@@ -47,6 +47,12 @@ public sealed record JobSpec
 
     /// <summary>When set, the engine picks a free port for the job and passes it in this environment variable.</summary>
     public string? PortVariable { get; init; }
+
+    /// <summary>
+    /// When set, the engine passes the address the job must bind to in this environment variable (loopback for a local
+    /// process, all interfaces inside a container or on a compute node); <see cref="JobStatus.Host"/> says where to connect.
+    /// </summary>
+    public string? HostVariable { get; init; }
 }
 
 /// <summary>Resources of a job; null means the engine's default.</summary>
