@@ -264,6 +264,58 @@ public sealed class ServerTests
         Assert.Equal(JsonValueKind.Null, final.GetProperty("server").ValueKind);
     }
 
+    [Fact]
+    public async Task Proxy_activity_reaches_the_server_metrics_count_spawns_and_deleting_a_user_stops_their_server()
+    {
+        // A server that never reports activity itself (unlike Jupyter), so only the proxy can move last_activity.
+        const string echo = "import http.server, os, urllib.parse\n"
+            + "u = urllib.parse.urlparse(os.environ['JUPYTERHUB_SERVICE_URL'])\n"
+            + "class H(http.server.BaseHTTPRequestHandler):\n"
+            + "    def do_GET(self):\n"
+            + "        self.send_response(200); self.send_header('Content-Length', '2'); self.end_headers(); self.wfile.write(b'ok')\n"
+            + "http.server.HTTPServer((u.hostname, u.port), H).serve_forever()\n";
+        await using var hub = await GreyhubProcess.StartAsync(extraArgs:
+        [
+            "--Greyhub:Servers:ActivityFlushInterval=00:00:01",
+            "--Greyhub:Spawner:Command:0=/usr/bin/python3",
+            "--Greyhub:Spawner:Command:1=-c",
+            "--Greyhub:Spawner:Command:2=" + echo,
+        ], cancellationToken: Ct);
+        using var admin = await JupyterClient.AdminAsync(hub);
+        using var dave = await admin.CreateUserAsync("dave");
+        await dave.StartAndWaitAsync("dave");
+        var before = (await admin.UserAsync("dave")).GetProperty("servers").GetProperty("").GetProperty("last_activity").GetDateTime();
+
+        await Task.Delay(TimeSpan.FromMilliseconds(1100), Ct);
+        using (var proxied = await dave.Http.GetAsync("user/dave/anything", Ct))
+        {
+            Assert.Equal("ok", await proxied.Content.ReadAsStringAsync(Ct));
+        }
+        var after = before;
+        for (var i = 0; i < 100 && after <= before; i++)
+        {
+            await Task.Delay(100, Ct);
+            after = (await admin.UserAsync("dave")).GetProperty("servers").GetProperty("").GetProperty("last_activity").GetDateTime();
+        }
+        Assert.True(after > before, $"proxy activity moved last_activity ({before:O} -> {after:O})");
+
+        var metrics = await admin.Http.GetStringAsync("hub/metrics", Ct);
+        Assert.Contains("jupyterhub_server_spawn_duration_seconds_count{status=\"success\"} 1", metrics, StringComparison.Ordinal);
+        Assert.Contains("greyhub_proxy_routes 1", metrics, StringComparison.Ordinal);
+        Assert.Contains("jupyterhub_running_servers 1", metrics, StringComparison.Ordinal);
+
+        var pid = await admin.ServerPidAsync("dave");
+        using (var rename = await admin.Http.PatchAsJsonAsync("hub/api/users/dave", new { name = "david" }, Ct))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, rename.StatusCode);
+        }
+        using var delete = await admin.Http.DeleteAsync("hub/api/users/dave", Ct);
+        Assert.Equal(HttpStatusCode.NoContent, delete.StatusCode);
+        Assert.False(Alive(pid), "the deleted user's server is stopped");
+        using var gone = await admin.Http.GetAsync("hub/api/users/dave", Ct);
+        Assert.Equal(HttpStatusCode.NotFound, gone.StatusCode);
+    }
+
     private static async Task<string> MessageAsync(HttpResponseMessage response)
     {
         var body = await response.Content.ReadAsStringAsync(Ct);

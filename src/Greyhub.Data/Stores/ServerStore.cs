@@ -72,7 +72,7 @@ public sealed class ServerStore(HubDbContext db)
 
     /// <summary>Every server that is not stopped, with its owner: what a starting hub re-attaches (never all users).</summary>
     public async Task<IReadOnlyList<ActiveServer>> ListActiveAsync(CancellationToken cancellationToken) =>
-        await db.Servers.AsNoTracking().Where(s => s.Phase != ServerPhases.Stopped)
+        await db.Servers.AsNoTracking().Where(s => s.Phase == ServerPhases.Running || s.Phase == ServerPhases.Pending || s.Phase == ServerPhases.Stopping)
             .Select(s => new ActiveServer(s.Id, s.UserId, s.User!.Name, s.Name, s.Phase, s.Url, s.State))
             .ToListAsync(cancellationToken);
 

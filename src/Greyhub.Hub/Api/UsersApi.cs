@@ -7,6 +7,7 @@ using Greyhub.Scopes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
 namespace Greyhub.Hub.Api;
@@ -194,6 +195,11 @@ internal static class UsersApi
         var newName = JsonBody.String(body.Value, "name", "user");
         var admin = JsonBody.Bool(body.Value, "admin", "user");
         _ = JsonBody.StringList(body.Value, "groups", "user");
+        if (newName is not null && newName != user.Name && user.Servers.Any(s => s.Phase != Data.Entities.ServerPhases.Stopped))
+        {
+            // A rename would orphan the running server's URL, route, token scopes and OAuth client.
+            throw ApiException.BadRequest($"Cannot rename {user.Name} while a server is running; stop it first");
+        }
         var updated = await users.UpdateAsync(user, newName, admin, caller, context.RequestAborted);
         return JsonResult.Ok(w => models.WriteUser(w, updated, caller.Scopes, includeStopped: false));
     }
@@ -201,6 +207,14 @@ internal static class UsersApi
     private static async Task<IResult> Delete(HttpContext context, string name, UserService users)
     {
         var (caller, user) = await LoadAsync(context, users, name, "delete:users");
+        UserService.CheckDeletable(user, caller);
+        // As JupyterHub: running servers are stopped first, so no process outlives its owner.
+        var stopper = context.RequestServices.GetRequiredService<Servers.ServerStopper>();
+        foreach (var server in user.Servers.Where(s => s.Phase != Data.Entities.ServerPhases.Stopped))
+        {
+            await await stopper.StopAsync(user, server, remove: false, context.RequestAborted);
+        }
+        user = await users.FindAsync(user.Name, context.RequestAborted) ?? throw ApiException.NotFound($"No such user: {name}");
         await users.DeleteAsync(user, caller, context.RequestAborted);
         return Results.NoContent();
     }

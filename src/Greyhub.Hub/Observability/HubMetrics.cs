@@ -36,6 +36,15 @@ internal sealed class HubMetrics
         LoginAttempts = factory.CreateCounter("greyhub_login_attempts_total", "Login attempts by outcome",
             new CounterConfiguration { LabelNames = ["outcome"] });
         TokensIssued = factory.CreateCounter("greyhub_tokens_issued_total", "API tokens issued");
+        var slow = new double[] { 0.1, 0.25, 0.5, 1, 2, 3, 5, 10, 20, 30, 60, 120, 300 };
+        SpawnDuration = factory.CreateHistogram("jupyterhub_server_spawn_duration_seconds", "Time from a start request to a ready server",
+            new HistogramConfiguration { LabelNames = ["status"], Buckets = slow });
+        StopDuration = factory.CreateHistogram("jupyterhub_server_stop_seconds", "Time taken to stop a server",
+            new HistogramConfiguration { LabelNames = ["status"], Buckets = slow });
+        PollDuration = factory.CreateHistogram("jupyterhub_server_poll_duration_seconds", "Time taken to poll all running servers in one batch",
+            new HistogramConfiguration { Buckets = [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5] });
+        ServersDied = factory.CreateCounter("greyhub_servers_died_total", "Running servers found ended by the poller or at start-up");
+        ProxyRoutes = factory.CreateGauge("greyhub_proxy_routes", "Routes in the proxy table");
         factory.CreateGauge("greyhub_build_info", "Greyhub build", new GaugeConfiguration { LabelNames = ["version", "jupyterhub_api"] })
             .WithLabels(Api.HubApi.GreyhubVersion, Api.HubApi.JupyterHubVersion).Set(1);
         Registry.AddBeforeCollectCallback(RefreshAsync);
@@ -48,6 +57,21 @@ internal sealed class HubMetrics
     public Counter LoginAttempts { get; }
 
     public Counter TokensIssued { get; }
+
+    /// <summary>Spawn durations by outcome (<c>success</c>, <c>failure</c>).</summary>
+    public Histogram SpawnDuration { get; }
+
+    /// <summary>Stop durations by outcome.</summary>
+    public Histogram StopDuration { get; }
+
+    /// <summary>Duration of one batch poll of every running server.</summary>
+    public Histogram PollDuration { get; }
+
+    /// <summary>Servers that ended on their own.</summary>
+    public Counter ServersDied { get; }
+
+    /// <summary>Routes in the proxy table.</summary>
+    public Gauge ProxyRoutes { get; }
 
     private async Task RefreshAsync(CancellationToken cancellationToken)
     {

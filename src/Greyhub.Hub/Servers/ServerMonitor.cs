@@ -2,6 +2,7 @@ using Greyhub.Abstractions.Compute;
 using Greyhub.Data.Entities;
 using Greyhub.Data.Stores;
 using Greyhub.Hub.Hosting;
+using Greyhub.Hub.Observability;
 using Greyhub.Hub.Proxy;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -58,8 +59,10 @@ internal sealed partial class ServerMonitor(
             }
             // Dead, or caught mid-start or mid-stop by the restart: finish the way down (never leave half a server).
             LogNotRecovered(logger, key, server.Phase);
+            scope.ServiceProvider.GetRequiredService<HubMetrics>().ServersDied.Inc();
             await stopper.CleanUpAsync(scope.ServiceProvider, key, server.Id, state, stopServer: true, cancellationToken);
         }
+        scope.ServiceProvider.GetRequiredService<HubMetrics>().ProxyRoutes.Set(routes.All.Count);
         LogRecovered(logger, kept, active.Count - kept);
     }
 
@@ -91,12 +94,16 @@ internal sealed partial class ServerMonitor(
             return;
         }
         var states = running.Select(s => ServerState.Parse(s.State)).ToList();
+        var metrics = scope.ServiceProvider.GetRequiredService<HubMetrics>();
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var statuses = await PollAsync(states, cancellationToken);
+        metrics.PollDuration.Observe(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
         for (var i = 0; i < running.Count; i++)
         {
             var key = new ServerKey(running[i].UserName, running[i].Name);
             if (statuses[i] is { Running: false } status && !tracker.IsStopping(key))
             {
+                metrics.ServersDied.Inc();
                 LogDied(logger, key, status.ExitCode?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "unknown", status.Reason ?? "");
                 await stopper.CleanUpAsync(scope.ServiceProvider, key, running[i].Id, states[i], stopServer: true, cancellationToken);
             }

@@ -8,6 +8,7 @@ using Greyhub.Data.Stores;
 using Greyhub.Hub.Api;
 using Greyhub.Hub.Auth;
 using Greyhub.Hub.Hosting;
+using Greyhub.Hub.Observability;
 using Greyhub.Hub.Proxy;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -88,6 +89,7 @@ internal sealed partial class ServerStarter(
     {
         // A hub shutting down abandons the wait, not the server: the next hub re-attaches it or finishes the undo.
         var cancellationToken = lifetime.ApplicationStopping;
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         await using var scope = scopes.CreateAsyncScope();
         var provider = scope.ServiceProvider;
         var servers = provider.GetRequiredService<ServerStore>();
@@ -128,6 +130,9 @@ internal sealed partial class ServerStarter(
                 throw new SpawnFailedException("The server was stopped or removed while it started");
             }
             provider.GetRequiredService<HubState>().Changed();
+            var metrics = provider.GetRequiredService<HubMetrics>();
+            metrics.SpawnDuration.WithLabels("success").Observe(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
+            metrics.ProxyRoutes.Set(routes.All.Count);
             LogReady(logger, key, spawned.Url);
             var html = WebUtility.HtmlEncode(prefix);
             operation.Add(new ProgressEvent(100, $"Server ready at {prefix}", Ready: true, Url: prefix, HtmlMessage: $"Server ready at <a href=\"{html}\">{html}</a>"));
@@ -155,6 +160,7 @@ internal sealed partial class ServerStarter(
             await credentials.RevokeAsync(state, CancellationToken.None);
             await servers.MarkStoppedAsync(serverId, CancellationToken.None);
             provider.GetRequiredService<HubState>().Changed();
+            provider.GetRequiredService<HubMetrics>().SpawnDuration.WithLabels("failure").Observe(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
             LogFailed(logger, ex, key, message);
             tracker.Failed(key, new SpawnFailure(message, log));
             operation.Add(FailedEvent(new SpawnFailure(message, log)));

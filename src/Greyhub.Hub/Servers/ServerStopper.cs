@@ -4,6 +4,7 @@ using Greyhub.Data.Entities;
 using Greyhub.Data.Stores;
 using Greyhub.Hub.Api;
 using Greyhub.Hub.Auth;
+using Greyhub.Hub.Observability;
 using Greyhub.Hub.Proxy;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -44,6 +45,7 @@ internal sealed partial class ServerStopper(
 
     private async Task StopCoreAsync(ServerKey key, int serverId, bool remove)
     {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         await using var scope = scopes.CreateAsyncScope();
         var provider = scope.ServiceProvider;
         var servers = provider.GetRequiredService<ServerStore>();
@@ -59,6 +61,7 @@ internal sealed partial class ServerStopper(
         {
             await servers.DeleteAsync(serverId, CancellationToken.None);
         }
+        provider.GetRequiredService<HubMetrics>().StopDuration.WithLabels("success").Observe(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
         LogStopped(logger, key);
     }
 
@@ -66,6 +69,7 @@ internal sealed partial class ServerStopper(
     public async Task CleanUpAsync(IServiceProvider provider, ServerKey key, int serverId, ServerState state, bool stopServer, CancellationToken cancellationToken)
     {
         routes.Remove(key.User, key.Server);
+        provider.GetRequiredService<HubMetrics>().ProxyRoutes.Set(routes.All.Count);
         tracker.Forget(key);
         if (stopServer && state.Spawner is { } spawnerState)
         {

@@ -86,18 +86,24 @@ internal sealed class UserService(UserStore users, HubState state, TimeProvider 
     /// <summary>Deletes a user (<c>DELETE /users/{name}</c>).</summary>
     public async Task DeleteAsync(UserRecord user, RequestIdentity caller, CancellationToken cancellationToken)
     {
-        if (caller.IsUser && caller.Name == user.Name)
-        {
-            throw ApiException.BadRequest("Cannot delete yourself!");
-        }
-        // Stricter than JupyterHub 5.4, which guards only PATCH and POST: deleting an admin is modifying one.
-        Enforce(AdminRules.CheckModifyUser(caller.Admin, user.Admin, requestedAdmin: null));
+        CheckDeletable(user, caller);
         if (user.Servers.Any(s => s.Phase is not Data.Entities.ServerPhases.Stopped))
         {
             throw ApiException.BadRequest($"User {user.Name} has a server running or pending; stop it first");
         }
         await users.DeleteAsync(user.Name, cancellationToken);
         state.Changed();
+    }
+
+    /// <summary>Refuses a delete the caller may not make (checked before the user's servers are stopped).</summary>
+    public static void CheckDeletable(UserRecord user, RequestIdentity caller)
+    {
+        if (caller.IsUser && caller.Name == user.Name)
+        {
+            throw ApiException.BadRequest("Cannot delete yourself!");
+        }
+        // Stricter than JupyterHub 5.4, which guards only PATCH and POST: deleting an admin is modifying one.
+        Enforce(AdminRules.CheckModifyUser(caller.Admin, user.Admin, requestedAdmin: null));
     }
 
     /// <summary>Records activity reported for a user and their servers.</summary>
