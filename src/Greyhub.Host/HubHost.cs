@@ -26,6 +26,8 @@ public static class HubHost
         }
         // Logs go to stderr: stdout belongs to command output (a token from `greyhub token` is meant for scripts).
         builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+        // YARP logs two lines per proxied request at Information: far too much for a hub's log (and its CPU).
+        builder.Logging.AddFilter("Yarp", LogLevel.Warning);
         builder.Services.AddGreyhubHub(builder.Configuration);
         builder.Services.AddLocalComputeEngine();
         builder.Services.AddEngineSpawner();

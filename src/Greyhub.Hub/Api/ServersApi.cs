@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Json;
 using Greyhub.Data;
 using Greyhub.Data.Entities;
@@ -93,7 +92,7 @@ internal static class ServersApi
             {
                 throw ApiException.NotFound($"{user.Name} has no server named '{serverName}'");
             }
-            return Results.Text("", "text/plain", statusCode: StatusCodes.Status204NoContent);
+            return Results.NoContent();
         }
         var stopper = context.RequestServices.GetRequiredService<ServerStopper>();
         var stopped = await stopper.StopAsync(user, server, remove, context.RequestAborted);
@@ -102,7 +101,8 @@ internal static class ServersApi
         {
             await stopped;
         }
-        return Results.Text("", "text/plain", statusCode: finished == stopped ? StatusCodes.Status204NoContent : StatusCodes.Status202Accepted);
+        // No body at all on 204 (Kestrel refuses one); 202 carries JupyterHub's empty text/plain.
+        return finished == stopped ? Results.NoContent() : Results.Text("", "text/plain", statusCode: StatusCodes.Status202Accepted);
     }
 
     private static async Task Progress(HttpContext context, string name, string serverName)
@@ -180,33 +180,32 @@ internal static class ServersApi
         }
     }
 
+    private static readonly JsonSerializerOptions Relaxed = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    private static string JsonString(string value) => JsonSerializer.Serialize(value, Relaxed);
+
     private static async Task SendAsync(HttpResponse response, SemaphoreSlim gate, ProgressEvent e, CancellationToken cancellationToken)
     {
-        var buffer = new MemoryStream();
-        await using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        // Python's json.dumps layout (", " and ": "), field for field as JupyterHub writes its events.
+        var fields = new List<string>(6) { "\"progress\": " + e.Progress.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+        if (e.Ready)
         {
-            w.WriteStartObject();
-            w.WriteNumber("progress", e.Progress);
-            if (e.Ready)
-            {
-                w.WriteBoolean("ready", true);
-            }
-            if (e.Failed)
-            {
-                w.WriteBoolean("failed", true);
-            }
-            w.WriteString("message", e.Message);
-            if (e.HtmlMessage is not null)
-            {
-                w.WriteString("html_message", e.HtmlMessage);
-            }
-            if (e.Url is not null)
-            {
-                w.WriteString("url", e.Url);
-            }
-            w.WriteEndObject();
+            fields.Add("\"ready\": true");
         }
-        var line = "data: " + Encoding.UTF8.GetString(buffer.ToArray()) + "\n\n";
+        if (e.Failed)
+        {
+            fields.Add("\"failed\": true");
+        }
+        fields.Add("\"message\": " + JsonString(e.Message));
+        if (e.HtmlMessage is not null)
+        {
+            fields.Add("\"html_message\": " + JsonString(e.HtmlMessage));
+        }
+        if (e.Url is not null)
+        {
+            fields.Add("\"url\": " + JsonString(e.Url));
+        }
+        var line = "data: {" + string.Join(", ", fields) + "}\n\n";
         await gate.WaitAsync(cancellationToken);
         try
         {

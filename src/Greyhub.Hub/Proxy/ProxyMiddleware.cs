@@ -24,7 +24,13 @@ internal sealed class ProxyMiddleware(RequestDelegate next, IHttpForwarder forwa
         PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
     });
 
-    private static readonly ForwarderRequestConfig RequestConfig = new() { ActivityTimeout = TimeSpan.FromMinutes(10) };
+    // Servers speak HTTP/1.1 on plain TCP: say so, instead of letting each request consider HTTP/2 first.
+    private static readonly ForwarderRequestConfig RequestConfig = new()
+    {
+        ActivityTimeout = TimeSpan.FromMinutes(10),
+        Version = HttpVersion.Version11,
+        VersionPolicy = HttpVersionPolicy.RequestVersionOrLower,
+    };
     private static readonly HttpTransformer Transformer = new KeepHostTransformer();
     private readonly string _userPrefix = urls.Base + "user";
 

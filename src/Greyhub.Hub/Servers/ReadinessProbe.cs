@@ -4,8 +4,8 @@ namespace Greyhub.Hub.Servers;
 
 /// <summary>
 /// Waits until a started server answers HTTP on its own URL: any status below 500 means up (JupyterHub's rule).
-/// It polls every few tens of milliseconds rather than JupyterHub's jittered backoff, which noticed a ready server
-/// seconds late; between attempts it asks the spawner whether the server died, so a crash fails the spawn at once.
+/// It polls every 5 ms for the first seconds (50 ms after) rather than JupyterHub's jittered backoff, which noticed
+/// a ready server seconds late; between attempts it asks the spawner whether the server died, so a crash fails the spawn at once.
 /// </summary>
 internal sealed class ReadinessProbe(TimeProvider time)
 {
@@ -18,11 +18,12 @@ internal sealed class ReadinessProbe(TimeProvider time)
     })
     { Timeout = TimeSpan.FromSeconds(10) };
 
+    private static readonly TimeSpan TightPolling = TimeSpan.FromSeconds(10);
+
     /// <summary>True once the server answers; false when <paramref name="timeout"/> passes. Throws <see cref="SpawnFailedException"/> if it dies.</summary>
     public async Task<bool> WaitAsync(Uri url, Func<CancellationToken, Task<SpawnerStatus>> poll, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var started = time.GetTimestamp();
-        var delay = TimeSpan.FromMilliseconds(10);
         var attempt = 0;
         while (true)
         {
@@ -34,14 +35,14 @@ internal sealed class ReadinessProbe(TimeProvider time)
             {
                 return false;
             }
-            if (++attempt % 5 == 0 && await poll(cancellationToken) is { Running: false } status)
+            if (++attempt % 20 == 0 && await poll(cancellationToken) is { Running: false } status)
             {
                 throw new SpawnFailedException(status.ExitCode is { } code
                     ? $"The server exited with code {code} before it answered"
                     : $"The server ended before it answered: {status.Reason ?? "unknown reason"}");
             }
-            await Task.Delay(delay, time, cancellationToken);
-            delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 1.5, 200));
+            // A refused connection costs microseconds, so poll tightly while a start is young, then ease off.
+            await Task.Delay(time.GetElapsedTime(started) < TightPolling ? TimeSpan.FromMilliseconds(5) : TimeSpan.FromMilliseconds(50), time, cancellationToken);
         }
     }
 
