@@ -9,8 +9,8 @@
 #   DURATION=10s     wrk duration per measured run; CONNECTIONS=32 (-c); THREADS=2 (-t)
 #   WARMUP=2s        unreported wrk run before each measured URL (0 = none); same for both hubs
 #   MEMREQS=1000000  requests pushed through the proxy to the fast upstream before the "after" VmRSS
-#   MEMMAX=240       at most this many seconds of wrk for that push (the table prints what was actually sent; CHP does
-#                    ~2-3k req/s here, so 1,000,000 through CHP needs MEMMAX=600 or more and a ~15 min run)
+#   MEMMAX=150       at most this many seconds of wrk for that push (the table prints what was actually sent; CHP does
+#                    ~1-3k req/s here, so 1,000,000 through CHP needs MEMMAX=600 or more and a ~20 min run)
 #   HUBS="greyhub jupyterhub"   which hubs to run (in this order, never at the same time)
 #   GREYHUB_REF=     empty = build the working tree; a commit/ref = build a clean `git archive` of it in the temp folder
 #   SKIP_BUILD=0     1 = use the existing Release build (working tree only)
@@ -25,7 +25,7 @@ CONNECTIONS=${CONNECTIONS:-32}
 THREADS=${THREADS:-2}
 WARMUP=${WARMUP:-2s}
 MEMREQS=${MEMREQS:-1000000}
-MEMMAX=${MEMMAX:-240}
+MEMMAX=${MEMMAX:-150}
 HUBS=${HUBS:-"greyhub jupyterhub"}
 GREYHUB_REF=${GREYHUB_REF:-}
 SKIP_BUILD=${SKIP_BUILD:-0}
@@ -51,6 +51,7 @@ RES=$TMP/results
 mkdir -p "$RES"
 declare -a TRACKED=()        # "pid|cmdline substring" of every process this script started
 SERVER_PIDS=$TMP/server-pids # "pid|cmdline substring" of every single-user process the hubs started (found in /proc)
+API_CLEANUP=""               # "base|admin token|users" of the running hub: on error its servers are stopped through its API first
 
 log() { printf '[%s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
@@ -85,8 +86,13 @@ stop_servers_left() {  # single-user processes the hubs started and did not stop
     return 0
 }
 cleanup() {
-    local rc=$? i entry
+    local rc=$? i entry b t u
     trap - EXIT INT TERM
+    if [[ -n $API_CLEANUP ]]; then   # a hub may keep its servers running when it stops (Greyhub re-attaches)
+        IFS='|' read -r b t u <<<"$API_CLEANUP"
+        log "stopping the servers through the hub's API"
+        $S stop --base "$b" --admin-token "$t" --users "$u" --pids "$SERVER_PIDS" --timeout 30 >/dev/null 2>&1 || true
+    fi
     for ((i = ${#TRACKED[@]} - 1; i >= 0; i--)); do
         entry=${TRACKED[i]}
         stop_pid "${entry%%|*}" "${entry#*|}"
@@ -306,6 +312,7 @@ run_greyhub() {
     wait_200 "$base/hub/api/" 60 "$pid"
     log "creating u1..u$NCONC, fast, and user tokens"
     create_users "$base" "$admin_token" "$dir"
+    API_CLEANUP="$base|$admin_token|$(userlist),fast"
 
     spawn_series greyhub "$base" "$admin_token" "$dir"
 
@@ -330,6 +337,7 @@ run_greyhub() {
     $S set "$RES/greyhub.json" rss.hub_after "$(rss_kib "$pid")"
 
     stop_round "$base" "$admin_token" "u1,fast"
+    API_CLEANUP=""
     log "stopping Greyhub"
     stop_pid "$pid" "greyhub.dll"
     stop_servers_left
@@ -388,6 +396,7 @@ EOF
     api POST "$direct/hub/api/users" "$svc_token" '{"usernames":["bench-admin"],"admin":true}' >/dev/null
     admin_token=$(api POST "$direct/hub/api/users/bench-admin/tokens" "$svc_token" '{"note":"bench"}' | $H get token)
     create_users "$direct" "$admin_token" "$dir"
+    API_CLEANUP="$base|$admin_token|$(userlist)"
 
     spawn_series jupyterhub "$base" "$admin_token" "$dir"
 
@@ -407,6 +416,7 @@ EOF
     $S set "$RES/jupyterhub.json" rss.hub_after "$(rss_kib "$pid")"
 
     stop_round "$base" "$admin_token" u1
+    API_CLEANUP=""
     stop_pid "$ngpid" "nginx"
     log "stopping JupyterHub"
     stop_pid "$pid" "jupyterhub"

@@ -34,6 +34,7 @@ import time
 import urllib.parse
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
+DEBUG = os.environ.get("SPAWNBENCH_DEBUG") == "1"
 
 
 def now():
@@ -142,10 +143,18 @@ class Watcher(threading.Thread):
                 self.known.add(pid)
                 self.pending.pop(pid, None)
                 continue
-            self.known.add(pid)
-            self.pending.pop(pid, None)
             user = env.get("JUPYTERHUB_USER")
             url = env.get("JUPYTERHUB_SERVICE_URL")
+            if DEBUG:
+                print(f"watcher: {t - first:.3f}s pid {pid} cmdline {cmd[:100]!r} user {user!r} url {url!r}", file=sys.stderr)
+            if not env and t - first < 3:
+                continue   # environ not readable yet (mid-exec): look again
+            if user in self.users and not url and t - first < 30:
+                # a wrapper (e.g. a shell that exports JUPYTERHUB_SERVICE_URL and then execs the server) that
+                # has not exec'd yet: look again, the same PID gets the URL in its environ after the exec
+                continue
+            self.known.add(pid)
+            self.pending.pop(pid, None)
             if user not in self.users or not url:
                 continue
             rec = self.info[user]
