@@ -36,6 +36,7 @@ public static class DataServiceCollectionExtensions
         services.AddScoped<GroupStore>();
         services.AddScoped<TokenStore>();
         services.AddScoped<ServerStore>();
+        services.AddScoped<OAuthStore>();
         return services;
     }
 }

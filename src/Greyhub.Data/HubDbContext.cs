@@ -18,6 +18,12 @@ public sealed class HubDbContext(DbContextOptions<HubDbContext> options) : DbCon
     /// <summary>API and OAuth tokens.</summary>
     public DbSet<ApiTokenEntity> ApiTokens => Set<ApiTokenEntity>();
 
+    /// <summary>OAuth clients of the hub's provider.</summary>
+    public DbSet<OAuthClientEntity> OAuthClients => Set<OAuthClientEntity>();
+
+    /// <summary>OAuth authorization codes.</summary>
+    public DbSet<OAuthCodeEntity> OAuthCodes => Set<OAuthCodeEntity>();
+
     /// <inheritdoc />
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -55,6 +61,27 @@ public sealed class HubDbContext(DbContextOptions<HubDbContext> options) : DbCon
             token.HasIndex(t => t.ExpiresAt);
             token.Property(t => t.Hash).HasMaxLength(128);
             token.HasOne(t => t.User).WithMany().HasForeignKey(t => t.UserId).OnDelete(DeleteBehavior.Cascade);
+            token.HasIndex(t => t.ClientId);
+        });
+        modelBuilder.Entity<OAuthClientEntity>(client =>
+        {
+            client.ToTable("oauth_clients");
+            // Unique through the alternate key the codes reference.
+            client.HasAlternateKey(c => c.ClientId);
+            client.Property(c => c.ClientId).HasMaxLength(255);
+            client.Property(c => c.SecretHash).HasMaxLength(128);
+        });
+        modelBuilder.Entity<OAuthCodeEntity>(code =>
+        {
+            code.ToTable("oauth_codes");
+            code.HasIndex(c => c.CodeHash).IsUnique();
+            code.HasIndex(c => c.ExpiresAt);
+            code.Property(c => c.CodeHash).HasMaxLength(128);
+            code.Property(c => c.ClientId).HasMaxLength(255);
+            code.HasOne(c => c.User).WithMany().HasForeignKey(c => c.UserId).OnDelete(DeleteBehavior.Cascade);
+            // Removing a client removes its codes, also when a row is deleted outside the stores.
+            code.HasOne<OAuthClientEntity>().WithMany().HasForeignKey(c => c.ClientId).HasPrincipalKey(c => c.ClientId)
+                .OnDelete(DeleteBehavior.Cascade);
         });
     }
 }

@@ -71,3 +71,50 @@ public sealed class ConflictException(string message) : Exception(message);
 
 /// <summary>Thrown when a write names a row that does not exist.</summary>
 public sealed class NotFoundException(string message) : Exception(message);
+
+/// <summary>An OAuth client as read by the stores (the secret only as its keyed hash).</summary>
+public sealed record OAuthClientRecord(
+    string ClientId,
+    string SecretHash,
+    string RedirectUri,
+    string Description,
+    IReadOnlyList<string> AllowedScopes,
+    DateTime Created);
+
+/// <summary>A new authorization code to store.</summary>
+public sealed record NewOAuthCode(
+    string CodeHash,
+    string ClientId,
+    int UserId,
+    string RedirectUri,
+    IReadOnlyList<string> Scopes,
+    string? SessionId,
+    DateTime ExpiresAt);
+
+/// <summary>The token to store when a code is redeemed; owner, scopes, session and client come from the code.</summary>
+public sealed record NewOAuthToken(string Hash, string Prefix, string Note, DateTime Created, DateTime? ExpiresAt);
+
+/// <summary>How presenting an authorization code ended.</summary>
+public enum CodeRedemption
+{
+    /// <summary>The token was stored.</summary>
+    Issued,
+
+    /// <summary>No such code.</summary>
+    Unknown,
+
+    /// <summary>The code has expired.</summary>
+    Expired,
+
+    /// <summary>The code belongs to another client or redirect URI.</summary>
+    Mismatch,
+
+    /// <summary>The code was redeemed before; the token issued from it has been revoked.</summary>
+    Replayed,
+}
+
+/// <summary>The result of presenting an authorization code.</summary>
+/// <param name="Outcome">What happened.</param>
+/// <param name="Token">The stored token, when <see cref="CodeRedemption.Issued"/>.</param>
+/// <param name="RevokedTokenHash">The hash of the token revoked because the code was replayed, if any.</param>
+public sealed record CodeRedemptionResult(CodeRedemption Outcome, TokenRecord? Token, string? RevokedTokenHash);

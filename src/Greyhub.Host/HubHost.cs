@@ -1,4 +1,7 @@
+using Greyhub.Compute.Local;
 using Greyhub.Hub.Hosting;
+using Greyhub.Spawners.Engine;
+using Microsoft.Extensions.Options;
 
 namespace Greyhub.Host;
 
@@ -24,6 +27,28 @@ public static class HubHost
         // Logs go to stderr: stdout belongs to command output (a token from `greyhub token` is meant for scripts).
         builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
         builder.Services.AddGreyhubHub(builder.Configuration);
+        builder.Services.AddLocalComputeEngine();
+        builder.Services.AddEngineSpawner();
+        // Embedded defaults under the data folder: job logs in jobs/, each user's folder in home/{username}.
+        builder.Services.AddOptions<LocalEngineOptions>().PostConfigure<IOptions<HubOptions>>((o, hub) =>
+        {
+            if (string.IsNullOrEmpty(builder.Configuration[LocalEngineOptions.Section + ":JobsDirectory"]))
+            {
+                o.JobsDirectory = Path.Combine(hub.Value.DataDir, "jobs");
+            }
+        });
+        builder.Services.AddOptions<EngineSpawnerOptions>().PostConfigure<IOptions<HubOptions>>((o, hub) =>
+        {
+            if (o.HomeDirectory.Length == 0)
+            {
+                o.HomeDirectory = Path.Combine(hub.Value.DataDir, "home", "{username}");
+            }
+            // Servers of the local engine run as the hub's own account; Jupyter refuses root without this flag.
+            if (o.Args is null && o.Command is null && Environment.UserName == "root")
+            {
+                o.Args = ["--allow-root"];
+            }
+        });
         configure?.Invoke(builder);
         var app = builder.Build();
         app.UseForwardedHeaders(new ForwardedHeadersOptions

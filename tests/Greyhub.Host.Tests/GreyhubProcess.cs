@@ -12,6 +12,7 @@ public sealed class GreyhubProcess : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly StringBuilder _log = new();
+    private bool _killedHard;
 
     private GreyhubProcess(Process process, string dataDir, Uri address)
     {
@@ -68,10 +69,10 @@ public sealed class GreyhubProcess : IAsyncDisposable
     }
 
     /// <summary>Starts <c>greyhub serve</c> and waits until it answers.</summary>
-    public static async Task<GreyhubProcess> StartAsync(string? dataDir = null, IEnumerable<string>? extraArgs = null, CancellationToken cancellationToken = default)
+    public static async Task<GreyhubProcess> StartAsync(string? dataDir = null, IEnumerable<string>? extraArgs = null, int? port = null, CancellationToken cancellationToken = default)
     {
         dataDir ??= Directory.CreateTempSubdirectory("greyhub-host-test-").FullName;
-        var port = FreePort.Next();
+        port ??= FreePort.Next();
         var address = new Uri($"http://127.0.0.1:{port}/");
         var args = new List<string> { "serve", "--urls", address.ToString().TrimEnd('/'), "--data-dir", dataDir };
         args.AddRange(extraArgs ?? []);
@@ -108,8 +109,24 @@ public sealed class GreyhubProcess : IAsyncDisposable
         throw new TimeoutException($"greyhub did not answer within 90 s:\n{hub.Log}");
     }
 
+    /// <summary>The hub's process id.</summary>
+    public int Pid => _process.Id;
+
+    /// <summary>Kills the hub alone with SIGKILL (what a crash looks like); its servers and its data stay.</summary>
+    public async Task KillHardAsync()
+    {
+        _killedHard = true;
+        _process.Kill(entireProcessTree: false);
+        await _process.WaitForExitAsync();
+    }
+
     public async ValueTask DisposeAsync()
     {
+        if (_killedHard)
+        {
+            _process.Dispose();
+            return;
+        }
         if (!_process.HasExited)
         {
             _process.Kill(entireProcessTree: true);

@@ -1,8 +1,9 @@
+using Greyhub.Data.Entities;
 using Microsoft.EntityFrameworkCore;
 
 namespace Greyhub.Data.Stores;
 
-/// <summary>Server queries and writes.</summary>
+/// <summary>Server queries and writes. Every phase change is one conditional write, so two hubs or two requests never both win.</summary>
 public sealed class ServerStore(HubDbContext db)
 {
     /// <summary>Counts servers in a phase.</summary>
@@ -12,4 +13,81 @@ public sealed class ServerStore(HubDbContext db)
     /// <summary>Names of a user's servers (to validate activity reports).</summary>
     public async Task<IReadOnlyList<string>> NamesAsync(int userId, CancellationToken cancellationToken) =>
         await db.Servers.AsNoTracking().Where(s => s.UserId == userId).Select(s => s.Name).ToListAsync(cancellationToken);
+
+    /// <summary>One server of a user, or null.</summary>
+    public async Task<ServerRecord?> FindAsync(int userId, string name, CancellationToken cancellationToken) =>
+        await db.Servers.AsNoTracking().Where(s => s.UserId == userId && s.Name == name)
+            .Select(s => new ServerRecord(s.Id, s.Name, s.Phase, s.Url, s.Started, s.LastActivity, s.UserOptions, s.State))
+            .FirstOrDefaultAsync(cancellationToken);
+
+    /// <summary>A server by id, or null.</summary>
+    public async Task<ServerRecord?> FindByIdAsync(int serverId, CancellationToken cancellationToken) =>
+        await db.Servers.AsNoTracking().Where(s => s.Id == serverId)
+            .Select(s => new ServerRecord(s.Id, s.Name, s.Phase, s.Url, s.Started, s.LastActivity, s.UserOptions, s.State))
+            .FirstOrDefaultAsync(cancellationToken);
+
+    /// <summary>How many named servers a user has.</summary>
+    public Task<int> CountNamedAsync(int userId, CancellationToken cancellationToken) =>
+        db.Servers.CountAsync(s => s.UserId == userId && s.Name != "", cancellationToken);
+
+    /// <summary>
+    /// Marks a stopped (or new) server pending with its options; false when it is not stopped. This write comes
+    /// before any action, so a hub killed right after it knows a start was under way.
+    /// </summary>
+    public async Task<bool> TryMarkPendingAsync(int userId, string name, string userOptions, DateTime now, CancellationToken cancellationToken)
+    {
+        if (!await db.Servers.AnyAsync(s => s.UserId == userId && s.Name == name, cancellationToken))
+        {
+            db.Servers.Add(new ServerEntity { UserId = userId, Name = name });
+            await db.SaveOrConflictAsync(cancellationToken);
+            db.ChangeTracker.Clear();
+        }
+        var changed = await db.Servers.Where(s => s.UserId == userId && s.Name == name && s.Phase == ServerPhases.Stopped)
+            .ExecuteUpdateAsync(s => s.SetProperty(x => x.Phase, ServerPhases.Pending)
+                .SetProperty(x => x.UserOptions, userOptions)
+                .SetProperty(x => x.Started, now)
+                .SetProperty(x => x.LastActivity, now)
+                .SetProperty(x => x.Url, (string?)null)
+                .SetProperty(x => x.State, "{}"), cancellationToken);
+        return changed == 1;
+    }
+
+    /// <summary>Stores the hub's state of a server (token, spawner state) while it starts or runs.</summary>
+    public Task SaveStateAsync(int serverId, string state, CancellationToken cancellationToken) =>
+        db.Servers.Where(s => s.Id == serverId).ExecuteUpdateAsync(s => s.SetProperty(x => x.State, state), cancellationToken);
+
+    /// <summary>Moves a server from one phase to another; false when it was not in <paramref name="from"/>.</summary>
+    public async Task<bool> TransitionAsync(int serverId, string from, string to, string? url, CancellationToken cancellationToken) =>
+        await db.Servers.Where(s => s.Id == serverId && s.Phase == from)
+            .ExecuteUpdateAsync(s => s.SetProperty(x => x.Phase, to).SetProperty(x => x.Url, url), cancellationToken) == 1;
+
+    /// <summary>Marks a server stopped and forgets its state, whatever its phase.</summary>
+    public Task MarkStoppedAsync(int serverId, CancellationToken cancellationToken) =>
+        db.Servers.Where(s => s.Id == serverId).ExecuteUpdateAsync(s => s.SetProperty(x => x.Phase, ServerPhases.Stopped)
+            .SetProperty(x => x.Url, (string?)null).SetProperty(x => x.State, "{}"), cancellationToken);
+
+    /// <summary>Deletes a stopped server row (a removed named server).</summary>
+    public Task DeleteAsync(int serverId, CancellationToken cancellationToken) =>
+        db.Servers.Where(s => s.Id == serverId && s.Phase == ServerPhases.Stopped).ExecuteDeleteAsync(cancellationToken);
+
+    /// <summary>Every server that is not stopped, with its owner: what a starting hub re-attaches (never all users).</summary>
+    public async Task<IReadOnlyList<ActiveServer>> ListActiveAsync(CancellationToken cancellationToken) =>
+        await db.Servers.AsNoTracking().Where(s => s.Phase != ServerPhases.Stopped)
+            .Select(s => new ActiveServer(s.Id, s.UserId, s.User!.Name, s.Name, s.Phase, s.Url, s.State))
+            .ToListAsync(cancellationToken);
+
+    /// <summary>Moves last activity of servers forward (never back), and their owners'.</summary>
+    public async Task RecordActivityAsync(IReadOnlyCollection<(int ServerId, DateTime At)> activity, CancellationToken cancellationToken)
+    {
+        foreach (var (serverId, at) in activity)
+        {
+            await db.Servers.Where(s => s.Id == serverId && (s.LastActivity == null || s.LastActivity < at))
+                .ExecuteUpdateAsync(s => s.SetProperty(x => x.LastActivity, at), cancellationToken);
+            await db.Users.Where(u => u.Servers.Any(s => s.Id == serverId) && (u.LastActivity == null || u.LastActivity < at))
+                .ExecuteUpdateAsync(s => s.SetProperty(x => x.LastActivity, at), cancellationToken);
+        }
+    }
 }
+
+/// <summary>A server that is pending, running or stopping, with its owner's name.</summary>
+public sealed record ActiveServer(int Id, int UserId, string UserName, string Name, string Phase, string? Url, string State);

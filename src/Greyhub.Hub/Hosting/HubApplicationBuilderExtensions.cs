@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Greyhub.Hub.Api;
 using Greyhub.Hub.Auth;
 using Greyhub.Hub.Hosting;
+using Greyhub.Hub.OAuthProvider;
 using Greyhub.Hub.Observability;
 using Greyhub.Hub.Web;
 using Microsoft.AspNetCore.Http;
@@ -20,6 +21,8 @@ public static class HubApplicationBuilderExtensions
     {
         var options = app.Services.GetRequiredService<IOptions<HubOptions>>().Value;
         var metrics = app.Services.GetRequiredService<HubMetrics>();
+        // The proxy comes first: proxied requests carry the server's own headers and are not hub handler metrics.
+        app.UseMiddleware<Greyhub.Hub.Proxy.ProxyMiddleware>();
         app.Use(async (context, next) =>
         {
             context.Response.Headers["X-JupyterHub-Version"] = HubApi.JupyterHubVersion;
@@ -53,14 +56,15 @@ public static class HubApplicationBuilderExtensions
         app.UseAntiforgery();
 
         var api = app.MapGroup("/hub/api");
-        api.MapHubApi().MapUsersApi().MapTokensApi().MapGroupsApi().MapServicesApi();
+        api.MapHubApi().MapUsersApi().MapServersApi().MapTokensApi().MapGroupsApi().MapServicesApi();
+        api.MapOAuthApi();
         api.MapMetrics("/metrics");
         api.Map("/{**rest}", (HttpContext context, EndpointDataSource endpoints) => ApiFallback.HandleAsync(context, endpoints));
         app.MapGet("/hub/health", HubApi.Health);
         app.MapMetrics("/hub/metrics");
 
         var hub = app.MapGroup("/hub");
-        hub.MapLoginPages().MapHomePages().MapTokenPages();
+        hub.MapLoginPages().MapHomePages().MapTokenPages().MapSpawnPages().MapUserRedirectPages().MapMiscPages();
         app.MapGet("/", () => Results.Redirect("/hub/"));
         return app;
     }

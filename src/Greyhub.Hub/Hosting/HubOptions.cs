@@ -30,11 +30,17 @@ public sealed class HubOptions
     /// <summary>Longest lifetime a new API token may have; zero means tokens may never expire (<c>token_expires_in_max_seconds</c>).</summary>
     public TimeSpan TokenExpiresInMax { get; set; } = TimeSpan.Zero;
 
+    /// <summary>Lifetime of the access tokens the OAuth provider issues (<c>oauth_token_expires_in</c>); capped by <see cref="TokenExpiresInMax"/>.</summary>
+    public TimeSpan OAuthTokenExpiresIn { get; set; } = TimeSpan.FromDays(14);
+
     /// <summary>Largest accepted request body on the API, in bytes.</summary>
     public long MaxApiBodyBytes { get; set; } = 1024 * 1024;
 
     /// <summary>Require <c>read:metrics</c> for <c>/hub/metrics</c> (<c>authenticate_prometheus</c>).</summary>
     public bool AuthenticatePrometheus { get; set; } = true;
+
+    /// <summary>Users' servers: named servers, timeouts, polling.</summary>
+    public ServersOptions Servers { get; set; } = new();
 
     /// <summary>Who may log in and who is admin.</summary>
     public AuthenticatorOptions Authenticator { get; set; } = new();

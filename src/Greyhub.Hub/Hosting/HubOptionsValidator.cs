@@ -30,6 +30,10 @@ internal sealed class HubOptionsValidator : IValidateOptions<HubOptions>
         {
             errors.Add("Greyhub:ActivityResolution, CookieMaxAge and TokenExpiresInMax must not be negative (CookieMaxAge positive).");
         }
+        if (options.OAuthTokenExpiresIn <= TimeSpan.Zero)
+        {
+            errors.Add("Greyhub:OAuthTokenExpiresIn must be positive.");
+        }
         if (options.MaxApiBodyBytes < 1024)
         {
             errors.Add("Greyhub:MaxApiBodyBytes must be at least 1024.");

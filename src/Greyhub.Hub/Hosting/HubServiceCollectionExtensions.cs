@@ -4,7 +4,10 @@ using Greyhub.Hub.Api;
 using Greyhub.Hub.Auth;
 using Greyhub.Hub.Hosting;
 using Greyhub.Hub.Housekeeping;
+using Greyhub.Hub.OAuthProvider;
 using Greyhub.Hub.Observability;
+using Greyhub.Hub.Proxy;
+using Greyhub.Hub.Servers;
 using Greyhub.Hub.Services;
 using Greyhub.Hub.Web;
 using Microsoft.AspNetCore.DataProtection;
@@ -49,7 +52,22 @@ public static class HubServiceCollectionExtensions
         services.AddScoped<UserService>();
         services.AddScoped<GroupService>();
         services.AddScoped<TokenService>();
+        services.AddScoped<OAuthClients>();
+        services.AddScoped<OAuthGrants>();
+        services.AddScoped<ClientAccess>();
         services.AddHostedService<TokenPurgeJob>();
+
+        services.AddHttpForwarder();
+        services.AddSingleton<ProxyRouteTable>();
+        services.AddSingleton<SpawnTracker>();
+        services.AddSingleton<ServerEnvironment>();
+        services.AddSingleton<ReadinessProbe>();
+        services.AddSingleton<ServerStarter>();
+        services.AddSingleton<ServerStopper>();
+        services.AddSingleton<ServerMonitor>();
+        services.AddScoped<ServerCredentials>();
+        services.AddHostedService<ServerMonitorService>();
+        services.AddHostedService<ActivityFlushJob>();
 
         services.AddAuthentication(IdentityMiddleware.CookieScheme)
             .AddCookie(IdentityMiddleware.CookieScheme, o => LoginPages.Configure(o, hub));

@@ -44,6 +44,8 @@ public static partial class HubStartup
         await provider.GetRequiredService<TokenService>().SyncServiceTokensAsync(cancellationToken);
         var purged = await provider.GetRequiredService<TokenStore>().PurgeExpiredAsync(now, cancellationToken);
         LogReady(logger, options.DataDir, purged);
+        // Only servers that are not stopped are looked at: start-up costs time for running servers, not for all users.
+        await provider.GetRequiredService<Servers.ServerMonitor>().RecoverAsync(cancellationToken);
     }
 
     [LoggerMessage(EventId = 100, Level = LogLevel.Information, Message = "Created the first admin '{Name}' from configuration")]

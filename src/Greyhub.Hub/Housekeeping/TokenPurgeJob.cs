@@ -5,7 +5,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Greyhub.Hub.Housekeeping;
 
-/// <summary>Deletes expired tokens every hour, in a fresh scope each run; errors are logged and the loop goes on.</summary>
+/// <summary>Deletes expired tokens and OAuth codes every hour, in a fresh scope each run; errors are logged and the loop goes on.</summary>
 internal sealed partial class TokenPurgeJob(IServiceScopeFactory scopes, TimeProvider time, ILogger<TokenPurgeJob> logger) : BackgroundService
 {
     private static readonly TimeSpan Interval = TimeSpan.FromHours(1);
@@ -20,7 +20,9 @@ internal sealed partial class TokenPurgeJob(IServiceScopeFactory scopes, TimePro
                 try
                 {
                     await using var scope = scopes.CreateAsyncScope();
-                    var purged = await scope.ServiceProvider.GetRequiredService<TokenStore>().PurgeExpiredAsync(time.GetUtcNow().UtcDateTime, stoppingToken);
+                    var now = time.GetUtcNow().UtcDateTime;
+                    var purged = await scope.ServiceProvider.GetRequiredService<TokenStore>().PurgeExpiredAsync(now, stoppingToken);
+                    purged += await scope.ServiceProvider.GetRequiredService<OAuthStore>().PurgeExpiredCodesAsync(now, stoppingToken);
                     LogPurged(logger, purged);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
@@ -35,7 +37,7 @@ internal sealed partial class TokenPurgeJob(IServiceScopeFactory scopes, TimePro
         }
     }
 
-    [LoggerMessage(EventId = 300, Level = LogLevel.Debug, Message = "Purged {Count} expired tokens")]
+    [LoggerMessage(EventId = 300, Level = LogLevel.Debug, Message = "Purged {Count} expired tokens and OAuth codes")]
     private static partial void LogPurged(ILogger logger, int count);
 
     [LoggerMessage(EventId = 301, Level = LogLevel.Error, Message = "Purging expired tokens failed")]

@@ -1,9 +1,15 @@
+using System.Text;
+using Greyhub.Data;
+using Greyhub.Data.Entities;
+using Greyhub.Hub.Api;
 using Greyhub.Hub.Auth;
+using Greyhub.Hub.Hosting;
 using Greyhub.Hub.Services;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Options;
 using static Greyhub.Hub.Web.Html;
 
 namespace Greyhub.Hub.Web;
@@ -34,7 +40,7 @@ internal static class HomePages
     public static string LogoutForm(HttpContext context, IAntiforgery antiforgery) =>
         $"<form method=\"post\" action=\"/hub/logout\" style=\"margin:0\">{Xsrf(context, antiforgery)}<button id=\"logout\" type=\"submit\">Logout</button></form>";
 
-    private static async Task<IResult> Home(HttpContext context, IAntiforgery antiforgery, UserService users)
+    private static async Task<IResult> Home(HttpContext context, IAntiforgery antiforgery, UserService users, HubUrls urls, IOptions<HubOptions> options)
     {
         var me = SignedIn(context, out var redirect);
         if (me is null)
@@ -42,13 +48,45 @@ internal static class HomePages
             return redirect!;
         }
         var user = await users.FindAsync(me.Name, context.RequestAborted);
-        var groups = user is null || user.Groups.Count == 0 ? "none" : string.Join(", ", user.Groups.Select(E));
+        if (user is null)
+        {
+            return Results.Redirect("/hub/logout");
+        }
+        var groups = user.Groups.Count == 0 ? "none" : string.Join(", ", user.Groups.Select(E));
+        var xsrf = Xsrf(context, antiforgery);
+        var me64 = HubUrls.Escape(user.Name);
+        var rows = new StringBuilder();
+        var servers = user.Servers.Where(s => s.Name.Length > 0).OrderBy(s => s.Name, StringComparer.Ordinal);
+        foreach (var server in (ServerRecord?[])[user.Servers.FirstOrDefault(s => s.Name.Length == 0), .. servers])
+        {
+            var name = server?.Name ?? "";
+            var phase = server?.Phase ?? ServerPhases.Stopped;
+            var suffix = me64 + (name.Length > 0 ? "/" + HubUrls.Escape(name) : "");
+            var id = name.Length == 0 ? "default" : E(name);
+            var actions = phase switch
+            {
+                ServerPhases.Running => $"<a id=\"open-{id}\" href=\"{E(urls.ServerUrl(user.Name, name))}\">Open</a> "
+                    + $"<form method=\"post\" action=\"/hub/stop/{E(suffix)}\" style=\"display:inline\">{xsrf}<button id=\"stop-{id}\" type=\"submit\">Stop</button></form>",
+                ServerPhases.Pending => $"<a href=\"/hub/spawn-pending/{E(suffix)}\">Starting…</a>",
+                ServerPhases.Stopping => "Stopping…",
+                _ => $"<a id=\"start-{id}\" href=\"/hub/spawn/{E(suffix)}\">Start</a>",
+            };
+            rows.Append($"<tr><td>{(name.Length == 0 ? "<em>default</em>" : E(name))}</td><td id=\"phase-{id}\">{E(phase)}</td>")
+                .Append($"<td>{(server?.LastActivity is { } at ? E(Iso.Format(at)) : "")}</td><td>{actions}</td></tr>");
+        }
+        var named = options.Value.Servers.AllowNamedServers
+            ? $$"""
+              <form method="get" onsubmit="var n=document.getElementById('new-server-name').value.trim(); if(n){window.location.href='/hub/spawn/{{E(me64)}}/'+encodeURIComponent(n);} return false;">
+              <label for="new-server-name">New named server</label><input id="new-server-name" placeholder="name"> <button id="new-server" type="submit">Add</button></form>
+              """
+            : "";
         var body = $"""
             <div class="card">
             <h1>Welcome, <span id="home-user">{E(me.Name)}</span></h1>
             <p>Role: {(me.Admin ? "administrator" : "user")} · Groups: {groups}</p>
-            <p>Your Jupyter server and compute will appear here. Meanwhile, create an API token on the
-            <a href="/hub/token">token page</a> to use the <a href="/hub/api/">JupyterHub REST API</a>.</p>
+            <table><thead><tr><th>Server</th><th>Status</th><th>Last activity</th><th></th></tr></thead><tbody>{rows}</tbody></table>
+            {named}
+            <p>Use the <a href="/hub/api/">JupyterHub REST API</a> with a token from the <a href="/hub/token">token page</a>.</p>
             </div>
             """;
         return Page("Home", body, me.Name, logoutForm: LogoutForm(context, antiforgery));

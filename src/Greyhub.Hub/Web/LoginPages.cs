@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using Greyhub.Abstractions.Authentication;
 using Greyhub.Hub.Auth;
 using Greyhub.Hub.Hosting;
+using Greyhub.Hub.OAuthProvider;
 using Greyhub.Hub.Observability;
 using Greyhub.Hub.Services;
 using Microsoft.AspNetCore.Antiforgery;
@@ -10,6 +11,7 @@ using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using static Greyhub.Hub.Web.Html;
@@ -122,6 +124,12 @@ internal static class LoginPages
 
     private static async Task<IResult> Logout(HttpContext context)
     {
+        if (context.Identity() is { ViaCookie: true, UserId: { } userId, SessionId: { Length: > 0 } session })
+        {
+            // As JupyterHub's BaseHandler.clear_login_cookie: the OAuth tokens this login session authorized die with it,
+            // and only for a signed-in user (an anonymous logout request must not revoke anything).
+            await context.RequestServices.GetRequiredService<OAuthGrants>().RevokeSessionAsync(userId, session, context.RequestAborted);
+        }
         await context.SignOutAsync(IdentityMiddleware.CookieScheme);
         context.Response.Cookies.Delete(HubCookies.Session, new CookieOptions { Path = "/" });
         context.Response.Cookies.Delete("jupyterhub-services", new CookieOptions { Path = "/services" });

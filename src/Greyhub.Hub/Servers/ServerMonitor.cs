@@ -1,0 +1,138 @@
+using Greyhub.Abstractions.Compute;
+using Greyhub.Data.Entities;
+using Greyhub.Data.Stores;
+using Greyhub.Hub.Hosting;
+using Greyhub.Hub.Proxy;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Greyhub.Hub.Servers;
+
+/// <summary>
+/// Keeps the database true to the servers: at start-up re-attaches every server that is not stopped (and only
+/// those, so idle users cost nothing), then polls the running ones in one spawner call per interval. A server that
+/// died is taken to stopped with its route and credentials; a hub killed mid-start or mid-stop is put right.
+/// </summary>
+internal sealed partial class ServerMonitor(
+    IServiceScopeFactory scopes,
+    ISpawner spawner,
+    SpawnTracker tracker,
+    ServerStopper stopper,
+    ProxyRouteTable routes,
+    IOptions<HubOptions> options,
+    TimeProvider time,
+    ILogger<ServerMonitor> logger)
+{
+    private static readonly TimeSpan RecoveryProbe = TimeSpan.FromSeconds(5);
+
+    /// <summary>Re-attaches servers after a (re)start; runs before the hub serves, so routes are back at once.</summary>
+    public async Task RecoverAsync(CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var servers = scope.ServiceProvider.GetRequiredService<ServerStore>();
+        var active = await servers.ListActiveAsync(cancellationToken);
+        if (active.Count == 0)
+        {
+            return;
+        }
+        var states = active.Select(s => ServerState.Parse(s.State)).ToList();
+        var statuses = await PollAsync(states, cancellationToken);
+        var probes = active.Select(async (server, i) =>
+        {
+            var key = new ServerKey(server.UserName, server.Name);
+            var alive = statuses[i]?.Running == true && server.Url is { } url
+                && server.Phase == ServerPhases.Running
+                && await new ReadinessProbe(time).WaitAsync(new Uri(url), _ => Task.FromResult(statuses[i]!), RecoveryProbe, cancellationToken);
+            return (server, key, alive, state: states[i]);
+        }).ToList();
+        var kept = 0;
+        foreach (var (server, key, alive, state) in await Task.WhenAll(probes))
+        {
+            if (alive)
+            {
+                routes.Set(new ProxyRoute(key.User, key.Server, server.Id, new Uri(server.Url!)));
+                kept++;
+                continue;
+            }
+            // Dead, or caught mid-start or mid-stop by the restart: finish the way down (never leave half a server).
+            LogNotRecovered(logger, key, server.Phase);
+            await stopper.CleanUpAsync(scope.ServiceProvider, key, server.Id, state, stopServer: true, cancellationToken);
+        }
+        LogRecovered(logger, kept, active.Count - kept);
+    }
+
+    /// <summary>Polls running servers until the hub stops.</summary>
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(options.Value.Servers.PollInterval, time);
+        while (await timer.WaitForNextTickAsync(cancellationToken))
+        {
+            try
+            {
+                await PollOnceAsync(cancellationToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                LogPollFailed(logger, ex);
+            }
+        }
+    }
+
+    /// <summary>One poll of every running server in one spawner call.</summary>
+    public async Task PollOnceAsync(CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var servers = scope.ServiceProvider.GetRequiredService<ServerStore>();
+        var running = (await servers.ListActiveAsync(cancellationToken)).Where(s => s.Phase == ServerPhases.Running).ToList();
+        if (running.Count == 0)
+        {
+            return;
+        }
+        var states = running.Select(s => ServerState.Parse(s.State)).ToList();
+        var statuses = await PollAsync(states, cancellationToken);
+        for (var i = 0; i < running.Count; i++)
+        {
+            var key = new ServerKey(running[i].UserName, running[i].Name);
+            if (statuses[i] is { Running: false } status && !tracker.IsStopping(key))
+            {
+                LogDied(logger, key, status.ExitCode?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "unknown", status.Reason ?? "");
+                await stopper.CleanUpAsync(scope.ServiceProvider, key, running[i].Id, states[i], stopServer: true, cancellationToken);
+            }
+        }
+    }
+
+    private async Task<IReadOnlyList<SpawnerStatus?>> PollAsync(IReadOnlyList<ServerState> states, CancellationToken cancellationToken)
+    {
+        var withState = states.Select((s, i) => (s.Spawner, i)).Where(x => x.Spawner is not null).ToList();
+        var result = new SpawnerStatus?[states.Count];
+        if (withState.Count > 0)
+        {
+            var polled = await spawner.PollAsync([.. withState.Select(x => x.Spawner!)], cancellationToken);
+            for (var j = 0; j < withState.Count; j++)
+            {
+                result[withState[j].i] = polled[j];
+            }
+        }
+        return result;
+    }
+
+    [LoggerMessage(EventId = 320, Level = LogLevel.Information, Message = "Re-attached {Kept} running servers; {Gone} found stopped or unfinished")]
+    private static partial void LogRecovered(ILogger logger, int kept, int gone);
+
+    [LoggerMessage(EventId = 321, Level = LogLevel.Warning, Message = "Server {Server} ({Phase}) is not running after the restart; marking it stopped")]
+    private static partial void LogNotRecovered(ILogger logger, ServerKey server, string phase);
+
+    [LoggerMessage(EventId = 322, Level = LogLevel.Warning, Message = "User {Server} server stopped, with exit code: {ExitCode} {Reason}")]
+    private static partial void LogDied(ILogger logger, ServerKey server, string exitCode, string reason);
+
+    [LoggerMessage(EventId = 323, Level = LogLevel.Error, Message = "Polling servers failed")]
+    private static partial void LogPollFailed(ILogger logger, Exception exception);
+}
+
+/// <summary>Runs the monitor's poll loop as a hosted service.</summary>
+internal sealed class ServerMonitorService(ServerMonitor monitor) : BackgroundService
+{
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) => monitor.RunAsync(stoppingToken);
+}

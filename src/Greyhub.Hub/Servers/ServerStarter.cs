@@ -1,0 +1,194 @@
+using System.Globalization;
+using System.Net;
+using System.Text.Json;
+using Greyhub.Abstractions.Compute;
+using Greyhub.Data;
+using Greyhub.Data.Entities;
+using Greyhub.Data.Stores;
+using Greyhub.Hub.Api;
+using Greyhub.Hub.Auth;
+using Greyhub.Hub.Hosting;
+using Greyhub.Hub.Proxy;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Greyhub.Hub.Servers;
+
+/// <summary>
+/// Starts servers: pending is written first, then the server's credentials, then the spawner's state as soon as it
+/// exists, then the readiness wait, the route and running. A failure at any step undoes the others and is reported
+/// with the server's last output; a hub killed at any step is put right by <see cref="ServerMonitor.RecoverAsync"/>.
+/// </summary>
+internal sealed partial class ServerStarter(
+    IServiceScopeFactory scopes,
+    ISpawner spawner,
+    SpawnTracker tracker,
+    ServerEnvironment environment,
+    ProxyRouteTable routes,
+    IOptions<HubOptions> options,
+    IHostApplicationLifetime lifetime,
+    ILogger<ServerStarter> logger)
+{
+    private readonly ServersOptions _options = options.Value.Servers;
+
+    /// <summary>Requests a start; returns the spawn in flight (a new one, or the one already pending).</summary>
+    public async Task<SpawnOperation> StartAsync(UserRecord user, string serverName, JsonElement? userOptions, CancellationToken cancellationToken)
+    {
+        var key = new ServerKey(user.Name, serverName);
+        if (tracker.Spawn(key) is { Completion.IsCompleted: false } inFlight)
+        {
+            return inFlight;
+        }
+        string normalized;
+        try
+        {
+            normalized = spawner.ValidateUserOptions(userOptions);
+        }
+        catch (UserOptionsException ex)
+        {
+            throw ApiException.BadRequest(ex.Message);
+        }
+        if (_options.ConcurrentSpawnLimit > 0 && tracker.PendingSpawns >= _options.ConcurrentSpawnLimit)
+        {
+            throw new ApiException(429, "Too many users trying to start servers right now. Try again in a few seconds.");
+        }
+        if (!tracker.TryBegin(key, out var operation))
+        {
+            return operation;
+        }
+        try
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            var servers = scope.ServiceProvider.GetRequiredService<ServerStore>();
+            var time = scope.ServiceProvider.GetRequiredService<TimeProvider>();
+            if (!await servers.TryMarkPendingAsync(user.Id, serverName, normalized, time.GetUtcNow().UtcDateTime, cancellationToken))
+            {
+                var existing = await servers.FindAsync(user.Id, serverName, cancellationToken);
+                throw ApiException.BadRequest(existing?.Phase == ServerPhases.Running ? $"{key} is already running" : $"{key} is pending {existing?.Phase ?? "stop"}");
+            }
+            var server = await servers.FindAsync(user.Id, serverName, cancellationToken)
+                ?? throw new InvalidOperationException($"server {key} vanished after it was marked pending");
+            scope.ServiceProvider.GetRequiredService<HubState>().Changed();
+            operation.Add(new ProgressEvent(0, "Server requested"));
+            LogRequested(logger, key);
+            _ = Task.Run(() => RunAsync(key, user.Id, server.Id, normalized, operation), CancellationToken.None);
+            return operation;
+        }
+        catch
+        {
+            operation.Complete(false);
+            tracker.Forget(key);
+            throw;
+        }
+    }
+
+    private async Task RunAsync(ServerKey key, int userId, int serverId, string userOptions, SpawnOperation operation)
+    {
+        // A hub shutting down abandons the wait, not the server: the next hub re-attaches it or finishes the undo.
+        var cancellationToken = lifetime.ApplicationStopping;
+        await using var scope = scopes.CreateAsyncScope();
+        var provider = scope.ServiceProvider;
+        var servers = provider.GetRequiredService<ServerStore>();
+        var credentials = provider.GetRequiredService<ServerCredentials>();
+        var urls = provider.GetRequiredService<HubUrls>();
+        var state = ServerState.Empty;
+        var prefix = urls.ServerUrl(key.User, key.Server);
+        try
+        {
+            var issued = await credentials.IssueAsync(userId, key, prefix, cancellationToken);
+            state = new ServerState(null, issued.TokenId, key.ClientId);
+            await servers.SaveStateAsync(serverId, state.ToJson(), cancellationToken);
+            var request = new SpawnRequest
+            {
+                UserName = key.User,
+                ServerName = key.Server,
+                ServicePrefix = prefix,
+                HubEnvironment = environment.For(key, issued.Secret),
+                UserOptions = userOptions,
+            };
+            var context = new SpawnContext(operation, async (spawnerState, ct) =>
+            {
+                state = state with { Spawner = spawnerState };
+                await servers.SaveStateAsync(serverId, state.ToJson(), ct);
+            });
+            var spawned = await spawner.StartAsync(request, context, cancellationToken);
+            state = state with { Spawner = spawned.State };
+            var probe = provider.GetRequiredService<ReadinessProbe>();
+            var ready = await probe.WaitAsync(spawned.Url, async ct => (await spawner.PollAsync([spawned.State], ct))[0], _options.HttpTimeout, cancellationToken);
+            if (!ready)
+            {
+                throw new SpawnFailedException($"Server at {spawned.Url} didn't respond in {_options.HttpTimeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)} seconds");
+            }
+            routes.Set(new ProxyRoute(key.User, key.Server, serverId, spawned.Url));
+            if (!await servers.TransitionAsync(serverId, ServerPhases.Pending, ServerPhases.Running, spawned.Url.ToString(), cancellationToken))
+            {
+                routes.Remove(key.User, key.Server);
+                throw new SpawnFailedException("The server was stopped or removed while it started");
+            }
+            provider.GetRequiredService<HubState>().Changed();
+            LogReady(logger, key, spawned.Url);
+            var html = WebUtility.HtmlEncode(prefix);
+            operation.Add(new ProgressEvent(100, $"Server ready at {prefix}", Ready: true, Url: prefix, HtmlMessage: $"Server ready at <a href=\"{html}\">{html}</a>"));
+            operation.Complete(true);
+        }
+        catch (Exception ex)
+        {
+            var failure = ex as SpawnFailedException;
+            var message = failure?.Message ?? (ex is OperationCanceledException ? "The hub is shutting down" : "Unexpected error: " + ex.Message);
+            var log = failure?.LogTail ?? "";
+            if (state.Spawner is { } spawnerState)
+            {
+                if (log.Length == 0)
+                {
+                    log = await spawner.ReadLogAsync(spawnerState, 4000, CancellationToken.None);
+                }
+                await spawner.StopAsync(spawnerState, CancellationToken.None);
+            }
+            if (ex is OperationCanceledException && lifetime.ApplicationStopping.IsCancellationRequested)
+            {
+                // Leave the row as it is: the next hub start finishes the undo from the stored state.
+                operation.Complete(false);
+                return;
+            }
+            await credentials.RevokeAsync(state, CancellationToken.None);
+            await servers.MarkStoppedAsync(serverId, CancellationToken.None);
+            provider.GetRequiredService<HubState>().Changed();
+            LogFailed(logger, ex, key, message);
+            tracker.Failed(key, new SpawnFailure(message, log));
+            operation.Add(FailedEvent(new SpawnFailure(message, log)));
+            operation.Complete(false);
+        }
+    }
+
+    /// <summary>The progress stream's last event for a failed spawn: the reason, and the server's last lines in the HTML form.</summary>
+    internal static ProgressEvent FailedEvent(SpawnFailure failure)
+    {
+        var tail = LastLines(failure.LogTail, 12);
+        var html = $"Spawn failed: {WebUtility.HtmlEncode(failure.Message)}" + (tail.Length > 0 ? $"<pre class=\"log\">{WebUtility.HtmlEncode(tail)}</pre>" : "");
+        return new ProgressEvent(100, $"Spawn failed: {failure.Message}", Failed: true, HtmlMessage: html);
+    }
+
+    internal static string LastLines(string log, int count)
+    {
+        var lines = log.TrimEnd().Split('\n');
+        return string.Join('\n', lines.Skip(Math.Max(0, lines.Length - count)));
+    }
+
+    private sealed class SpawnContext(SpawnOperation operation, Func<string, CancellationToken, Task> save) : ISpawnContext
+    {
+        public void Report(int progress, string message) => operation.Add(new ProgressEvent(Math.Clamp(progress, 0, 99), message));
+
+        public Task SaveStateAsync(string state, CancellationToken cancellationToken) => save(state, cancellationToken);
+    }
+
+    [LoggerMessage(EventId = 300, Level = LogLevel.Information, Message = "Server {Server} requested")]
+    private static partial void LogRequested(ILogger logger, ServerKey server);
+
+    [LoggerMessage(EventId = 301, Level = LogLevel.Information, Message = "Server {Server} ready at {Url}")]
+    private static partial void LogReady(ILogger logger, ServerKey server, Uri url);
+
+    [LoggerMessage(EventId = 302, Level = LogLevel.Warning, Message = "Server {Server} failed to start: {Reason}")]
+    private static partial void LogFailed(ILogger logger, Exception exception, ServerKey server, string reason);
+}

@@ -1,0 +1,163 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Net.WebSockets;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Greyhub.Host.Tests;
+
+/// <summary>A script's view of a hub: the JupyterHub REST API with a token, and Jupyter's kernel protocol through the proxy.</summary>
+internal sealed class JupyterClient : IDisposable
+{
+    private readonly HttpClient _http;
+
+    public JupyterClient(Uri hub, string token)
+    {
+        Hub = hub;
+        Token = token;
+        _http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, UseCookies = false }) { BaseAddress = hub, Timeout = TimeSpan.FromSeconds(60) };
+        _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("token", token);
+    }
+
+    public Uri Hub { get; }
+
+    public string Token { get; }
+
+    public HttpClient Http => _http;
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    /// <summary>An admin token from the CLI (works while the hub runs).</summary>
+    public static async Task<JupyterClient> AdminAsync(GreyhubProcess hub)
+    {
+        var (code, stdout, stderr) = await GreyhubProcess.RunAsync(["token", "--admin", "--data-dir", hub.DataDir, "admin"], cancellationToken: Ct);
+        Assert.True(code == 0, stderr);
+        return new JupyterClient(hub.Address, stdout.Trim());
+    }
+
+    /// <summary>Creates a user and returns a client with a token of theirs.</summary>
+    public async Task<JupyterClient> CreateUserAsync(string name)
+    {
+        using (var created = await _http.PostAsync($"hub/api/users/{name}", null, Ct))
+        {
+            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        }
+        using var token = await _http.PostAsJsonAsync($"hub/api/users/{name}/tokens", new { note = "test" }, Ct);
+        Assert.Equal(HttpStatusCode.Created, token.StatusCode);
+        var secret = (await token.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("token").GetString()!;
+        return new JupyterClient(Hub, secret);
+    }
+
+    public async Task<JsonElement> UserAsync(string name)
+    {
+        using var response = await _http.GetAsync($"hub/api/users/{name}", Ct);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
+    }
+
+    /// <summary>Reads the progress stream to its end and returns its events.</summary>
+    public async Task<List<JsonElement>> ProgressAsync(string user, string server = "")
+    {
+        var path = server.Length == 0 ? $"hub/api/users/{user}/server/progress" : $"hub/api/users/{user}/servers/{server}/progress";
+        using var response = await _http.GetAsync(path, HttpCompletionOption.ResponseHeadersRead, Ct);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(Ct));
+        var events = new List<JsonElement>();
+        while (await reader.ReadLineAsync(Ct) is { } line)
+        {
+            if (line.StartsWith("data: ", StringComparison.Ordinal))
+            {
+                events.Add(JsonDocument.Parse(line[6..]).RootElement.Clone());
+            }
+        }
+        return events;
+    }
+
+    /// <summary>Starts a server and follows the progress stream until it is ready; returns the events.</summary>
+    public async Task<List<JsonElement>> StartAndWaitAsync(string user, string server = "", object? options = null)
+    {
+        var path = server.Length == 0 ? $"hub/api/users/{user}/server" : $"hub/api/users/{user}/servers/{server}";
+        using var response = options is null ? await _http.PostAsync(path, null, Ct) : await _http.PostAsJsonAsync(path, options, Ct);
+        Assert.True(response.StatusCode is HttpStatusCode.Created or HttpStatusCode.Accepted, $"{response.StatusCode}: {await response.Content.ReadAsStringAsync(Ct)}");
+        var events = await ProgressAsync(user, server);
+        Assert.True(events[^1].TryGetProperty("ready", out var ready) && ready.GetBoolean(), string.Join("\n", events));
+        return events;
+    }
+
+    /// <summary>The process id of a running server, from the state an admin may read.</summary>
+    public async Task<int> ServerPidAsync(string user, string server = "")
+    {
+        var model = await UserAsync(user);
+        return model.GetProperty("servers").GetProperty(server).GetProperty("state").GetProperty("spawner").GetProperty("job").GetProperty("pid").GetInt32();
+    }
+
+    /// <summary>Starts a kernel through the proxy, runs <paramref name="code"/> over the kernel WebSocket and returns the text result.</summary>
+    public async Task<string> ExecuteAsync(string user, string code)
+    {
+        using var created = await _http.PostAsJsonAsync($"user/{user}/api/kernels", new { name = "python3" }, Ct);
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var kernel = (await created.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("id").GetString();
+        var ws = new Uri($"ws://{Hub.Authority}/user/{user}/api/kernels/{kernel}/channels");
+        using var socket = new ClientWebSocket();
+        socket.Options.SetRequestHeader("Authorization", "token " + Token);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        timeout.CancelAfter(TimeSpan.FromSeconds(60));
+        await socket.ConnectAsync(ws, timeout.Token);
+        var msgId = Guid.NewGuid().ToString("N");
+        var request = new JsonObject
+        {
+            ["header"] = new JsonObject
+            {
+                ["msg_id"] = msgId,
+                ["username"] = user,
+                ["session"] = Guid.NewGuid().ToString("N"),
+                ["msg_type"] = "execute_request",
+                ["version"] = "5.3",
+                ["date"] = DateTime.UnixEpoch.ToString("O"),
+            },
+            ["parent_header"] = new JsonObject(),
+            ["metadata"] = new JsonObject(),
+            ["content"] = new JsonObject
+            {
+                ["code"] = code,
+                ["silent"] = false,
+                ["store_history"] = true,
+                ["user_expressions"] = new JsonObject(),
+                ["allow_stdin"] = false,
+                ["stop_on_error"] = true,
+            },
+            ["channel"] = "shell",
+            ["buffers"] = new JsonArray(),
+        };
+        await socket.SendAsync(Encoding.UTF8.GetBytes(request.ToJsonString()), WebSocketMessageType.Text, true, timeout.Token);
+        var buffer = new byte[1 << 16];
+        while (true)
+        {
+            using var message = new MemoryStream();
+            WebSocketReceiveResult result;
+            do
+            {
+                result = await socket.ReceiveAsync(buffer, timeout.Token);
+                message.Write(buffer, 0, result.Count);
+            }
+            while (!result.EndOfMessage);
+            if (result.MessageType != WebSocketMessageType.Text)
+            {
+                continue;
+            }
+            var reply = JsonDocument.Parse(message.ToArray()).RootElement;
+            if (reply.GetProperty("parent_header").TryGetProperty("msg_id", out var parent) && parent.GetString() == msgId
+                && reply.GetProperty("header").GetProperty("msg_type").GetString() == "execute_result")
+            {
+                var text = reply.GetProperty("content").GetProperty("data").GetProperty("text/plain").GetString()!;
+                await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "done", CancellationToken.None);
+                return text;
+            }
+        }
+    }
+
+    public void Dispose() => _http.Dispose();
+}

@@ -1,0 +1,70 @@
+using Greyhub.Abstractions.Compute;
+using Greyhub.Compute.Local;
+using Greyhub.Compute.TestKit;
+using Microsoft.Extensions.Options;
+
+namespace Greyhub.Spawners.Engine.Tests;
+
+/// <summary>The engine-backed spawner on the local engine passes the spawner conformance kit; plus its own rules.</summary>
+public sealed class EngineSpawnerTests : SpawnerConformance
+{
+    private readonly string _root = Directory.CreateTempSubdirectory("greyhub-engine-spawner-").FullName;
+
+    protected override ISpawner CreateSpawner(IReadOnlyList<string> command, IReadOnlyList<SpawnerProfileOptions> profiles) =>
+        Create(new EngineSpawnerOptions
+        {
+            Command = [.. command],
+            Profiles = [.. profiles],
+            HomeDirectory = Path.Combine(_root, "home", "{username}"),
+            StopGrace = TimeSpan.FromSeconds(5),
+        });
+
+    private EngineSpawner Create(EngineSpawnerOptions options) =>
+        new(Options.Create(options), [new LocalProcessEngine(Options.Create(new LocalEngineOptions { JobsDirectory = Path.Combine(_root, "jobs") }), TimeProvider.System)], TimeProvider.System);
+
+    [Fact]
+    public async Task Each_user_runs_in_their_own_folder()
+    {
+        var echo = await EchoAsync(await StartAsync(CreateSpawner(EchoCommand, []), Request("gina")));
+        Assert.Equal(Path.Combine(_root, "home", "gina"), echo.GetProperty("cwd").GetString());
+        Assert.Equal(Path.Combine(_root, "home", "gina"), echo.GetProperty("HOME").GetString());
+    }
+
+    [Fact]
+    public void An_unknown_engine_is_refused_with_the_names_of_the_known_ones()
+    {
+        var failure = Assert.Throws<InvalidOperationException>(() => Create(new EngineSpawnerOptions { Engine = "slurm" }));
+        Assert.Contains("No compute engine named 'slurm'; available: local", failure.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Invalid_options_are_reported_one_sentence_each()
+    {
+        var problems = new EngineSpawnerOptions
+        {
+            Command = [],
+            StartTimeout = TimeSpan.Zero,
+            Profiles = [new() { Name = "a b" }, new() { Name = "x" }, new() { Name = "x", Command = [""] }],
+        }.Validate("S").ToList();
+        Assert.Contains("S:Command must name a program.", problems);
+        Assert.Contains("S:StartTimeout must be positive.", problems);
+        Assert.Contains(problems, p => p.Contains("'a b' must be letters", StringComparison.Ordinal));
+        Assert.Contains("S:Profiles: the name 'x' is used twice.", problems);
+        Assert.Contains("S:Profiles:2:Command must name a program.", problems);
+        Assert.Empty(new EngineSpawnerOptions().Validate("S"));
+    }
+
+    [Fact]
+    public async Task A_profile_with_its_own_command_does_not_inherit_the_spawner_arguments()
+    {
+        var spawner = Create(new EngineSpawnerOptions
+        {
+            Command = ["/bin/false"],
+            Args = ["--allow-root"],
+            Profiles = [new() { Name = "echo", Command = [.. EchoCommand] }],
+            HomeDirectory = Path.Combine(_root, "home", "{username}"),
+        });
+        var echo = await EchoAsync(await StartAsync(spawner, Request("hank", userOptions: spawner.ValidateUserOptions(null))));
+        Assert.Equal("hank", echo.GetProperty("USER").GetString());
+    }
+}
