@@ -270,7 +270,7 @@ run_greyhub() {
         GH_BUILD_DESC="clean snapshot of $(git -C "$REPO" rev-parse --short "$GREYHUB_REF") ($(git -C "$REPO" log -1 --format=%s "$GREYHUB_REF"))"
     else
         local dirty
-        local deps=(src/Greyhub.Host src/Greyhub.Hub src/Greyhub.Data src/Greyhub.Scopes src/Greyhub.Abstractions src/Greyhub.Compute.Local)
+        local deps=(src/Greyhub.Host src/Greyhub.Hub src/Greyhub.Data src/Greyhub.Scopes src/Greyhub.Abstractions src/Greyhub.Compute.Local src/Greyhub.Spawners.Engine)
         dirty=$(git -C "$REPO" status --porcelain -- "${deps[@]}" | wc -l)
         GH_BUILD_DESC="working tree at $(git -C "$REPO" rev-parse --short HEAD) ($(git -C "$REPO" log -1 --format=%s HEAD | cut -c1-100))"
         ((dirty == 0)) || GH_BUILD_DESC+=", plus $dirty uncommitted change(s)"
