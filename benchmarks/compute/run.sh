@@ -15,6 +15,7 @@
 #   GREYHUB_REF=     empty = build the working tree; a commit/ref = build a clean `git archive` of it in the temp folder
 #   SKIP_BUILD=0     1 = use the existing Release build (working tree only)
 #   GREYHUB_DLL=     use this already built greyhub.dll (no build); GREYHUB_DESC= says what it is in the table
+#   GREYHUB_ENV=     extra environment for Greyhub, space-separated NAME=VALUE (e.g. "Logging__LogLevel__Yarp=Warning")
 #   KEEP_TMP=0       1 = keep the temp folder (logs, wrk outputs, per-spawn JSON)
 set -euo pipefail
 
@@ -31,6 +32,7 @@ GREYHUB_REF=${GREYHUB_REF:-}
 SKIP_BUILD=${SKIP_BUILD:-0}
 GREYHUB_DLL=${GREYHUB_DLL:-}
 GREYHUB_DESC=${GREYHUB_DESC:-}
+GREYHUB_ENV=${GREYHUB_ENV:-}
 KEEP_TMP=${KEEP_TMP:-0}
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -128,6 +130,7 @@ api() {  # api METHOD URL TOKEN [JSON]: prints body, fails unless 2xx
     [[ $code == 2* ]] || die "$method $url -> $code: $(head -c 400 "$out" 2>/dev/null)"
     cat "$out"
 }
+log_size() { awk -v b="$(stat -c %s "$1" 2>/dev/null || echo 0)" -v l="$(wc -l <"$1" 2>/dev/null || echo 0)" 'BEGIN{printf "%.1f MiB, %d lines", b/1048576, l}'; }
 rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 userlist() { local i; for ((i = 1; i <= NCONC; i++)); do printf '%su%d' "$([[ $i == 1 ]] || echo ,)" "$i"; done; }
 create_users() {  # create_users BASE ADMIN_TOKEN: u1..uNCONC and "fast"; user tokens into $dir/tokens.json
@@ -282,7 +285,7 @@ run_greyhub() {
             || { tail -30 "$TMP/greyhub-build.log" >&2; die "Greyhub build failed"; }
     fi
     [[ -f $dll ]] || die "missing $dll"
-    $S set "$RES/greyhub.json" desc "\"$GH_BUILD_DESC; Release build, \`dotnet greyhub.dll serve\` (hub + in-process proxy on one port), sqlite data dir, env -i PATH=$CLEAN_PATH\""
+    $S set "$RES/greyhub.json" desc "\"$GH_BUILD_DESC; Release build, \`dotnet greyhub.dll serve\` (hub + in-process proxy on one port), sqlite data dir, env -i PATH=$CLEAN_PATH${GREYHUB_ENV:+, plus $GREYHUB_ENV}\""
 
     # single-user command (+ --allow-root as root, as for JupyterHub) and the "nginx" profile for the fast upstream
     ngbase=$TMP/nginx-servers
@@ -297,6 +300,9 @@ run_greyhub() {
         Greyhub__Spawner__Profiles__1__Args=
         Greyhub__Compute__Local__JobsDirectory="$dir/jobs")
     [[ $(id -u) == 0 ]] && genv+=(Greyhub__Spawner__Args__0=--allow-root)
+    local extra=()
+    read -r -a extra <<<"$GREYHUB_ENV"
+    genv+=("${extra[@]}")
 
     port=$($H ports 1)
     base=http://127.0.0.1:$port
@@ -340,6 +346,7 @@ run_greyhub() {
     API_CLEANUP=""
     log "stopping Greyhub"
     stop_pid "$pid" "greyhub.dll"
+    $S set "$RES/greyhub.json" notes "[\"hub log (stdout+stderr) at the end: $(log_size "$dir/greyhub.log")\"]"
     stop_servers_left
 }
 
@@ -420,6 +427,7 @@ EOF
     stop_pid "$ngpid" "nginx"
     log "stopping JupyterHub"
     stop_pid "$pid" "jupyterhub"
+    $S set "$RES/jupyterhub.json" notes "[\"hub + CHP log at the end: $(log_size "$dir/jupyterhub.log")\"]"
     stop_pid "$chp_pid" "configurable-http-proxy"
     stop_servers_left
 }
