@@ -1,0 +1,470 @@
+#!/usr/bin/env bash
+# Side-by-side benchmark of the compute path: spawn latency and proxy throughput,
+# Greyhub (hub + in-process proxy) vs the Debian jupyterhub 3.0 package + configurable-http-proxy (CHP).
+# See benchmarks/compute/README.md. Everything binds to 127.0.0.1 on free ports picked at run time.
+#
+# Env overrides:
+#   REPS=3           measured spawn rounds (1 user and NCONC users each), after one unmeasured 1-user warm-up
+#   NCONC=20         users spawned concurrently (behind a barrier) in the concurrent rounds
+#   DURATION=10s     wrk duration per measured run; CONNECTIONS=32 (-c); THREADS=2 (-t)
+#   WARMUP=2s        unreported wrk run before each measured URL (0 = none); same for both hubs
+#   MEMREQS=1000000  requests pushed through the proxy to the fast upstream before the "after" VmRSS
+#   MEMMAX=150       at most this many seconds of wrk for that push (the table prints what was actually sent; CHP does
+#                    ~1-3k req/s here, so 1,000,000 through CHP needs MEMMAX=600 or more and a ~20 min run)
+#   HUBS="greyhub jupyterhub"   which hubs to run (in this order, never at the same time)
+#   GREYHUB_REF=     empty = build the working tree; a commit/ref = build a clean `git archive` of it in the temp folder
+#   SKIP_BUILD=0     1 = use the existing Release build (working tree only)
+#   GREYHUB_DLL=     use this already built greyhub.dll (no build); GREYHUB_DESC= says what it is in the table
+#   GREYHUB_ENV=     extra environment for Greyhub, space-separated NAME=VALUE (e.g. "Logging__LogLevel__Yarp=Warning")
+#   KEEP_TMP=0       1 = keep the temp folder (logs, wrk outputs, per-spawn JSON)
+set -euo pipefail
+
+REPS=${REPS:-3}
+NCONC=${NCONC:-20}
+DURATION=${DURATION:-10s}
+CONNECTIONS=${CONNECTIONS:-32}
+THREADS=${THREADS:-2}
+WARMUP=${WARMUP:-2s}
+MEMREQS=${MEMREQS:-1000000}
+MEMMAX=${MEMMAX:-150}
+HUBS=${HUBS:-"greyhub jupyterhub"}
+GREYHUB_REF=${GREYHUB_REF:-}
+SKIP_BUILD=${SKIP_BUILD:-0}
+GREYHUB_DLL=${GREYHUB_DLL:-}
+GREYHUB_DESC=${GREYHUB_DESC:-}
+GREYHUB_ENV=${GREYHUB_ENV:-}
+KEEP_TMP=${KEEP_TMP:-0}
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO=$(cd "$HERE/../.." && pwd)
+PY=/usr/bin/python3
+H="$PY $HERE/../hub/helpers.py"     # ports, get, cputicks (shared with the hub benchmark)
+S="$PY $HERE/spawnbench.py"
+WRK=/usr/bin/wrk
+NGINX=/usr/sbin/nginx
+NGINX_SERVER=$HERE/nginx-server.sh
+SINGLEUSER=/usr/bin/jupyterhub-singleuser
+DOTNET=$(command -v dotnet || true)
+CLK_TCK=$(getconf CLK_TCK)
+CLEAN_PATH=/usr/sbin:/usr/bin:/sbin:/bin
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/greyhub-compute-bench.XXXXXX")
+RES=$TMP/results
+mkdir -p "$RES"
+declare -a TRACKED=()        # "pid|cmdline substring" of every process this script started
+SERVER_PIDS=$TMP/server-pids # "pid|cmdline substring" of every single-user process the hubs started (found in /proc)
+API_CLEANUP=""               # "base|admin token|users" of the running hub: on error its servers are stopped through its API first
+
+log() { printf '[%s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
+die() { log "ERROR: $*"; exit 1; }
+
+# ---------- process handling: only PIDs we recorded, checked against their cmdline ----------
+cmdline_of() { tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null || true; }
+alive() {   # running and not a zombie
+    local st
+    st=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) || return 1
+    [[ -n $st && $st != Z && $st != X ]]
+}
+track() { TRACKED+=("$1|$2"); }
+stop_pid() {  # stop_pid PID PATTERN: TERM, wait up to 10 s, then KILL; only if the cmdline still matches
+    local pid=$1 pat=$2 i
+    if alive "$pid" && [[ $(cmdline_of "$pid") == *"$pat"* ]]; then
+        kill -TERM "$pid" 2>/dev/null || true
+        for ((i = 0; i < 100; i++)); do alive "$pid" || break; sleep 0.1; done
+        if alive "$pid" && [[ $(cmdline_of "$pid") == *"$pat"* ]]; then
+            log "pid $pid did not stop on TERM, sending KILL"
+            kill -KILL "$pid" 2>/dev/null || true
+            for ((i = 0; i < 50; i++)); do alive "$pid" || break; sleep 0.1; done
+        fi
+    fi
+    wait "$pid" 2>/dev/null || true   # reap if it is our child
+}
+stop_servers_left() {  # single-user processes the hubs started and did not stop (found via /proc, by PID)
+    local line
+    [[ -f $SERVER_PIDS ]] || return 0
+    while IFS= read -r line; do
+        [[ -n $line ]] && stop_pid "${line%%|*}" "${line#*|}"
+    done < <(tac "$SERVER_PIDS")
+    return 0
+}
+cleanup() {
+    local rc=$? i entry b t u
+    trap - EXIT INT TERM
+    if [[ -n $API_CLEANUP ]]; then   # a hub may keep its servers running when it stops (Greyhub re-attaches)
+        IFS='|' read -r b t u <<<"$API_CLEANUP"
+        log "stopping the servers through the hub's API"
+        $S stop --base "$b" --admin-token "$t" --users "$u" --pids "$SERVER_PIDS" --timeout 30 >/dev/null 2>&1 || true
+    fi
+    for ((i = ${#TRACKED[@]} - 1; i >= 0; i--)); do
+        entry=${TRACKED[i]}
+        stop_pid "${entry%%|*}" "${entry#*|}"
+    done
+    stop_servers_left
+    if [[ $KEEP_TMP == 1 ]]; then log "kept $TMP"; else rm -rf "$TMP"; fi
+    exit "$rc"
+}
+trap cleanup EXIT
+trap 'log "interrupted"; exit 130' INT TERM
+
+# ---------- HTTP helpers (loopback only, never through a proxy) ----------
+CURL=(curl -sS --noproxy '*' --max-time 60)
+http_code() { "${CURL[@]}" -o /dev/null -w '%{http_code}' "$@" 2>/dev/null || echo 000; }
+wait_200() {  # wait_200 URL TIMEOUT_S PID
+    local url=$1 timeout=$2 pid=$3 t0=$SECONDS
+    while ((SECONDS - t0 < timeout)); do
+        [[ $(http_code "$url") == 200 ]] && return 0
+        alive "$pid" || die "process $pid exited while waiting for $url"
+        sleep 0.2
+    done
+    die "timeout waiting for 200 from $url"
+}
+api() {  # api METHOD URL TOKEN [JSON]: prints body, fails unless 2xx
+    local method=$1 url=$2 token=$3 body=${4:-} out code
+    out=$TMP/api.out
+    if [[ -n $body ]]; then
+        code=$("${CURL[@]}" -o "$out" -w '%{http_code}' -X "$method" -H "Authorization: token $token" \
+            -H 'Content-Type: application/json' --data-binary "$body" "$url") || code=000
+    else
+        code=$("${CURL[@]}" -o "$out" -w '%{http_code}' -X "$method" -H "Authorization: token $token" "$url") || code=000
+    fi
+    [[ $code == 2* ]] || die "$method $url -> $code: $(head -c 400 "$out" 2>/dev/null)"
+    cat "$out"
+}
+log_size() { awk -v b="$(stat -c %s "$1" 2>/dev/null || echo 0)" -v l="$(wc -l <"$1" 2>/dev/null || echo 0)" 'BEGIN{printf "%.1f MiB, %d lines", b/1048576, l}'; }
+rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
+userlist() { local i; for ((i = 1; i <= NCONC; i++)); do printf '%su%d' "$([[ $i == 1 ]] || echo ,)" "$i"; done; }
+create_users() {  # create_users BASE ADMIN_TOKEN: u1..uNCONC and "fast"; user tokens into $dir/tokens.json
+    local base=$1 token=$2 dir=$3 u names
+    names=$(userlist | $PY -c 'import json,sys; print(json.dumps({"usernames": sys.stdin.read().strip().split(",") + ["fast"]}))')
+    api POST "$base/hub/api/users" "$token" "$names" >/dev/null
+    echo '{}' >"$dir/tokens.json"
+    for u in $(userlist | tr , ' '); do
+        $S set "$dir/tokens.json" "$u" "\"$(api POST "$base/hub/api/users/$u/tokens" "$token" '{"note":"bench"}' | $H get token)\""
+    done
+}
+
+# ---------- spawn rounds (same for both hubs) ----------
+spawn_round() {  # spawn_round OUT.jsonl BASE ADMIN TOKENS USERS
+    local out=$1 base=$2 admin=$3 tokens=$4 users=$5
+    $S spawn --base "$base" --admin-token "$admin" --tokens "$tokens" --users "$users" \
+        --pids-out "$SERVER_PIDS" --timeout 120 >"$out" || die "spawn round failed ($out)"
+    if grep -q '"error"' "$out"; then
+        log "spawn errors: $(grep -o '"error": "[^"]*"' "$out" | sort | uniq -c | head -5 | tr '\n' ' ')"
+    fi
+}
+stop_round() {  # stop_round BASE ADMIN USERS
+    local out
+    out=$($S stop --base "$1" --admin-token "$2" --users "$3" --pids "$SERVER_PIDS" --timeout 60) \
+        || die "stopping servers failed: $out"
+    log "  stopped: $out"
+}
+spawn_series() {  # spawn_series HUBKEY BASE ADMIN DIR
+    local hub=$1 base=$2 admin=$3 dir=$4 r users f
+    users=$(userlist)
+    log "$hub: warm-up spawn of u1 (not measured)"
+    spawn_round "$dir/warmup.jsonl" "$base" "$admin" "$dir/tokens.json" u1
+    grep -q '"error"' "$dir/warmup.jsonl" && die "warm-up spawn failed: $(cat "$dir/warmup.jsonl")"
+    $S set "$RES/$hub.json" warmup_s "$($PY -c 'import json,sys; r=json.loads(open(sys.argv[1]).readline()); print(r["t_ready"]-r["t_post"])' "$dir/warmup.jsonl")"
+    stop_round "$base" "$admin" u1
+    for ((r = 1; r <= REPS; r++)); do
+        f=$dir/spawn1-$r.jsonl
+        spawn_round "$f" "$base" "$admin" "$dir/tokens.json" u1
+        log "$hub: 1 user round $r: $($PY -c 'import json,sys; r=json.loads(open(sys.argv[1]).readline()); g=lambda a,b: "%.3f" % (r[b]-r[a]) if a in r and b in r else "-"; print("code", r.get("code"), "ready", g("t_post","t_ready"), "s, first 200", g("t_post","t_first200"), "s, own start", g("t_proc","t_serving"), "s, serving->ready", g("t_serving","t_ready"), "s")' "$f")"
+        stop_round "$base" "$admin" u1
+    done
+    for ((r = 1; r <= REPS; r++)); do
+        f=$dir/spawnN-$r.jsonl
+        spawn_round "$f" "$base" "$admin" "$dir/tokens.json" "$users"
+        log "$hub: $NCONC users round $r: $($S summary "$f" | $PY -c 'import json,sys; s=json.load(sys.stdin)["rounds"][0]; f=lambda x: "-" if x is None else "%.3f" % x; print("codes", s["codes"], "all ready", f(s["all_ready"]), "s, per-user ready", f(s["ready_med"]), "s, own start", f(s["own_start_med"]), "s, serving->ready med", f(s["notice_med"]), "max", f(s["notice_max"]), "s, errors", len(s["errors"]))')"
+        stop_round "$base" "$admin" "$users"
+    done
+    $S set "$RES/$hub.json" spawn1 "$($S summary "$dir"/spawn1-*.jsonl)"
+    $S set "$RES/$hub.json" spawnN "$($S summary "$dir"/spawnN-*.jsonl)"
+}
+
+# ---------- wrk runs ----------
+FASTREQS=0   # requests sent through the proxy to the fast upstream so far (warm-ups included)
+run_wrk() {  # run_wrk HUBKEY ID URL TOKEN "PROXY_PIDS" "UPSTREAM_PIDS" [fast]
+    local hub=$1 id=$2 url=$3 token=$4 proxypids=$5 uppids=$6 fast=${7:-}
+    local auth=() out=$TMP/wrk-$hub-$id.txt p0 p1 u0 u1 t0 t1 wall j
+    [[ -n $token ]] && auth=(-H "Authorization: token $token")
+    [[ $(http_code "${auth[@]}" "$url") == 200 ]] || die "$url does not answer 200 before the run"
+    if [[ $WARMUP != 0 ]]; then
+        $WRK -t"$THREADS" -c"$CONNECTIONS" -d"$WARMUP" "${auth[@]}" "$url" >"$out.warmup" 2>&1 || true
+        [[ -n $fast ]] && FASTREQS=$((FASTREQS + $($S wrk "$out.warmup" | $H get requests)))
+    fi
+    p0=$($H cputicks $proxypids); u0=$($H cputicks $uppids); t0=$(date +%s.%N)
+    $WRK -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "${auth[@]}" "$url" >"$out" 2>&1 \
+        || die "wrk failed for $url: $(cat "$out")"
+    t1=$(date +%s.%N); p1=$($H cputicks $proxypids); u1=$($H cputicks $uppids)
+    wall=$(awk -v a="$t0" -v b="$t1" 'BEGIN{print b-a}')
+    j=$($S wrk "$out")
+    $S set "$RES/$hub.json" "wrk.$id" "$j"
+    $S set "$RES/$hub.json" "wrk.$id.url" "\"${url#http://127.0.0.1}\""
+    if [[ -n $proxypids ]]; then
+        $S set "$RES/$hub.json" "wrk.$id.proxy_cpu" "$(awk -v d=$((p1 - p0)) -v c="$CLK_TCK" -v w="$wall" 'BEGIN{printf "%.0f", 100*d/c/w}')"
+    fi
+    if [[ -n $uppids ]]; then
+        $S set "$RES/$hub.json" "wrk.$id.upstream_cpu" "$(awk -v d=$((u1 - u0)) -v c="$CLK_TCK" -v w="$wall" 'BEGIN{printf "%.0f", 100*d/c/w}')"
+    fi
+    if [[ -n $fast ]]; then
+        FASTREQS=$((FASTREQS + $(echo "$j" | $H get requests)))
+        $S set "$RES/$hub.json" "cpu.$id" "$(awk -v d=$((p1 - p0)) -v c="$CLK_TCK" -v w="$wall" 'BEGIN{printf "%.0f", 100*d/c/w}')"
+        $S set "$RES/$hub.json" "percpu.$id" "$(awk -v r="$(echo "$j" | $H get rps)" -v d=$((p1 - p0)) -v c="$CLK_TCK" -v w="$wall" 'BEGIN{cpu = d/c/w; if (cpu > 0) printf "%.1f", r/cpu; else print "null"}')"
+    fi
+    log "$hub $id: $(echo "$j" | $PY -c 'import json,sys; j=json.load(sys.stdin); print("%s req/s, p50 %s ms, p99 %s ms, %s requests, non-2xx %s, socket errors %s" % (j["rps"], j.get("p50"), j.get("p99"), j["requests"], j["non2xx"], j["sockerr"]))')"
+}
+push_fast() {  # push_fast HUBKEY URL RPS PROXY_PID: more wrk runs (<= 60 s each) through the proxy until MEMREQS
+    local hub=$1 url=$2 rps=$3 proxypid=$4 t0=$SECONDS left d n=0 out=$TMP/wrk-push.txt series
+    series="[[$FASTREQS, $(rss_kib "$proxypid")]"
+    while ((FASTREQS < MEMREQS && SECONDS - t0 < MEMMAX && n < 60)); do
+        left=$((MEMREQS - FASTREQS))
+        d=$(awk -v l="$left" -v r="$rps" -v m=$((MEMMAX - (SECONDS - t0))) 'BEGIN{d = int(l / (r > 0 ? r : 1000) * 1.05) + 1; if (d > 60) d = 60; if (d > m) d = m; if (d < 2) d = 2; print d}')
+        $WRK -t"$THREADS" -c"$CONNECTIONS" -d"${d}s" "$url" >"$out" 2>&1 || die "wrk failed: $(cat "$out")"
+        FASTREQS=$((FASTREQS + $($S wrk "$out" | $H get requests)))
+        $S wrk "$out" >>"$TMP/push-$hub.jsonl"
+        series+=", [$FASTREQS, $(rss_kib "$proxypid")]"
+        n=$((n + 1))
+        log "  push: ${d}s run, $FASTREQS requests so far, proxy VmRSS $(($(rss_kib "$proxypid") / 1024)) MiB"
+    done
+    $S set "$RES/$hub.json" rss.series "$series]"
+    $S set "$RES/$hub.json" rss.push_s "$((SECONDS - t0))"
+}
+
+# ---------- the proxy part (same for both hubs once the routes exist) ----------
+proxy_part() {  # proxy_part HUBKEY PUBLIC_BASE ADMIN DIR PROXY_PID FAST_DIRECT_URL FAST_PROXY_URL
+    local hub=$1 base=$2 admin=$3 dir=$4 proxypid=$5 fast_direct=$6 fast_proxy=$7 u1tok u1url u1pid rps
+    u1tok=$($H get u1 <"$dir/tokens.json")
+    u1url=$($H get url <"$dir/u1.json")
+    u1pid=$($H get pid <"$dir/u1.json")
+    $S set "$RES/$hub.json" rss.proxy_before "$(rss_kib "$proxypid")"
+    run_wrk "$hub" u1_proxy "$base/user/u1/api" "$u1tok" "$proxypid" "$u1pid"
+    run_wrk "$hub" u1_direct "${u1url%/}/api" "$u1tok" "" "$u1pid"
+    run_wrk "$hub" fast_direct "$fast_direct" "" "" ""
+    FASTREQS=0
+    run_wrk "$hub" fast_proxy "$fast_proxy" "" "$proxypid" "" fast
+    rps=$($H get rps <<<"$($S wrk "$TMP/wrk-$hub-fast_proxy.txt")")
+    log "$hub: pushing the proxy to $MEMREQS requests on the fast upstream (at most ${MEMMAX}s)"
+    push_fast "$hub" "$fast_proxy" "$rps" "$proxypid"
+    $S set "$RES/$hub.json" rss.requests "$FASTREQS"
+    $S set "$RES/$hub.json" rss.proxy_after "$(rss_kib "$proxypid")"
+    log "$hub: proxy VmRSS $(($(rss_kib "$proxypid") / 1024)) MiB after $FASTREQS requests to the fast upstream"
+}
+spawn_u1() {  # spawn_u1 BASE ADMIN DIR: start u1's server for the proxy runs, its record (url, pid) into DIR/u1.json
+    local base=$1 admin=$2 dir=$3
+    $S spawn --base "$base" --admin-token "$admin" --tokens "$dir/tokens.json" --users u1 --pids-out "$SERVER_PIDS" >"$dir/u1.json" \
+        || die "spawning u1 failed"
+    grep -q '"error"' "$dir/u1.json" && die "spawning u1 failed: $(cat "$dir/u1.json")"
+    [[ -n $($H get url <"$dir/u1.json") ]] || die "u1's server not found in /proc"
+}
+
+# ---------- Greyhub ----------
+GH_BUILD_DESC=""
+run_greyhub() {
+    local src=$REPO port base pid dir=$TMP/greyhub data admin_token dll ngbase fasturl i f args=()
+    mkdir -p "$dir/home"
+    data=$dir/data
+    if [[ -n $GREYHUB_DLL ]]; then
+        GH_BUILD_DESC="prebuilt ${GREYHUB_DESC:-$GREYHUB_DLL}"
+    elif [[ -n $GREYHUB_REF ]]; then
+        src=$TMP/src
+        mkdir -p "$src"
+        git -C "$REPO" archive --format=tar "$GREYHUB_REF" | tar -x -C "$src"
+        GH_BUILD_DESC="clean snapshot of $(git -C "$REPO" rev-parse --short "$GREYHUB_REF") ($(git -C "$REPO" log -1 --format=%s "$GREYHUB_REF"))"
+    else
+        local dirty
+        local deps=(src/Greyhub.Host src/Greyhub.Hub src/Greyhub.Data src/Greyhub.Scopes src/Greyhub.Abstractions src/Greyhub.Compute.Local src/Greyhub.Spawners.Engine)
+        dirty=$(git -C "$REPO" status --porcelain -- "${deps[@]}" | wc -l)
+        GH_BUILD_DESC="working tree at $(git -C "$REPO" rev-parse --short HEAD) ($(git -C "$REPO" log -1 --format=%s HEAD | cut -c1-100))"
+        ((dirty == 0)) || GH_BUILD_DESC+=", plus $dirty uncommitted change(s)"
+    fi
+    dll=${GREYHUB_DLL:-$src/src/Greyhub.Host/bin/Release/net10.0/greyhub.dll}
+    if [[ -z $GREYHUB_DLL ]] && [[ $SKIP_BUILD != 1 || -n $GREYHUB_REF ]]; then
+        log "building Greyhub (Release) in $src"
+        (cd "$src" && dotnet build -c Release src/Greyhub.Host >"$TMP/greyhub-build.log" 2>&1) \
+            || { tail -30 "$TMP/greyhub-build.log" >&2; die "Greyhub build failed"; }
+    fi
+    [[ -f $dll ]] || die "missing $dll"
+    $S set "$RES/greyhub.json" desc "\"$GH_BUILD_DESC; Release build, \`dotnet greyhub.dll serve\` (hub + in-process proxy on one port), sqlite data dir, env -i PATH=$CLEAN_PATH${GREYHUB_ENV:+, plus $GREYHUB_ENV}\""
+
+    # single-user command (+ --allow-root as root, as for JupyterHub) and the "nginx" profile for the fast upstream
+    ngbase=$TMP/nginx-servers
+    mkdir -p "$ngbase"
+    local genv=(PATH=$CLEAN_PATH LANG=C.UTF-8 HOME="$dir/home"
+        Greyhub__Spawner__Command__0=$SINGLEUSER
+        Greyhub__Spawner__Profiles__0__Name=default
+        Greyhub__Spawner__Profiles__1__Name=nginx
+        Greyhub__Spawner__Profiles__1__Command__0=/bin/sh
+        Greyhub__Spawner__Profiles__1__Command__1=$NGINX_SERVER
+        Greyhub__Spawner__Profiles__1__Command__2=$ngbase
+        Greyhub__Spawner__Profiles__1__Args=
+        Greyhub__Compute__Local__JobsDirectory="$dir/jobs")
+    [[ $(id -u) == 0 ]] && genv+=(Greyhub__Spawner__Args__0=--allow-root)
+    local extra=()
+    read -r -a extra <<<"$GREYHUB_ENV"
+    genv+=("${extra[@]}")
+
+    port=$($H ports 1)
+    base=http://127.0.0.1:$port
+    admin_token=$(env -i "${genv[@]}" "$DOTNET" "$dll" token --admin --data-dir "$data" bench-admin 2>>"$TMP/greyhub-token.log") \
+        || { cat "$TMP/greyhub-token.log" >&2; die "greyhub token failed"; }
+    admin_token=$(printf '%s' "$admin_token" | tail -1 | tr -d '[:space:]')
+    [[ -n $admin_token ]] || die "empty admin token"
+
+    log "starting Greyhub on $base"
+    (cd "$dir" && exec env -i "${genv[@]}" "$DOTNET" "$dll" serve --urls "$base" --data-dir "$data" >"$dir/greyhub.log" 2>&1) &
+    pid=$!
+    track "$pid" "greyhub.dll"
+    wait_200 "$base/hub/api/" 60 "$pid"
+    log "creating u1..u$NCONC, fast, and user tokens"
+    create_users "$base" "$admin_token" "$dir"
+    API_CLEANUP="$base|$admin_token|$(userlist),fast"
+
+    spawn_series greyhub "$base" "$admin_token" "$dir"
+
+    log "greyhub: starting u1's server and the fast upstream (user fast, profile nginx)"
+    spawn_u1 "$base" "$admin_token" "$dir"
+    $S spawn --base "$base" --admin-token "$admin_token" --users fast --body '{"profile": "nginx"}' --pattern nginx \
+        --no-first200 --pids-out "$SERVER_PIDS" >"$dir/fast.json" || die "spawning fast failed"
+    grep -q '"error"' "$dir/fast.json" && die "spawning fast (profile nginx) failed: $(cat "$dir/fast.json")"
+    fasturl=
+    for i in $(seq 50); do
+        for f in "$ngbase"/*/service-url; do
+            [[ -f $f ]] && [[ $(cat "$f") == */user/fast/ ]] && fasturl=$(cat "$f") && break 2
+        done
+        sleep 0.1
+    done
+    [[ -n $fasturl ]] || die "the nginx profile's server did not write its service-url under $ngbase (is it nginx-server.sh?)"
+    f=${f%/service-url}/nginx.pid
+    [[ -f $f ]] && echo "$(cat "$f")|nginx: master" >>"$SERVER_PIDS"
+    [[ $(http_code "$base/user/fast/x.txt") == 200 ]] || die "$base/user/fast/x.txt does not answer 200 through Greyhub"
+
+    proxy_part greyhub "$base" "$admin_token" "$dir" "$pid" "${fasturl%/}/x.txt" "$base/user/fast/x.txt"
+    $S set "$RES/greyhub.json" rss.hub_after "$(rss_kib "$pid")"
+
+    stop_round "$base" "$admin_token" "u1,fast"
+    API_CLEANUP=""
+    log "stopping Greyhub"
+    stop_pid "$pid" "greyhub.dll"
+    $S set "$RES/greyhub.json" notes "[\"hub log (stdout+stderr) at the end: $(log_size "$dir/greyhub.log")\"]"
+    stop_servers_left
+}
+
+# ---------- JupyterHub 3.0 + CHP ----------
+run_jupyterhub() {
+    local dir=$TMP/jupyterhub ports pub hubp chpapi cfg svc_token chp_token pid chp_pid base direct admin_token
+    local ngport ngpid fasturl ver
+    mkdir -p "$dir/home"
+    mapfile -t ports < <($H ports 4)
+    pub=${ports[0]}; hubp=${ports[1]}; chpapi=${ports[2]}; ngport=${ports[3]}
+    svc_token=$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')
+    chp_token=$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')
+    cfg=$dir/jupyterhub_config.py
+    cat >"$cfg" <<EOF
+import os
+c = get_config()  # noqa
+c.JupyterHub.ip = '127.0.0.1'
+c.JupyterHub.port = $pub
+c.JupyterHub.hub_ip = '127.0.0.1'
+c.JupyterHub.hub_port = $hubp
+c.ConfigurableHTTPProxy.api_url = 'http://127.0.0.1:$chpapi'
+c.ConfigurableHTTPProxy.pid_file = '$dir/jupyterhub-proxy.pid'
+c.JupyterHub.authenticator_class = 'jupyterhub.auth.DummyAuthenticator'
+c.JupyterHub.spawner_class = 'jupyterhub.spawner.SimpleLocalProcessSpawner'
+c.SimpleLocalProcessSpawner.home_dir_template = '$dir/home/{username}'
+c.Spawner.cmd = ['$SINGLEUSER']
+c.Spawner.args = $([[ $(id -u) == 0 ]] && echo "['--allow-root']" || echo "[]")
+c.JupyterHub.db_url = 'sqlite:///$dir/jupyterhub.sqlite'
+c.JupyterHub.cookie_secret_file = '$dir/jupyterhub_cookie_secret'
+c.JupyterHub.pid_file = '$dir/jupyterhub.pid'
+c.JupyterHub.services = [{'name': 'bench', 'api_token': os.environ['JHB_ADMIN_TOKEN']}]
+c.JupyterHub.load_roles = [{'name': 'admin', 'services': ['bench']}]
+EOF
+    ver=$(dpkg-query -W -f='${Version}' jupyterhub 2>/dev/null || echo '?')
+    $S set "$RES/jupyterhub.json" desc "\"Debian jupyterhub $ver, SimpleLocalProcessSpawner, Spawner.cmd=[$SINGLEUSER]$([[ $(id -u) == 0 ]] && echo ' --allow-root'), cleanup_servers default, DummyAuthenticator, sqlite, CHP $(dpkg-query -W -f='${Version}' node-configurable-http-proxy 2>/dev/null || echo '?') started by the hub (NODE_PATH=/usr/share/nodejs), env -i PATH=$CLEAN_PATH, INFO logging\""
+    base=http://127.0.0.1:$pub
+    direct=http://127.0.0.1:$hubp
+    log "starting JupyterHub 3.0: public (CHP) $base, hub $direct, CHP API :$chpapi"
+    (cd "$dir" && exec env -i PATH=$CLEAN_PATH LANG=C.UTF-8 HOME="$dir" NODE_PATH=/usr/share/nodejs \
+        CONFIGPROXY_AUTH_TOKEN="$chp_token" JHB_ADMIN_TOKEN="$svc_token" \
+        /usr/bin/jupyterhub -f "$cfg" >"$dir/jupyterhub.log" 2>&1) &
+    pid=$!
+    track "$pid" "jupyterhub"
+    wait_200 "$base/hub/api/" 90 "$pid"
+    wait_200 "$direct/hub/api/" 30 "$pid"
+    chp_pid=$(cat "$dir/jupyterhub-proxy.pid" 2>/dev/null || true)
+    if [[ -n $chp_pid ]] && [[ $(cmdline_of "$chp_pid") == *configurable-http-proxy* ]]; then
+        track "$chp_pid" "configurable-http-proxy"
+    else
+        die "cannot find the CHP process (pid file: '${chp_pid}')"
+    fi
+
+    log "creating bench-admin, u1..u$NCONC, fast, and user tokens"
+    api POST "$direct/hub/api/users" "$svc_token" '{"usernames":["bench-admin"],"admin":true}' >/dev/null
+    admin_token=$(api POST "$direct/hub/api/users/bench-admin/tokens" "$svc_token" '{"note":"bench"}' | $H get token)
+    create_users "$direct" "$admin_token" "$dir"
+    API_CLEANUP="$base|$admin_token|$(userlist)"
+
+    spawn_series jupyterhub "$base" "$admin_token" "$dir"
+
+    log "jupyterhub: starting u1's server and the fast upstream (our nginx, route /user/fast in CHP)"
+    spawn_u1 "$base" "$admin_token" "$dir"
+    mkdir -p "$TMP/nginx-servers"
+    (exec env -i PATH=$CLEAN_PATH JUPYTERHUB_SERVICE_URL="http://127.0.0.1:$ngport/user/fast/" \
+        JUPYTERHUB_SERVICE_PREFIX=/user/fast/ NGINX=$NGINX /bin/sh "$NGINX_SERVER" "$TMP/nginx-servers" >"$dir/nginx-server.log" 2>&1) &
+    ngpid=$!
+    track "$ngpid" "nginx"
+    fasturl=http://127.0.0.1:$ngport/user/fast/x.txt
+    wait_200 "$fasturl" 20 "$ngpid"
+    api POST "http://127.0.0.1:$chpapi/api/routes/user/fast" "$chp_token" "{\"target\": \"http://127.0.0.1:$ngport\"}" >/dev/null
+    [[ $(http_code "$base/user/fast/x.txt") == 200 ]] || die "$base/user/fast/x.txt does not answer 200 through CHP"
+
+    proxy_part jupyterhub "$base" "$admin_token" "$dir" "$chp_pid" "$fasturl" "$base/user/fast/x.txt"
+    $S set "$RES/jupyterhub.json" rss.hub_after "$(rss_kib "$pid")"
+
+    stop_round "$base" "$admin_token" u1
+    API_CLEANUP=""
+    stop_pid "$ngpid" "nginx"
+    log "stopping JupyterHub"
+    stop_pid "$pid" "jupyterhub"
+    $S set "$RES/jupyterhub.json" notes "[\"hub + CHP log at the end: $(log_size "$dir/jupyterhub.log")\"]"
+    stop_pid "$chp_pid" "configurable-http-proxy"
+    stop_servers_left
+}
+
+# ---------- main ----------
+[[ -x $WRK ]] || die "wrk not found at $WRK"
+[[ -x $NGINX ]] || die "nginx not found at $NGINX (apt-get install nginx-light; the benchmark starts its own instances)"
+[[ -x $SINGLEUSER ]] || die "$SINGLEUSER missing (Debian package jupyterhub)"
+[[ -x /usr/bin/jupyterhub ]] || [[ $HUBS != *jupyterhub* ]] || die "/usr/bin/jupyterhub missing (Debian package jupyterhub)"
+[[ -n $DOTNET ]] || [[ $HUBS != *greyhub* ]] || die "dotnet not found"
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
+log "temp folder $TMP; settings: REPS=$REPS NCONC=$NCONC DURATION=$DURATION CONNECTIONS=$CONNECTIONS THREADS=$THREADS WARMUP=$WARMUP MEMREQS=$MEMREQS MEMMAX=$MEMMAX HUBS=\"$HUBS\""
+for hub in $HUBS; do
+    case $hub in
+        greyhub) run_greyhub ;;
+        jupyterhub) run_jupyterhub ;;
+        *) die "unknown hub $hub" ;;
+    esac
+done
+
+STAMP=$(date -u +%Y-%m-%dT%H%MZ)
+$S set "$RES/meta.json" stamp "\"$STAMP\""
+$S set "$RES/meta.json" cores "$(nproc)"
+$S set "$RES/meta.json" mem "\"$(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo)\""
+$S set "$RES/meta.json" load "\"$LOAD_START\""
+$S set "$RES/meta.json" reps "$REPS"
+$S set "$RES/meta.json" nconc "$NCONC"
+$S set "$RES/meta.json" threads "$THREADS"
+$S set "$RES/meta.json" connections "$CONNECTIONS"
+$S set "$RES/meta.json" duration "\"$DURATION\""
+$S set "$RES/meta.json" warmup "\"$WARMUP\""
+mkdir -p "$REPO/benchmarks/results"
+OUT=$REPO/benchmarks/results/compute-$STAMP.md
+$S report "$RES" >"$OUT"
+cp "$RES/greyhub.json" "$REPO/benchmarks/results/compute-$STAMP.greyhub.json" 2>/dev/null || true
+cp "$RES/jupyterhub.json" "$REPO/benchmarks/results/compute-$STAMP.jupyterhub.json" 2>/dev/null || true
+echo
+cat "$OUT"
+echo
+log "written to $OUT"
