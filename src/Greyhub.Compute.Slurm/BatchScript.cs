@@ -167,12 +167,13 @@ internal static partial class BatchScript
             env.Add("\"" + portVariable + "=$greyhub_port\"");
             s.Append("printf '%s %s\\n' \"${SLURMD_NODENAME:-$(hostname -s)}\" \"$greyhub_port\" >\"$greyhub_dir/endpoint.tmp.$$\" && mv -f \"$greyhub_dir/endpoint.tmp.$$\" \"$greyhub_dir/endpoint\"\n");
         }
-        s.Append("exec /usr/bin/env -i");
+        // "--" ends env's options; what follows are NAME=VALUE words, then the command.
+        s.Append("exec /usr/bin/env -i --");
         foreach (var e in env)
         {
             s.Append(" \\\n  ").Append(e);
         }
-        s.Append(" \\\n  --");
+        s.Append(" \\\n ");
         foreach (var word in spec.Command)
         {
             s.Append(' ').Append(Quote(word));

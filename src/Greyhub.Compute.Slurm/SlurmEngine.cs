@@ -54,7 +54,7 @@ public sealed class SlurmEngine : IComputeEngine, IJobEndpointReceiver
         }
         var id = await _transport.SubmitAsync(job, cancellationToken);
         SlurmLog.Submitted(_logger, id, spec.Name, folder.Path);
-        var state = new SlurmJobState(id, marker, folder.Path);
+        var state = new SlurmJobState(id, marker, folder.Path, spec.PortVariable is { Length: > 0 });
         return new JobHandle(Name, id, JsonSerializer.Serialize(state, SlurmStateJson.Default.SlurmJobState));
     }
 
@@ -148,9 +148,14 @@ public sealed class SlurmEngine : IComputeEngine, IJobEndpointReceiver
         }
         var folder = new SlurmJobFolder(state.Directory);
         var status = SlurmStatus.Map(info, stoppedByUs: !SlurmStatus.IsActive(info.State) && File.Exists(folder.StopMarkerPath));
-        if (status.Phase != JobPhase.Running || await folder.ReadEndpointAsync(cancellationToken) is not { } endpoint)
+        if (status.Phase != JobPhase.Running)
         {
             return status;
+        }
+        if (await folder.ReadEndpointAsync(cancellationToken) is not { } endpoint)
+        {
+            // A job that picks its port is running for its users only once it says where (a moment after it starts).
+            return state.PicksPort ? new JobStatus(JobPhase.Pending, Reason: $"Starting on {info.BatchHost ?? "its node"}") : status;
         }
         return status with { Host = await AddressAsync(endpoint.Host ?? info.BatchHost, cancellationToken), Port = endpoint.Port };
     }

@@ -49,8 +49,10 @@ internal sealed class SlurmRestTransport(SlurmEngineOptions options, HttpClient 
         var body = new JsonObject { ["script"] = job.Script, ["job"] = props };
         using var request = new HttpRequestMessage(HttpMethod.Post, Api + "job/submit")
         {
-            Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json"),
+            Content = new StringContent(body.ToJsonString(), Encoding.UTF8),
         };
+        // slurmrestd 22.05 rejects "application/json; charset=utf-8" ("Unable to parse query"): no parameters.
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
         using var doc = await SendAsync(request, job.RunAsUser ?? _rest.UserName, cancellationToken);
         return doc.RootElement.TryGetProperty("job_id", out var id) && id.ValueKind == JsonValueKind.Number
             ? id.GetInt64().ToString(CultureInfo.InvariantCulture)
