@@ -148,7 +148,7 @@ public sealed class SlurmEngine : IComputeEngine, IJobEndpointReceiver
         }
         var folder = new SlurmJobFolder(state.Directory);
         var status = SlurmStatus.Map(info, stoppedByUs: !SlurmStatus.IsActive(info.State) && File.Exists(folder.StopMarkerPath));
-        if (status.Phase != JobPhase.Running)
+        if (info.State != "RUNNING")
         {
             return status;
         }

@@ -53,7 +53,8 @@ internal sealed class SlurmRestTransport(SlurmEngineOptions options, HttpClient 
         };
         // slurmrestd 22.05 rejects "application/json; charset=utf-8" ("Unable to parse query"): no parameters.
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-        using var doc = await SendAsync(request, job.RunAsUser ?? _rest.UserName, cancellationToken);
+        // A submitted job may come with "errors" that are notices (e.g. 2042 "Job is in held state"): the id decides.
+        using var doc = await SendAsync(request, job.RunAsUser ?? _rest.UserName, cancellationToken, root => root.TryGetProperty("job_id", out _));
         return doc.RootElement.TryGetProperty("job_id", out var id) && id.ValueKind == JsonValueKind.Number
             ? id.GetInt64().ToString(CultureInfo.InvariantCulture)
             : throw new SlurmException("slurmrestd returned no job id");
@@ -114,7 +115,7 @@ internal sealed class SlurmRestTransport(SlurmEngineOptions options, HttpClient 
         }
     }
 
-    private async Task<JsonDocument> SendAsync(HttpRequestMessage request, string user, CancellationToken cancellationToken)
+    private async Task<JsonDocument> SendAsync(HttpRequestMessage request, string user, CancellationToken cancellationToken, Func<JsonElement, bool>? succeeded = null)
     {
         request.Headers.Add("X-SLURM-USER-NAME", user);
         request.Headers.Add("X-SLURM-USER-TOKEN", await tokens.TokenAsync(user, cancellationToken));
@@ -147,7 +148,7 @@ internal sealed class SlurmRestTransport(SlurmEngineOptions options, HttpClient 
                 && list.ValueKind == JsonValueKind.Array && list.GetArrayLength() > 0
                 ? string.Join("; ", list.EnumerateArray().Select(x => Str(x, "description") is { Length: > 0 } desc ? desc : Str(x, "error") ?? x.GetRawText()))
                 : null;
-            if (!response.IsSuccessStatusCode || errors is not null || doc is null)
+            if (!response.IsSuccessStatusCode || doc is null || (errors is not null && succeeded?.Invoke(doc.RootElement) != true))
             {
                 doc?.Dispose();
                 throw new SlurmException($"slurmrestd {request.Method} {request.RequestUri?.AbsolutePath ?? ""} answered {(int)response.StatusCode}: {errors ?? text.Trim()}");

@@ -6,8 +6,11 @@ namespace Greyhub.Compute.Slurm;
 /// <summary>Turns Slurm's job state and reason into a <see cref="JobStatus"/> with words for people.</summary>
 internal static class SlurmStatus
 {
-    /// <summary>True while the job holds (or waits for) resources; false once it has ended or is ending.</summary>
-    public static bool IsActive(string state) => state is "PENDING" or "RUNNING" or "CONFIGURING" or "SUSPENDED" or "REQUEUED"
+    /// <summary>
+    /// True until the job's end is final. COMPLETING counts as active: Slurm reports it instead of the final state
+    /// (CANCELLED, TIMEOUT, ...) while the node cleans up, usually for under a second.
+    /// </summary>
+    public static bool IsActive(string state) => state is "PENDING" or "RUNNING" or "CONFIGURING" or "COMPLETING" or "SUSPENDED" or "REQUEUED"
         or "REQUEUE_HOLD" or "REQUEUE_FED" or "RESIZING" or "SIGNALING" or "STAGE_OUT" or "RESV_DEL_HOLD";
 
     /// <summary>The phase and reason of a job Slurm reports; <paramref name="stoppedByUs"/> tells a Greyhub stop from an outside cancel.</summary>
@@ -21,6 +24,7 @@ internal static class SlurmStatus
             "REQUEUED" or "REQUEUE_HOLD" or "REQUEUE_FED" => new JobStatus(JobPhase.Pending, Reason: "Requeued by Slurm" + (reason is null ? "" : ": " + reason)),
             "SUSPENDED" => new JobStatus(JobPhase.Pending, Reason: "Suspended by Slurm" + (reason is null ? "" : ": " + reason)),
             "RUNNING" or "RESIZING" or "SIGNALING" or "STAGE_OUT" => new JobStatus(JobPhase.Running),
+            "COMPLETING" => new JobStatus(JobPhase.Running, Reason: "Ending: Slurm is cleaning up"),
             _ => Ended(job, reason, stoppedByUs),
         };
     }
@@ -35,7 +39,6 @@ internal static class SlurmStatus
             "FAILED" when job.Signal is { } sig => $"killed by signal {sig.ToString(CultureInfo.InvariantCulture)}",
             "FAILED" when code is { } c && c != 0 => $"exited with code {c.ToString(CultureInfo.InvariantCulture)}",
             "FAILED" => "Slurm reports the job failed" + (reason is null ? "" : ": " + reason),
-            "COMPLETING" => code is { } c2 ? $"exited with code {c2.ToString(CultureInfo.InvariantCulture)} (Slurm is cleaning up)" : "ended (Slurm is cleaning up)",
             "TIMEOUT" => "Slurm ended the job: time limit reached",
             "CANCELLED" => "Slurm cancelled the job (scancel outside Greyhub, or an administrator)",
             "NODE_FAIL" => "Slurm ended the job: its node failed",
@@ -45,6 +48,6 @@ internal static class SlurmStatus
             "DEADLINE" => "Slurm ended the job: deadline reached",
             _ => $"Slurm reports the job {job.State}" + (reason is null ? "" : ": " + reason),
         };
-        return new JobStatus(JobPhase.Exited, ExitCode: job.State is "COMPLETED" or "FAILED" or "COMPLETING" ? code : null, Reason: words);
+        return new JobStatus(JobPhase.Exited, ExitCode: job.State is "COMPLETED" or "FAILED" ? code : null, Reason: words);
     }
 }
