@@ -165,7 +165,18 @@ internal static partial class BatchScript
             s.Append("greyhub_port=$(").Append(options.PortCommand).Append(")\n");
             s.Append("case $greyhub_port in ''|*[!0-9]*) echo \"greyhub: could not pick a free port\" >&2; exit 70 ;; esac\n");
             env.Add("\"" + portVariable + "=$greyhub_port\"");
-            s.Append("printf '%s %s\\n' \"${SLURMD_NODENAME:-$(hostname -s)}\" \"$greyhub_port\" >\"$greyhub_dir/endpoint.tmp.$$\" && mv -f \"$greyhub_dir/endpoint.tmp.$$\" \"$greyhub_dir/endpoint\"\n");
+            s.Append("greyhub_endpoint() { printf '%s %s\\n' \"${SLURMD_NODENAME:-$(hostname -s)}\" \"$greyhub_port\" >\"$greyhub_dir/endpoint.tmp.$$\" && mv -f \"$greyhub_dir/endpoint.tmp.$$\" \"$greyhub_dir/endpoint\"; }\n");
+            if (options.RecordEndpointWhenListening)
+            {
+                // A watcher beside the command records the endpoint once the port is in LISTEN state (/proc/net/tcp*),
+                // so "running with a port" means "answering", and a server that dies at start never looks started.
+                s.Append("greyhub_hex=$(printf '%04X' \"$greyhub_port\")\n");
+                s.Append("( while kill -0 $$ 2>/dev/null; do if grep -qs \":$greyhub_hex [0-9A-F]*:0000 0A\" /proc/net/tcp /proc/net/tcp6; then greyhub_endpoint; exit 0; fi; sleep 0.1; done ) </dev/null >/dev/null 2>&1 &\n");
+            }
+            else
+            {
+                s.Append("greyhub_endpoint\n");
+            }
         }
         // "--" ends env's options; what follows are NAME=VALUE words, then the command.
         s.Append("exec /usr/bin/env -i --");

@@ -52,6 +52,12 @@ public sealed class SlurmEngineOptions
     /// <summary>Shell command, run on the compute node, that prints a free TCP port.</summary>
     public string PortCommand { get; set; } = DefaultPortCommand;
 
+    /// <summary>
+    /// Record a job's endpoint only once its port listens on the node (a watcher reads <c>/proc/net/tcp</c>); when
+    /// false, as soon as the port is picked. Either way the job counts as running only once the endpoint is recorded.
+    /// </summary>
+    public bool RecordEndpointWhenListening { get; set; } = true;
+
     /// <summary>Give the job Slurm's own <c>SLURM_*</c> variables (job id, node list, CPUs) besides its environment.</summary>
     public bool PassSlurmVariables { get; set; } = true;
 

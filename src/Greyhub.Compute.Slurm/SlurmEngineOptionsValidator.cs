@@ -18,6 +18,10 @@ internal sealed class SlurmEngineOptionsValidator : IValidateOptions<SlurmEngine
         {
             yield return $"{S}:JobsDirectory must be an absolute path shared by the hub and the compute nodes.";
         }
+        else if (!BatchScript.IsPlainValue(o.JobsDirectory.Replace("/", "", StringComparison.Ordinal)))
+        {
+            yield return $"{S}:JobsDirectory '{o.JobsDirectory}' may hold only letters, digits, '/' and -_.,:+@ (it appears in #SBATCH lines).";
+        }
         if (string.IsNullOrWhiteSpace(o.BindHost))
         {
             yield return $"{S}:BindHost must name an address (0.0.0.0 for all interfaces).";

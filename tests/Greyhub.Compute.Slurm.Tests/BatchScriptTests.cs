@@ -92,7 +92,7 @@ public sealed class BatchScriptTests
             PortVariable = "MY_PORT",
             HostVariable = "MY_HOST",
         };
-        var job = BatchScript.Build(spec, folder, "m", new SlurmEngineOptions { JobsDirectory = dir, BindHost = "0.0.0.0" });
+        var job = BatchScript.Build(spec, folder, "m", new SlurmEngineOptions { JobsDirectory = dir, BindHost = "0.0.0.0", RecordEndpointWhenListening = false });
         await File.WriteAllTextAsync(folder.ScriptPath, job.Script, ct);
 
         var psi = new ProcessStartInfo("/bin/bash") { RedirectStandardOutput = true, RedirectStandardError = true };
