@@ -57,6 +57,7 @@ public static class HubApplicationBuilderExtensions
 
         var api = app.MapGroup("/hub/api");
         api.MapHubApi().MapUsersApi().MapServersApi().MapTokensApi().MapGroupsApi().MapServicesApi();
+        api.MapBatchSpawnerApi();
         api.MapOAuthApi();
         api.MapMetrics("/metrics");
         api.Map("/{**rest}", (HttpContext context, EndpointDataSource endpoints) => ApiFallback.HandleAsync(context, endpoints));
