@@ -40,6 +40,12 @@ public sealed class ContainerEngineOptions
     /// <summary>Host address the port is published on and the hub connects to (publish mode).</summary>
     public string PublishAddress { get; set; } = "127.0.0.1";
 
+    /// <summary>
+    /// Extra <c>/etc/hosts</c> lines as <c>name:address</c>, e.g. <c>host.docker.internal:host-gateway</c> on Docker so
+    /// that servers reach the hub on the host (Podman adds <c>host.containers.internal</c> itself).
+    /// </summary>
+    public List<string>? ExtraHosts { get; set; }
+
     /// <summary>User (<c>uid[:gid]</c> or a name) the job runs as inside; null: the image's user.</summary>
     public string? User { get; set; }
 

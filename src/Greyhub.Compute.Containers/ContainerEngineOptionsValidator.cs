@@ -43,6 +43,10 @@ internal sealed class ContainerEngineOptionsValidator : IValidateOptions<Contain
         {
             yield return $"{S}:Network cannot be set with NetworkMode Host.";
         }
+        if (o.ExtraHosts?.Any(h => h.Split(':', 2) is not [{ Length: > 0 }, { Length: > 0 }]) == true)
+        {
+            yield return $"{S}:ExtraHosts entries must be 'name:address'.";
+        }
         if (o.ContainerPort is < 1 or > 65535)
         {
             yield return $"{S}:ContainerPort {o.ContainerPort} must be between 1 and 65535.";

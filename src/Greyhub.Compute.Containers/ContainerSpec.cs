@@ -77,6 +77,7 @@ internal static class ContainerSpec
             NetworkMode = publish ? options.Network : "host",
             RestartPolicy = new RestartPolicy { Name = RestartPolicyKind.No },
             Ulimits = [.. options.Ulimits.Select(Ulimit)],
+            ExtraHosts = options.ExtraHosts is { Count: > 0 } hosts ? [.. hosts] : null,
             Binds = spec.WorkingDirectory is { } folder ? [$"{folder}:{folder}:rw"] : null,
             CapDrop = options.DropCapabilities ? ["ALL"] : null,
             SecurityOpt = options.DropCapabilities ? ["no-new-privileges"] : null,

@@ -28,10 +28,11 @@ public sealed class ContainerEngineOptionsTests
             ContainerPort = 0,
             PublishAddress = "localhost",
             Ulimits = new() { ["nofile"] = "9:1" },
+            ExtraHosts = ["no-address"],
             RequestTimeout = TimeSpan.Zero,
         };
         var problems = ContainerEngineOptionsValidator.Problems(options).ToList();
-        Assert.Equal(8, problems.Count);
+        Assert.Equal(9, problems.Count);
         Assert.All(problems, p => Assert.StartsWith("Greyhub:Compute:Containers:", p, StringComparison.Ordinal));
         Assert.Throws<OptionsValidationException>(() => new ContainerEngine(options, null!, NullLogger.Instance));
     }

@@ -104,12 +104,14 @@ public sealed partial class ContainerEngineTests : ComputeEngineConformance, IAs
     [Fact]
     public async Task Host_variable_and_port_variable_say_where_to_bind_inside()
     {
-        var engine = CreateEngine();
-        var job = await LaunchAsync(engine, Job("where", "echo \"bind=$JOB_HOST:$JOB_PORT\"; exec sleep 300") with { PortVariable = "JOB_PORT", HostVariable = "JOB_HOST" });
+        var engine = CreateEngine(o => o.ExtraHosts = ["hub.greyhub.test:192.0.2.77"]);
+        var script = "echo \"bind=$JOB_HOST:$JOB_PORT\"; grep hub.greyhub.test /etc/hosts; exec sleep 300";
+        var job = await LaunchAsync(engine, Job("where", script) with { PortVariable = "JOB_PORT", HostVariable = "JOB_HOST" });
         var running = await WaitForAsync(engine, job, JobPhase.Running);
         Assert.Equal("127.0.0.1", running.Host);
         Assert.NotEqual(8888, running.Port);
         await WaitForLogAsync(engine, job, "bind=0.0.0.0:8888");
+        await WaitForLogAsync(engine, job, "192.0.2.77");
     }
 
     [Fact]
