@@ -48,7 +48,7 @@ public sealed partial class ContainerEngine
         {
             if (ContainerLogs.ReadExit(state) is { } exit)
             {
-                return _ended[state.Id] = new JobStatus(JobPhase.Exited, ExitCode: (int)exit.ExitCode, Reason: exit.Reason);
+                return Remember(state.Id, new JobStatus(JobPhase.Exited, ExitCode: (int)exit.ExitCode, Reason: exit.Reason));
             }
             return new JobStatus(JobPhase.Exited, Reason: state.Instance == _options.InstanceId
                 ? RemovedOutside
@@ -76,8 +76,18 @@ public sealed partial class ContainerEngine
                 {
                     return new JobStatus(JobPhase.Exited, Reason: RemovedOutside);
                 }
-                return info.State.Running ? Running(state, container) : _ended[state.Id] = Ended(info);
+                return info.State.Running ? Running(state, container) : Remember(state.Id, Ended(info));
         }
+    }
+
+    /// <summary>Caches a final status; the cache is only a shortcut, so it is dropped whole rather than grow with history.</summary>
+    private JobStatus Remember(string id, JobStatus status)
+    {
+        if (_ended.Count >= MaxRemembered)
+        {
+            _ended.Clear();
+        }
+        return _ended[id] = status;
     }
 
     private JobStatus Running(ContainerJobState state, ContainerListResponse container)

@@ -25,6 +25,8 @@ public sealed partial class ContainerEngine : IComputeEngine, IDisposable
     /// <summary>The reason given for a job whose container someone else removed.</summary>
     public const string RemovedOutside = "container removed outside Greyhub";
 
+    private const int MaxRemembered = 10_000;
+
     private readonly ContainerEngineOptions _options;
     private readonly IDockerClient _docker;
     private readonly ILogger _logger;
@@ -120,9 +122,15 @@ public sealed partial class ContainerEngine : IComputeEngine, IDisposable
         {
             // SIGTERM (forwarded by the init process), then SIGKILL after the grace.
             var seconds = (uint)Math.Ceiling(Math.Max(0, grace.TotalSeconds));
-            using (var timeout = Bounded(cancellationToken, grace))
+            try
             {
+                using var timeout = Bounded(cancellationToken, grace);
                 await _docker.Containers.StopContainerAsync(state.Id, new ContainerStopParameters { WaitBeforeKillSeconds = seconds }, timeout.Token);
+            }
+            catch (DockerContainerNotFoundException)
+            {
+                // Removed meanwhile by someone else: nothing left to stop or keep.
+                return;
             }
             info = await InspectOursAsync(state.Id, cancellationToken) ?? info;
         }
@@ -148,7 +156,7 @@ public sealed partial class ContainerEngine : IComputeEngine, IDisposable
                 // Gone already: the goal of a stop.
             }
         }
-        _ended[state.Id] = new JobStatus(JobPhase.Exited, ExitCode: (int)exit.ExitCode, Reason: exit.Reason);
+        Remember(state.Id, new JobStatus(JobPhase.Exited, ExitCode: (int)exit.ExitCode, Reason: exit.Reason));
         ContainerEngineLog.Stopped(_logger, state.Id, exit.ExitCode, state.LogPath);
     }
 
