@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Net;
 using Docker.DotNet;
 using Docker.DotNet.Models;
 using Greyhub.Abstractions.Compute;
@@ -17,9 +18,7 @@ public sealed partial class ContainerEngine
         var listed = new Dictionary<string, ContainerListResponse>(StringComparer.Ordinal);
         if (states.Any(s => s is not null && !_ended.ContainsKey(s.Id)))
         {
-            using var timeout = Bounded(cancellationToken);
-            var containers = await _docker.Containers.ListContainersAsync(
-                new ContainersListParameters { All = true, Filters = ContainerSpec.Filter(_options) }, timeout.Token);
+            var containers = await ListAsync(cancellationToken);
             foreach (var container in containers)
             {
                 listed[container.ID] = container;
@@ -32,6 +31,25 @@ public sealed partial class ContainerEngine
             statuses.Add(await StatusAsync(state, listed, cancellationToken));
         }
         return statuses;
+    }
+
+    /// <summary>This hub's containers, in one call (repeated only when the host trips over a container that just ended).</summary>
+    private async Task<IList<ContainerListResponse>> ListAsync(CancellationToken cancellationToken)
+    {
+        var parameters = new ContainersListParameters { All = true, Filters = ContainerSpec.Filter(_options) };
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                using var timeout = Bounded(cancellationToken);
+                return await _docker.Containers.ListContainersAsync(parameters, timeout.Token);
+            }
+            catch (DockerApiException e) when (e.StatusCode == HttpStatusCode.InternalServerError && attempt < 3)
+            {
+                // Podman 4.3 answers 500 "read /proc/PID/cgroup: no such process" when a container exits mid-list.
+                ContainerEngineLog.ListRetried(_logger, e.ResponseBody);
+            }
+        }
     }
 
     private async Task<JobStatus> StatusAsync(ContainerJobState? state, Dictionary<string, ContainerListResponse> listed, CancellationToken cancellationToken)

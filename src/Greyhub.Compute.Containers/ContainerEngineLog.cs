@@ -20,6 +20,9 @@ internal static partial class ContainerEngineLog
     [LoggerMessage(EventId = 704, Level = LogLevel.Warning, Message = "The log of container {Id} could not be saved before its removal")]
     public static partial void LogNotSaved(ILogger logger, Exception exception, string id);
 
+    [LoggerMessage(EventId = 706, Level = LogLevel.Debug, Message = "Listing containers failed once and is repeated: {Response}")]
+    public static partial void ListRetried(ILogger logger, string response);
+
     [LoggerMessage(EventId = 705, Level = LogLevel.Debug, Message = "Status of {Count} jobs from one list of {Listed} containers")]
     public static partial void StatusListed(ILogger logger, int count, int listed);
 }

@@ -49,7 +49,10 @@ public sealed class ContainerEngineOptions
     /// <summary>User (<c>uid[:gid]</c> or a name) the job runs as inside; null: the image's user.</summary>
     public string? User { get; set; }
 
-    /// <summary>OCI runtime (<c>runc</c> is what works with Podman 4.3 here; Docker's default is also <c>runc</c>); null: the host's default.</summary>
+    /// <summary>
+    /// OCI runtime on Docker (its default is also <c>runc</c>); null: the host's default. Podman's Docker-compatible API
+    /// ignores it: there the runtime comes from <c>containers.conf</c> (<c>scripts/podman-local.sh</c> sets <c>runc</c>).
+    /// </summary>
     public string? Runtime { get; set; } = "runc";
 
     /// <summary>

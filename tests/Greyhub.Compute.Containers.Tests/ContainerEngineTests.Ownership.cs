@@ -39,7 +39,7 @@ public sealed partial class ContainerEngineTests
         var again = (await after.GetStatusAsync([saved], Ct))[0];
         Assert.Equal(JobPhase.Running, again.Phase);
         Assert.Equal((running.Host, running.Port), (again.Host, again.Port));
-        Assert.Contains("up", await after.ReadLogAsync(saved, 1000, Ct), StringComparison.Ordinal);
+        await WaitForLogAsync(after, saved, "up");
         await after.StopAsync(saved, TimeSpan.FromSeconds(5), Ct);
         Assert.Equal(JobPhase.Exited, (await after.GetStatusAsync([saved], Ct))[0].Phase);
     }
@@ -97,6 +97,24 @@ public sealed partial class ContainerEngineTests
         Assert.Equal(5, statuses.Select(s => s.Port).Distinct().Count());
         Assert.Equal(1, counter.Count(nameof(IContainerOperations.ListContainersAsync)));
         Assert.Equal(1, counter.Calls.Values.Sum());
+    }
+
+    [Fact]
+    public async Task A_container_that_cannot_start_fails_the_launch_and_is_removed()
+    {
+        // Without an init, the runtime itself fails to exec a missing program, so the start call fails.
+        var engine = CreateEngine(o => o.Init = false);
+        var failed = await Assert.ThrowsAsync<InvalidOperationException>(
+            () => engine.LaunchAsync(new JobSpec { Name = "broken", Command = ["/no/such/program"] }, Ct));
+        Assert.Contains("did not start", failed.Message, StringComparison.Ordinal);
+        Assert.Contains("/no/such/program", failed.Message, StringComparison.Ordinal);
+        using var client = ContainerHost.Client();
+        var left = await client.Containers.ListContainersAsync(new ContainersListParameters
+        {
+            All = true,
+            Filters = new Dictionary<string, IDictionary<string, bool>> { ["label"] = new Dictionary<string, bool> { [$"greyhub.instance={_instance}"] = true } },
+        }, Ct);
+        Assert.Empty(left);
     }
 
     private static async Task<string> CreateForeignAsync(DockerClient client, Dictionary<string, string> labels)
