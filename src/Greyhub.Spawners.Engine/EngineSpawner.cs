@@ -50,6 +50,7 @@ public sealed class EngineSpawner : SpawnerBase
         {
             Name = name,
             Command = ["/bin/sh", "-c", Prelude, "greyhub-server", .. plan.Command],
+            Image = plan.Image,
             Environment = env,
             WorkingDirectory = plan.WorkingDirectory,
             Resources = plan.Resources,

@@ -67,4 +67,41 @@ public sealed class EngineSpawnerTests : SpawnerConformance
         var echo = await EchoAsync(await StartAsync(spawner, Request("hank", userOptions: spawner.ValidateUserOptions(null))));
         Assert.Equal("hank", echo.GetProperty("USER").GetString());
     }
+
+    [Fact]
+    public async Task The_profile_image_else_the_spawner_image_reaches_the_engine()
+    {
+        var local = new LocalProcessEngine(Options.Create(new LocalEngineOptions { JobsDirectory = Path.Combine(_root, "jobs") }), TimeProvider.System);
+        var recording = new RecordingEngine(local);
+        var spawner = new EngineSpawner(Options.Create(new EngineSpawnerOptions
+        {
+            Command = [.. EchoCommand],
+            Image = "localhost/base:1",
+            Profiles = [new() { Name = "plain" }, new() { Name = "gpu", Image = "localhost/gpu:1" }],
+            HomeDirectory = Path.Combine(_root, "home", "{username}"),
+        }), [recording], TimeProvider.System);
+        await EchoAsync(await StartAsync(spawner, Request("ivy", userOptions: spawner.ValidateUserOptions(null))));
+        await EchoAsync(await StartAsync(spawner, Request("ivy", "g", spawner.ValidateUserOptions(System.Text.Json.JsonDocument.Parse("{\"profile\":\"gpu\"}").RootElement))));
+        Assert.Equal(["localhost/base:1", "localhost/gpu:1"], recording.Images);
+    }
+
+    /// <summary>An engine that records the image of each launch and runs it locally.</summary>
+    private sealed class RecordingEngine(IComputeEngine inner) : IComputeEngine
+    {
+        public List<string?> Images { get; } = [];
+
+        public string Name => inner.Name;
+
+        public Task<JobHandle> LaunchAsync(JobSpec spec, CancellationToken cancellationToken)
+        {
+            Images.Add(spec.Image);
+            return inner.LaunchAsync(spec, cancellationToken);
+        }
+
+        public Task<IReadOnlyList<JobStatus>> GetStatusAsync(IReadOnlyList<JobHandle> jobs, CancellationToken cancellationToken) => inner.GetStatusAsync(jobs, cancellationToken);
+
+        public Task StopAsync(JobHandle job, TimeSpan grace, CancellationToken cancellationToken) => inner.StopAsync(job, grace, cancellationToken);
+
+        public Task<string> ReadLogAsync(JobHandle job, int maxBytes, CancellationToken cancellationToken) => inner.ReadLogAsync(job, maxBytes, cancellationToken);
+    }
 }

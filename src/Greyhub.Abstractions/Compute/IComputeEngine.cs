@@ -36,6 +36,13 @@ public sealed record JobSpec
     /// <summary>The job's whole environment (nothing of the engine's own leaks in unless listed here).</summary>
     public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>
+    /// Container image to run the command in, for engines that run images (<c>containers</c>); null means the engine's
+    /// default image. Such engines refuse an image that their configuration does not allow; engines that run no
+    /// images (local processes, plain Slurm jobs) ignore it.
+    /// </summary>
+    public string? Image { get; init; }
+
     /// <summary>Working folder, created if missing; the engine's default when null.</summary>
     public string? WorkingDirectory { get; init; }
 

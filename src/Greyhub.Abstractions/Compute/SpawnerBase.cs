@@ -183,7 +183,10 @@ public abstract class SpawnerBase : ISpawner
         {
             env[key] = value;
         }
-        return new SpawnPlan(request, profile?.Name, command, env, home, new JobResources { Cpus = cpu, MemoryBytes = memory });
+        return new SpawnPlan(request, profile?.Name, command, env, home, new JobResources { Cpus = cpu, MemoryBytes = memory })
+        {
+            Image = profile?.Image ?? _options.Image,
+        };
     }
 
     private static string Kind(JsonElement element) => element.ValueKind switch
@@ -224,4 +227,8 @@ public sealed record SpawnPlan(
     IReadOnlyList<string> Command,
     IReadOnlyDictionary<string, string> Environment,
     string? WorkingDirectory,
-    JobResources Resources);
+    JobResources Resources)
+{
+    /// <summary>Container image (the profile's, else the spawner's); null for the engine's default.</summary>
+    public string? Image { get; init; }
+}

@@ -31,6 +31,9 @@ public class SpawnerOptions
     /// <summary>Ask servers to log at debug level (<c>JUPYTERHUB_DEBUG</c>).</summary>
     public bool Debug { get; set; }
 
+    /// <summary>Container image of the servers, for engines that run images; null: the engine's default image.</summary>
+    public string? Image { get; set; }
+
     /// <summary>CPU cores a server may use; null: no limit.</summary>
     public double? CpuLimit { get; set; }
 
@@ -99,6 +102,9 @@ public sealed class SpawnerProfileOptions
 
     /// <summary>Environment added over the spawner's (e.g. <c>JUPYTERHUB_SINGLEUSER_APP</c> for the classic Notebook UI).</summary>
     public Dictionary<string, string> Environment { get; set; } = [];
+
+    /// <summary>Container image; the spawner's when null (engines without images ignore it).</summary>
+    public string? Image { get; set; }
 
     /// <summary>CPU cores; the spawner's when null.</summary>
     public double? CpuLimit { get; set; }
