@@ -29,7 +29,7 @@ public static class HubHost
         // YARP logs two lines per proxied request at Information: far too much for a hub's log (and its CPU).
         builder.Logging.AddFilter("Yarp", LogLevel.Warning);
         builder.Services.AddGreyhubHub(builder.Configuration);
-        builder.Services.AddLocalComputeEngine();
+        AddComputeEngine(builder);
         builder.Services.AddEngineSpawner();
         // Embedded defaults under the data folder: job logs in jobs/, each user's folder in home/{username}.
         builder.Services.AddOptions<LocalEngineOptions>().PostConfigure<IOptions<HubOptions>>((o, hub) =>
@@ -60,6 +60,38 @@ public static class HubHost
         app.UseGreyhubHub();
         await HubStartup.InitializeAsync(app.Services, cancellationToken);
         return app;
+    }
+
+    /// <summary>Engines Greyhub ships, by the name <c>Greyhub:Spawner:Engine</c> picks.</summary>
+    public static IReadOnlyList<string> EngineNames { get; } = ["local", "slurm", "containers"];
+
+    /// <summary>
+    /// Registers the engine configuration picks (only that one: the others' options are not validated, so a laptop
+    /// needs no Slurm settings). An unknown name registers none, and the spawner's validation lists the known ones.
+    /// </summary>
+    private static void AddComputeEngine(WebApplicationBuilder builder)
+    {
+        switch (builder.Configuration["Greyhub:Spawner:Engine"] ?? "local")
+        {
+            case "local":
+                builder.Services.AddLocalComputeEngine();
+                break;
+            case "slurm":
+                builder.Services.AddSlurmComputeEngine();
+                break;
+            case "containers":
+                builder.Services.AddContainerComputeEngine();
+                break;
+            default:
+                builder.Services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<EngineSpawnerOptions>>(new UnknownEngine());
+                break;
+        }
+    }
+
+    private sealed class UnknownEngine : Microsoft.Extensions.Options.IValidateOptions<EngineSpawnerOptions>
+    {
+        public Microsoft.Extensions.Options.ValidateOptionsResult Validate(string? name, EngineSpawnerOptions options) =>
+            Microsoft.Extensions.Options.ValidateOptionsResult.Fail($"Greyhub:Spawner:Engine '{options.Engine}' is unknown; choose one of: {string.Join(", ", EngineNames)}");
     }
 
     /// <summary>Runs the hub until stopped.</summary>

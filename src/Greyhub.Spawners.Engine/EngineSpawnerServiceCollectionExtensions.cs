@@ -27,7 +27,8 @@ public static class EngineSpawnerServiceCollectionExtensions
         {
             var problems = options.Validate(EngineSpawnerOptions.Section).ToList();
             var names = engines.Select(e => e.Name).ToList();
-            if (!names.Contains(options.Engine))
+            // With no engine registered at all, the composition root reports the unknown name itself.
+            if (names.Count > 0 && !names.Contains(options.Engine))
             {
                 problems.Add($"{EngineSpawnerOptions.Section}:Engine '{options.Engine}' is unknown; available: {string.Join(", ", names)}");
             }

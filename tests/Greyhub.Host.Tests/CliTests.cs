@@ -40,6 +40,24 @@ public sealed class CliTests
     }
 
     [Fact]
+    public async Task An_unknown_engine_or_bad_profile_is_a_clear_error()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var dataDir = Directory.CreateTempSubdirectory("greyhub-cli-").FullName;
+        var (code, _, stderr) = await GreyhubProcess.RunAsync(
+            ["serve", "--urls", "http://127.0.0.1:0", "--data-dir", dataDir, "--Greyhub:Spawner:Engine=kube"], cancellationToken: ct);
+        Assert.Equal(2, code);
+        Assert.Contains("Greyhub:Spawner:Engine 'kube' is unknown; choose one of: local, slurm, containers", stderr, StringComparison.Ordinal);
+        (code, _, stderr) = await GreyhubProcess.RunAsync(
+            ["serve", "--urls", "http://127.0.0.1:0", "--data-dir", dataDir, "--Greyhub:Spawner:Profiles:0:Name=a b", "--Greyhub:Spawner:StartTimeout=00:00:00"], cancellationToken: ct);
+        Assert.Equal(2, code);
+        Assert.Contains("Greyhub:Spawner:StartTimeout must be positive.", stderr, StringComparison.Ordinal);
+        Assert.Contains("'a b' must be letters", stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("Unhandled exception", stderr, StringComparison.Ordinal);
+        Directory.Delete(dataDir, recursive: true);
+    }
+
+    [Fact]
     public async Task Invalid_configuration_is_a_clear_error_not_a_crash()
     {
         var ct = TestContext.Current.CancellationToken;
