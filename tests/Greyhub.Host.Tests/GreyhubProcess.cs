@@ -103,6 +103,10 @@ public sealed class GreyhubProcess : IAsyncDisposable
             {
                 // Not listening yet.
             }
+            catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                // Listening but still busy starting (a loaded machine); ask again.
+            }
             await Task.Delay(100, cancellationToken);
         }
         await hub.DisposeAsync();

@@ -375,7 +375,9 @@ public sealed class ContractTests(ContractHub fixture) : IClassFixture<ContractH
         var server = (await Admin.GetApiAsync("hub/api/users/" + Uri.EscapeDataString(name))).Root.GetProperty("servers").GetProperty("");
         // JupyterHub escapes names in URLs but keeps '@'.
         Assert.Equal("/user/" + Uri.EscapeDataString(name).Replace("%40", "@", StringComparison.Ordinal) + "/", server.GetProperty("url").GetString());
-        (await Admin.DeleteApiAsync("hub/api/users/" + Uri.EscapeDataString(name))).Is(400);
+        // As JupyterHub: deleting a user stops their server first, then deletes.
+        (await Admin.DeleteApiAsync("hub/api/users/" + Uri.EscapeDataString(name))).Is(204);
+        (await Admin.GetApiAsync("hub/api/users/" + Uri.EscapeDataString(name))).Is(404);
     }
 
     [Fact]
