@@ -60,6 +60,75 @@ public sealed class SlurmServerTests
         }
     }
 
+    [Fact]
+    public async Task Twenty_jupyter_servers_run_as_slurm_jobs_at_once_on_two_cores()
+    {
+        Requires.Program("/usr/bin/jupyterhub-singleuser", "apt-get install -y jupyterhub python3-ipykernel");
+        Requires.Program("sbatch", "apt-get install -y slurmctld slurmd slurm-client munge");
+        if (Environment.GetEnvironmentVariable("SLURM_CONF") is not { Length: > 0 } conf || !File.Exists(conf))
+        {
+            Requires.Missing("No Slurm cluster: start one with `SLURM_LOCAL_CPUS=32 bash scripts/slurm-local.sh start && eval \"$(bash scripts/slurm-local.sh env)\"`");
+            return;
+        }
+        var jobs = Directory.CreateTempSubdirectory("greyhub-slurm-twenty-").FullName;
+        try
+        {
+            await using var hub = await GreyhubProcess.StartAsync(extraArgs:
+            [
+                "--Greyhub:Spawner:Engine=slurm",
+                "--Greyhub:Compute:Slurm:JobsDirectory=" + jobs,
+                "--Greyhub:Servers:SlowSpawnTimeout=00:00:00",
+                // Twenty Jupyter servers starting at once on 2 cores take a while each.
+                "--Greyhub:Servers:HttpTimeout=00:03:00",
+                "--Greyhub:Spawner:StartTimeout=00:03:00",
+            ], cancellationToken: Ct);
+            using var admin = await JupyterClient.AdminAsync(hub);
+            var names = Enumerable.Range(1, 20).Select(i => $"u{i}").ToList();
+            var users = new List<JupyterClient>();
+            foreach (var name in names)
+            {
+                users.Add(await admin.CreateUserAsync(name));
+            }
+            try
+            {
+                await Task.WhenAll(users.Select((u, i) => u.StartAndWaitAsync(names[i])));
+                var jobIds = new List<string>();
+                for (var i = 0; i < names.Count; i++)
+                {
+                    using var status = await users[i].Http.GetAsync($"user/{names[i]}/api/status", Ct);
+                    Assert.Equal(HttpStatusCode.OK, status.StatusCode);
+                    jobIds.Add((await admin.UserAsync(names[i])).GetProperty("servers").GetProperty("").GetProperty("state").GetProperty("spawner").GetProperty("id").GetString()!);
+                }
+                Assert.Equal(20, jobIds.Distinct().Count());
+                Assert.All(jobIds, id => Assert.Contains("RUNNING", SqueueAsync(id).GetAwaiter().GetResult(), StringComparison.Ordinal));
+                await Task.WhenAll(users.Select(async (u, i) =>
+                {
+                    using var stop = await u.Http.DeleteAsync($"hub/api/users/{names[i]}/server", Ct);
+                    Assert.True(stop.StatusCode is HttpStatusCode.NoContent or HttpStatusCode.Accepted, stop.StatusCode.ToString());
+                }));
+                var watch = Stopwatch.StartNew();
+                while (watch.Elapsed < TimeSpan.FromSeconds(90))
+                {
+                    var states = await Task.WhenAll(jobIds.Select(SqueueAsync));
+                    if (states.All(s => !s.Contains("RUNNING", StringComparison.Ordinal)))
+                    {
+                        break;
+                    }
+                    await Task.Delay(500, Ct);
+                }
+                Assert.All(await Task.WhenAll(jobIds.Select(SqueueAsync)), s => Assert.DoesNotContain("RUNNING", s, StringComparison.Ordinal));
+            }
+            finally
+            {
+                users.ForEach(u => u.Dispose());
+            }
+        }
+        finally
+        {
+            Directory.Delete(jobs, recursive: true);
+        }
+    }
+
     private static async Task<string> SqueueAsync(string jobId)
     {
         using var squeue = Process.Start(new ProcessStartInfo("squeue", ["-h", "-j", jobId, "-o", "%T"]) { RedirectStandardOutput = true, RedirectStandardError = true })!;
