@@ -83,6 +83,20 @@ public sealed class GreyhubProcess : IAsyncDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         process.StandardInput.Close();
+        try
+        {
+            return await WaitUntilAnsweringAsync(hub, process, address, cancellationToken);
+        }
+        catch
+        {
+            // Whatever went wrong, a hub this method started does not outlive it.
+            await hub.DisposeAsync();
+            throw;
+        }
+    }
+
+    private static async Task<GreyhubProcess> WaitUntilAnsweringAsync(GreyhubProcess hub, Process process, Uri address, CancellationToken cancellationToken)
+    {
         using var client = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(5) };
         var deadline = Stopwatch.StartNew();
         while (deadline.Elapsed < TimeSpan.FromSeconds(90))
@@ -109,7 +123,6 @@ public sealed class GreyhubProcess : IAsyncDisposable
             }
             await Task.Delay(100, cancellationToken);
         }
-        await hub.DisposeAsync();
         throw new TimeoutException($"greyhub did not answer within 90 s:\n{hub.Log}");
     }
 
