@@ -12,13 +12,7 @@ public sealed class SlurmServerTests
     [Fact]
     public async Task A_jupyter_server_runs_as_a_slurm_job_behind_the_proxy_and_stops_cleanly()
     {
-        Requires.Program("/usr/bin/jupyterhub-singleuser", "apt-get install -y jupyterhub python3-ipykernel");
-        Requires.Program("sbatch", "apt-get install -y slurmctld slurmd slurm-client munge");
-        if (Environment.GetEnvironmentVariable("SLURM_CONF") is not { Length: > 0 } conf || !File.Exists(conf))
-        {
-            Requires.Missing("No Slurm cluster: start one with `bash scripts/slurm-local.sh start && eval \"$(bash scripts/slurm-local.sh env)\"`");
-            return;
-        }
+        RequireJupyterAndSlurm();
         var jobs = Directory.CreateTempSubdirectory("greyhub-slurm-server-").FullName;
         try
         {
@@ -63,13 +57,7 @@ public sealed class SlurmServerTests
     [Fact]
     public async Task Twenty_jupyter_servers_run_as_slurm_jobs_at_once_on_two_cores()
     {
-        Requires.Program("/usr/bin/jupyterhub-singleuser", "apt-get install -y jupyterhub python3-ipykernel");
-        Requires.Program("sbatch", "apt-get install -y slurmctld slurmd slurm-client munge");
-        if (Environment.GetEnvironmentVariable("SLURM_CONF") is not { Length: > 0 } conf || !File.Exists(conf))
-        {
-            Requires.Missing("No Slurm cluster: start one with `SLURM_LOCAL_CPUS=32 bash scripts/slurm-local.sh start && eval \"$(bash scripts/slurm-local.sh env)\"`");
-            return;
-        }
+        RequireJupyterAndSlurm();
         var jobs = Directory.CreateTempSubdirectory("greyhub-slurm-twenty-").FullName;
         try
         {
@@ -126,6 +114,16 @@ public sealed class SlurmServerTests
         finally
         {
             Directory.Delete(jobs, recursive: true);
+        }
+    }
+
+    private static void RequireJupyterAndSlurm()
+    {
+        Requires.Program("/usr/bin/jupyterhub-singleuser", "apt-get install -y jupyterhub python3-ipykernel");
+        Requires.Program("sbatch", "apt-get install -y slurmctld slurmd slurm-client munge");
+        if (Environment.GetEnvironmentVariable("SLURM_CONF") is not { Length: > 0 } conf || !File.Exists(conf))
+        {
+            Requires.Missing("No Slurm cluster: start one with `SLURM_LOCAL_CPUS=32 bash scripts/slurm-local.sh start && eval \"$(bash scripts/slurm-local.sh env)\"`");
         }
     }
 

@@ -8,8 +8,12 @@ namespace Greyhub.Testing;
 /// </summary>
 public static class Requires
 {
-    /// <summary>True when running under CI, where nothing may skip.</summary>
-    public static bool InCi => string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);
+    /// <summary>
+    /// True when running under CI, where nothing may skip: any value of <c>CI</c> but empty, <c>false</c> or <c>0</c>
+    /// (CI systems set <c>true</c>, <c>1</c> or their own name).
+    /// </summary>
+    public static bool InCi => Environment.GetEnvironmentVariable("CI") is { Length: > 0 } ci
+        && !ci.Equals("false", StringComparison.OrdinalIgnoreCase) && ci != "0";
 
     /// <summary>Returns the full path of <paramref name="program"/> or skips/fails with <paramref name="install"/>.</summary>
     public static string Program(string program, string install)
@@ -40,12 +44,13 @@ public static class Requires
         }
     }
 
-    /// <summary>Fails under CI (CI=true: nothing may skip there); only a developer's run skips, saying how to install.</summary>
+    /// <summary>Fails under CI (nothing may skip there); only a developer's run outside CI skips, saying how to install.</summary>
     public static void Missing(string reason)
     {
+        // Under CI this throws, so the skip below is reachable only outside CI.
         if (InCi)
         {
-            throw new InvalidOperationException(reason + " (CI=true: tests never skip under CI)");
+            throw new InvalidOperationException(reason + " (CI is set: tests never skip under CI)");
         }
         Assert.Skip(reason);
     }

@@ -125,8 +125,7 @@ internal static class ServersApi
         await response.StartAsync(context.RequestAborted);
         using var gate = new SemaphoreSlim(1, 1);
         var prefix = urls.ServerUrl(key.User, key.Server);
-        var readyEvent = new ProgressEvent(100, $"Server ready at {prefix}", Ready: true, Url: prefix,
-            HtmlMessage: $"Server ready at <a href=\"{System.Net.WebUtility.HtmlEncode(prefix)}\">{System.Net.WebUtility.HtmlEncode(prefix)}</a>");
+        var readyEvent = ServerStarter.ReadyEvent(prefix);
         if (server.Phase == ServerPhases.Running && !pending)
         {
             await SendAsync(response, gate, readyEvent, context.RequestAborted);

@@ -17,6 +17,10 @@ internal sealed class HubUrls(IOptions<HubOptions> options)
     public string ServerUrl(string user, string server) =>
         server.Length == 0 ? $"{_base}user/{Escape(user)}/" : $"{_base}user/{Escape(user)}/{Escape(server)}/";
 
+    /// <summary><c>NAME</c> or <c>NAME/SERVER</c>, escaped: the tail of the spawn, spawn-pending and stop pages.</summary>
+    public static string ServerPath(string user, string server) =>
+        server.Length == 0 ? Escape(user) : Escape(user) + "/" + Escape(server);
+
     public string ProgressUrl(string user, string server) =>
         server.Length == 0
             ? $"{_base}hub/api/users/{Escape(user)}/server/progress"

@@ -22,6 +22,7 @@ internal sealed partial class ServerMonitor(
     SpawnTracker tracker,
     ServerStopper stopper,
     ProxyRouteTable routes,
+    ReadinessProbe probe,
     IOptions<HubOptions> options,
     TimeProvider time,
     ILogger<ServerMonitor> logger)
@@ -45,7 +46,7 @@ internal sealed partial class ServerMonitor(
             var key = new ServerKey(server.UserName, server.Name);
             var alive = statuses[i]?.Running == true && server.Url is { } url
                 && server.Phase == ServerPhases.Running
-                && await new ReadinessProbe(time).WaitAsync(new Uri(url), _ => Task.FromResult(statuses[i]!), RecoveryProbe, cancellationToken);
+                && await probe.WaitAsync(new Uri(url), _ => Task.FromResult(statuses[i]!), RecoveryProbe, cancellationToken);
             return (server, key, alive, state: states[i]);
         }).ToList();
         var kept = 0;

@@ -134,8 +134,7 @@ internal sealed partial class ServerStarter(
             metrics.SpawnDuration.WithLabels("success").Observe(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
             metrics.ProxyRoutes.Set(routes.All.Count);
             LogReady(logger, key, spawned.Url);
-            var html = WebUtility.HtmlEncode(prefix);
-            operation.Add(new ProgressEvent(100, $"Server ready at {prefix}", Ready: true, Url: prefix, HtmlMessage: $"Server ready at <a href=\"{html}\">{html}</a>"));
+            operation.Add(ReadyEvent(prefix));
             operation.Complete(true);
         }
         catch (Exception ex)
@@ -166,6 +165,13 @@ internal sealed partial class ServerStarter(
             operation.Add(FailedEvent(new SpawnFailure(message, log)));
             operation.Complete(false);
         }
+    }
+
+    /// <summary>The progress stream's last event for a ready server (JupyterHub's fields and words).</summary>
+    internal static ProgressEvent ReadyEvent(string prefix)
+    {
+        var html = WebUtility.HtmlEncode(prefix);
+        return new ProgressEvent(100, $"Server ready at {prefix}", Ready: true, Url: prefix, HtmlMessage: $"Server ready at <a href=\"{html}\">{html}</a>");
     }
 
     /// <summary>The progress stream's last event for a failed spawn: the reason, and the server's last lines in the HTML form.</summary>

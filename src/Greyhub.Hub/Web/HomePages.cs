@@ -54,14 +54,14 @@ internal static class HomePages
         }
         var groups = user.Groups.Count == 0 ? "none" : string.Join(", ", user.Groups.Select(E));
         var xsrf = Xsrf(context, antiforgery);
-        var me64 = HubUrls.Escape(user.Name);
+        var escapedName = HubUrls.Escape(user.Name);
         var rows = new StringBuilder();
         var servers = user.Servers.Where(s => s.Name.Length > 0).OrderBy(s => s.Name, StringComparer.Ordinal);
         foreach (var server in (ServerRecord?[])[user.Servers.FirstOrDefault(s => s.Name.Length == 0), .. servers])
         {
             var name = server?.Name ?? "";
             var phase = server?.Phase ?? ServerPhases.Stopped;
-            var suffix = me64 + (name.Length > 0 ? "/" + HubUrls.Escape(name) : "");
+            var suffix = HubUrls.ServerPath(user.Name, name);
             var id = name.Length == 0 ? "default" : E(name);
             var actions = phase switch
             {
@@ -76,7 +76,7 @@ internal static class HomePages
         }
         var named = options.Value.Servers.AllowNamedServers
             ? $$"""
-              <form method="get" onsubmit="var n=document.getElementById('new-server-name').value.trim(); if(n){window.location.href='/hub/spawn/{{E(me64)}}/'+encodeURIComponent(n);} return false;">
+              <form method="get" onsubmit="var n=document.getElementById('new-server-name').value.trim(); if(n){window.location.href='/hub/spawn/{{E(escapedName)}}/'+encodeURIComponent(n);} return false;">
               <label for="new-server-name">New named server</label><input id="new-server-name" placeholder="name"> <button id="new-server" type="submit">Add</button></form>
               """
             : "";

@@ -197,7 +197,7 @@ internal static class SpawnPages
             try
             {
                 var stopping = await context.RequestServices.GetRequiredService<ServerStopper>().StopAsync(owner, record, remove: false, context.RequestAborted);
-                await Task.WhenAny(stopping, Task.Delay(TimeSpan.FromSeconds(10), context.RequestAborted));
+                await Task.WhenAny(stopping, Task.Delay(context.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<HubOptions>>().Value.Servers.SlowStopTimeout, context.RequestAborted));
             }
             catch (ApiException ex)
             {
@@ -212,7 +212,7 @@ internal static class SpawnPages
     private static Paths PathsFor(HttpContext context, string user, string server, string? next = null)
     {
         var urls = context.RequestServices.GetRequiredService<HubUrls>();
-        var suffix = HubUrls.Escape(user) + (server.Length > 0 ? "/" + HubUrls.Escape(server) : "");
+        var suffix = HubUrls.ServerPath(user, server);
         var target = SafeNext(next, urls.ServerUrl(user, server));
         var query = string.IsNullOrEmpty(next) ? "" : "?next=" + Uri.EscapeDataString(target);
         return new Paths(urls.Hub + "spawn/" + suffix, urls.Hub + "spawn/" + suffix + query, urls.Hub + "spawn-pending/" + suffix + query, target);

@@ -74,9 +74,9 @@ internal static class UserRedirectPages
         }
         if (owner is not null && record is { Phase: ServerPhases.Pending })
         {
-            return Results.Redirect(urls.Hub + "spawn-pending/" + HubUrls.Escape(owner.Name) + (server.Length > 0 ? "/" + HubUrls.Escape(server) : "") + "?next=" + Uri.EscapeDataString(target));
+            return Results.Redirect(urls.Hub + "spawn-pending/" + HubUrls.ServerPath(owner.Name, server) + "?next=" + Uri.EscapeDataString(target));
         }
-        var spawnUrl = urls.Hub + "spawn/" + HubUrls.Escape(user) + (server.Length > 0 ? "/" + HubUrls.Escape(server) : "") + "?next=" + Uri.EscapeDataString(target);
+        var spawnUrl = urls.Hub + "spawn/" + HubUrls.ServerPath(user, server) + "?next=" + Uri.EscapeDataString(target);
         if (isApi)
         {
             return Results.Json(new Dictionary<string, object>
