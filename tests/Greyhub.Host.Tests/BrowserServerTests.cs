@@ -36,6 +36,7 @@ public sealed class BrowserServerTests
         var context = await browser.NewContextAsync();
         context.SetDefaultTimeout(90_000);
         var page = await context.NewPageAsync();
+        var watch = new PageWatch(page);
 
         await LoginAsync(page, hub, "ada", "analytical engine");
         await page.Locator("#home-user").WaitForAsync();
@@ -52,7 +53,7 @@ public sealed class BrowserServerTests
             await page.Locator("#progress-bar").WaitForAsync();
         }
         // The server's page, reached through the hub's OAuth (no second login), under ada's prefix.
-        await page.Locator("#notebook_list, #ipython-main-app").First.WaitForAsync();
+        await watch.ShownAsync("#ipython-main-app");
         Assert.StartsWith("/user/ada/", new Uri(page.Url).AbsolutePath, StringComparison.Ordinal);
         Assert.Equal("/user/ada/", await page.GetAttributeAsync("body", "data-base-url"));
         var serverCookie = Assert.Single(await context.CookiesAsync(), c => c.Name == "jupyterhub-user-ada");
@@ -68,7 +69,7 @@ public sealed class BrowserServerTests
             }
             """);
         await page.GotoAsync(new Uri(hub.Address, "user/ada/notebooks/" + created).ToString());
-        await page.Locator("#kernel_indicator_icon.kernel_idle_icon").WaitForAsync();
+        await watch.ShownAsync("#kernel_indicator_icon.kernel_idle_icon");
         await page.Locator(".CodeMirror").First.ClickAsync();
         await page.Keyboard.TypeAsync("1+1");
         await page.Keyboard.PressAsync("Shift+Enter");

@@ -25,3 +25,51 @@ public static class Chromium
         return (playwright, browser);
     }
 }
+
+/// <summary>
+/// Waits for a page whose scripts reveal it (the classic Notebook shows its body only once require.js has loaded every
+/// module, and gives up on a module after 30 s). On a loaded machine a module can miss that window; a person would reload,
+/// so the test does too, a bounded number of times, and reports what the browser saw if the page never shows.
+/// </summary>
+public sealed class PageWatch
+{
+    private readonly List<string> _problems = [];
+
+    public PageWatch(IPage page)
+    {
+        Page = page;
+        page.Console += (_, m) => { if (m.Type == "error") Add("console: " + m.Text); };
+        page.PageError += (_, e) => Add("page error: " + e);
+        page.RequestFailed += (_, r) => Add($"request failed: {r.Method} {r.Url} ({r.Failure})");
+        page.Response += (_, r) => { if (r.Status >= 400) Add($"response {r.Status}: {r.Url}"); };
+    }
+
+    public IPage Page { get; }
+
+    public async Task ShownAsync(string selector, int attempts = 3, float timeoutMs = 60_000)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await Page.Locator(selector).First.WaitForAsync(new LocatorWaitForOptions { Timeout = timeoutMs });
+                return;
+            }
+            catch (TimeoutException) when (attempt < attempts)
+            {
+                await Page.ReloadAsync();
+            }
+            catch (TimeoutException e)
+            {
+                string seen;
+                lock (_problems) seen = string.Join("\n", _problems.TakeLast(40));
+                throw new TimeoutException($"'{selector}' never showed at {Page.Url} after {attempts} loads; the browser saw:\n{seen}", e);
+            }
+        }
+    }
+
+    private void Add(string problem)
+    {
+        lock (_problems) _problems.Add(problem);
+    }
+}
