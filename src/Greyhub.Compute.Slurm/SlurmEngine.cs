@@ -32,7 +32,7 @@ public sealed class SlurmEngine : IComputeEngine, IJobEndpointReceiver
     internal SlurmEngine(SlurmEngineOptions options, ISlurmTransport transport, TimeProvider time, ILogger logger)
     {
         _options = options;
-        _transport = transport;
+        _transport = new ControllerRetryTransport(transport, options.ControllerRetryTimeout, time, logger);
         _time = time;
         _logger = logger;
     }

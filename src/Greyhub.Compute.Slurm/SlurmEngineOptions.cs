@@ -73,6 +73,12 @@ public sealed class SlurmEngineOptions
     /// <summary>Longest wait for one Slurm command or REST call.</summary>
     public TimeSpan CommandTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// How long a call keeps retrying while slurmctld cannot be reached (a restart or fail-over of the controller):
+    /// jobs keep running meanwhile, so a spawn or a poll waits instead of failing. Zero: never retry.
+    /// </summary>
+    public TimeSpan ControllerRetryTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
     /// <summary>How often a stop checks whether the job has ended.</summary>
     public TimeSpan StopPollInterval { get; set; } = TimeSpan.FromMilliseconds(200);
 

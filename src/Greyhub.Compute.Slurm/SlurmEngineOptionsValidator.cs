@@ -41,6 +41,10 @@ internal sealed class SlurmEngineOptionsValidator : IValidateOptions<SlurmEngine
                 yield return $"{S}:{key} '{value}' may hold only letters, digits and -_.,:+@";
             }
         }
+        if (o.ControllerRetryTimeout < TimeSpan.Zero)
+        {
+            yield return $"{S}:ControllerRetryTimeout must not be negative.";
+        }
         if (o.CommandTimeout <= TimeSpan.Zero || o.StopPollInterval <= TimeSpan.Zero)
         {
             yield return $"{S}: CommandTimeout and StopPollInterval must be positive.";

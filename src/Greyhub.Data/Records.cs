@@ -19,7 +19,8 @@ public sealed record ServerRecord(
     DateTime? Started,
     DateTime? LastActivity,
     string UserOptions,
-    string State);
+    string State,
+    string? StopReason = null);
 
 /// <summary>A group as read by the stores.</summary>
 public sealed record GroupRecord(int Id, string Name, string Properties, IReadOnlyList<string> Users);

@@ -20,6 +20,9 @@ public static class HubHost
         builder.Configuration.AddEnvironmentVariables();
         builder.Configuration.AddCommandLine(args);
         builder.WebHost.UseKestrelHttpsConfiguration();
+        // The proxy's hot path: read a request as soon as it is there instead of a zero-byte read first (one syscall
+        // less per request; an idle connection keeps a 4 KiB buffer instead of none).
+        builder.WebHost.UseSockets(o => o.WaitForDataBeforeAllocatingBuffer = false);
         if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["Kestrel:Endpoints:Http:Url"]))
         {
             builder.WebHost.UseUrls("http://127.0.0.1:8000");

@@ -56,7 +56,7 @@ public sealed class EngineSpawner : SpawnerBase
             Resources = plan.Resources,
             PortVariable = PortVariableName,
             HostVariable = HostVariableName,
-            Labels = new Dictionary<string, string>
+            Labels = new Dictionary<string, string>(plan.Labels, StringComparer.Ordinal)
             {
                 ["greyhub.kind"] = "server",
                 ["greyhub.user"] = request.UserName,

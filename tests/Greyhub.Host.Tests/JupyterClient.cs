@@ -44,6 +44,12 @@ internal sealed class JupyterClient : IDisposable
         {
             Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         }
+        return await ForUserAsync(name);
+    }
+
+    /// <summary>A client with a new token of an existing user.</summary>
+    public async Task<JupyterClient> ForUserAsync(string name)
+    {
         using var token = await _http.PostAsJsonAsync($"hub/api/users/{name}/tokens", new { note = "test" }, Ct);
         Assert.Equal(HttpStatusCode.Created, token.StatusCode);
         var secret = (await token.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("token").GetString()!;

@@ -1,10 +1,10 @@
 using System.Diagnostics;
 using System.Net;
-using Greyhub.Testing;
 
 namespace Greyhub.Host.Tests;
 
 /// <summary>A real <c>jupyterhub-singleuser</c> as a Slurm job: started by the hub, reached through its proxy, runs code, stops.</summary>
+[Collection(nameof(SlurmTestCluster))]
 public sealed class SlurmServerTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
@@ -12,7 +12,7 @@ public sealed class SlurmServerTests
     [Fact]
     public async Task A_jupyter_server_runs_as_a_slurm_job_behind_the_proxy_and_stops_cleanly()
     {
-        RequireJupyterAndSlurm();
+        SlurmTestCluster.RequireJupyterAndSlurm();
         var jobs = Directory.CreateTempSubdirectory("greyhub-slurm-server-").FullName;
         try
         {
@@ -28,7 +28,7 @@ public sealed class SlurmServerTests
             Assert.Contains(events, e => e.GetProperty("message").GetString()!.Contains("slurm", StringComparison.OrdinalIgnoreCase));
 
             var jobId = (await admin.UserAsync("ada")).GetProperty("servers").GetProperty("").GetProperty("state").GetProperty("spawner").GetProperty("id").GetString()!;
-            Assert.Contains("RUNNING", await SqueueAsync(jobId), StringComparison.Ordinal);
+            Assert.Contains("RUNNING", await SlurmTestCluster.SqueueAsync(jobId), StringComparison.Ordinal);
             using (var status = await ada.Http.GetAsync("user/ada/api/status", Ct))
             {
                 Assert.Equal(HttpStatusCode.OK, status.StatusCode);
@@ -41,7 +41,7 @@ public sealed class SlurmServerTests
             }
             var watch = Stopwatch.StartNew();
             string state;
-            while ((state = await SqueueAsync(jobId)).Contains("RUNNING", StringComparison.Ordinal) && watch.Elapsed < TimeSpan.FromSeconds(60))
+            while ((state = await SlurmTestCluster.SqueueAsync(jobId)).Contains("RUNNING", StringComparison.Ordinal) && watch.Elapsed < TimeSpan.FromSeconds(60))
             {
                 await Task.Delay(200, Ct);
             }
@@ -57,7 +57,7 @@ public sealed class SlurmServerTests
     [Fact]
     public async Task Twenty_jupyter_servers_run_as_slurm_jobs_at_once_on_two_cores()
     {
-        RequireJupyterAndSlurm();
+        SlurmTestCluster.RequireJupyterAndSlurm();
         var jobs = Directory.CreateTempSubdirectory("greyhub-slurm-twenty-").FullName;
         try
         {
@@ -88,7 +88,7 @@ public sealed class SlurmServerTests
                     jobIds.Add((await admin.UserAsync(names[i])).GetProperty("servers").GetProperty("").GetProperty("state").GetProperty("spawner").GetProperty("id").GetString()!);
                 }
                 Assert.Equal(20, jobIds.Distinct().Count());
-                Assert.All(jobIds, id => Assert.Contains("RUNNING", SqueueAsync(id).GetAwaiter().GetResult(), StringComparison.Ordinal));
+                Assert.All(jobIds, id => Assert.Contains("RUNNING", SlurmTestCluster.SqueueAsync(id).GetAwaiter().GetResult(), StringComparison.Ordinal));
                 await Task.WhenAll(users.Select(async (u, i) =>
                 {
                     using var stop = await u.Http.DeleteAsync($"hub/api/users/{names[i]}/server", Ct);
@@ -97,14 +97,14 @@ public sealed class SlurmServerTests
                 var watch = Stopwatch.StartNew();
                 while (watch.Elapsed < TimeSpan.FromSeconds(90))
                 {
-                    var states = await Task.WhenAll(jobIds.Select(SqueueAsync));
+                    var states = await Task.WhenAll(jobIds.Select(SlurmTestCluster.SqueueAsync));
                     if (states.All(s => !s.Contains("RUNNING", StringComparison.Ordinal)))
                     {
                         break;
                     }
                     await Task.Delay(500, Ct);
                 }
-                Assert.All(await Task.WhenAll(jobIds.Select(SqueueAsync)), s => Assert.DoesNotContain("RUNNING", s, StringComparison.Ordinal));
+                Assert.All(await Task.WhenAll(jobIds.Select(SlurmTestCluster.SqueueAsync)), s => Assert.DoesNotContain("RUNNING", s, StringComparison.Ordinal));
             }
             finally
             {
@@ -115,23 +115,5 @@ public sealed class SlurmServerTests
         {
             Directory.Delete(jobs, recursive: true);
         }
-    }
-
-    private static void RequireJupyterAndSlurm()
-    {
-        Requires.Program("/usr/bin/jupyterhub-singleuser", "apt-get install -y jupyterhub python3-ipykernel");
-        Requires.Program("sbatch", "apt-get install -y slurmctld slurmd slurm-client munge");
-        if (Environment.GetEnvironmentVariable("SLURM_CONF") is not { Length: > 0 } conf || !File.Exists(conf))
-        {
-            Requires.Missing("No Slurm cluster: start one with `SLURM_LOCAL_CPUS=32 bash scripts/slurm-local.sh start && eval \"$(bash scripts/slurm-local.sh env)\"`");
-        }
-    }
-
-    private static async Task<string> SqueueAsync(string jobId)
-    {
-        using var squeue = Process.Start(new ProcessStartInfo("squeue", ["-h", "-j", jobId, "-o", "%T"]) { RedirectStandardOutput = true, RedirectStandardError = true })!;
-        var output = await squeue.StandardOutput.ReadToEndAsync(Ct);
-        await squeue.WaitForExitAsync(Ct);
-        return output.Trim();
     }
 }

@@ -183,9 +183,22 @@ public abstract class SpawnerBase : ISpawner
         {
             env[key] = value;
         }
-        return new SpawnPlan(request, profile?.Name, command, env, home, new JobResources { Cpus = cpu, MemoryBytes = memory })
+        var resources = new JobResources
+        {
+            Cpus = cpu,
+            MemoryBytes = memory,
+            Gpus = profile?.Gpus ?? _options.Gpus,
+            TimeLimit = profile?.TimeLimit ?? _options.TimeLimit,
+        };
+        var labels = new Dictionary<string, string>(_options.Labels, StringComparer.Ordinal);
+        foreach (var (key, value) in profile?.Labels ?? [])
+        {
+            labels[key] = value;
+        }
+        return new SpawnPlan(request, profile?.Name, command, env, home, resources)
         {
             Image = profile?.Image ?? _options.Image,
+            Labels = labels,
         };
     }
 
@@ -231,4 +244,7 @@ public sealed record SpawnPlan(
 {
     /// <summary>Container image (the profile's, else the spawner's); null for the engine's default.</summary>
     public string? Image { get; init; }
+
+    /// <summary>Labels for the engine (the spawner's, with the profile's over them).</summary>
+    public IReadOnlyDictionary<string, string> Labels { get; init; } = new Dictionary<string, string>();
 }

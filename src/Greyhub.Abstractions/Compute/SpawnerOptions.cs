@@ -40,8 +40,40 @@ public class SpawnerOptions
     /// <summary>Memory a server may use, in bytes; null: no limit.</summary>
     public long? MemoryLimit { get; set; }
 
+    /// <summary>GPUs a server gets, for engines that schedule them (Slurm's <c>--gres=gpu:N</c>); null: none asked.</summary>
+    public int? Gpus { get; set; }
+
+    /// <summary>Wall-clock limit of a server, for engines that enforce one (Slurm's <c>--time</c>); null: the engine's default.</summary>
+    public TimeSpan? TimeLimit { get; set; }
+
+    /// <summary>
+    /// Labels added to every server's job, read by the engine (e.g. <c>greyhub.slurm.directives</c>: extra
+    /// <c>#SBATCH</c> directives, one per line). Greyhub's own labels (<c>greyhub.kind</c>, <c>greyhub.user</c>,
+    /// <c>greyhub.server</c>) cannot be set.
+    /// </summary>
+    public Dictionary<string, string> Labels { get; set; } = [];
+
     /// <summary>Named choices; the first is the default. Empty: one implicit profile from the settings above.</summary>
     public List<SpawnerProfileOptions> Profiles { get; set; } = [];
+
+    /// <summary>Labels the spawner sets itself on every job.</summary>
+    public static IReadOnlyList<string> ReservedLabels { get; } = ["greyhub.kind", "greyhub.user", "greyhub.server"];
+
+    private static IEnumerable<string> ValidateJobSettings(string section, int? gpus, TimeSpan? timeLimit, Dictionary<string, string> labels)
+    {
+        if (gpus is < 0)
+        {
+            yield return $"{section}:Gpus must not be negative.";
+        }
+        if (timeLimit is { } limit && limit <= TimeSpan.Zero)
+        {
+            yield return $"{section}:TimeLimit must be positive when set.";
+        }
+        foreach (var reserved in labels.Keys.Where(ReservedLabels.Contains))
+        {
+            yield return $"{section}:Labels:{reserved} is set by Greyhub itself.";
+        }
+    }
 
     /// <summary>JupyterHub's default <c>env_keep</c>.</summary>
     public static IReadOnlyList<string> DefaultEnvKeep { get; } =
@@ -62,6 +94,10 @@ public class SpawnerOptions
         {
             yield return $"{section}: CpuLimit and MemoryLimit must be positive when set.";
         }
+        foreach (var problem in ValidateJobSettings(section, Gpus, TimeLimit, Labels))
+        {
+            yield return problem;
+        }
         var seen = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < Profiles.Count; i++)
         {
@@ -77,6 +113,10 @@ public class SpawnerOptions
             if (profile.Command is { Count: 0 } || profile.Command?.Any(string.IsNullOrWhiteSpace) == true)
             {
                 yield return $"{section}:Profiles:{i}:Command must name a program.";
+            }
+            foreach (var problem in ValidateJobSettings($"{section}:Profiles:{i}", profile.Gpus, profile.TimeLimit, profile.Labels))
+            {
+                yield return problem;
             }
         }
     }
@@ -111,4 +151,13 @@ public sealed class SpawnerProfileOptions
 
     /// <summary>Memory in bytes; the spawner's when null.</summary>
     public long? MemoryLimit { get; set; }
+
+    /// <summary>GPUs; the spawner's when null.</summary>
+    public int? Gpus { get; set; }
+
+    /// <summary>Wall-clock limit; the spawner's when null.</summary>
+    public TimeSpan? TimeLimit { get; set; }
+
+    /// <summary>Labels added over the spawner's (e.g. <c>greyhub.slurm.directives</c> for this profile's partition or QoS).</summary>
+    public Dictionary<string, string> Labels { get; set; } = [];
 }

@@ -32,6 +32,12 @@ public sealed class ServerEntity
 
     /// <summary>Spawner/engine state as a JSON object, persisted so a restarted hub re-attaches.</summary>
     public string State { get; set; } = "{}";
+
+    /// <summary>
+    /// Why the server last stopped when its owner did not stop it (it exited, its job hit a time limit, its container
+    /// was removed, its start failed), in words for people; null after a stop the user asked for, and once it starts again.
+    /// </summary>
+    public string? StopReason { get; set; }
 }
 
 /// <summary>Values of <see cref="ServerEntity.Phase"/>.</summary>

@@ -17,13 +17,13 @@ public sealed class ServerStore(HubDbContext db)
     /// <summary>One server of a user, or null.</summary>
     public async Task<ServerRecord?> FindAsync(int userId, string name, CancellationToken cancellationToken) =>
         await db.Servers.AsNoTracking().Where(s => s.UserId == userId && s.Name == name)
-            .Select(s => new ServerRecord(s.Id, s.Name, s.Phase, s.Url, s.Started, s.LastActivity, s.UserOptions, s.State))
+            .Select(s => new ServerRecord(s.Id, s.Name, s.Phase, s.Url, s.Started, s.LastActivity, s.UserOptions, s.State, s.StopReason))
             .FirstOrDefaultAsync(cancellationToken);
 
     /// <summary>A server by id, or null.</summary>
     public async Task<ServerRecord?> FindByIdAsync(int serverId, CancellationToken cancellationToken) =>
         await db.Servers.AsNoTracking().Where(s => s.Id == serverId)
-            .Select(s => new ServerRecord(s.Id, s.Name, s.Phase, s.Url, s.Started, s.LastActivity, s.UserOptions, s.State))
+            .Select(s => new ServerRecord(s.Id, s.Name, s.Phase, s.Url, s.Started, s.LastActivity, s.UserOptions, s.State, s.StopReason))
             .FirstOrDefaultAsync(cancellationToken);
 
     /// <summary>How many named servers a user has.</summary>
@@ -48,6 +48,7 @@ public sealed class ServerStore(HubDbContext db)
                 .SetProperty(x => x.Started, now)
                 .SetProperty(x => x.LastActivity, now)
                 .SetProperty(x => x.Url, (string?)null)
+                .SetProperty(x => x.StopReason, (string?)null)
                 .SetProperty(x => x.State, "{}"), cancellationToken);
         return changed == 1;
     }
@@ -61,10 +62,13 @@ public sealed class ServerStore(HubDbContext db)
         await db.Servers.Where(s => s.Id == serverId && s.Phase == from)
             .ExecuteUpdateAsync(s => s.SetProperty(x => x.Phase, to).SetProperty(x => x.Url, url), cancellationToken) == 1;
 
-    /// <summary>Marks a server stopped and forgets its state, whatever its phase.</summary>
-    public Task MarkStoppedAsync(int serverId, CancellationToken cancellationToken) =>
+    /// <summary>
+    /// Marks a server stopped and forgets its state, whatever its phase; <paramref name="reason"/> says why when its
+    /// owner did not ask for it (null otherwise).
+    /// </summary>
+    public Task MarkStoppedAsync(int serverId, string? reason, CancellationToken cancellationToken) =>
         db.Servers.Where(s => s.Id == serverId).ExecuteUpdateAsync(s => s.SetProperty(x => x.Phase, ServerPhases.Stopped)
-            .SetProperty(x => x.Url, (string?)null).SetProperty(x => x.State, "{}"), cancellationToken);
+            .SetProperty(x => x.Url, (string?)null).SetProperty(x => x.State, "{}").SetProperty(x => x.StopReason, reason), cancellationToken);
 
     /// <summary>Deletes a stopped server row (a removed named server).</summary>
     public Task DeleteAsync(int serverId, CancellationToken cancellationToken) =>

@@ -11,7 +11,7 @@ public sealed class UserStore(HubDbContext db)
             .Where(u => u.Name == name)
             .Select(u => new UserRecord(u.Id, u.Name, u.Admin, u.Created, u.LastActivity,
                 u.Groups.OrderBy(g => g.Name).Select(g => g.Name).ToList(),
-                u.Servers.OrderBy(s => s.Name).Select(s => new ServerRecord(s.Id, s.Name, s.Phase, s.Url, s.Started, s.LastActivity, s.UserOptions, s.State)).ToList()))
+                u.Servers.OrderBy(s => s.Name).Select(s => new ServerRecord(s.Id, s.Name, s.Phase, s.Url, s.Started, s.LastActivity, s.UserOptions, s.State, s.StopReason)).ToList()))
             .FirstOrDefault());
 
     /// <summary>Finds a user by name.</summary>
@@ -51,7 +51,7 @@ public sealed class UserStore(HubDbContext db)
         var items = await users.Skip(query.Offset).Take(query.Limit)
             .Select(u => new UserRecord(u.Id, u.Name, u.Admin, u.Created, u.LastActivity,
                 u.Groups.OrderBy(g => g.Name).Select(g => g.Name).ToList(),
-                u.Servers.OrderBy(s => s.Name).Select(s => new ServerRecord(s.Id, s.Name, s.Phase, s.Url, s.Started, s.LastActivity, s.UserOptions, s.State)).ToList()))
+                u.Servers.OrderBy(s => s.Name).Select(s => new ServerRecord(s.Id, s.Name, s.Phase, s.Url, s.Started, s.LastActivity, s.UserOptions, s.State, s.StopReason)).ToList()))
             .AsSplitQuery()
             .ToListAsync(cancellationToken);
         return new Page<UserRecord>(items, total);

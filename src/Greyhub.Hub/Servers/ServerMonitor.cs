@@ -47,10 +47,10 @@ internal sealed partial class ServerMonitor(
             var alive = statuses[i]?.Running == true && server.Url is { } url
                 && server.Phase == ServerPhases.Running
                 && await probe.WaitAsync(new Uri(url), _ => Task.FromResult(statuses[i]!), RecoveryProbe, cancellationToken);
-            return (server, key, alive, state: states[i]);
+            return (server, key, alive, state: states[i], status: statuses[i]);
         }).ToList();
         var kept = 0;
-        foreach (var (server, key, alive, state) in await Task.WhenAll(probes))
+        foreach (var (server, key, alive, state, status) in await Task.WhenAll(probes))
         {
             if (alive)
             {
@@ -61,7 +61,14 @@ internal sealed partial class ServerMonitor(
             // Dead, or caught mid-start or mid-stop by the restart: finish the way down (never leave half a server).
             LogNotRecovered(logger, key, server.Phase);
             scope.ServiceProvider.GetRequiredService<HubMetrics>().ServersDied.Inc();
-            await stopper.CleanUpAsync(scope.ServiceProvider, key, server.Id, state, stopServer: true, cancellationToken);
+            var reason = server.Phase switch
+            {
+                ServerPhases.Stopping => null, // its owner asked for this stop
+                ServerPhases.Pending => "The hub restarted while it was starting",
+                _ when status is { Running: false } ended => StopReason(ended),
+                _ => "It did not answer after the hub restarted",
+            };
+            await stopper.CleanUpAsync(scope.ServiceProvider, key, server.Id, state, stopServer: true, cancellationToken, reason);
         }
         scope.ServiceProvider.GetRequiredService<HubMetrics>().ProxyRoutes.Set(routes.All.Count);
         LogRecovered(logger, kept, active.Count - kept);
@@ -106,10 +113,18 @@ internal sealed partial class ServerMonitor(
             {
                 metrics.ServersDied.Inc();
                 LogDied(logger, key, status.ExitCode?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "unknown", status.Reason ?? "");
-                await stopper.CleanUpAsync(scope.ServiceProvider, key, running[i].Id, states[i], stopServer: true, cancellationToken);
+                await stopper.CleanUpAsync(scope.ServiceProvider, key, running[i].Id, states[i], stopServer: true, cancellationToken, StopReason(status));
             }
         }
     }
+
+    /// <summary>What the owner is told about a server that ended without being asked to.</summary>
+    internal static string StopReason(SpawnerStatus status) => status switch
+    {
+        { Reason: { Length: > 0 } reason } => char.ToUpperInvariant(reason[0]) + reason[1..],
+        { ExitCode: { } code } => $"It exited with code {code}",
+        _ => "It ended",
+    };
 
     private async Task<IReadOnlyList<SpawnerStatus?>> PollAsync(IReadOnlyList<ServerState> states, CancellationToken cancellationToken)
     {

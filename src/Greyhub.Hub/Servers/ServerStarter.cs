@@ -157,7 +157,7 @@ internal sealed partial class ServerStarter(
                 return;
             }
             await credentials.RevokeAsync(state, CancellationToken.None);
-            await servers.MarkStoppedAsync(serverId, CancellationToken.None);
+            await servers.MarkStoppedAsync(serverId, "Its start failed: " + message, CancellationToken.None);
             provider.GetRequiredService<HubState>().Changed();
             provider.GetRequiredService<HubMetrics>().SpawnDuration.WithLabels("failure").Observe(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
             LogFailed(logger, ex, key, message);

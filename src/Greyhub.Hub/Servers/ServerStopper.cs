@@ -65,8 +65,11 @@ internal sealed partial class ServerStopper(
         LogStopped(logger, key);
     }
 
-    /// <summary>Takes a server down to stopped: route, process, credentials, then the row.</summary>
-    public async Task CleanUpAsync(IServiceProvider provider, ServerKey key, int serverId, ServerState state, bool stopServer, CancellationToken cancellationToken)
+    /// <summary>
+    /// Takes a server down to stopped: route, process, credentials, then the row (with <paramref name="reason"/> when the
+    /// owner did not ask for the stop).
+    /// </summary>
+    public async Task CleanUpAsync(IServiceProvider provider, ServerKey key, int serverId, ServerState state, bool stopServer, CancellationToken cancellationToken, string? reason = null)
     {
         routes.Remove(key.User, key.Server);
         provider.GetRequiredService<HubMetrics>().ProxyRoutes.Set(routes.All.Count);
@@ -76,7 +79,7 @@ internal sealed partial class ServerStopper(
             await spawner.StopAsync(spawnerState, cancellationToken);
         }
         await provider.GetRequiredService<ServerCredentials>().RevokeAsync(state, cancellationToken);
-        await provider.GetRequiredService<ServerStore>().MarkStoppedAsync(serverId, cancellationToken);
+        await provider.GetRequiredService<ServerStore>().MarkStoppedAsync(serverId, reason, cancellationToken);
         provider.GetRequiredService<HubState>().Changed();
     }
 

@@ -56,6 +56,7 @@ internal static class HomePages
         var xsrf = Xsrf(context, antiforgery);
         var escapedName = HubUrls.Escape(user.Name);
         var rows = new StringBuilder();
+        var notices = new StringBuilder();
         var servers = user.Servers.Where(s => s.Name.Length > 0).OrderBy(s => s.Name, StringComparer.Ordinal);
         foreach (var server in (ServerRecord?[])[user.Servers.FirstOrDefault(s => s.Name.Length == 0), .. servers])
         {
@@ -71,6 +72,11 @@ internal static class HomePages
                 ServerPhases.Stopping => "Stopping…",
                 _ => $"<a id=\"start-{id}\" href=\"/hub/spawn/{E(suffix)}\">Start</a>",
             };
+            if (phase == ServerPhases.Stopped && server?.StopReason is { } reason)
+            {
+                // The owner did not stop it: say what did (an exit, Slurm's time limit, a container removed...).
+                notices.Append($"<p class=\"notice\" id=\"reason-{id}\">Your {(name.Length == 0 ? "default server" : "server " + E(name))} stopped: {E(reason)}</p>");
+            }
             rows.Append($"<tr><td>{(name.Length == 0 ? "<em>default</em>" : E(name))}</td><td id=\"phase-{id}\">{E(phase)}</td>")
                 .Append($"<td>{(server?.LastActivity is { } at ? E(Iso.Format(at)) : "")}</td><td>{actions}</td></tr>");
         }
@@ -84,6 +90,7 @@ internal static class HomePages
             <div class="card">
             <h1>Welcome, <span id="home-user">{E(me.Name)}</span></h1>
             <p>Role: {(me.Admin ? "administrator" : "user")} · Groups: {groups}</p>
+            {notices}
             <table><thead><tr><th>Server</th><th>Status</th><th>Last activity</th><th></th></tr></thead><tbody>{rows}</tbody></table>
             {named}
             <p>Use the <a href="/hub/api/">JupyterHub REST API</a> with a token from the <a href="/hub/token">token page</a>.</p>

@@ -27,7 +27,7 @@ internal static class Html
           .Append("header a{color:#fff}header .grow{flex:1}main{max-width:60rem;margin:1.5rem auto;padding:0 1rem}")
           .Append(".card{background:#fff;border:1px solid #ddd;border-radius:6px;padding:1.2rem;margin-bottom:1rem}")
           .Append("label{display:block;margin:.6rem 0 .2rem}input,select{padding:.4rem;font-size:1rem;min-width:16rem}")
-          .Append("button{padding:.45rem 1rem;font-size:1rem;cursor:pointer}.error{color:#a00;font-weight:600}")
+          .Append("button{padding:.45rem 1rem;font-size:1rem;cursor:pointer}.error{color:#a00;font-weight:600}.notice{color:#7a4b00}")
           .Append(".secret{font-family:monospace;font-size:1.1rem;background:#eef;padding:.5rem;word-break:break-all}")
           .Append("table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #eee;padding:.4rem;text-align:left}")
           .Append("</style></head><body><header><strong>Greyhub</strong>");

@@ -89,6 +89,7 @@ internal static class UserRedirectPages
         var body = $"""
             <div class="card"><h1>Server not running</h1>
             <p>{(mine ? "Your server" : "The server of " + E(user))} at {E(target)} is not running.</p>
+            {(record?.StopReason is { } reason ? $"<p id=\"stop-reason\">It stopped: {E(reason)}</p>" : "")}
             <p><a id="start" href="{E(spawnUrl)}">Launch server</a> · <a href="/hub/home">Home</a></p></div>
             """;
         return Page("Server not running", body, me.Name, StatusCodes.Status424FailedDependency);

@@ -1,0 +1,150 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using System.Text.Json;
+using Greyhub.Testing;
+
+namespace Greyhub.Host.Tests;
+
+/// <summary>
+/// A real <c>jupyterhub-singleuser</c> in a container (rootful Podman's Docker API, the image of
+/// <c>scripts/build-test-image.sh jupyter</c>): started by the hub, reached through its proxy, runs a cell; a container
+/// removed behind the hub's back is shown stopped with the reason; a hub killed hard re-adopts its containers.
+/// </summary>
+public sealed class ContainerServerTests
+{
+    private const string Image = "localhost/greyhub-jupyter:bookworm";
+    private const string Password = "container password";
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private static string Socket => Environment.GetEnvironmentVariable("GREYHUB_CONTAINERS_ENDPOINT") is { Length: > 0 } endpoint
+        ? new Uri(endpoint).AbsolutePath
+        : "/tmp/greyhub-podman/podman.sock";
+
+    [Fact]
+    public async Task A_jupyter_server_in_a_container_runs_a_cell_and_survives_a_hub_crash_while_a_removed_one_is_reported()
+    {
+        await RequireAsync();
+        var instance = "test-" + Guid.NewGuid().ToString("N")[..8];
+        var logs = Directory.CreateTempSubdirectory("greyhub-container-logs-").FullName;
+        var dataDir = Directory.CreateTempSubdirectory("greyhub-container-hub-").FullName;
+        var port = FreePort.Next();
+        string[] args =
+        [
+            "--Greyhub:Spawner:Engine=containers",
+            "--Greyhub:Compute:Containers:Endpoint=unix://" + Socket,
+            "--Greyhub:Compute:Containers:InstanceId=" + instance,
+            "--Greyhub:Compute:Containers:DefaultImage=" + Image,
+            "--Greyhub:Compute:Containers:LogsDirectory=" + logs,
+            // The servers call the hub's API on 127.0.0.1: they share the host's network (docs/containers.md).
+            "--Greyhub:Compute:Containers:NetworkMode=Host",
+            "--Greyhub:Servers:SlowSpawnTimeout=00:00:00",
+            "--Greyhub:Servers:PollInterval=00:00:01",
+        ];
+        using var docker = DockerApi();
+        try
+        {
+            await using var first = await GreyhubProcess.StartAsync(dataDir, args, port, Ct);
+            using var admin = await JupyterClient.AdminAsync(first);
+            using var ada = await admin.CreateUserAsync("ada");
+            await HubPages.AddUserAsync(first, "bob", Password);
+            using var bob = await admin.ForUserAsync("bob");
+            await Task.WhenAll(ada.StartAndWaitAsync("ada"), bob.StartAndWaitAsync("bob"));
+            var adaContainer = await ContainerIdAsync(admin, "ada");
+            var bobContainer = await ContainerIdAsync(admin, "bob");
+            Assert.Equal(2, (await ContainersAsync(docker, instance)).Count);
+
+            using (var status = await ada.Http.GetAsync("user/ada/api/status", Ct))
+            {
+                Assert.Equal(HttpStatusCode.OK, status.StatusCode);
+            }
+            Assert.Equal("2", await ada.ExecuteAsync("ada", "1+1"));
+            // The code ran inside the container, not on the host.
+            Assert.Equal("True", await ada.ExecuteAsync("ada", "import os; os.path.exists('/run/.containerenv') or os.path.exists('/.dockerenv')"));
+
+            // Someone removes bob's container with the container tools: the hub shows the server stopped and why.
+            using (var removed = await docker.DeleteAsync($"containers/{bobContainer}?force=true", Ct))
+            {
+                Assert.True(removed.IsSuccessStatusCode, await removed.Content.ReadAsStringAsync(Ct));
+            }
+            await StoppedAsync(admin, "bob");
+            var home = await HubPages.ReadAsync(first.Address, "bob", Password, "hub/home");
+            Assert.Contains("Your default server stopped: Container removed outside Greyhub", home, StringComparison.Ordinal);
+
+            // The hub crashes and comes back: ada's container answers through the new proxy, untouched.
+            await first.KillHardAsync();
+            await using var second = await GreyhubProcess.StartAsync(dataDir, args, port, Ct);
+            using (var status = await ada.Http.GetAsync("user/ada/api/status", Ct))
+            {
+                Assert.Equal(HttpStatusCode.OK, status.StatusCode);
+            }
+            Assert.Contains("Re-attached 1 running servers; 0 found stopped", second.Log, StringComparison.Ordinal);
+            Assert.Equal(adaContainer, await ContainerIdAsync(admin, "ada"));
+
+            // Stopped on request: the container is gone, and nothing of this hub is left on the container host.
+            using (var stop = await ada.Http.DeleteAsync("hub/api/users/ada/server", Ct))
+            {
+                Assert.True(stop.StatusCode is HttpStatusCode.NoContent or HttpStatusCode.Accepted, stop.StatusCode.ToString());
+            }
+            await StoppedAsync(admin, "ada");
+            Assert.Empty(await ContainersAsync(docker, instance));
+        }
+        finally
+        {
+            foreach (var left in await ContainersAsync(docker, instance))
+            {
+                using var _ = await docker.DeleteAsync($"containers/{left}?force=true", CancellationToken.None);
+            }
+            Directory.Delete(logs, recursive: true);
+        }
+    }
+
+    private static async Task RequireAsync()
+    {
+        Requires.Program("/usr/bin/jupyterhub-singleuser", "apt-get install -y jupyterhub python3-ipykernel");
+        const string install = "sudo bash scripts/podman-local.sh start && sudo bash scripts/build-test-image.sh jupyter";
+        if (!File.Exists(Socket))
+        {
+            Requires.Missing($"No container API at {Socket}; start it with: {install}");
+        }
+        using var docker = DockerApi();
+        using var image = await docker.GetAsync($"images/{Uri.EscapeDataString(Image)}/json", Ct);
+        if (!image.IsSuccessStatusCode)
+        {
+            Requires.Missing($"The image {Image} is not on the container host; build it with: {install}");
+        }
+    }
+
+    /// <summary>The Docker Engine API over its Unix socket: what an operator's container tools use too.</summary>
+    private static HttpClient DockerApi() => new(new SocketsHttpHandler
+    {
+        ConnectCallback = async (_, ct) =>
+        {
+            var socket = new System.Net.Sockets.Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+            await socket.ConnectAsync(new UnixDomainSocketEndPoint(Socket), ct);
+            return new NetworkStream(socket, ownsSocket: true);
+        },
+    })
+    { BaseAddress = new Uri("http://podman/v1.41/") };
+
+    private static async Task<List<string>> ContainersAsync(HttpClient docker, string instance)
+    {
+        var filters = Uri.EscapeDataString(JsonSerializer.Serialize(new Dictionary<string, string[]> { ["label"] = [$"greyhub.instance={instance}"] }));
+        var list = await docker.GetFromJsonAsync<JsonElement>($"containers/json?all=true&filters={filters}", Ct);
+        return [.. list.EnumerateArray().Select(c => c.GetProperty("Id").GetString()!)];
+    }
+
+    private static async Task<string> ContainerIdAsync(JupyterClient admin, string user) =>
+        (await admin.UserAsync(user)).GetProperty("servers").GetProperty("").GetProperty("state").GetProperty("spawner").GetProperty("id").GetString()!;
+
+    private static async Task StoppedAsync(JupyterClient admin, string user)
+    {
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        JsonElement model;
+        while ((model = await admin.UserAsync(user)).GetProperty("server").ValueKind != JsonValueKind.Null)
+        {
+            Assert.True(watch.Elapsed < TimeSpan.FromSeconds(60), $"{user}'s server is still shown: {model}");
+            await Task.Delay(250, Ct);
+        }
+    }
+}
