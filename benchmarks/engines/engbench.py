@@ -12,6 +12,7 @@
         spawn the users in batches of N (each batch at once, the next once all are ready or failed).
         Prints JSON: ok, failed (user -> error), secs, per-batch seconds.
   engbench.py count-ready --base B --token T    users whose default server is ready (GET /hub/api/users?state=ready)
+  engbench.py not-ready --base B --token T --users FILE|u1,u2   those of the users without a ready server (a,b,c)
   engbench.py metric --base B --token T NAME...  sum of the /hub/metrics samples with exactly these names
   engbench.py cpu PID                           "utime+stime cutime+cstime" of PID in clock ticks (0 0 if gone)
   engbench.py sdiag                             slurmctld's REQUEST_JOB_INFO* RPC count so far (sdiag; all clients)
@@ -215,9 +216,8 @@ def cmd_start_many(argv):
     print(json.dumps({"ok": len(ok), "failed": failed, "secs": round(now() - t0, 2), "batches": batches}))
 
 
-def cmd_count_ready(argv):
-    base, token = arg(argv, "--base"), arg(argv, "--token")
-    n, offset = 0, 0
+def ready_users(base, token):
+    ready, offset = set(), 0
     while True:
         status, data = request(base, "GET", f"/hub/api/users?state=ready&offset={offset}&limit=200", token,
                                headers={"Accept": "application/jupyterhub-pagination+json"})
@@ -225,12 +225,20 @@ def cmd_count_ready(argv):
             raise SystemExit(f"GET /hub/api/users -> {status}: {data[:200]!r}")
         j = json.loads(data)
         items = j["items"] if isinstance(j, dict) else j
-        n += sum(1 for u in items if (u.get("servers") or {}).get("", {}).get("ready"))
+        ready.update(u["name"] for u in items if (u.get("servers") or {}).get("", {}).get("ready"))
         nxt = j.get("_pagination", {}).get("next") if isinstance(j, dict) else None
         if not items or not nxt:
-            break
+            return ready
         offset = nxt["offset"]
-    print(n)
+
+
+def cmd_not_ready(argv):
+    ready = ready_users(arg(argv, "--base"), arg(argv, "--token"))
+    print(",".join(u for u in users_arg(arg(argv, "--users")) if u not in ready))
+
+
+def cmd_count_ready(argv):
+    print(len(ready_users(arg(argv, "--base"), arg(argv, "--token"))))
 
 
 def cmd_metric(argv):
@@ -405,7 +413,7 @@ def cmd_report(argv):
 
 COMMANDS = {
     "ports": cmd_ports, "spawn": cmd_spawn, "stop": cmd_stop, "start-many": cmd_start_many,
-    "count-ready": cmd_count_ready, "metric": cmd_metric, "cpu": cmd_cpu, "sdiag": cmd_sdiag,
+    "count-ready": cmd_count_ready, "not-ready": cmd_not_ready, "metric": cmd_metric, "cpu": cmd_cpu, "sdiag": cmd_sdiag,
     "my-jobs": cmd_my_jobs, "my-procs": cmd_my_procs, "summary": cmd_summary, "set": cmd_set,
     "report": cmd_report,
 }

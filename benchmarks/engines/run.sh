@@ -455,8 +455,25 @@ run_poll_part() {
     API_CLEANUP="$HUB_BASE|$admin|$users"
     out=$($E start-many --base "$HUB_BASE" --token "$admin" --users "$users" --batch "$BATCH" --timeout 300)
     log "  $out"
+    # A server can be declared ready and die a moment later (seen: two jobs on the node given the same port by the
+    # port picker; the loser's watcher saw the winner LISTEN, the hub's probe got the winner's answer, then the
+    # loser's bind failed). The poller notices within a poll interval: wait two, start again whatever is gone.
+    local attempt missing restarted=0 rout
+    for ((attempt = 1; attempt <= 3; attempt++)); do
+        sleep $((2 * first_i + 2))
+        missing=$($E not-ready --base "$HUB_BASE" --token "$admin" --users "$users")
+        [[ -z $missing ]] && break
+        log "  not ready after the start: $missing; hub log: $(grep -h -A1 '^warn: Greyhub.Hub.Servers.ServerMonitor' "$HUB_LOG" | grep -v '^warn\|^--' | tail -3 | tr -s ' ' | tr '\n' ';')"
+        $E stop --base "$HUB_BASE" --token "$admin" --users "$missing" --timeout 60 >/dev/null || true
+        rout=$($E start-many --base "$HUB_BASE" --token "$admin" --users "$missing" --batch "$BATCH" --timeout 300)
+        log "  started again: $rout"
+        restarted=$((restarted + $(tr ',' '\n' <<<"$missing" | grep -c .)))
+    done
     n=$(wait_ready_count "$POLL_JOBS" 60) || die "only $n of $POLL_JOBS servers ready (hub API): $out"
     notes+=("starting the $POLL_JOBS servers in batches of $BATCH took $($PY -c 'import json,sys; print(json.load(sys.stdin)["secs"])' <<<"$out") s ($first_t transport); the hub API listed $n ready, squeue $(my_slurm_jobs | wc -l) jobs of this run")
+    if ((restarted)); then
+        notes+=("$restarted server(s) died right after the hub declared them ready and were started again; job outputs saying 'Address already in use': $(grep -l 'Address already in use' "$JOBS_DIR"/*/output.log 2>/dev/null | wc -l), endpoints (node port) recorded by more than one job: $(cat "$JOBS_DIR"/*/endpoint 2>/dev/null | sort | uniq -d | tr '\n' ' ')")
+    fi
     stop_hub   # servers outlive the hub; every measured hub below is a fresh one that re-attaches them
 
     for t in "${transports[@]}"; do
