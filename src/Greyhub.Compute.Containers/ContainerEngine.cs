@@ -1,6 +1,4 @@
 using System.Collections.Concurrent;
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using Docker.DotNet;
@@ -73,7 +71,7 @@ public sealed partial class ContainerEngine : IComputeEngine, IDisposable
         var image = ContainerSpec.Image(spec, _options);
         var name = ContainerSpec.Name(spec);
         var hasPort = spec.PortVariable is { Length: > 0 };
-        int? hostPort = hasPort && _options.NetworkMode == ContainerNetworkMode.Host ? FreePort() : null;
+        int? hostPort = hasPort && _options.NetworkMode == ContainerNetworkMode.Host ? JobPorts.Pick() : null;
         if (spec.WorkingDirectory is { } folder)
         {
             // Podman refuses a bind mount whose source is missing; Docker would create it owned by root.
@@ -229,12 +227,5 @@ public sealed partial class ContainerEngine : IComputeEngine, IDisposable
         var source = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         source.CancelAfter(_options.RequestTimeout + extra);
         return source;
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

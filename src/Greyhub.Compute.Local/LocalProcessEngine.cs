@@ -1,8 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using Greyhub.Abstractions.Compute;
@@ -59,7 +57,7 @@ public sealed class LocalProcessEngine(IOptions<LocalEngineOptions> options, Tim
         int? port = null;
         if (spec.PortVariable is { Length: > 0 } variable)
         {
-            port = FreePort();
+            port = JobPorts.Pick();
             psi.Environment[variable] = port.Value.ToString(CultureInfo.InvariantCulture);
         }
         var process = Process.Start(psi) ?? throw new InvalidOperationException($"could not start job {spec.Name}");
@@ -160,12 +158,6 @@ public sealed class LocalProcessEngine(IOptions<LocalEngineOptions> options, Tim
         }
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     private static string Safe(string name) =>
         new([.. name.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' ? c : '_').Take(100)]);

@@ -162,19 +162,32 @@ internal static partial class BatchScript
         }
         if (spec.PortVariable is { Length: > 0 } portVariable)
         {
-            s.Append("greyhub_port=$(").Append(options.PortCommand).Append(")\n");
+            // Jobs starting together on one node could be handed the same free port before either binds it: each
+            // reserves its pick (mkdir is atomic) in a node-wide folder until its server listens; stale ones expire.
+            s.Append("greyhub_ports=/tmp/greyhub-ports; mkdir -p -m 1777 \"$greyhub_ports\" 2>/dev/null\n");
+            s.Append("find \"$greyhub_ports\" -mindepth 1 -maxdepth 1 -mmin +10 -exec rmdir {} + 2>/dev/null\n");
+            s.Append("greyhub_port=; for greyhub_try in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do\n");
+            s.Append("  greyhub_pick=$(").Append(options.PortCommand).Append(")\n");
+            s.Append("  case $greyhub_pick in ''|*[!0-9]*) break ;; esac\n");
+            s.Append("  if mkdir \"$greyhub_ports/$greyhub_pick\" 2>/dev/null; then greyhub_port=$greyhub_pick; break; fi\n");
+            s.Append("done\n");
             s.Append("case $greyhub_port in ''|*[!0-9]*) echo \"greyhub: could not pick a free port\" >&2; exit 70 ;; esac\n");
             env.Add("\"" + portVariable + "=$greyhub_port\"");
             s.Append("greyhub_endpoint() { printf '%s %s\\n' \"${SLURMD_NODENAME:-$(hostname -s)}\" \"$greyhub_port\" >\"$greyhub_dir/endpoint.tmp.$$\" && mv -f \"$greyhub_dir/endpoint.tmp.$$\" \"$greyhub_dir/endpoint\"; }\n");
             if (options.RecordEndpointWhenListening)
             {
-                // A watcher beside the command records the endpoint once the port is in LISTEN state (/proc/net/tcp*),
-                // so "running with a port" means "answering", and a server that dies at start never looks started.
+                // A watcher beside the command records the endpoint once the port is in LISTEN state (/proc/net/tcp*)
+                // on a socket of the job's own process (after `exec`, $$) or its children: "running with a port" means
+                // "answering", a server that dies at start never looks started, and someone else's listener on that
+                // port is never taken for this job's server.
                 s.Append("greyhub_hex=$(printf '%04X' \"$greyhub_port\")\n");
-                s.Append("( while kill -0 $$ 2>/dev/null; do if grep -qs \":$greyhub_hex [0-9A-F]*:0000 0A\" /proc/net/tcp /proc/net/tcp6; then greyhub_endpoint; exit 0; fi; sleep 0.1; done ) </dev/null >/dev/null 2>&1 &\n");
+                s.Append("greyhub_listening() { for i in $(awk -v p=\":$greyhub_hex\" '$2 ~ p\"$\" && $4 == \"0A\" {print $10}' /proc/net/tcp /proc/net/tcp6 2>/dev/null); do ");
+                s.Append("for p in $$ $(cat /proc/$$/task/*/children 2>/dev/null); do [ -n \"$(find /proc/$p/fd -lname \"socket:\\[$i\\]\" 2>/dev/null | head -n 1)\" ] && return 0; done; done; return 1; }\n");
+                s.Append("( while kill -0 $$ 2>/dev/null; do if greyhub_listening; then greyhub_endpoint; break; fi; sleep 0.1; done; rmdir \"$greyhub_ports/$greyhub_port\" 2>/dev/null ) </dev/null >/dev/null 2>&1 &\n");
             }
             else
             {
+                // Nothing tells when the server binds: the reservation expires on its own.
                 s.Append("greyhub_endpoint\n");
             }
         }
