@@ -47,7 +47,7 @@ public static class Requires
     /// <summary>Fails under CI (nothing may skip there); only a developer's run outside CI skips, saying how to install.</summary>
     public static void Missing(string reason)
     {
-        // Under CI this throws, so the skip below is reachable only outside CI.
+        // Under CI this throws, so the skip below is reachable only outside CI (and .ci/run fails on any skip count).
         if (InCi)
         {
             throw new InvalidOperationException(reason + " (CI is set: tests never skip under CI)");
