@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Greyhub.Testing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -79,27 +78,9 @@ internal static class SlurmCluster
     /// <summary>Runs a Slurm command (outside the engine) and returns its output.</summary>
     public static async Task<string> RunAsync(string program, params string[] args)
     {
-        var psi = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in args)
-        {
-            psi.ArgumentList.Add(a);
-        }
-        var watch = Stopwatch.StartNew();
-        while (true)
-        {
-            using var process = Process.Start(psi)!;
-            var output = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
-            var error = await process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
-            await process.WaitForExitAsync(TestContext.Current.CancellationToken);
-            // Another test may be restarting slurmctld: wait for it as the engine does.
-            if (process.ExitCode != 0 && error.Contains("Unable to contact slurm controller", StringComparison.Ordinal) && watch.Elapsed < TimeSpan.FromSeconds(60))
-            {
-                await Task.Delay(500, TestContext.Current.CancellationToken);
-                continue;
-            }
-            Assert.True(process.ExitCode == 0, $"{program} {string.Join(' ', args)} failed: {error}");
-            return await output;
-        }
+        var (code, output, error) = await SlurmCommand.RunAsync(program, args, TestContext.Current.CancellationToken);
+        Assert.True(code == 0, $"{program} {string.Join(' ', args)} failed: {error}");
+        return output;
     }
 
     /// <summary>The repository's <c>scripts/slurm-local.sh</c>.</summary>

@@ -67,7 +67,7 @@ public sealed class ContainerServerTests
             {
                 Assert.True(removed.IsSuccessStatusCode, await removed.Content.ReadAsStringAsync(Ct));
             }
-            await StoppedAsync(admin, "bob");
+            await admin.WaitStoppedAsync("bob", TimeSpan.FromSeconds(60));
             var home = await HubPages.ReadAsync(first.Address, "bob", Password, "hub/home");
             Assert.Contains("Your default server stopped: Container removed outside Greyhub", home, StringComparison.Ordinal);
 
@@ -86,7 +86,7 @@ public sealed class ContainerServerTests
             {
                 Assert.True(stop.StatusCode is HttpStatusCode.NoContent or HttpStatusCode.Accepted, stop.StatusCode.ToString());
             }
-            await StoppedAsync(admin, "ada");
+            await admin.WaitStoppedAsync("ada", TimeSpan.FromSeconds(60));
             Assert.Empty(await ContainersAsync(docker, instance));
         }
         finally
@@ -136,15 +136,4 @@ public sealed class ContainerServerTests
 
     private static async Task<string> ContainerIdAsync(JupyterClient admin, string user) =>
         (await admin.UserAsync(user)).GetProperty("servers").GetProperty("").GetProperty("state").GetProperty("spawner").GetProperty("id").GetString()!;
-
-    private static async Task StoppedAsync(JupyterClient admin, string user)
-    {
-        var watch = System.Diagnostics.Stopwatch.StartNew();
-        JsonElement model;
-        while ((model = await admin.UserAsync(user)).GetProperty("server").ValueKind != JsonValueKind.Null)
-        {
-            Assert.True(watch.Elapsed < TimeSpan.FromSeconds(60), $"{user}'s server is still shown: {model}");
-            await Task.Delay(250, Ct);
-        }
-    }
 }

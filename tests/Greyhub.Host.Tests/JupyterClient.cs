@@ -63,6 +63,18 @@ internal sealed class JupyterClient : IDisposable
         return await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
     }
 
+    /// <summary>Waits until the user model shows no default server (the hub took it down), failing after <paramref name="patience"/>.</summary>
+    public async Task WaitStoppedAsync(string user, TimeSpan patience)
+    {
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        JsonElement model;
+        while ((model = await UserAsync(user)).GetProperty("server").ValueKind != JsonValueKind.Null)
+        {
+            Assert.True(watch.Elapsed < patience, $"{user}'s server is still shown after {patience}: {model}");
+            await Task.Delay(250, Ct);
+        }
+    }
+
     /// <summary>Reads the progress stream to its end and returns its events.</summary>
     public async Task<List<JsonElement>> ProgressAsync(string user, string server = "")
     {

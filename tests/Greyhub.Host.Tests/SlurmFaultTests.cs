@@ -22,18 +22,14 @@ public sealed class SlurmFaultTests
         var jobs = Directory.CreateTempSubdirectory("greyhub-slurm-faults-").FullName;
         var dataDir = Directory.CreateTempSubdirectory("greyhub-slurm-faults-data-").FullName;
         var port = FreePort.Next();
-        string[] args =
-        [
-            "--Greyhub:Spawner:Engine=slurm",
-            "--Greyhub:Compute:Slurm:JobsDirectory=" + jobs,
-            "--Greyhub:Servers:SlowSpawnTimeout=00:00:00",
+        var args = SlurmTestCluster.HubArgs(
+            jobs,
             "--Greyhub:Servers:PollInterval=00:00:01",
             "--Greyhub:Spawner:Profiles:0:Name=standard",
             // Slurm counts in whole minutes: this job's limit is one minute, enforced within ~30 s after.
             "--Greyhub:Spawner:Profiles:1:Name=short",
             "--Greyhub:Spawner:Profiles:1:TimeLimit=00:00:01",
-            "--Greyhub:Spawner:Profiles:1:Labels:greyhub.slurm.directives=--nice=5",
-        ];
+            "--Greyhub:Spawner:Profiles:1:Labels:greyhub.slurm.directives=--nice=5");
         var jobIds = new Dictionary<string, string>();
         try
         {
@@ -60,7 +56,7 @@ public sealed class SlurmFaultTests
 
             // An administrator cancels a job outside Greyhub: the hub notices, takes the server down and says why.
             await SlurmTestCluster.RunAsync("scancel", jobIds["cancelled"]);
-            await StoppedAsync(admin, "cancelled", TimeSpan.FromSeconds(60));
+            await admin.WaitStoppedAsync("cancelled", TimeSpan.FromSeconds(60));
             var home = await HubPages.ReadAsync(first.Address, "cancelled", Password, "hub/home");
             Assert.Contains("Your default server stopped: Slurm cancelled the job", home, StringComparison.Ordinal);
             var notRunning = await HubPages.ReadAsync(first.Address, "cancelled", Password, "hub/user/cancelled/lab");
@@ -93,7 +89,7 @@ public sealed class SlurmFaultTests
 
             // Slurm ends the short job at its time limit: stopped, and the owner reads why.
             var patience = TimeSpan.FromSeconds(200) - timedStarted.Elapsed;
-            await StoppedAsync(admin, "timed", patience > TimeSpan.FromSeconds(30) ? patience : TimeSpan.FromSeconds(30));
+            await admin.WaitStoppedAsync("timed", patience > TimeSpan.FromSeconds(30) ? patience : TimeSpan.FromSeconds(30));
             var timedHome = await HubPages.ReadAsync(second.Address, "timed", Password, "hub/home");
             Assert.Contains("Your default server stopped: Slurm ended the job: time limit reached", timedHome, StringComparison.Ordinal);
             Assert.Equal(JsonValueKind.Null, (await admin.UserAsync("timed")).GetProperty("server").ValueKind);
@@ -122,17 +118,6 @@ public sealed class SlurmFaultTests
                 await cancel.WaitForExitAsync(CancellationToken.None);
             }
             Directory.Delete(jobs, recursive: true);
-        }
-    }
-
-    private static async Task StoppedAsync(JupyterClient admin, string user, TimeSpan patience)
-    {
-        var watch = Stopwatch.StartNew();
-        JsonElement model;
-        while ((model = await admin.UserAsync(user)).GetProperty("server").ValueKind != JsonValueKind.Null)
-        {
-            Assert.True(watch.Elapsed < patience, $"{user}'s server still shown running after {patience}: {model}");
-            await Task.Delay(250, Ct);
         }
     }
 }

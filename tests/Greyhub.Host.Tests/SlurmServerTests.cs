@@ -16,12 +16,7 @@ public sealed class SlurmServerTests
         var jobs = Directory.CreateTempSubdirectory("greyhub-slurm-server-").FullName;
         try
         {
-            await using var hub = await GreyhubProcess.StartAsync(extraArgs:
-            [
-                "--Greyhub:Spawner:Engine=slurm",
-                "--Greyhub:Compute:Slurm:JobsDirectory=" + jobs,
-                "--Greyhub:Servers:SlowSpawnTimeout=00:00:00",
-            ], cancellationToken: Ct);
+            await using var hub = await GreyhubProcess.StartAsync(extraArgs: SlurmTestCluster.HubArgs(jobs), cancellationToken: Ct);
             using var admin = await JupyterClient.AdminAsync(hub);
             using var ada = await admin.CreateUserAsync("ada");
             var events = await ada.StartAndWaitAsync("ada");
@@ -61,15 +56,10 @@ public sealed class SlurmServerTests
         var jobs = Directory.CreateTempSubdirectory("greyhub-slurm-twenty-").FullName;
         try
         {
-            await using var hub = await GreyhubProcess.StartAsync(extraArgs:
-            [
-                "--Greyhub:Spawner:Engine=slurm",
-                "--Greyhub:Compute:Slurm:JobsDirectory=" + jobs,
-                "--Greyhub:Servers:SlowSpawnTimeout=00:00:00",
-                // Twenty Jupyter servers starting at once on 2 cores take a while each.
-                "--Greyhub:Servers:HttpTimeout=00:03:00",
-                "--Greyhub:Spawner:StartTimeout=00:03:00",
-            ], cancellationToken: Ct);
+            // Twenty Jupyter servers starting at once on 2 cores take a while each.
+            await using var hub = await GreyhubProcess.StartAsync(
+                extraArgs: SlurmTestCluster.HubArgs(jobs, "--Greyhub:Servers:HttpTimeout=00:03:00", "--Greyhub:Spawner:StartTimeout=00:03:00"),
+                cancellationToken: Ct);
             using var admin = await JupyterClient.AdminAsync(hub);
             var names = Enumerable.Range(1, 20).Select(i => $"u{i}").ToList();
             var users = new List<JupyterClient>();

@@ -29,24 +29,20 @@ public sealed class SlurmTestCluster
     /// <summary>Runs a Slurm command; its output, or the test fails with its error.</summary>
     public static async Task<string> RunAsync(string program, params string[] args)
     {
-        var watch = Stopwatch.StartNew();
-        while (true)
-        {
-            using var process = Process.Start(new ProcessStartInfo(program, args) { RedirectStandardOutput = true, RedirectStandardError = true })!;
-            var output = process.StandardOutput.ReadToEndAsync(Ct);
-            var error = await process.StandardError.ReadToEndAsync(Ct);
-            await process.WaitForExitAsync(Ct);
-            // The Slurm engine tests restart slurmctld too: wait for it as the engine does.
-            if (process.ExitCode != 0 && error.Contains("Unable to contact slurm controller", StringComparison.Ordinal) && watch.Elapsed < TimeSpan.FromSeconds(60))
-            {
-                await Task.Delay(500, Ct);
-                continue;
-            }
-            // squeue on a job Slurm has forgotten says so and fails: that is an answer, not an error.
-            Assert.True(process.ExitCode == 0 || error.Contains("Invalid job id", StringComparison.Ordinal), $"{program} {string.Join(' ', args)}: {error}");
-            return await output;
-        }
+        var (code, output, error) = await SlurmCommand.RunAsync(program, args, Ct);
+        // squeue on a job Slurm has forgotten says so and fails: that is an answer, not an error.
+        Assert.True(code == 0 || error.Contains("Invalid job id", StringComparison.Ordinal), $"{program} {string.Join(' ', args)}: {error}");
+        return output;
     }
+
+    /// <summary>Hub arguments for servers as Slurm jobs, with job folders in <paramref name="jobs"/>; starts answer 202 at once.</summary>
+    public static string[] HubArgs(string jobs, params string[] more) =>
+    [
+        "--Greyhub:Spawner:Engine=slurm",
+        "--Greyhub:Compute:Slurm:JobsDirectory=" + jobs,
+        "--Greyhub:Servers:SlowSpawnTimeout=00:00:00",
+        .. more,
+    ];
 
     /// <summary>Stops and starts slurmctld of scripts/slurm-local.sh (its jobs run on); fails unless that cluster is the one in use.</summary>
     public static async Task RestartControllerAsync()
