@@ -241,6 +241,7 @@ proxy_part() {  # proxy_part HUBKEY PUBLIC_BASE ADMIN DIR PROXY_PID FAST_DIRECT_
     run_wrk "$hub" u1_proxy "$base/user/u1/api" "$u1tok" "$proxypid" "$u1pid"
     run_wrk "$hub" u1_direct "${u1url%/}/api" "$u1tok" "" "$u1pid"
     run_wrk "$hub" fast_direct "$fast_direct" "" "" ""
+    nginx_proxy_run "$hub" "$fast_direct"
     FASTREQS=0
     run_wrk "$hub" fast_proxy "$fast_proxy" "" "$proxypid" "" fast
     rps=$($H get rps <<<"$($S wrk "$TMP/wrk-$hub-fast_proxy.txt")")
@@ -249,6 +250,37 @@ proxy_part() {  # proxy_part HUBKEY PUBLIC_BASE ADMIN DIR PROXY_PID FAST_DIRECT_
     $S set "$RES/$hub.json" rss.requests "$FASTREQS"
     $S set "$RES/$hub.json" rss.proxy_after "$(rss_kib "$proxypid")"
     log "$hub: proxy VmRSS $(($(rss_kib "$proxypid") / 1024)) MiB after $FASTREQS requests to the fast upstream"
+}
+nginx_proxy_run() {  # nginx_proxy_run HUBKEY FAST_DIRECT_URL: the reference proxy (nginx, 1 worker, kept-alive upstream)
+    local hub=$1 direct=$2 hostport port path dir=$TMP/nginx-proxy-$1 pid worker
+    hostport=${direct#http://}; hostport=${hostport%%/*}
+    path=${direct#http://$hostport}
+    port=$($H ports 1)
+    mkdir -p "$dir/logs" "$dir/tmp"
+    cat >"$dir/nginx.conf" <<NGINXCONF
+worker_processes 1;
+daemon off;
+pid $dir/nginx.pid;
+error_log $dir/logs/error.log warn;
+events { worker_connections 1024; }
+http {
+    access_log off;
+    client_body_temp_path $dir/tmp/body; proxy_temp_path $dir/tmp/proxy; fastcgi_temp_path $dir/tmp/fastcgi;
+    uwsgi_temp_path $dir/tmp/uwsgi; scgi_temp_path $dir/tmp/scgi;
+    upstream fast { server $hostport; keepalive 64; }
+    server {
+        listen 127.0.0.1:$port;
+        location / { proxy_pass http://fast; proxy_http_version 1.1; proxy_set_header Connection ""; proxy_set_header Host \$host; }
+    }
+}
+NGINXCONF
+    $NGINX -c "$dir/nginx.conf" -p "$dir" >"$dir/stderr.log" 2>&1 &
+    pid=$!
+    track "$pid" "nginx"
+    wait_200 "http://127.0.0.1:$port$path" 20 "$pid"
+    worker=$(pgrep -P "$pid" | head -1)
+    run_wrk "$hub" fast_nginxproxy "http://127.0.0.1:$port$path" "" "${worker:-$pid}" ""
+    stop_pid "$pid" "nginx"
 }
 spawn_u1() {  # spawn_u1 BASE ADMIN DIR: start u1's server for the proxy runs, its record (url, pid) into DIR/u1.json
     local base=$1 admin=$2 dir=$3

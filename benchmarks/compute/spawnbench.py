@@ -589,6 +589,13 @@ def cmd_report(a):
     wrk_rows("`/user/u1/api` direct on the server's port", "u1_direct")
     wrk_rows("fast upstream `/user/fast/x.txt` through the proxy", "fast_proxy", target_rps=10, target_p99=5)
     wrk_rows("fast upstream direct on nginx", "fast_direct")
+    wrk_rows("reference: fast upstream through nginx as the proxy (1 worker, kept-alive upstream)", "fast_nginxproxy")
+    ga, gb = g(gh, "wrk", "fast_proxy", "rps"), g(gh, "wrk", "fast_nginxproxy", "rps")
+    if ga and gb:
+        L.append(f"| Greyhub's proxy req/s as a share of nginx-as-proxy's (same phase) | {100 * ga / gb:.0f} % | | | | |")
+    ga, gb = g(jh, "wrk", "fast_nginxproxy", "rps"), g(jh, "wrk", "fast_proxy", "rps")
+    if ga and gb:
+        L.append(f"| nginx-as-proxy req/s ÷ CHP's (JupyterHub phase): what 10× CHP asks of a proxy here | | {ga / gb:.1f}× | | | |")
     ga, jb = g(gh, "cpu", "fast_proxy"), g(jh, "cpu", "fast_proxy")
     L.append(f"| proxy CPU % during the fast-upstream run (100 = 1 core) | {ga if ga is not None else '-'} | {jb if jb is not None else '-'} (CHP) | | | |")
     ga, jb = g(gh, "percpu", "fast_proxy"), g(jh, "percpu", "fast_proxy")

@@ -21,8 +21,17 @@ public static class HubHost
         builder.Configuration.AddCommandLine(args);
         builder.WebHost.UseKestrelHttpsConfiguration();
         // The proxy's hot path: read a request as soon as it is there instead of a zero-byte read first (one syscall
-        // less per request; an idle connection keeps a 4 KiB buffer instead of none).
-        builder.WebHost.UseSockets(o => o.WaitForDataBeforeAllocatingBuffer = false);
+        // less per request; an idle connection keeps a 4 KiB buffer instead of none), and handle it on the socket
+        // thread that read it (no thread switch per request; the hub's own handlers are moved to the thread pool by
+        // the proxy middleware). Greyhub:Proxy:InlineScheduling=false turns the latter off.
+        var inline = builder.Configuration.GetValue<bool?>("Greyhub:Proxy:InlineScheduling") ?? true;
+        builder.WebHost.UseSockets(o =>
+        {
+            o.WaitForDataBeforeAllocatingBuffer = false;
+            o.UnsafePreferInlineScheduling = inline;
+        });
+        // Servers' response headers pass through byte for byte (Latin-1 both ways) instead of failing on a non-ASCII byte.
+        builder.WebHost.ConfigureKestrel(o => o.ResponseHeaderEncodingSelector = _ => System.Text.Encoding.Latin1);
         if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["Kestrel:Endpoints:Http:Url"]))
         {
             builder.WebHost.UseUrls("http://127.0.0.1:8000");

@@ -58,6 +58,13 @@ public static class HubServiceCollectionExtensions
         services.AddHostedService<TokenPurgeJob>();
 
         services.AddHttpForwarder();
+        services.AddOptions<ProxyOptions>().BindConfiguration(HubOptions.Section + ":Proxy")
+            .Validate(o => o.ConnectTimeout > TimeSpan.Zero && o.ActivityTimeout > TimeSpan.Zero && o.IdleConnectionTimeout > TimeSpan.Zero,
+                "Greyhub:Proxy: ConnectTimeout, ActivityTimeout and IdleConnectionTimeout must be longer than zero.")
+            .ValidateOnStart();
+        services.AddSingleton<Http11Forwarder>();
+        services.AddSingleton<YarpUpstream>();
+        services.AddHostedService<ProxyConnectionSweeper>();
         services.AddSingleton<ProxyRouteTable>();
         services.AddSingleton<SpawnTracker>();
         services.AddSingleton<ServerEnvironment>();

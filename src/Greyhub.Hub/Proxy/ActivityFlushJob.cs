@@ -2,6 +2,7 @@ using Greyhub.Data.Stores;
 using Greyhub.Hub.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Greyhub.Hub.Proxy;
@@ -10,16 +11,37 @@ namespace Greyhub.Hub.Proxy;
 /// Copies the proxy's per-route activity into servers and users now and then (JupyterHub's
 /// <c>last_activity_interval</c>), so requests through the proxy never write to the database themselves.
 /// </summary>
-internal sealed class ActivityFlushJob(ProxyRouteTable routes, IServiceScopeFactory scopes, IOptions<HubOptions> options, TimeProvider time) : BackgroundService
+internal sealed partial class ActivityFlushJob(ProxyRouteTable routes, IServiceScopeFactory scopes, IOptions<HubOptions> options, TimeProvider time, ILogger<ActivityFlushJob> logger) : BackgroundService
 {
     private readonly Dictionary<int, long> _flushed = [];
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(options.Value.Servers.ActivityFlushInterval, time);
-        while (await timer.WaitForNextTickAsync(stoppingToken))
+        try
         {
-            await FlushAsync(stoppingToken);
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                await TryFlushAsync(stoppingToken);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        // Activity since the last tick is not lost on a clean shutdown.
+        await TryFlushAsync(CancellationToken.None);
+    }
+
+    /// <summary>A failed flush (a busy database, say) is logged and retried at the next tick, never fatal to the hub.</summary>
+    private async Task TryFlushAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await FlushAsync(cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            Log.FlushFailed(logger, e);
         }
     }
 
@@ -31,7 +53,6 @@ internal sealed class ActivityFlushJob(ProxyRouteTable routes, IServiceScopeFact
             var ticks = route.LastActivityTicks;
             if (ticks != 0 && (!_flushed.TryGetValue(route.ServerId, out var last) || last != ticks))
             {
-                _flushed[route.ServerId] = ticks;
                 changed.Add((route.ServerId, new DateTime(ticks, DateTimeKind.Utc)));
             }
         }
@@ -41,5 +62,16 @@ internal sealed class ActivityFlushJob(ProxyRouteTable routes, IServiceScopeFact
         }
         await using var scope = scopes.CreateAsyncScope();
         await scope.ServiceProvider.GetRequiredService<ServerStore>().RecordActivityAsync(changed, cancellationToken);
+        // Marked only once written, so a failed flush is retried with the same activity.
+        foreach (var (serverId, at) in changed)
+        {
+            _flushed[serverId] = at.Ticks;
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(Level = LogLevel.Warning, Message = "Could not record proxy activity; retrying at the next flush")]
+        public static partial void FlushFailed(ILogger logger, Exception error);
     }
 }

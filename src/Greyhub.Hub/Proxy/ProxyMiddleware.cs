@@ -1,6 +1,9 @@
 using System.Net;
+using System.Text;
 using Greyhub.Hub.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Options;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace Greyhub.Hub.Proxy;
@@ -10,27 +13,12 @@ namespace Greyhub.Hub.Proxy;
 /// client's Host is kept, as configurable-http-proxy does, because Jupyter checks WebSocket origins against it.
 /// A path with no route goes to the hub's <c>/hub/user/...</c> page, which starts or explains.
 /// </summary>
-internal sealed class ProxyMiddleware(RequestDelegate next, IHttpForwarder forwarder, ProxyRouteTable routes, HubUrls urls, TimeProvider time)
+internal sealed class ProxyMiddleware(
+    RequestDelegate next, IHttpForwarder forwarder, YarpUpstream yarp, Http11Forwarder fastForwarder, ProxyRouteTable routes, HubUrls urls, TimeProvider time, IOptions<ProxyOptions> options)
 {
-    private static readonly HttpMessageInvoker Client = new(new SocketsHttpHandler
-    {
-        UseProxy = false,
-        AllowAutoRedirect = false,
-        AutomaticDecompression = DecompressionMethods.None,
-        UseCookies = false,
-        EnableMultipleHttp2Connections = true,
-        ActivityHeadersPropagator = null,
-        ConnectTimeout = TimeSpan.FromSeconds(15),
-        PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
-    });
+    private readonly bool _fastPath = options.Value.FastPath;
+    private readonly bool _hopToThreadPool = options.Value.InlineScheduling;
 
-    // Servers speak HTTP/1.1 on plain TCP: say so, instead of letting each request consider HTTP/2 first.
-    private static readonly ForwarderRequestConfig RequestConfig = new()
-    {
-        ActivityTimeout = TimeSpan.FromMinutes(10),
-        Version = HttpVersion.Version11,
-        VersionPolicy = HttpVersionPolicy.RequestVersionOrLower,
-    };
     private static readonly HttpTransformer Transformer = new KeepHostTransformer();
     private readonly string _userPrefix = urls.Base + "user";
 
@@ -39,6 +27,12 @@ internal sealed class ProxyMiddleware(RequestDelegate next, IHttpForwarder forwa
         var path = context.Request.Path;
         if (!path.StartsWithSegments(_userPrefix, StringComparison.Ordinal, out var rest) || !rest.HasValue)
         {
+            if (_hopToThreadPool)
+            {
+                // With inline scheduling this runs on a socket thread; the hub's own handlers (password hashing,
+                // database calls) belong on the thread pool, so that no proxied connection waits behind them.
+                await ThreadPoolHop.EnterAsync(context);
+            }
             await next(context);
             return;
         }
@@ -50,27 +44,65 @@ internal sealed class ProxyMiddleware(RequestDelegate next, IHttpForwarder forwa
             return;
         }
         route.Touch(time.GetUtcNow().UtcDateTime);
-        var error = await forwarder.SendAsync(context, route.Destination, Client, RequestConfig, Transformer);
-        route.Touch(time.GetUtcNow().UtcDateTime);
-        if (error != ForwarderError.None && !context.Response.HasStarted)
+        int status;
+        if (_fastPath && route.Upstream is { } upstream && Http11Forwarder.CanForward(context.Request))
         {
-            // The route exists but the server does not answer (JupyterHub's 503 page); the poller will notice if it died.
-            context.Response.Clear();
-            context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
-            context.Response.ContentType = "text/html; charset=utf-8";
-            await context.Response.WriteAsync(
-                $"<!doctype html><title>503 Service Unavailable</title><h1>503 Service Unavailable</h1><p>Your server at {WebUtility.HtmlEncode(path.Value)} is not answering. <a href=\"{urls.Hub}home\">Home</a></p>",
-                context.RequestAborted);
+            status = await fastForwarder.ForwardAsync(context, upstream) switch
+            {
+                ForwardOutcome.NotAnswering => StatusCodes.Status503ServiceUnavailable,
+                ForwardOutcome.BadResponse => StatusCodes.Status502BadGateway,
+                ForwardOutcome.TimedOut => StatusCodes.Status504GatewayTimeout,
+                _ => 0,
+            };
         }
+        else
+        {
+            status = await forwarder.SendAsync(context, route.Destination, yarp.Client, yarp.RequestConfig, Transformer) switch
+            {
+                ForwarderError.None => 0,
+                ForwarderError.RequestTimedOut => StatusCodes.Status504GatewayTimeout,
+                _ => StatusCodes.Status503ServiceUnavailable,
+            };
+        }
+        route.Touch(time.GetUtcNow().UtcDateTime);
+        if (status != 0 && !context.Response.HasStarted)
+        {
+            await WriteErrorPageAsync(context, status);
+        }
+    }
+
+    /// <summary>JupyterHub's page for a route whose server does not answer; the poller notices if the server died.</summary>
+    private async Task WriteErrorPageAsync(HttpContext context, int status)
+    {
+        var (title, what) = status switch
+        {
+            StatusCodes.Status502BadGateway => ("502 Bad Gateway", "sent a response that is not valid HTTP"),
+            StatusCodes.Status504GatewayTimeout => ("504 Gateway Timeout", "stopped answering in the middle of a request"),
+            _ => ("503 Service Unavailable", "is not answering"),
+        };
+        context.Response.Clear();
+        context.Response.StatusCode = status;
+        context.Response.ContentType = "text/html; charset=utf-8";
+        await context.Response.WriteAsync(
+            $"<!doctype html><title>{title}</title><h1>{title}</h1><p>Your server at {WebUtility.HtmlEncode(context.Request.Path.Value)} {what}. <a href=\"{urls.Hub}home\">Home</a></p>",
+            context.RequestAborted);
     }
 
     /// <summary>Copies the request as is (Host included) and adds the X-Forwarded headers.</summary>
     private sealed class KeepHostTransformer : HttpTransformer
     {
+        private static readonly UriCreationOptions AsSent = new() { DangerousDisablePathAndQueryCanonicalization = true };
+
         public override async ValueTask TransformRequestAsync(HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix, CancellationToken cancellationToken)
         {
             await base.TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken);
             var request = httpContext.Request;
+            if (httpContext.Features.Get<IHttpRequestFeature>()?.RawTarget is { Length: > 0 } target && target[0] == '/' && Ascii.IsValid(target))
+            {
+                // The target as the client sent it, as on the fast path: YARP rebuilds it from the decoded path, which
+                // turns an escaped slash (%2F) into %252F (dotnet/yarp#1419).
+                proxyRequest.RequestUri = new Uri(destinationPrefix + target, AsSent);
+            }
             proxyRequest.Headers.Host = request.Host.Value;
             proxyRequest.Headers.TryAddWithoutValidation("X-Forwarded-Host", request.Host.Value);
             proxyRequest.Headers.TryAddWithoutValidation("X-Forwarded-Proto", request.Scheme);

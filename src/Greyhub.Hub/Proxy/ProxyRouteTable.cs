@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Net;
 
 namespace Greyhub.Hub.Proxy;
 
@@ -14,10 +15,30 @@ internal sealed class ProxyRouteTable
     public IReadOnlyCollection<ProxyRoute> All => _routes.Values.ToList();
 
     /// <summary>Adds or replaces a route.</summary>
-    public void Set(ProxyRoute route) => ImmutableInterlocked.AddOrUpdate(ref _routes, Key(route.User, route.Server), route, (_, _) => route);
+    public void Set(ProxyRoute route)
+    {
+        ProxyRoute? replaced = null;
+        ImmutableInterlocked.AddOrUpdate(ref _routes, Key(route.User, route.Server), route, (_, old) =>
+        {
+            replaced = old;
+            return route;
+        });
+        if (replaced is not null && !ReferenceEquals(replaced, route))
+        {
+            replaced.Upstream?.Dispose();
+        }
+    }
 
-    /// <summary>Removes a route; true when it existed.</summary>
-    public bool Remove(string user, string server) => ImmutableInterlocked.TryRemove(ref _routes, Key(user, server), out _);
+    /// <summary>Removes a route and closes its idle connections; true when it existed.</summary>
+    public bool Remove(string user, string server)
+    {
+        if (!ImmutableInterlocked.TryRemove(ref _routes, Key(user, server), out var removed))
+        {
+            return false;
+        }
+        removed.Upstream?.Dispose();
+        return true;
+    }
 
     /// <summary>The route of a server, if any.</summary>
     public ProxyRoute? Find(string user, string server) => _routes.GetValueOrDefault(Key(user, server));
@@ -67,6 +88,11 @@ internal sealed class ProxyRoute(string user, string server, int serverId, Uri t
 
     /// <summary>Scheme, host and port requests go to; the path is kept as the client sent it.</summary>
     public string Destination { get; } = target.GetLeftPart(UriPartial.Authority);
+
+    /// <summary>Kept-alive connections of the fast path, or null when the server is not plain HTTP (YARP takes those).</summary>
+    public UpstreamPool? Upstream { get; } = target.Scheme == Uri.UriSchemeHttp
+        ? new UpstreamPool(IPAddress.TryParse(target.IdnHost, out var ip) ? new IPEndPoint(ip, target.Port) : new DnsEndPoint(target.IdnHost, target.Port))
+        : null;
 
     /// <summary>Last proxied request (UTC ticks); zero when none yet.</summary>
     public long LastActivityTicks => Interlocked.Read(ref _lastActivityTicks);
