@@ -1,11 +1,15 @@
+using System.Net;
+using System.Net.Sockets;
 using Greyhub.Abstractions.Compute;
 
 namespace Greyhub.Hub.Servers;
 
 /// <summary>
 /// Waits until a started server answers HTTP on its own URL: any status below 500 means up (JupyterHub's rule).
-/// It polls every 5 ms for the first seconds (50 ms after) rather than JupyterHub's jittered backoff, which noticed
+/// It polls every 5 ms for the first minute (50 ms after) rather than JupyterHub's jittered backoff, which noticed
 /// a ready server seconds late; between attempts it asks the spawner whether the server died, so a crash fails the spawn at once.
+/// An attempt first only connects (no exception when refused, a few microseconds), and sends its HTTP request once
+/// something listens: twenty servers starting at once on a busy machine cost the hub next to nothing to watch.
 /// </summary>
 internal sealed class ReadinessProbe(TimeProvider time)
 {
@@ -18,7 +22,8 @@ internal sealed class ReadinessProbe(TimeProvider time)
     })
     { Timeout = TimeSpan.FromSeconds(10) };
 
-    private static readonly TimeSpan TightPolling = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan TightPolling = TimeSpan.FromMinutes(1);
+    private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(2);
 
     /// <summary>True once the server answers; false when <paramref name="timeout"/> passes. Throws <see cref="SpawnFailedException"/> if it dies.</summary>
     public async Task<bool> WaitAsync(Uri url, Func<CancellationToken, Task<SpawnerStatus>> poll, TimeSpan timeout, CancellationToken cancellationToken)
@@ -27,7 +32,7 @@ internal sealed class ReadinessProbe(TimeProvider time)
         var attempt = 0;
         while (true)
         {
-            if (await AnswersAsync(url, cancellationToken))
+            if (await ListensAsync(url, cancellationToken) && await AnswersAsync(url, cancellationToken))
             {
                 return true;
             }
@@ -43,6 +48,35 @@ internal sealed class ReadinessProbe(TimeProvider time)
             }
             // A refused connection costs microseconds, so poll tightly while a start is young, then ease off.
             await Task.Delay(time.GetElapsedTime(started) < TightPolling ? TimeSpan.FromMilliseconds(5) : TimeSpan.FromMilliseconds(50), time, cancellationToken);
+        }
+    }
+
+    /// <summary>True when something accepts a TCP connection at the URL's host and port; a refusal throws nothing.</summary>
+    private static async Task<bool> ListensAsync(Uri url, CancellationToken cancellationToken)
+    {
+        EndPoint endPoint = IPAddress.TryParse(url.IdnHost, out var ip) ? new IPEndPoint(ip, url.Port) : new DnsEndPoint(url.IdnHost, url.Port);
+        using var args = new SocketAsyncEventArgs { RemoteEndPoint = endPoint };
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        args.Completed += (_, _) => done.TrySetResult();
+        try
+        {
+            if (Socket.ConnectAsync(SocketType.Stream, ProtocolType.Tcp, args))
+            {
+                try
+                {
+                    await done.Task.WaitAsync(ConnectTimeout, cancellationToken);
+                }
+                catch (TimeoutException)
+                {
+                    Socket.CancelConnectAsync(args);
+                    return false;
+                }
+            }
+            return args.SocketError == SocketError.Success;
+        }
+        finally
+        {
+            args.ConnectSocket?.Dispose();
         }
     }
 
