@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Greyhub.Abstractions.Compute;
+using Greyhub.Data.Stores;
 using Greyhub.Hub.Servers;
 using Greyhub.Hub.Services;
 using Greyhub.Scopes;
@@ -21,11 +22,11 @@ internal static class BatchSpawnerApi
 {
     public static IEndpointRouteBuilder MapBatchSpawnerApi(this IEndpointRouteBuilder api)
     {
-        api.MapPost("/batchspawner", (HttpContext context, UserService users) => Post(context, users));
+        api.MapPost("/batchspawner", (HttpContext context, UserService users, ServerStore servers) => Post(context, users, servers));
         return api;
     }
 
-    private static async Task<IResult> Post(HttpContext context, UserService users)
+    private static async Task<IResult> Post(HttpContext context, UserService users, ServerStore servers)
     {
         var identity = Authorize.Caller(context);
         if (!identity.IsUser || identity.TokenId is not { } tokenId)
@@ -45,7 +46,19 @@ internal static class BatchSpawnerApi
             ServerState.Parse(s.State).TokenId == tokenId
             && identity.Scopes.Check(ResourceRef.Server(user.Name, s.Name, user.Groups), "access:servers") == ScopeDecision.Allowed)
             ?? throw ApiException.NotFound("No server of yours was started with this token");
-        if (JobOf(ServerState.Parse(server.State).Spawner) is not { } job)
+        var job = JobOf(ServerState.Parse(server.State).Spawner);
+        // A job that starts at once can report before the hub has written the job it just launched: wait for that
+        // write (batchspawner-singleuser reports once and gives up on an error).
+        for (var waited = 0; job is null && waited < 200; waited++)
+        {
+            await Task.Delay(50, context.RequestAborted);
+            if (await servers.FindByIdAsync(server.Id, context.RequestAborted) is not { } fresh)
+            {
+                break;
+            }
+            job = JobOf(ServerState.Parse(fresh.State).Spawner);
+        }
+        if (job is null)
         {
             throw ApiException.BadRequest("The server has no batch job to configure");
         }
