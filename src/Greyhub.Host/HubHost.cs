@@ -24,7 +24,7 @@ public static class HubHost
         // less per request; an idle connection keeps a 4 KiB buffer instead of none), and handle it on the socket
         // thread that read it (no thread switch per request; the hub's own handlers are moved to the thread pool by
         // the proxy middleware). Greyhub:Proxy:InlineScheduling=false turns the latter off.
-        var inline = builder.Configuration.GetValue<bool?>("Greyhub:Proxy:InlineScheduling") ?? true;
+        var inline = (builder.Configuration.GetSection(Greyhub.Hub.Proxy.ProxyOptions.Section).Get<Greyhub.Hub.Proxy.ProxyOptions>() ?? new()).InlineScheduling;
         builder.WebHost.UseSockets(o =>
         {
             o.WaitForDataBeforeAllocatingBuffer = false;

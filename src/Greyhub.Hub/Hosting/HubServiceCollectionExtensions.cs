@@ -58,7 +58,7 @@ public static class HubServiceCollectionExtensions
         services.AddHostedService<TokenPurgeJob>();
 
         services.AddHttpForwarder();
-        services.AddOptions<ProxyOptions>().BindConfiguration(HubOptions.Section + ":Proxy")
+        services.AddOptions<ProxyOptions>().BindConfiguration(ProxyOptions.Section)
             .Validate(o => o.ConnectTimeout > TimeSpan.Zero && o.ActivityTimeout > TimeSpan.Zero && o.IdleConnectionTimeout > TimeSpan.Zero,
                 "Greyhub:Proxy: ConnectTimeout, ActivityTimeout and IdleConnectionTimeout must be longer than zero.")
             .ValidateOnStart();

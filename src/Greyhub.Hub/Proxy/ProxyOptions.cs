@@ -3,6 +3,9 @@ namespace Greyhub.Hub.Proxy;
 /// <summary>The proxy in front of users' servers (<c>Greyhub:Proxy</c>).</summary>
 public sealed class ProxyOptions
 {
+    /// <summary>Configuration section.</summary>
+    public const string Section = "Greyhub:Proxy";
+
     /// <summary>
     /// Forward plain HTTP/1.1 exchanges without a request body through Greyhub's own lean forwarder, and the rest
     /// (WebSockets, request bodies, HTTP/2 clients) through YARP. False sends everything through YARP.
