@@ -17,6 +17,8 @@
 #   GREYHUB_DLL=     use this already built greyhub.dll (no build); GREYHUB_DESC= says what it is in the table
 #   GREYHUB_ENV=     extra environment for Greyhub, space-separated NAME=VALUE (e.g. "Logging__LogLevel__Yarp=Warning")
 #   KEEP_TMP=0       1 = keep the temp folder (logs, wrk outputs, per-spawn JSON)
+#   DUEL_ROUNDS=5    interleaved proxy rounds in Greyhub's phase: Greyhub, a standalone CHP and nginx-as-proxy in front
+#                    of the same upstream, loaded in turn for DUEL_DURATION=5s each; medians (0 = skip)
 set -euo pipefail
 
 REPS=${REPS:-3}
@@ -34,6 +36,8 @@ GREYHUB_DLL=${GREYHUB_DLL:-}
 GREYHUB_DESC=${GREYHUB_DESC:-}
 GREYHUB_ENV=${GREYHUB_ENV:-}
 KEEP_TMP=${KEEP_TMP:-0}
+DUEL_ROUNDS=${DUEL_ROUNDS:-5}
+DUEL_DURATION=${DUEL_DURATION:-5s}
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
@@ -44,6 +48,7 @@ WRK=/usr/bin/wrk
 NGINX=/usr/sbin/nginx
 NGINX_SERVER=$HERE/nginx-server.sh
 SINGLEUSER=/usr/bin/jupyterhub-singleuser
+CHP=/usr/bin/configurable-http-proxy
 DOTNET=$(command -v dotnet || true)
 CLK_TCK=$(getconf CLK_TCK)
 CLEAN_PATH=/usr/sbin:/usr/bin:/sbin:/bin
@@ -251,8 +256,9 @@ proxy_part() {  # proxy_part HUBKEY PUBLIC_BASE ADMIN DIR PROXY_PID FAST_DIRECT_
     $S set "$RES/$hub.json" rss.proxy_after "$(rss_kib "$proxypid")"
     log "$hub: proxy VmRSS $(($(rss_kib "$proxypid") / 1024)) MiB after $FASTREQS requests to the fast upstream"
 }
-nginx_proxy_run() {  # nginx_proxy_run HUBKEY FAST_DIRECT_URL: the reference proxy (nginx, 1 worker, kept-alive upstream)
-    local hub=$1 direct=$2 hostport port path dir=$TMP/nginx-proxy-$1 pid worker
+NGINX_PROXY_PID=""; NGINX_PROXY_URL=""
+start_nginx_proxy() {  # start_nginx_proxy KEY FAST_DIRECT_URL: the reference proxy (nginx, 1 worker, kept-alive upstream)
+    local key=$1 direct=$2 hostport port path dir=$TMP/nginx-proxy-$1
     hostport=${direct#http://}; hostport=${hostport%%/*}
     path=${direct#http://$hostport}
     port=$($H ports 1)
@@ -275,12 +281,62 @@ http {
 }
 NGINXCONF
     $NGINX -c "$dir/nginx.conf" -p "$dir" >"$dir/stderr.log" 2>&1 &
-    pid=$!
-    track "$pid" "nginx"
-    wait_200 "http://127.0.0.1:$port$path" 20 "$pid"
-    worker=$(pgrep -P "$pid" | head -1)
-    run_wrk "$hub" fast_nginxproxy "http://127.0.0.1:$port$path" "" "${worker:-$pid}" ""
-    stop_pid "$pid" "nginx"
+    NGINX_PROXY_PID=$!
+    track "$NGINX_PROXY_PID" "nginx"
+    NGINX_PROXY_URL="http://127.0.0.1:$port$path"
+    wait_200 "$NGINX_PROXY_URL" 20 "$NGINX_PROXY_PID"
+}
+nginx_proxy_run() {  # nginx_proxy_run HUBKEY FAST_DIRECT_URL: one measured run through the reference proxy
+    local hub=$1 worker
+    start_nginx_proxy "$hub" "$2"
+    worker=$(pgrep -P "$NGINX_PROXY_PID" | head -1)
+    run_wrk "$hub" fast_nginxproxy "$NGINX_PROXY_URL" "" "${worker:-$NGINX_PROXY_PID}" ""
+    stop_pid "$NGINX_PROXY_PID" "nginx"
+}
+
+# ---------- interleaved proxy runs: Greyhub, CHP and nginx in front of one upstream, in turn ----------
+proxy_duel() {  # proxy_duel GREYHUB_FAST_URL GREYHUB_PID FAST_DIRECT_URL
+    local gh_url=$1 gh_pid=$2 direct=$3 hostport path chp_port chp_api chp_token chp_pid ng_worker r name url pid out p0 p1 t0 t1
+    ((DUEL_ROUNDS > 0)) || return 0
+    [[ -x $CHP ]] || die "$CHP missing (Debian package node-configurable-http-proxy, pulled in by jupyterhub)"
+    hostport=${direct#http://}; hostport=${hostport%%/*}
+    path=${direct#http://$hostport}
+    read -r chp_port chp_api < <($H ports 2 | tr '\n' ' '; echo)
+    chp_token=$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')
+    # CHP as JupyterHub runs it (same binary, NODE_PATH, default log level), with the route JupyterHub would add.
+    env -i PATH=$CLEAN_PATH NODE_PATH=/usr/share/nodejs CONFIGPROXY_AUTH_TOKEN="$chp_token" \
+        "$CHP" --ip 127.0.0.1 --port "$chp_port" --api-ip 127.0.0.1 --api-port "$chp_api" >"$TMP/chp-duel.log" 2>&1 &
+    chp_pid=$!
+    track "$chp_pid" "configurable-http-proxy"
+    for ((r = 0; r < 100; r++)); do [[ $(http_code -H "Authorization: token $chp_token" "http://127.0.0.1:$chp_api/api/routes") == 200 ]] && break; sleep 0.1; done
+    api POST "http://127.0.0.1:$chp_api/api/routes/user/fast" "$chp_token" "{\"target\": \"http://$hostport\"}" >/dev/null
+    wait_200 "http://127.0.0.1:$chp_port$path" 20 "$chp_pid"
+    start_nginx_proxy duel "$direct"
+    ng_worker=$(pgrep -P "$NGINX_PROXY_PID" | head -1)
+    log "interleaved proxy runs: $DUEL_ROUNDS rounds of Greyhub, CHP (standalone, pid $chp_pid) and nginx, ${DUEL_DURATION} each, one upstream ($hostport)"
+    for name in greyhub chp nginx; do   # one unreported warm-up each
+        case $name in greyhub) url=$gh_url ;; chp) url="http://127.0.0.1:$chp_port$path" ;; nginx) url=$NGINX_PROXY_URL ;; esac
+        $WRK -t"$THREADS" -c"$CONNECTIONS" -d"$DUEL_DURATION" "$url" >/dev/null 2>&1 || die "wrk failed for $url"
+    done
+    for ((r = 1; r <= DUEL_ROUNDS; r++)); do
+        for name in greyhub chp nginx; do
+            case $name in
+                greyhub) url=$gh_url; pid=$gh_pid ;;
+                chp) url="http://127.0.0.1:$chp_port$path"; pid=$chp_pid ;;
+                nginx) url=$NGINX_PROXY_URL; pid=${ng_worker:-$NGINX_PROXY_PID} ;;
+            esac
+            out=$TMP/duel-$name-$r.txt
+            p0=$($H cputicks "$pid"); t0=$(date +%s.%N)
+            $WRK -t"$THREADS" -c"$CONNECTIONS" -d"$DUEL_DURATION" --latency "$url" >"$out" 2>&1 || die "wrk failed for $url: $(cat "$out")"
+            t1=$(date +%s.%N); p1=$($H cputicks "$pid")
+            $S wrk "$out" | $PY -c 'import json,sys; j=json.load(sys.stdin); j.update(proxy=sys.argv[1], round=int(sys.argv[2]), cpu_s=float(sys.argv[3]), wall=float(sys.argv[4])); print(json.dumps(j))' \
+                "$name" "$r" "$(awk -v d=$((p1 - p0)) -v c="$CLK_TCK" 'BEGIN{print d/c}')" "$(awk -v a="$t0" -v b="$t1" 'BEGIN{print b-a}')" >>"$TMP/duel.jsonl"
+        done
+        log "  round $r: $(tail -3 "$TMP/duel.jsonl" | $PY -c 'import json,sys; print(", ".join("%s %.0f req/s p99 %s ms" % (j["proxy"], j["rps"], j.get("p99")) for j in map(json.loads, sys.stdin)))')"
+    done
+    $S duel "$TMP/duel.jsonl" >"$RES/duel.json"
+    stop_pid "$NGINX_PROXY_PID" "nginx"
+    stop_pid "$chp_pid" "configurable-http-proxy"
 }
 spawn_u1() {  # spawn_u1 BASE ADMIN DIR: start u1's server for the proxy runs, its record (url, pid) into DIR/u1.json
     local base=$1 admin=$2 dir=$3
@@ -372,6 +428,7 @@ run_greyhub() {
     [[ $(http_code "$base/user/fast/x.txt") == 200 ]] || die "$base/user/fast/x.txt does not answer 200 through Greyhub"
 
     proxy_part greyhub "$base" "$admin_token" "$dir" "$pid" "${fasturl%/}/x.txt" "$base/user/fast/x.txt"
+    proxy_duel "$base/user/fast/x.txt" "$pid" "${fasturl%/}/x.txt"
     $S set "$RES/greyhub.json" rss.hub_after "$(rss_kib "$pid")"
 
     stop_round "$base" "$admin_token" "u1,fast"

@@ -31,7 +31,12 @@ public static class HubHost
             o.UnsafePreferInlineScheduling = inline;
         });
         // Servers' response headers pass through byte for byte (Latin-1 both ways) instead of failing on a non-ASCII byte.
-        builder.WebHost.ConfigureKestrel(o => o.ResponseHeaderEncodingSelector = _ => System.Text.Encoding.Latin1);
+        builder.WebHost.ConfigureKestrel(o =>
+        {
+            o.ResponseHeaderEncodingSelector = _ => System.Text.Encoding.Latin1;
+            // Proxied requests are forwarded below HTTP, before Kestrel parses them (Greyhub.Hub/Proxy).
+            o.ConfigureEndpointDefaults(listen => listen.UseGreyhubProxy());
+        });
         if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["Kestrel:Endpoints:Http:Url"]))
         {
             builder.WebHost.UseUrls("http://127.0.0.1:8000");

@@ -105,7 +105,7 @@ public sealed partial class ProxyForwardingTests(ProxyHubs hubs) : IClassFixture
     [Theory(Timeout = Timeout)]
     [InlineData(true)]
     [InlineData(false)]
-    public async Task A_chunked_response_arrives_decoded(bool fastPath)
+    public async Task A_chunked_response_arrives_whole(bool fastPath)
     {
         var ct = TestContext.Current.CancellationToken;
         var letters = "abcdefghijklmnopqrstuvwxyz";
@@ -125,8 +125,9 @@ public sealed partial class ProxyForwardingTests(ProxyHubs hubs) : IClassFixture
         Assert.False(response.Headers.Contains("X-Checksum"));
         if (fastPath)
         {
-            // YARP passes the server's Trailer header on (with no trailers after the body); the fast path drops it.
-            Assert.False(response.Headers.Contains("Trailer"));
+            // The connection-level path passes the chunked body on as the server framed it, trailers included; YARP
+            // passes the Trailer header but drops the trailers themselves.
+            Assert.Equal(["abc"], response.TrailingHeaders.GetValues("X-Checksum"));
         }
 
         // The chunked body was read to its end, so the connection carries the next exchange.

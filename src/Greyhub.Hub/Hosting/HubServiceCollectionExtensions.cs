@@ -62,7 +62,8 @@ public static class HubServiceCollectionExtensions
             .Validate(o => o.ConnectTimeout > TimeSpan.Zero && o.ActivityTimeout > TimeSpan.Zero && o.IdleConnectionTimeout > TimeSpan.Zero,
                 "Greyhub:Proxy: ConnectTimeout, ActivityTimeout and IdleConnectionTimeout must be longer than zero.")
             .ValidateOnStart();
-        services.AddSingleton<Http11Forwarder>();
+        services.AddSingleton<ProxyConnectionMiddleware>();
+        services.AddSingleton<ProxyClientConnections>();
         services.AddSingleton<YarpUpstream>();
         services.AddHostedService<ProxyConnectionSweeper>();
         services.AddSingleton<ProxyRouteTable>();

@@ -1,15 +1,21 @@
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace Greyhub.Hub.Proxy;
 
-/// <summary>Closes the fast path's idle connections and gives up on servers that went quiet mid-exchange.</summary>
-internal sealed class ProxyConnectionSweeper(ProxyRouteTable routes, IOptions<ProxyOptions> options) : BackgroundService
+/// <summary>
+/// Closes the fast paths' idle connections to servers, gives up on servers that went quiet mid-exchange, and closes
+/// client connections the connection-level proxy holds past Kestrel's keep-alive and request-headers timeouts.
+/// </summary>
+internal sealed class ProxyConnectionSweeper(ProxyRouteTable routes, ProxyClientConnections clients, IOptions<ProxyOptions> options, IOptions<KestrelServerOptions> kestrel) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var o = options.Value;
-        var period = TimeSpan.FromTicks(Math.Clamp(Math.Min(o.IdleConnectionTimeout.Ticks, o.ActivityTimeout.Ticks) / 4, TimeSpan.TicksPerMillisecond * 100, TimeSpan.TicksPerSecond * 5));
+        var limits = kestrel.Value.Limits;
+        var shortest = new[] { o.IdleConnectionTimeout, o.ActivityTimeout, limits.KeepAliveTimeout, limits.RequestHeadersTimeout }.Min();
+        var period = TimeSpan.FromTicks(Math.Clamp(shortest.Ticks / 4, TimeSpan.TicksPerMillisecond * 100, TimeSpan.TicksPerSecond * 5));
         using var timer = new PeriodicTimer(period);
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {
@@ -17,6 +23,7 @@ internal sealed class ProxyConnectionSweeper(ProxyRouteTable routes, IOptions<Pr
             {
                 route.Upstream?.Sweep(o.IdleConnectionTimeout, o.ActivityTimeout);
             }
+            clients.Sweep(limits.KeepAliveTimeout, limits.RequestHeadersTimeout);
         }
     }
 }

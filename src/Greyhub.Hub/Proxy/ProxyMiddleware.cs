@@ -1,4 +1,3 @@
-using System.Net;
 using System.Text;
 using Greyhub.Hub.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -9,14 +8,14 @@ using Yarp.ReverseProxy.Forwarder;
 namespace Greyhub.Hub.Proxy;
 
 /// <summary>
-/// Forwards <c>/user/...</c> to the owner's running server through YARP's forwarder (HTTP and WebSockets). The
-/// client's Host is kept, as configurable-http-proxy does, because Jupyter checks WebSocket origins against it.
+/// Forwards <c>/user/...</c> to the owner's running server through YARP's forwarder (HTTP and WebSockets): every
+/// proxied request that <see cref="ProxyConnectionMiddleware"/> left to Kestrel (a WebSocket, a body, a connection that
+/// also carried hub requests, TLS). The client's Host is kept, as configurable-http-proxy does, because Jupyter checks WebSocket origins against it.
 /// A path with no route goes to the hub's <c>/hub/user/...</c> page, which starts or explains.
 /// </summary>
 internal sealed class ProxyMiddleware(
-    RequestDelegate next, IHttpForwarder forwarder, YarpUpstream yarp, Http11Forwarder fastForwarder, ProxyRouteTable routes, HubUrls urls, TimeProvider time, IOptions<ProxyOptions> options)
+    RequestDelegate next, IHttpForwarder forwarder, YarpUpstream yarp, ProxyRouteTable routes, HubUrls urls, TimeProvider time, IOptions<ProxyOptions> options)
 {
-    private readonly bool _fastPath = options.Value.FastPath;
     private readonly bool _hopToThreadPool = options.Value.InlineScheduling;
 
     private static readonly HttpTransformer Transformer = new KeepHostTransformer();
@@ -27,13 +26,9 @@ internal sealed class ProxyMiddleware(
         var path = context.Request.Path;
         if (!path.StartsWithSegments(_userPrefix, StringComparison.Ordinal, out var rest) || !rest.HasValue)
         {
-            if (_hopToThreadPool)
-            {
-                // With inline scheduling this runs on a socket thread; the hub's own handlers (password hashing,
-                // database calls) belong on the thread pool, so that no proxied connection waits behind them.
-                await ThreadPoolHop.EnterAsync(context);
-            }
-            await next(context);
+            // With inline scheduling this runs on a socket thread; the hub's own handlers (password hashing,
+            // database calls) belong on the thread pool, so that no proxied connection waits behind them.
+            await (_hopToThreadPool ? ThreadPoolHop.RunAsync(context, next) : next(context));
             return;
         }
         var route = routes.Match(rest.Value.AsSpan(1));
@@ -44,26 +39,12 @@ internal sealed class ProxyMiddleware(
             return;
         }
         route.Touch(time.GetUtcNow().UtcDateTime);
-        int status;
-        if (_fastPath && route.Upstream is { } upstream && Http11Forwarder.CanForward(context.Request))
+        var status = await forwarder.SendAsync(context, route.Destination, yarp.Client, yarp.RequestConfig, Transformer) switch
         {
-            status = await fastForwarder.ForwardAsync(context, upstream) switch
-            {
-                ForwardOutcome.NotAnswering => StatusCodes.Status503ServiceUnavailable,
-                ForwardOutcome.BadResponse => StatusCodes.Status502BadGateway,
-                ForwardOutcome.TimedOut => StatusCodes.Status504GatewayTimeout,
-                _ => 0,
-            };
-        }
-        else
-        {
-            status = await forwarder.SendAsync(context, route.Destination, yarp.Client, yarp.RequestConfig, Transformer) switch
-            {
-                ForwarderError.None => 0,
-                ForwarderError.RequestTimedOut => StatusCodes.Status504GatewayTimeout,
-                _ => StatusCodes.Status503ServiceUnavailable,
-            };
-        }
+            ForwarderError.None => 0,
+            ForwarderError.RequestTimedOut => StatusCodes.Status504GatewayTimeout,
+            _ => StatusCodes.Status503ServiceUnavailable,
+        };
         route.Touch(time.GetUtcNow().UtcDateTime);
         if (status != 0 && !context.Response.HasStarted)
         {
@@ -74,18 +55,10 @@ internal sealed class ProxyMiddleware(
     /// <summary>JupyterHub's page for a route whose server does not answer; the poller notices if the server died.</summary>
     private async Task WriteErrorPageAsync(HttpContext context, int status)
     {
-        var (title, what) = status switch
-        {
-            StatusCodes.Status502BadGateway => ("502 Bad Gateway", "sent a response that is not valid HTTP"),
-            StatusCodes.Status504GatewayTimeout => ("504 Gateway Timeout", "stopped answering in the middle of a request"),
-            _ => ("503 Service Unavailable", "is not answering"),
-        };
         context.Response.Clear();
         context.Response.StatusCode = status;
         context.Response.ContentType = "text/html; charset=utf-8";
-        await context.Response.WriteAsync(
-            $"<!doctype html><title>{title}</title><h1>{title}</h1><p>Your server at {WebUtility.HtmlEncode(context.Request.Path.Value)} {what}. <a href=\"{urls.Hub}home\">Home</a></p>",
-            context.RequestAborted);
+        await context.Response.WriteAsync(ProxyErrorPage.Html(status, context.Request.Path.Value, urls.Hub + "home"), context.RequestAborted);
     }
 
     /// <summary>Copies the request as is (Host included) and adds the X-Forwarded headers.</summary>
@@ -99,7 +72,7 @@ internal sealed class ProxyMiddleware(
             var request = httpContext.Request;
             if (httpContext.Features.Get<IHttpRequestFeature>()?.RawTarget is { Length: > 0 } target && target[0] == '/' && Ascii.IsValid(target))
             {
-                // The target as the client sent it, as on the fast path: YARP rebuilds it from the decoded path, which
+                // The target as the client sent it, as on the connection-level path: YARP rebuilds it from the decoded path, which
                 // turns an escaped slash (%2F) into %252F (dotnet/yarp#1419).
                 proxyRequest.RequestUri = new Uri(destinationPrefix + target, AsSent);
             }

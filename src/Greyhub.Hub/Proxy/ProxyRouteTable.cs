@@ -1,28 +1,33 @@
-using System.Collections.Immutable;
 using System.Net;
 
 namespace Greyhub.Hub.Proxy;
 
 /// <summary>
 /// The proxy's routes: <c>/user/{name}/</c> and <c>/user/{name}/{server}/</c> to where each server listens. The table
-/// is an immutable dictionary swapped atomically, so a request sees either the old table or the new one, never half.
+/// is a dictionary swapped atomically, so a request sees either the old table or the new one, never half.
 /// </summary>
 internal sealed class ProxyRouteTable
 {
-    private ImmutableDictionary<string, ProxyRoute> _routes = ImmutableDictionary.Create<string, ProxyRoute>(StringComparer.Ordinal);
+    private readonly Lock _lock = new();
+
+    // Copied on write (routes change at spawns and stops, are read on every proxied request), so a lookup needs no lock
+    // and, through the span lookup, allocates nothing.
+    private Dictionary<string, ProxyRoute> _routes = new(StringComparer.Ordinal);
 
     /// <summary>Every route.</summary>
-    public IReadOnlyCollection<ProxyRoute> All => _routes.Values.ToList();
+    public IReadOnlyCollection<ProxyRoute> All => Volatile.Read(ref _routes).Values.ToList();
 
     /// <summary>Adds or replaces a route.</summary>
     public void Set(ProxyRoute route)
     {
-        ProxyRoute? replaced = null;
-        ImmutableInterlocked.AddOrUpdate(ref _routes, Key(route.User, route.Server), route, (_, old) =>
+        ProxyRoute? replaced;
+        lock (_lock)
         {
-            replaced = old;
-            return route;
-        });
+            var routes = new Dictionary<string, ProxyRoute>(_routes, StringComparer.Ordinal);
+            routes.TryGetValue(Key(route.User, route.Server), out replaced);
+            routes[Key(route.User, route.Server)] = route;
+            Volatile.Write(ref _routes, routes);
+        }
         if (replaced is not null && !ReferenceEquals(replaced, route))
         {
             replaced.Upstream?.Dispose();
@@ -32,16 +37,22 @@ internal sealed class ProxyRouteTable
     /// <summary>Removes a route and closes its idle connections; true when it existed.</summary>
     public bool Remove(string user, string server)
     {
-        if (!ImmutableInterlocked.TryRemove(ref _routes, Key(user, server), out var removed))
+        ProxyRoute? removed;
+        lock (_lock)
         {
-            return false;
+            var routes = new Dictionary<string, ProxyRoute>(_routes, StringComparer.Ordinal);
+            if (!routes.Remove(Key(user, server), out removed))
+            {
+                return false;
+            }
+            Volatile.Write(ref _routes, routes);
         }
         removed.Upstream?.Dispose();
         return true;
     }
 
     /// <summary>The route of a server, if any.</summary>
-    public ProxyRoute? Find(string user, string server) => _routes.GetValueOrDefault(Key(user, server));
+    public ProxyRoute? Find(string user, string server) => Volatile.Read(ref _routes).GetValueOrDefault(Key(user, server));
 
     /// <summary>
     /// Matches a decoded request path <c>/user/{name}/...</c>: a named server's route first, then the default
@@ -49,8 +60,8 @@ internal sealed class ProxyRouteTable
     /// </summary>
     public ProxyRoute? Match(ReadOnlySpan<char> userPath)
     {
-        var routes = _routes;
-        if (routes.IsEmpty)
+        var routes = Volatile.Read(ref _routes);
+        if (routes.Count == 0)
         {
             return null;
         }
@@ -59,14 +70,47 @@ internal sealed class ProxyRouteTable
         {
             return null;
         }
-        var user = userPath[..slash].ToString();
+        var user = userPath[..slash];
         var rest = userPath[(slash + 1)..];
         var next = rest.IndexOf('/');
-        if (next > 0 && routes.TryGetValue(Key(user, rest[..next].ToString()), out var named))
+        if (next > 0 && Lookup(routes, user, rest[..next]) is { } named)
         {
             return named;
         }
-        return routes.GetValueOrDefault(Key(user, ""));
+        return Lookup(routes, user, default);
+    }
+
+    /// <summary>
+    /// <see cref="Match(ReadOnlySpan{char})"/> on the raw bytes of a request target (ASCII, query allowed); null also
+    /// when the path is too long to match here, so that the caller takes its general path.
+    /// </summary>
+    public ProxyRoute? Match(ReadOnlySpan<byte> userPath)
+    {
+        var query = userPath.IndexOf((byte)'?');
+        if (query >= 0)
+        {
+            userPath = userPath[..query];
+        }
+        if (userPath.Length > 1024)
+        {
+            return null;
+        }
+        Span<char> chars = stackalloc char[userPath.Length];
+        return System.Text.Ascii.ToUtf16(userPath, chars, out var written) == System.Buffers.OperationStatus.Done ? Match(chars[..written]) : null;
+    }
+
+    private static ProxyRoute? Lookup(Dictionary<string, ProxyRoute> routes, ReadOnlySpan<char> user, ReadOnlySpan<char> server)
+    {
+        var length = user.Length + 1 + server.Length;
+        if (length > 512)
+        {
+            return routes.GetValueOrDefault(Key(user.ToString(), server.ToString()));
+        }
+        Span<char> key = stackalloc char[length];
+        user.CopyTo(key);
+        key[user.Length] = '/';
+        server.CopyTo(key[(user.Length + 1)..]);
+        return routes.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(key, out var route) ? route : null;
     }
 
     private static string Key(string user, string server) => user + "/" + server;

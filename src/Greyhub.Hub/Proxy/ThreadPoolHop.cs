@@ -3,66 +3,56 @@ using Microsoft.AspNetCore.Http;
 namespace Greyhub.Hub.Proxy;
 
 /// <summary>
-/// Moves a hub request from the socket thread it arrived on to the thread pool, and keeps it there across request body
-/// reads: with inline scheduling, a read that waits for the network resumes on the socket thread that received the
-/// data, and a login's password check must not run there.
+/// Runs a hub request (a page, the API) on the thread pool from start to end. With inline scheduling and inline socket
+/// completions, a request starts on a socket thread and every await that waits for the network (a request body, an
+/// OIDC token call, a PostgreSQL query) resumes on one; the proxy's connections are served by those same threads, so
+/// a password hash or a SQLite write there would stall them. The request runs under a synchronization context that
+/// posts each continuation to the pool, so the hub's code never runs on a socket thread.
 /// </summary>
 internal static class ThreadPoolHop
 {
-    /// <summary>Continues on a thread-pool thread.</summary>
-    public static async ValueTask EnterAsync(HttpContext context)
+    /// <summary>Runs <paramref name="next"/> for <paramref name="context"/> on the thread pool, continuations included.</summary>
+    public static async Task RunAsync(HttpContext context, RequestDelegate next)
     {
-        var request = context.Request;
-        if (request.ContentLength is > 0 || request.Headers.TransferEncoding.Count > 0)
+        // Set on the socket thread only for the call: the async method's start restores the caller's context.
+        SynchronizationContext.SetSynchronizationContext(PoolContext.Instance);
+        try
         {
-            request.Body = new HopBackStream(request.Body);
+            await Task.Yield();
+            await next(context);
         }
-        await Task.Yield();
+        finally
+        {
+            // Kestrel's own code continues synchronously from here; it must not inherit the context.
+            SynchronizationContext.SetSynchronizationContext(null);
+        }
     }
 
-    /// <summary>A request body whose reads that had to wait return on the thread pool.</summary>
-    private sealed class HopBackStream(Stream inner) : Stream
+    /// <summary>Posts continuations to the thread pool and keeps itself current while they run.</summary>
+    private sealed class PoolContext : SynchronizationContext
     {
-        public override bool CanRead => true;
+        public static readonly PoolContext Instance = new();
 
-        public override bool CanSeek => false;
+        public override void Post(SendOrPostCallback d, object? state) =>
+            ThreadPool.UnsafeQueueUserWorkItem(static item => item.Run(), new WorkItem(d, state), preferLocal: false);
 
-        public override bool CanWrite => false;
+        public override SynchronizationContext CreateCopy() => this;
 
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position
+        private sealed record WorkItem(SendOrPostCallback Callback, object? State)
         {
-            get => throw new NotSupportedException();
-            set => throw new NotSupportedException();
-        }
-
-        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
-        {
-            var read = inner.ReadAsync(buffer, cancellationToken);
-            return read.IsCompleted ? read : HopAsync(read);
-        }
-
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-        public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, count);
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        private static async ValueTask<int> HopAsync(ValueTask<int> read)
-        {
-            var count = await read.ConfigureAwait(false);
-            await Task.Yield();
-            return count;
+            public void Run()
+            {
+                var previous = Current;
+                SetSynchronizationContext(Instance);
+                try
+                {
+                    Callback(State);
+                }
+                finally
+                {
+                    SetSynchronizationContext(previous);
+                }
+            }
         }
     }
 }

@@ -167,8 +167,13 @@ internal sealed class UpstreamConnection(Socket socket) : IDisposable
     /// <summary>The socket.</summary>
     public Socket Socket { get; } = socket;
 
-    /// <summary>Read buffer; also holds the request head before it is sent.</summary>
+    private UpstreamResponseReader? _reader;
+
+    /// <summary>Read buffer for the server's responses.</summary>
     public byte[] Buffer { get; } = new byte[BufferSize];
+
+    /// <summary>This connection's response reader, set to copy the next response to <paramref name="writer"/>.</summary>
+    public UpstreamResponseReader Reader(System.IO.Pipelines.PipeWriter writer) => (_reader ??= new UpstreamResponseReader(this)).Reset(writer);
 
     /// <summary>Exchanges this connection has carried.</summary>
     public int Uses { get; set; }

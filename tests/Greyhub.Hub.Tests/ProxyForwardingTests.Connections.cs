@@ -1,0 +1,188 @@
+using System.Net.Sockets;
+using System.Text.Json;
+using Microsoft.AspNetCore.Hosting;
+
+namespace Greyhub.Hub.Tests;
+
+/// <summary>
+/// The connection-level path: requests it takes and those it hands to Kestrel on one connection, heads that arrive in
+/// pieces or pipelined, closing, X-Forwarded-*, timeouts and shutdown.
+/// </summary>
+public sealed partial class ProxyForwardingTests
+{
+    private static string Get(string path, string extra = "") => $"GET /{path} HTTP/1.1\r\nHost: 127.0.0.1\r\n{extra}\r\n";
+
+    [Fact(Timeout = Timeout)]
+    public async Task One_connection_carries_proxied_and_hub_requests_in_any_order()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var scene = Scene.Start(hubs.Fast, new ScriptedUpstream(e => e.SendAsync(Ok(e.Request.Target))));
+        using var client = await RawConnection.ConnectAsync(scene.Hub.Address, ct);
+
+        await client.SendAsync(Get(scene.Path("one")), ct);
+        Assert.Equal($"/{scene.Path("one")}", (await client.ReadResponseAsync(ct)).Text);
+        // The hub's own API: the connection goes to Kestrel from here on, and the proxy keeps answering on it.
+        await client.SendAsync(Get("hub/api/"), ct);
+        var hub = await client.ReadResponseAsync(ct);
+        Assert.Equal(200, hub.Status);
+        Assert.True(JsonDocument.Parse(hub.Body).RootElement.TryGetProperty("version", out _));
+        await client.SendAsync(Get(scene.Path("two")), ct);
+        Assert.Equal($"/{scene.Path("two")}", (await client.ReadResponseAsync(ct)).Text);
+
+        Assert.Equal([$"/{scene.Path("one")}", $"/{scene.Path("two")}"], scene.Upstream.Requests.Select(r => r.Target));
+    }
+
+    [Fact(Timeout = Timeout)]
+    public async Task Pipelined_requests_are_answered_in_order()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var scene = Scene.Start(hubs.Fast, new ScriptedUpstream(e => e.SendAsync(Ok(e.Request.Target))));
+        using var client = await RawConnection.ConnectAsync(scene.Hub.Address, ct);
+
+        await client.SendAsync(Get(scene.Path("a")) + Get(scene.Path("b")) + Get("hub/api/") + Get(scene.Path("c")), ct);
+
+        Assert.Equal($"/{scene.Path("a")}", (await client.ReadResponseAsync(ct)).Text);
+        Assert.Equal($"/{scene.Path("b")}", (await client.ReadResponseAsync(ct)).Text);
+        Assert.Contains("\"version\"", (await client.ReadResponseAsync(ct)).Text, StringComparison.Ordinal);
+        Assert.Equal($"/{scene.Path("c")}", (await client.ReadResponseAsync(ct)).Text);
+    }
+
+    [Fact(Timeout = Timeout)]
+    public async Task A_head_arriving_in_pieces_is_forwarded_once_whole()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var scene = Scene.Start(hubs.Fast, ScriptedUpstream.Answering(Ok("whole")));
+        using var client = await RawConnection.ConnectAsync(scene.Hub.Address, ct);
+        var request = Get(scene.Path("x"), "X-Long: " + new string('v', 5000) + "\r\n");
+
+        foreach (var piece in request.Chunk(700))
+        {
+            await client.SendAsync(new string(piece), ct);
+            await Task.Delay(20, ct);
+        }
+
+        Assert.Equal("whole", (await client.ReadResponseAsync(ct)).Text);
+        Assert.Equal(5000, Assert.Single(Assert.Single(scene.Upstream.Requests).Values("X-Long")).Length);
+    }
+
+    [Theory(Timeout = Timeout)]
+    [InlineData("client")]
+    [InlineData("body ended by the server's close")]
+    public async Task The_connection_ends_after_a_response_when_it_must(string why)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var scene = Scene.Start(hubs.Fast, new ScriptedUpstream(async e =>
+        {
+            if (why == "client")
+            {
+                await e.SendAsync(Ok("bye"));
+                return;
+            }
+            await e.SendAsync("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nbye");
+            e.Close();
+        }));
+        using var client = await RawConnection.ConnectAsync(scene.Hub.Address, ct);
+
+        await client.SendAsync(Get(scene.Path(), why == "client" ? "Connection: close\r\n" : ""), ct);
+        var response = await client.ReadResponseAsync(ct);
+
+        Assert.Equal("bye", response.Text);
+        Assert.Equal(["close"], response.Values("Connection"));
+        Assert.True(await ClosedAsync(client));
+    }
+
+    [Fact(Timeout = Timeout)]
+    public async Task Forwarded_headers_from_a_proxy_in_front_are_kept_and_the_client_address_is_appended()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var scene = Scene.Start(hubs.Fast, ScriptedUpstream.Answering(Ok("ok")));
+        using var client = await RawConnection.ConnectAsync(scene.Hub.Address, ct);
+
+        // From loopback, as the hub's own forwarded-headers handling trusts by default.
+        await client.SendAsync(Get(scene.Path(), "X-Forwarded-For: 203.0.113.7\r\nX-Forwarded-Proto: https\r\nX-Forwarded-Host: hub.example\r\n"), ct);
+        Assert.Equal(200, (await client.ReadResponseAsync(ct)).Status);
+
+        var seen = Assert.Single(scene.Upstream.Requests);
+        Assert.Equal(["203.0.113.7", "127.0.0.1"], seen.Values("X-Forwarded-For"));
+        Assert.Equal(["https"], seen.Values("X-Forwarded-Proto"));
+        Assert.Equal(["hub.example"], seen.Values("X-Forwarded-Host"));
+    }
+
+    [Theory(Timeout = Timeout)]
+    [InlineData("HTTP/1.0")]
+    [InlineData("escaped name")]
+    [InlineData("no trailing slash")]
+    public async Task Requests_the_connection_path_leaves_to_Kestrel_still_work(string kind)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var user = kind == "escaped name" ? Api.Unique("j\u00f6rg") : null;
+        await using var scene = Scene.Start(hubs.Fast, new ScriptedUpstream(e => e.SendAsync(Ok(e.Request.Target))), user);
+        using var client = await RawConnection.ConnectAsync(scene.Hub.Address, ct);
+        var escaped = $"user/{Uri.EscapeDataString(scene.User)}/x";
+
+        await client.SendAsync(kind switch
+        {
+            "HTTP/1.0" => $"GET /{scene.Path("x")} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n",
+            "escaped name" => Get(escaped),
+            _ => Get($"user/{scene.User}"),
+        }, ct);
+        var response = await client.ReadResponseAsync(ct);
+
+        if (kind == "no trailing slash")
+        {
+            // As JupyterHub: /user/NAME goes to the hub's page for it.
+            Assert.Equal(302, response.Status);
+            Assert.Equal([$"/hub/user/{scene.User}"], response.Values("Location"));
+            return;
+        }
+        Assert.Equal(200, response.Status);
+        Assert.Equal(kind == "escaped name" ? $"/{escaped}" : $"/{scene.Path("x")}", response.Text);
+    }
+
+    [Fact(Timeout = Timeout)]
+    public async Task Idle_and_slow_connections_are_closed_and_stopping_the_hub_closes_the_rest()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var hub = await HubInstance.StartWithAsync(
+            b => b.WebHost.ConfigureKestrel(o =>
+            {
+                o.Limits.KeepAliveTimeout = TimeSpan.FromSeconds(2);
+                o.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(2);
+            }),
+            null);
+        await using (var scene = Scene.Start(hub, ScriptedUpstream.Answering(Ok("ok"))))
+        {
+            using var idle = await RawConnection.ConnectAsync(hub.Address, ct);
+            await idle.SendAsync(Get(scene.Path()), ct);
+            Assert.Equal("ok", (await idle.ReadResponseAsync(ct)).Text);
+            using var slow = await RawConnection.ConnectAsync(hub.Address, ct);
+            await slow.SendAsync($"GET /{scene.Path()} HTTP/1.1\r\nHost: 1", ct);
+
+            Assert.True(await ClosedAsync(idle));
+            Assert.True(await ClosedAsync(slow));
+        }
+
+        await using var upstream = ScriptedUpstream.Answering(Ok("ok"));
+        var last = Scene.Start(hub, upstream);
+        using var held = await RawConnection.ConnectAsync(hub.Address, ct);
+        await held.SendAsync(Get(last.Path()), ct);
+        Assert.Equal("ok", (await held.ReadResponseAsync(ct)).Text);
+        await hub.DisposeAsync();
+        Assert.True(await ClosedAsync(held));
+    }
+
+    /// <summary>Reads until the hub closes the connection (true), failing the test on any other byte.</summary>
+    private static async Task<bool> ClosedAsync(RawConnection connection)
+    {
+        try
+        {
+            var more = await connection.FillAsync(Ct);
+            Assert.False(more, "The hub sent more bytes instead of closing");
+            return true;
+        }
+        catch (SocketException)
+        {
+            return true;
+        }
+    }
+}
