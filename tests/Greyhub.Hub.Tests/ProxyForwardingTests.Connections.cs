@@ -140,6 +140,37 @@ public sealed partial class ProxyForwardingTests
     }
 
     [Fact(Timeout = Timeout)]
+    public async Task A_head_ending_in_bare_line_feeds_goes_to_Kestrel_instead_of_waiting()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var scene = Scene.Start(hubs.Fast, new ScriptedUpstream(e => e.SendAsync(Ok(e.Request.Target))));
+        using var client = await RawConnection.ConnectAsync(scene.Hub.Address, ct);
+
+        await client.SendAsync($"GET /{scene.Path("lf")} HTTP/1.1\nHost: 127.0.0.1\n\n", ct);
+
+        // Kestrel accepts bare LF terminators; the connection-level path must not sit waiting for a CRLF CRLF.
+        var response = await client.ReadResponseAsync(ct);
+        Assert.Equal(200, response.Status);
+        Assert.Equal($"/{scene.Path("lf")}", response.Text);
+    }
+
+    [Fact(Timeout = Timeout)]
+    public async Task A_Content_Length_beside_chunked_framing_is_not_passed_on()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var scene = Scene.Start(hubs.Fast, ScriptedUpstream.Answering(
+            "HTTP/1.1 200 OK\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n"));
+        using var client = await RawConnection.ConnectAsync(scene.Hub.Address, ct);
+
+        await client.SendAsync(Get(scene.Path()), ct);
+        var response = await client.ReadResponseAsync(ct);
+
+        Assert.Equal("hello", response.Text);
+        Assert.Empty(response.Values("Content-Length"));
+        Assert.Equal(["chunked"], response.Values("Transfer-Encoding"));
+    }
+
+    [Fact(Timeout = Timeout)]
     public async Task Idle_and_slow_connections_are_closed_and_stopping_the_hub_closes_the_rest()
     {
         var ct = TestContext.Current.CancellationToken;

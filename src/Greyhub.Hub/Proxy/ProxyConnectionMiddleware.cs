@@ -94,8 +94,16 @@ internal sealed partial class ProxyConnectionMiddleware
                 await next(connection);
                 return;
             }
-            if (!await ForwardAsync(connection, client, buffer, request) || client.CloseRequested)
+            try
             {
+                if (!await ForwardAsync(connection, client, buffer, request) || client.CloseRequested)
+                {
+                    return;
+                }
+            }
+            catch (Exception e) when (e is IOException or OperationCanceledException or SocketException or ObjectDisposedException)
+            {
+                // The client's connection failed while the response (or an error page) was being written to it.
                 return;
             }
             client.WaitingForRequest();
@@ -165,7 +173,7 @@ internal sealed partial class ProxyConnectionMiddleware
             var reader = new SequenceReader<byte>(buffer);
             if (!reader.TryReadTo(out ReadOnlySequence<byte> _, "\r\n\r\n"u8, advancePastDelimiter: true))
             {
-                return Verdict.NeedMore;
+                return IncompleteHead(buffer);
             }
             var length = (int)reader.Consumed;
             if (length > MaxHead)
@@ -178,7 +186,7 @@ internal sealed partial class ProxyConnectionMiddleware
         }
         else
         {
-            return Verdict.NeedMore;
+            return IncompleteHead(buffer);
         }
         var verdict = Parse(span, ref request);
         if (verdict != Verdict.Forward && request.Copy is not null)
@@ -187,6 +195,21 @@ internal sealed partial class ProxyConnectionMiddleware
             request.Copy = null;
         }
         return verdict;
+    }
+
+    /// <summary>
+    /// No CRLF CRLF yet: wait for more, unless the head ends in bare line feeds, which only Kestrel accepts (it would
+    /// never end here).
+    /// </summary>
+    private static Verdict IncompleteHead(ReadOnlySequence<byte> buffer)
+    {
+        var reader = new SequenceReader<byte>(buffer);
+        if (reader.TryReadTo(out ReadOnlySequence<byte> _, "\n\n"u8))
+        {
+            return Verdict.HandOver;
+        }
+        reader.Rewind(reader.Consumed);
+        return reader.TryReadTo(out ReadOnlySequence<byte> _, "\n\r\n"u8) ? Verdict.HandOver : Verdict.NeedMore;
     }
 
     private Verdict Parse(ReadOnlySpan<byte> head, ref RequestHead request)
@@ -357,13 +380,18 @@ internal sealed partial class ProxyConnectionMiddleware
     /// <summary>The head the server gets: the client's, minus hop-by-hop headers, plus X-Forwarded-Host/Proto/For.</summary>
     private static (byte[] Buffer, int Length) BuildUpstreamHead(ReadOnlySpan<byte> head, in RequestHead request, EndPoint? remote)
     {
-        var buffer = ArrayPool<byte>.Shared.Rent(head.Length + request.HostLength + 128);
+        var buffer = ArrayPool<byte>.Shared.Rent(head.Length + request.HostLength + 160);
         var span = buffer.AsSpan();
         var lineEnd = head.IndexOf("\r\n"u8) + 2;
         head[..lineEnd].CopyTo(span);
         var n = lineEnd;
         var position = lineEnd;
-        var trusted = remote is IPEndPoint { Address: var address } && IPAddress.IsLoopback(address);
+        var address = (remote as IPEndPoint)?.Address;
+        if (address is { IsIPv4MappedToIPv6: true })
+        {
+            address = address.MapToIPv4();
+        }
+        var trusted = address is not null && IPAddress.IsLoopback(address);
         var listed = head.Slice(request.ConnectionStart, request.ConnectionLength);
         while (true)
         {
@@ -391,7 +419,7 @@ internal sealed partial class ProxyConnectionMiddleware
             n += Write(span[n..], head.Slice(request.HostStart, request.HostLength));
             n += Write(span[n..], "\r\nX-Forwarded-Proto: http\r\n"u8);
         }
-        if (remote is IPEndPoint ip && ip.Address.TryFormat(span[(n + 17)..], out var written))
+        if (address is not null && address.TryFormat(span[(n + 17)..], out var written))
         {
             Write(span[n..], "X-Forwarded-For: "u8);
             n += 17 + written;
@@ -548,7 +576,7 @@ internal sealed partial class ProxyConnectionMiddleware
             ForwardOutcome.TimedOut => 504,
             _ => 503,
         };
-        var body = Encoding.UTF8.GetBytes(ProxyErrorPage.Html(status, WebUtility.UrlDecode(target.Split('?')[0]), _home));
+        var body = Encoding.UTF8.GetBytes(ProxyErrorPage.Html(status, Uri.UnescapeDataString(target.Split('?')[0]), _home));
         var head = $"HTTP/1.1 {status} {ProxyErrorPage.Title(status)[4..]}\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {body.Length}\r\n{(close ? "Connection: close\r\n" : "")}\r\n";
         output.Write(Encoding.ASCII.GetBytes(head));
         output.Write(body);

@@ -37,6 +37,9 @@ internal readonly struct ResponseFraming
     /// <summary>The server keeps the connection open after this response.</summary>
     public bool KeepAlive { get; private init; }
 
+    /// <summary>A Transfer-Encoding frames the body, so a Content-Length beside it is not passed on (RFC 9112 6.3).</summary>
+    public bool TransferCoded { get; private init; }
+
     /// <summary>The body ends only when the server closes (no length, no chunking).</summary>
     public bool ReadToClose => !NoBody && !Chunked && ContentLength < 0;
 
@@ -132,6 +135,7 @@ internal readonly struct ResponseFraming
             Chunked = chunked && !noBody,
             ContentLength = noBody ? 0 : contentLength,
             KeepAlive = !close && (!http10 || keepAlive10),
+            TransferCoded = chunked || otherCoding,
             Reason = statusLine.Length > 13 ? 13..statusLine.Length : 0..0,
             ConnectionValue = connection,
         };
@@ -154,7 +158,7 @@ internal readonly struct ResponseFraming
             var line = head.Slice(position, end + 2);
             position += end + 2;
             var name = line[..line.IndexOf((byte)':')];
-            if (!IsHopByHop(name) && !Lists(listed, name))
+            if (!IsHopByHop(name) && !Lists(listed, name) && !(TransferCoded && Ascii.EqualsIgnoreCase(name, "Content-Length"u8)))
             {
                 output.Write(line);
             }
