@@ -148,7 +148,8 @@ internal sealed partial class ProxyConnectionMiddleware
         public int ConnectionStart;
         public int ConnectionLength;
         public bool Close;
-        public bool ForwardedHeaders;
+        public bool ForwardedHost;
+        public bool ForwardedProto;
         public ProxyRoute Route;
     }
 
@@ -286,8 +287,11 @@ internal sealed partial class ProxyConnectionMiddleware
                     request.ConnectionStart = position + colon + 1 + header[(colon + 1)..].IndexOf(value);
                     request.ConnectionLength = value.Length;
                     break;
-                case HeaderKind.Forwarded:
-                    request.ForwardedHeaders = true;
+                case HeaderKind.ForwardedHost:
+                    request.ForwardedHost = true;
+                    break;
+                case HeaderKind.ForwardedProto:
+                    request.ForwardedProto = true;
                     break;
             }
             position += end + 2;
@@ -305,7 +309,9 @@ internal sealed partial class ProxyConnectionMiddleware
         Expect,
         Connection,
         HopByHop,
-        Forwarded,
+        ForwardedFor,
+        ForwardedHost,
+        ForwardedProto,
     }
 
     private static HeaderKind Classify(ReadOnlySpan<byte> name) => name.Length switch
@@ -318,11 +324,11 @@ internal sealed partial class ProxyConnectionMiddleware
         10 when Ascii.EqualsIgnoreCase(name, "Connection"u8) => HeaderKind.Connection,
         10 when Ascii.EqualsIgnoreCase(name, "Keep-Alive"u8) => HeaderKind.HopByHop,
         14 when Ascii.EqualsIgnoreCase(name, "Content-Length"u8) => HeaderKind.ContentLength,
-        15 when Ascii.EqualsIgnoreCase(name, "X-Forwarded-For"u8) => HeaderKind.Forwarded,
+        15 when Ascii.EqualsIgnoreCase(name, "X-Forwarded-For"u8) => HeaderKind.ForwardedFor,
         16 when Ascii.EqualsIgnoreCase(name, "Proxy-Connection"u8) => HeaderKind.HopByHop,
-        16 when Ascii.EqualsIgnoreCase(name, "X-Forwarded-Host"u8) => HeaderKind.Forwarded,
+        16 when Ascii.EqualsIgnoreCase(name, "X-Forwarded-Host"u8) => HeaderKind.ForwardedHost,
         17 when Ascii.EqualsIgnoreCase(name, "Transfer-Encoding"u8) => HeaderKind.TransferEncoding,
-        17 when Ascii.EqualsIgnoreCase(name, "X-Forwarded-Proto"u8) => HeaderKind.Forwarded,
+        17 when Ascii.EqualsIgnoreCase(name, "X-Forwarded-Proto"u8) => HeaderKind.ForwardedProto,
         _ => HeaderKind.Other,
     };
 
@@ -404,7 +410,7 @@ internal sealed partial class ProxyConnectionMiddleware
             position += end + 2;
             var name = header[..header.IndexOf((byte)':')];
             var kind = Classify(name);
-            if (kind is HeaderKind.Connection or HeaderKind.HopByHop || (kind is HeaderKind.Forwarded && !trusted) || ResponseFraming.Lists(listed, name))
+            if (kind is HeaderKind.Connection or HeaderKind.HopByHop || (kind is HeaderKind.ForwardedFor or HeaderKind.ForwardedHost or HeaderKind.ForwardedProto && !trusted) || ResponseFraming.Lists(listed, name))
             {
                 // X-Forwarded-* from an untrusted client are dropped; from a proxy in front (on loopback, as the hub's
                 // own forwarded-headers handling trusts) they are kept and ours follow, so the list grows as it should.
@@ -413,11 +419,15 @@ internal sealed partial class ProxyConnectionMiddleware
             header.CopyTo(span[n..]);
             n += header.Length;
         }
-        if (!(trusted && request.ForwardedHeaders))
+        if (!(trusted && request.ForwardedHost))
         {
             n += Write(span[n..], "X-Forwarded-Host: "u8);
             n += Write(span[n..], head.Slice(request.HostStart, request.HostLength));
-            n += Write(span[n..], "\r\nX-Forwarded-Proto: http\r\n"u8);
+            n += Write(span[n..], "\r\n"u8);
+        }
+        if (!(trusted && request.ForwardedProto))
+        {
+            n += Write(span[n..], "X-Forwarded-Proto: http\r\n"u8);
         }
         if (address is not null && address.TryFormat(span[(n + 17)..], out var written))
         {
