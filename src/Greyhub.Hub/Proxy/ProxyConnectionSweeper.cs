@@ -5,7 +5,7 @@ using Microsoft.Extensions.Options;
 namespace Greyhub.Hub.Proxy;
 
 /// <summary>
-/// Closes the fast paths' idle connections to servers, gives up on servers that went quiet mid-exchange, and closes
+/// Closes the connection-level proxy's idle connections to servers, gives up on servers that went quiet mid-exchange, and closes
 /// client connections the connection-level proxy holds past Kestrel's keep-alive and request-headers timeouts.
 /// </summary>
 internal sealed class ProxyConnectionSweeper(ProxyRouteTable routes, ProxyClientConnections clients, IOptions<ProxyOptions> options, IOptions<KestrelServerOptions> kestrel) : BackgroundService

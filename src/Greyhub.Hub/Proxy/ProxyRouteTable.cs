@@ -133,7 +133,7 @@ internal sealed class ProxyRoute(string user, string server, int serverId, Uri t
     /// <summary>Scheme, host and port requests go to; the path is kept as the client sent it.</summary>
     public string Destination { get; } = target.GetLeftPart(UriPartial.Authority);
 
-    /// <summary>Kept-alive connections of the fast path, or null when the server is not plain HTTP (YARP takes those).</summary>
+    /// <summary>Kept-alive connections of the connection-level proxy, or null when the server is not plain HTTP (YARP takes those).</summary>
     public UpstreamPool? Upstream { get; } = target.Scheme == Uri.UriSchemeHttp
         ? new UpstreamPool(IPAddress.TryParse(target.IdnHost, out var ip) ? new IPEndPoint(ip, target.Port) : new DnsEndPoint(target.IdnHost, target.Port))
         : null;

@@ -4,7 +4,7 @@ using Yarp.ReverseProxy.Forwarder;
 
 namespace Greyhub.Hub.Proxy;
 
-/// <summary>YARP's client to servers (WebSockets and requests with a body), with the same timeouts as the fast path.</summary>
+/// <summary>YARP's client to servers (what the connection-level proxy hands to Kestrel), with the same timeouts as that path.</summary>
 internal sealed class YarpUpstream(IOptions<ProxyOptions> options) : IDisposable
 {
     /// <summary>The connection pool YARP forwards through.</summary>
