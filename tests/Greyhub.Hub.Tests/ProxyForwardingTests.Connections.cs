@@ -1,4 +1,7 @@
+using System.Net;
 using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using Microsoft.AspNetCore.Hosting;
 
@@ -203,6 +206,38 @@ public sealed partial class ProxyForwardingTests
         Assert.Equal("ok", (await held.ReadResponseAsync(ct)).Text);
         await hub.DisposeAsync();
         Assert.True(await ClosedAsync(held));
+    }
+
+    [Fact(Timeout = Timeout)]
+    public async Task A_TLS_endpoint_hands_every_connection_to_Kestrel_and_YARP_forwards()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var rsa = RSA.Create(2048);
+        var request = new CertificateRequest("CN=127.0.0.1", rsa, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        var names = new SubjectAlternativeNameBuilder();
+        names.AddIpAddress(IPAddress.Loopback);
+        request.CertificateExtensions.Add(names.Build());
+        using var certificate = request.CreateSelfSigned(TimeProvider.System.GetUtcNow().AddDays(-1), TimeProvider.System.GetUtcNow().AddDays(1));
+        // The connection middleware sits in front of TLS (endpoint defaults come first), so it sees encrypted bytes.
+        await using var hub = await HubInstance.StartWithAsync(
+            b => b.WebHost.ConfigureKestrel(o => o.Listen(IPAddress.Loopback, 0, listen => listen.UseHttps(certificate))), null);
+        Assert.Equal("https", hub.Address.Scheme);
+        await using var scene = Scene.Start(hub, ScriptedUpstream.Answering(
+            "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\nX-Checksum: abc\r\n\r\n"));
+        using var client = new HttpClient(new HttpClientHandler
+        {
+            ServerCertificateCustomValidationCallback = (_, presented, _, _) => presented?.Thumbprint == certificate.Thumbprint,
+        })
+        { BaseAddress = hub.Address };
+
+        using var response = await client.GetAsync(scene.Path("x"), ct);
+        Assert.Equal("ok", await response.Content.ReadAsStringAsync(ct));
+        Assert.Contains("\"version\"", await client.GetStringAsync("hub/api/", ct), StringComparison.Ordinal);
+
+        // YARP forwarded it: it says https (the connection-level path only ever sees plain HTTP) and drops trailers.
+        var seen = Assert.Single(scene.Upstream.Requests);
+        Assert.Equal(["https"], seen.Values("X-Forwarded-Proto"));
+        Assert.Empty(response.TrailingHeaders);
     }
 
     /// <summary>Reads until the hub closes the connection (true), failing the test on any other byte.</summary>
