@@ -13,9 +13,6 @@ internal sealed class ProxyClientConnections
 {
     private readonly ConcurrentDictionary<ProxyClientConnection, byte> _all = new();
 
-    /// <summary>Connections held now.</summary>
-    public int Count => _all.Count;
-
     /// <summary>Starts tracking a connection.</summary>
     public ProxyClientConnection Add(ConnectionContext connection)
     {

@@ -6,6 +6,7 @@ using System.Runtime.CompilerServices;
 using System.Text;
 using Greyhub.Hub.Hosting;
 using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -23,15 +24,6 @@ namespace Greyhub.Hub.Proxy;
 /// </summary>
 internal sealed partial class ProxyConnectionMiddleware
 {
-    private const int MaxHead = 32 * 1024;
-
-    private static readonly SearchValues<byte> TokenBytes = SearchValues.Create("!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"u8);
-
-    // Bytes a request target or header value may not hold on this path (controls, space in a target, non-ASCII):
-    // such a request goes to Kestrel, which answers 400 or handles it as it always has.
-    private static readonly SearchValues<byte> NotTargetBytes = SearchValues.Create([.. Enumerable.Range(0, 0x21).Select(b => (byte)b), .. Enumerable.Range(0x7F, 0x81).Select(b => (byte)b)]);
-    private static readonly SearchValues<byte> NotValueBytes = SearchValues.Create([.. Enumerable.Range(0, 0x20).Where(b => b != '\t').Select(b => (byte)b), .. Enumerable.Range(0x7F, 0x81).Select(b => (byte)b)]);
-
     private readonly ProxyRouteTable _routes;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -80,13 +72,13 @@ internal sealed partial class ProxyConnectionMiddleware
                 return;
             }
             client.ReadingRequest();
-            var head = Inspect(buffer, out var request);
-            if (head == Verdict.NeedMore && !read.IsCompleted && buffer.Length < MaxHead && !client.CloseRequested)
+            var head = ProxyRequestHead.Read(buffer, _prefix!, _routes, out var request);
+            if (head == RequestVerdict.NeedMore && !read.IsCompleted && buffer.Length < ProxyRequestHead.MaxLength && !client.CloseRequested)
             {
                 input.AdvanceTo(buffer.Start, buffer.End);
                 continue;
             }
-            if (head != Verdict.Forward || client.CloseRequested)
+            if (head != RequestVerdict.Forward || client.CloseRequested)
             {
                 // Kestrel reads this request again from the start and keeps the connection from now on.
                 input.AdvanceTo(buffer.Start);
@@ -129,215 +121,12 @@ internal sealed partial class ProxyConnectionMiddleware
         Aborted,
     }
 
-    private enum Verdict
-    {
-        NeedMore,
-        HandOver,
-        Forward,
-    }
-
-    /// <summary>Where the parts of a request head are (offsets into the contiguous head).</summary>
-    private struct RequestHead
-    {
-        public byte[]? Copy;
-        public int Length;
-        public int TargetStart;
-        public int TargetLength;
-        public int HostStart;
-        public int HostLength;
-        public int ConnectionStart;
-        public int ConnectionLength;
-        public bool Close;
-        public bool ForwardedHost;
-        public bool ForwardedProto;
-        public ProxyRoute Route;
-    }
-
-    /// <summary>Decides whether this path takes the request at the start of <paramref name="buffer"/>.</summary>
-    private Verdict Inspect(ReadOnlySequence<byte> buffer, out RequestHead request)
-    {
-        request = default;
-        var first = buffer.FirstSpan;
-        if (first.Length > 0 && first[0] is < (byte)'A' or > (byte)'Z')
-        {
-            // Not an HTTP/1 method (TLS, HTTP/2's preface starts with PRI but is caught below): Kestrel's.
-            return Verdict.HandOver;
-        }
-        ReadOnlySpan<byte> span;
-        var end = first.IndexOf("\r\n\r\n"u8);
-        if (end >= 0)
-        {
-            span = first[..(end + 4)];
-        }
-        else if (!buffer.IsSingleSegment)
-        {
-            var reader = new SequenceReader<byte>(buffer);
-            if (!reader.TryReadTo(out ReadOnlySequence<byte> _, "\r\n\r\n"u8, advancePastDelimiter: true))
-            {
-                return IncompleteHead(buffer);
-            }
-            var length = (int)reader.Consumed;
-            if (length > MaxHead)
-            {
-                return Verdict.HandOver;
-            }
-            request.Copy = ArrayPool<byte>.Shared.Rent(length);
-            buffer.Slice(0, length).CopyTo(request.Copy);
-            span = request.Copy.AsSpan(0, length);
-        }
-        else
-        {
-            return IncompleteHead(buffer);
-        }
-        var verdict = Parse(span, ref request);
-        if (verdict != Verdict.Forward && request.Copy is not null)
-        {
-            ArrayPool<byte>.Shared.Return(request.Copy);
-            request.Copy = null;
-        }
-        return verdict;
-    }
-
-    /// <summary>
-    /// No CRLF CRLF yet: wait for more, unless the head ends in bare line feeds, which only Kestrel accepts (it would
-    /// never end here).
-    /// </summary>
-    private static Verdict IncompleteHead(ReadOnlySequence<byte> buffer)
-    {
-        var reader = new SequenceReader<byte>(buffer);
-        if (reader.TryReadTo(out ReadOnlySequence<byte> _, "\n\n"u8))
-        {
-            return Verdict.HandOver;
-        }
-        reader.Rewind(reader.Consumed);
-        return reader.TryReadTo(out ReadOnlySequence<byte> _, "\n\r\n"u8) ? Verdict.HandOver : Verdict.NeedMore;
-    }
-
-    private Verdict Parse(ReadOnlySpan<byte> head, ref RequestHead request)
-    {
-        request.Length = head.Length;
-        // Request line: METHOD SP /target SP HTTP/1.1
-        var lineEnd = head.IndexOf("\r\n"u8);
-        var line = head[..lineEnd];
-        var sp = line.IndexOf((byte)' ');
-        if (sp <= 0 || line[..sp].ContainsAnyExcept(TokenBytes) || !line.EndsWith(" HTTP/1.1"u8))
-        {
-            return Verdict.HandOver;
-        }
-        var target = line[(sp + 1)..^9];
-        if (!target.StartsWith(_prefix) || target.ContainsAny(NotTargetBytes))
-        {
-            return Verdict.HandOver;
-        }
-        // The user and server segments must be plain (an escaped name is matched by Kestrel's decoded path).
-        var userPath = target[_prefix!.Length..];
-        var segments = userPath.IndexOfAny((byte)'?', (byte)'#');
-        var names = segments < 0 ? userPath : userPath[..segments];
-        var second = names.IndexOf((byte)'/');
-        if (second >= 0)
-        {
-            var third = names[(second + 1)..].IndexOf((byte)'/');
-            names = third < 0 ? names[..second] : names[..(second + 1 + third)];
-        }
-        if (names.Contains((byte)'%') || _routes.Match(userPath) is not { Upstream: not null } route)
-        {
-            return Verdict.HandOver;
-        }
-        request.Route = route;
-        request.TargetStart = sp + 1;
-        request.TargetLength = target.Length;
-        var hosts = 0;
-        var position = lineEnd + 2;
-        while (true)
-        {
-            var rest = head[position..];
-            var end = rest.IndexOf("\r\n"u8);
-            if (end == 0)
-            {
-                break;
-            }
-            var header = rest[..end];
-            var colon = header.IndexOf((byte)':');
-            if (colon <= 0 || header[..colon].ContainsAnyExcept(TokenBytes) || header[(colon + 1)..].ContainsAny(NotValueBytes))
-            {
-                return Verdict.HandOver;
-            }
-            var name = header[..colon];
-            var value = header[(colon + 1)..].Trim(" \t"u8);
-            switch (Classify(name))
-            {
-                case HeaderKind.Host:
-                    hosts++;
-                    request.HostStart = position + colon + 1 + header[(colon + 1)..].IndexOf(value);
-                    request.HostLength = value.Length;
-                    break;
-                case HeaderKind.ContentLength when !value.SequenceEqual("0"u8):
-                case HeaderKind.TransferEncoding:
-                case HeaderKind.Upgrade:
-                case HeaderKind.Expect:
-                    return Verdict.HandOver;
-                case HeaderKind.Connection when request.ConnectionLength > 0:
-                    return Verdict.HandOver;
-                case HeaderKind.Connection:
-                    foreach (var range in value.Split((byte)','))
-                    {
-                        request.Close |= Ascii.EqualsIgnoreCase(value[range].Trim(" \t"u8), "close"u8);
-                    }
-                    // The headers it lists are hop-by-hop too, dropped with it.
-                    request.ConnectionStart = position + colon + 1 + header[(colon + 1)..].IndexOf(value);
-                    request.ConnectionLength = value.Length;
-                    break;
-                case HeaderKind.ForwardedHost:
-                    request.ForwardedHost = true;
-                    break;
-                case HeaderKind.ForwardedProto:
-                    request.ForwardedProto = true;
-                    break;
-            }
-            position += end + 2;
-        }
-        return hosts == 1 && request.HostLength > 0 ? Verdict.Forward : Verdict.HandOver;
-    }
-
-    private enum HeaderKind
-    {
-        Other,
-        Host,
-        ContentLength,
-        TransferEncoding,
-        Upgrade,
-        Expect,
-        Connection,
-        HopByHop,
-        ForwardedFor,
-        ForwardedHost,
-        ForwardedProto,
-    }
-
-    private static HeaderKind Classify(ReadOnlySpan<byte> name) => name.Length switch
-    {
-        2 when Ascii.EqualsIgnoreCase(name, "TE"u8) => HeaderKind.HopByHop,
-        4 when Ascii.EqualsIgnoreCase(name, "Host"u8) => HeaderKind.Host,
-        6 when Ascii.EqualsIgnoreCase(name, "Expect"u8) => HeaderKind.Expect,
-        7 when Ascii.EqualsIgnoreCase(name, "Upgrade"u8) => HeaderKind.Upgrade,
-        7 when Ascii.EqualsIgnoreCase(name, "Trailer"u8) => HeaderKind.HopByHop,
-        10 when Ascii.EqualsIgnoreCase(name, "Connection"u8) => HeaderKind.Connection,
-        10 when Ascii.EqualsIgnoreCase(name, "Keep-Alive"u8) => HeaderKind.HopByHop,
-        14 when Ascii.EqualsIgnoreCase(name, "Content-Length"u8) => HeaderKind.ContentLength,
-        15 when Ascii.EqualsIgnoreCase(name, "X-Forwarded-For"u8) => HeaderKind.ForwardedFor,
-        16 when Ascii.EqualsIgnoreCase(name, "Proxy-Connection"u8) => HeaderKind.HopByHop,
-        16 when Ascii.EqualsIgnoreCase(name, "X-Forwarded-Host"u8) => HeaderKind.ForwardedHost,
-        17 when Ascii.EqualsIgnoreCase(name, "Transfer-Encoding"u8) => HeaderKind.TransferEncoding,
-        17 when Ascii.EqualsIgnoreCase(name, "X-Forwarded-Proto"u8) => HeaderKind.ForwardedProto,
-        _ => HeaderKind.Other,
-    };
-
     /// <summary>
     /// Forwards one parsed request and copies the response; false when the client connection must end (the client
     /// asked to close, the response was delimited by the server's close, or the exchange failed after it started).
     /// </summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<bool> ForwardAsync(ConnectionContext connection, ProxyClientConnection client, ReadOnlySequence<byte> buffer, RequestHead request)
+    private async ValueTask<bool> ForwardAsync(ConnectionContext connection, ProxyClientConnection client, ReadOnlySequence<byte> buffer, ProxyRequestHead request)
     {
         var route = request.Route;
         var pool = route.Upstream!;
@@ -347,7 +136,7 @@ internal sealed partial class ProxyConnectionMiddleware
         try
         {
             var head = request.Copy is not null ? request.Copy.AsSpan(0, request.Length) : buffer.FirstSpan[..request.Length];
-            (outgoing, outgoingLength) = BuildUpstreamHead(head, request, connection.RemoteEndPoint);
+            (outgoing, outgoingLength) = ProxyRequestHead.BuildUpstreamHead(head, request, connection.RemoteEndPoint);
         }
         finally
         {
@@ -360,7 +149,7 @@ internal sealed partial class ProxyConnectionMiddleware
         try
         {
             var output = connection.Transport.Output;
-            var result = await ExchangeWithRetryAsync(client, pool, outgoing.AsMemory(0, outgoingLength), output, request.Close, IsHead(outgoing));
+            var result = await ExchangeWithRetryAsync(client, pool, outgoing.AsMemory(0, outgoingLength), output, request.Close, request.HeadMethod);
             route.Touch(_time.GetUtcNow().UtcDateTime);
             if (result.Outcome is ForwardOutcome.Done)
             {
@@ -368,7 +157,7 @@ internal sealed partial class ProxyConnectionMiddleware
             }
             if (result.Outcome is ForwardOutcome.Aborted)
             {
-                connection.Abort(new ConnectionAbortedException("The server's response failed after it had started"));
+                connection.Abort(new ConnectionAbortedException("The exchange failed after the response had started"));
                 return false;
             }
             var target = Encoding.ASCII.GetString(outgoing, request.TargetStart, request.TargetLength);
@@ -379,70 +168,6 @@ internal sealed partial class ProxyConnectionMiddleware
         {
             ArrayPool<byte>.Shared.Return(outgoing);
         }
-    }
-
-    private static bool IsHead(byte[] outgoing) => outgoing.AsSpan().StartsWith("HEAD "u8);
-
-    /// <summary>The head the server gets: the client's, minus hop-by-hop headers, plus X-Forwarded-Host/Proto/For.</summary>
-    private static (byte[] Buffer, int Length) BuildUpstreamHead(ReadOnlySpan<byte> head, in RequestHead request, EndPoint? remote)
-    {
-        var buffer = ArrayPool<byte>.Shared.Rent(head.Length + request.HostLength + 160);
-        var span = buffer.AsSpan();
-        var lineEnd = head.IndexOf("\r\n"u8) + 2;
-        head[..lineEnd].CopyTo(span);
-        var n = lineEnd;
-        var position = lineEnd;
-        var address = (remote as IPEndPoint)?.Address;
-        if (address is { IsIPv4MappedToIPv6: true })
-        {
-            address = address.MapToIPv4();
-        }
-        var trusted = address is not null && IPAddress.IsLoopback(address);
-        var listed = head.Slice(request.ConnectionStart, request.ConnectionLength);
-        while (true)
-        {
-            var end = head[position..].IndexOf("\r\n"u8);
-            if (end == 0)
-            {
-                break;
-            }
-            var header = head.Slice(position, end + 2);
-            position += end + 2;
-            var name = header[..header.IndexOf((byte)':')];
-            var kind = Classify(name);
-            if (kind is HeaderKind.Connection or HeaderKind.HopByHop || (kind is HeaderKind.ForwardedFor or HeaderKind.ForwardedHost or HeaderKind.ForwardedProto && !trusted) || ResponseFraming.Lists(listed, name))
-            {
-                // X-Forwarded-* from an untrusted client are dropped; from a proxy in front (on loopback, as the hub's
-                // own forwarded-headers handling trusts) they are kept and ours follow, so the list grows as it should.
-                continue;
-            }
-            header.CopyTo(span[n..]);
-            n += header.Length;
-        }
-        if (!(trusted && request.ForwardedHost))
-        {
-            n += Write(span[n..], "X-Forwarded-Host: "u8);
-            n += Write(span[n..], head.Slice(request.HostStart, request.HostLength));
-            n += Write(span[n..], "\r\n"u8);
-        }
-        if (!(trusted && request.ForwardedProto))
-        {
-            n += Write(span[n..], "X-Forwarded-Proto: http\r\n"u8);
-        }
-        if (address is not null && address.TryFormat(span[(n + 17)..], out var written))
-        {
-            Write(span[n..], "X-Forwarded-For: "u8);
-            n += 17 + written;
-            n += Write(span[n..], "\r\n"u8);
-        }
-        n += Write(span[n..], "\r\n"u8);
-        return (buffer, n);
-    }
-
-    private static int Write(Span<byte> destination, ReadOnlySpan<byte> bytes)
-    {
-        bytes.CopyTo(destination);
-        return bytes.Length;
     }
 
     private readonly record struct Result(ForwardOutcome Outcome, bool CloseClient);
@@ -573,7 +298,6 @@ internal sealed partial class ProxyConnectionMiddleware
         finally
         {
             client.Forwarded();
-            upstream.Uses++;
             pool.Return(upstream, reusable);
         }
     }
@@ -587,7 +311,7 @@ internal sealed partial class ProxyConnectionMiddleware
             _ => 503,
         };
         var body = Encoding.UTF8.GetBytes(ProxyErrorPage.Html(status, Uri.UnescapeDataString(target.Split('?')[0]), _home));
-        var head = $"HTTP/1.1 {status} {ProxyErrorPage.Title(status)[4..]}\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {body.Length}\r\n{(close ? "Connection: close\r\n" : "")}\r\n";
+        var head = $"HTTP/1.1 {status} {ReasonPhrases.GetReasonPhrase(status)}\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {body.Length}\r\n{(close ? "Connection: close\r\n" : "")}\r\n";
         output.Write(Encoding.ASCII.GetBytes(head));
         output.Write(body);
         await output.FlushAsync();

@@ -7,14 +7,15 @@ public sealed class ProxyOptions
     public const string Section = "Greyhub:Proxy";
 
     /// <summary>
-    /// Forward plain HTTP/1.1 exchanges without a request body through Greyhub's own lean forwarder, and the rest
-    /// (WebSockets, request bodies, HTTP/2 clients) through YARP. False sends everything through YARP.
+    /// Forward plain HTTP/1.1 requests without a body below HTTP, straight off the client's connection
+    /// (<see cref="ProxyConnectionMiddleware"/>), and the rest (WebSockets, request bodies, hub requests on the same
+    /// connection, TLS) through Kestrel and YARP. False sends everything through Kestrel and YARP.
     /// </summary>
     public bool FastPath { get; set; } = true;
 
     /// <summary>
     /// Run request handling on the socket threads (Kestrel's <c>UnsafePreferInlineScheduling</c>): proxied requests
-    /// never change threads, while the hub's own pages and API are moved to the thread pool before they run.
+    /// never change threads, while the hub's own pages and API run on the thread pool, every continuation included.
     /// </summary>
     public bool InlineScheduling { get; set; } = true;
 

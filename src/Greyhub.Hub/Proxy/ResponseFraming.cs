@@ -12,10 +12,6 @@ namespace Greyhub.Hub.Proxy;
 /// </summary>
 internal readonly struct ResponseFraming
 {
-    private static readonly SearchValues<byte> TokenBytes = SearchValues.Create("!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"u8);
-    private static readonly SearchValues<byte> ControlBytes = SearchValues.Create(
-        [0, 1, 2, 3, 4, 5, 6, 7, 8, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 127]);
-
     /// <summary>The status code (0 when the status line is unreadable).</summary>
     public int Status { get; private init; }
 
@@ -84,13 +80,13 @@ internal readonly struct ResponseFraming
             }
             var line = head.Slice(position, end);
             var colon = line.IndexOf((byte)':');
-            if (colon <= 0 || line[..colon].ContainsAnyExcept(TokenBytes))
+            if (colon <= 0 || line[..colon].ContainsAnyExcept(HttpBytes.Token))
             {
                 return Bad(status);
             }
             var name = line[..colon];
             var value = line[(colon + 1)..].Trim(" \t"u8);
-            if (value.ContainsAny(ControlBytes))
+            if (value.ContainsAny(HttpBytes.Control))
             {
                 return Bad(status);
             }

@@ -175,9 +175,6 @@ internal sealed class UpstreamConnection(Socket socket) : IDisposable
     /// <summary>This connection's response reader, set to copy the next response to <paramref name="writer"/>.</summary>
     public UpstreamResponseReader Reader(System.IO.Pipelines.PipeWriter writer) => (_reader ??= new UpstreamResponseReader(this)).Reset(writer);
 
-    /// <summary>Exchanges this connection has carried.</summary>
-    public int Uses { get; set; }
-
     /// <summary>Last time the server was heard from (<see cref="Environment.TickCount64"/>).</summary>
     public long LastActivity => Volatile.Read(ref _lastActivity);
 

@@ -1,0 +1,288 @@
+using System.Buffers;
+using System.Net;
+using System.Text;
+
+namespace Greyhub.Hub.Proxy;
+
+/// <summary>What the connection-level proxy does with the request at the start of a client's buffer.</summary>
+internal enum RequestVerdict
+{
+    /// <summary>The head is not complete yet.</summary>
+    NeedMore,
+
+    /// <summary>Not for this path: Kestrel reads it (and the rest of the connection).</summary>
+    HandOver,
+
+    /// <summary>A plain HTTP/1.1 request without a body for a running server.</summary>
+    Forward,
+}
+
+/// <summary>
+/// A client's request head as <see cref="ProxyConnectionMiddleware"/> reads it: <see cref="Read"/> decides whether the
+/// connection-level path takes it and where its parts are (offsets into the contiguous head), and
+/// <see cref="BuildUpstreamHead"/> writes what the server gets.
+/// </summary>
+internal struct ProxyRequestHead
+{
+    /// <summary>Longest head this path reads; a longer one goes to Kestrel.</summary>
+    public const int MaxLength = 32 * 1024;
+
+    // Offsets are into the head: the first buffer segment, or Copy (pooled) when the head spans segments.
+    public byte[]? Copy;
+    public int Length;
+    public int TargetStart;
+    public int TargetLength;
+    public int HostStart;
+    public int HostLength;
+    public int ConnectionStart;
+    public int ConnectionLength;
+
+    // What the head says: Connection: close, a HEAD request, X-Forwarded-Host/Proto present, the route it is for.
+    public bool Close;
+    public bool HeadMethod;
+    public bool ForwardedHost;
+    public bool ForwardedProto;
+    public ProxyRoute Route;
+
+    /// <summary>Decides whether this path takes the request at the start of <paramref name="buffer"/>.</summary>
+    public static RequestVerdict Read(ReadOnlySequence<byte> buffer, byte[] prefix, ProxyRouteTable routes, out ProxyRequestHead request)
+    {
+        request = default;
+        var first = buffer.FirstSpan;
+        if (first.Length > 0 && first[0] is < (byte)'A' or > (byte)'Z')
+        {
+            // Not an HTTP/1 method (TLS, HTTP/2's preface starts with PRI but is caught below): Kestrel's.
+            return RequestVerdict.HandOver;
+        }
+        ReadOnlySpan<byte> span;
+        var end = first.IndexOf("\r\n\r\n"u8);
+        if (end >= 0)
+        {
+            span = first[..(end + 4)];
+        }
+        else if (!buffer.IsSingleSegment)
+        {
+            var reader = new SequenceReader<byte>(buffer);
+            if (!reader.TryReadTo(out ReadOnlySequence<byte> _, "\r\n\r\n"u8, advancePastDelimiter: true))
+            {
+                return IncompleteHead(buffer);
+            }
+            var length = (int)reader.Consumed;
+            if (length > MaxLength)
+            {
+                return RequestVerdict.HandOver;
+            }
+            request.Copy = ArrayPool<byte>.Shared.Rent(length);
+            buffer.Slice(0, length).CopyTo(request.Copy);
+            span = request.Copy.AsSpan(0, length);
+        }
+        else
+        {
+            return IncompleteHead(buffer);
+        }
+        var verdict = Parse(span, prefix, routes, ref request);
+        if (verdict != RequestVerdict.Forward && request.Copy is not null)
+        {
+            ArrayPool<byte>.Shared.Return(request.Copy);
+            request.Copy = null;
+        }
+        return verdict;
+    }
+
+    /// <summary>
+    /// No CRLF CRLF yet: wait for more, unless the head ends in bare line feeds, which only Kestrel accepts (it would
+    /// never end here).
+    /// </summary>
+    private static RequestVerdict IncompleteHead(ReadOnlySequence<byte> buffer)
+    {
+        var reader = new SequenceReader<byte>(buffer);
+        if (reader.TryReadTo(out ReadOnlySequence<byte> _, "\n\n"u8))
+        {
+            return RequestVerdict.HandOver;
+        }
+        reader.Rewind(reader.Consumed);
+        return reader.TryReadTo(out ReadOnlySequence<byte> _, "\n\r\n"u8) ? RequestVerdict.HandOver : RequestVerdict.NeedMore;
+    }
+
+    private static RequestVerdict Parse(ReadOnlySpan<byte> head, byte[] prefix, ProxyRouteTable routes, ref ProxyRequestHead request)
+    {
+        request.Length = head.Length;
+        // Request line: METHOD SP /target SP HTTP/1.1
+        var lineEnd = head.IndexOf("\r\n"u8);
+        var line = head[..lineEnd];
+        var sp = line.IndexOf((byte)' ');
+        if (sp <= 0 || line[..sp].ContainsAnyExcept(HttpBytes.Token) || !line.EndsWith(" HTTP/1.1"u8))
+        {
+            return RequestVerdict.HandOver;
+        }
+        request.HeadMethod = line[..sp].SequenceEqual("HEAD"u8);
+        var target = line[(sp + 1)..^9];
+        if (!target.StartsWith(prefix) || target.ContainsAny(HttpBytes.NotInTarget))
+        {
+            return RequestVerdict.HandOver;
+        }
+        // The user and server segments must be plain (an escaped name is matched by Kestrel's decoded path).
+        var userPath = target[prefix.Length..];
+        var segments = userPath.IndexOfAny((byte)'?', (byte)'#');
+        var names = segments < 0 ? userPath : userPath[..segments];
+        var second = names.IndexOf((byte)'/');
+        if (second >= 0)
+        {
+            var third = names[(second + 1)..].IndexOf((byte)'/');
+            names = third < 0 ? names[..second] : names[..(second + 1 + third)];
+        }
+        if (names.Contains((byte)'%') || routes.Match(userPath) is not { Upstream: not null } route)
+        {
+            return RequestVerdict.HandOver;
+        }
+        request.Route = route;
+        request.TargetStart = sp + 1;
+        request.TargetLength = target.Length;
+        var hosts = 0;
+        var position = lineEnd + 2;
+        while (true)
+        {
+            var rest = head[position..];
+            var end = rest.IndexOf("\r\n"u8);
+            if (end == 0)
+            {
+                break;
+            }
+            var header = rest[..end];
+            var colon = header.IndexOf((byte)':');
+            if (colon <= 0 || header[..colon].ContainsAnyExcept(HttpBytes.Token) || header[(colon + 1)..].ContainsAny(HttpBytes.NotInRequestValue))
+            {
+                return RequestVerdict.HandOver;
+            }
+            var name = header[..colon];
+            var value = header[(colon + 1)..].Trim(" \t"u8);
+            switch (Classify(name))
+            {
+                case HeaderKind.Host:
+                    hosts++;
+                    request.HostStart = position + colon + 1 + header[(colon + 1)..].IndexOf(value);
+                    request.HostLength = value.Length;
+                    break;
+                case HeaderKind.ContentLength when !value.SequenceEqual("0"u8):
+                case HeaderKind.TransferEncoding:
+                case HeaderKind.Upgrade:
+                case HeaderKind.Expect:
+                    return RequestVerdict.HandOver;
+                case HeaderKind.Connection when request.ConnectionLength > 0:
+                    return RequestVerdict.HandOver;
+                case HeaderKind.Connection:
+                    foreach (var range in value.Split((byte)','))
+                    {
+                        request.Close |= Ascii.EqualsIgnoreCase(value[range].Trim(" \t"u8), "close"u8);
+                    }
+                    // The headers it lists are hop-by-hop too, dropped with it.
+                    request.ConnectionStart = position + colon + 1 + header[(colon + 1)..].IndexOf(value);
+                    request.ConnectionLength = value.Length;
+                    break;
+                case HeaderKind.ForwardedHost:
+                    request.ForwardedHost = true;
+                    break;
+                case HeaderKind.ForwardedProto:
+                    request.ForwardedProto = true;
+                    break;
+            }
+            position += end + 2;
+        }
+        return hosts == 1 && request.HostLength > 0 ? RequestVerdict.Forward : RequestVerdict.HandOver;
+    }
+
+    private enum HeaderKind
+    {
+        Other,
+        Host,
+        ContentLength,
+        TransferEncoding,
+        Upgrade,
+        Expect,
+        Connection,
+        HopByHop,
+        ForwardedFor,
+        ForwardedHost,
+        ForwardedProto,
+    }
+
+    private static HeaderKind Classify(ReadOnlySpan<byte> name) => name.Length switch
+    {
+        2 when Ascii.EqualsIgnoreCase(name, "TE"u8) => HeaderKind.HopByHop,
+        4 when Ascii.EqualsIgnoreCase(name, "Host"u8) => HeaderKind.Host,
+        6 when Ascii.EqualsIgnoreCase(name, "Expect"u8) => HeaderKind.Expect,
+        7 when Ascii.EqualsIgnoreCase(name, "Upgrade"u8) => HeaderKind.Upgrade,
+        7 when Ascii.EqualsIgnoreCase(name, "Trailer"u8) => HeaderKind.HopByHop,
+        10 when Ascii.EqualsIgnoreCase(name, "Connection"u8) => HeaderKind.Connection,
+        10 when Ascii.EqualsIgnoreCase(name, "Keep-Alive"u8) => HeaderKind.HopByHop,
+        14 when Ascii.EqualsIgnoreCase(name, "Content-Length"u8) => HeaderKind.ContentLength,
+        15 when Ascii.EqualsIgnoreCase(name, "X-Forwarded-For"u8) => HeaderKind.ForwardedFor,
+        16 when Ascii.EqualsIgnoreCase(name, "Proxy-Connection"u8) => HeaderKind.HopByHop,
+        16 when Ascii.EqualsIgnoreCase(name, "X-Forwarded-Host"u8) => HeaderKind.ForwardedHost,
+        17 when Ascii.EqualsIgnoreCase(name, "Transfer-Encoding"u8) => HeaderKind.TransferEncoding,
+        17 when Ascii.EqualsIgnoreCase(name, "X-Forwarded-Proto"u8) => HeaderKind.ForwardedProto,
+        _ => HeaderKind.Other,
+    };
+
+    /// <summary>The head the server gets: the client's, minus hop-by-hop headers, plus X-Forwarded-Host/Proto/For.</summary>
+    public static (byte[] Buffer, int Length) BuildUpstreamHead(ReadOnlySpan<byte> head, in ProxyRequestHead request, EndPoint? remote)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(head.Length + request.HostLength + 160);
+        var span = buffer.AsSpan();
+        var lineEnd = head.IndexOf("\r\n"u8) + 2;
+        head[..lineEnd].CopyTo(span);
+        var n = lineEnd;
+        var position = lineEnd;
+        var address = (remote as IPEndPoint)?.Address;
+        if (address is { IsIPv4MappedToIPv6: true })
+        {
+            address = address.MapToIPv4();
+        }
+        var trusted = address is not null && IPAddress.IsLoopback(address);
+        var listed = head.Slice(request.ConnectionStart, request.ConnectionLength);
+        while (true)
+        {
+            var end = head[position..].IndexOf("\r\n"u8);
+            if (end == 0)
+            {
+                break;
+            }
+            var header = head.Slice(position, end + 2);
+            position += end + 2;
+            var name = header[..header.IndexOf((byte)':')];
+            var kind = Classify(name);
+            if (kind is HeaderKind.Connection or HeaderKind.HopByHop || (kind is HeaderKind.ForwardedFor or HeaderKind.ForwardedHost or HeaderKind.ForwardedProto && !trusted) || ResponseFraming.Lists(listed, name))
+            {
+                // X-Forwarded-* from an untrusted client are dropped; from a proxy in front (on loopback, as the hub's
+                // own forwarded-headers handling trusts) they are kept and ours follow, so the list grows as it should.
+                continue;
+            }
+            header.CopyTo(span[n..]);
+            n += header.Length;
+        }
+        if (!(trusted && request.ForwardedHost))
+        {
+            n += Write(span[n..], "X-Forwarded-Host: "u8);
+            n += Write(span[n..], head.Slice(request.HostStart, request.HostLength));
+            n += Write(span[n..], "\r\n"u8);
+        }
+        if (!(trusted && request.ForwardedProto))
+        {
+            n += Write(span[n..], "X-Forwarded-Proto: http\r\n"u8);
+        }
+        if (address is not null && address.TryFormat(span[(n + 17)..], out var written))
+        {
+            Write(span[n..], "X-Forwarded-For: "u8);
+            n += 17 + written;
+            n += Write(span[n..], "\r\n"u8);
+        }
+        n += Write(span[n..], "\r\n"u8);
+        return (buffer, n);
+    }
+
+    private static int Write(Span<byte> destination, ReadOnlySpan<byte> bytes)
+    {
+        bytes.CopyTo(destination);
+        return bytes.Length;
+    }
+}
