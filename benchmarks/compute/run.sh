@@ -6,7 +6,8 @@
 # Env overrides:
 #   REPS=3           measured spawn rounds (1 user and NCONC users each), after one unmeasured 1-user warm-up
 #   NCONC=20         users spawned concurrently (behind a barrier) in the concurrent rounds
-#   DURATION=10s     wrk duration per measured run; CONNECTIONS=32 (-c); THREADS=2 (-t)
+#   DURATION=10s     wrk duration per measured run; CONNECTIONS=32 (-c); THREADS=1 (-t: wrk shares the 2 cores with the
+#                    proxy and the upstream, and one thread loads even nginx; a second thread only takes CPU from them)
 #   WARMUP=2s        unreported wrk run before each measured URL (0 = none); same for both hubs
 #   MEMREQS=1000000  requests pushed through the proxy to the fast upstream before the "after" VmRSS
 #   MEMMAX=150       at most this many seconds of wrk for that push (the table prints what was actually sent; CHP does
@@ -19,13 +20,14 @@
 #   KEEP_TMP=0       1 = keep the temp folder (logs, wrk outputs, per-spawn JSON)
 #   DUEL_ROUNDS=5    interleaved proxy rounds in Greyhub's phase: Greyhub, a standalone CHP and nginx-as-proxy in front
 #                    of the same upstream, loaded in turn for DUEL_DURATION=5s each; medians (0 = skip)
+#   DUEL_THREADS="1 2"  wrk thread counts the interleaved rounds run with (each round loads each proxy with each)
 set -euo pipefail
 
 REPS=${REPS:-3}
 NCONC=${NCONC:-20}
 DURATION=${DURATION:-10s}
 CONNECTIONS=${CONNECTIONS:-32}
-THREADS=${THREADS:-2}
+THREADS=${THREADS:-1}
 WARMUP=${WARMUP:-2s}
 MEMREQS=${MEMREQS:-1000000}
 MEMMAX=${MEMMAX:-150}
@@ -38,6 +40,7 @@ GREYHUB_ENV=${GREYHUB_ENV:-}
 KEEP_TMP=${KEEP_TMP:-0}
 DUEL_ROUNDS=${DUEL_ROUNDS:-5}
 DUEL_DURATION=${DUEL_DURATION:-5s}
+DUEL_THREADS=${DUEL_THREADS:-"1 2"}
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
@@ -296,7 +299,7 @@ nginx_proxy_run() {  # nginx_proxy_run HUBKEY FAST_DIRECT_URL: one measured run 
 
 # ---------- interleaved proxy runs: Greyhub, CHP and nginx in front of one upstream, in turn ----------
 proxy_duel() {  # proxy_duel GREYHUB_FAST_URL GREYHUB_PID FAST_DIRECT_URL
-    local gh_url=$1 gh_pid=$2 direct=$3 hostport path chp_port chp_api chp_token chp_pid ng_worker r name url pid out p0 p1 t0 t1
+    local gh_url=$1 gh_pid=$2 direct=$3 hostport path chp_port chp_api chp_token chp_pid ng_worker r t name url pid out p0 p1 t0 t1
     ((DUEL_ROUNDS > 0)) || return 0
     [[ -x $CHP ]] || die "$CHP missing (Debian package node-configurable-http-proxy, pulled in by jupyterhub)"
     hostport=${direct#http://}; hostport=${hostport%%/*}
@@ -313,26 +316,28 @@ proxy_duel() {  # proxy_duel GREYHUB_FAST_URL GREYHUB_PID FAST_DIRECT_URL
     wait_200 "http://127.0.0.1:$chp_port$path" 20 "$chp_pid"
     start_nginx_proxy duel "$direct"
     ng_worker=$(pgrep -P "$NGINX_PROXY_PID" | head -1)
-    log "interleaved proxy runs: $DUEL_ROUNDS rounds of Greyhub, CHP (standalone, pid $chp_pid) and nginx, ${DUEL_DURATION} each, one upstream ($hostport)"
+    log "interleaved proxy runs: $DUEL_ROUNDS rounds of Greyhub, CHP (standalone, pid $chp_pid) and nginx, ${DUEL_DURATION} each with wrk -t ${DUEL_THREADS// /, -t }, one upstream ($hostport)"
     for name in greyhub chp nginx; do   # one unreported warm-up each
         case $name in greyhub) url=$gh_url ;; chp) url="http://127.0.0.1:$chp_port$path" ;; nginx) url=$NGINX_PROXY_URL ;; esac
         $WRK -t"$THREADS" -c"$CONNECTIONS" -d"$DUEL_DURATION" "$url" >/dev/null 2>&1 || die "wrk failed for $url"
     done
     for ((r = 1; r <= DUEL_ROUNDS; r++)); do
-        for name in greyhub chp nginx; do
-            case $name in
-                greyhub) url=$gh_url; pid=$gh_pid ;;
-                chp) url="http://127.0.0.1:$chp_port$path"; pid=$chp_pid ;;
-                nginx) url=$NGINX_PROXY_URL; pid=${ng_worker:-$NGINX_PROXY_PID} ;;
-            esac
-            out=$TMP/duel-$name-$r.txt
-            p0=$($H cputicks "$pid"); t0=$(date +%s.%N)
-            $WRK -t"$THREADS" -c"$CONNECTIONS" -d"$DUEL_DURATION" --latency "$url" >"$out" 2>&1 || die "wrk failed for $url: $(cat "$out")"
-            t1=$(date +%s.%N); p1=$($H cputicks "$pid")
-            $S wrk "$out" | $PY -c 'import json,sys; j=json.load(sys.stdin); j.update(proxy=sys.argv[1], round=int(sys.argv[2]), cpu_s=float(sys.argv[3]), wall=float(sys.argv[4])); print(json.dumps(j))' \
-                "$name" "$r" "$(awk -v d=$((p1 - p0)) -v c="$CLK_TCK" 'BEGIN{print d/c}')" "$(awk -v a="$t0" -v b="$t1" 'BEGIN{print b-a}')" >>"$TMP/duel.jsonl"
+        for t in $DUEL_THREADS; do
+            for name in greyhub chp nginx; do
+                case $name in
+                    greyhub) url=$gh_url; pid=$gh_pid ;;
+                    chp) url="http://127.0.0.1:$chp_port$path"; pid=$chp_pid ;;
+                    nginx) url=$NGINX_PROXY_URL; pid=${ng_worker:-$NGINX_PROXY_PID} ;;
+                esac
+                out=$TMP/duel-$name-$r-t$t.txt
+                p0=$($H cputicks "$pid"); t0=$(date +%s.%N)
+                $WRK -t"$t" -c"$CONNECTIONS" -d"$DUEL_DURATION" --latency "$url" >"$out" 2>&1 || die "wrk failed for $url: $(cat "$out")"
+                t1=$(date +%s.%N); p1=$($H cputicks "$pid")
+                $S wrk "$out" | $PY -c 'import json,sys; j=json.load(sys.stdin); j.update(proxy=sys.argv[1], round=int(sys.argv[2]), threads=int(sys.argv[3]), cpu_s=float(sys.argv[4]), wall=float(sys.argv[5])); print(json.dumps(j))' \
+                    "$name" "$r" "$t" "$(awk -v d=$((p1 - p0)) -v c="$CLK_TCK" 'BEGIN{print d/c}')" "$(awk -v a="$t0" -v b="$t1" 'BEGIN{print b-a}')" >>"$TMP/duel.jsonl"
+            done
+            log "  round $r, wrk -t$t: $(tail -3 "$TMP/duel.jsonl" | $PY -c 'import json,sys; print(", ".join("%s %.0f req/s p99 %s ms" % (j["proxy"], j["rps"], j.get("p99")) for j in map(json.loads, sys.stdin)))')"
         done
-        log "  round $r: $(tail -3 "$TMP/duel.jsonl" | $PY -c 'import json,sys; print(", ".join("%s %.0f req/s p99 %s ms" % (j["proxy"], j["rps"], j.get("p99")) for j in map(json.loads, sys.stdin)))')"
     done
     $S duel "$TMP/duel.jsonl" >"$RES/duel.json"
     stop_pid "$NGINX_PROXY_PID" "nginx"

@@ -466,27 +466,37 @@ def cmd_wrk(a):
 
 
 def cmd_duel(a):
-    """interleaved proxy runs (JSON lines: proxy, round, rps, p50, p99, requests, cpu_s) -> medians per proxy"""
+    """interleaved proxy runs (JSON lines: proxy, round, threads, rps, p50, p99, requests, cpu_s) -> medians per wrk
+    thread count and proxy"""
     runs = [json.loads(line) for line in open(a.file) if line.strip()]
-    out = {"rounds": max((r["round"] for r in runs), default=0), "proxies": {}}
-    for name in dict.fromkeys(r["proxy"] for r in runs):
-        mine = [r for r in runs if r["proxy"] == name]
-        out["proxies"][name] = {
-            "rps": med([r["rps"] for r in mine]),
-            "rps_all": [r["rps"] for r in mine],
-            "p50": med([r.get("p50") for r in mine]),
-            "p99": med([r.get("p99") for r in mine]),
-            "p99_all": [r.get("p99") for r in mine],
-            "us_per_req": med([1e6 * r["cpu_s"] / r["requests"] if r["requests"] else None for r in mine]),
-            "errors": sum(r["non2xx"] + r["sockerr"] for r in mine),
-        }
-    # the ratio of each round (both loaded within seconds of each other), then its median
-    by_round = {}
-    for r in runs:
-        by_round.setdefault(r["round"], {})[r["proxy"]] = r["rps"]
-    for x, y in (("greyhub", "chp"), ("nginx", "chp"), ("greyhub", "nginx")):
-        vals = [d[x] / d[y] for d in by_round.values() if d.get(x) and d.get(y)]
-        out[f"{x}_over_{y}"] = {"med": med(vals), "min": min(vals, default=None), "max": max(vals, default=None)}
+    out = {"rounds": max((r["round"] for r in runs), default=0), "groups": []}
+    for threads in dict.fromkeys(r.get("threads", 0) for r in runs):
+        group = {"threads": threads, "proxies": {}}
+        mine_t = [r for r in runs if r.get("threads", 0) == threads]
+        for name in dict.fromkeys(r["proxy"] for r in mine_t):
+            mine = [r for r in mine_t if r["proxy"] == name]
+            group["proxies"][name] = {
+                "rps": med([r["rps"] for r in mine]),
+                "rps_all": [r["rps"] for r in mine],
+                "p50": med([r.get("p50") for r in mine]),
+                "p99": med([r.get("p99") for r in mine]),
+                "p99_all": [r.get("p99") for r in mine],
+                "us_per_req": med([1e6 * r["cpu_s"] / r["requests"] if r["requests"] else None for r in mine]),
+                "errors": sum(r["non2xx"] + r["sockerr"] for r in mine),
+            }
+        # the ratio of each round (both loaded within seconds of each other), then its median
+        by_round = {}
+        for r in mine_t:
+            by_round.setdefault(r["round"], {})[r["proxy"]] = r
+        for x, y in (("greyhub", "chp"), ("nginx", "chp"), ("greyhub", "nginx")):
+            vals = [d[x]["rps"] / d[y]["rps"] for d in by_round.values() if d.get(x) and d.get(y) and d[y]["rps"]]
+            group[f"{x}_over_{y}"] = {"med": med(vals), "min": min(vals, default=None), "max": max(vals, default=None)}
+        # requests per proxy CPU-second: what each proxy could serve with a core to itself
+        vals = [(d["greyhub"]["requests"] / d["greyhub"]["cpu_s"]) / (d["chp"]["requests"] / d["chp"]["cpu_s"])
+                for d in by_round.values() if d.get("greyhub") and d.get("chp") and d["greyhub"]["cpu_s"] and d["chp"]["cpu_s"]
+                and d["chp"]["requests"]]
+        group["greyhub_over_chp_per_cpu"] = {"med": med(vals), "min": min(vals, default=None), "max": max(vals, default=None)}
+        out["groups"].append(group)
     print(json.dumps(out))
 
 
@@ -664,37 +674,42 @@ def cmd_report(a):
             L.append(f"{hub}: " + "; ".join(str(x) for x in notes))
     duel_path = os.path.join(a.dir, "duel.json")
     duel = json.load(open(duel_path)) if os.path.exists(duel_path) else None
-    if duel and duel.get("proxies"):
-        P = duel["proxies"]
+    if duel and duel.get("groups"):
         L.append("")
         L.append(f"### The proxy, interleaved: Greyhub, CHP and nginx in front of one upstream, loaded in turn ({duel['rounds']} rounds, medians)")
         L.append("")
         L.append("The rows above measure each hub in its own phase, minutes apart; this machine's speed drifts by ±20 % over minutes. "
                  "Here the three proxies run at the same time in front of the same nginx (`/user/fast/x.txt`) and wrk loads them in turn "
-                 f"(`wrk -t{meta['threads']} -c{meta['connections']}`, one unreported warm-up each). CHP is the Debian package's "
-                 "configurable-http-proxy started as JupyterHub starts it, with the route JupyterHub would add.")
+                 f"(`-c{meta['connections']}`, one unreported warm-up each; each round loads every proxy once per wrk thread count). "
+                 "CHP is the Debian package's configurable-http-proxy started as JupyterHub starts it, with the route JupyterHub would add. "
+                 "wrk, the proxy and the upstream share this machine's cores: a second wrk thread adds nothing to the load a single one "
+                 "can make and takes CPU from the proxy and the upstream, so the runs with one thread are the measure; the runs with two "
+                 "show how much that costs each proxy.")
         L.append("")
-        L.append("| proxy | req/s | p50 ms | p99 ms | proxy CPU µs per request | req/s each round | p99 each round |")
-        L.append("|---|---:|---:|---:|---:|---|---|")
-        for name, label in (("greyhub", "Greyhub"), ("chp", "CHP"), ("nginx", "nginx as the proxy (1 worker)")):
-            x = P.get(name)
-            if not x:
-                continue
-            L.append(f"| {label} | {frps(x['rps'])} | {fms(x['p50'])} | {fms(x['p99'])} | {fms(x['us_per_req'])} | "
-                     f"{', '.join(frps(v) for v in x['rps_all'])} | {', '.join(fms(v) for v in x['p99_all'])} |")
-        def rr(k):
-            v = duel.get(k) or {}
+        L.append("| wrk | proxy | req/s | p50 ms | p99 ms | proxy CPU µs per request | req/s each round | p99 each round |")
+        L.append("|---|---|---:|---:|---:|---:|---|---|")
+        for grp in duel["groups"]:
+            for name, label in (("greyhub", "Greyhub"), ("chp", "CHP"), ("nginx", "nginx as the proxy (1 worker)")):
+                x = grp["proxies"].get(name)
+                if not x:
+                    continue
+                L.append(f"| -t{grp['threads']} | {label} | {frps(x['rps'])} | {fms(x['p50'])} | {fms(x['p99'])} | {fms(x['us_per_req'])} | "
+                         f"{', '.join(frps(v) for v in x['rps_all'])} | {', '.join(fms(v) for v in x['p99_all'])} |")
+        def rr(grp, k):
+            v = grp.get(k) or {}
             return "-" if v.get("med") is None else f"{v['med']:.2f}× ({v['min']:.2f}–{v['max']:.2f})"
-        gx = g(duel, "greyhub_over_chp", "med")
-        p99 = g(P, "greyhub", "p99")
         L.append("")
-        L.append(f"- **Greyhub ÷ CHP, req/s** (median of the per-round ratios, min–max): {rr('greyhub_over_chp')}; target ≥ 10×: "
-                 f"{'met' if gx is not None and gx >= 10 else '**not met**'}")
-        L.append(f"- **Greyhub p99** {fms(p99)} ms; target ≤ 5 ms: {'met' if p99 is not None and p99 <= 5 else '**not met**'}")
-        L.append(f"- nginx-as-proxy ÷ CHP: {rr('nginx_over_chp')}; Greyhub ÷ nginx-as-proxy: {rr('greyhub_over_nginx')}")
-        errs = [f"{n}: {x['errors']}" for n, x in P.items() if x.get("errors")]
-        if errs:
-            L.append(f"- non-2xx responses or socket errors: {'; '.join(errs)}")
+        for grp in duel["groups"]:
+            gx = g(grp, "greyhub_over_chp", "med")
+            p99 = g(grp, "proxies", "greyhub", "p99")
+            L.append(f"- wrk -t{grp['threads']}: **Greyhub ÷ CHP, req/s** (median of the per-round ratios, min–max) {rr(grp, 'greyhub_over_chp')}, "
+                     f"target ≥ 10× {'met' if gx is not None and gx >= 10 else '**not met**'}; **Greyhub p99** {fms(p99)} ms, target ≤ 5 ms "
+                     f"{'met' if p99 is not None and p99 <= 5 else '**not met**'}; requests per proxy CPU-second, Greyhub ÷ CHP "
+                     f"{rr(grp, 'greyhub_over_chp_per_cpu')}; nginx-as-proxy ÷ CHP {rr(grp, 'nginx_over_chp')}; Greyhub ÷ nginx-as-proxy "
+                     f"{rr(grp, 'greyhub_over_nginx')}")
+            errs = [f"{n}: {x['errors']}" for n, x in grp["proxies"].items() if x.get("errors")]
+            if errs:
+                L.append(f"  - non-2xx responses or socket errors: {'; '.join(errs)}")
     L.append("")
     L.append("### Every wrk run")
     L.append("")
