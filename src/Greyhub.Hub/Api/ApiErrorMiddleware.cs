@@ -37,8 +37,9 @@ internal sealed partial class ApiErrorMiddleware(RequestDelegate next, ILogger<A
                 JsonException => (400, "Invalid JSON in request body"),
                 _ => (500, "Internal server error"),
             };
-            if (status >= 500)
+            if (status >= 500 && ex is not ApiException)
             {
+                // A deliberate 5xx (a failed spawn) was logged where it happened; only the unexpected gets a stack here.
                 LogUnhandled(logger, context.Request.Method, context.Request.Path, ex);
             }
             if (ex is ApiException { RetryAfterSeconds: { } retry })

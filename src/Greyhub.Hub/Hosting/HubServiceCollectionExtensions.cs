@@ -64,6 +64,7 @@ public static class HubServiceCollectionExtensions
             .ValidateOnStart();
         services.AddSingleton<ProxyConnectionMiddleware>();
         services.AddSingleton<ProxyClientConnections>();
+        services.AddSingleton<ProxyCounters>();
         services.AddSingleton<YarpUpstream>();
         services.AddHostedService<ProxyConnectionSweeper>();
         services.AddSingleton<ProxyRouteTable>();

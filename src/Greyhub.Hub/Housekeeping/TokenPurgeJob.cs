@@ -1,4 +1,5 @@
 using Greyhub.Data.Stores;
+using Greyhub.Hub.Proxy;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -10,7 +11,10 @@ internal sealed partial class TokenPurgeJob(IServiceScopeFactory scopes, TimePro
 {
     private static readonly TimeSpan Interval = TimeSpan.FromHours(1);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    // Database calls (PostgreSQL's complete on a socket thread) and what follows them stay off the proxy's socket threads.
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) => ThreadPoolHop.RunAsync(() => LoopAsync(stoppingToken));
+
+    private async Task LoopAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(Interval, time);
         try

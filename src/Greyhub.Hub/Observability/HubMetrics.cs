@@ -1,5 +1,6 @@
 using Greyhub.Data.Entities;
 using Greyhub.Data.Stores;
+using Greyhub.Hub.Proxy;
 using Microsoft.Extensions.DependencyInjection;
 using Prometheus;
 
@@ -16,11 +17,14 @@ internal sealed class HubMetrics
     private readonly Gauge _totalUsers;
     private readonly Gauge _activeUsers;
     private readonly Gauge _runningServers;
+    private readonly ProxyCounters _proxy;
+    private readonly (ICounter Counter, ProxyCount Count)[] _proxyCounters;
 
-    public HubMetrics(IServiceScopeFactory scopes, TimeProvider time)
+    public HubMetrics(IServiceScopeFactory scopes, TimeProvider time, ProxyCounters proxy)
     {
         _scopes = scopes;
         _time = time;
+        _proxy = proxy;
         Registry = Metrics.NewCustomRegistry();
         var factory = Metrics.WithCustomRegistry(Registry);
         RequestDuration = factory.CreateHistogram("jupyterhub_request_duration_seconds", "Request duration for all HTTP requests",
@@ -45,6 +49,27 @@ internal sealed class HubMetrics
             new HistogramConfiguration { Buckets = [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5] });
         ServersDied = factory.CreateCounter("greyhub_servers_died_total", "Running servers found ended by the poller or at start-up");
         ProxyRoutes = factory.CreateGauge("greyhub_proxy_routes", "Routes in the proxy table");
+        var requests = factory.CreateCounter("greyhub_proxy_requests_total",
+            "Requests the proxy forwarded to servers, by the path that forwarded them (connection: below HTTP; http: YARP)",
+            new CounterConfiguration { LabelNames = ["path"] });
+        var failures = factory.CreateCounter("greyhub_proxy_failures_total",
+            "Forwarded requests the server failed: unreachable (503), bad_response (502), timeout (504), cut_short (ended mid-response)",
+            new CounterConfiguration { LabelNames = ["reason"] });
+        _proxyCounters =
+        [
+            (requests.WithLabels("connection"), ProxyCount.ConnectionLevelRequest),
+            (requests.WithLabels("http"), ProxyCount.HttpLevelRequest),
+            (failures.WithLabels("unreachable"), ProxyCount.Unreachable),
+            (failures.WithLabels("bad_response"), ProxyCount.BadResponse),
+            (failures.WithLabels("timeout"), ProxyCount.TimedOut),
+            (failures.WithLabels("cut_short"), ProxyCount.CutShort),
+            (factory.CreateCounter("greyhub_proxy_upstream_connections_total",
+                "Connections the connection-level proxy opened to servers (each is kept alive for later requests)"),
+                ProxyCount.UpstreamConnection),
+            (factory.CreateCounter("greyhub_proxy_handovers_total",
+                "Client connections the connection-level proxy handed to the HTTP stack (hub pages, bodies, WebSockets, TLS)"),
+                ProxyCount.Handover),
+        ];
         factory.CreateGauge("greyhub_build_info", "Greyhub build", new GaugeConfiguration { LabelNames = ["version", "jupyterhub_api"] })
             .WithLabels(Api.HubApi.GreyhubVersion, Api.HubApi.JupyterHubVersion).Set(1);
         Registry.AddBeforeCollectCallback(RefreshAsync);
@@ -75,6 +100,10 @@ internal sealed class HubMetrics
 
     private async Task RefreshAsync(CancellationToken cancellationToken)
     {
+        foreach (var (counter, count) in _proxyCounters)
+        {
+            counter.IncTo(_proxy.Get(count));
+        }
         await using var scope = _scopes.CreateAsyncScope();
         var users = scope.ServiceProvider.GetRequiredService<UserStore>();
         var servers = scope.ServiceProvider.GetRequiredService<ServerStore>();

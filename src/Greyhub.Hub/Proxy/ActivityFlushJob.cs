@@ -15,7 +15,10 @@ internal sealed partial class ActivityFlushJob(ProxyRouteTable routes, IServiceS
 {
     private readonly Dictionary<int, long> _flushed = [];
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    // Database calls (PostgreSQL's complete on a socket thread) and what follows them stay off the proxy's socket threads.
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) => ThreadPoolHop.RunAsync(() => LoopAsync(stoppingToken));
+
+    private async Task LoopAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(options.Value.Servers.ActivityFlushInterval, time);
         try

@@ -31,10 +31,12 @@ internal sealed partial class ProxyConnectionMiddleware
     private readonly byte[]? _prefix;
     private readonly string _home;
     private readonly ProxyClientConnections _clients;
+    private readonly ProxyCounters _counters;
 
-    public ProxyConnectionMiddleware(ProxyRouteTable routes, HubUrls urls, TimeProvider time, IOptions<ProxyOptions> options, ProxyClientConnections clients, ILogger<ProxyConnectionMiddleware> logger)
+    public ProxyConnectionMiddleware(ProxyRouteTable routes, HubUrls urls, TimeProvider time, IOptions<ProxyOptions> options, ProxyClientConnections clients, ProxyCounters counters, ILogger<ProxyConnectionMiddleware> logger)
     {
         _routes = routes;
+        _counters = counters;
         _time = time;
         _logger = logger;
         _options = options.Value;
@@ -83,6 +85,7 @@ internal sealed partial class ProxyConnectionMiddleware
                 // Kestrel reads this request again from the start and keeps the connection from now on.
                 input.AdvanceTo(buffer.Start);
                 client.HandedOver();
+                _counters.Add(ProxyCount.Handover);
                 await next(connection);
                 return;
             }
@@ -117,8 +120,11 @@ internal sealed partial class ProxyConnectionMiddleware
         /// <summary>The server went quiet for longer than the activity timeout before answering (504).</summary>
         TimedOut,
 
-        /// <summary>The exchange failed after the response had started, or the client left: the connection ends.</summary>
+        /// <summary>The exchange failed after the response had started: the connection ends.</summary>
         Aborted,
+
+        /// <summary>The client left during the exchange: the connection ends.</summary>
+        ClientGone,
     }
 
     /// <summary>
@@ -131,6 +137,7 @@ internal sealed partial class ProxyConnectionMiddleware
         var route = request.Route;
         var pool = route.Upstream!;
         route.Touch(_time.GetUtcNow().UtcDateTime);
+        _counters.Add(ProxyCount.ConnectionLevelRequest);
         byte[] outgoing;
         int outgoingLength;
         try
@@ -155,11 +162,21 @@ internal sealed partial class ProxyConnectionMiddleware
             {
                 return !result.CloseClient;
             }
-            if (result.Outcome is ForwardOutcome.Aborted)
+            if (result.Outcome is ForwardOutcome.Aborted or ForwardOutcome.ClientGone)
             {
+                if (result.Outcome is ForwardOutcome.Aborted)
+                {
+                    _counters.Add(ProxyCount.CutShort);
+                }
                 connection.Abort(new ConnectionAbortedException("The exchange failed after the response had started"));
                 return false;
             }
+            _counters.Add(result.Outcome switch
+            {
+                ForwardOutcome.BadResponse => ProxyCount.BadResponse,
+                ForwardOutcome.TimedOut => ProxyCount.TimedOut,
+                _ => ProxyCount.Unreachable,
+            });
             var target = Encoding.ASCII.GetString(outgoing, request.TargetStart, request.TargetLength);
             await WriteErrorAsync(output, result.Outcome, target, request.Close);
             return !request.Close;
@@ -204,7 +221,9 @@ internal sealed partial class ProxyConnectionMiddleware
     {
         try
         {
-            return await pool.ConnectAsync(_options.ConnectTimeout, CancellationToken.None);
+            var connection = await pool.ConnectAsync(_options.ConnectTimeout, CancellationToken.None);
+            _counters.Add(ProxyCount.UpstreamConnection);
+            return connection;
         }
         catch (Exception e) when (e is SocketException or OperationCanceledException)
         {
@@ -279,13 +298,13 @@ internal sealed partial class ProxyConnectionMiddleware
             }
             var flushed = await output.FlushAsync();
             reusable = framing.KeepAlive && !framing.ReadToClose && reader.Remaining == 0 && !client.Gone;
-            return new Result(flushed.IsCompleted || flushed.IsCanceled ? ForwardOutcome.Aborted : ForwardOutcome.Done, closeClient);
+            return new Result(flushed.IsCompleted || flushed.IsCanceled ? ForwardOutcome.ClientGone : ForwardOutcome.Done, closeClient);
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException or IOException or OperationCanceledException or InvalidDataException)
         {
             if (client.Gone)
             {
-                return new Result(ForwardOutcome.Aborted, true);
+                return new Result(ForwardOutcome.ClientGone, true);
             }
             var outcome = upstream.TimedOut ? ForwardOutcome.TimedOut : e is InvalidDataException ? ForwardOutcome.BadResponse : ForwardOutcome.NotAnswering;
             if (!answered && outcome == ForwardOutcome.NotAnswering)

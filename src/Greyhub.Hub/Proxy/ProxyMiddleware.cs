@@ -14,7 +14,8 @@ namespace Greyhub.Hub.Proxy;
 /// A path with no route goes to the hub's <c>/hub/user/...</c> page, which starts or explains.
 /// </summary>
 internal sealed class ProxyMiddleware(
-    RequestDelegate next, IHttpForwarder forwarder, YarpUpstream yarp, ProxyRouteTable routes, HubUrls urls, TimeProvider time, IOptions<ProxyOptions> options)
+    RequestDelegate next, IHttpForwarder forwarder, YarpUpstream yarp, ProxyRouteTable routes, HubUrls urls, TimeProvider time, IOptions<ProxyOptions> options,
+    ProxyCounters counters)
 {
     private readonly bool _hopToThreadPool = options.Value.InlineScheduling;
 
@@ -39,18 +40,34 @@ internal sealed class ProxyMiddleware(
             return;
         }
         route.Touch(time.GetUtcNow().UtcDateTime);
-        var status = await forwarder.SendAsync(context, route.Destination, yarp.Client, yarp.RequestConfig, Transformer) switch
+        counters.Add(ProxyCount.HttpLevelRequest);
+        var error = await forwarder.SendAsync(context, route.Destination, yarp.Client, yarp.RequestConfig, Transformer);
+        var status = error switch
         {
             ForwarderError.None => 0,
             ForwarderError.RequestTimedOut => StatusCodes.Status504GatewayTimeout,
             _ => StatusCodes.Status503ServiceUnavailable,
         };
         route.Touch(time.GetUtcNow().UtcDateTime);
+        if (ServerFault(error) is { } fault)
+        {
+            counters.Add(fault);
+        }
         if (status != 0 && !context.Response.HasStarted)
         {
             await WriteErrorPageAsync(context, status);
         }
     }
+
+    /// <summary>What YARP's outcome says about the server; null when it went well or the client gave up.</summary>
+    private static ProxyCount? ServerFault(ForwarderError error) => error switch
+    {
+        ForwarderError.None => null,
+        ForwarderError.RequestTimedOut => ProxyCount.TimedOut,
+        ForwarderError.Request or ForwarderError.NoAvailableDestinations => ProxyCount.Unreachable,
+        ForwarderError.ResponseBodyDestination or ForwarderError.UpgradeResponseDestination or ForwarderError.UpgradeRequestDestination => ProxyCount.CutShort,
+        _ => null,
+    };
 
     /// <summary>JupyterHub's page for a route whose server does not answer; the poller notices if the server died.</summary>
     private async Task WriteErrorPageAsync(HttpContext context, int status)

@@ -3,7 +3,7 @@ using Microsoft.AspNetCore.Http;
 namespace Greyhub.Hub.Proxy;
 
 /// <summary>
-/// Runs a hub request (a page, the API) on the thread pool from start to end. With inline scheduling and inline socket
+/// Runs a hub request (a page, the API) or background work on the thread pool from start to end. With inline scheduling and inline socket
 /// completions, a request starts on a socket thread and every await that waits for the network (a request body, an
 /// OIDC token call, a PostgreSQL query) resumes on one; the proxy's connections are served by those same threads, so
 /// a password hash or a SQLite write there would stall them. The request runs under a synchronization context that
@@ -24,6 +24,25 @@ internal static class ThreadPoolHop
         finally
         {
             // Kestrel's own code continues synchronously from here; it must not inherit the context.
+            SynchronizationContext.SetSynchronizationContext(null);
+        }
+    }
+
+    /// <summary>
+    /// Runs background work (a spawn, a stop, a hosted job) with every continuation on the thread pool: an HTTP call to
+    /// a server, to Kubernetes or to PostgreSQL completes on a socket thread, and what follows it (a SQLite write, a
+    /// process start) must not run there.
+    /// </summary>
+    public static async Task RunAsync(Func<Task> work)
+    {
+        // The async method's start restores the caller's context, so only this work runs under the pool's.
+        SynchronizationContext.SetSynchronizationContext(PoolContext.Instance);
+        try
+        {
+            await work();
+        }
+        finally
+        {
             SynchronizationContext.SetSynchronizationContext(null);
         }
     }

@@ -157,5 +157,6 @@ internal sealed partial class ServerMonitor(
 /// <summary>Runs the monitor's poll loop as a hosted service.</summary>
 internal sealed class ServerMonitorService(ServerMonitor monitor) : BackgroundService
 {
-    protected override Task ExecuteAsync(CancellationToken stoppingToken) => monitor.RunAsync(stoppingToken);
+    // Engine polls (Kubernetes' API), database calls and what follows them stay off the proxy's socket threads.
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) => ThreadPoolHop.RunAsync(() => monitor.RunAsync(stoppingToken));
 }

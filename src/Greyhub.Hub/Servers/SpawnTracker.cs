@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Greyhub.Hub.Proxy;
 using System.Threading.Channels;
 
 namespace Greyhub.Hub.Servers;
@@ -39,7 +40,7 @@ internal sealed class SpawnTracker
     /// <summary>Runs a stop once per server: a second request joins the first.</summary>
     public Task StopOnce(ServerKey key, Func<Task> stop)
     {
-        var task = _stops.GetOrAdd(key, _ => Task.Run(stop));
+        var task = _stops.GetOrAdd(key, _ => Task.Run(() => ThreadPoolHop.RunAsync(stop)));
         _ = task.ContinueWith(t => _stops.TryRemove(new KeyValuePair<ServerKey, Task>(key, t)), TaskScheduler.Default);
         return task;
     }

@@ -1,0 +1,42 @@
+namespace Greyhub.Hub.Proxy;
+
+/// <summary>What the proxy counts, for <c>/hub/metrics</c>.</summary>
+internal enum ProxyCount
+{
+    /// <summary>A request forwarded below HTTP (<see cref="ProxyConnectionMiddleware"/>).</summary>
+    ConnectionLevelRequest,
+
+    /// <summary>A request forwarded through YARP (<see cref="ProxyMiddleware"/>).</summary>
+    HttpLevelRequest,
+
+    /// <summary>A client connection the connection-level path handed to Kestrel's HTTP stack.</summary>
+    Handover,
+
+    /// <summary>A connection opened to a server by the connection-level path (the rest are kept-alive reuses).</summary>
+    UpstreamConnection,
+
+    /// <summary>The server could not be reached or closed without answering (503).</summary>
+    Unreachable,
+
+    /// <summary>The server answered something that is not a valid HTTP/1.x response head (502).</summary>
+    BadResponse,
+
+    /// <summary>The server went quiet for longer than the activity timeout before answering (504).</summary>
+    TimedOut,
+
+    /// <summary>The server's response stopped after it had started going to the client.</summary>
+    CutShort,
+}
+
+/// <summary>
+/// The proxy's counters: one atomic add where a thing happens (the hot path takes no lock and no label lookup), read
+/// into Prometheus counters when <c>/hub/metrics</c> is scraped.
+/// </summary>
+internal sealed class ProxyCounters
+{
+    private readonly long[] _counts = new long[Enum.GetValues<ProxyCount>().Length];
+
+    public void Add(ProxyCount what) => Interlocked.Increment(ref _counts[(int)what]);
+
+    public long Get(ProxyCount what) => Volatile.Read(ref _counts[(int)what]);
+}
