@@ -298,8 +298,8 @@ nginx_proxy_run() {  # nginx_proxy_run HUBKEY FAST_DIRECT_URL: one measured run 
 }
 
 # ---------- interleaved proxy runs: Greyhub, CHP and nginx in front of one upstream, in turn ----------
-proxy_duel() {  # proxy_duel GREYHUB_FAST_URL GREYHUB_PID FAST_DIRECT_URL
-    local gh_url=$1 gh_pid=$2 direct=$3 hostport path chp_port chp_api chp_token chp_pid ng_worker r t name url pid out p0 p1 t0 t1
+proxy_duel() {  # proxy_duel GREYHUB_FAST_URL GREYHUB_PID FAST_DIRECT_URL GREYHUB_U1_URL U1_DIRECT_URL U1_TOKEN
+    local gh_url=$1 gh_pid=$2 direct=$3 gh_u1=$4 u1_direct=$5 u1_token=$6 u1_hostport u1_path hostport path chp_port chp_api chp_token chp_pid ng_worker r t name url pid out p0 p1 t0 t1
     ((DUEL_ROUNDS > 0)) || return 0
     [[ -x $CHP ]] || die "$CHP missing (Debian package node-configurable-http-proxy, pulled in by jupyterhub)"
     hostport=${direct#http://}; hostport=${hostport%%/*}
@@ -341,6 +341,31 @@ proxy_duel() {  # proxy_duel GREYHUB_FAST_URL GREYHUB_PID FAST_DIRECT_URL
     done
     $S duel "$TMP/duel.jsonl" >"$RES/duel.json"
     stop_pid "$NGINX_PROXY_PID" "nginx"
+
+    # The same for the single-user server's /api (Python, ~1.5k req/s): Greyhub, CHP and the server's own port in turn.
+    u1_hostport=${u1_direct#http://}; u1_hostport=${u1_hostport%%/*}
+    u1_path=${u1_direct#http://$u1_hostport}
+    api POST "http://127.0.0.1:$chp_api/api/routes/user/u1" "$chp_token" "{\"target\": \"http://$u1_hostport\"}" >/dev/null
+    log "interleaved single-user runs: $DUEL_ROUNDS rounds of Greyhub, CHP and direct on $u1_path, ${DUEL_DURATION} each with wrk -t$THREADS"
+    for ((r = 0; r <= DUEL_ROUNDS; r++)); do   # round 0: an unreported warm-up
+        for name in greyhub chp direct; do
+            case $name in
+                greyhub) url=$gh_u1; pid=$gh_pid ;;
+                chp) url="http://127.0.0.1:$chp_port$u1_path"; pid=$chp_pid ;;
+                direct) url=$u1_direct; pid="" ;;
+            esac
+            out=$TMP/duel-u1-$name-$r.txt
+            p0=$([[ -n $pid ]] && $H cputicks "$pid" || echo 0); t0=$(date +%s.%N)
+            $WRK -t"$THREADS" -c"$CONNECTIONS" -d"$DUEL_DURATION" --latency -H "Authorization: token $u1_token" "$url" >"$out" 2>&1 \
+                || die "wrk failed for $url: $(cat "$out")"
+            t1=$(date +%s.%N); p1=$([[ -n $pid ]] && $H cputicks "$pid" || echo 0)
+            ((r > 0)) || continue
+            $S wrk "$out" | $PY -c 'import json,sys; j=json.load(sys.stdin); j.update(proxy=sys.argv[1], round=int(sys.argv[2]), threads=int(sys.argv[3]), cpu_s=float(sys.argv[4]), wall=float(sys.argv[5])); print(json.dumps(j))' \
+                "$name" "$r" "$THREADS" "$(awk -v d=$((p1 - p0)) -v c="$CLK_TCK" 'BEGIN{print d/c}')" "$(awk -v a="$t0" -v b="$t1" 'BEGIN{print b-a}')" >>"$TMP/duel-u1.jsonl"
+        done
+        ((r > 0)) && log "  round $r: $(tail -3 "$TMP/duel-u1.jsonl" | $PY -c 'import json,sys; print(", ".join("%s %.0f req/s p99 %s ms" % (j["proxy"], j["rps"], j.get("p99")) for j in map(json.loads, sys.stdin)))')"
+    done
+    $S duel "$TMP/duel-u1.jsonl" >"$RES/duel-u1.json"
     stop_pid "$chp_pid" "configurable-http-proxy"
 }
 spawn_u1() {  # spawn_u1 BASE ADMIN DIR: start u1's server for the proxy runs, its record (url, pid) into DIR/u1.json
@@ -433,7 +458,8 @@ run_greyhub() {
     [[ $(http_code "$base/user/fast/x.txt") == 200 ]] || die "$base/user/fast/x.txt does not answer 200 through Greyhub"
 
     proxy_part greyhub "$base" "$admin_token" "$dir" "$pid" "${fasturl%/}/x.txt" "$base/user/fast/x.txt"
-    proxy_duel "$base/user/fast/x.txt" "$pid" "${fasturl%/}/x.txt"
+    proxy_duel "$base/user/fast/x.txt" "$pid" "${fasturl%/}/x.txt" "$base/user/u1/api" "$($H get url <"$dir/u1.json" | sed 's:/$::')/api" \
+        "$($H get u1 <"$dir/tokens.json")"
     $S set "$RES/greyhub.json" rss.hub_after "$(rss_kib "$pid")"
 
     stop_round "$base" "$admin_token" "u1,fast"

@@ -488,7 +488,7 @@ def cmd_duel(a):
         by_round = {}
         for r in mine_t:
             by_round.setdefault(r["round"], {})[r["proxy"]] = r
-        for x, y in (("greyhub", "chp"), ("nginx", "chp"), ("greyhub", "nginx")):
+        for x, y in (("greyhub", "chp"), ("nginx", "chp"), ("greyhub", "nginx"), ("greyhub", "direct"), ("chp", "direct")):
             vals = [d[x]["rps"] / d[y]["rps"] for d in by_round.values() if d.get(x) and d.get(y) and d[y]["rps"]]
             group[f"{x}_over_{y}"] = {"med": med(vals), "min": min(vals, default=None), "max": max(vals, default=None)}
         # requests per proxy CPU-second: what each proxy could serve with a core to itself
@@ -710,6 +710,29 @@ def cmd_report(a):
             errs = [f"{n}: {x['errors']}" for n, x in grp["proxies"].items() if x.get("errors")]
             if errs:
                 L.append(f"  - non-2xx responses or socket errors: {'; '.join(errs)}")
+    slow_path = os.path.join(a.dir, "duel-u1.json")
+    slow = json.load(open(slow_path)) if os.path.exists(slow_path) else None
+    if slow and slow.get("groups"):
+        grp = slow["groups"][0]
+        L.append("")
+        L.append(f"### The single-user server's `/api` through each proxy, interleaved ({slow['rounds']} rounds, medians)")
+        L.append("")
+        L.append("u1's `jupyterhub-singleuser` (Python, one core at most) behind Greyhub, behind the same standalone CHP (route "
+                 f"`/user/u1` added through its API) and on its own port, loaded in turn (`wrk -t{grp['threads']} -c{meta['connections']}` with u1's token).")
+        L.append("")
+        L.append("| path | req/s | p50 ms | p99 ms | proxy CPU µs per request | req/s each round |")
+        L.append("|---|---:|---:|---:|---:|---|")
+        for name, label in (("greyhub", "through Greyhub"), ("chp", "through CHP"), ("direct", "direct on the server's port")):
+            x = grp["proxies"].get(name)
+            if x:
+                L.append(f"| {label} | {frps(x['rps'])} | {fms(x['p50'])} | {fms(x['p99'])} | {fms(x['us_per_req']) if name != 'direct' else '-'} | "
+                         f"{', '.join(frps(v) for v in x['rps_all'])} |")
+        def rr1(k):
+            v = grp.get(k) or {}
+            return "-" if v.get("med") is None else f"{v['med']:.2f}× ({v['min']:.2f}–{v['max']:.2f})"
+        L.append("")
+        L.append(f"- Greyhub ÷ CHP {rr1('greyhub_over_chp')}; Greyhub ÷ direct {rr1('greyhub_over_direct')}; CHP ÷ direct {rr1('chp_over_direct')} "
+                 "(median of the per-round ratios, min–max)")
     L.append("")
     L.append("### Every wrk run")
     L.append("")
