@@ -6,8 +6,10 @@ namespace Greyhub.Hub.Servers;
 
 /// <summary>
 /// Waits until a started server answers HTTP on its own URL: any status below 500 means up (JupyterHub's rule).
-/// It polls every 5 ms for the first minute (50 ms after) rather than JupyterHub's jittered backoff, which noticed
-/// a ready server seconds late; between attempts it asks the spawner whether the server died, so a crash fails the spawn at once.
+/// It polls every millisecond per server being waited for, between 1 and 5 ms, for the first minute (50 ms after),
+/// rather than JupyterHub's jittered backoff, which noticed a ready server seconds late: one start is seen within a
+/// millisecond, and twenty at once cost no more connection attempts per second than five. Between attempts it asks
+/// the spawner whether the server died, so a crash fails the spawn at once.
 /// An attempt first only connects (no exception when refused, a few microseconds), and sends its HTTP request once
 /// something listens: twenty servers starting at once on a busy machine cost the hub next to nothing to watch.
 /// </summary>
@@ -22,13 +24,30 @@ internal sealed class ReadinessProbe(TimeProvider time)
     })
     { Timeout = TimeSpan.FromSeconds(10) };
 
+    private const int MaxTightIntervalMs = 5;
     private static readonly TimeSpan TightPolling = TimeSpan.FromMinutes(1);
     private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(2);
+
+    // Servers being waited for right now (spawns, and re-attaching after a restart): sets the tight polling interval.
+    private int _waiting;
 
     /// <summary>True once the server answers; false when <paramref name="timeout"/> passes. Throws <see cref="SpawnFailedException"/> if it dies.</summary>
     public async Task<bool> WaitAsync(Uri url, Func<CancellationToken, Task<SpawnerStatus>> poll, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var started = time.GetTimestamp();
+        Interlocked.Increment(ref _waiting);
+        try
+        {
+            return await PollAsync(url, poll, timeout, started, cancellationToken);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _waiting);
+        }
+    }
+
+    private async Task<bool> PollAsync(Uri url, Func<CancellationToken, Task<SpawnerStatus>> poll, TimeSpan timeout, long started, CancellationToken cancellationToken)
+    {
         var attempt = 0;
         while (true)
         {
@@ -46,8 +65,9 @@ internal sealed class ReadinessProbe(TimeProvider time)
                     ? $"The server exited with code {code} before it answered"
                     : $"The server ended before it answered: {status.Reason ?? "unknown reason"}");
             }
-            // A refused connection costs microseconds, so poll tightly while a start is young, then ease off.
-            await Task.Delay(time.GetElapsedTime(started) < TightPolling ? TimeSpan.FromMilliseconds(5) : TimeSpan.FromMilliseconds(50), time, cancellationToken);
+            // A refused connection costs tens of microseconds, so poll tightly while a start is young, then ease off.
+            var tight = TimeSpan.FromMilliseconds(Math.Clamp(Volatile.Read(ref _waiting), 1, MaxTightIntervalMs));
+            await Task.Delay(time.GetElapsedTime(started) < TightPolling ? tight : TimeSpan.FromMilliseconds(50), time, cancellationToken);
         }
     }
 
