@@ -1,6 +1,6 @@
 using System.Net;
-using System.Net.Sockets;
 using Greyhub.Hub.Proxy;
+using Greyhub.Testing;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Greyhub.Hub.Tests;
@@ -15,28 +15,14 @@ public sealed partial class ProxyForwardingTests
     {
         var ct = TestContext.Current.CancellationToken;
         var hub = hubs.For(fastPath);
-        int port;
-        using (var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp))
+        using (var gone = new DeadRoute(hub))
         {
-            // A port that was just free; nothing listens on it once the socket is closed.
-            probe.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-            port = ((IPEndPoint)probe.LocalEndPoint!).Port;
-        }
-        var user = Api.Unique("gone");
-        var routes = hub.Services.GetRequiredService<ProxyRouteTable>();
-        routes.Set(new ProxyRoute(user, "", NoServerRow, new Uri($"http://127.0.0.1:{port}/user/{user}/")));
-        try
-        {
-            using var response = await hub.Client().GetAsync($"user/{user}/tree", ct);
+            using var response = await hub.Client().GetAsync($"user/{gone.User}/tree", ct);
             Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
             Assert.Equal("text/html", response.Content.Headers.ContentType?.MediaType);
             var page = await response.Content.ReadAsStringAsync(ct);
             Assert.Contains("<h1>503 Service Unavailable</h1>", page, StringComparison.Ordinal);
-            Assert.Contains($"/user/{user}/tree is not answering", page, StringComparison.Ordinal);
-        }
-        finally
-        {
-            routes.Remove(user, "");
+            Assert.Contains($"/user/{gone.User}/tree is not answering", page, StringComparison.Ordinal);
         }
         await AssertHubHealthyAsync(hub);
     }
@@ -158,5 +144,22 @@ public sealed partial class ProxyForwardingTests
         }
         await scene.Upstream.PeerClosedAsync(0).WaitAsync(TimeSpan.FromSeconds(20), ct);
         Assert.Equal(1, scene.Upstream.Connections);
+    }
+
+    /// <summary>A route (a unique user) to a port that was just free and has nothing listening, removed with it.</summary>
+    private sealed class DeadRoute : IDisposable
+    {
+        private readonly ProxyRouteTable _routes;
+
+        public DeadRoute(HubInstance hub)
+        {
+            _routes = hub.Services.GetRequiredService<ProxyRouteTable>();
+            User = Api.Unique("gone");
+            _routes.Set(new ProxyRoute(User, "", NoServerRow, new Uri($"http://127.0.0.1:{FreePort.Next()}/user/{User}/")));
+        }
+
+        public string User { get; }
+
+        public void Dispose() => _routes.Remove(User, "");
     }
 }

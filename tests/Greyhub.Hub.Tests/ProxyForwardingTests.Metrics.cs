@@ -1,9 +1,6 @@
 using System.Globalization;
 using System.Net;
 using System.Text.RegularExpressions;
-using Greyhub.Hub.Proxy;
-using Greyhub.Testing;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Greyhub.Hub.Tests;
 
@@ -35,17 +32,10 @@ public sealed partial class ProxyForwardingTests
         {
             Assert.Equal(HttpStatusCode.OK, posted.StatusCode);
         }
-        var gone = Api.Unique("gone");
-        var routes = hub.Services.GetRequiredService<ProxyRouteTable>();
-        routes.Set(new ProxyRoute(gone, "", NoServerRow, new Uri($"http://127.0.0.1:{FreePort.Next()}/user/{gone}/")));
-        try
+        using (var gone = new DeadRoute(hub))
         {
-            using var unreachable = await hub.Client().GetAsync($"user/{gone}/tree", ct);
+            using var unreachable = await hub.Client().GetAsync($"user/{gone.User}/tree", ct);
             Assert.Equal(HttpStatusCode.ServiceUnavailable, unreachable.StatusCode);
-        }
-        finally
-        {
-            routes.Remove(gone, "");
         }
 
         var after = await ProxyMetricsAsync(prom);
