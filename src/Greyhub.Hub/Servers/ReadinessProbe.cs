@@ -26,6 +26,8 @@ internal sealed class ReadinessProbe(TimeProvider time)
 
     private const int MaxTightIntervalMs = 5;
     private static readonly TimeSpan TightPolling = TimeSpan.FromMinutes(1);
+    private static readonly TimeSpan SpawnerPollYoung = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan SpawnerPollOld = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(2);
 
     // Servers being waited for right now (spawns, and re-attaching after a restart): sets the tight polling interval.
@@ -48,7 +50,7 @@ internal sealed class ReadinessProbe(TimeProvider time)
 
     private async Task<bool> PollAsync(Uri url, Func<CancellationToken, Task<SpawnerStatus>> poll, TimeSpan timeout, long started, CancellationToken cancellationToken)
     {
-        var attempt = 0;
+        var lastPoll = started;
         while (true)
         {
             if (await ListensAsync(url, cancellationToken) && await AnswersAsync(url, cancellationToken))
@@ -59,7 +61,10 @@ internal sealed class ReadinessProbe(TimeProvider time)
             {
                 return false;
             }
-            if (++attempt % 20 == 0 && await poll(cancellationToken) is { Running: false } status)
+            var young = time.GetElapsedTime(started) < TightPolling;
+            // The spawner is asked by the clock, not per attempt: for Slurm or Kubernetes a poll is a query to a scheduler.
+            if (time.GetElapsedTime(lastPoll) >= (young ? SpawnerPollYoung : SpawnerPollOld)
+                && await PollSpawnerAsync() is { Running: false } status)
             {
                 throw new SpawnFailedException(status.ExitCode is { } code
                     ? $"The server exited with code {code} before it answered"
@@ -67,7 +72,13 @@ internal sealed class ReadinessProbe(TimeProvider time)
             }
             // A refused connection costs tens of microseconds, so poll tightly while a start is young, then ease off.
             var tight = TimeSpan.FromMilliseconds(Math.Clamp(Volatile.Read(ref _waiting), 1, MaxTightIntervalMs));
-            await Task.Delay(time.GetElapsedTime(started) < TightPolling ? tight : TimeSpan.FromMilliseconds(50), time, cancellationToken);
+            await Task.Delay(young ? tight : TimeSpan.FromMilliseconds(50), time, cancellationToken);
+        }
+
+        Task<SpawnerStatus> PollSpawnerAsync()
+        {
+            lastPoll = time.GetTimestamp();
+            return poll(cancellationToken);
         }
     }
 
