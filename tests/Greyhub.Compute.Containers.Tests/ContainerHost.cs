@@ -27,7 +27,7 @@ internal static class ContainerHost
         ? image
         : "localhost/greyhub-python:bookworm";
 
-    /// <summary>Skips (locally) or fails (CI) when the host or the image is missing.</summary>
+    /// <summary>Fails, saying how to start them, when the container host or the image is missing.</summary>
     public static void Require()
     {
         if (ProblemOnce.Value is { } problem)

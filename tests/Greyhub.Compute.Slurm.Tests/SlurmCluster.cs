@@ -7,8 +7,8 @@ namespace Greyhub.Compute.Slurm.Tests;
 
 /// <summary>
 /// The Slurm cluster the tests drive, found through <c>SLURM_CONF</c> (and, for slurmrestd, <c>SLURM_LOCAL_RESTD_URL</c>
-/// and <c>SLURM_LOCAL_JWT_KEY</c>) as <c>scripts/slurm-local.sh env</c> prints them. Missing: skipped locally with the
-/// commands to run, failed under CI=true.
+/// and <c>SLURM_LOCAL_JWT_KEY</c>) as <c>scripts/slurm-local.sh env</c> prints them. Missing: the test fails with the
+/// commands to run.
 /// </summary>
 internal static class SlurmCluster
 {

@@ -12,7 +12,7 @@ public sealed class SlurmTestCluster
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    /// <summary>Fails (skips outside CI) unless Jupyter and a running Slurm are here.</summary>
+    /// <summary>Fails, saying how to set them up, unless Jupyter and a running Slurm are here.</summary>
     public static void RequireJupyterAndSlurm()
     {
         Requires.Program("/usr/bin/jupyterhub-singleuser", "apt-get install -y jupyterhub python3-ipykernel");

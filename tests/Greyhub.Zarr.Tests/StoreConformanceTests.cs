@@ -5,7 +5,7 @@ namespace Greyhub.Zarr.Tests;
 
 /// <summary>
 /// The <see cref="IZarrStore"/> contract: every store's tests inherit this kit. Read-only stores get their
-/// content from <see cref="SeedAsync"/> (written through a writable twin) and skip the write checks.
+/// content from <see cref="SeedAsync"/> (written through a writable twin) and are checked to refuse writes.
 /// </summary>
 public abstract class StoreConformanceTests : IAsyncLifetime
 {
