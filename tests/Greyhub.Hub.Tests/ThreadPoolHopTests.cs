@@ -1,4 +1,4 @@
-using Greyhub.Hub.Proxy;
+using Greyhub.Hub.Hosting;
 
 namespace Greyhub.Hub.Tests;
 

@@ -1,48 +1,28 @@
-using Microsoft.AspNetCore.Http;
-
-namespace Greyhub.Hub.Proxy;
+namespace Greyhub.Hub.Hosting;
 
 /// <summary>
-/// Runs a hub request (a page, the API) or background work on the thread pool from start to end. With inline scheduling and inline socket
-/// completions, a request starts on a socket thread and every await that waits for the network (a request body, an
-/// OIDC token call, a PostgreSQL query) resumes on one; the proxy's connections are served by those same threads, so
-/// a password hash or a SQLite write there would stall them. The request runs under a synchronization context that
-/// posts each continuation to the pool, so the hub's code never runs on a socket thread.
+/// Runs the hub's own work on the thread pool from its first line to its end: hub requests (pages, the API), spawns,
+/// stops and the hub's background jobs. With inline scheduling and inline socket completions (the proxy's hot path),
+/// a request starts on a socket thread and every await that waits for the network (a request body, an OIDC token
+/// call, a server's answer, Kubernetes, PostgreSQL) resumes on one; the proxy's connections are served by those same
+/// threads, so a password hash, a SQLite write or a process start there would stall them. The work runs under a
+/// synchronization context that posts each continuation to the pool, so the hub's code never runs on a socket thread.
 /// </summary>
 internal static class ThreadPoolHop
 {
-    /// <summary>Runs <paramref name="next"/> for <paramref name="context"/> on the thread pool, continuations included.</summary>
-    public static async Task RunAsync(HttpContext context, RequestDelegate next)
+    /// <summary>Starts <paramref name="work"/> on the thread pool and keeps every continuation of it there.</summary>
+    public static async Task RunAsync(Func<Task> work)
     {
-        // Set on the socket thread only for the call: the async method's start restores the caller's context.
+        // Set on the caller's thread only until the first await: the async method's start restores the caller's context.
         SynchronizationContext.SetSynchronizationContext(PoolContext.Instance);
         try
         {
             await Task.Yield();
-            await next(context);
-        }
-        finally
-        {
-            // Kestrel's own code continues synchronously from here; it must not inherit the context.
-            SynchronizationContext.SetSynchronizationContext(null);
-        }
-    }
-
-    /// <summary>
-    /// Runs background work (a spawn, a stop, a hosted job) with every continuation on the thread pool: an HTTP call to
-    /// a server, to Kubernetes or to PostgreSQL completes on a socket thread, and what follows it (a SQLite write, a
-    /// process start) must not run there.
-    /// </summary>
-    public static async Task RunAsync(Func<Task> work)
-    {
-        // The async method's start restores the caller's context, so only this work runs under the pool's.
-        SynchronizationContext.SetSynchronizationContext(PoolContext.Instance);
-        try
-        {
             await work();
         }
         finally
         {
+            // Whoever awaits this (Kestrel's own code, for a request) continues synchronously from here: not under our context.
             SynchronizationContext.SetSynchronizationContext(null);
         }
     }

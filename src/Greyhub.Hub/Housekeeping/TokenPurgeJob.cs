@@ -1,20 +1,16 @@
 using Greyhub.Data.Stores;
-using Greyhub.Hub.Proxy;
+using Greyhub.Hub.Hosting;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace Greyhub.Hub.Housekeeping;
 
 /// <summary>Deletes expired tokens and OAuth codes every hour, in a fresh scope each run; errors are logged and the loop goes on.</summary>
-internal sealed partial class TokenPurgeJob(IServiceScopeFactory scopes, TimeProvider time, ILogger<TokenPurgeJob> logger) : BackgroundService
+internal sealed partial class TokenPurgeJob(IServiceScopeFactory scopes, TimeProvider time, ILogger<TokenPurgeJob> logger) : HubBackgroundService
 {
     private static readonly TimeSpan Interval = TimeSpan.FromHours(1);
 
-    // Database calls (PostgreSQL's complete on a socket thread) and what follows them stay off the proxy's socket threads.
-    protected override Task ExecuteAsync(CancellationToken stoppingToken) => ThreadPoolHop.RunAsync(() => LoopAsync(stoppingToken));
-
-    private async Task LoopAsync(CancellationToken stoppingToken)
+    protected override async Task RunAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(Interval, time);
         try

@@ -1,7 +1,6 @@
 using Greyhub.Data.Stores;
 using Greyhub.Hub.Hosting;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -11,14 +10,11 @@ namespace Greyhub.Hub.Proxy;
 /// Copies the proxy's per-route activity into servers and users now and then (JupyterHub's
 /// <c>last_activity_interval</c>), so requests through the proxy never write to the database themselves.
 /// </summary>
-internal sealed partial class ActivityFlushJob(ProxyRouteTable routes, IServiceScopeFactory scopes, IOptions<HubOptions> options, TimeProvider time, ILogger<ActivityFlushJob> logger) : BackgroundService
+internal sealed partial class ActivityFlushJob(ProxyRouteTable routes, IServiceScopeFactory scopes, IOptions<HubOptions> options, TimeProvider time, ILogger<ActivityFlushJob> logger) : HubBackgroundService
 {
     private readonly Dictionary<int, long> _flushed = [];
 
-    // Database calls (PostgreSQL's complete on a socket thread) and what follows them stay off the proxy's socket threads.
-    protected override Task ExecuteAsync(CancellationToken stoppingToken) => ThreadPoolHop.RunAsync(() => LoopAsync(stoppingToken));
-
-    private async Task LoopAsync(CancellationToken stoppingToken)
+    protected override async Task RunAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(options.Value.Servers.ActivityFlushInterval, time);
         try

@@ -6,6 +6,7 @@ using System.Runtime.CompilerServices;
 using System.Text;
 using Greyhub.Hub.Hosting;
 using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -171,14 +172,15 @@ internal sealed partial class ProxyConnectionMiddleware
                 connection.Abort(new ConnectionAbortedException("The exchange failed after the response had started"));
                 return false;
             }
-            _counters.Add(result.Outcome switch
+            var (status, failure) = result.Outcome switch
             {
-                ForwardOutcome.BadResponse => ProxyCount.BadResponse,
-                ForwardOutcome.TimedOut => ProxyCount.TimedOut,
-                _ => ProxyCount.Unreachable,
-            });
+                ForwardOutcome.BadResponse => (StatusCodes.Status502BadGateway, ProxyCount.BadResponse),
+                ForwardOutcome.TimedOut => (StatusCodes.Status504GatewayTimeout, ProxyCount.TimedOut),
+                _ => (StatusCodes.Status503ServiceUnavailable, ProxyCount.Unreachable),
+            };
+            _counters.Add(failure);
             var target = Encoding.ASCII.GetString(outgoing, request.TargetStart, request.TargetLength);
-            await WriteErrorAsync(output, result.Outcome, target, request.Close);
+            await WriteErrorAsync(output, status, target, request.Close);
             return !request.Close;
         }
         finally
@@ -321,14 +323,8 @@ internal sealed partial class ProxyConnectionMiddleware
         }
     }
 
-    private async ValueTask WriteErrorAsync(PipeWriter output, ForwardOutcome outcome, string target, bool close)
+    private async ValueTask WriteErrorAsync(PipeWriter output, int status, string target, bool close)
     {
-        var status = outcome switch
-        {
-            ForwardOutcome.BadResponse => 502,
-            ForwardOutcome.TimedOut => 504,
-            _ => 503,
-        };
         var body = Encoding.UTF8.GetBytes(ProxyErrorPage.Html(status, Uri.UnescapeDataString(target.Split('?')[0]), _home));
         var head = $"HTTP/1.1 {status} {ReasonPhrases.GetReasonPhrase(status)}\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {body.Length}\r\n{(close ? "Connection: close\r\n" : "")}\r\n";
         output.Write(Encoding.ASCII.GetBytes(head));

@@ -1,5 +1,5 @@
 using Microsoft.AspNetCore.Server.Kestrel.Core;
-using Microsoft.Extensions.Hosting;
+using Greyhub.Hub.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace Greyhub.Hub.Proxy;
@@ -8,9 +8,9 @@ namespace Greyhub.Hub.Proxy;
 /// Closes the connection-level proxy's idle connections to servers, gives up on servers that went quiet mid-exchange, and closes
 /// client connections the connection-level proxy holds past Kestrel's keep-alive and request-headers timeouts.
 /// </summary>
-internal sealed class ProxyConnectionSweeper(ProxyRouteTable routes, ProxyClientConnections clients, IOptions<ProxyOptions> options, IOptions<KestrelServerOptions> kestrel) : BackgroundService
+internal sealed class ProxyConnectionSweeper(ProxyRouteTable routes, ProxyClientConnections clients, IOptions<ProxyOptions> options, IOptions<KestrelServerOptions> kestrel) : HubBackgroundService
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override async Task RunAsync(CancellationToken stoppingToken)
     {
         var o = options.Value;
         var limits = kestrel.Value.Limits;

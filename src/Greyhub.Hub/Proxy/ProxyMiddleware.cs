@@ -29,7 +29,7 @@ internal sealed class ProxyMiddleware(
         {
             // With inline scheduling this runs on a socket thread; the hub's own handlers (password hashing,
             // database calls) belong on the thread pool, so that no proxied connection waits behind them.
-            await (_hopToThreadPool ? ThreadPoolHop.RunAsync(context, next) : next(context));
+            await (_hopToThreadPool ? ThreadPoolHop.RunAsync(() => next(context)) : next(context));
             return;
         }
         var route = routes.Match(rest.Value.AsSpan(1));

@@ -33,14 +33,11 @@ internal readonly struct ResponseFraming
     /// <summary>The server keeps the connection open after this response.</summary>
     public bool KeepAlive { get; private init; }
 
-    /// <summary>A Transfer-Encoding frames the body, so a Content-Length beside it is not passed on (RFC 9112 6.3).</summary>
-    public bool TransferCoded { get; private init; }
+    // A Transfer-Encoding frames the body, so a Content-Length beside it is not passed on (RFC 9112 6.3).
+    private bool TransferCoded { get; init; }
 
     /// <summary>The body ends only when the server closes (no length, no chunking).</summary>
     public bool ReadToClose => !NoBody && !Chunked && ContentLength < 0;
-
-    /// <summary>Where the reason phrase is in the head (length 0 when there is none).</summary>
-    public Range Reason { get; private init; }
 
     // The Connection header's value within the head, for the names it lists.
     private Range ConnectionValue { get; init; }
@@ -132,7 +129,6 @@ internal readonly struct ResponseFraming
             ContentLength = noBody ? 0 : contentLength,
             KeepAlive = !close && (!http10 || keepAlive10),
             TransferCoded = chunked || otherCoding,
-            Reason = statusLine.Length > 13 ? 13..statusLine.Length : 0..0,
             ConnectionValue = connection,
         };
     }

@@ -77,11 +77,8 @@ internal sealed class UpstreamResponseReader(UpstreamConnection connection)
             }
             if (!await FlushAndReceiveAsync())
             {
-                if (length < 0)
-                {
-                        return true;
-                }
-                return false;
+                // The server's close ends a body delimited by it, and cuts any other short.
+                return length < 0;
             }
         }
     }
@@ -125,7 +122,7 @@ internal sealed class UpstreamResponseReader(UpstreamConnection connection)
                     Pass(line + 2);
                     if (line == 0)
                     {
-                                return true;
+                        return true;
                     }
                 }
             }

@@ -5,7 +5,6 @@ using Greyhub.Hub.Hosting;
 using Greyhub.Hub.Observability;
 using Greyhub.Hub.Proxy;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -155,8 +154,7 @@ internal sealed partial class ServerMonitor(
 }
 
 /// <summary>Runs the monitor's poll loop as a hosted service.</summary>
-internal sealed class ServerMonitorService(ServerMonitor monitor) : BackgroundService
+internal sealed class ServerMonitorService(ServerMonitor monitor) : HubBackgroundService
 {
-    // Engine polls (Kubernetes' API), database calls and what follows them stay off the proxy's socket threads.
-    protected override Task ExecuteAsync(CancellationToken stoppingToken) => ThreadPoolHop.RunAsync(() => monitor.RunAsync(stoppingToken));
+    protected override Task RunAsync(CancellationToken stoppingToken) => monitor.RunAsync(stoppingToken);
 }

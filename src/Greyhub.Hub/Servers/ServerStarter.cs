@@ -74,7 +74,7 @@ internal sealed partial class ServerStarter(
             scope.ServiceProvider.GetRequiredService<HubState>().Changed();
             operation.Add(new ProgressEvent(0, "Server requested"));
             LogRequested(logger, key);
-            _ = Task.Run(() => ThreadPoolHop.RunAsync(() => RunAsync(key, user.Id, server.Id, normalized, operation)), CancellationToken.None);
+            _ = ThreadPoolHop.RunAsync(() => RunAsync(key, user.Id, server.Id, normalized, operation));
             return operation;
         }
         catch

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
-using Greyhub.Hub.Proxy;
 using System.Threading.Channels;
+using Greyhub.Hub.Hosting;
 
 namespace Greyhub.Hub.Servers;
 
@@ -11,7 +11,7 @@ namespace Greyhub.Hub.Servers;
 internal sealed class SpawnTracker
 {
     private readonly ConcurrentDictionary<ServerKey, SpawnOperation> _spawns = new();
-    private readonly ConcurrentDictionary<ServerKey, Task> _stops = new();
+    private readonly ConcurrentDictionary<ServerKey, Lazy<Task>> _stops = new();
     private readonly ConcurrentDictionary<ServerKey, SpawnFailure> _failures = new();
 
     public int PendingSpawns => _spawns.Count(s => !s.Value.Completion.IsCompleted);
@@ -40,9 +40,14 @@ internal sealed class SpawnTracker
     /// <summary>Runs a stop once per server: a second request joins the first.</summary>
     public Task StopOnce(ServerKey key, Func<Task> stop)
     {
-        var task = _stops.GetOrAdd(key, _ => Task.Run(() => ThreadPoolHop.RunAsync(stop)));
-        _ = task.ContinueWith(t => _stops.TryRemove(new KeyValuePair<ServerKey, Task>(key, t)), TaskScheduler.Default);
-        return task;
+        // A Lazy, because GetOrAdd may build two values in a race and only one stop may start.
+        var created = new Lazy<Task>(() => ThreadPoolHop.RunAsync(stop));
+        var entry = _stops.GetOrAdd(key, created);
+        if (ReferenceEquals(entry, created))
+        {
+            _ = created.Value.ContinueWith(_ => _stops.TryRemove(new KeyValuePair<ServerKey, Lazy<Task>>(key, created)), TaskScheduler.Default);
+        }
+        return entry.Value;
     }
 
     public bool IsStopping(ServerKey key) => _stops.ContainsKey(key);
