@@ -4,9 +4,9 @@ using System.Text.Json;
 using Docker.DotNet;
 using Docker.DotNet.Models;
 using Greyhub.Abstractions.Compute;
-using JobStatus = Greyhub.Abstractions.Compute.JobStatus;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using JobStatus = Greyhub.Abstractions.Compute.JobStatus;
 
 namespace Greyhub.Compute.Containers;
 

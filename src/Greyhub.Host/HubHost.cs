@@ -1,4 +1,5 @@
 using Greyhub.Compute.Local;
+using Greyhub.Hub;
 using Greyhub.Hub.Hosting;
 using Greyhub.Spawners.Engine;
 using Microsoft.Extensions.Options;

@@ -1,5 +1,5 @@
 using Greyhub.Hub.Auth;
-using Greyhub.Hub.Hosting;
+using Greyhub.Hub.Login;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 

@@ -1,5 +1,5 @@
 using System.Globalization;
-using Greyhub.Hub.OAuthProvider;
+using Greyhub.Hub.OAuth;
 using Microsoft.Extensions.DependencyInjection;
 using static Greyhub.Hub.Tests.OAuthTesting;
 

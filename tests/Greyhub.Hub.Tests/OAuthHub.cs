@@ -1,6 +1,6 @@
 using System.Net.Http.Headers;
 using System.Text.Json;
-using Greyhub.Hub.OAuthProvider;
+using Greyhub.Hub.OAuth;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Greyhub.Hub.Tests;

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using Greyhub.Hub.OAuthProvider;
+using Greyhub.Hub.OAuth;
 using Greyhub.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using static Greyhub.Hub.Tests.OAuthTesting;

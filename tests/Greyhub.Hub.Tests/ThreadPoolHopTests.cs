@@ -1,4 +1,4 @@
-using Greyhub.Hub.Hosting;
+using Greyhub.Hub.Background;
 
 namespace Greyhub.Hub.Tests;
 

@@ -1,4 +1,3 @@
-using Greyhub.Hub.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace Greyhub.Hub.Auth;

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using Greyhub.Hub.Hosting;
 using Greyhub.Scopes;
 using Microsoft.Extensions.Options;
 

@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using Greyhub.Data;
 using Greyhub.Data.Stores;
-using Greyhub.Hub.Hosting;
 using Greyhub.Scopes;
 using Microsoft.Extensions.Options;
 

@@ -1,5 +1,6 @@
 using Greyhub.Data.Stores;
-using Greyhub.Hub.Services;
+using Greyhub.Hub.Tokens;
+using Greyhub.Hub.Users;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;

@@ -1,6 +1,6 @@
 using Greyhub.Data;
 using Greyhub.Data.Stores;
-using Greyhub.Hub.Services;
+using Greyhub.Hub.Tokens;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;

@@ -71,7 +71,7 @@ internal sealed class HubMetrics
                 ProxyCount.Handover),
         ];
         factory.CreateGauge("greyhub_build_info", "Greyhub build", new GaugeConfiguration { LabelNames = ["version", "jupyterhub_api"] })
-            .WithLabels(Api.HubApi.GreyhubVersion, Api.HubApi.JupyterHubVersion).Set(1);
+            .WithLabels(Greyhub.Hub.About.HubApi.GreyhubVersion, Greyhub.Hub.About.HubApi.JupyterHubVersion).Set(1);
         Registry.AddBeforeCollectCallback(RefreshAsync);
     }
 

@@ -1,5 +1,4 @@
-using Greyhub.Hub.Api;
-using Greyhub.Hub.Hosting;
+using Greyhub.Hub.Auth;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;

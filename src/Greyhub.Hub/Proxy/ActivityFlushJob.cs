@@ -1,5 +1,5 @@
 using Greyhub.Data.Stores;
-using Greyhub.Hub.Hosting;
+using Greyhub.Hub.Background;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;

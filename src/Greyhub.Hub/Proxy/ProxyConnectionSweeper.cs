@@ -1,5 +1,5 @@
+using Greyhub.Hub.Background;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
-using Greyhub.Hub.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace Greyhub.Hub.Proxy;

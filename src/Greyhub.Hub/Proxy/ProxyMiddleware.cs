@@ -1,5 +1,5 @@
 using System.Text;
-using Greyhub.Hub.Hosting;
+using Greyhub.Hub.Background;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;

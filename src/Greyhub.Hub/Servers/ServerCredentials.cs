@@ -1,5 +1,5 @@
-using Greyhub.Hub.OAuthProvider;
-using Greyhub.Hub.Services;
+using Greyhub.Hub.OAuth;
+using Greyhub.Hub.Tokens;
 
 namespace Greyhub.Hub.Servers;
 

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Greyhub.Hub.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Options;

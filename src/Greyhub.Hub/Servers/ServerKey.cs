@@ -1,4 +1,3 @@
-using Greyhub.Hub.Hosting;
 
 namespace Greyhub.Hub.Servers;
 

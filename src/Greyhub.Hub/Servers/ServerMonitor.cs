@@ -1,7 +1,7 @@
 using Greyhub.Abstractions.Compute;
 using Greyhub.Data.Entities;
 using Greyhub.Data.Stores;
-using Greyhub.Hub.Hosting;
+using Greyhub.Hub.Background;
 using Greyhub.Hub.Observability;
 using Greyhub.Hub.Proxy;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using System.Threading.Channels;
-using Greyhub.Hub.Hosting;
+using Greyhub.Hub.Background;
 
 namespace Greyhub.Hub.Servers;
 

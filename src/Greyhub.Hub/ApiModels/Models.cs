@@ -1,0 +1,317 @@
+using System.Text.Json;
+using Greyhub.Data;
+using Greyhub.Data.Entities;
+using Greyhub.Hub.Auth;
+using Greyhub.Hub.Http;
+using Greyhub.Scopes;
+
+namespace Greyhub.Hub.ApiModels;
+
+/// <summary>
+/// JupyterHub's JSON models (User, Server, Group, Service, Token) with its vertical filtering:
+/// each key appears only when the requester holds a scope that covers it for that resource.
+/// </summary>
+internal sealed class Models(HubUrls urls, HubRoles roles)
+{
+    [Flags]
+    private enum UserFields
+    {
+        None = 0,
+        Name = 1,
+        Admin = 2,
+        Groups = 4,
+        Activity = 8,
+        Servers = 16,
+        Roles = 32,
+        Full = 64,
+        ServerState = 128,
+    }
+
+    public void WriteUser(Utf8JsonWriter w, UserRecord user, ExpandedScopes scopes, bool includeStopped)
+    {
+        var target = ResourceRef.User(user.Name, user.Groups);
+        var fields = FieldsFor(scopes, target);
+        WriteUser(w, user, fields, includeStopped, scopes, endObject: true);
+    }
+
+    /// <summary>The user model of <c>GET /hub/api/user</c>, plus identity keys, without closing the object.</summary>
+    public void WriteSelf(Utf8JsonWriter w, UserRecord user, ExpandedScopes scopes)
+    {
+        var target = ResourceRef.User(user.Name, user.Groups);
+        // Every credential may identify its owner (JupyterHub's "identify" scopes).
+        var fields = FieldsFor(scopes, target) | UserFields.Name | UserFields.Admin | UserFields.Groups;
+        WriteUser(w, user, fields, includeStopped: false, scopes, endObject: false);
+    }
+
+    private void WriteUser(Utf8JsonWriter w, UserRecord user, UserFields fields, bool includeStopped, ExpandedScopes scopes, bool endObject)
+    {
+        w.WriteStartObject();
+        w.WriteString("kind", "user");
+        w.WriteString("name", user.Name);
+        if ((fields & (UserFields.Admin | UserFields.Full | UserFields.Roles)) != 0)
+        {
+            w.WriteBoolean("admin", user.Admin);
+        }
+        if ((fields & (UserFields.Roles | UserFields.Full)) != 0)
+        {
+            w.WriteStartArray("roles");
+            foreach (var role in roles.RolesOfUser(user.Name, user.Admin))
+            {
+                w.WriteStringValue(role);
+            }
+            w.WriteEndArray();
+        }
+        if ((fields & (UserFields.Groups | UserFields.Full)) != 0)
+        {
+            w.WriteStartArray("groups");
+            foreach (var g in user.Groups)
+            {
+                w.WriteStringValue(g);
+            }
+            w.WriteEndArray();
+        }
+        if ((fields & UserFields.Full) != 0)
+        {
+            var defaultServer = user.Servers.FirstOrDefault(s => s.Name.Length == 0);
+            if (defaultServer is { Phase: ServerPhases.Running })
+            {
+                w.WriteString("server", urls.ServerUrl(user.Name, ""));
+            }
+            else
+            {
+                w.WriteNull("server");
+            }
+            WritePending(w, defaultServer);
+            w.WriteString("created", Iso.Format(user.Created));
+        }
+        if ((fields & (UserFields.Activity | UserFields.Full)) != 0)
+        {
+            WriteTime(w, "last_activity", user.LastActivity);
+        }
+        if ((fields & UserFields.Servers) != 0)
+        {
+            w.WriteStartObject("servers");
+            foreach (var server in user.Servers)
+            {
+                if (!includeStopped && server.Phase == ServerPhases.Stopped)
+                {
+                    continue;
+                }
+                var withState = scopes.CanAccess("admin:server_state", ResourceRef.Server(user.Name, server.Name, user.Groups));
+                w.WritePropertyName(server.Name);
+                WriteServer(w, user.Name, server, withState);
+            }
+            w.WriteEndObject();
+        }
+        if (endObject)
+        {
+            w.WriteEndObject();
+        }
+    }
+
+    public void WriteServer(Utf8JsonWriter w, string userName, ServerRecord server, bool withState)
+    {
+        w.WriteStartObject();
+        w.WriteString("name", server.Name);
+        w.WriteString("full_name", userName + "/" + server.Name);
+        WriteTime(w, "last_activity", server.LastActivity);
+        WriteTime(w, "started", server.Started);
+        WritePending(w, server);
+        w.WriteBoolean("ready", server.Phase == ServerPhases.Running);
+        w.WriteBoolean("stopped", server.Phase == ServerPhases.Stopped);
+        var url = urls.ServerUrl(userName, server.Name);
+        w.WriteString("url", url);
+        WriteRawObject(w, "user_options", server.UserOptions);
+        var progress = urls.ProgressUrl(userName, server.Name);
+        w.WriteString("progress_url", progress);
+        WriteNullableString(w, "full_url", urls.Full(url));
+        WriteNullableString(w, "full_progress_url", urls.Full(progress));
+        if (withState)
+        {
+            WriteRawObject(w, "state", server.State);
+        }
+        w.WriteEndObject();
+    }
+
+    public static void WriteGroup(Utf8JsonWriter w, GroupRecord group, ExpandedScopes scopes, HubRoles roles)
+    {
+        var target = ResourceRef.Group(group.Name);
+        var full = scopes.CanAccess("read:groups", target);
+        w.WriteStartObject();
+        w.WriteString("kind", "group");
+        w.WriteString("name", group.Name);
+        // Roles only with read:roles:groups: JupyterHub's read:groups model has no roles.
+        if (scopes.CanAccess("read:roles:groups", target))
+        {
+            w.WriteStartArray("roles");
+            foreach (var role in roles.RolesOfGroup(group.Name))
+            {
+                w.WriteStringValue(role);
+            }
+            w.WriteEndArray();
+        }
+        if (full)
+        {
+            w.WriteStartArray("users");
+            foreach (var u in group.Users)
+            {
+                w.WriteStringValue(u);
+            }
+            w.WriteEndArray();
+            WriteRawObject(w, "properties", group.Properties);
+        }
+        w.WriteEndObject();
+    }
+
+    public void WriteService(Utf8JsonWriter w, ServiceOptions service, ExpandedScopes scopes)
+    {
+        var target = ResourceRef.Service(service.Name);
+        var full = scopes.CanAccess("read:services", target);
+        w.WriteStartObject();
+        w.WriteString("kind", "service");
+        w.WriteString("name", service.Name);
+        // As JupyterHub's access map: admin with any of read:services, read:services:name, read:roles:services;
+        // roles only with read:roles:services.
+        var rolesVisible = scopes.CanAccess("read:roles:services", target);
+        if (full || rolesVisible || scopes.CanAccess("read:services:name", target))
+        {
+            w.WriteBoolean("admin", service.Admin);
+        }
+        if (rolesVisible)
+        {
+            w.WriteStartArray("roles");
+            foreach (var role in roles.RolesOfService(service))
+            {
+                w.WriteStringValue(role);
+            }
+            w.WriteEndArray();
+        }
+        if (full)
+        {
+            WriteNullableString(w, "url", service.Url);
+            w.WriteString("prefix", urls.ServicePrefix(service.Name));
+            w.WriteNull("pid");
+            w.WriteStartArray("command");
+            w.WriteEndArray();
+            w.WriteBoolean("display", service.Display);
+            w.WriteStartObject("info");
+            foreach (var (key, value) in service.Info)
+            {
+                w.WriteString(key, value);
+            }
+            w.WriteEndObject();
+        }
+        w.WriteEndObject();
+    }
+
+    /// <summary>The token model; <paramref name="scopes"/> are the token's effective scopes (JupyterHub's <c>get_scopes_for(token)</c>).</summary>
+    public static void WriteToken(Utf8JsonWriter w, TokenRecord token, string? secret, IReadOnlyList<string> scopes)
+    {
+        w.WriteStartObject();
+        w.WriteString("id", "a" + token.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        w.WriteString("kind", "api_token");
+        if (token.UserName is not null)
+        {
+            w.WriteString("user", token.UserName);
+        }
+        if (token.ServiceName is not null)
+        {
+            w.WriteString("service", token.ServiceName);
+        }
+        w.WriteStartArray("roles");
+        w.WriteEndArray();
+        w.WriteStartArray("scopes");
+        foreach (var s in scopes)
+        {
+            w.WriteStringValue(s);
+        }
+        w.WriteEndArray();
+        WriteNullableString(w, "note", token.Note);
+        w.WriteString("created", Iso.Format(token.Created));
+        WriteTime(w, "expires_at", token.ExpiresAt);
+        WriteTime(w, "last_activity", token.LastActivity);
+        WriteNullableString(w, "session_id", token.SessionId);
+        w.WriteString("oauth_client", token.ClientId == "jupyterhub" ? "JupyterHub" : token.ClientId);
+        if (secret is not null)
+        {
+            w.WriteString("token", secret);
+        }
+        w.WriteEndObject();
+    }
+
+    private static UserFields FieldsFor(ExpandedScopes scopes, in ResourceRef user)
+    {
+        var fields = UserFields.None;
+        if (scopes.CanAccess("read:users", user))
+        {
+            fields |= UserFields.Full | UserFields.Name | UserFields.Admin | UserFields.Groups | UserFields.Activity;
+        }
+        if (scopes.CanAccess("read:users:name", user))
+        {
+            fields |= UserFields.Name | UserFields.Admin;
+        }
+        if (scopes.CanAccess("read:users:groups", user))
+        {
+            fields |= UserFields.Groups;
+        }
+        if (scopes.CanAccess("read:users:activity", user))
+        {
+            fields |= UserFields.Activity;
+        }
+        if (scopes.CanAccess("read:roles:users", user))
+        {
+            fields |= UserFields.Roles;
+        }
+        if (scopes.CanAccess("read:servers", user))
+        {
+            fields |= UserFields.Servers;
+        }
+        return fields;
+    }
+
+    private static void WritePending(Utf8JsonWriter w, ServerRecord? server)
+    {
+        switch (server?.Phase)
+        {
+            case ServerPhases.Pending:
+                w.WriteString("pending", "spawn");
+                break;
+            case ServerPhases.Stopping:
+                w.WriteString("pending", "stop");
+                break;
+            default:
+                w.WriteNull("pending");
+                break;
+        }
+    }
+
+    private static void WriteTime(Utf8JsonWriter w, string name, DateTime? value)
+    {
+        if (value is { } v)
+        {
+            w.WriteString(name, Iso.Format(v));
+        }
+        else
+        {
+            w.WriteNull(name);
+        }
+    }
+
+    private static void WriteNullableString(Utf8JsonWriter w, string name, string? value)
+    {
+        if (value is null)
+        {
+            w.WriteNull(name);
+        }
+        else
+        {
+            w.WriteString(name, value);
+        }
+    }
+
+    private static void WriteRawObject(Utf8JsonWriter w, string name, string json)
+    {
+        w.WritePropertyName(name);
+        w.WriteRawValue(string.IsNullOrEmpty(json) ? "{}" : json, skipInputValidation: true);
+    }
+}

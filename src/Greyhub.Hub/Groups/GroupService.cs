@@ -1,0 +1,87 @@
+using Greyhub.Data;
+using Greyhub.Data.Stores;
+using Greyhub.Hub.Auth;
+using Greyhub.Hub.Http;
+using Greyhub.Hub.Users;
+
+namespace Greyhub.Hub.Groups;
+
+/// <summary>Group rules above the store.</summary>
+internal sealed class GroupService(GroupStore groups, HubState state, HubRoles roles)
+{
+    public Task<GroupRecord?> FindAsync(string name, CancellationToken cancellationToken) => groups.FindAsync(name, cancellationToken);
+
+    public Task<Page<GroupRecord>> ListAsync(int offset, int limit, IReadOnlyCollection<string>? only, CancellationToken cancellationToken) =>
+        groups.ListAsync(offset, limit, only, cancellationToken);
+
+    /// <summary>Creates groups with members in one transaction (409 if any exists).</summary>
+    public async Task<IReadOnlyList<GroupRecord>> CreateAsync(IReadOnlyList<string> names, IReadOnlyList<string> users, CancellationToken cancellationToken)
+    {
+        if (names.Count == 0)
+        {
+            throw ApiException.BadRequest("Must specify at least one group to create");
+        }
+        var invalid = names.Where(n => !Names.IsValid(n)).ToList();
+        if (invalid.Count > 0)
+        {
+            throw ApiException.BadRequest($"Invalid group names: {string.Join(", ", invalid)}");
+        }
+        var existing = await groups.ExistingAsync(names, cancellationToken);
+        if (existing.Count > 0)
+        {
+            throw ApiException.Conflict($"Group {existing[0]} already exists");
+        }
+        try
+        {
+            await groups.CreateAsync(names.Distinct(StringComparer.Ordinal).ToList(), Members(users), cancellationToken);
+        }
+        catch (NotFoundException ex)
+        {
+            throw ApiException.BadRequest(ex.Message);
+        }
+        Changed();
+        var created = new List<GroupRecord>();
+        foreach (var name in names.Distinct(StringComparer.Ordinal))
+        {
+            created.Add((await groups.FindAsync(name, cancellationToken))!);
+        }
+        return created;
+    }
+
+    public async Task DeleteAsync(string name, CancellationToken cancellationToken)
+    {
+        await groups.DeleteAsync(name, cancellationToken);
+        Changed();
+    }
+
+    public async Task<GroupRecord> ChangeMembersAsync(string name, IReadOnlyList<string> users, bool add, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await groups.ChangeMembersAsync(name, Members(users), add, cancellationToken);
+        }
+        catch (NotFoundException ex) when (ex.Message.StartsWith("No such user", StringComparison.Ordinal))
+        {
+            throw ApiException.BadRequest(ex.Message);
+        }
+        Changed();
+        return (await groups.FindAsync(name, cancellationToken))!;
+    }
+
+    public async Task<GroupRecord> SetPropertiesAsync(string name, string json, CancellationToken cancellationToken)
+    {
+        await groups.SetPropertiesAsync(name, json, cancellationToken);
+        Changed();
+        return (await groups.FindAsync(name, cancellationToken))!;
+    }
+
+    /// <summary>User names as stored: JupyterHub normalizes the names given for group members.</summary>
+    private static List<string> Members(IReadOnlyList<string> users) =>
+        users.Select(Names.NormalizeUser).Distinct(StringComparer.Ordinal).ToList();
+
+    private void Changed()
+    {
+        state.Changed();
+        roles.Clear();
+    }
+}

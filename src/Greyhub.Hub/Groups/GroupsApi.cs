@@ -1,0 +1,125 @@
+using System.Text.Json;
+using Greyhub.Data;
+using Greyhub.Hub.ApiModels;
+using Greyhub.Hub.Auth;
+using Greyhub.Hub.Http;
+using Greyhub.Scopes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Options;
+
+namespace Greyhub.Hub.Groups;
+
+/// <summary><c>/hub/api/groups</c>.</summary>
+internal static class GroupsApi
+{
+    public static IEndpointRouteBuilder MapGroupsApi(this IEndpointRouteBuilder api)
+    {
+        api.MapGet("/groups", List);
+        api.MapPost("/groups", CreateMany);
+        api.MapGet("/groups/{name}", Get);
+        api.MapPost("/groups/{name}", Create);
+        api.MapDelete("/groups/{name}", Delete);
+        api.MapPost("/groups/{name}/users", AddUsers);
+        api.MapDelete("/groups/{name}/users", RemoveUsers);
+        api.MapPut("/groups/{name}/properties", SetProperties);
+        return api;
+    }
+
+    private static async Task<IResult> List(HttpContext context, GroupService groups, HubRoles roles, IOptions<HubOptions> options)
+    {
+        var caller = Authorize.Require(context, null, "list:groups");
+        var paging = Paging.From(context.Request, options.Value.ApiPageDefaultLimit, options.Value.ApiPageMaxLimit);
+        var filter = caller.Scopes.FilterFor("list:groups");
+        var page = await groups.ListAsync(paging.Offset, paging.Limit, filter.IsUnfiltered ? null : filter.Groups.ToList(), context.RequestAborted);
+        return paging.Result(context.Request, page.Items, page.Total, (w, g) => Models.WriteGroup(w, g, caller.Scopes, roles));
+    }
+
+    private static RequestIdentity RequireCreate(HttpContext context, ResourceRef? target)
+    {
+        var caller = Authorize.Require(context, target, "admin:groups");
+        // GHSA-69wv-m5fw-2fhp: a filtered admin:groups does not let one create groups.
+        var decision = AdminRules.CheckCreateGroups(caller.Scopes);
+        return decision.IsAllowed ? caller : throw new ApiException(decision.StatusCode, decision.Message!);
+    }
+
+    private static async Task<IResult> CreateMany(HttpContext context, GroupService groups, HubRoles roles)
+    {
+        var caller = RequireCreate(context, null);
+        var body = await JsonBody.ReadObjectAsync(context.Request, required: true, context.RequestAborted);
+        var names = JsonBody.StringList(body!.Value, "groups", "group") ?? throw ApiException.BadRequest("Must specify at least one group to create");
+        var users = JsonBody.StringList(body.Value, "users", "group") ?? [];
+        var created = await groups.CreateAsync(names, users, context.RequestAborted);
+        return JsonResult.Created(w =>
+        {
+            w.WriteStartArray();
+            foreach (var g in created)
+            {
+                Models.WriteGroup(w, g, caller.Scopes, roles);
+            }
+            w.WriteEndArray();
+        });
+    }
+
+    private static async Task<IResult> Create(HttpContext context, string name, GroupService groups, HubRoles roles)
+    {
+        var caller = RequireCreate(context, ResourceRef.Group(name));
+        var body = await JsonBody.ReadObjectAsync(context.Request, required: false, context.RequestAborted);
+        var users = new List<string>();
+        if (body is { } b)
+        {
+            JsonBody.OnlyKeys(b, "group", "name", "users", "roles", "properties");
+            users = JsonBody.StringList(b, "users", "group") ?? [];
+        }
+        var created = await groups.CreateAsync([name], users, context.RequestAborted);
+        return JsonResult.Created(w => Models.WriteGroup(w, created[0], caller.Scopes, roles));
+    }
+
+    private static async Task<(RequestIdentity, GroupRecord)> LoadAsync(HttpContext context, GroupService groups, string name, params string[] scopes)
+    {
+        var caller = Authorize.Require(context, ResourceRef.Group(name), scopes);
+        var group = await groups.FindAsync(name, context.RequestAborted) ?? throw ApiException.NotFound($"No such group: {name}");
+        return (caller, group);
+    }
+
+    private static async Task<IResult> Get(HttpContext context, string name, GroupService groups, HubRoles roles)
+    {
+        var (caller, group) = await LoadAsync(context, groups, name, "read:groups", "read:groups:name", "read:roles:groups");
+        return JsonResult.Ok(w => Models.WriteGroup(w, group, caller.Scopes, roles));
+    }
+
+    private static async Task<IResult> Delete(HttpContext context, string name, GroupService groups)
+    {
+        await LoadAsync(context, groups, name, "delete:groups");
+        await groups.DeleteAsync(name, context.RequestAborted);
+        return Results.NoContent();
+    }
+
+    private static async Task<IResult> AddUsers(HttpContext context, string name, GroupService groups, HubRoles roles) =>
+        await ChangeMembers(context, name, groups, roles, add: true);
+
+    private static async Task<IResult> RemoveUsers(HttpContext context, string name, GroupService groups, HubRoles roles) =>
+        await ChangeMembers(context, name, groups, roles, add: false);
+
+    private static async Task<IResult> ChangeMembers(HttpContext context, string name, GroupService groups, HubRoles roles, bool add)
+    {
+        var (caller, _) = await LoadAsync(context, groups, name, "groups");
+        var body = await JsonBody.ReadObjectAsync(context.Request, required: true, context.RequestAborted);
+        var users = JsonBody.StringList(body!.Value, "users", "group") ?? throw ApiException.BadRequest("Must specify users");
+        var group = await groups.ChangeMembersAsync(name, users, add, context.RequestAborted);
+        return JsonResult.Ok(w => Models.WriteGroup(w, group, caller.Scopes, roles));
+    }
+
+    private static async Task<IResult> SetProperties(HttpContext context, string name, GroupService groups, HubRoles roles)
+    {
+        var (caller, _) = await LoadAsync(context, groups, name, "groups");
+        var body = await JsonBody.ReadAsync(context.Request, context.RequestAborted);
+        if (body is not { ValueKind: JsonValueKind.Object } properties)
+        {
+            throw ApiException.BadRequest("Group properties must be a JSON object");
+        }
+        var group = await groups.SetPropertiesAsync(name, properties.GetRawText(), context.RequestAborted);
+        return JsonResult.Ok(w => Models.WriteGroup(w, group, caller.Scopes, roles));
+    }
+}

@@ -1,0 +1,41 @@
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Logging;
+using static Greyhub.Hub.Http.Html;
+
+namespace Greyhub.Hub.Home;
+
+/// <summary>Pages the single-user server links to: <c>/hub/logo</c>, <c>/hub/security/csp-report</c>, <c>/hub/error/{code}</c>.</summary>
+internal static partial class MiscPages
+{
+    private const string Logo = """
+        <svg xmlns="http://www.w3.org/2000/svg" width="160" height="40" viewBox="0 0 160 40"><rect width="40" height="40" rx="8" fill="#6b6b6b"/><circle cx="20" cy="20" r="10" fill="#d9d9d9"/><text x="50" y="27" font-family="sans-serif" font-size="20" fill="#3b3b3b">Greyhub</text></svg>
+        """;
+
+    public static IEndpointRouteBuilder MapMiscPages(this IEndpointRouteBuilder hub)
+    {
+        hub.MapGet("/logo", () => Results.Text(Logo, "image/svg+xml"));
+        hub.MapPost("/security/csp-report", CspReport).DisableAntiforgery();
+        hub.MapGet("/error/{code:int}", (int code) =>
+        {
+            var status = code is >= 400 and < 600 ? code : 500;
+            var reason = ((HttpStatusCode)status).ToString();
+            return Page(reason, $"<div class=\"card\"><h1>{status} {E(reason)}</h1><p><a href=\"/hub/home\">Home</a></p></div>", null, status);
+        });
+        return hub;
+    }
+
+    private static async Task<IResult> CspReport(HttpContext context, ILoggerFactory loggers)
+    {
+        using var reader = new StreamReader(context.Request.Body);
+        var buffer = new char[4096];
+        var read = await reader.ReadBlockAsync(buffer, context.RequestAborted);
+        LogCsp(loggers.CreateLogger("Greyhub.Security"), new string(buffer, 0, read));
+        return Results.NoContent();
+    }
+
+    [LoggerMessage(EventId = 400, Level = LogLevel.Warning, Message = "Content security policy violation: {Report}")]
+    private static partial void LogCsp(ILogger logger, string report);
+}

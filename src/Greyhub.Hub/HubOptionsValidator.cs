@@ -1,0 +1,121 @@
+using Greyhub.Hub.Users;
+using Greyhub.Scopes;
+using Microsoft.Extensions.Options;
+
+namespace Greyhub.Hub;
+
+/// <summary>Checks the hub's configuration at start-up and reports every problem at once.</summary>
+internal sealed class HubOptionsValidator : IValidateOptions<HubOptions>
+{
+    public ValidateOptionsResult Validate(string? name, HubOptions options)
+    {
+        var errors = new List<string>();
+        if (string.IsNullOrWhiteSpace(options.DataDir))
+        {
+            errors.Add("Greyhub:DataDir must name a folder.");
+        }
+        if (!options.BaseUrl.StartsWith('/'))
+        {
+            errors.Add($"Greyhub:BaseUrl must start with '/', not '{options.BaseUrl}'.");
+        }
+        if (options.PublicUrl.Length > 0 && !Uri.TryCreate(options.PublicUrl, UriKind.Absolute, out _))
+        {
+            errors.Add($"Greyhub:PublicUrl must be an absolute URL, not '{options.PublicUrl}'.");
+        }
+        if (options.ApiPageMaxLimit < 1 || options.ApiPageDefaultLimit < 1 || options.ApiPageDefaultLimit > options.ApiPageMaxLimit)
+        {
+            errors.Add("Greyhub:ApiPageDefaultLimit and ApiPageMaxLimit must be positive, default ≤ max.");
+        }
+        if (options.ActivityResolution < TimeSpan.Zero || options.CookieMaxAge <= TimeSpan.Zero || options.TokenExpiresInMax < TimeSpan.Zero)
+        {
+            errors.Add("Greyhub:ActivityResolution, CookieMaxAge and TokenExpiresInMax must not be negative (CookieMaxAge positive).");
+        }
+        if (options.OAuthTokenExpiresIn <= TimeSpan.Zero)
+        {
+            errors.Add("Greyhub:OAuthTokenExpiresIn must be positive.");
+        }
+        if (options.MaxApiBodyBytes < 1024)
+        {
+            errors.Add("Greyhub:MaxApiBodyBytes must be at least 1024.");
+        }
+        var auth = options.Authenticator;
+        foreach (var user in auth.AdminUsers.Concat(auth.AllowedUsers).Concat(auth.BlockedUsers))
+        {
+            if (!Names.IsValid(user) || Names.NormalizeUser(user) != user)
+            {
+                errors.Add($"Greyhub:Authenticator lists an invalid user name '{user}' (lowercase, no '/', no spaces).");
+            }
+        }
+        if (auth.InitialAdmin is { } admin)
+        {
+            if (!Names.IsValid(admin.Name) || Names.NormalizeUser(admin.Name) != admin.Name)
+            {
+                errors.Add($"Greyhub:Authenticator:InitialAdmin:Name '{admin.Name}' is not a valid user name.");
+            }
+            if (admin.Password.Length < auth.MinimumPasswordLength)
+            {
+                errors.Add($"Greyhub:Authenticator:InitialAdmin:Password must have at least {auth.MinimumPasswordLength} characters.");
+            }
+        }
+        if (auth.FailedLoginLimit < 1 || auth.FailedLoginWindow <= TimeSpan.Zero)
+        {
+            errors.Add("Greyhub:Authenticator:FailedLoginLimit and FailedLoginWindow must be positive.");
+        }
+        ScopeDefinitions definitions = ScopeDefinitions.JupyterHub5;
+        try
+        {
+            if (options.CustomScopes.Count > 0)
+            {
+                definitions = ScopeDefinitions.WithCustomScopes(options.CustomScopes.Select(kv => new ScopeDefinition(kv.Key, kv.Value.Description, kv.Value.Subscopes)));
+            }
+        }
+        catch (ScopeConfigurationException ex)
+        {
+            errors.AddRange(ex.Errors.Count > 0 ? ex.Errors.Select(e => "Greyhub:CustomScopes: " + e) : ["Greyhub:CustomScopes: " + ex.Message]);
+        }
+        var serviceNames = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var service in options.Services)
+        {
+            if (!Names.IsValid(service.Name) || !serviceNames.Add(service.Name))
+            {
+                errors.Add($"Greyhub:Services: service name '{service.Name}' is invalid or repeated.");
+            }
+            if (service.ApiToken is { } token && token.Length < 8)
+            {
+                errors.Add($"Greyhub:Services: the api token of service '{service.Name}' must have at least 8 characters.");
+            }
+            if (service.Url is { Length: > 0 } url && !Uri.TryCreate(url, UriKind.Absolute, out _))
+            {
+                errors.Add($"Greyhub:Services: the url of service '{service.Name}' is not an absolute URL: '{url}'.");
+            }
+        }
+        var roleNames = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var role in options.Roles)
+        {
+            if (RoleCatalog.ValidateName(role.Name) is { } invalid)
+            {
+                errors.Add("Greyhub:Roles: " + invalid);
+            }
+            else if (!roleNames.Add(role.Name))
+            {
+                errors.Add($"Greyhub:Roles: role name '{role.Name}' is repeated.");
+            }
+            if (role.Name is "admin" or "server" or "token")
+            {
+                errors.Add($"Greyhub:Roles: the default role '{role.Name}' cannot be redefined.");
+            }
+            foreach (var scope in role.Scopes)
+            {
+                if (definitions.Validate(scope, $"role {role.Name}") is { } problem)
+                {
+                    errors.Add("Greyhub:Roles: " + problem);
+                }
+            }
+            foreach (var service in role.Services.Where(s => !serviceNames.Contains(s)))
+            {
+                errors.Add($"Greyhub:Roles: role '{role.Name}' names service '{service}', which is not defined in Greyhub:Services.");
+            }
+        }
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+}

@@ -1,0 +1,97 @@
+using Greyhub.Hub.Auth;
+using Greyhub.Data.Entities;
+using Greyhub.Hub.Home;
+using Greyhub.Hub.Proxy;
+using Greyhub.Hub.Users;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using static Greyhub.Hub.Http.Html;
+
+namespace Greyhub.Hub.Servers;
+
+/// <summary>
+/// <c>/hub/user/{name}/[{server}/]...</c>: where the proxy sends a <c>/user/...</c> path that has no route. A running
+/// server gets a redirect back to <c>/user/...</c> (bounded by <c>redirects</c>, JupyterHub's loop guard); a stopped one
+/// the 424 page (JSON for API paths) that offers to start it.
+/// </summary>
+internal static class UserRedirectPages
+{
+    private const int MaxRedirects = 3;
+
+    public static IEndpointRouteBuilder MapUserRedirectPages(this IEndpointRouteBuilder hub)
+    {
+        hub.Map("/user/{user}/{**rest}", Handle);
+        hub.Map("/user-redirect/{**rest}", UserRedirect);
+        return hub;
+    }
+
+    private static IResult UserRedirect(HttpContext context, string? rest)
+    {
+        var me = HomePages.SignedIn(context, out var redirect);
+        if (me is null)
+        {
+            return redirect!;
+        }
+        var urls = context.RequestServices.GetRequiredService<HubUrls>();
+        return Results.Redirect(urls.ServerUrl(me.Name, "") + (rest ?? "") + context.Request.QueryString);
+    }
+
+    private static async Task<IResult> Handle(HttpContext context, string user, string? rest)
+    {
+        var urls = context.RequestServices.GetRequiredService<HubUrls>();
+        // A page, but scripts reach it with a token too (JupyterHub authenticates page handlers by token as well).
+        if (context.Identity() is not { IsUser: true } me)
+        {
+            HomePages.SignedIn(context, out var login);
+            return login!;
+        }
+        var owner = await context.RequestServices.GetRequiredService<UserService>().FindAsync(user, context.RequestAborted);
+        rest ??= "";
+        // A named server when the first segment names one of the owner's servers.
+        var server = "";
+        var slash = rest.IndexOf('/', StringComparison.Ordinal);
+        var first = slash < 0 ? rest : rest[..slash];
+        if (first.Length > 0 && owner?.Servers.Any(s => s.Name == first) == true)
+        {
+            server = first;
+            rest = slash < 0 ? "" : rest[(slash + 1)..];
+        }
+        var target = urls.ServerUrl(user, server) + rest;
+        var isApi = rest.StartsWith("api/", StringComparison.Ordinal) || rest == "api";
+        var record = owner?.Servers.FirstOrDefault(s => s.Name == server);
+        var routes = context.RequestServices.GetRequiredService<ProxyRouteTable>();
+        if (owner is not null && record is { Phase: ServerPhases.Running } && routes.Find(owner.Name, server) is not null)
+        {
+            _ = int.TryParse(context.Request.Query["redirects"], out var redirects);
+            if (redirects < MaxRedirects)
+            {
+                var query = QueryString.Create(context.Request.Query.Where(q => q.Key != "redirects").Append(new("redirects", (redirects + 1).ToString(System.Globalization.CultureInfo.InvariantCulture))));
+                return Results.Redirect(target + query);
+            }
+            return Page("Redirect loop", $"<div class=\"card\"><h1>Redirect loop</h1><p>The server at {E(target)} could not be reached after {MaxRedirects} tries.</p></div>", me.Name, 500);
+        }
+        if (owner is not null && record is { Phase: ServerPhases.Pending })
+        {
+            return Results.Redirect(urls.Hub + "spawn-pending/" + HubUrls.ServerPath(owner.Name, server) + "?next=" + Uri.EscapeDataString(target));
+        }
+        var spawnUrl = urls.Hub + "spawn/" + HubUrls.ServerPath(user, server) + "?next=" + Uri.EscapeDataString(target);
+        if (isApi)
+        {
+            return Results.Json(new Dictionary<string, object>
+            {
+                ["status"] = 424,
+                ["message"] = $"JupyterHub server no longer running at {target}. Restart the server at {spawnUrl}",
+            }, statusCode: StatusCodes.Status424FailedDependency);
+        }
+        var mine = me.Name == user;
+        var body = $"""
+            <div class="card"><h1>Server not running</h1>
+            <p>{(mine ? "Your server" : "The server of " + E(user))} at {E(target)} is not running.</p>
+            {(record?.StopReason is { } reason ? $"<p id=\"stop-reason\">It stopped: {E(reason)}</p>" : "")}
+            <p><a id="start" href="{E(spawnUrl)}">Launch server</a> · <a href="/hub/home">Home</a></p></div>
+            """;
+        return Page("Server not running", body, me.Name, StatusCodes.Status424FailedDependency);
+    }
+}

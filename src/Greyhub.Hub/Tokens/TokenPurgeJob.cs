@@ -1,0 +1,45 @@
+using Greyhub.Data.Stores;
+using Greyhub.Hub.Background;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Greyhub.Hub.Tokens;
+
+/// <summary>Deletes expired tokens and OAuth codes every hour, in a fresh scope each run; errors are logged and the loop goes on.</summary>
+internal sealed partial class TokenPurgeJob(IServiceScopeFactory scopes, TimeProvider time, ILogger<TokenPurgeJob> logger) : HubBackgroundService
+{
+    private static readonly TimeSpan Interval = TimeSpan.FromHours(1);
+
+    protected override async Task RunAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(Interval, time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                try
+                {
+                    await using var scope = scopes.CreateAsyncScope();
+                    var now = time.GetUtcNow().UtcDateTime;
+                    var purged = await scope.ServiceProvider.GetRequiredService<TokenStore>().PurgeExpiredAsync(now, stoppingToken);
+                    purged += await scope.ServiceProvider.GetRequiredService<OAuthStore>().PurgeExpiredCodesAsync(now, stoppingToken);
+                    LogPurged(logger, purged);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    LogFailed(logger, ex);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Shutting down is not an error.
+        }
+    }
+
+    [LoggerMessage(EventId = 300, Level = LogLevel.Debug, Message = "Purged {Count} expired tokens and OAuth codes")]
+    private static partial void LogPurged(ILogger logger, int count);
+
+    [LoggerMessage(EventId = 301, Level = LogLevel.Error, Message = "Purging expired tokens failed")]
+    private static partial void LogFailed(ILogger logger, Exception exception);
+}

@@ -1,0 +1,27 @@
+namespace Greyhub.Hub.Users;
+
+/// <summary>
+/// User and group name rules. JupyterHub lowercases user names (<c>normalize_username</c>) and refuses '/';
+/// Greyhub also refuses whitespace, control characters and names over 255 characters, which break URLs,
+/// folders and job names downstream.
+/// </summary>
+internal static class Names
+{
+    public static string NormalizeUser(string name) => name.Trim().ToLowerInvariant();
+
+    public static bool IsValid(string name)
+    {
+        if (name.Length is 0 or > 255 || name is "." or "..")
+        {
+            return false;
+        }
+        foreach (var c in name)
+        {
+            if (c == '/' || char.IsWhiteSpace(c) || char.IsControl(c) || char.IsSurrogate(c) && !char.IsHighSurrogate(c) && !char.IsLowSurrogate(c))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+}

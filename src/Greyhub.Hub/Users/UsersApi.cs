@@ -1,0 +1,294 @@
+using System.Text.Json;
+using Greyhub.Data;
+using Greyhub.Hub.ApiModels;
+using Greyhub.Hub.Auth;
+using Greyhub.Hub.Http;
+using Greyhub.Scopes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace Greyhub.Hub.Users;
+
+/// <summary><c>/hub/api/users</c>, <c>/hub/api/user</c> and activity, with JupyterHub 5 semantics.</summary>
+internal static class UsersApi
+{
+    private static readonly string[] SortKeys = ["id", "name", "last_activity"];
+
+    public static IEndpointRouteBuilder MapUsersApi(this IEndpointRouteBuilder api)
+    {
+        api.MapGet("/user", WhoAmI);
+        api.MapGet("/users", List);
+        api.MapPost("/users", CreateMany);
+        api.MapGet("/users/{name}", Get);
+        api.MapPost("/users/{name}", Create);
+        api.MapPatch("/users/{name}", Patch);
+        api.MapDelete("/users/{name}", Delete);
+        api.MapPost("/users/{name}/activity", Activity);
+        return api;
+    }
+
+    private static async Task<IResult> WhoAmI(HttpContext context, UserService users, Models models, HubRoles roles, ResponseCache cache)
+    {
+        var caller = Authorize.Caller(context);
+        if (!caller.IsUser)
+        {
+            return JsonResult.Ok(w =>
+            {
+                w.WriteStartObject();
+                w.WriteString("kind", "service");
+                w.WriteString("name", caller.Name);
+                w.WriteBoolean("admin", caller.Admin);
+                w.WriteStartArray("roles");
+                foreach (var r in caller.Roles)
+                {
+                    w.WriteStringValue(r);
+                }
+                w.WriteEndArray();
+                WriteIdentityTail(w, caller);
+                w.WriteEndObject();
+            });
+        }
+        // The identity tail differs per token and session, so they are part of the key.
+        var variant = string.Concat(caller.Name, "|", caller.TokenId?.ToString(System.Globalization.CultureInfo.InvariantCulture), "|", caller.SessionId);
+        return await cache.GetOrRenderAsync(context, "user", variant, caller.Scopes, async () =>
+        {
+            var user = await users.FindAsync(caller.Name, context.RequestAborted) ?? throw ApiException.Forbidden();
+            return w =>
+            {
+                models.WriteSelf(w, user, caller.Scopes);
+                WriteIdentityTail(w, caller);
+                w.WriteEndObject();
+            };
+        });
+    }
+
+    private static void WriteIdentityTail(Utf8JsonWriter w, RequestIdentity caller)
+    {
+        w.WriteStartArray("scopes");
+        foreach (var s in caller.Scopes.Scopes)
+        {
+            w.WriteStringValue(s);
+        }
+        w.WriteEndArray();
+        if (caller.SessionId is { Length: > 0 } session)
+        {
+            w.WriteString("session_id", session);
+        }
+        else
+        {
+            w.WriteNull("session_id");
+        }
+        if (caller.TokenId is { } id)
+        {
+            w.WriteString("token_id", "a" + id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+        else
+        {
+            w.WriteNull("token_id");
+        }
+    }
+
+    private static async Task<IResult> List(HttpContext context, UserService users, Models models, IOptions<HubOptions> options, ResponseCache cache)
+    {
+        var caller = Authorize.Require(context, null, "list:users");
+        var hub = options.Value;
+        var paging = Paging.From(context.Request, hub.ApiPageDefaultLimit, hub.ApiPageMaxLimit);
+        var query = context.Request.Query;
+        var state = query["state"].ToString();
+        if (state.Length > 0 && state is not ("active" or "ready" or "inactive"))
+        {
+            throw ApiException.BadRequest($"Unrecognized state filter: {state}. Must be one of: active, ready, inactive");
+        }
+        var sort = query["sort"].ToString();
+        var descending = sort.StartsWith('-');
+        var sortKey = descending ? sort[1..] : sort;
+        if (sort.Length > 0 && !SortKeys.Contains(sortKey))
+        {
+            throw ApiException.BadRequest($"sort must be one of {string.Join(", ", SortKeys)} (prefix '-' for descending), not {sort}");
+        }
+        var filter = caller.Scopes.FilterFor("list:users");
+        if (!filter.IsUnfiltered && (filter.Servers.Count > 0 || filter.Services.Count > 0))
+        {
+            // As JupyterHub: a !server or !service filter on list:users must not widen to whole users.
+            throw ApiException.Forbidden("Invalid filter on list:users; only !user and !group filters apply to user lists");
+        }
+        var userQuery = new UserQuery
+        {
+            Offset = paging.Offset,
+            Limit = paging.Limit,
+            Sort = sortKey.Length == 0 ? "id" : sortKey,
+            Descending = descending,
+            State = state.Length == 0 ? null : state,
+            OnlyUsers = filter.IsUnfiltered ? null : filter.Users.ToList(),
+            OnlyGroups = filter.IsUnfiltered ? null : filter.Groups.ToList(),
+        };
+        var includeStopped = IncludeStoppedServers(context.Request);
+        return await cache.GetOrRenderAsync(context, "users", paging.Envelope ? "paged" : "list", caller.Scopes, async () =>
+        {
+            var page = await users.ListAsync(userQuery, context.RequestAborted);
+            return paging.Writer(context.Request, page.Items, page.Total, (w, u) => models.WriteUser(w, u, caller.Scopes, includeStopped));
+        });
+    }
+
+    private static async Task<IResult> CreateMany(HttpContext context, UserService users, Models models)
+    {
+        // The service enforces the unfiltered scope creating needs (GHSA-69wv-m5fw-2fhp).
+        var caller = Authorize.Require(context, null, "admin:users");
+        var body = await JsonBody.ReadObjectAsync(context.Request, required: true, context.RequestAborted);
+        var names = JsonBody.StringList(body!.Value, "usernames", "user") ?? throw ApiException.BadRequest("Must specify at least one user to create");
+        var admin = JsonBody.Bool(body.Value, "admin", "user") ?? false;
+        var created = await users.CreateManyAsync(names, admin, caller, context.RequestAborted);
+        return JsonResult.Created(w =>
+        {
+            w.WriteStartArray();
+            foreach (var u in created)
+            {
+                models.WriteUser(w, u, caller.Scopes, includeStopped: false);
+            }
+            w.WriteEndArray();
+        });
+    }
+
+    private static async Task<(RequestIdentity Caller, UserRecord User)> LoadAsync(HttpContext context, UserService users, string name, params string[] scopes)
+    {
+        var user = await users.FindAsync(name, context.RequestAborted);
+        var caller = Authorize.Require(context, ResourceRef.User(name, user?.Groups ?? []), scopes);
+        return (caller, user ?? throw ApiException.NotFound($"No such user: {name}"));
+    }
+
+    private static async Task<IResult> Get(HttpContext context, string name, UserService users, Models models)
+    {
+        var (caller, user) = await LoadAsync(context, users, name, "read:users", "read:users:name", "read:users:groups", "read:users:activity", "read:servers", "read:roles:users");
+        var includeStopped = IncludeStoppedServers(context.Request);
+        return JsonResult.Ok(w => models.WriteUser(w, user, caller.Scopes, includeStopped));
+    }
+
+    /// <summary>JupyterHub's <c>include_stopped_servers</c>: present and not <c>0</c> or <c>false</c>.</summary>
+    internal static bool IncludeStoppedServers(HttpRequest request) =>
+        request.Query.TryGetValue("include_stopped_servers", out var value)
+        && !(value.ToString() is "0" || value.ToString().Equals("false", StringComparison.OrdinalIgnoreCase));
+
+    private static async Task<IResult> Create(HttpContext context, string name, UserService users, Models models)
+    {
+        // With the user's groups, so that a group filter decides as it does everywhere else (403 below, not 404).
+        var existing = await users.FindAsync(name, context.RequestAborted);
+        var caller = Authorize.Require(context, ResourceRef.User(name, existing?.Groups ?? []), "admin:users");
+        var body = await JsonBody.ReadObjectAsync(context.Request, required: false, context.RequestAborted);
+        var admin = false;
+        if (body is { } b)
+        {
+            JsonBody.OnlyKeys(b, "user", "name", "admin", "groups", "auth_state");
+            admin = JsonBody.Bool(b, "admin", "user") ?? false;
+        }
+        var user = await users.CreateAsync(name, admin, caller, context.RequestAborted);
+        return JsonResult.Created(w => models.WriteUser(w, user, caller.Scopes, includeStopped: false));
+    }
+
+    private static async Task<IResult> Patch(HttpContext context, string name, UserService users, Models models)
+    {
+        var (caller, user) = await LoadAsync(context, users, name, "admin:users");
+        var body = await JsonBody.ReadObjectAsync(context.Request, required: true, context.RequestAborted);
+        JsonBody.OnlyKeys(body!.Value, "user", "name", "admin", "groups", "auth_state");
+        var newName = JsonBody.String(body.Value, "name", "user");
+        var admin = JsonBody.Bool(body.Value, "admin", "user");
+        _ = JsonBody.StringList(body.Value, "groups", "user");
+        if (newName is not null && newName != user.Name && user.Servers.Any(s => s.Phase != Data.Entities.ServerPhases.Stopped))
+        {
+            // A rename would orphan the running server's URL, route, token scopes and OAuth client.
+            throw ApiException.BadRequest($"Cannot rename {user.Name} while a server is running; stop it first");
+        }
+        var updated = await users.UpdateAsync(user, newName, admin, caller, context.RequestAborted);
+        return JsonResult.Ok(w => models.WriteUser(w, updated, caller.Scopes, includeStopped: false));
+    }
+
+    private static async Task<IResult> Delete(HttpContext context, string name, UserService users)
+    {
+        var (caller, user) = await LoadAsync(context, users, name, "delete:users");
+        UserService.CheckDeletable(user, caller);
+        // As JupyterHub: running servers are stopped first, so no process outlives its owner.
+        var stopper = context.RequestServices.GetRequiredService<Servers.ServerStopper>();
+        foreach (var server in user.Servers.Where(s => s.Phase != Data.Entities.ServerPhases.Stopped))
+        {
+            await await stopper.StopAsync(user, server, remove: false, context.RequestAborted);
+        }
+        user = await users.FindAsync(user.Name, context.RequestAborted) ?? throw ApiException.NotFound($"No such user: {name}");
+        await users.DeleteAsync(user, caller, context.RequestAborted);
+        return Results.NoContent();
+    }
+
+    private static async Task<IResult> Activity(HttpContext context, string name, UserService users, TimeProvider time, IOptions<HubOptions> options, HubState state)
+    {
+        var (_, user) = await LoadAsync(context, users, name, "users:activity");
+        var body = await JsonBody.ReadObjectAsync(context.Request, required: true, context.RequestAborted);
+        var now = time.GetUtcNow().UtcDateTime;
+        DateTime? last = null;
+        if (body!.Value.TryGetProperty("last_activity", out var lastElement) && lastElement.ValueKind != JsonValueKind.Null)
+        {
+            last = ParseTimestamp(lastElement, "last_activity", now);
+        }
+        var servers = new Dictionary<string, DateTime>(StringComparer.Ordinal);
+        if (body.Value.TryGetProperty("servers", out var serversElement) && serversElement.ValueKind != JsonValueKind.Null)
+        {
+            if (serversElement.ValueKind != JsonValueKind.Object)
+            {
+                throw ApiException.BadRequest("servers must be a dict");
+            }
+            var known = user.Servers.Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
+            foreach (var server in serversElement.EnumerateObject())
+            {
+                if (!known.Contains(server.Name))
+                {
+                    throw ApiException.BadRequest($"No such server '{server.Name}' for user {user.Name}");
+                }
+                if (server.Value.ValueKind != JsonValueKind.Object || !server.Value.TryGetProperty("last_activity", out var serverLast))
+                {
+                    throw ApiException.BadRequest($"servers[{server.Name}] must be a dict with last_activity");
+                }
+                servers[server.Name] = ParseTimestamp(serverLast, $"servers[{server.Name}].last_activity", now);
+            }
+        }
+        // As JupyterHub, an empty servers dict counts as no servers.
+        if (last is null && servers.Count == 0)
+        {
+            throw ApiException.BadRequest("body must contain at least one of `last_activity` or `servers`");
+        }
+        // The stored value only moves forward, and only by more than the resolution: most reports write nothing.
+        var resolution = options.Value.ActivityResolution;
+        var userUpdate = last is { } l && (user.LastActivity is null || l - user.LastActivity.Value > resolution) ? last : null;
+        var serverUpdates = servers.Where(kv =>
+        {
+            var stored = user.Servers.First(s => s.Name == kv.Key).LastActivity;
+            return stored is null || kv.Value - stored.Value > resolution;
+        }).ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
+        if (serverUpdates.Count > 0 && userUpdate is null)
+        {
+            var newest = serverUpdates.Values.Max();
+            if (user.LastActivity is null || newest - user.LastActivity.Value > resolution)
+            {
+                userUpdate = newest;
+            }
+        }
+        if (userUpdate is not null || serverUpdates.Count > 0)
+        {
+            await users.RecordActivityAsync(user.Id, userUpdate, serverUpdates, context.RequestAborted);
+            state.Changed();
+        }
+        return Results.Ok();
+    }
+
+    private static DateTime ParseTimestamp(JsonElement value, string field, DateTime now)
+    {
+        if (value.ValueKind != JsonValueKind.String || !Iso.TryParse(value.GetString(), out var at))
+        {
+            throw ApiException.BadRequest($"Invalid timestamp for {field}: {value.GetRawText()}; must be ISO 8601");
+        }
+        if (at - now > TimeSpan.FromMinutes(59))
+        {
+            throw ApiException.BadRequest($"Rejecting activity from more than an hour in the future: {Iso.Format(at)}");
+        }
+        return at;
+    }
+}
