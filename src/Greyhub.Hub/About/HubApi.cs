@@ -1,6 +1,5 @@
 using System.Reflection;
 using Greyhub.Data.Stores;
-using Greyhub.Hub.Auth;
 using Greyhub.Hub.Http;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -24,9 +23,9 @@ internal static class HubApi
             w.WriteStartObject();
             w.WriteString("version", JupyterHubVersion);
             w.WriteEndObject();
-        }));
-        api.MapGet("/info", Info);
-        api.MapGet("/health", Health);
+        })).AllowAnonymous();
+        api.MapGet("/info", Info).RequireScope("read:hub");
+        api.MapGet("/health", Health).AllowAnonymous();
         return api;
     }
 
@@ -54,9 +53,8 @@ internal static class HubApi
         });
     }
 
-    private static IResult Info(HttpContext context)
+    private static IResult Info()
     {
-        Authorize.Require(context, null, "read:hub");
         return JsonResult.Ok(w =>
         {
             w.WriteStartObject();

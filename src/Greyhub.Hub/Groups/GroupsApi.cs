@@ -16,29 +16,29 @@ internal static class GroupsApi
 {
     public static IEndpointRouteBuilder MapGroupsApi(this IEndpointRouteBuilder api)
     {
-        api.MapGet("/groups", List);
-        api.MapPost("/groups", CreateMany);
-        api.MapGet("/groups/{name}", Get);
-        api.MapPost("/groups/{name}", Create);
-        api.MapDelete("/groups/{name}", Delete);
-        api.MapPost("/groups/{name}/users", AddUsers);
-        api.MapDelete("/groups/{name}/users", RemoveUsers);
-        api.MapPut("/groups/{name}/properties", SetProperties);
+        api.MapGet("/groups", List).RequireScope("list:groups");
+        api.MapPost("/groups", CreateMany).RequireScope("admin:groups");
+        api.MapGet("/groups/{name}", Get).RequireScope(ScopeTarget.Group, "read:groups", "read:groups:name", "read:roles:groups");
+        api.MapPost("/groups/{name}", Create).RequireScope(ScopeTarget.Group, "admin:groups");
+        api.MapDelete("/groups/{name}", Delete).RequireScope(ScopeTarget.Group, "delete:groups");
+        api.MapPost("/groups/{name}/users", AddUsers).RequireScope(ScopeTarget.Group, "groups");
+        api.MapDelete("/groups/{name}/users", RemoveUsers).RequireScope(ScopeTarget.Group, "groups");
+        api.MapPut("/groups/{name}/properties", SetProperties).RequireScope(ScopeTarget.Group, "groups");
         return api;
     }
 
     private static async Task<IResult> List(HttpContext context, GroupService groups, HubRoles roles, IOptions<HubOptions> options)
     {
-        var caller = Authorize.Require(context, null, "list:groups");
+        var caller = context.Caller();
         var paging = Paging.From(context.Request, options.Value.ApiPageDefaultLimit, options.Value.ApiPageMaxLimit);
         var filter = caller.Scopes.FilterFor("list:groups");
         var page = await groups.ListAsync(paging.Offset, paging.Limit, filter.IsUnfiltered ? null : filter.Groups.ToList(), context.RequestAborted);
         return paging.Result(context.Request, page.Items, page.Total, (w, g) => Models.WriteGroup(w, g, caller.Scopes, roles));
     }
 
-    private static RequestIdentity RequireCreate(HttpContext context, ResourceRef? target)
+    private static RequestIdentity RequireCreate(HttpContext context)
     {
-        var caller = Authorize.Require(context, target, "admin:groups");
+        var caller = context.Caller();
         // GHSA-69wv-m5fw-2fhp: a filtered admin:groups does not let one create groups.
         var decision = AdminRules.CheckCreateGroups(caller.Scopes);
         return decision.IsAllowed ? caller : throw new ApiException(decision.StatusCode, decision.Message!);
@@ -46,7 +46,7 @@ internal static class GroupsApi
 
     private static async Task<IResult> CreateMany(HttpContext context, GroupService groups, HubRoles roles)
     {
-        var caller = RequireCreate(context, null);
+        var caller = RequireCreate(context);
         var body = await JsonBody.ReadObjectAsync(context.Request, required: true, context.RequestAborted);
         var names = JsonBody.StringList(body!.Value, "groups", "group") ?? throw ApiException.BadRequest("Must specify at least one group to create");
         var users = JsonBody.StringList(body.Value, "users", "group") ?? [];
@@ -64,7 +64,7 @@ internal static class GroupsApi
 
     private static async Task<IResult> Create(HttpContext context, string name, GroupService groups, HubRoles roles)
     {
-        var caller = RequireCreate(context, ResourceRef.Group(name));
+        var caller = RequireCreate(context);
         var body = await JsonBody.ReadObjectAsync(context.Request, required: false, context.RequestAborted);
         var users = new List<string>();
         if (body is { } b)
@@ -76,22 +76,22 @@ internal static class GroupsApi
         return JsonResult.Created(w => Models.WriteGroup(w, created[0], caller.Scopes, roles));
     }
 
-    private static async Task<(RequestIdentity, GroupRecord)> LoadAsync(HttpContext context, GroupService groups, string name, params string[] scopes)
+    private static async Task<(RequestIdentity, GroupRecord)> LoadAsync(HttpContext context, GroupService groups, string name)
     {
-        var caller = Authorize.Require(context, ResourceRef.Group(name), scopes);
+        var caller = context.Caller();
         var group = await groups.FindAsync(name, context.RequestAborted) ?? throw ApiException.NotFound($"No such group: {name}");
         return (caller, group);
     }
 
     private static async Task<IResult> Get(HttpContext context, string name, GroupService groups, HubRoles roles)
     {
-        var (caller, group) = await LoadAsync(context, groups, name, "read:groups", "read:groups:name", "read:roles:groups");
+        var (caller, group) = await LoadAsync(context, groups, name);
         return JsonResult.Ok(w => Models.WriteGroup(w, group, caller.Scopes, roles));
     }
 
     private static async Task<IResult> Delete(HttpContext context, string name, GroupService groups)
     {
-        await LoadAsync(context, groups, name, "delete:groups");
+        await LoadAsync(context, groups, name);
         await groups.DeleteAsync(name, context.RequestAborted);
         return Results.NoContent();
     }
@@ -104,7 +104,7 @@ internal static class GroupsApi
 
     private static async Task<IResult> ChangeMembers(HttpContext context, string name, GroupService groups, HubRoles roles, bool add)
     {
-        var (caller, _) = await LoadAsync(context, groups, name, "groups");
+        var (caller, _) = await LoadAsync(context, groups, name);
         var body = await JsonBody.ReadObjectAsync(context.Request, required: true, context.RequestAborted);
         var users = JsonBody.StringList(body!.Value, "users", "group") ?? throw ApiException.BadRequest("Must specify users");
         var group = await groups.ChangeMembersAsync(name, users, add, context.RequestAborted);
@@ -113,7 +113,7 @@ internal static class GroupsApi
 
     private static async Task<IResult> SetProperties(HttpContext context, string name, GroupService groups, HubRoles roles)
     {
-        var (caller, _) = await LoadAsync(context, groups, name, "groups");
+        var (caller, _) = await LoadAsync(context, groups, name);
         var body = await JsonBody.ReadAsync(context.Request, context.RequestAborted);
         if (body is not { ValueKind: JsonValueKind.Object } properties)
         {

@@ -18,30 +18,14 @@ internal static class HomePages
 {
     public static IEndpointRouteBuilder MapHomePages(this IEndpointRouteBuilder hub)
     {
-        hub.MapGet("/", () => Results.Redirect("/hub/home"));
-        hub.MapGet("/home", Home);
+        hub.MapGet("/", () => Results.Redirect("/hub/home")).AllowAnonymous();
+        hub.MapGet("/home", Home).RequireSignedIn();
         return hub;
     }
 
-    /// <summary>The signed-in user, or a redirect to the login page that comes back here.</summary>
-    public static RequestIdentity? SignedIn(HttpContext context, out IResult? redirect)
-    {
-        var identity = context.Identity();
-        if (identity is { IsUser: true, ViaCookie: true })
-        {
-            redirect = null;
-            return identity;
-        }
-        redirect = Results.Redirect("/hub/login?next=" + Uri.EscapeDataString(context.Request.Path + context.Request.QueryString));
-        return null;
-    }
-
-    public static string LogoutForm(HttpContext context, IAntiforgery antiforgery) =>
-        $"<form method=\"post\" action=\"/hub/logout\" style=\"margin:0\">{Xsrf(context, antiforgery)}<button id=\"logout\" type=\"submit\">Logout</button></form>";
-
     private static async Task<IResult> Home(HttpContext context, IAntiforgery antiforgery, UserService users, HubUrls urls, IOptions<HubOptions> options)
     {
-        var me = SignedIn(context, out var redirect);
+        var me = context.SignedIn(out var redirect);
         if (me is null)
         {
             return redirect!;
@@ -95,6 +79,6 @@ internal static class HomePages
             <p>Use the <a href="/hub/api/">JupyterHub REST API</a> with a token from the <a href="/hub/token">token page</a>.</p>
             </div>
             """;
-        return Page("Home", body, me.Name, logoutForm: LogoutForm(context, antiforgery));
+        return Page("Home", body, me.Name, logoutForm: Html.LogoutForm(context, antiforgery));
     }
 }

@@ -16,14 +16,14 @@ internal static partial class MiscPages
 
     public static IEndpointRouteBuilder MapMiscPages(this IEndpointRouteBuilder hub)
     {
-        hub.MapGet("/logo", () => Results.Text(Logo, "image/svg+xml"));
-        hub.MapPost("/security/csp-report", CspReport).DisableAntiforgery();
+        hub.MapGet("/logo", () => Results.Text(Logo, "image/svg+xml")).AllowAnonymous();
+        hub.MapPost("/security/csp-report", CspReport).DisableAntiforgery().AllowAnonymous();
         hub.MapGet("/error/{code:int}", (int code) =>
         {
             var status = code is >= 400 and < 600 ? code : 500;
             var reason = ((HttpStatusCode)status).ToString();
             return Page(reason, $"<div class=\"card\"><h1>{status} {E(reason)}</h1><p><a href=\"/hub/home\">Home</a></p></div>", null, status);
-        });
+        }).AllowAnonymous();
         return hub;
     }
 

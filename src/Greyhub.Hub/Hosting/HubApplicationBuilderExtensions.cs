@@ -4,16 +4,15 @@ using Greyhub.Hub.About;
 using Greyhub.Hub.Auth;
 using Greyhub.Hub.Groups;
 using Greyhub.Hub.Home;
+using Greyhub.Hub.Http;
 using Greyhub.Hub.Login;
 using Greyhub.Hub.OAuth;
+using Greyhub.Hub.Observability;
 using Greyhub.Hub.Servers;
 using Greyhub.Hub.Services;
 using Greyhub.Hub.Tokens;
 using Greyhub.Hub.Users;
-using Greyhub.Hub.Http;
-using Greyhub.Hub.Observability;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -45,38 +44,28 @@ public static class HubApplicationBuilderExtensions
                     .Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
             }
         });
-        app.UseWhen(c => IsApi(c.Request.Path), api =>
-        {
-            api.Use((context, next) =>
-            {
-                if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
-                {
-                    limit.MaxRequestBodySize = options.MaxApiBodyBytes;
-                }
-                return next(context);
-            });
-            api.UseMiddleware<ApiErrorMiddleware>();
-        });
+        // Everything below is decided by the endpoint routing picked (its metadata), never by comparing path strings:
+        // JSON errors and the body limit for API endpoints, who the caller is, XSRF, and the scope each endpoint requires.
         app.UseRouting();
+        app.UseMiddleware<ApiErrorMiddleware>();
         app.UseAuthentication();
-        app.UseMiddleware<IdentityMiddleware>();
+        app.UseMiddleware<XsrfMiddleware>();
+        app.UseAuthorization();
         app.UseAntiforgery();
 
-        var api = app.MapGroup("/hub/api");
+        var apiEndpoint = new HubApiEndpoint(options.MaxApiBodyBytes);
+        var api = app.MapGroup("/hub/api").WithMetadata(apiEndpoint);
         api.MapHubApi().MapUsersApi().MapServersApi().MapTokensApi().MapGroupsApi().MapServicesApi();
         api.MapBatchSpawnerApi();
-        api.MapOAuthApi();
-        api.MapMetrics("/metrics");
-        api.Map("/{**rest}", (HttpContext context, EndpointDataSource endpoints) => ApiFallback.HandleAsync(context, endpoints));
-        app.MapGet("/hub/health", HubApi.Health);
-        app.MapMetrics("/hub/metrics");
+        api.MapMetrics("/metrics", options.AuthenticatePrometheus);
+        api.Map("/{**rest}", (HttpContext context, EndpointDataSource endpoints) => ApiFallback.HandleAsync(context, endpoints)).AllowAnonymous();
+        app.MapGroup("/hub/api/oauth2").MapOAuthApi(apiEndpoint);
+        app.MapGet("/hub/health", HubApi.Health).AllowAnonymous().WithMetadata(apiEndpoint);
+        app.MapMetrics("/hub/metrics", options.AuthenticatePrometheus).WithMetadata(apiEndpoint);
 
         var hub = app.MapGroup("/hub");
         hub.MapLoginPages().MapHomePages().MapTokenPages().MapSpawnPages().MapUserRedirectPages().MapMiscPages();
-        app.MapGet("/", () => Results.Redirect("/hub/"));
+        app.MapGet("/", () => Results.Redirect("/hub/")).AllowAnonymous();
         return app;
     }
-
-    private static bool IsApi(PathString path) =>
-        path.StartsWithSegments("/hub/api", StringComparison.Ordinal) || path.StartsWithSegments("/hub/metrics", StringComparison.Ordinal);
 }

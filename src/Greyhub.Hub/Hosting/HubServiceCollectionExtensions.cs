@@ -12,6 +12,8 @@ using Greyhub.Hub.Proxy;
 using Greyhub.Hub.Servers;
 using Greyhub.Hub.Tokens;
 using Greyhub.Hub.Users;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Configuration;
@@ -80,8 +82,19 @@ public static class HubServiceCollectionExtensions
         services.AddHostedService<ServerMonitorService>();
         services.AddHostedService<ActivityFlushJob>();
 
-        services.AddAuthentication(IdentityMiddleware.CookieScheme)
-            .AddCookie(IdentityMiddleware.CookieScheme, o => LoginPages.Configure(o, hub));
+        // Who is calling: a policy scheme picks the token handler when an Authorization token header is present, else
+        // the login cookie. OpenID Connect login and an OpenIddict server arrive as more schemes, not rewrites.
+        services.AddScoped<LoginCookieEvents>();
+        services.AddAuthentication(HubAuthentication.Default)
+            .AddPolicyScheme(HubAuthentication.Default, "Token or login cookie",
+                o => o.ForwardDefaultSelector = c => HubAuthentication.HasTokenHeader(c.Request) ? HubAuthentication.Token : HubAuthentication.Cookie)
+            .AddScheme<AuthenticationSchemeOptions, TokenAuthenticationHandler>(HubAuthentication.Token, null)
+            .AddCookie(HubAuthentication.Cookie, o => LoginCookie.Configure(o, hub));
+        // What they may do: scopes as endpoint metadata (.RequireScope); an endpoint that declares nothing is closed.
+        services.AddScoped<IAuthorizationHandler, ScopeAuthorizationHandler>();
+        services.AddSingleton<IAuthorizationMiddlewareResultHandler, HubAuthorizationResultHandler>();
+        services.AddAuthorizationBuilder()
+            .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAssertion(_ => false).Build());
         services.AddAntiforgery(o =>
         {
             o.FormFieldName = HubCookies.Xsrf;

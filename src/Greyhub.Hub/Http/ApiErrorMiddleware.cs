@@ -6,13 +6,18 @@ using Microsoft.Extensions.Logging;
 namespace Greyhub.Hub.Http;
 
 /// <summary>
-/// Turns every failure under <c>/hub/api</c> into JupyterHub's JSON error body with the right 4xx,
-/// so bad input never becomes a 500 or an HTML page.
+/// Turns every failure of an API endpoint (<see cref="HubApiEndpoint"/> metadata) into JupyterHub's JSON error body
+/// with the right 4xx, so bad input never becomes a 500 or an HTML page.
 /// </summary>
 internal sealed partial class ApiErrorMiddleware(RequestDelegate next, ILogger<ApiErrorMiddleware> logger)
 {
     public async Task InvokeAsync(HttpContext context)
     {
+        if (context.GetEndpoint()?.Metadata.GetMetadata<HubApiEndpoint>() is null)
+        {
+            await next(context);
+            return;
+        }
         if (HasEncodedSlash(context))
         {
             // JupyterHub unescapes path arguments, so /users/a%2Fb names "a/b", which no user or group can be

@@ -16,6 +16,10 @@ internal static class Html
         return $"<input type=\"hidden\" name=\"{E(tokens.FormFieldName)}\" value=\"{E(tokens.RequestToken)}\">";
     }
 
+    /// <summary>The header's sign-out button: a POST with the XSRF token.</summary>
+    public static string LogoutForm(HttpContext context, IAntiforgery antiforgery) =>
+        $"<form method=\"post\" action=\"/hub/logout\" style=\"margin:0\">{Xsrf(context, antiforgery)}<button id=\"logout\" type=\"submit\">Logout</button></form>";
+
     public static IResult Page(string title, string body, string? user, int status = 200, string? logoutForm = null)
     {
         var sb = new StringBuilder();

@@ -2,7 +2,6 @@ using System.Buffers;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text.Json;
-using Greyhub.Hub.Auth;
 using Greyhub.Scopes;
 using Microsoft.AspNetCore.Http;
 

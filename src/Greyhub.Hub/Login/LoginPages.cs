@@ -6,7 +6,6 @@ using Greyhub.Hub.Observability;
 using Greyhub.Hub.Users;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
-using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -22,10 +21,11 @@ internal static class LoginPages
 {
     public static IEndpointRouteBuilder MapLoginPages(this IEndpointRouteBuilder hub)
     {
-        hub.MapGet("/login", Form);
-        hub.MapPost("/login", Submit).DisableAntiforgery();
-        hub.MapGet("/logout", (Func<HttpContext, Task<IResult>>)Logout);
-        hub.MapPost("/logout", LogoutForm).DisableAntiforgery();
+        // Open to anyone: the forms check their own XSRF token (a login form too, against login CSRF).
+        hub.MapGet("/login", Form).AllowAnonymous();
+        hub.MapPost("/login", Submit).DisableAntiforgery().AllowAnonymous();
+        hub.MapGet("/logout", (Func<HttpContext, Task<IResult>>)Logout).AllowAnonymous();
+        hub.MapPost("/logout", LogoutForm).DisableAntiforgery().AllowAnonymous();
         return hub;
     }
 
@@ -104,7 +104,7 @@ internal static class LoginPages
         metrics.LoginAttempts.WithLabels("success").Inc();
         HubLog.LoginSucceeded(logger, authenticated.Name, client);
         var session = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
-        await context.SignInAsync(IdentityMiddleware.CookieScheme, IdentityHttpContextExtensions.LoginPrincipal(authenticated.Name, session),
+        await context.SignInAsync(HubAuthentication.Cookie, HubAuthentication.LoginPrincipal(authenticated.Name, session),
             new AuthenticationProperties { IsPersistent = true, ExpiresUtc = time.GetUtcNow().Add(options.Value.CookieMaxAge) });
         context.Response.Cookies.Append(HubCookies.Session, session, new CookieOptions
         {
@@ -129,24 +129,9 @@ internal static class LoginPages
             // and only for a signed-in user (an anonymous logout request must not revoke anything).
             await context.RequestServices.GetRequiredService<OAuthGrants>().RevokeSessionAsync(userId, session, context.RequestAborted);
         }
-        await context.SignOutAsync(IdentityMiddleware.CookieScheme);
+        await context.SignOutAsync(HubAuthentication.Cookie);
         context.Response.Cookies.Delete(HubCookies.Session, new CookieOptions { Path = "/" });
         context.Response.Cookies.Delete("jupyterhub-services", new CookieOptions { Path = "/services" });
         return Results.Redirect("/hub/login");
-    }
-
-    internal static CookieAuthenticationOptions Configure(CookieAuthenticationOptions o, HubOptions hub)
-    {
-        o.Cookie.Name = HubCookies.Login;
-        o.Cookie.Path = "/hub/";
-        o.Cookie.HttpOnly = true;
-        o.Cookie.SameSite = SameSiteMode.Lax;
-        o.Cookie.SecurePolicy = Microsoft.AspNetCore.Http.CookieSecurePolicy.SameAsRequest;
-        o.ExpireTimeSpan = hub.CookieMaxAge;
-        o.SlidingExpiration = true;
-        o.LoginPath = "/hub/login";
-        o.LogoutPath = "/hub/logout";
-        o.ReturnUrlParameter = "next";
-        return o;
     }
 }

@@ -23,13 +23,13 @@ internal static class BatchSpawnerApi
 {
     public static IEndpointRouteBuilder MapBatchSpawnerApi(this IEndpointRouteBuilder api)
     {
-        api.MapPost("/batchspawner", (HttpContext context, UserService users, ServerStore servers) => Post(context, users, servers));
+        api.MapPost("/batchspawner", (HttpContext context, UserService users, ServerStore servers) => Post(context, users, servers)).RequireCaller();
         return api;
     }
 
     private static async Task<IResult> Post(HttpContext context, UserService users, ServerStore servers)
     {
-        var identity = Authorize.Caller(context);
+        var identity = context.Caller();
         if (!identity.IsUser || identity.TokenId is not { } tokenId)
         {
             throw ApiException.Forbidden("Only a server's own API token may report its endpoint");

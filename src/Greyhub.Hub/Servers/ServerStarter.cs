@@ -5,7 +5,6 @@ using Greyhub.Abstractions.Compute;
 using Greyhub.Data;
 using Greyhub.Data.Entities;
 using Greyhub.Data.Stores;
-using Greyhub.Hub.Auth;
 using Greyhub.Hub.Background;
 using Greyhub.Hub.Http;
 using Greyhub.Hub.Observability;

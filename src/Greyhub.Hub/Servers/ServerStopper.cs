@@ -2,7 +2,6 @@ using Greyhub.Abstractions.Compute;
 using Greyhub.Data;
 using Greyhub.Data.Entities;
 using Greyhub.Data.Stores;
-using Greyhub.Hub.Auth;
 using Greyhub.Hub.Http;
 using Greyhub.Hub.Observability;
 using Greyhub.Hub.Proxy;

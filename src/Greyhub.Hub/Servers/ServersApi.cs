@@ -4,11 +4,9 @@ using Greyhub.Data.Entities;
 using Greyhub.Hub.Auth;
 using Greyhub.Hub.Http;
 using Greyhub.Hub.Users;
-using Greyhub.Scopes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
 namespace Greyhub.Hub.Servers;
@@ -20,52 +18,57 @@ internal static class ServersApi
 
     public static IEndpointRouteBuilder MapServersApi(this IEndpointRouteBuilder api)
     {
-        api.MapPost("/users/{name}/server", (HttpContext c, string name) => Start(c, name, ""));
-        api.MapPost("/users/{name}/servers/{serverName}", (HttpContext c, string name, string serverName) => Start(c, name, serverName));
-        api.MapPost("/users/{name}/servers/", (HttpContext c, string name) => Start(c, name, ""));
-        api.MapDelete("/users/{name}/server", (HttpContext c, string name) => Stop(c, name, ""));
-        api.MapDelete("/users/{name}/servers/{serverName}", (HttpContext c, string name, string serverName) => Stop(c, name, serverName));
-        api.MapGet("/users/{name}/server/progress", (HttpContext c, string name) => Progress(c, name, ""));
-        api.MapGet("/users/{name}/servers/{serverName}/progress", (HttpContext c, string name, string serverName) => Progress(c, name, serverName));
+        // The server's scope is decided on {name}/{serverName} (the default server where the route has none).
+        api.MapPost("/users/{name}/server", (HttpContext c, string name, [AsParameters] ServerApiServices s) => Start(c, s, name, ""))
+            .RequireScope(ScopeTarget.Server, "servers");
+        api.MapPost("/users/{name}/servers/{serverName}", (HttpContext c, string name, string serverName, [AsParameters] ServerApiServices s) => Start(c, s, name, serverName))
+            .RequireScope(ScopeTarget.Server, "servers");
+        api.MapPost("/users/{name}/servers/", (HttpContext c, string name, [AsParameters] ServerApiServices s) => Start(c, s, name, ""))
+            .RequireScope(ScopeTarget.Server, "servers");
+        api.MapDelete("/users/{name}/server", (HttpContext c, string name, [AsParameters] ServerApiServices s) => Stop(c, s, name, ""))
+            .RequireScope(ScopeTarget.Server, "delete:servers");
+        api.MapDelete("/users/{name}/servers/{serverName}", (HttpContext c, string name, string serverName, [AsParameters] ServerApiServices s) => Stop(c, s, name, serverName))
+            .RequireScope(ScopeTarget.Server, "delete:servers");
+        api.MapGet("/users/{name}/server/progress", (HttpContext c, string name, [AsParameters] ServerApiServices s) => Progress(c, s, name, ""))
+            .RequireScope(ScopeTarget.Server, "read:servers");
+        api.MapGet("/users/{name}/servers/{serverName}/progress", (HttpContext c, string name, string serverName, [AsParameters] ServerApiServices s) => Progress(c, s, name, serverName))
+            .RequireScope(ScopeTarget.Server, "read:servers");
         return api;
     }
 
-    private static async Task<(UserRecord User, ServerKey Key)> LoadAsync(HttpContext context, string name, string serverName, string scope)
+    /// <summary>What the servers API uses, bound by ASP.NET from the container per request.</summary>
+    internal readonly record struct ServerApiServices(UserService Users, ServerStarter Starter, ServerStopper Stopper, SpawnTracker Tracker, HubUrls Urls, IOptions<HubOptions> Options);
+
+    /// <summary>The user the route names (the endpoint's scope metadata has authorized the caller), or 404.</summary>
+    private static async Task<(UserRecord User, ServerKey Key)> LoadAsync(HttpContext context, ServerApiServices s, string name, string serverName)
     {
-        var users = context.RequestServices.GetRequiredService<UserService>();
-        var user = await users.FindAsync(name, context.RequestAborted);
-        Authorize.Require(context, ResourceRef.Server(name, serverName, user?.Groups ?? []), scope);
-        if (user is null)
-        {
-            throw ApiException.NotFound($"No such user: {name}");
-        }
+        var user = await s.Users.FindAsync(name, context.RequestAborted) ?? throw ApiException.NotFound($"No such user: {name}");
         return (user, new ServerKey(user.Name, serverName));
     }
 
-    private static async Task<IResult> Start(HttpContext context, string name, string serverName)
+    private static async Task<IResult> Start(HttpContext context, ServerApiServices s, string name, string serverName)
     {
-        var (user, key) = await LoadAsync(context, name, serverName, "servers");
-        var options = context.RequestServices.GetRequiredService<IOptions<HubOptions>>().Value.Servers;
+        var (user, key) = await LoadAsync(context, s, name, serverName);
+        var options = s.Options.Value.Servers;
         if (serverName.Length > 0)
         {
-            ServersApiRules.CheckNamed(context, user, serverName);
+            ServersApiRules.CheckNamed(options, user, serverName);
         }
         var body = await JsonBody.ReadAsync(context.Request, context.RequestAborted);
-        var starter = context.RequestServices.GetRequiredService<ServerStarter>();
-        var operation = await starter.StartAsync(user, key.Server, body, context.RequestAborted);
+        var operation = await s.Starter.StartAsync(user, key.Server, body, context.RequestAborted);
         var finished = await Task.WhenAny(operation.Completion, Task.Delay(options.SlowSpawnTimeout, context.RequestAborted));
         if (finished == operation.Completion && !await operation.Completion)
         {
-            var failure = context.RequestServices.GetRequiredService<SpawnTracker>().LastFailure(key);
+            var failure = s.Tracker.LastFailure(key);
             throw new ApiException(500, failure?.Message ?? "Spawn failed");
         }
         return Results.Text("", "text/plain", statusCode: finished == operation.Completion ? StatusCodes.Status201Created : StatusCodes.Status202Accepted);
     }
 
-    private static async Task<IResult> Stop(HttpContext context, string name, string serverName)
+    private static async Task<IResult> Stop(HttpContext context, ServerApiServices s, string name, string serverName)
     {
-        var (user, key) = await LoadAsync(context, name, serverName, "delete:servers");
-        var options = context.RequestServices.GetRequiredService<IOptions<HubOptions>>().Value.Servers;
+        var (user, _) = await LoadAsync(context, s, name, serverName);
+        var options = s.Options.Value.Servers;
         var body = await JsonBody.ReadAsync(context.Request, context.RequestAborted);
         var remove = false;
         if (body is { ValueKind: JsonValueKind.Object } b)
@@ -85,7 +88,7 @@ internal static class ServersApi
         {
             throw ApiException.BadRequest("Cannot delete the default server");
         }
-        var server = user.Servers.FirstOrDefault(s => s.Name == serverName);
+        var server = user.Servers.FirstOrDefault(x => x.Name == serverName);
         if (server is null)
         {
             if (serverName.Length > 0)
@@ -94,8 +97,7 @@ internal static class ServersApi
             }
             return Results.NoContent();
         }
-        var stopper = context.RequestServices.GetRequiredService<ServerStopper>();
-        var stopped = await stopper.StopAsync(user, server, remove, context.RequestAborted);
+        var stopped = await s.Stopper.StopAsync(user, server, remove, context.RequestAborted);
         var finished = await Task.WhenAny(stopped, Task.Delay(options.SlowStopTimeout, context.RequestAborted));
         if (finished == stopped)
         {
@@ -105,12 +107,12 @@ internal static class ServersApi
         return finished == stopped ? Results.NoContent() : Results.Text("", "text/plain", statusCode: StatusCodes.Status202Accepted);
     }
 
-    private static async Task Progress(HttpContext context, string name, string serverName)
+    private static async Task Progress(HttpContext context, ServerApiServices s, string name, string serverName)
     {
-        var (user, key) = await LoadAsync(context, name, serverName, "read:servers");
-        var server = user.Servers.FirstOrDefault(s => s.Name == serverName) ?? throw ApiException.NotFound();
-        var tracker = context.RequestServices.GetRequiredService<SpawnTracker>();
-        var urls = context.RequestServices.GetRequiredService<HubUrls>();
+        var (user, key) = await LoadAsync(context, s, name, serverName);
+        var server = user.Servers.FirstOrDefault(x => x.Name == serverName) ?? throw ApiException.NotFound();
+        var tracker = s.Tracker;
+        var urls = s.Urls;
         var operation = tracker.Spawn(key);
         var pending = operation is { Completion.IsCompleted: false };
         var failure = tracker.LastFailure(key);
@@ -222,9 +224,8 @@ internal static class ServersApi
 internal static class ServersApiRules
 {
     /// <summary>Named servers allowed, a valid name, and the per-user limit (for a server that does not exist yet).</summary>
-    public static void CheckNamed(HttpContext context, UserRecord user, string serverName)
+    public static void CheckNamed(ServersOptions options, UserRecord user, string serverName)
     {
-        var options = context.RequestServices.GetRequiredService<IOptions<HubOptions>>().Value.Servers;
         CheckName(options, serverName);
         if (options.NamedServerLimitPerUser > 0 && user.Servers.All(s => s.Name != serverName)
             && user.Servers.Count(s => s.Name.Length > 0) >= options.NamedServerLimitPerUser)

@@ -3,7 +3,6 @@ using Greyhub.Abstractions.Compute;
 using Greyhub.Data;
 using Greyhub.Data.Entities;
 using Greyhub.Hub.Auth;
-using Greyhub.Hub.Home;
 using Greyhub.Hub.Http;
 using Greyhub.Hub.Users;
 using Greyhub.Scopes;
@@ -24,23 +23,23 @@ internal static class SpawnPages
 {
     public static IEndpointRouteBuilder MapSpawnPages(this IEndpointRouteBuilder hub)
     {
-        hub.MapGet("/spawn", (HttpContext c, IAntiforgery a) => Form(c, a, null, ""));
-        hub.MapGet("/spawn/{user}", (HttpContext c, IAntiforgery a, string user) => Form(c, a, user, ""));
-        hub.MapGet("/spawn/{user}/{server}", (HttpContext c, IAntiforgery a, string user, string server) => Form(c, a, user, server));
-        hub.MapPost("/spawn", (HttpContext c, IAntiforgery a) => Start(c, a, null, "")).DisableAntiforgery();
-        hub.MapPost("/spawn/{user}", (HttpContext c, IAntiforgery a, string user) => Start(c, a, user, "")).DisableAntiforgery();
-        hub.MapPost("/spawn/{user}/{server}", (HttpContext c, IAntiforgery a, string user, string server) => Start(c, a, user, server)).DisableAntiforgery();
-        hub.MapGet("/spawn-pending/{user}", (HttpContext c, string user) => Pending(c, user, ""));
-        hub.MapGet("/spawn-pending/{user}/{server}", (HttpContext c, string user, string server) => Pending(c, user, server));
-        hub.MapPost("/stop/{user}", (HttpContext c, IAntiforgery a, string user) => Stop(c, a, user, "")).DisableAntiforgery();
-        hub.MapPost("/stop/{user}/{server}", (HttpContext c, IAntiforgery a, string user, string server) => Stop(c, a, user, server)).DisableAntiforgery();
+        hub.MapGet("/spawn", (HttpContext c, IAntiforgery a) => Form(c, a, null, "")).RequireSignedIn();
+        hub.MapGet("/spawn/{user}", (HttpContext c, IAntiforgery a, string user) => Form(c, a, user, "")).RequireSignedIn();
+        hub.MapGet("/spawn/{user}/{server}", (HttpContext c, IAntiforgery a, string user, string server) => Form(c, a, user, server)).RequireSignedIn();
+        hub.MapPost("/spawn", (HttpContext c, IAntiforgery a) => Start(c, a, null, "")).DisableAntiforgery().RequireSignedIn();
+        hub.MapPost("/spawn/{user}", (HttpContext c, IAntiforgery a, string user) => Start(c, a, user, "")).DisableAntiforgery().RequireSignedIn();
+        hub.MapPost("/spawn/{user}/{server}", (HttpContext c, IAntiforgery a, string user, string server) => Start(c, a, user, server)).DisableAntiforgery().RequireSignedIn();
+        hub.MapGet("/spawn-pending/{user}", (HttpContext c, string user) => Pending(c, user, "")).RequireSignedIn();
+        hub.MapGet("/spawn-pending/{user}/{server}", (HttpContext c, string user, string server) => Pending(c, user, server)).RequireSignedIn();
+        hub.MapPost("/stop/{user}", (HttpContext c, IAntiforgery a, string user) => Stop(c, a, user, "")).DisableAntiforgery().RequireSignedIn();
+        hub.MapPost("/stop/{user}/{server}", (HttpContext c, IAntiforgery a, string user, string server) => Stop(c, a, user, server)).DisableAntiforgery().RequireSignedIn();
         return hub;
     }
 
     /// <summary>The owner's record when the signed-in user may act on that server (own, or granted <c>servers</c>).</summary>
     internal static async Task<(RequestIdentity? Me, UserRecord? Owner, IResult? Refusal)> OwnerAsync(HttpContext context, string? user, string server, string scope)
     {
-        var me = HomePages.SignedIn(context, out var redirect);
+        var me = context.SignedIn(out var redirect);
         if (me is null)
         {
             return (null, null, redirect);
@@ -83,7 +82,7 @@ internal static class SpawnPages
             <p><button id="start" type="submit">Start</button></p>
             </form></div>
             """;
-        return Page("Start server", body, me!.Name, logoutForm: HomePages.LogoutForm(context, antiforgery));
+        return Page("Start server", body, me!.Name, logoutForm: Html.LogoutForm(context, antiforgery));
     }
 
     private static async Task<IResult> Start(HttpContext context, IAntiforgery antiforgery, string? user, string server)
@@ -108,7 +107,7 @@ internal static class SpawnPages
         {
             if (server.Length > 0)
             {
-                ServersApiRules.CheckNamed(context, owner, server);
+                ServersApiRules.CheckNamed(context.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<HubOptions>>().Value.Servers, owner, server);
             }
             await context.RequestServices.GetRequiredService<ServerStarter>().StartAsync(owner, server, options, context.RequestAborted);
         }

@@ -1,6 +1,5 @@
-using Greyhub.Hub.Auth;
 using Greyhub.Data.Entities;
-using Greyhub.Hub.Home;
+using Greyhub.Hub.Auth;
 using Greyhub.Hub.Proxy;
 using Greyhub.Hub.Users;
 using Microsoft.AspNetCore.Builder;
@@ -22,14 +21,15 @@ internal static class UserRedirectPages
 
     public static IEndpointRouteBuilder MapUserRedirectPages(this IEndpointRouteBuilder hub)
     {
-        hub.Map("/user/{user}/{**rest}", Handle);
-        hub.Map("/user-redirect/{**rest}", UserRedirect);
+        // Pages, but scripts reach them with a token too (JupyterHub authenticates page handlers by token as well).
+        hub.Map("/user/{user}/{**rest}", Handle).RequireCaller();
+        hub.Map("/user-redirect/{**rest}", UserRedirect).RequireSignedIn();
         return hub;
     }
 
     private static IResult UserRedirect(HttpContext context, string? rest)
     {
-        var me = HomePages.SignedIn(context, out var redirect);
+        var me = context.SignedIn(out var redirect);
         if (me is null)
         {
             return redirect!;
@@ -44,7 +44,7 @@ internal static class UserRedirectPages
         // A page, but scripts reach it with a token too (JupyterHub authenticates page handlers by token as well).
         if (context.Identity() is not { IsUser: true } me)
         {
-            HomePages.SignedIn(context, out var login);
+            context.SignedIn(out var login);
             return login!;
         }
         var owner = await context.RequestServices.GetRequiredService<UserService>().FindAsync(user, context.RequestAborted);

@@ -1,7 +1,6 @@
 using Greyhub.Hub.ApiModels;
 using Greyhub.Hub.Auth;
 using Greyhub.Hub.Http;
-using Greyhub.Scopes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -13,14 +12,14 @@ internal static class ServicesApi
 {
     public static IEndpointRouteBuilder MapServicesApi(this IEndpointRouteBuilder api)
     {
-        api.MapGet("/services", List);
-        api.MapGet("/services/{name}", Get);
+        api.MapGet("/services", List).RequireScope("list:services");
+        api.MapGet("/services/{name}", Get).RequireScope(ScopeTarget.Service, "read:services", "read:services:name", "read:roles:services");
         return api;
     }
 
     private static IResult List(HttpContext context, HubRoles roles, Models models)
     {
-        var caller = Authorize.Require(context, null, "list:services");
+        var caller = context.Caller();
         var filter = caller.Scopes.FilterFor("list:services");
         var visible = roles.Services.Values
             .Where(s => filter.IsUnfiltered || filter.Services.Contains(s.Name))
@@ -41,7 +40,7 @@ internal static class ServicesApi
 
     private static IResult Get(HttpContext context, string name, HubRoles roles, Models models)
     {
-        var caller = Authorize.Require(context, ResourceRef.Service(name), "read:services", "read:services:name", "read:roles:services");
+        var caller = context.Caller();
         var service = roles.Services.GetValueOrDefault(name) ?? throw ApiException.NotFound($"No such service: {name}");
         return JsonResult.Ok(w => models.WriteService(w, service, caller.Scopes));
     }

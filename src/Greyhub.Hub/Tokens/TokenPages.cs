@@ -1,5 +1,6 @@
 using System.Globalization;
-using Greyhub.Hub.Home;
+using Greyhub.Hub.Auth;
+using Greyhub.Hub.Http;
 using Greyhub.Hub.Users;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Builder;
@@ -17,9 +18,9 @@ internal static class TokenPages
 
     public static IEndpointRouteBuilder MapTokenPages(this IEndpointRouteBuilder hub)
     {
-        hub.MapGet("/token", Show);
-        hub.MapPost("/token", Create).DisableAntiforgery();
-        hub.MapPost("/token/revoke", Revoke).DisableAntiforgery();
+        hub.MapGet("/token", Show).RequireSignedIn();
+        hub.MapPost("/token", Create).DisableAntiforgery().RequireSignedIn();
+        hub.MapPost("/token/revoke", Revoke).DisableAntiforgery().RequireSignedIn();
         return hub;
     }
 
@@ -29,7 +30,7 @@ internal static class TokenPages
     private static async Task<IResult> RenderAsync(HttpContext context, IAntiforgery antiforgery, UserService users, TokenService tokens,
         string? newSecret, string? error, int status)
     {
-        var me = HomePages.SignedIn(context, out var redirect);
+        var me = context.SignedIn(out var redirect);
         if (me is null)
         {
             return redirect!;
@@ -60,7 +61,7 @@ internal static class TokenPages
             <div class="card"><h2>API tokens</h2>
             <table id="api-tokens"><tr><th>Note</th><th>Scopes</th><th>Created</th><th>Last used</th><th>Expires</th><th></th></tr>{rows}</table></div>
             """;
-        return Page("Token", body, me.Name, status, HomePages.LogoutForm(context, antiforgery));
+        return Page("Token", body, me.Name, status, Html.LogoutForm(context, antiforgery));
     }
 
     private static async Task<IResult> Create(HttpContext context, IAntiforgery antiforgery, UserService users, TokenService tokens)
@@ -104,7 +105,7 @@ internal static class TokenPages
     private static async Task<(Auth.RequestIdentity? Me, IFormCollection? Form, IResult? Refusal)> AcceptFormAsync(
         HttpContext context, IAntiforgery antiforgery, UserService users, TokenService tokens)
     {
-        var me = HomePages.SignedIn(context, out var redirect);
+        var me = context.SignedIn(out var redirect);
         if (me is null)
         {
             return (null, null, redirect);

@@ -15,23 +15,22 @@ internal static class TokensApi
 {
     public static IEndpointRouteBuilder MapTokensApi(this IEndpointRouteBuilder api)
     {
-        api.MapGet("/users/{name}/tokens", List);
-        api.MapPost("/users/{name}/tokens", Create);
-        api.MapGet("/users/{name}/tokens/{tokenId}", Get);
-        api.MapDelete("/users/{name}/tokens/{tokenId}", Delete);
+        api.MapGet("/users/{name}/tokens", List).RequireScope(ScopeTarget.User, "read:tokens");
+        // JupyterHub checks the `tokens` filter itself on this endpoint (no needs_scope) and answers 403, not 404,
+        // whether the user is missing or out of the caller's reach.
+        api.MapPost("/users/{name}/tokens", Create).RequireCaller();
+        api.MapGet("/users/{name}/tokens/{tokenId}", Get).RequireScope(ScopeTarget.User, "read:tokens");
+        api.MapDelete("/users/{name}/tokens/{tokenId}", Delete).RequireScope(ScopeTarget.User, "tokens");
         return api;
     }
 
-    private static async Task<Data.UserRecord> LoadAsync(HttpContext context, UserService users, string name, string scope)
-    {
-        var user = await users.FindAsync(name, context.RequestAborted);
-        Authorize.Require(context, ResourceRef.User(name, user?.Groups ?? []), scope);
-        return user ?? throw ApiException.NotFound($"No such user: {name}");
-    }
+    /// <summary>The user the route names (the endpoint's scope metadata has authorized the caller), or 404.</summary>
+    private static async Task<Data.UserRecord> LoadAsync(HttpContext context, UserService users, string name) =>
+        await users.FindAsync(name, context.RequestAborted) ?? throw ApiException.NotFound($"No such user: {name}");
 
     private static async Task<IResult> List(HttpContext context, string name, UserService users, TokenService tokens, HubRoles roles)
     {
-        var user = await LoadAsync(context, users, name, "read:tokens");
+        var user = await LoadAsync(context, users, name);
         var list = await tokens.ListAsync(user.Id, context.RequestAborted);
         return JsonResult.Ok(w =>
         {
@@ -48,10 +47,8 @@ internal static class TokensApi
 
     private static async Task<IResult> Create(HttpContext context, string name, UserService users, TokenService tokens, HubRoles roles)
     {
-        var caller = Authorize.Caller(context);
+        var caller = context.Caller();
         var user = await users.FindAsync(name, context.RequestAborted);
-        // JupyterHub checks the `tokens` filter itself on this endpoint (no needs_scope) and answers 403, not 404,
-        // whether the user is missing or out of the caller's reach.
         if (user is null || !caller.Scopes.CanAccess("tokens", ResourceRef.User(name, user.Groups)))
         {
             throw ApiException.Forbidden($"{(caller.IsUser ? "User" : "Service")} {name} not found or no permissions to generate tokens");
@@ -63,7 +60,7 @@ internal static class TokensApi
 
     private static async Task<IResult> Get(HttpContext context, string name, string tokenId, UserService users, TokenService tokens, HubRoles roles)
     {
-        var user = await LoadAsync(context, users, name, "read:tokens");
+        var user = await LoadAsync(context, users, name);
         var token = await tokens.FindAsync(user.Id, ParseId(tokenId), context.RequestAborted)
             ?? throw ApiException.NotFound($"No such token: {tokenId}");
         return JsonResult.Ok(w => Models.WriteToken(w, token, secret: null, EffectiveScopes(token, user, roles)));
@@ -71,7 +68,7 @@ internal static class TokensApi
 
     private static async Task<IResult> Delete(HttpContext context, string name, string tokenId, UserService users, TokenService tokens)
     {
-        var user = await LoadAsync(context, users, name, "tokens");
+        var user = await LoadAsync(context, users, name);
         var id = ParseId(tokenId);
         _ = await tokens.FindAsync(user.Id, id, context.RequestAborted) ?? throw ApiException.NotFound($"No such token: {tokenId}");
         await tokens.RevokeAsync(id, context.RequestAborted);

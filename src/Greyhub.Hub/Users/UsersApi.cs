@@ -3,7 +3,6 @@ using Greyhub.Data;
 using Greyhub.Hub.ApiModels;
 using Greyhub.Hub.Auth;
 using Greyhub.Hub.Http;
-using Greyhub.Scopes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -19,20 +18,21 @@ internal static class UsersApi
 
     public static IEndpointRouteBuilder MapUsersApi(this IEndpointRouteBuilder api)
     {
-        api.MapGet("/user", WhoAmI);
-        api.MapGet("/users", List);
-        api.MapPost("/users", CreateMany);
-        api.MapGet("/users/{name}", Get);
-        api.MapPost("/users/{name}", Create);
-        api.MapPatch("/users/{name}", Patch);
-        api.MapDelete("/users/{name}", Delete);
-        api.MapPost("/users/{name}/activity", Activity);
+        api.MapGet("/user", WhoAmI).RequireCaller();
+        api.MapGet("/users", List).RequireScope("list:users");
+        // The service enforces the unfiltered scope creating needs (GHSA-69wv-m5fw-2fhp).
+        api.MapPost("/users", CreateMany).RequireScope("admin:users");
+        api.MapGet("/users/{name}", Get).RequireScope(ScopeTarget.User, "read:users", "read:users:name", "read:users:groups", "read:users:activity", "read:servers", "read:roles:users");
+        api.MapPost("/users/{name}", Create).RequireScope(ScopeTarget.User, "admin:users");
+        api.MapPatch("/users/{name}", Patch).RequireScope(ScopeTarget.User, "admin:users");
+        api.MapDelete("/users/{name}", Delete).RequireScope(ScopeTarget.User, "delete:users");
+        api.MapPost("/users/{name}/activity", Activity).RequireScope(ScopeTarget.User, "users:activity");
         return api;
     }
 
     private static async Task<IResult> WhoAmI(HttpContext context, UserService users, Models models, HubRoles roles, ResponseCache cache)
     {
-        var caller = Authorize.Caller(context);
+        var caller = context.Caller();
         if (!caller.IsUser)
         {
             return JsonResult.Ok(w =>
@@ -93,7 +93,7 @@ internal static class UsersApi
 
     private static async Task<IResult> List(HttpContext context, UserService users, Models models, IOptions<HubOptions> options, ResponseCache cache)
     {
-        var caller = Authorize.Require(context, null, "list:users");
+        var caller = context.Caller();
         var hub = options.Value;
         var paging = Paging.From(context.Request, hub.ApiPageDefaultLimit, hub.ApiPageMaxLimit);
         var query = context.Request.Query;
@@ -135,8 +135,7 @@ internal static class UsersApi
 
     private static async Task<IResult> CreateMany(HttpContext context, UserService users, Models models)
     {
-        // The service enforces the unfiltered scope creating needs (GHSA-69wv-m5fw-2fhp).
-        var caller = Authorize.Require(context, null, "admin:users");
+        var caller = context.Caller();
         var body = await JsonBody.ReadObjectAsync(context.Request, required: true, context.RequestAborted);
         var names = JsonBody.StringList(body!.Value, "usernames", "user") ?? throw ApiException.BadRequest("Must specify at least one user to create");
         var admin = JsonBody.Bool(body.Value, "admin", "user") ?? false;
@@ -152,16 +151,16 @@ internal static class UsersApi
         });
     }
 
-    private static async Task<(RequestIdentity Caller, UserRecord User)> LoadAsync(HttpContext context, UserService users, string name, params string[] scopes)
+    /// <summary>The caller (authorized by the endpoint's scope metadata) and the user the route names, or 404.</summary>
+    private static async Task<(RequestIdentity Caller, UserRecord User)> LoadAsync(HttpContext context, UserService users, string name)
     {
         var user = await users.FindAsync(name, context.RequestAborted);
-        var caller = Authorize.Require(context, ResourceRef.User(name, user?.Groups ?? []), scopes);
-        return (caller, user ?? throw ApiException.NotFound($"No such user: {name}"));
+        return (context.Caller(), user ?? throw ApiException.NotFound($"No such user: {name}"));
     }
 
     private static async Task<IResult> Get(HttpContext context, string name, UserService users, Models models)
     {
-        var (caller, user) = await LoadAsync(context, users, name, "read:users", "read:users:name", "read:users:groups", "read:users:activity", "read:servers", "read:roles:users");
+        var (caller, user) = await LoadAsync(context, users, name);
         var includeStopped = IncludeStoppedServers(context.Request);
         return JsonResult.Ok(w => models.WriteUser(w, user, caller.Scopes, includeStopped));
     }
@@ -173,9 +172,7 @@ internal static class UsersApi
 
     private static async Task<IResult> Create(HttpContext context, string name, UserService users, Models models)
     {
-        // With the user's groups, so that a group filter decides as it does everywhere else (403 below, not 404).
-        var existing = await users.FindAsync(name, context.RequestAborted);
-        var caller = Authorize.Require(context, ResourceRef.User(name, existing?.Groups ?? []), "admin:users");
+        var caller = context.Caller();
         var body = await JsonBody.ReadObjectAsync(context.Request, required: false, context.RequestAborted);
         var admin = false;
         if (body is { } b)
@@ -189,7 +186,7 @@ internal static class UsersApi
 
     private static async Task<IResult> Patch(HttpContext context, string name, UserService users, Models models)
     {
-        var (caller, user) = await LoadAsync(context, users, name, "admin:users");
+        var (caller, user) = await LoadAsync(context, users, name);
         var body = await JsonBody.ReadObjectAsync(context.Request, required: true, context.RequestAborted);
         JsonBody.OnlyKeys(body!.Value, "user", "name", "admin", "groups", "auth_state");
         var newName = JsonBody.String(body.Value, "name", "user");
@@ -206,7 +203,7 @@ internal static class UsersApi
 
     private static async Task<IResult> Delete(HttpContext context, string name, UserService users)
     {
-        var (caller, user) = await LoadAsync(context, users, name, "delete:users");
+        var (caller, user) = await LoadAsync(context, users, name);
         UserService.CheckDeletable(user, caller);
         // As JupyterHub: running servers are stopped first, so no process outlives its owner.
         var stopper = context.RequestServices.GetRequiredService<Servers.ServerStopper>();
@@ -221,7 +218,7 @@ internal static class UsersApi
 
     private static async Task<IResult> Activity(HttpContext context, string name, UserService users, TimeProvider time, IOptions<HubOptions> options, HubState state)
     {
-        var (_, user) = await LoadAsync(context, users, name, "users:activity");
+        var (_, user) = await LoadAsync(context, users, name);
         var body = await JsonBody.ReadObjectAsync(context.Request, required: true, context.RequestAborted);
         var now = time.GetUtcNow().UtcDateTime;
         DateTime? last = null;

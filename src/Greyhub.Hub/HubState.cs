@@ -1,4 +1,4 @@
-namespace Greyhub.Hub.Auth;
+namespace Greyhub.Hub;
 
 /// <summary>
 /// A version number bumped by every write that can change who may do what (users, groups, tokens).

@@ -1,0 +1,48 @@
+using System.Security.Claims;
+using Greyhub.Data.Stores;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Http;
+
+namespace Greyhub.Hub.Auth;
+
+/// <summary>The login cookie scheme's settings.</summary>
+internal static class LoginCookie
+{
+    public static void Configure(CookieAuthenticationOptions o, HubOptions hub)
+    {
+        o.Cookie.Name = HubCookies.Login;
+        o.Cookie.Path = "/hub/";
+        o.Cookie.HttpOnly = true;
+        o.Cookie.SameSite = SameSiteMode.Lax;
+        o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+        o.ExpireTimeSpan = hub.CookieMaxAge;
+        o.SlidingExpiration = true;
+        o.LoginPath = "/hub/login";
+        o.LogoutPath = "/hub/logout";
+        o.ReturnUrlParameter = "next";
+        o.EventsType = typeof(LoginCookieEvents);
+    }
+}
+
+/// <summary>Resolves the cookie's user and session to a caller with the user's current scopes; a deleted or blocked user is signed out.</summary>
+internal sealed class LoginCookieEvents(IdentityResolver resolver, UserStore users) : CookieAuthenticationEvents
+{
+    public override async Task ValidatePrincipal(CookieValidatePrincipalContext context)
+    {
+        var principal = context.Principal;
+        if (principal?.Identity?.Name is not { } name)
+        {
+            context.RejectPrincipal();
+            return;
+        }
+        var session = principal.FindFirstValue(HubAuthentication.SessionClaim) ?? "";
+        var caller = await resolver.FromSessionAsync(name, session, users, context.HttpContext.RequestAborted);
+        if (caller is null)
+        {
+            context.RejectPrincipal();
+            return;
+        }
+        // The same claims as the cookie (a sliding renewal writes them back), plus the resolved caller.
+        context.ReplacePrincipal(new ClaimsPrincipal(new HubIdentity(caller, principal.Claims, HubAuthentication.Cookie)));
+    }
+}
