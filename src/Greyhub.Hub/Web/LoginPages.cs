@@ -96,9 +96,8 @@ internal static class LoginPages
         {
             throttle.Failed(userName, client);
             metrics.LoginAttempts.WithLabels("failed").Inc();
-            var prefix = HubLog.Bounded(userName);
-            HubLog.LoginFailed(logger, prefix, client);
-            // Never log or echo more than needed about the attempt (CVE-2026-54338: unbounded user names in logs).
+            HubLog.LoginFailed(logger, client);
+            // Never echo more than needed about the attempt (CVE-2026-54338: unbounded user names).
             return Render(context, antiforgery, next, "Invalid username or password.", userName.Length > 255 ? "" : userName, 403);
         }
         throttle.Succeeded(userName);
