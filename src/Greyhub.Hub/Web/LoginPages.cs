@@ -21,6 +21,8 @@ namespace Greyhub.Hub.Web;
 /// <summary><c>/hub/login</c> and <c>/hub/logout</c>.</summary>
 internal static class LoginPages
 {
+    private const string LegacyXsrfCookie = "greyhub-xsrf";
+
     public static IEndpointRouteBuilder MapLoginPages(this IEndpointRouteBuilder hub)
     {
         hub.MapGet("/login", Form);
@@ -103,6 +105,10 @@ internal static class LoginPages
         throttle.Succeeded(userName);
         metrics.LoginAttempts.WithLabels("success").Inc();
         HubLog.LoginSucceeded(logger, authenticated.Name, client);
+        // Earlier versions set these at Path=/, where every user's server received them. Deleted first: a deletion
+        // also drops this response's cookies whose path starts with its own.
+        context.Response.Cookies.Delete(HubCookies.Session, new CookieOptions { Path = "/" });
+        context.Response.Cookies.Delete(LegacyXsrfCookie, new CookieOptions { Path = "/" });
         var session = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
         await context.SignInAsync(IdentityMiddleware.CookieScheme, IdentityHttpContextExtensions.LoginPrincipal(authenticated.Name, session),
             new AuthenticationProperties { IsPersistent = true, ExpiresUtc = time.GetUtcNow().Add(options.Value.CookieMaxAge) });
@@ -111,7 +117,8 @@ internal static class LoginPages
             HttpOnly = true,
             SameSite = SameSiteMode.Lax,
             Secure = context.Request.IsHttps,
-            Path = "/",
+            // Only the hub reads it; users' servers under /user/ must not receive it (JupyterHub 4.1+).
+            Path = "/hub/",
         });
         return Results.Redirect(SafeNext(next, "/hub/home"));
     }
@@ -131,6 +138,7 @@ internal static class LoginPages
         }
         await context.SignOutAsync(IdentityMiddleware.CookieScheme);
         context.Response.Cookies.Delete(HubCookies.Session, new CookieOptions { Path = "/" });
+        context.Response.Cookies.Delete(HubCookies.Session, new CookieOptions { Path = "/hub/" });
         context.Response.Cookies.Delete("jupyterhub-services", new CookieOptions { Path = "/services" });
         return Results.Redirect("/hub/login");
     }
