@@ -70,10 +70,7 @@ public static class HubHost
         });
         configure?.Invoke(builder);
         var app = builder.Build();
-        app.UseForwardedHeaders(new ForwardedHeadersOptions
-        {
-            ForwardedHeaders = Microsoft.AspNetCore.HttpOverrides.ForwardedHeaders.XForwardedFor | Microsoft.AspNetCore.HttpOverrides.ForwardedHeaders.XForwardedProto,
-        });
+        app.UseGreyhubForwardedHeaders();
         app.UseGreyhubHub();
         await HubStartup.InitializeAsync(app.Services, cancellationToken);
         return app;
