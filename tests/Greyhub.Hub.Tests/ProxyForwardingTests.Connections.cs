@@ -115,11 +115,13 @@ public sealed partial class ProxyForwardingTests
         Assert.Equal([all ? "hub.example" : "127.0.0.1"], seen.Values("X-Forwarded-Host"));
     }
 
-    [Fact(Timeout = Timeout)]
-    public async Task Forwarded_headers_from_loopback_are_replaced_when_no_proxy_is_trusted()
+    [Theory(Timeout = Timeout)]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Forwarded_headers_from_loopback_are_replaced_when_no_proxy_is_trusted(bool fastPath)
     {
         var ct = TestContext.Current.CancellationToken;
-        await using var scene = Scene.Start(hubs.Fast, ScriptedUpstream.Answering(Ok("ok")));
+        await using var scene = Scene.Start(hubs.For(fastPath), ScriptedUpstream.Answering(Ok("ok")));
         using var client = await RawConnection.ConnectAsync(scene.Hub.Address, ct);
 
         // Users' servers and kernels of the local engine connect from loopback too: by default nobody is a proxy.

@@ -29,10 +29,20 @@ public static class ForwardedHeadersApplicationBuilderExtensions
         };
         options.KnownProxies.Clear();
         options.KnownIPNetworks.Clear();
-        foreach (var network in TrustedProxies.Parse(proxies))
+        var networks = TrustedProxies.Parse(proxies);
+        foreach (var network in networks)
         {
             options.KnownIPNetworks.Add(network);
         }
+        // Before the middleware replaces the connection's address: the proxy keeps a trusted proxy's X-Forwarded-* only.
+        app.Use((context, next) =>
+        {
+            if (TrustedProxies.Contains(networks, context.Connection.RemoteIpAddress))
+            {
+                context.Features.Set(FromTrustedProxy.Instance);
+            }
+            return next(context);
+        });
         app.UseForwardedHeaders(options);
         return app;
     }
