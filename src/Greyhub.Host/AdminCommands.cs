@@ -3,7 +3,7 @@ using Microsoft.Extensions.Options;
 
 namespace Greyhub.Host;
 
-/// <summary><c>greyhub token</c> and <c>greyhub users add</c>: run against the database directly, no server needed.</summary>
+/// <summary><c>greyhub token</c> and <c>greyhub users add</c>: run against the database directly, no server needed, beside a live one too.</summary>
 internal static class AdminCommands
 {
     public static async Task<int> TokenAsync(string[] args, string name, bool admin, string? note, CancellationToken cancellationToken)
@@ -83,12 +83,23 @@ internal static class AdminCommands
         }
     }
 
+    /// <summary>
+    /// Runs <paramref name="action"/> against the hub's database alone: no web host, no hosted service, no server
+    /// recovery, so it is safe beside a live hub (which owns its servers, its housekeeping and its start-up work).
+    /// </summary>
     private static async Task<int> WithHubAsync(string[] args, Func<IServiceProvider, CancellationToken, Task<int>> action, CancellationToken cancellationToken)
     {
         try
         {
-            await using var app = await HubHost.BuildAsync([.. args, "--Logging:LogLevel:Default=Warning"], cancellationToken: cancellationToken);
-            await using var scope = app.Services.CreateAsyncScope();
+            var configuration = HubHost.Configuration(new ConfigurationBuilder().AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true),
+                [.. args, "--Logging:LogLevel:Default=Warning"]).Build();
+            var services = new ServiceCollection();
+            services.AddSingleton<IConfiguration>(configuration);
+            services.AddLogging(logging => logging.AddConfiguration(configuration.GetSection("Logging")).AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace));
+            services.AddGreyhubAdmin(configuration);
+            await using var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true, ValidateOnBuild = true });
+            await HubAdmin.MigrateAsync(provider, cancellationToken);
+            await using var scope = provider.CreateAsyncScope();
             return await action(scope.ServiceProvider, cancellationToken);
         }
         catch (OptionsValidationException ex)

@@ -17,9 +17,7 @@ public static class HubHost
             Args = args,
             ContentRootPath = AppContext.BaseDirectory,
         });
-        builder.Configuration.AddJsonFile(Path.Combine(Directory.GetCurrentDirectory(), "greyhub.json"), optional: true, reloadOnChange: false);
-        builder.Configuration.AddEnvironmentVariables();
-        builder.Configuration.AddCommandLine(args);
+        Configuration(builder.Configuration, args);
         builder.WebHost.UseKestrelHttpsConfiguration();
         // The proxy's hot path: read a request as soon as it is there instead of a zero-byte read first (one syscall
         // less per request; an idle connection keeps a 4 KiB buffer instead of none), and handle it on the socket
@@ -71,13 +69,20 @@ public static class HubHost
         });
         configure?.Invoke(builder);
         var app = builder.Build();
-        app.UseForwardedHeaders(new ForwardedHeadersOptions
-        {
-            ForwardedHeaders = Microsoft.AspNetCore.HttpOverrides.ForwardedHeaders.XForwardedFor | Microsoft.AspNetCore.HttpOverrides.ForwardedHeaders.XForwardedProto,
-        });
+        app.UseGreyhubForwardedHeaders();
         app.UseGreyhubHub();
         await HubStartup.InitializeAsync(app.Services, cancellationToken);
         return app;
+    }
+
+    /// <summary>The hub's own configuration sources over <paramref name="configuration"/>: <c>greyhub.json</c> in the working folder, the environment, the arguments.</summary>
+    internal static TBuilder Configuration<TBuilder>(TBuilder configuration, string[] args)
+        where TBuilder : IConfigurationBuilder
+    {
+        configuration.AddJsonFile(Path.Combine(Directory.GetCurrentDirectory(), "greyhub.json"), optional: true, reloadOnChange: false);
+        configuration.AddEnvironmentVariables();
+        configuration.AddCommandLine(args);
+        return configuration;
     }
 
     /// <summary>Engines Greyhub ships, by the name <c>Greyhub:Spawner:Engine</c> picks.</summary>

@@ -15,6 +15,14 @@ public sealed class HubOptions
     /// <summary>Public URL of the hub, e.g. <c>https://hub.example.org</c>; empty when unknown.</summary>
     public string PublicUrl { get; set; } = "";
 
+    /// <summary>
+    /// Proxies in front of the hub, as IP addresses or CIDR networks (<c>10.0.0.0/8</c>), whose <c>X-Forwarded-For</c> and
+    /// <c>X-Forwarded-Proto</c> the hub believes (the client address of the login throttle, Secure cookies behind TLS).
+    /// Empty (the default): nobody's, loopback included, since users' servers and kernels of the local engine connect
+    /// from loopback too.
+    /// </summary>
+    public List<string> TrustedProxies { get; set; } = [];
+
     /// <summary>Default page size of list endpoints (<c>api_page_default_limit</c>).</summary>
     public int ApiPageDefaultLimit { get; set; } = 50;
 

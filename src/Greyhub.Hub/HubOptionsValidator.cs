@@ -38,6 +38,10 @@ internal sealed class HubOptionsValidator : IValidateOptions<HubOptions>
         {
             errors.Add("Greyhub:MaxApiBodyBytes must be at least 1024.");
         }
+        foreach (var proxy in options.TrustedProxies.Where(p => !TrustedProxies.TryParse(p, out _)))
+        {
+            errors.Add($"Greyhub:TrustedProxies: '{proxy}' is not an IP address or a CIDR network (e.g. 10.0.0.5 or 10.0.0.0/8).");
+        }
         var auth = options.Authenticator;
         foreach (var user in auth.AdminUsers.Concat(auth.AllowedUsers).Concat(auth.BlockedUsers))
         {

@@ -24,6 +24,58 @@ public sealed class CliTests
     }
 
     [Fact]
+    public async Task Token_beside_a_live_hub_leaves_a_pending_spawn_alone()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var gateDir = Directory.CreateTempSubdirectory("greyhub-gate-").FullName;
+        var gate = Path.Combine(gateDir, "open");
+        // A stand-in server that starts serving only once the test opens the gate: its spawn stays pending until then.
+        var server = "import http.server, os, time, urllib.parse\n"
+            + $"while not os.path.exists('{gate}'): time.sleep(0.05)\n"
+            + "u = urllib.parse.urlparse(os.environ['JUPYTERHUB_SERVICE_URL'])\n"
+            + "class H(http.server.BaseHTTPRequestHandler):\n"
+            + "    def do_GET(self):\n"
+            + "        self.send_response(200); self.send_header('Content-Length', '2'); self.end_headers(); self.wfile.write(b'ok')\n"
+            + "    def log_message(self, *a): pass\n"
+            + "http.server.HTTPServer((u.hostname, u.port), H).serve_forever()\n";
+        await using var hub = await GreyhubProcess.StartAsync(extraArgs:
+        [
+            "--Greyhub:Servers:SlowSpawnTimeout=00:00:00",
+            "--Greyhub:Servers:HttpTimeout=00:05:00",
+            "--Greyhub:Spawner:StartTimeout=00:05:00",
+            "--Greyhub:Spawner:Command:0=" + Greyhub.Testing.DebianPython.Path,
+            "--Greyhub:Spawner:Command:1=-c",
+            "--Greyhub:Spawner:Command:2=" + server,
+        ], cancellationToken: ct);
+        using var admin = await JupyterClient.AdminAsync(hub);
+        using var alice = await admin.CreateUserAsync("alice");
+        using (var start = await alice.Http.PostAsync("hub/api/users/alice/server", null, ct))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.Accepted, start.StatusCode);
+        }
+        Assert.Equal("spawn", (await admin.UserAsync("alice")).GetProperty("servers").GetProperty("").GetProperty("pending").GetString());
+
+        // As the README shows: a token for a script, from the command line, while the hub runs.
+        var (code, stdout, stderr) = await GreyhubProcess.RunAsync(["token", "--data-dir", hub.DataDir, "bob"], cancellationToken: ct);
+        Assert.True(code == 0, stderr);
+        var servers = (await admin.UserAsync("alice")).GetProperty("servers");
+        Assert.True(servers.TryGetProperty("", out var pending), $"the pending server was stopped by `greyhub token`: {servers}");
+        Assert.Equal("spawn", pending.GetProperty("pending").GetString());
+
+        File.WriteAllText(gate, "");
+        var events = await alice.ProgressAsync("alice");
+        Assert.True(events[^1].TryGetProperty("ready", out var ready) && ready.GetBoolean(), string.Join("\n", events));
+        Assert.DoesNotContain("restarted", hub.Log, StringComparison.OrdinalIgnoreCase);
+        using var bob = new JupyterClient(hub.Address, stdout.Trim());
+        Assert.Equal("bob", (await bob.UserAsync("bob")).GetProperty("name").GetString());
+        using (var stop = await alice.Http.DeleteAsync("hub/api/users/alice/server", ct))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.NoContent, stop.StatusCode);
+        }
+        Directory.Delete(gateDir, recursive: true);
+    }
+
+    [Fact]
     public async Task Users_add_sets_a_password_and_rejects_a_short_one()
     {
         var ct = TestContext.Current.CancellationToken;

@@ -22,8 +22,8 @@ public sealed partial class Browser : IDisposable
 
     public HttpClient Client { get; }
 
-    /// <summary>The <c>jupyterhub-session-id</c> cookie, or null.</summary>
-    public string? SessionId => Cookies.GetCookies(_hub.Address)["jupyterhub-session-id"]?.Value;
+    /// <summary>The <c>jupyterhub-session-id</c> cookie (Path=/hub/), or null.</summary>
+    public string? SessionId => Cookies.GetCookies(new Uri(_hub.Address, "hub/"))["jupyterhub-session-id"]?.Value;
 
     /// <summary>Signs in as <paramref name="user"/>; returns the login's <c>Location</c>.</summary>
     public async Task<string> LoginAsync(string user, string password, string? next = null)

@@ -93,6 +93,40 @@ public sealed class LoginRuleTests
     }
 
     [Fact]
+    public void Throttle_counts_an_ipv6_client_per_64_network_as_it_holds_all_of_it()
+    {
+        var (throttle, _) = Throttle(limit: 2);
+        // Eight addresses of one /64: one client, four times the per-user limit.
+        for (var i = 1; i <= 8; i++)
+        {
+            throttle.Failed("user" + i, $"2001:db8:0:1::{i:x}");
+        }
+        Assert.NotNull(throttle.RetryAfter("fresh", "2001:db8:0:1:ffff:ffff:ffff:ffff"));
+        Assert.Null(throttle.RetryAfter("fresh", "2001:db8:0:2::1"));
+        // An IPv4 client seen on a dual-stack socket is the IPv4 address.
+        for (var i = 0; i < 8; i++)
+        {
+            throttle.Failed("other" + i, "::ffff:203.0.113.9");
+        }
+        Assert.NotNull(throttle.RetryAfter("fresh", "203.0.113.9"));
+    }
+
+    [Fact]
+    public void A_flood_of_new_names_does_not_wipe_the_record_of_the_account_under_attack()
+    {
+        var (throttle, time) = Throttle(limit: 2);
+        // 50,000 records (a name and an address each) from long ago, then the attack on one account.
+        for (var i = 0; i < 25_000; i++)
+        {
+            throttle.Failed("junk" + i, "10.1." + (i / 256) + "." + (i % 256));
+        }
+        time.Advance(TimeSpan.FromMinutes(2));
+        throttle.Failed("victim", "198.51.100.1");
+        throttle.Failed("victim", "198.51.100.2");
+        Assert.NotNull(throttle.RetryAfter("victim", "198.51.100.3"));
+    }
+
+    [Fact]
     public void Success_clears_the_user_name_record()
     {
         var (throttle, _) = Throttle();

@@ -63,7 +63,8 @@ public sealed class OAuthTokenTests(OAuthHub fixture) : IClassFixture<OAuthHub>
         var code = await CodeAsync(browser, client);
         (await ExchangeAsync(Hub, otherClient, code, redirectUri: client.RedirectUri)).IsOAuthError(400, "invalid_grant");
         (await ExchangeAsync(Hub, client, code, redirectUri: client.RedirectUri + "x")).IsOAuthError(400, "invalid_grant");
-        (await ExchangeAsync(Hub, client, "0" + code[1..])).IsOAuthError(400, "invalid_grant");
+        // Another code: its first digit changed (a fixed "0" was the same code one time in 16).
+        (await ExchangeAsync(Hub, client, (code[0] == '0' ? "1" : "0") + code[1..])).IsOAuthError(400, "invalid_grant");
         (await ExchangeAsync(Hub, client, code)).Is(200);
     }
 
@@ -78,6 +79,26 @@ public sealed class OAuthTokenTests(OAuthHub fixture) : IClassFixture<OAuthHub>
         (await ExchangeAsync(Hub, client, code)).IsOAuthError(400, "invalid_grant");
         (await Hub.Client(token).GetApiAsync("hub/api/user")).Is(403);
         (await ExchangeAsync(Hub, client, code)).IsOAuthError(400, "invalid_grant");
+    }
+
+    [Fact]
+    public async Task A_used_code_from_another_client_is_refused_without_revoking_the_first_clients_token()
+    {
+        var (_, client, browser) = await OwnerAsync("replayed");
+        using var _ = browser;
+        var mallory = await fixture.ServerClientAsync(await fixture.UserAsync("mallory"));
+        var code = await CodeAsync(browser, client);
+        var token = (await ExchangeAsync(Hub, client, code)).Is(200).Root.GetProperty("access_token").GetString()!;
+
+        // Another client with its own valid credentials (any redirect URI), or with wrong ones: refused, nothing revoked.
+        (await ExchangeAsync(Hub, mallory, code, redirectUri: client.RedirectUri)).IsOAuthError(400, "invalid_grant");
+        (await ExchangeAsync(Hub, mallory, code)).IsOAuthError(400, "invalid_grant");
+        (await ExchangeAsync(Hub, client, code, secret: mallory.Secret)).IsOAuthError(401, "invalid_client");
+        (await Hub.Client(token).GetApiAsync("hub/api/user")).Is(200);
+
+        // Only the code's own authenticated client presenting it again revokes the token issued from it.
+        (await ExchangeAsync(Hub, client, code)).IsOAuthError(400, "invalid_grant");
+        (await Hub.Client(token).GetApiAsync("hub/api/user")).Is(403);
     }
 
     [Fact]

@@ -100,10 +100,11 @@ public sealed partial class ProxyForwardingTests
     public async Task Forwarded_headers_from_a_proxy_in_front_are_kept_and_the_client_address_is_appended(bool all)
     {
         var ct = TestContext.Current.CancellationToken;
-        await using var scene = Scene.Start(hubs.Fast, ScriptedUpstream.Answering(Ok("ok")));
+        await using var hub = await HubInstance.StartAsync("Greyhub:TrustedProxies:0=127.0.0.0/8");
+        await using var scene = Scene.Start(hub, ScriptedUpstream.Answering(Ok("ok")));
         using var client = await RawConnection.ConnectAsync(scene.Hub.Address, ct);
 
-        // From loopback, as the hub's own forwarded-headers handling trusts by default; a proxy may send only some.
+        // From a trusted proxy (the same list the hub's own forwarded-headers handling believes); it may send only some.
         var forwarded = "X-Forwarded-For: 203.0.113.7\r\n" + (all ? "X-Forwarded-Proto: https\r\nX-Forwarded-Host: hub.example\r\n" : "");
         await client.SendAsync(Get(scene.Path(), forwarded), ct);
         Assert.Equal(200, (await client.ReadResponseAsync(ct)).Status);
@@ -112,6 +113,25 @@ public sealed partial class ProxyForwardingTests
         Assert.Equal(["203.0.113.7", "127.0.0.1"], seen.Values("X-Forwarded-For"));
         Assert.Equal([all ? "https" : "http"], seen.Values("X-Forwarded-Proto"));
         Assert.Equal([all ? "hub.example" : "127.0.0.1"], seen.Values("X-Forwarded-Host"));
+    }
+
+    [Theory(Timeout = Timeout)]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Forwarded_headers_from_loopback_are_replaced_when_no_proxy_is_trusted(bool fastPath)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var scene = Scene.Start(hubs.For(fastPath), ScriptedUpstream.Answering(Ok("ok")));
+        using var client = await RawConnection.ConnectAsync(scene.Hub.Address, ct);
+
+        // Users' servers and kernels of the local engine connect from loopback too: by default nobody is a proxy.
+        await client.SendAsync(Get(scene.Path(), "X-Forwarded-For: 203.0.113.7\r\nX-Forwarded-Proto: https\r\nX-Forwarded-Host: hub.example\r\n"), ct);
+        Assert.Equal(200, (await client.ReadResponseAsync(ct)).Status);
+
+        var seen = Assert.Single(scene.Upstream.Requests);
+        Assert.Equal(["127.0.0.1"], seen.Values("X-Forwarded-For"));
+        Assert.Equal(["http"], seen.Values("X-Forwarded-Proto"));
+        Assert.Equal(["127.0.0.1"], seen.Values("X-Forwarded-Host"));
     }
 
     [Theory(Timeout = Timeout)]

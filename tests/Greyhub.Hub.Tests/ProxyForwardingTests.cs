@@ -408,7 +408,7 @@ public sealed partial class ProxyForwardingTests(ProxyHubs hubs) : IClassFixture
         using var client = await RawConnection.ConnectAsync(hub.Address, ct);
 
         await client.SendAsync($"POST /hub/login HTTP/1.1\r\nHost: 127.0.0.1:{hub.Address.Port}\r\nContent-Type: application/x-www-form-urlencoded\r\n"
-            + $"Content-Length: {body.Length}\r\nCookie: {browser.Cookies.GetCookieHeader(hub.Address)}\r\n\r\n{body[..(body.Length / 2)]}", ct);
+            + $"Content-Length: {body.Length}\r\nCookie: {browser.Cookies.GetCookieHeader(new Uri(hub.Address, "hub/login"))}\r\n\r\n{body[..(body.Length / 2)]}", ct);
         await Task.Delay(200, ct);
         await client.SendAsync(body[(body.Length / 2)..], ct);
 

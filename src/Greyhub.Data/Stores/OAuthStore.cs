@@ -71,8 +71,8 @@ public sealed class OAuthStore(HubDbContext db, TokenStore tokens)
 
     /// <summary>
     /// Redeems a code in one transaction: checks client, redirect URI and expiry, stores <paramref name="token"/> and
-    /// marks the code used, so that of two concurrent redemptions exactly one gets a token. A code presented again
-    /// revokes the token issued from it (RFC 6749 §4.1.2).
+    /// marks the code used, so that of two concurrent redemptions exactly one gets a token. A code presented again by
+    /// its own client revokes the token issued from it (RFC 6749 §4.1.2); by any other client it is only refused.
     /// </summary>
     public async Task<CodeRedemptionResult> RedeemCodeAsync(string codeHash, string clientId, string redirectUri, DateTime now,
         NewOAuthToken token, CancellationToken cancellationToken)
@@ -82,6 +82,12 @@ public sealed class OAuthStore(HubDbContext db, TokenStore tokens)
         if (code is null)
         {
             return new CodeRedemptionResult(CodeRedemption.Unknown, null, null);
+        }
+        // The code must be the authenticated client's before anything else (RFC 6749 §4.1.3): another client
+        // presenting a used code must not revoke the token its rightful client holds.
+        if (!string.Equals(code.ClientId, clientId, StringComparison.Ordinal))
+        {
+            return new CodeRedemptionResult(CodeRedemption.Mismatch, null, null);
         }
         if (code.IssuedTokenId is { } issued)
         {
@@ -93,7 +99,7 @@ public sealed class OAuthStore(HubDbContext db, TokenStore tokens)
         {
             return new CodeRedemptionResult(CodeRedemption.Expired, null, null);
         }
-        if (!string.Equals(code.ClientId, clientId, StringComparison.Ordinal) || !string.Equals(code.RedirectUri, redirectUri, StringComparison.Ordinal))
+        if (!string.Equals(code.RedirectUri, redirectUri, StringComparison.Ordinal))
         {
             return new CodeRedemptionResult(CodeRedemption.Mismatch, null, null);
         }

@@ -2,6 +2,7 @@ using Greyhub.Data.Stores;
 using Greyhub.Hub.Tokens;
 using Greyhub.Hub.Users;
 using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
@@ -10,6 +11,16 @@ namespace Greyhub.Hub.Hosting;
 /// <summary>Administration used by the command line (<c>greyhub token</c>, <c>greyhub users add</c>): direct, no server needed.</summary>
 public static class HubAdmin
 {
+    /// <summary>
+    /// Applies pending migrations (none when a hub has run this version; needed when <c>users add</c> comes before the
+    /// first <c>serve</c>). Nothing else of the hub's start-up runs: no recovery, no housekeeping, no configured accounts.
+    /// </summary>
+    public static async Task MigrateAsync(IServiceProvider services, CancellationToken cancellationToken)
+    {
+        await using var scope = services.CreateAsyncScope();
+        await scope.ServiceProvider.GetRequiredService<Greyhub.Data.HubDbContext>().Database.MigrateAsync(cancellationToken);
+    }
+
     /// <summary>Whether <paramref name="name"/> is a valid user name once normalised.</summary>
     public static bool TryNormalizeUser(string name, out string normalized)
     {

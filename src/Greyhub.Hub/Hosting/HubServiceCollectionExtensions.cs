@@ -100,7 +100,8 @@ public static class HubServiceCollectionExtensions
             o.FormFieldName = HubCookies.Xsrf;
             o.HeaderName = "X-XSRFToken";
             o.Cookie.Name = "greyhub-xsrf";
-            o.Cookie.Path = "/";
+            // Every form and cookie-authenticated API call is under /hub/; at / users' servers would receive it (JupyterHub 4.1+).
+            o.Cookie.Path = "/hub/";
             o.Cookie.HttpOnly = true;
             o.Cookie.SameSite = AspNetCore.Http.SameSiteMode.Strict;
             o.Cookie.SecurePolicy = AspNetCore.Http.CookieSecurePolicy.SameAsRequest;

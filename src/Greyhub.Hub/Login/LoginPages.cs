@@ -19,6 +19,8 @@ namespace Greyhub.Hub.Login;
 /// <summary><c>/hub/login</c> and <c>/hub/logout</c>.</summary>
 internal static class LoginPages
 {
+    private const string LegacyXsrfCookie = "greyhub-xsrf";
+
     public static IEndpointRouteBuilder MapLoginPages(this IEndpointRouteBuilder hub)
     {
         // Open to anyone: the forms check their own XSRF token (a login form too, against login CSRF).
@@ -95,14 +97,17 @@ internal static class LoginPages
         {
             throttle.Failed(userName, client);
             metrics.LoginAttempts.WithLabels("failed").Inc();
-            var prefix = HubLog.Bounded(userName);
-            HubLog.LoginFailed(logger, prefix, client);
-            // Never log or echo more than needed about the attempt (CVE-2026-54338: unbounded user names in logs).
+            HubLog.LoginFailed(logger, client);
+            // Never echo more than needed about the attempt (CVE-2026-54338: unbounded user names).
             return Render(context, antiforgery, next, "Invalid username or password.", userName.Length > 255 ? "" : userName, 403);
         }
         throttle.Succeeded(userName);
         metrics.LoginAttempts.WithLabels("success").Inc();
         HubLog.LoginSucceeded(logger, authenticated.Name, client);
+        // Earlier versions set these at Path=/, where every user's server received them. Deleted first: a deletion
+        // also drops this response's cookies whose path starts with its own.
+        context.Response.Cookies.Delete(HubCookies.Session, new CookieOptions { Path = "/" });
+        context.Response.Cookies.Delete(LegacyXsrfCookie, new CookieOptions { Path = "/" });
         var session = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
         await context.SignInAsync(HubAuthentication.Cookie, HubAuthentication.LoginPrincipal(authenticated.Name, session),
             new AuthenticationProperties { IsPersistent = true, ExpiresUtc = time.GetUtcNow().Add(options.Value.CookieMaxAge) });
@@ -111,7 +116,8 @@ internal static class LoginPages
             HttpOnly = true,
             SameSite = SameSiteMode.Lax,
             Secure = context.Request.IsHttps,
-            Path = "/",
+            // Only the hub reads it; users' servers under /user/ must not receive it (JupyterHub 4.1+).
+            Path = "/hub/",
         });
         return Results.Redirect(SafeNext(next, "/hub/home"));
     }
@@ -131,6 +137,7 @@ internal static class LoginPages
         }
         await context.SignOutAsync(HubAuthentication.Cookie);
         context.Response.Cookies.Delete(HubCookies.Session, new CookieOptions { Path = "/" });
+        context.Response.Cookies.Delete(HubCookies.Session, new CookieOptions { Path = "/hub/" });
         context.Response.Cookies.Delete("jupyterhub-services", new CookieOptions { Path = "/services" });
         return Results.Redirect("/hub/login");
     }

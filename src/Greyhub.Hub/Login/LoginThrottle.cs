@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
 using Microsoft.Extensions.Options;
 
 namespace Greyhub.Hub.Login;
@@ -10,6 +12,7 @@ namespace Greyhub.Hub.Login;
 internal sealed class LoginThrottle(TimeProvider time, IOptions<HubOptions> options)
 {
     private readonly ConcurrentDictionary<string, Queue<DateTimeOffset>> _failures = new(StringComparer.Ordinal);
+    private const int MaxRecords = 50_000;
     private readonly AuthenticatorOptions _options = options.Value.Authenticator;
 
     /// <summary>Seconds to wait before another try, or null when a try is allowed.</summary>
@@ -25,9 +28,9 @@ internal sealed class LoginThrottle(TimeProvider time, IOptions<HubOptions> opti
         var now = time.GetUtcNow();
         Record(UserKey(userName), now);
         Record(ClientKey(client), now);
-        if (_failures.Count > 50_000)
+        if (_failures.Count > MaxRecords)
         {
-            _failures.Clear();
+            Prune(now);
         }
     }
 
@@ -35,7 +38,56 @@ internal sealed class LoginThrottle(TimeProvider time, IOptions<HubOptions> opti
 
     private static string UserKey(string userName) => "u:" + userName;
 
-    private static string ClientKey(string client) => "c:" + client;
+    private static string ClientKey(string client) => "c:" + ClientNetwork(client);
+
+    /// <summary>
+    /// An IPv6 client holds a whole /64 (privacy addresses, SLAAC): counted per /64, as one client, or a new address
+    /// each try would escape the limit. An IPv4 address seen on a dual-stack socket counts as that IPv4 address.
+    /// </summary>
+    private static string ClientNetwork(string client)
+    {
+        if (!IPAddress.TryParse(client, out var address))
+        {
+            return client;
+        }
+        if (address.IsIPv4MappedToIPv6)
+        {
+            return address.MapToIPv4().ToString();
+        }
+        if (address.AddressFamily != AddressFamily.InterNetworkV6)
+        {
+            return address.ToString();
+        }
+        Span<byte> bytes = stackalloc byte[16];
+        address.TryWriteBytes(bytes, out _);
+        bytes[8..].Clear();
+        return new IPAddress(bytes) + "/64";
+    }
+
+    /// <summary>
+    /// Bounds memory: records whose failures all left the window go. Forgetting everyone (as before) let a flood of
+    /// new names and addresses wipe the record of the account under attack.
+    /// </summary>
+    private void Prune(DateTimeOffset now)
+    {
+        foreach (var (key, queue) in _failures)
+        {
+            bool expired;
+            lock (queue)
+            {
+                expired = queue.Count == 0 || now - queue.Last() > _options.FailedLoginWindow;
+            }
+            if (expired)
+            {
+                _failures.TryRemove(new KeyValuePair<string, Queue<DateTimeOffset>>(key, queue));
+            }
+        }
+        if (_failures.Count > MaxRecords)
+        {
+            // Still too many live records: memory comes first.
+            _failures.Clear();
+        }
+    }
 
     private int Wait(string key, DateTimeOffset now, int limit)
     {

@@ -8,9 +8,9 @@ internal static partial class HubLog
     [LoggerMessage(EventId = 200, Level = LogLevel.Information, Message = "User {User} logged in from {Client}")]
     public static partial void LoginSucceeded(ILogger logger, string user, string client);
 
-    // Only a bounded prefix of a failed name is logged (CVE-2026-54338: unbounded user names in logs).
-    [LoggerMessage(EventId = 201, Level = LogLevel.Warning, Message = "Failed login for {UserPrefix} from {Client}")]
-    public static partial void LoginFailed(ILogger logger, string userPrefix, string client);
+    // The name tried is never logged: it is often a password typed in the wrong box.
+    [LoggerMessage(EventId = 201, Level = LogLevel.Warning, Message = "Failed login from {Client}")]
+    public static partial void LoginFailed(ILogger logger, string client);
 
     [LoggerMessage(EventId = 202, Level = LogLevel.Warning, Message = "Login throttled from {Client} for {Seconds} s")]
     public static partial void LoginThrottled(ILogger logger, string client, int seconds);

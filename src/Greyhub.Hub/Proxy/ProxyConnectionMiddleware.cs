@@ -32,9 +32,12 @@ internal sealed partial class ProxyConnectionMiddleware
     private readonly string _home;
     private readonly ProxyClientConnections _clients;
     private readonly ProxyCounters _counters;
+    private readonly IPNetwork[] _trustedProxies;
 
-    public ProxyConnectionMiddleware(ProxyRouteTable routes, HubUrls urls, TimeProvider time, IOptions<ProxyOptions> options, ProxyClientConnections clients, ProxyCounters counters, ILogger<ProxyConnectionMiddleware> logger)
+    public ProxyConnectionMiddleware(ProxyRouteTable routes, HubUrls urls, TimeProvider time, IOptions<ProxyOptions> options, IOptions<HubOptions> hub,
+        ProxyClientConnections clients, ProxyCounters counters, ILogger<ProxyConnectionMiddleware> logger)
     {
+        _trustedProxies = TrustedProxies.Parse(hub.Value.TrustedProxies);
         _routes = routes;
         _counters = counters;
         _time = time;
@@ -143,7 +146,8 @@ internal sealed partial class ProxyConnectionMiddleware
         try
         {
             var head = request.Copy is not null ? request.Copy.AsSpan(0, request.Length) : buffer.FirstSpan[..request.Length];
-            (outgoing, outgoingLength) = ProxyRequestHead.BuildUpstreamHead(head, request, connection.RemoteEndPoint);
+            var trusted = TrustedProxies.Contains(_trustedProxies, (connection.RemoteEndPoint as IPEndPoint)?.Address);
+            (outgoing, outgoingLength) = ProxyRequestHead.BuildUpstreamHead(head, request, connection.RemoteEndPoint, trusted);
         }
         finally
         {

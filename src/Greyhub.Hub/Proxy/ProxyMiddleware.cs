@@ -78,7 +78,7 @@ internal sealed class ProxyMiddleware(
         await context.Response.WriteAsync(ProxyErrorPage.Html(status, context.Request.Path.Value, urls.Hub + "home"), context.RequestAborted);
     }
 
-    /// <summary>Copies the request as is (Host included) and adds the X-Forwarded headers.</summary>
+    /// <summary>Copies the request as is (Host included) and adds the X-Forwarded headers (replacing the client's unless it is a trusted proxy).</summary>
     private sealed class KeepHostTransformer : HttpTransformer
     {
         private static readonly UriCreationOptions AsSent = new() { DangerousDisablePathAndQueryCanonicalization = true };
@@ -94,6 +94,13 @@ internal sealed class ProxyMiddleware(
                 proxyRequest.RequestUri = new Uri(destinationPrefix + target, AsSent);
             }
             proxyRequest.Headers.Host = request.Host.Value;
+            if (httpContext.Features.Get<FromTrustedProxy>() is null)
+            {
+                // As on the connection-level path: only a trusted proxy's X-Forwarded-* reach the server; ours replace anyone else's.
+                proxyRequest.Headers.Remove("X-Forwarded-For");
+                proxyRequest.Headers.Remove("X-Forwarded-Proto");
+                proxyRequest.Headers.Remove("X-Forwarded-Host");
+            }
             proxyRequest.Headers.TryAddWithoutValidation("X-Forwarded-Host", request.Host.Value);
             proxyRequest.Headers.TryAddWithoutValidation("X-Forwarded-Proto", request.Scheme);
             if (httpContext.Connection.RemoteIpAddress is { } remote)

@@ -224,8 +224,11 @@ internal struct ProxyRequestHead
         _ => HeaderKind.Other,
     };
 
-    /// <summary>The head the server gets: the client's, minus hop-by-hop headers, plus X-Forwarded-Host/Proto/For.</summary>
-    public static (byte[] Buffer, int Length) BuildUpstreamHead(ReadOnlySpan<byte> head, in ProxyRequestHead request, EndPoint? remote)
+    /// <summary>
+    /// The head the server gets: the client's, minus hop-by-hop headers, plus X-Forwarded-Host/Proto/For. The client's
+    /// own X-Forwarded-* are kept only when it is a <paramref name="trusted"/> proxy (<c>Greyhub:TrustedProxies</c>).
+    /// </summary>
+    public static (byte[] Buffer, int Length) BuildUpstreamHead(ReadOnlySpan<byte> head, in ProxyRequestHead request, EndPoint? remote, bool trusted)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(head.Length + request.HostLength + 160);
         var span = buffer.AsSpan();
@@ -238,7 +241,6 @@ internal struct ProxyRequestHead
         {
             address = address.MapToIPv4();
         }
-        var trusted = address is not null && IPAddress.IsLoopback(address);
         var listed = head.Slice(request.ConnectionStart, request.ConnectionLength);
         while (true)
         {
@@ -253,8 +255,8 @@ internal struct ProxyRequestHead
             var kind = Classify(name);
             if (kind is HeaderKind.Connection or HeaderKind.HopByHop || (kind is HeaderKind.ForwardedFor or HeaderKind.ForwardedHost or HeaderKind.ForwardedProto && !trusted) || ResponseFraming.Lists(listed, name))
             {
-                // X-Forwarded-* from an untrusted client are dropped; from a proxy in front (on loopback, as the hub's
-                // own forwarded-headers handling trusts) they are kept and ours follow, so the list grows as it should.
+                // X-Forwarded-* from an untrusted client are dropped; from a trusted proxy in front (the same list the
+                // hub's own forwarded-headers handling believes) they are kept and ours follow, so the list grows as it should.
                 continue;
             }
             header.CopyTo(span[n..]);
