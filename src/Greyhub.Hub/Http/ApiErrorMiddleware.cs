@@ -75,6 +75,6 @@ internal sealed partial class ApiErrorMiddleware(RequestDelegate next, ILogger<A
         writer.WriteEndObject();
     }
 
-    [LoggerMessage(EventId = 1000, Level = LogLevel.Error, Message = "Unhandled error in {Method} {Path}")]
+    [LoggerMessage(EventId = HubEvents.ApiUnhandled, Level = LogLevel.Error, Message = "Unhandled error in {Method} {Path}")]
     private static partial void LogUnhandled(ILogger logger, string method, PathString path, Exception exception);
 }

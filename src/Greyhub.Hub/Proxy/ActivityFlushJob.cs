@@ -70,7 +70,7 @@ internal sealed partial class ActivityFlushJob(ProxyRouteTable routes, IServiceS
 
     private static partial class Log
     {
-        [LoggerMessage(Level = LogLevel.Warning, Message = "Could not record proxy activity; retrying at the next flush")]
+        [LoggerMessage(EventId = HubEvents.ActivityFlushFailed, Level = LogLevel.Warning, Message = "Could not record proxy activity; retrying at the next flush")]
         public static partial void FlushFailed(ILogger logger, Exception error);
     }
 }

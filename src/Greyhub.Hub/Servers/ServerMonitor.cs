@@ -140,16 +140,16 @@ internal sealed partial class ServerMonitor(
         return result;
     }
 
-    [LoggerMessage(EventId = 320, Level = LogLevel.Information, Message = "Re-attached {Kept} running servers; {Gone} found stopped or unfinished")]
+    [LoggerMessage(EventId = HubEvents.ServersRecovered, Level = LogLevel.Information, Message = "Re-attached {Kept} running servers; {Gone} found stopped or unfinished")]
     private static partial void LogRecovered(ILogger logger, int kept, int gone);
 
-    [LoggerMessage(EventId = 321, Level = LogLevel.Warning, Message = "Server {Server} ({Phase}) is not running after the restart; marking it stopped")]
+    [LoggerMessage(EventId = HubEvents.ServerNotRecovered, Level = LogLevel.Warning, Message = "Server {Server} ({Phase}) is not running after the restart; marking it stopped")]
     private static partial void LogNotRecovered(ILogger logger, ServerKey server, string phase);
 
-    [LoggerMessage(EventId = 322, Level = LogLevel.Warning, Message = "User {Server} server stopped, with exit code: {ExitCode} {Reason}")]
+    [LoggerMessage(EventId = HubEvents.ServerDied, Level = LogLevel.Warning, Message = "User {Server} server stopped, with exit code: {ExitCode} {Reason}")]
     private static partial void LogDied(ILogger logger, ServerKey server, string exitCode, string reason);
 
-    [LoggerMessage(EventId = 323, Level = LogLevel.Error, Message = "Polling servers failed")]
+    [LoggerMessage(EventId = HubEvents.ServerPollFailed, Level = LogLevel.Error, Message = "Polling servers failed")]
     private static partial void LogPollFailed(ILogger logger, Exception exception);
 }
 

@@ -194,12 +194,12 @@ internal sealed partial class ServerStarter(
         public Task SaveStateAsync(string state, CancellationToken cancellationToken) => save(state, cancellationToken);
     }
 
-    [LoggerMessage(EventId = 300, Level = LogLevel.Information, Message = "Server {Server} requested")]
+    [LoggerMessage(EventId = HubEvents.ServerRequested, Level = LogLevel.Information, Message = "Server {Server} requested")]
     private static partial void LogRequested(ILogger logger, ServerKey server);
 
-    [LoggerMessage(EventId = 301, Level = LogLevel.Information, Message = "Server {Server} ready at {Url}")]
+    [LoggerMessage(EventId = HubEvents.ServerReady, Level = LogLevel.Information, Message = "Server {Server} ready at {Url}")]
     private static partial void LogReady(ILogger logger, ServerKey server, Uri url);
 
-    [LoggerMessage(EventId = 302, Level = LogLevel.Warning, Message = "Server {Server} failed to start: {Reason}")]
+    [LoggerMessage(EventId = HubEvents.ServerStartFailed, Level = LogLevel.Warning, Message = "Server {Server} failed to start: {Reason}")]
     private static partial void LogFailed(ILogger logger, Exception exception, ServerKey server, string reason);
 }

@@ -82,6 +82,6 @@ internal sealed partial class ServerStopper(
         provider.GetRequiredService<HubState>().Changed();
     }
 
-    [LoggerMessage(EventId = 310, Level = LogLevel.Information, Message = "Server {Server} stopped")]
+    [LoggerMessage(EventId = HubEvents.ServerStopped, Level = LogLevel.Information, Message = "Server {Server} stopped")]
     private static partial void LogStopped(ILogger logger, ServerKey server);
 }

@@ -37,9 +37,9 @@ internal sealed partial class TokenPurgeJob(IServiceScopeFactory scopes, TimePro
         }
     }
 
-    [LoggerMessage(EventId = 300, Level = LogLevel.Debug, Message = "Purged {Count} expired tokens and OAuth codes")]
+    [LoggerMessage(EventId = HubEvents.TokensPurged, Level = LogLevel.Debug, Message = "Purged {Count} expired tokens and OAuth codes")]
     private static partial void LogPurged(ILogger logger, int count);
 
-    [LoggerMessage(EventId = 301, Level = LogLevel.Error, Message = "Purging expired tokens failed")]
+    [LoggerMessage(EventId = HubEvents.TokenPurgeFailed, Level = LogLevel.Error, Message = "Purging expired tokens failed")]
     private static partial void LogFailed(ILogger logger, Exception exception);
 }
