@@ -1,4 +1,3 @@
-using Greyhub.Hub.Users;
 using Greyhub.Scopes;
 using Microsoft.Extensions.Options;
 

@@ -1,8 +1,6 @@
 using Greyhub.Data;
 using Greyhub.Data.Stores;
 using Greyhub.Hub.Auth;
-using Greyhub.Hub.Http;
-using Greyhub.Hub.Users;
 
 namespace Greyhub.Hub.Groups;
 
@@ -19,17 +17,17 @@ internal sealed class GroupService(GroupStore groups, HubState state, HubRoles r
     {
         if (names.Count == 0)
         {
-            throw ApiException.BadRequest("Must specify at least one group to create");
+            throw HubException.Invalid("Must specify at least one group to create");
         }
         var invalid = names.Where(n => !Names.IsValid(n)).ToList();
         if (invalid.Count > 0)
         {
-            throw ApiException.BadRequest($"Invalid group names: {string.Join(", ", invalid)}");
+            throw HubException.Invalid($"Invalid group names: {string.Join(", ", invalid)}");
         }
         var existing = await groups.ExistingAsync(names, cancellationToken);
         if (existing.Count > 0)
         {
-            throw ApiException.Conflict($"Group {existing[0]} already exists");
+            throw HubException.Conflict($"Group {existing[0]} already exists");
         }
         try
         {
@@ -37,7 +35,7 @@ internal sealed class GroupService(GroupStore groups, HubState state, HubRoles r
         }
         catch (NotFoundException ex)
         {
-            throw ApiException.BadRequest(ex.Message);
+            throw HubException.Invalid(ex.Message);
         }
         Changed();
         var created = new List<GroupRecord>();
@@ -62,7 +60,7 @@ internal sealed class GroupService(GroupStore groups, HubState state, HubRoles r
         }
         catch (NotFoundException ex) when (ex.Message.StartsWith("No such user", StringComparison.Ordinal))
         {
-            throw ApiException.BadRequest(ex.Message);
+            throw HubException.Invalid(ex.Message);
         }
         Changed();
         return (await groups.FindAsync(name, cancellationToken))!;

@@ -36,6 +36,6 @@ internal static partial class MiscPages
         return Results.NoContent();
     }
 
-    [LoggerMessage(EventId = 400, Level = LogLevel.Warning, Message = "Content security policy violation: {Report}")]
+    [LoggerMessage(EventId = HubEvents.CspViolation, Level = LogLevel.Warning, Message = "Content security policy violation: {Report}")]
     private static partial void LogCsp(ILogger logger, string report);
 }

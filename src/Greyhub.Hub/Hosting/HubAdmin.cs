@@ -1,6 +1,5 @@
 using Greyhub.Data.Stores;
 using Greyhub.Hub.Tokens;
-using Greyhub.Hub.Users;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;

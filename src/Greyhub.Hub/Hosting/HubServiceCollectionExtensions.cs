@@ -3,6 +3,7 @@ using Greyhub.Data;
 using Greyhub.Hub;
 using Greyhub.Hub.ApiModels;
 using Greyhub.Hub.Auth;
+using Greyhub.Hub.Background;
 using Greyhub.Hub.Groups;
 using Greyhub.Hub.Http;
 using Greyhub.Hub.Login;
@@ -59,6 +60,8 @@ public static class HubServiceCollectionExtensions
         services.AddScoped<OAuthClients>();
         services.AddScoped<OAuthGrants>();
         services.AddScoped<ClientAccess>();
+        services.AddSingleton<ScopedRunner>();
+        services.AddScoped<TokenPurge>();
         services.AddHostedService<TokenPurgeJob>();
 
         services.AddHttpForwarder();
@@ -79,6 +82,8 @@ public static class HubServiceCollectionExtensions
         services.AddSingleton<ServerStopper>();
         services.AddSingleton<ServerMonitor>();
         services.AddScoped<ServerCredentials>();
+        services.AddScoped<ServerScope>();
+        services.AddSingleton<IUserServers>(sp => sp.GetRequiredService<ServerStopper>());
         services.AddHostedService<ServerMonitorService>();
         services.AddHostedService<ActivityFlushJob>();
 

@@ -48,9 +48,9 @@ public static partial class HubStartup
         await provider.GetRequiredService<Servers.ServerMonitor>().RecoverAsync(cancellationToken);
     }
 
-    [LoggerMessage(EventId = 100, Level = LogLevel.Information, Message = "Created the first admin '{Name}' from configuration")]
+    [LoggerMessage(EventId = HubEvents.InitialAdminCreated, Level = LogLevel.Information, Message = "Created the first admin '{Name}' from configuration")]
     private static partial void LogInitialAdmin(ILogger logger, string name);
 
-    [LoggerMessage(EventId = 101, Level = LogLevel.Information, Message = "Database ready in {DataDir} ({Purged} expired tokens purged)")]
+    [LoggerMessage(EventId = HubEvents.DatabaseReady, Level = LogLevel.Information, Message = "Database ready in {DataDir} ({Purged} expired tokens purged)")]
     private static partial void LogReady(ILogger logger, string dataDir, int purged);
 }

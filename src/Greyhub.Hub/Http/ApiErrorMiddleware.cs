@@ -36,18 +36,19 @@ internal sealed partial class ApiErrorMiddleware(RequestDelegate next, ILogger<A
             var (status, message) = ex switch
             {
                 ApiException api => (api.Status, api.Message),
+                HubException hub => (HubErrorStatus.Of(hub.Kind), hub.Message),
                 BadHttpRequestException bad => (bad.StatusCode, bad.StatusCode == 413 ? "Request body too large" : "Bad request: " + bad.Message),
                 ConflictException conflict => (409, conflict.Message),
                 NotFoundException notFound => (404, notFound.Message),
                 JsonException => (400, "Invalid JSON in request body"),
                 _ => (500, "Internal server error"),
             };
-            if (status >= 500 && ex is not ApiException)
+            if (status >= 500 && ex is not (ApiException or HubException))
             {
                 // A deliberate 5xx (a failed spawn) was logged where it happened; only the unexpected gets a stack here.
                 LogUnhandled(logger, context.Request.Method, context.Request.Path, ex);
             }
-            if (ex is ApiException { RetryAfterSeconds: { } retry })
+            if (((ex as ApiException)?.RetryAfterSeconds ?? (int?)(ex as HubException)?.RetryAfter?.TotalSeconds) is { } retry)
             {
                 context.Response.Headers.RetryAfter = retry.ToString(System.Globalization.CultureInfo.InvariantCulture);
             }
@@ -75,6 +76,6 @@ internal sealed partial class ApiErrorMiddleware(RequestDelegate next, ILogger<A
         writer.WriteEndObject();
     }
 
-    [LoggerMessage(EventId = 1000, Level = LogLevel.Error, Message = "Unhandled error in {Method} {Path}")]
+    [LoggerMessage(EventId = HubEvents.ApiUnhandled, Level = LogLevel.Error, Message = "Unhandled error in {Method} {Path}")]
     private static partial void LogUnhandled(ILogger logger, string method, PathString path, Exception exception);
 }

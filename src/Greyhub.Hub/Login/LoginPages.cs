@@ -9,7 +9,6 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using static Greyhub.Hub.Http.Html;
@@ -26,7 +25,7 @@ internal static class LoginPages
         // Open to anyone: the forms check their own XSRF token (a login form too, against login CSRF).
         hub.MapGet("/login", Form).AllowAnonymous();
         hub.MapPost("/login", Submit).DisableAntiforgery().AllowAnonymous();
-        hub.MapGet("/logout", (Func<HttpContext, Task<IResult>>)Logout).AllowAnonymous();
+        hub.MapGet("/logout", (Func<HttpContext, OAuthGrants, Task<IResult>>)Logout).AllowAnonymous();
         hub.MapPost("/logout", LogoutForm).DisableAntiforgery().AllowAnonymous();
         return hub;
     }
@@ -122,18 +121,18 @@ internal static class LoginPages
         return Results.Redirect(SafeNext(next, "/hub/home"));
     }
 
-    private static async Task<IResult> LogoutForm(HttpContext context, IAntiforgery antiforgery) =>
+    private static async Task<IResult> LogoutForm(HttpContext context, IAntiforgery antiforgery, OAuthGrants grants) =>
         await antiforgery.IsRequestValidAsync(context)
-            ? await Logout(context)
+            ? await Logout(context, grants)
             : Page("Sign out", "<p class=\"error\">The sign-out form was not sent by this site.</p>", user: null, status: 403);
 
-    private static async Task<IResult> Logout(HttpContext context)
+    private static async Task<IResult> Logout(HttpContext context, OAuthGrants grants)
     {
         if (context.Identity() is { ViaCookie: true, UserId: { } userId, SessionId: { Length: > 0 } session })
         {
             // As JupyterHub's BaseHandler.clear_login_cookie: the OAuth tokens this login session authorized die with it,
             // and only for a signed-in user (an anonymous logout request must not revoke anything).
-            await context.RequestServices.GetRequiredService<OAuthGrants>().RevokeSessionAsync(userId, session, context.RequestAborted);
+            await grants.RevokeSessionAsync(userId, session, context.RequestAborted);
         }
         await context.SignOutAsync(HubAuthentication.Cookie);
         context.Response.Cookies.Delete(HubCookies.Session, new CookieOptions { Path = "/" });

@@ -2,7 +2,6 @@ using Greyhub.Data;
 using Greyhub.Hub.Auth;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
 using static Greyhub.Hub.Http.Html;
 
 namespace Greyhub.Hub.OAuth;
@@ -10,12 +9,11 @@ namespace Greyhub.Hub.OAuth;
 /// <summary>The confirmation page for a client that is not the user's own server: an XSRF-protected form posting back to the same URL.</summary>
 internal static class ConsentPage
 {
-    public static IResult Render(HttpContext context, OAuthClientRecord client, RequestIdentity user, IReadOnlyList<string> scopes)
+    public static IResult Render(HttpContext context, IAntiforgery antiforgery, OAuthClientRecord client, RequestIdentity user, IReadOnlyList<string> scopes)
     {
         // Nobody may frame this page: a click on "Authorize" must be the user's own.
         context.Response.Headers.ContentSecurityPolicy = "frame-ancestors 'none'";
         context.Response.Headers.XFrameOptions = "DENY";
-        var antiforgery = context.RequestServices.GetRequiredService<IAntiforgery>();
         var action = context.Request.Path + context.Request.QueryString;
         var items = string.Concat(scopes.Select(s => $"<li><code>{E(s)}</code></li>"));
         var body = $"""

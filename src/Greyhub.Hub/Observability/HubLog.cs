@@ -2,26 +2,26 @@ using Microsoft.Extensions.Logging;
 
 namespace Greyhub.Hub.Observability;
 
-/// <summary>The hub's audit-style log lines, with stable event ids.</summary>
+/// <summary>The hub's audit-style log lines; their ids are in <see cref="HubEvents"/>.</summary>
 internal static partial class HubLog
 {
-    [LoggerMessage(EventId = 200, Level = LogLevel.Information, Message = "User {User} logged in from {Client}")]
+    [LoggerMessage(EventId = HubEvents.LoginSucceeded, Level = LogLevel.Information, Message = "User {User} logged in from {Client}")]
     public static partial void LoginSucceeded(ILogger logger, string user, string client);
 
     // The name tried is never logged: it is often a password typed in the wrong box.
-    [LoggerMessage(EventId = 201, Level = LogLevel.Warning, Message = "Failed login from {Client}")]
+    [LoggerMessage(EventId = HubEvents.LoginFailed, Level = LogLevel.Warning, Message = "Failed login from {Client}")]
     public static partial void LoginFailed(ILogger logger, string client);
 
-    [LoggerMessage(EventId = 202, Level = LogLevel.Warning, Message = "Login throttled from {Client} for {Seconds} s")]
+    [LoggerMessage(EventId = HubEvents.LoginThrottled, Level = LogLevel.Warning, Message = "Login throttled from {Client} for {Seconds} s")]
     public static partial void LoginThrottled(ILogger logger, string client, int seconds);
 
-    [LoggerMessage(EventId = 203, Level = LogLevel.Information, Message = "User {User} logged out")]
+    [LoggerMessage(EventId = HubEvents.LoggedOut, Level = LogLevel.Information, Message = "User {User} logged out")]
     public static partial void LoggedOut(ILogger logger, string user);
 
-    [LoggerMessage(EventId = 210, Level = LogLevel.Information, Message = "Token a{TokenId} issued for {Owner} ({Note})")]
+    [LoggerMessage(EventId = HubEvents.TokenIssued, Level = LogLevel.Information, Message = "Token a{TokenId} issued for {Owner} ({Note})")]
     public static partial void TokenIssued(ILogger logger, int tokenId, string owner, string? note);
 
-    [LoggerMessage(EventId = 211, Level = LogLevel.Information, Message = "Token a{TokenId} revoked")]
+    [LoggerMessage(EventId = HubEvents.TokenRevoked, Level = LogLevel.Information, Message = "Token a{TokenId} revoked")]
     public static partial void TokenRevoked(ILogger logger, int tokenId);
 
     /// <summary>A bounded, printable prefix of untrusted text for a log line.</summary>

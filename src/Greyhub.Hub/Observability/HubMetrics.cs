@@ -1,7 +1,7 @@
 using Greyhub.Data.Entities;
 using Greyhub.Data.Stores;
+using Greyhub.Hub.Background;
 using Greyhub.Hub.Proxy;
-using Microsoft.Extensions.DependencyInjection;
 using Prometheus;
 
 namespace Greyhub.Hub.Observability;
@@ -12,7 +12,7 @@ namespace Greyhub.Hub.Observability;
 /// </summary>
 internal sealed class HubMetrics
 {
-    private readonly IServiceScopeFactory _scopes;
+    private readonly ScopedRunner _scoped;
     private readonly TimeProvider _time;
     private readonly Gauge _totalUsers;
     private readonly Gauge _activeUsers;
@@ -20,9 +20,9 @@ internal sealed class HubMetrics
     private readonly ProxyCounters _proxy;
     private readonly (ICounter Counter, ProxyCount Count)[] _proxyCounters;
 
-    public HubMetrics(IServiceScopeFactory scopes, TimeProvider time, ProxyCounters proxy)
+    public HubMetrics(ScopedRunner scoped, TimeProvider time, ProxyCounters proxy)
     {
-        _scopes = scopes;
+        _scoped = scoped;
         _time = time;
         _proxy = proxy;
         Registry = Metrics.NewCustomRegistry();
@@ -104,14 +104,14 @@ internal sealed class HubMetrics
         {
             counter.IncTo(_proxy.Get(count));
         }
-        await using var scope = _scopes.CreateAsyncScope();
-        var users = scope.ServiceProvider.GetRequiredService<UserStore>();
-        var servers = scope.ServiceProvider.GetRequiredService<ServerStore>();
         var now = _time.GetUtcNow().UtcDateTime;
-        _totalUsers.Set(await users.CountAsync(cancellationToken));
-        _activeUsers.WithLabels("24h").Set(await users.CountActiveSinceAsync(now.AddDays(-1), cancellationToken));
-        _activeUsers.WithLabels("7d").Set(await users.CountActiveSinceAsync(now.AddDays(-7), cancellationToken));
-        _activeUsers.WithLabels("30d").Set(await users.CountActiveSinceAsync(now.AddDays(-30), cancellationToken));
-        _runningServers.Set(await servers.CountAsync(ServerPhases.Running, cancellationToken));
+        await _scoped.RunAsync(async (UserStore users) =>
+        {
+            _totalUsers.Set(await users.CountAsync(cancellationToken));
+            _activeUsers.WithLabels("24h").Set(await users.CountActiveSinceAsync(now.AddDays(-1), cancellationToken));
+            _activeUsers.WithLabels("7d").Set(await users.CountActiveSinceAsync(now.AddDays(-7), cancellationToken));
+            _activeUsers.WithLabels("30d").Set(await users.CountActiveSinceAsync(now.AddDays(-30), cancellationToken));
+        });
+        await _scoped.RunAsync(async (ServerStore servers) => _runningServers.Set(await servers.CountAsync(ServerPhases.Running, cancellationToken)));
     }
 }

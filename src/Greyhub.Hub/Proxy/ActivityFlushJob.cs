@@ -1,6 +1,5 @@
 using Greyhub.Data.Stores;
 using Greyhub.Hub.Background;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -10,7 +9,7 @@ namespace Greyhub.Hub.Proxy;
 /// Copies the proxy's per-route activity into servers and users now and then (JupyterHub's
 /// <c>last_activity_interval</c>), so requests through the proxy never write to the database themselves.
 /// </summary>
-internal sealed partial class ActivityFlushJob(ProxyRouteTable routes, IServiceScopeFactory scopes, IOptions<HubOptions> options, TimeProvider time, ILogger<ActivityFlushJob> logger) : HubBackgroundService
+internal sealed partial class ActivityFlushJob(ProxyRouteTable routes, ScopedRunner scoped, IOptions<HubOptions> options, TimeProvider time, ILogger<ActivityFlushJob> logger) : HubBackgroundService
 {
     private readonly Dictionary<int, long> _flushed = [];
 
@@ -59,8 +58,7 @@ internal sealed partial class ActivityFlushJob(ProxyRouteTable routes, IServiceS
         {
             return;
         }
-        await using var scope = scopes.CreateAsyncScope();
-        await scope.ServiceProvider.GetRequiredService<ServerStore>().RecordActivityAsync(changed, cancellationToken);
+        await scoped.RunAsync((ServerStore servers) => servers.RecordActivityAsync(changed, cancellationToken));
         // Marked only once written, so a failed flush is retried with the same activity.
         foreach (var (serverId, at) in changed)
         {
@@ -70,7 +68,7 @@ internal sealed partial class ActivityFlushJob(ProxyRouteTable routes, IServiceS
 
     private static partial class Log
     {
-        [LoggerMessage(Level = LogLevel.Warning, Message = "Could not record proxy activity; retrying at the next flush")]
+        [LoggerMessage(EventId = HubEvents.ActivityFlushFailed, Level = LogLevel.Warning, Message = "Could not record proxy activity; retrying at the next flush")]
         public static partial void FlushFailed(ILogger logger, Exception error);
     }
 }

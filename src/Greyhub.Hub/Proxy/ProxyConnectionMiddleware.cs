@@ -337,22 +337,22 @@ internal sealed partial class ProxyConnectionMiddleware
 
     private static partial class Log
     {
-        [LoggerMessage(Level = LogLevel.Warning, Message = "Proxy: cannot connect to {EndPoint}: {Error}")]
+        [LoggerMessage(EventId = HubEvents.ProxyConnectFailed, Level = LogLevel.Warning, Message = "Proxy: cannot connect to {EndPoint}: {Error}")]
         public static partial void ConnectFailed(ILogger logger, EndPoint endPoint, string error);
 
-        [LoggerMessage(Level = LogLevel.Warning, Message = "Proxy: {EndPoint} closed the connection without answering")]
+        [LoggerMessage(EventId = HubEvents.ProxyNoAnswer, Level = LogLevel.Warning, Message = "Proxy: {EndPoint} closed the connection without answering")]
         public static partial void NoAnswer(ILogger logger, EndPoint endPoint);
 
-        [LoggerMessage(Level = LogLevel.Warning, Message = "Proxy: {EndPoint} sent a response head that is cut short or over {Size} bytes")]
+        [LoggerMessage(EventId = HubEvents.ProxyHeadTooLarge, Level = LogLevel.Warning, Message = "Proxy: {EndPoint} sent a response head that is cut short or over {Size} bytes")]
         public static partial void HeadTooLarge(ILogger logger, EndPoint endPoint, int size);
 
-        [LoggerMessage(Level = LogLevel.Warning, Message = "Proxy: {EndPoint} sent an invalid response head (status {Status})")]
+        [LoggerMessage(EventId = HubEvents.ProxyInvalidHead, Level = LogLevel.Warning, Message = "Proxy: {EndPoint} sent an invalid response head (status {Status})")]
         public static partial void InvalidHead(ILogger logger, EndPoint endPoint, int status);
 
-        [LoggerMessage(Level = LogLevel.Warning, Message = "Proxy: {EndPoint} closed the connection in the middle of a response")]
+        [LoggerMessage(EventId = HubEvents.ProxyCutShort, Level = LogLevel.Warning, Message = "Proxy: {EndPoint} closed the connection in the middle of a response")]
         public static partial void CutShort(ILogger logger, EndPoint endPoint);
 
-        [LoggerMessage(Level = LogLevel.Warning, Message = "Proxy: {EndPoint} failed while answering: {Error}")]
+        [LoggerMessage(EventId = HubEvents.ProxyFailed, Level = LogLevel.Warning, Message = "Proxy: {EndPoint} failed while answering: {Error}")]
         public static partial void Failed(ILogger logger, EndPoint endPoint, string error);
     }
 }

@@ -8,7 +8,6 @@ using Greyhub.Scopes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Greyhub.Hub.Servers;
 
@@ -23,11 +22,12 @@ internal static class BatchSpawnerApi
 {
     public static IEndpointRouteBuilder MapBatchSpawnerApi(this IEndpointRouteBuilder api)
     {
-        api.MapPost("/batchspawner", (HttpContext context, UserService users, ServerStore servers) => Post(context, users, servers)).RequireCaller();
+        api.MapPost("/batchspawner", (HttpContext context, UserService users, ServerStore servers, [Microsoft.AspNetCore.Mvc.FromServices] IEnumerable<IJobEndpointReceiver> receivers) =>
+            Post(context, users, servers, receivers)).RequireCaller();
         return api;
     }
 
-    private static async Task<IResult> Post(HttpContext context, UserService users, ServerStore servers)
+    private static async Task<IResult> Post(HttpContext context, UserService users, ServerStore servers, IEnumerable<IJobEndpointReceiver> receivers)
     {
         var identity = context.Caller();
         if (!identity.IsUser || identity.TokenId is not { } tokenId)
@@ -63,7 +63,7 @@ internal static class BatchSpawnerApi
         {
             throw ApiException.BadRequest("The server has no batch job to configure");
         }
-        foreach (var receiver in context.RequestServices.GetServices<IJobEndpointReceiver>())
+        foreach (var receiver in receivers)
         {
             if (await receiver.TryAcceptEndpointAsync(job, string.IsNullOrWhiteSpace(host) ? null : host, port, context.RequestAborted))
             {

@@ -1,10 +1,8 @@
 using Greyhub.Abstractions.Compute;
 using Greyhub.Data.Entities;
-using Greyhub.Data.Stores;
 using Greyhub.Hub.Background;
 using Greyhub.Hub.Observability;
 using Greyhub.Hub.Proxy;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -16,7 +14,8 @@ namespace Greyhub.Hub.Servers;
 /// died is taken to stopped with its route and credentials; a hub killed mid-start or mid-stop is put right.
 /// </summary>
 internal sealed partial class ServerMonitor(
-    IServiceScopeFactory scopes,
+    ScopedRunner scoped,
+    HubMetrics metrics,
     ISpawner spawner,
     SpawnTracker tracker,
     ServerStopper stopper,
@@ -29,10 +28,11 @@ internal sealed partial class ServerMonitor(
     private static readonly TimeSpan RecoveryProbe = TimeSpan.FromSeconds(5);
 
     /// <summary>Re-attaches servers after a (re)start; runs before the hub serves, so routes are back at once.</summary>
-    public async Task RecoverAsync(CancellationToken cancellationToken)
+    public Task RecoverAsync(CancellationToken cancellationToken) => scoped.RunAsync((ServerScope scope) => RecoverCoreAsync(scope, cancellationToken));
+
+    private async Task RecoverCoreAsync(ServerScope scope, CancellationToken cancellationToken)
     {
-        await using var scope = scopes.CreateAsyncScope();
-        var servers = scope.ServiceProvider.GetRequiredService<ServerStore>();
+        var servers = scope.Servers;
         var active = await servers.ListActiveAsync(cancellationToken);
         if (active.Count == 0)
         {
@@ -59,7 +59,7 @@ internal sealed partial class ServerMonitor(
             }
             // Dead, or caught mid-start or mid-stop by the restart: finish the way down (never leave half a server).
             LogNotRecovered(logger, key, server.Phase);
-            scope.ServiceProvider.GetRequiredService<HubMetrics>().ServersDied.Inc();
+            metrics.ServersDied.Inc();
             var reason = server.Phase switch
             {
                 ServerPhases.Stopping => null, // its owner asked for this stop
@@ -67,9 +67,9 @@ internal sealed partial class ServerMonitor(
                 _ when status is { Running: false } ended => StopReason(ended),
                 _ => "It did not answer after the hub restarted",
             };
-            await stopper.CleanUpAsync(scope.ServiceProvider, key, server.Id, state, stopServer: true, cancellationToken, reason);
+            await stopper.CleanUpAsync(scope, key, server.Id, state, stopServer: true, cancellationToken, reason);
         }
-        scope.ServiceProvider.GetRequiredService<HubMetrics>().ProxyRoutes.Set(routes.All.Count);
+        metrics.ProxyRoutes.Set(routes.All.Count);
         LogRecovered(logger, kept, active.Count - kept);
     }
 
@@ -91,17 +91,17 @@ internal sealed partial class ServerMonitor(
     }
 
     /// <summary>One poll of every running server in one spawner call.</summary>
-    public async Task PollOnceAsync(CancellationToken cancellationToken)
+    public Task PollOnceAsync(CancellationToken cancellationToken) => scoped.RunAsync((ServerScope scope) => PollOnceCoreAsync(scope, cancellationToken));
+
+    private async Task PollOnceCoreAsync(ServerScope scope, CancellationToken cancellationToken)
     {
-        await using var scope = scopes.CreateAsyncScope();
-        var servers = scope.ServiceProvider.GetRequiredService<ServerStore>();
+        var servers = scope.Servers;
         var running = (await servers.ListActiveAsync(cancellationToken)).Where(s => s.Phase == ServerPhases.Running).ToList();
         if (running.Count == 0)
         {
             return;
         }
         var states = running.Select(s => ServerState.Parse(s.State)).ToList();
-        var metrics = scope.ServiceProvider.GetRequiredService<HubMetrics>();
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var statuses = await PollAsync(states, cancellationToken);
         metrics.PollDuration.Observe(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
@@ -112,7 +112,7 @@ internal sealed partial class ServerMonitor(
             {
                 metrics.ServersDied.Inc();
                 LogDied(logger, key, status.ExitCode?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "unknown", status.Reason ?? "");
-                await stopper.CleanUpAsync(scope.ServiceProvider, key, running[i].Id, states[i], stopServer: true, cancellationToken, StopReason(status));
+                await stopper.CleanUpAsync(scope, key, running[i].Id, states[i], stopServer: true, cancellationToken, StopReason(status));
             }
         }
     }
@@ -140,16 +140,16 @@ internal sealed partial class ServerMonitor(
         return result;
     }
 
-    [LoggerMessage(EventId = 320, Level = LogLevel.Information, Message = "Re-attached {Kept} running servers; {Gone} found stopped or unfinished")]
+    [LoggerMessage(EventId = HubEvents.ServersRecovered, Level = LogLevel.Information, Message = "Re-attached {Kept} running servers; {Gone} found stopped or unfinished")]
     private static partial void LogRecovered(ILogger logger, int kept, int gone);
 
-    [LoggerMessage(EventId = 321, Level = LogLevel.Warning, Message = "Server {Server} ({Phase}) is not running after the restart; marking it stopped")]
+    [LoggerMessage(EventId = HubEvents.ServerNotRecovered, Level = LogLevel.Warning, Message = "Server {Server} ({Phase}) is not running after the restart; marking it stopped")]
     private static partial void LogNotRecovered(ILogger logger, ServerKey server, string phase);
 
-    [LoggerMessage(EventId = 322, Level = LogLevel.Warning, Message = "User {Server} server stopped, with exit code: {ExitCode} {Reason}")]
+    [LoggerMessage(EventId = HubEvents.ServerDied, Level = LogLevel.Warning, Message = "User {Server} server stopped, with exit code: {ExitCode} {Reason}")]
     private static partial void LogDied(ILogger logger, ServerKey server, string exitCode, string reason);
 
-    [LoggerMessage(EventId = 323, Level = LogLevel.Error, Message = "Polling servers failed")]
+    [LoggerMessage(EventId = HubEvents.ServerPollFailed, Level = LogLevel.Error, Message = "Polling servers failed")]
     private static partial void LogPollFailed(ILogger logger, Exception exception);
 }
 

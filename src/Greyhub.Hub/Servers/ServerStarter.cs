@@ -6,10 +6,8 @@ using Greyhub.Data;
 using Greyhub.Data.Entities;
 using Greyhub.Data.Stores;
 using Greyhub.Hub.Background;
-using Greyhub.Hub.Http;
 using Greyhub.Hub.Observability;
 using Greyhub.Hub.Proxy;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -22,11 +20,16 @@ namespace Greyhub.Hub.Servers;
 /// with the server's last output; a hub killed at any step is put right by <see cref="ServerMonitor.RecoverAsync"/>.
 /// </summary>
 internal sealed partial class ServerStarter(
-    IServiceScopeFactory scopes,
+    ScopedRunner scoped,
     ISpawner spawner,
     SpawnTracker tracker,
     ServerEnvironment environment,
     ProxyRouteTable routes,
+    ReadinessProbe probe,
+    HubUrls urls,
+    HubState hubState,
+    HubMetrics metrics,
+    TimeProvider time,
     IOptions<HubOptions> options,
     IHostApplicationLifetime lifetime,
     ILogger<ServerStarter> logger)
@@ -48,11 +51,11 @@ internal sealed partial class ServerStarter(
         }
         catch (UserOptionsException ex)
         {
-            throw ApiException.BadRequest(ex.Message);
+            throw HubException.Invalid(ex.Message);
         }
         if (_options.ConcurrentSpawnLimit > 0 && tracker.PendingSpawns >= _options.ConcurrentSpawnLimit)
         {
-            throw new ApiException(429, "Too many users trying to start servers right now. Try again in a few seconds.");
+            throw HubException.TooManyRequests("Too many users trying to start servers right now. Try again in a few seconds.");
         }
         if (!tracker.TryBegin(key, out var operation))
         {
@@ -60,17 +63,17 @@ internal sealed partial class ServerStarter(
         }
         try
         {
-            await using var scope = scopes.CreateAsyncScope();
-            var servers = scope.ServiceProvider.GetRequiredService<ServerStore>();
-            var time = scope.ServiceProvider.GetRequiredService<TimeProvider>();
-            if (!await servers.TryMarkPendingAsync(user.Id, serverName, normalized, time.GetUtcNow().UtcDateTime, cancellationToken))
+            var server = await scoped.RunAsync(async (ServerStore servers) =>
             {
-                var existing = await servers.FindAsync(user.Id, serverName, cancellationToken);
-                throw ApiException.BadRequest(existing?.Phase == ServerPhases.Running ? $"{key} is already running" : $"{key} is pending {existing?.Phase ?? "stop"}");
-            }
-            var server = await servers.FindAsync(user.Id, serverName, cancellationToken)
-                ?? throw new InvalidOperationException($"server {key} vanished after it was marked pending");
-            scope.ServiceProvider.GetRequiredService<HubState>().Changed();
+                if (!await servers.TryMarkPendingAsync(user.Id, serverName, normalized, time.GetUtcNow().UtcDateTime, cancellationToken))
+                {
+                    var existing = await servers.FindAsync(user.Id, serverName, cancellationToken);
+                    throw HubException.Invalid(existing?.Phase == ServerPhases.Running ? $"{key} is already running" : $"{key} is pending {existing?.Phase ?? "stop"}");
+                }
+                return await servers.FindAsync(user.Id, serverName, cancellationToken)
+                    ?? throw new InvalidOperationException($"server {key} vanished after it was marked pending");
+            });
+            hubState.Changed();
             operation.Add(new ProgressEvent(0, "Server requested"));
             LogRequested(logger, key);
             _ = ThreadPoolHop.RunAsync(() => RunAsync(key, user.Id, server.Id, normalized, operation));
@@ -84,16 +87,16 @@ internal sealed partial class ServerStarter(
         }
     }
 
-    private async Task RunAsync(ServerKey key, int userId, int serverId, string userOptions, SpawnOperation operation)
+    private Task RunAsync(ServerKey key, int userId, int serverId, string userOptions, SpawnOperation operation) =>
+        scoped.RunAsync((ServerScope scope) => RunAsync(scope, key, userId, serverId, userOptions, operation));
+
+    private async Task RunAsync(ServerScope scope, ServerKey key, int userId, int serverId, string userOptions, SpawnOperation operation)
     {
         // A hub shutting down abandons the wait, not the server: the next hub re-attaches it or finishes the undo.
         var cancellationToken = lifetime.ApplicationStopping;
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        await using var scope = scopes.CreateAsyncScope();
-        var provider = scope.ServiceProvider;
-        var servers = provider.GetRequiredService<ServerStore>();
-        var credentials = provider.GetRequiredService<ServerCredentials>();
-        var urls = provider.GetRequiredService<HubUrls>();
+        var servers = scope.Servers;
+        var credentials = scope.Credentials;
         var state = ServerState.Empty;
         var prefix = urls.ServerUrl(key.User, key.Server);
         try
@@ -116,7 +119,6 @@ internal sealed partial class ServerStarter(
             });
             var spawned = await spawner.StartAsync(request, context, cancellationToken);
             state = state with { Spawner = spawned.State };
-            var probe = provider.GetRequiredService<ReadinessProbe>();
             var ready = await probe.WaitAsync(spawned.Url, async ct => (await spawner.PollAsync([spawned.State], ct))[0], _options.HttpTimeout, cancellationToken);
             if (!ready)
             {
@@ -128,8 +130,7 @@ internal sealed partial class ServerStarter(
                 routes.Remove(key.User, key.Server);
                 throw new SpawnFailedException("The server was stopped or removed while it started");
             }
-            provider.GetRequiredService<HubState>().Changed();
-            var metrics = provider.GetRequiredService<HubMetrics>();
+            hubState.Changed();
             metrics.SpawnDuration.WithLabels("success").Observe(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
             metrics.ProxyRoutes.Set(routes.All.Count);
             LogReady(logger, key, spawned.Url);
@@ -157,8 +158,8 @@ internal sealed partial class ServerStarter(
             }
             await credentials.RevokeAsync(state, CancellationToken.None);
             await servers.MarkStoppedAsync(serverId, "Its start failed: " + message, CancellationToken.None);
-            provider.GetRequiredService<HubState>().Changed();
-            provider.GetRequiredService<HubMetrics>().SpawnDuration.WithLabels("failure").Observe(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
+            hubState.Changed();
+            metrics.SpawnDuration.WithLabels("failure").Observe(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
             LogFailed(logger, ex, key, message);
             tracker.Failed(key, new SpawnFailure(message, log));
             operation.Add(FailedEvent(new SpawnFailure(message, log)));
@@ -194,12 +195,12 @@ internal sealed partial class ServerStarter(
         public Task SaveStateAsync(string state, CancellationToken cancellationToken) => save(state, cancellationToken);
     }
 
-    [LoggerMessage(EventId = 300, Level = LogLevel.Information, Message = "Server {Server} requested")]
+    [LoggerMessage(EventId = HubEvents.ServerRequested, Level = LogLevel.Information, Message = "Server {Server} requested")]
     private static partial void LogRequested(ILogger logger, ServerKey server);
 
-    [LoggerMessage(EventId = 301, Level = LogLevel.Information, Message = "Server {Server} ready at {Url}")]
+    [LoggerMessage(EventId = HubEvents.ServerReady, Level = LogLevel.Information, Message = "Server {Server} ready at {Url}")]
     private static partial void LogReady(ILogger logger, ServerKey server, Uri url);
 
-    [LoggerMessage(EventId = 302, Level = LogLevel.Warning, Message = "Server {Server} failed to start: {Reason}")]
+    [LoggerMessage(EventId = HubEvents.ServerStartFailed, Level = LogLevel.Warning, Message = "Server {Server} failed to start: {Reason}")]
     private static partial void LogFailed(ILogger logger, Exception exception, ServerKey server, string reason);
 }

@@ -230,7 +230,7 @@ internal static class ServersApiRules
         if (options.NamedServerLimitPerUser > 0 && user.Servers.All(s => s.Name != serverName)
             && user.Servers.Count(s => s.Name.Length > 0) >= options.NamedServerLimitPerUser)
         {
-            throw ApiException.BadRequest($"User {user.Name} already has the maximum of {options.NamedServerLimitPerUser} named servers.  One must be deleted before a new server can be created");
+            throw HubException.Invalid($"User {user.Name} already has the maximum of {options.NamedServerLimitPerUser} named servers.  One must be deleted before a new server can be created");
         }
     }
 
@@ -238,11 +238,11 @@ internal static class ServersApiRules
     {
         if (!options.AllowNamedServers)
         {
-            throw ApiException.BadRequest("Named servers are not enabled.");
+            throw HubException.Invalid("Named servers are not enabled.");
         }
         if (!Names.IsValid(serverName))
         {
-            throw ApiException.BadRequest($"Invalid server_name: {serverName}");
+            throw HubException.Invalid($"Invalid server_name: {serverName}");
         }
     }
 }

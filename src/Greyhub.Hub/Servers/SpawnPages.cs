@@ -10,7 +10,7 @@ using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
-using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using static Greyhub.Hub.Http.Html;
 
 namespace Greyhub.Hub.Servers;
@@ -23,21 +23,24 @@ internal static class SpawnPages
 {
     public static IEndpointRouteBuilder MapSpawnPages(this IEndpointRouteBuilder hub)
     {
-        hub.MapGet("/spawn", (HttpContext c, IAntiforgery a) => Form(c, a, null, "")).RequireSignedIn();
-        hub.MapGet("/spawn/{user}", (HttpContext c, IAntiforgery a, string user) => Form(c, a, user, "")).RequireSignedIn();
-        hub.MapGet("/spawn/{user}/{server}", (HttpContext c, IAntiforgery a, string user, string server) => Form(c, a, user, server)).RequireSignedIn();
-        hub.MapPost("/spawn", (HttpContext c, IAntiforgery a) => Start(c, a, null, "")).DisableAntiforgery().RequireSignedIn();
-        hub.MapPost("/spawn/{user}", (HttpContext c, IAntiforgery a, string user) => Start(c, a, user, "")).DisableAntiforgery().RequireSignedIn();
-        hub.MapPost("/spawn/{user}/{server}", (HttpContext c, IAntiforgery a, string user, string server) => Start(c, a, user, server)).DisableAntiforgery().RequireSignedIn();
-        hub.MapGet("/spawn-pending/{user}", (HttpContext c, string user) => Pending(c, user, "")).RequireSignedIn();
-        hub.MapGet("/spawn-pending/{user}/{server}", (HttpContext c, string user, string server) => Pending(c, user, server)).RequireSignedIn();
-        hub.MapPost("/stop/{user}", (HttpContext c, IAntiforgery a, string user) => Stop(c, a, user, "")).DisableAntiforgery().RequireSignedIn();
-        hub.MapPost("/stop/{user}/{server}", (HttpContext c, IAntiforgery a, string user, string server) => Stop(c, a, user, server)).DisableAntiforgery().RequireSignedIn();
+        hub.MapGet("/spawn", (HttpContext c, IAntiforgery a, [AsParameters] SpawnPageServices s) => Form(c, a, s, null, "")).RequireSignedIn();
+        hub.MapGet("/spawn/{user}", (HttpContext c, IAntiforgery a, string user, [AsParameters] SpawnPageServices s) => Form(c, a, s, user, "")).RequireSignedIn();
+        hub.MapGet("/spawn/{user}/{server}", (HttpContext c, IAntiforgery a, string user, string server, [AsParameters] SpawnPageServices s) => Form(c, a, s, user, server)).RequireSignedIn();
+        hub.MapPost("/spawn", (HttpContext c, IAntiforgery a, [AsParameters] SpawnPageServices s) => Start(c, a, s, null, "")).DisableAntiforgery().RequireSignedIn();
+        hub.MapPost("/spawn/{user}", (HttpContext c, IAntiforgery a, string user, [AsParameters] SpawnPageServices s) => Start(c, a, s, user, "")).DisableAntiforgery().RequireSignedIn();
+        hub.MapPost("/spawn/{user}/{server}", (HttpContext c, IAntiforgery a, string user, string server, [AsParameters] SpawnPageServices s) => Start(c, a, s, user, server)).DisableAntiforgery().RequireSignedIn();
+        hub.MapGet("/spawn-pending/{user}", (HttpContext c, string user, [AsParameters] SpawnPageServices s) => Pending(c, s, user, "")).RequireSignedIn();
+        hub.MapGet("/spawn-pending/{user}/{server}", (HttpContext c, string user, string server, [AsParameters] SpawnPageServices s) => Pending(c, s, user, server)).RequireSignedIn();
+        hub.MapPost("/stop/{user}", (HttpContext c, IAntiforgery a, string user, [AsParameters] SpawnPageServices s) => Stop(c, a, s, user, "")).DisableAntiforgery().RequireSignedIn();
+        hub.MapPost("/stop/{user}/{server}", (HttpContext c, IAntiforgery a, string user, string server, [AsParameters] SpawnPageServices s) => Stop(c, a, s, user, server)).DisableAntiforgery().RequireSignedIn();
         return hub;
     }
 
+    /// <summary>What the pages use, bound per request.</summary>
+    internal readonly record struct SpawnPageServices(UserService Users, ISpawner Spawner, ServerStarter Starter, ServerStopper Stopper, SpawnTracker Tracker, HubUrls Urls, IOptions<HubOptions> Options);
+
     /// <summary>The owner's record when the signed-in user may act on that server (own, or granted <c>servers</c>).</summary>
-    internal static async Task<(RequestIdentity? Me, UserRecord? Owner, IResult? Refusal)> OwnerAsync(HttpContext context, string? user, string server, string scope)
+    internal static async Task<(RequestIdentity? Me, UserRecord? Owner, IResult? Refusal)> OwnerAsync(HttpContext context, UserService users, string? user, string server, string scope)
     {
         var me = context.SignedIn(out var redirect);
         if (me is null)
@@ -45,7 +48,7 @@ internal static class SpawnPages
             return (null, null, redirect);
         }
         var name = user ?? me.Name;
-        var owner = await context.RequestServices.GetRequiredService<UserService>().FindAsync(name, context.RequestAborted);
+        var owner = await users.FindAsync(name, context.RequestAborted);
         if (owner is null || me.Scopes.Check(ResourceRef.Server(owner.Name, server, owner.Groups), scope) != ScopeDecision.Allowed)
         {
             return (me, null, Page("Not found", $"<div class=\"card\"><h1>404</h1><p>No server {E(name)}{(server.Length > 0 ? "/" + E(server) : "")} that you may use.</p></div>", me.Name, 404));
@@ -57,20 +60,20 @@ internal static class SpawnPages
         return (me, owner, null);
     }
 
-    private static async Task<IResult> Form(HttpContext context, IAntiforgery antiforgery, string? user, string server)
+    private static async Task<IResult> Form(HttpContext context, IAntiforgery antiforgery, SpawnPageServices s, string? user, string server)
     {
-        var (me, owner, refusal) = await OwnerAsync(context, user, server, "servers");
+        var (me, owner, refusal) = await OwnerAsync(context, s.Users, user, server, "servers");
         if (owner is null)
         {
             return refusal!;
         }
         var record = owner.Servers.FirstOrDefault(s => s.Name == server);
-        var paths = PathsFor(context, owner.Name, server);
+        var paths = PathsFor(context, s.Urls, owner.Name, server);
         if (record is { Phase: not ServerPhases.Stopped })
         {
             return Results.Redirect(paths.Pending);
         }
-        var spawner = context.RequestServices.GetRequiredService<ISpawner>();
+        var spawner = s.Spawner;
         var choices = spawner.Profiles.Count == 0 ? "" : "<fieldset><legend>Choose what to run</legend>" + string.Concat(spawner.Profiles.Select((p, i) =>
             $"<label><input type=\"radio\" name=\"profile\" value=\"{E(p.Name)}\"{(i == 0 ? " checked" : "")}> <strong>{E(p.DisplayName)}</strong> {E(p.Description)}</label>")) + "</fieldset>";
         var body = $"""
@@ -85,9 +88,9 @@ internal static class SpawnPages
         return Page("Start server", body, me!.Name, logoutForm: Html.LogoutForm(context, antiforgery));
     }
 
-    private static async Task<IResult> Start(HttpContext context, IAntiforgery antiforgery, string? user, string server)
+    private static async Task<IResult> Start(HttpContext context, IAntiforgery antiforgery, SpawnPageServices s, string? user, string server)
     {
-        var (me, owner, refusal) = await OwnerAsync(context, user, server, "servers");
+        var (me, owner, refusal) = await OwnerAsync(context, s.Users, user, server, "servers");
         if (owner is null)
         {
             return refusal!;
@@ -97,7 +100,7 @@ internal static class SpawnPages
             return Page("Forbidden", "<div class=\"card\"><p class=\"error\">The form was not sent by this site; please try again.</p></div>", me!.Name, 403);
         }
         var form = await context.Request.ReadFormAsync(context.RequestAborted);
-        var paths = PathsFor(context, owner.Name, server, form["next"].ToString());
+        var paths = PathsFor(context, s.Urls, owner.Name, server, form["next"].ToString());
         JsonElement? options = null;
         if (form.TryGetValue("profile", out var profile))
         {
@@ -107,32 +110,32 @@ internal static class SpawnPages
         {
             if (server.Length > 0)
             {
-                ServersApiRules.CheckNamed(context.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<HubOptions>>().Value.Servers, owner, server);
+                ServersApiRules.CheckNamed(s.Options.Value.Servers, owner, server);
             }
-            await context.RequestServices.GetRequiredService<ServerStarter>().StartAsync(owner, server, options, context.RequestAborted);
+            await s.Starter.StartAsync(owner, server, options, context.RequestAborted);
         }
-        catch (ApiException ex) when (ex.Status is 400 or 429)
+        catch (HubException ex) when (ex.Kind is HubErrorKind.Invalid or HubErrorKind.TooManyRequests)
         {
             if (owner.Servers.Any(s => s.Name == server && s.Phase != ServerPhases.Stopped))
             {
                 return Results.Redirect(paths.Pending);
             }
-            return Page("Cannot start", $"<div class=\"card\"><h1>Cannot start the server</h1><p class=\"error\" id=\"spawn-error\">{E(ex.Message)}</p><p><a href=\"/hub/home\">Home</a></p></div>", me!.Name, ex.Status);
+            return Page("Cannot start", $"<div class=\"card\"><h1>Cannot start the server</h1><p class=\"error\" id=\"spawn-error\">{E(ex.Message)}</p><p><a href=\"/hub/home\">Home</a></p></div>", me!.Name, HubErrorStatus.Of(ex.Kind));
         }
         return Results.Redirect(paths.Pending);
     }
 
-    private static async Task<IResult> Pending(HttpContext context, string user, string server)
+    private static async Task<IResult> Pending(HttpContext context, SpawnPageServices s, string user, string server)
     {
-        var (me, owner, refusal) = await OwnerAsync(context, user, server, "read:servers");
+        var (me, owner, refusal) = await OwnerAsync(context, s.Users, user, server, "read:servers");
         if (owner is null)
         {
             return refusal!;
         }
         var record = owner.Servers.FirstOrDefault(s => s.Name == server);
-        var paths = PathsFor(context, owner.Name, server, context.Request.Query["next"].ToString());
+        var paths = PathsFor(context, s.Urls, owner.Name, server, context.Request.Query["next"].ToString());
         var key = new ServerKey(owner.Name, server);
-        var tracker = context.RequestServices.GetRequiredService<SpawnTracker>();
+        var tracker = s.Tracker;
         if (record is { Phase: ServerPhases.Running } && tracker.Spawn(key) is not { Completion.IsCompleted: false })
         {
             return Results.Redirect(paths.Next);
@@ -151,8 +154,7 @@ internal static class SpawnPages
         {
             return Results.Redirect(paths.SpawnPage);
         }
-        var urls = context.RequestServices.GetRequiredService<HubUrls>();
-        var progressUrl = urls.ProgressUrl(owner.Name, server);
+        var progressUrl = s.Urls.ProgressUrl(owner.Name, server);
         var page = $$"""
             <div class="card"><h1>Your server is starting up.</h1>
             <p>You will be redirected automatically when it's ready for you.</p>
@@ -179,9 +181,9 @@ internal static class SpawnPages
         return Page("Starting", page, me!.Name);
     }
 
-    private static async Task<IResult> Stop(HttpContext context, IAntiforgery antiforgery, string user, string server)
+    private static async Task<IResult> Stop(HttpContext context, IAntiforgery antiforgery, SpawnPageServices s, string user, string server)
     {
-        var (me, owner, refusal) = await OwnerAsync(context, user, server, "delete:servers");
+        var (me, owner, refusal) = await OwnerAsync(context, s.Users, user, server, "delete:servers");
         if (owner is null)
         {
             return refusal!;
@@ -194,12 +196,12 @@ internal static class SpawnPages
         {
             try
             {
-                var stopping = await context.RequestServices.GetRequiredService<ServerStopper>().StopAsync(owner, record, remove: false, context.RequestAborted);
-                await Task.WhenAny(stopping, Task.Delay(context.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<HubOptions>>().Value.Servers.SlowStopTimeout, context.RequestAborted));
+                var stopping = await s.Stopper.StopAsync(owner, record, remove: false, context.RequestAborted);
+                await Task.WhenAny(stopping, Task.Delay(s.Options.Value.Servers.SlowStopTimeout, context.RequestAborted));
             }
-            catch (ApiException ex)
+            catch (HubException ex)
             {
-                return Page("Cannot stop", $"<div class=\"card\"><p class=\"error\">{E(ex.Message)}</p><p><a href=\"/hub/home\">Home</a></p></div>", me!.Name, ex.Status);
+                return Page("Cannot stop", $"<div class=\"card\"><p class=\"error\">{E(ex.Message)}</p><p><a href=\"/hub/home\">Home</a></p></div>", me!.Name, HubErrorStatus.Of(ex.Kind));
             }
         }
         return Results.Redirect("/hub/home");
@@ -207,9 +209,8 @@ internal static class SpawnPages
 
     private sealed record Paths(string Spawn, string SpawnPage, string Pending, string Next);
 
-    private static Paths PathsFor(HttpContext context, string user, string server, string? next = null)
+    private static Paths PathsFor(HttpContext context, HubUrls urls, string user, string server, string? next = null)
     {
-        var urls = context.RequestServices.GetRequiredService<HubUrls>();
         var suffix = HubUrls.ServerPath(user, server);
         var target = SafeNext(next, urls.ServerUrl(user, server));
         var query = string.IsNullOrEmpty(next) ? "" : "?next=" + Uri.EscapeDataString(target);

@@ -5,7 +5,6 @@ using Greyhub.Hub.Users;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
-using Microsoft.Extensions.DependencyInjection;
 using static Greyhub.Hub.Http.Html;
 
 namespace Greyhub.Hub.Servers;
@@ -27,27 +26,25 @@ internal static class UserRedirectPages
         return hub;
     }
 
-    private static IResult UserRedirect(HttpContext context, string? rest)
+    private static IResult UserRedirect(HttpContext context, HubUrls urls, string? rest)
     {
         var me = context.SignedIn(out var redirect);
         if (me is null)
         {
             return redirect!;
         }
-        var urls = context.RequestServices.GetRequiredService<HubUrls>();
         return Results.Redirect(urls.ServerUrl(me.Name, "") + (rest ?? "") + context.Request.QueryString);
     }
 
-    private static async Task<IResult> Handle(HttpContext context, string user, string? rest)
+    private static async Task<IResult> Handle(HttpContext context, HubUrls urls, UserService users, ProxyRouteTable routes, string user, string? rest)
     {
-        var urls = context.RequestServices.GetRequiredService<HubUrls>();
         // A page, but scripts reach it with a token too (JupyterHub authenticates page handlers by token as well).
         if (context.Identity() is not { IsUser: true } me)
         {
             context.SignedIn(out var login);
             return login!;
         }
-        var owner = await context.RequestServices.GetRequiredService<UserService>().FindAsync(user, context.RequestAborted);
+        var owner = await users.FindAsync(user, context.RequestAborted);
         rest ??= "";
         // A named server when the first segment names one of the owner's servers.
         var server = "";
@@ -61,7 +58,6 @@ internal static class UserRedirectPages
         var target = urls.ServerUrl(user, server) + rest;
         var isApi = rest.StartsWith("api/", StringComparison.Ordinal) || rest == "api";
         var record = owner?.Servers.FirstOrDefault(s => s.Name == server);
-        var routes = context.RequestServices.GetRequiredService<ProxyRouteTable>();
         if (owner is not null && record is { Phase: ServerPhases.Running } && routes.Find(owner.Name, server) is not null)
         {
             _ = int.TryParse(context.Request.Query["redirects"], out var redirects);

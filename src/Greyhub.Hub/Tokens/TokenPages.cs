@@ -92,12 +92,17 @@ internal static class TokenPages
         try
         {
             var element = System.Text.Json.JsonSerializer.SerializeToElement(body, HubJsonContext.Default.JsonObject);
-            var issued = await tokens.CreateForUserAsync(user, element, me, context.RequestAborted);
+            // The form is read as the API's body is, so the page and the API check the same way.
+            var issued = await tokens.CreateForUserAsync(user, TokenRequest.Read(element), me, context.RequestAborted);
             return await RenderAsync(context, antiforgery, users, tokens, issued.Secret, null, 200);
         }
-        catch (Http.ApiException ex)
+        catch (ApiException ex)
         {
             return await RenderAsync(context, antiforgery, users, tokens, null, ex.Message, ex.Status);
+        }
+        catch (HubException ex)
+        {
+            return await RenderAsync(context, antiforgery, users, tokens, null, ex.Message, HubErrorStatus.Of(ex.Kind));
         }
     }
 

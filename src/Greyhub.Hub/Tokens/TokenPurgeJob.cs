@@ -1,12 +1,10 @@
-using Greyhub.Data.Stores;
 using Greyhub.Hub.Background;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace Greyhub.Hub.Tokens;
 
 /// <summary>Deletes expired tokens and OAuth codes every hour, in a fresh scope each run; errors are logged and the loop goes on.</summary>
-internal sealed partial class TokenPurgeJob(IServiceScopeFactory scopes, TimeProvider time, ILogger<TokenPurgeJob> logger) : HubBackgroundService
+internal sealed partial class TokenPurgeJob(ScopedRunner scoped, TimeProvider time, ILogger<TokenPurgeJob> logger) : HubBackgroundService
 {
     private static readonly TimeSpan Interval = TimeSpan.FromHours(1);
 
@@ -19,10 +17,7 @@ internal sealed partial class TokenPurgeJob(IServiceScopeFactory scopes, TimePro
             {
                 try
                 {
-                    await using var scope = scopes.CreateAsyncScope();
-                    var now = time.GetUtcNow().UtcDateTime;
-                    var purged = await scope.ServiceProvider.GetRequiredService<TokenStore>().PurgeExpiredAsync(now, stoppingToken);
-                    purged += await scope.ServiceProvider.GetRequiredService<OAuthStore>().PurgeExpiredCodesAsync(now, stoppingToken);
+                    var purged = await scoped.RunAsync((TokenPurge purge) => purge.RunOnceAsync(stoppingToken));
                     LogPurged(logger, purged);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
@@ -37,9 +32,9 @@ internal sealed partial class TokenPurgeJob(IServiceScopeFactory scopes, TimePro
         }
     }
 
-    [LoggerMessage(EventId = 300, Level = LogLevel.Debug, Message = "Purged {Count} expired tokens and OAuth codes")]
+    [LoggerMessage(EventId = HubEvents.TokensPurged, Level = LogLevel.Debug, Message = "Purged {Count} expired tokens and OAuth codes")]
     private static partial void LogPurged(ILogger logger, int count);
 
-    [LoggerMessage(EventId = 301, Level = LogLevel.Error, Message = "Purging expired tokens failed")]
+    [LoggerMessage(EventId = HubEvents.TokenPurgeFailed, Level = LogLevel.Error, Message = "Purging expired tokens failed")]
     private static partial void LogFailed(ILogger logger, Exception exception);
 }

@@ -1,8 +1,6 @@
-using System.Text.Json;
 using Greyhub.Data;
 using Greyhub.Data.Stores;
 using Greyhub.Hub.Auth;
-using Greyhub.Hub.Http;
 using Greyhub.Scopes;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -30,53 +28,46 @@ internal sealed class TokenService(
         tokens.FindForUserAsync(userId, tokenId, time.GetUtcNow().UtcDateTime, cancellationToken);
 
     /// <summary>Issues a token for <paramref name="owner"/> after checking the request as JupyterHub 5 does.</summary>
-    public async Task<Issued> CreateForUserAsync(UserRecord owner, JsonElement? body, RequestIdentity caller, CancellationToken cancellationToken)
+    public async Task<Issued> CreateForUserAsync(UserRecord owner, TokenRequest request, RequestIdentity caller, CancellationToken cancellationToken)
     {
-        string? note = null;
+        var note = request.Note;
         IReadOnlyList<string> scopes = [ScopeDefinitions.Inherit];
-        TimeSpan? expiresIn = null;
-        if (body is { } b)
+        var expiresIn = request.ExpiresIn;
+        var requestedScopes = request.Scopes;
+        if (requestedScopes is not null && request.Roles is not null)
         {
-            JsonBody.OnlyKeys(b, "token", "expires_in", "note", "scopes", "roles");
-            note = JsonBody.String(b, "note", "token");
-            expiresIn = ReadExpiresIn(b);
-            var requestedScopes = JsonBody.StringList(b, "scopes", "token");
-            var requestedRoles = JsonBody.StringList(b, "roles", "token");
-            if (requestedScopes is not null && requestedRoles is not null)
+            throw HubException.Invalid("Can only assign one of scopes or roles, not both");
+        }
+        if (request.Roles is { Count: > 0 } requestedRoles)
+        {
+            requestedScopes = [.. requestedRoles.SelectMany(r => roles.ScopesOfRole(r) ?? throw HubException.Invalid($"Role {r} does not exist"))];
+        }
+        if (requestedScopes is { Count: > 0 })
+        {
+            var invalid = requestedScopes.Select(s => roles.Definitions.Validate(s)).Where(e => e is not null).ToList();
+            if (invalid.Count > 0)
             {
-                throw ApiException.BadRequest("Can only assign one of scopes or roles, not both");
+                throw HubException.Invalid(string.Join("; ", invalid));
             }
-            if (requestedRoles is { Count: > 0 })
-            {
-                requestedScopes = [.. requestedRoles.SelectMany(r => roles.ScopesOfRole(r) ?? throw ApiException.BadRequest($"Role {r} does not exist"))];
-            }
-            if (requestedScopes is { Count: > 0 })
-            {
-                var invalid = requestedScopes.Select(s => roles.Definitions.Validate(s)).Where(e => e is not null).ToList();
-                if (invalid.Count > 0)
-                {
-                    throw ApiException.BadRequest(string.Join("; ", invalid));
-                }
-                scopes = requestedScopes;
-            }
+            scopes = requestedScopes;
         }
         var max = options.Value.TokenExpiresInMax;
         // JupyterHub 5.1+: with a maximum, an unspecified lifetime becomes the maximum (not an error). An explicit
         // 0 ("never") is refused here, where JupyterHub 5.4 would let it through as a non-expiring token.
-        if (max > TimeSpan.Zero && expiresIn is null && !ExplicitNever(body))
+        if (max > TimeSpan.Zero && expiresIn is null && !request.NeverExpires)
         {
             expiresIn = max;
         }
         if (max > TimeSpan.Zero && (expiresIn is null || expiresIn > max))
         {
-            throw ApiException.BadRequest($"expires_in must be at most {(long)max.TotalSeconds} seconds");
+            throw HubException.Invalid($"expires_in must be at most {(long)max.TotalSeconds} seconds");
         }
         var ownerScopes = roles.ScopesOfUser(owner.Name, owner.Admin, owner.Groups);
         var check = TokenScopes.CheckRequested(scopes, ScopeOwner.User(owner.Name, owner.Groups), ownerScopes, roles.Definitions);
         if (!check.IsAllowed)
         {
             // JupyterHub 5 refuses (not trims) scopes beyond the owner's, with 400.
-            throw ApiException.BadRequest(check.Message!);
+            throw HubException.Invalid(check.Message!);
         }
         note ??= caller.IsUser && caller.Name == owner.Name ? "Requested via api" : $"Requested via api by {caller.Kind} {caller.Name}";
         return await IssueAsync(owner.Id, scopes, note, caller.SessionId, expiresIn, cancellationToken);
@@ -119,25 +110,5 @@ internal sealed class TokenService(
             await tokens.ReplaceServiceTokenAsync(service.Name, hash, service.ApiToken is { Length: >= 4 } p ? p[..4] : "", now, cancellationToken);
         }
         state.Changed();
-    }
-
-    private static bool ExplicitNever(JsonElement? body) =>
-        body is { } b && b.TryGetProperty("expires_in", out var value) && value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out var n) && n == 0;
-
-    private static TimeSpan? ReadExpiresIn(JsonElement body)
-    {
-        if (!body.TryGetProperty("expires_in", out var value) || value.ValueKind == JsonValueKind.Null)
-        {
-            return null;
-        }
-        if (value.ValueKind != JsonValueKind.Number || !value.TryGetInt64(out var seconds))
-        {
-            throw ApiException.BadRequest($"token.expires_in must be int, not {JsonBody.TypeName(value)}");
-        }
-        if (seconds < 0 || seconds > (long)TimeSpan.FromDays(365 * 100).TotalSeconds)
-        {
-            throw ApiException.BadRequest($"token.expires_in must be a non-negative number of seconds, not {seconds}");
-        }
-        return seconds == 0 ? null : TimeSpan.FromSeconds(seconds);
     }
 }

@@ -54,7 +54,7 @@ internal static class TokensApi
             throw ApiException.Forbidden($"{(caller.IsUser ? "User" : "Service")} {name} not found or no permissions to generate tokens");
         }
         var body = await JsonBody.ReadObjectAsync(context.Request, required: false, context.RequestAborted);
-        var issued = await tokens.CreateForUserAsync(user, body, caller, context.RequestAborted);
+        var issued = await tokens.CreateForUserAsync(user, TokenRequest.Read(body), caller, context.RequestAborted);
         return JsonResult.Created(w => Models.WriteToken(w, issued.Record, issued.Secret, EffectiveScopes(issued.Record, user, roles)));
     }
 

@@ -1,7 +1,6 @@
 using Greyhub.Data;
 using Greyhub.Data.Stores;
 using Greyhub.Hub.Auth;
-using Greyhub.Hub.Http;
 using Greyhub.Scopes;
 
 namespace Greyhub.Hub.Users;
@@ -22,17 +21,17 @@ internal sealed class UserService(UserStore users, HubState state, TimeProvider 
         var invalid = names.Where(n => !Names.IsValid(n)).ToList();
         if (invalid.Count > 0)
         {
-            throw ApiException.BadRequest($"Invalid usernames: {string.Join(", ", invalid)}");
+            throw HubException.Invalid($"Invalid usernames: {string.Join(", ", invalid)}");
         }
         if (names.Count == 0)
         {
-            throw ApiException.BadRequest("Must specify at least one user to create");
+            throw HubException.Invalid("Must specify at least one user to create");
         }
         var existing = await users.ExistingAsync(names, cancellationToken);
         var toCreate = names.Except(existing, StringComparer.Ordinal).ToList();
         if (toCreate.Count == 0)
         {
-            throw ApiException.Conflict($"All {names.Count} users already exist");
+            throw HubException.Conflict($"All {names.Count} users already exist");
         }
         await users.CreateAsync(toCreate, admin, time.GetUtcNow().UtcDateTime, cancellationToken);
         state.Changed();
@@ -50,11 +49,11 @@ internal sealed class UserService(UserStore users, HubState state, TimeProvider 
         Enforce(AdminRules.CheckCreateUsers(caller.Scopes, caller.Admin, admin));
         if (!Names.IsValid(name) || Names.NormalizeUser(name) != name)
         {
-            throw ApiException.BadRequest($"Invalid username: {name}");
+            throw HubException.Invalid($"Invalid username: {name}");
         }
         if ((await users.ExistingAsync([name], cancellationToken)).Count > 0)
         {
-            throw ApiException.Conflict($"User {name} already exists");
+            throw HubException.Conflict($"User {name} already exists");
         }
         await users.CreateAsync([name], admin, time.GetUtcNow().UtcDateTime, cancellationToken);
         state.Changed();
@@ -71,11 +70,11 @@ internal sealed class UserService(UserStore users, HubState state, TimeProvider 
             newName = Names.NormalizeUser(newName);
             if (!Names.IsValid(newName))
             {
-                throw ApiException.BadRequest($"Invalid username: {newName}");
+                throw HubException.Invalid($"Invalid username: {newName}");
             }
             if (newName != user.Name && (await users.ExistingAsync([newName], cancellationToken)).Count > 0)
             {
-                throw ApiException.BadRequest($"User {newName} already exists, username must be unique");
+                throw HubException.Invalid($"User {newName} already exists, username must be unique");
             }
         }
         await users.UpdateAsync(user.Name, newName, admin, cancellationToken);
@@ -89,7 +88,7 @@ internal sealed class UserService(UserStore users, HubState state, TimeProvider 
         CheckDeletable(user, caller);
         if (user.Servers.Any(s => s.Phase is not Data.Entities.ServerPhases.Stopped))
         {
-            throw ApiException.BadRequest($"User {user.Name} has a server running or pending; stop it first");
+            throw HubException.Invalid($"User {user.Name} has a server running or pending; stop it first");
         }
         await users.DeleteAsync(user.Name, cancellationToken);
         state.Changed();
@@ -100,7 +99,7 @@ internal sealed class UserService(UserStore users, HubState state, TimeProvider 
     {
         if (caller.IsUser && caller.Name == user.Name)
         {
-            throw ApiException.BadRequest("Cannot delete yourself!");
+            throw HubException.Invalid("Cannot delete yourself!");
         }
         // Stricter than JupyterHub 5.4, which guards only PATCH and POST: deleting an admin is modifying one.
         Enforce(AdminRules.CheckModifyUser(caller.Admin, user.Admin, requestedAdmin: null));
@@ -114,7 +113,8 @@ internal sealed class UserService(UserStore users, HubState state, TimeProvider 
     {
         if (!decision.IsAllowed)
         {
-            throw new ApiException(decision.StatusCode, decision.Message!);
+            // The rules speak HTTP (they mirror JupyterHub's answers); the service speaks kinds.
+            throw new HubException(decision.StatusCode == 404 ? HubErrorKind.NotFound : HubErrorKind.Forbidden, decision.Message!);
         }
     }
 }

@@ -6,7 +6,6 @@ using Greyhub.Hub.Http;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
 namespace Greyhub.Hub.Users;
@@ -201,16 +200,12 @@ internal static class UsersApi
         return JsonResult.Ok(w => models.WriteUser(w, updated, caller.Scopes, includeStopped: false));
     }
 
-    private static async Task<IResult> Delete(HttpContext context, string name, UserService users)
+    private static async Task<IResult> Delete(HttpContext context, string name, UserService users, IUserServers servers)
     {
         var (caller, user) = await LoadAsync(context, users, name);
         UserService.CheckDeletable(user, caller);
         // As JupyterHub: running servers are stopped first, so no process outlives its owner.
-        var stopper = context.RequestServices.GetRequiredService<Servers.ServerStopper>();
-        foreach (var server in user.Servers.Where(s => s.Phase != Data.Entities.ServerPhases.Stopped))
-        {
-            await await stopper.StopAsync(user, server, remove: false, context.RequestAborted);
-        }
+        await servers.StopAllAsync(user, context.RequestAborted);
         user = await users.FindAsync(user.Name, context.RequestAborted) ?? throw ApiException.NotFound($"No such user: {name}");
         await users.DeleteAsync(user, caller, context.RequestAborted);
         return Results.NoContent();

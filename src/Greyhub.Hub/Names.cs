@@ -1,4 +1,4 @@
-namespace Greyhub.Hub.Users;
+namespace Greyhub.Hub;
 
 /// <summary>
 /// User and group name rules. JupyterHub lowercases user names (<c>normalize_username</c>) and refuses '/';

@@ -1,0 +1,63 @@
+namespace Greyhub.Hub;
+
+/// <summary>
+/// Every log event id of the hub, in one place so none is used twice (a test checks each <c>[LoggerMessage]</c>
+/// against this class). Ids are stable: operators filter on them, so an id never changes meaning.
+/// It sits at the project root, not in a feature folder, so every folder (the API edge and the proxy included) may use it
+/// without a dependency cycle. Ranges by feature:
+/// 1xx start-up, 20x login, 21x tokens, 3xx servers, 4xx pages, 5xx OAuth, 6xx proxy, 1000+ the API edge.
+/// </summary>
+internal static class HubEvents
+{
+    // 1xx: start-up (Hosting).
+    public const int InitialAdminCreated = 100;
+    public const int DatabaseReady = 101;
+
+    // 20x: login.
+    public const int LoginSucceeded = 200;
+    public const int LoginFailed = 201;
+    public const int LoginThrottled = 202;
+    public const int LoggedOut = 203;
+
+    // 21x: tokens.
+    public const int TokenIssued = 210;
+    public const int TokenRevoked = 211;
+    public const int TokensPurged = 212;
+    public const int TokenPurgeFailed = 213;
+
+    // 30x: server starts; 31x: stops; 32x: the server monitor.
+    public const int ServerRequested = 300;
+    public const int ServerReady = 301;
+    public const int ServerStartFailed = 302;
+    public const int ServerStopped = 310;
+    public const int ServersRecovered = 320;
+    public const int ServerNotRecovered = 321;
+    public const int ServerDied = 322;
+    public const int ServerPollFailed = 323;
+
+    // 4xx: pages.
+    public const int CspViolation = 400;
+
+    // 50x: the OAuth provider.
+    public const int OAuthClientRegistered = 500;
+    public const int OAuthClientRemoved = 501;
+    public const int OAuthCodeIssued = 502;
+    public const int OAuthTokenIssued = 503;
+    public const int OAuthCodeReplayed = 504;
+    public const int OAuthCodeRefused = 505;
+    public const int OAuthClientAuthenticationFailed = 506;
+    public const int OAuthAccessRefused = 507;
+    public const int OAuthSessionTokensRevoked = 508;
+
+    // 60x: proxy activity; 61x: proxied connections.
+    public const int ActivityFlushFailed = 600;
+    public const int ProxyConnectFailed = 610;
+    public const int ProxyNoAnswer = 611;
+    public const int ProxyHeadTooLarge = 612;
+    public const int ProxyInvalidHead = 613;
+    public const int ProxyCutShort = 614;
+    public const int ProxyFailed = 615;
+
+    // 1000+: the API edge.
+    public const int ApiUnhandled = 1000;
+}
