@@ -46,6 +46,8 @@ public static class HubHost
         // YARP logs two lines per proxied request at Information: far too much for a hub's log (and its CPU).
         builder.Logging.AddFilter("Yarp", LogLevel.Warning);
         builder.Services.AddGreyhubHub(builder.Configuration);
+        // Every database Greyhub ships; Greyhub:Database:Provider picks one (sqlite by default).
+        builder.Services.AddGreyhubSqlite().AddGreyhubPostgres();
         AddComputeEngine(builder);
         builder.Services.AddEngineSpawner();
         // Embedded defaults under the data folder: job logs in jobs/, each user's folder in home/{username}.

@@ -20,7 +20,10 @@ namespace Microsoft.Extensions.DependencyInjection;
 /// <summary>Registers the hub.</summary>
 public static class HubServiceCollectionExtensions
 {
-    /// <summary>Adds the hub, its database and built-in authentication, configured from <c>Greyhub</c>.</summary>
+    /// <summary>
+    /// Adds the hub, its stores and built-in authentication, configured from <c>Greyhub</c>. The database provider is
+    /// registered by the caller (<c>AddGreyhubSqlite()</c>, <c>AddGreyhubPostgres()</c>) and picked by <c>Greyhub:Database:Provider</c>.
+    /// </summary>
     public static IServiceCollection AddGreyhubHub(this IServiceCollection services, IConfiguration configuration)
     {
         var hub = configuration.GetSection(HubOptions.Section).Get<HubOptions>() ?? new HubOptions();
@@ -29,9 +32,17 @@ public static class HubServiceCollectionExtensions
             .PostConfigure(o => o.DataDir = Path.GetFullPath(o.DataDir))
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<HubOptions>, HubOptionsValidator>();
-        var database = configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>() ?? new DatabaseOptions();
         Directory.CreateDirectory(dataDir);
-        services.AddGreyhubData(database, dataDir);
+        // The provider itself (AddGreyhubSqlite, AddGreyhubPostgres, ...) is the composition root's choice; an embedded
+        // one keeps its file in the data folder.
+        services.AddGreyhubData();
+        services.AddOptions<DatabaseOptions>().PostConfigure(o =>
+        {
+            if (o.DataDirectory.Length == 0)
+            {
+                o.DataDirectory = dataDir;
+            }
+        });
 
         services.AddSingleton(TimeProvider.System);
         var secrets = new HubSecrets(dataDir);
