@@ -83,6 +83,17 @@ public sealed class DatabaseProviderTests
     }
 
     [Fact]
+    public async Task A_note_with_a_nul_character_is_refused_on_every_database()
+    {
+        await using var hub = await HubInstance.StartAsync();
+        var admin = hub.Client(hub.AdminToken);
+        var refused = (await admin.PostApiAsync("hub/api/users/admin/tokens", new { note = "a\u0000b" })).Is(400);
+        Assert.Contains("NUL", refused.Message());
+        var kept = (await admin.PostApiAsync("hub/api/users/admin/tokens", new { note = "tab\there, é, 😀" })).Is(201).Root;
+        Assert.Equal("tab\there, é, 😀", kept.GetProperty("note").GetString());
+    }
+
+    [Fact]
     public async Task Never_active_users_sort_first_by_last_activity_and_last_descending()
     {
         await using var hub = await HubInstance.StartAsync();

@@ -40,6 +40,11 @@ internal sealed class TokenService(
         {
             JsonBody.OnlyKeys(b, "token", "expires_in", "note", "scopes", "roles");
             note = JsonBody.String(b, "note", "token");
+            if (note is not null && note.Contains('\0', StringComparison.Ordinal))
+            {
+                // PostgreSQL's text cannot hold U+0000 (SQLite's can): refused on every database alike.
+                throw ApiException.BadRequest("token.note must not contain the NUL character");
+            }
             expiresIn = ReadExpiresIn(b);
             var requestedScopes = JsonBody.StringList(b, "scopes", "token");
             var requestedRoles = JsonBody.StringList(b, "roles", "token");
