@@ -60,6 +60,18 @@ public static class TestDatabase
         await drop.ExecuteNonQueryAsync();
     }
 
+    /// <summary>Whether <paramref name="dataDir"/>'s database exists on the test server.</summary>
+    public static async Task<bool> ExistsAsync(string dataDir)
+    {
+        await using var connection = new NpgsqlConnection(
+            new NpgsqlConnectionStringBuilder(ServerConnectionString()) { Database = "postgres", Pooling = false }.ConnectionString);
+        await connection.OpenAsync();
+        await using var query = connection.CreateCommand();
+        query.CommandText = "SELECT count(*) FROM pg_database WHERE datname = $1";
+        query.Parameters.Add(new NpgsqlParameter { Value = DatabaseName(dataDir) });
+        return (long)(await query.ExecuteScalarAsync())! == 1;
+    }
+
     /// <summary>One database per data folder: the same name whenever a hub starts in that folder.</summary>
     public static string DatabaseName(string dataDir) =>
         "greyhub_test_" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Path.GetFullPath(dataDir))))[..20];
