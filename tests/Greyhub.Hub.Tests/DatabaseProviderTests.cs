@@ -1,5 +1,7 @@
 using Greyhub.Data;
 using Greyhub.Data.Stores;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
@@ -133,6 +135,26 @@ public sealed class DatabaseProviderTests
         await using var scope = hub.Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<HubDbContext>();
         Assert.Equal(TestDatabase.IsPostgres ? "Npgsql.EntityFrameworkCore.PostgreSQL" : "Microsoft.EntityFrameworkCore.Sqlite", db.Database.ProviderName);
+    }
+
+    [Theory]
+    [InlineData("sqlite", "Data Source=:memory:")]
+    [InlineData("postgres", "Host=127.0.0.1;Database=unused")]
+    public async Task Each_providers_migrations_match_the_model(string provider, string connectionString)
+    {
+        // A model change needs a migration in both provider projects; no database is opened to tell.
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Greyhub:Database:Provider"] = provider,
+            ["Greyhub:Database:ConnectionString"] = connectionString,
+        }).Build();
+        var services = new ServiceCollection().AddSingleton<IConfiguration>(configuration).AddLogging().AddGreyhubSqlite().AddGreyhubPostgres();
+        await using var root = services.BuildServiceProvider();
+        await using var scope = root.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<HubDbContext>();
+        Assert.Equal(provider == "postgres" ? "Npgsql.EntityFrameworkCore.PostgreSQL" : "Microsoft.EntityFrameworkCore.Sqlite", db.Database.ProviderName);
+        Assert.NotEmpty(db.Database.GetMigrations());
+        Assert.False(db.Database.HasPendingModelChanges(), $"the {provider} migrations lag behind the model: add one with dotnet ef migrations add");
     }
 
     private static string Flatten(Exception ex)
