@@ -6,9 +6,18 @@ public sealed class DatabaseOptions
     /// <summary>Configuration section.</summary>
     public const string Section = "Greyhub:Database";
 
-    /// <summary>Database provider: <c>sqlite</c> (embedded default). Other providers plug in by name.</summary>
+    /// <summary>
+    /// The registered <see cref="IHubDatabaseProvider"/> to use, by name: <c>sqlite</c> (embedded, the default) or
+    /// <c>postgres</c>. Case does not matter.
+    /// </summary>
     public string Provider { get; set; } = "sqlite";
 
-    /// <summary>Connection string; empty means <c>{DataDir}/greyhub.sqlite</c> for SQLite.</summary>
+    /// <summary>
+    /// The provider's connection string. Empty means <c>{DataDirectory}/greyhub.sqlite</c> for SQLite; PostgreSQL
+    /// requires one.
+    /// </summary>
     public string? ConnectionString { get; set; }
+
+    /// <summary>Folder of an embedded database's file when no connection string is given; the hub sets it to <c>Greyhub:DataDir</c>.</summary>
+    public string DataDirectory { get; set; } = "";
 }

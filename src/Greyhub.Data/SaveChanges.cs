@@ -1,4 +1,6 @@
+using System.Data.Common;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
 
 namespace Greyhub.Data;
 
@@ -11,10 +13,16 @@ internal static class SaveChanges
         {
             await db.SaveChangesAsync(cancellationToken);
         }
-        catch (DbUpdateException ex)
+        catch (DbUpdateException ex) when (ex.InnerException is DbException inner && db.GetService<HubDatabase>().Provider.IsConstraintViolation(inner))
         {
             db.ChangeTracker.Clear();
-            throw new ConflictException("The change conflicts with existing data: " + (ex.InnerException?.Message ?? ex.Message));
+            throw new ConflictException("The change conflicts with existing data: " + inner.Message);
+        }
+        catch (DbUpdateException)
+        {
+            // Anything else (a lost connection, a deadlock victim) is no conflict of the caller's making.
+            db.ChangeTracker.Clear();
+            throw;
         }
     }
 }

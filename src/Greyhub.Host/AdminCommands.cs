@@ -96,7 +96,7 @@ internal static class AdminCommands
             var services = new ServiceCollection();
             services.AddSingleton<IConfiguration>(configuration);
             services.AddLogging(logging => logging.AddConfiguration(configuration.GetSection("Logging")).AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace));
-            services.AddGreyhubAdmin(configuration);
+            services.AddGreyhubAdmin().UseSqlite().UsePostgres();
             await using var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true, ValidateOnBuild = true });
             await HubAdmin.MigrateAsync(provider, cancellationToken);
             await using var scope = provider.CreateAsyncScope();

@@ -1,6 +1,8 @@
 using Greyhub.Compute.Local;
 using Greyhub.Hub;
 using Greyhub.Hub.Hosting;
+using Greyhub.Hub.Proxy;
+using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Greyhub.Spawners.Engine;
 using Microsoft.Extensions.Options;
 
@@ -23,11 +25,11 @@ public static class HubHost
         // less per request; an idle connection keeps a 4 KiB buffer instead of none), and handle it on the socket
         // thread that read it (no thread switch per request; the hub's own handlers are moved to the thread pool by
         // the proxy middleware). Greyhub:Proxy:InlineScheduling=false turns the latter off.
-        var inline = (builder.Configuration.GetSection(Greyhub.Hub.Proxy.ProxyOptions.Section).Get<Greyhub.Hub.Proxy.ProxyOptions>() ?? new()).InlineScheduling;
-        builder.WebHost.UseSockets(o =>
+        builder.WebHost.UseSockets();
+        builder.Services.AddOptions<SocketTransportOptions>().Configure<IOptions<ProxyOptions>>((o, proxy) =>
         {
             o.WaitForDataBeforeAllocatingBuffer = false;
-            o.UnsafePreferInlineScheduling = inline;
+            o.UnsafePreferInlineScheduling = proxy.Value.InlineScheduling;
         });
         // Servers' response headers pass through byte for byte (Latin-1 both ways) instead of failing on a non-ASCII byte.
         builder.WebHost.ConfigureKestrel(o =>
@@ -44,7 +46,8 @@ public static class HubHost
         builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
         // YARP logs two lines per proxied request at Information: far too much for a hub's log (and its CPU).
         builder.Logging.AddFilter("Yarp", LogLevel.Warning);
-        builder.Services.AddGreyhubHub(builder.Configuration);
+        // The hub with every database Greyhub ships; Greyhub:Database:Provider picks one (sqlite by default).
+        builder.Services.AddGreyhub().UseSqlite().UsePostgres();
         AddComputeEngine(builder);
         builder.Services.AddEngineSpawner();
         // Embedded defaults under the data folder: job logs in jobs/, each user's folder in home/{username}.

@@ -87,8 +87,11 @@ public sealed class CliTests
         var (code, stdout, stderr) = await GreyhubProcess.RunAsync(["users", "add", "--admin", "--password-stdin", "--data-dir", dataDir, "ada"], "correct horse battery\n", ct);
         Assert.True(code == 0, stderr);
         Assert.Contains("Created user ada (admin)", stdout);
-        Assert.True(File.Exists(Path.Combine(dataDir, "greyhub.sqlite")));
+        Assert.True(Greyhub.Hub.Tests.TestDatabase.IsPostgres
+            ? await Greyhub.Hub.Tests.TestDatabase.ExistsAsync(dataDir)
+            : File.Exists(Path.Combine(dataDir, "greyhub.sqlite")));
         Directory.Delete(dataDir, recursive: true);
+        await Greyhub.Hub.Tests.TestDatabase.DropAsync(dataDir);
     }
 
     [Fact]
@@ -107,6 +110,7 @@ public sealed class CliTests
         Assert.Contains("'a b' must be letters", stderr, StringComparison.Ordinal);
         Assert.DoesNotContain("Unhandled exception", stderr, StringComparison.Ordinal);
         Directory.Delete(dataDir, recursive: true);
+        await Greyhub.Hub.Tests.TestDatabase.DropAsync(dataDir);
     }
 
     [Fact]
@@ -124,5 +128,6 @@ public sealed class CliTests
         Assert.Contains("read:nothing", stderr);
         Assert.DoesNotContain("Unhandled exception", stderr);
         Directory.Delete(dataDir, recursive: true);
+        await Greyhub.Hub.Tests.TestDatabase.DropAsync(dataDir);
     }
 }

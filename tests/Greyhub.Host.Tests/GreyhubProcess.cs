@@ -6,7 +6,8 @@ namespace Greyhub.Host.Tests;
 
 /// <summary>
 /// The real <c>greyhub</c> program, run as its own process exactly as an operator runs it, on a free
-/// loopback port with its own data folder. Disposing stops it (and only it) by its process id.
+/// loopback port with its own data folder (and, when <c>GREYHUB_TEST_DATABASE=postgres</c>, its own database). Disposing
+/// stops it (and only it) by its process id.
 /// </summary>
 public sealed class GreyhubProcess : IAsyncDisposable
 {
@@ -158,6 +159,7 @@ public sealed class GreyhubProcess : IAsyncDisposable
         {
             // A leftover temp folder is harmless.
         }
+        await Greyhub.Hub.Tests.TestDatabase.DropAsync(DataDir);
     }
 
     private static ProcessStartInfo Start(IEnumerable<string> args)
@@ -175,6 +177,17 @@ public sealed class GreyhubProcess : IAsyncDisposable
             psi.ArgumentList.Add(a);
         }
         psi.Environment["DOTNET_NOLOGO"] = "1";
+        // On the provider GREYHUB_TEST_DATABASE picks: with postgres, the data folder's own database (as HubInstance does).
+        var list = args.ToList();
+        var dataDir = list.IndexOf("--data-dir") is var i and >= 0 && i + 1 < list.Count ? list[i + 1] : null;
+        if (dataDir is not null && !list.Any(a => a.StartsWith("--Greyhub:Database:", StringComparison.OrdinalIgnoreCase)))
+        {
+            foreach (var setting in Greyhub.Hub.Tests.TestDatabase.SettingsFor(dataDir))
+            {
+                var (key, value) = (setting[..setting.IndexOf('=')], setting[(setting.IndexOf('=') + 1)..]);
+                psi.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
+            }
+        }
         return psi;
     }
 

@@ -149,6 +149,7 @@ public sealed class ServerTests
             {
                 Directory.Delete(dataDir, recursive: true);
             }
+            await Greyhub.Hub.Tests.TestDatabase.DropAsync(dataDir);
         }
     }
 

@@ -30,7 +30,7 @@ public sealed class HubInstance : IAsyncDisposable
     /// <summary>The hub's root URL, e.g. http://127.0.0.1:41234/.</summary>
     public Uri Address { get; }
 
-    /// <summary>The data folder (deleted on dispose).</summary>
+    /// <summary>The data folder (deleted on dispose, with its PostgreSQL database when the tests run on PostgreSQL).</summary>
     public string DataDir { get; }
 
     /// <summary>A token of the admin user <c>admin</c>.</summary>
@@ -52,11 +52,28 @@ public sealed class HubInstance : IAsyncDisposable
     /// <summary>Starts a hub whose services <paramref name="configure"/> may replace (e.g. a fake <see cref="TimeProvider"/>).</summary>
     public static async Task<HubInstance> StartWithAsync(Action<WebApplicationBuilder>? configure, string? dataDir, params string[] config)
     {
+        var ownDataDir = dataDir is null;
         dataDir ??= Directory.CreateTempSubdirectory("greyhub-test-").FullName;
         var args = new List<string> { "--urls", "http://127.0.0.1:0", "--Greyhub:DataDir=" + dataDir, "--Logging:LogLevel:Default=Warning" };
+        // The database the run's provider gives this data folder (GREYHUB_TEST_DATABASE), unless the test picks its own.
+        if (!config.Any(c => c.StartsWith("Greyhub:Database:", StringComparison.OrdinalIgnoreCase)))
+        {
+            args.AddRange(TestDatabase.SettingsFor(dataDir).Select(c => "--" + c));
+        }
         args.AddRange(config.Select(c => "--" + c));
-        var app = await HubHost.BuildAsync([.. args], configure);
-        await app.StartAsync();
+        WebApplication app;
+        try
+        {
+            app = await HubHost.BuildAsync([.. args], configure);
+            await app.StartAsync();
+        }
+        catch when (ownDataDir)
+        {
+            // A hub that failed to start leaves neither a folder nor a database behind.
+            TryDelete(dataDir);
+            await TestDatabase.DropAsync(dataDir);
+            throw;
+        }
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         await using var scope = app.Services.CreateAsyncScope();
         var token = await HubAdmin.IssueTokenAsync(scope.ServiceProvider, "admin", admin: true, "test admin", CancellationToken.None);
@@ -113,6 +130,7 @@ public sealed class HubInstance : IAsyncDisposable
         if (!keepData)
         {
             TryDelete(DataDir);
+            await TestDatabase.DropAsync(DataDir);
         }
     }
 

@@ -89,7 +89,7 @@ public sealed class GroupStore(HubDbContext db)
 
     /// <summary>Members of each of <paramref name="groups"/>.</summary>
     public async Task<IReadOnlyList<string>> MembersOfAsync(IReadOnlyCollection<string> groups, CancellationToken cancellationToken) =>
-        await db.Groups.AsNoTracking().Where(g => groups.Contains(g.Name)).SelectMany(g => g.Users.Select(u => u.Name)).Distinct().ToListAsync(cancellationToken);
+        await db.Groups.AsNoTracking().Where(g => groups.Contains(g.Name)).SelectMany(g => g.Users.Select(u => u.Name)).Distinct().OrderBy(n => n).ToListAsync(cancellationToken);
 
     private async Task<List<UserEntity>> LoadUsersAsync(IReadOnlyCollection<string> users, CancellationToken cancellationToken)
     {

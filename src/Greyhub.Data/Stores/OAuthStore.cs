@@ -23,6 +23,21 @@ public sealed class OAuthStore(HubDbContext db, TokenStore tokens)
     public async Task<IReadOnlyList<string>> UpsertClientAsync(string clientId, string secretHash, string redirectUri, string description,
         IReadOnlyList<string> allowedScopes, DateTime now, CancellationToken cancellationToken)
     {
+        try
+        {
+            return await UpsertClientOnceAsync(clientId, secretHash, redirectUri, description, allowedScopes, now, cancellationToken);
+        }
+        catch (ConflictException)
+        {
+            // Another upsert inserted the same new client between our read and our insert (PostgreSQL runs the two
+            // transactions side by side; SQLite queues them): it exists now, so this attempt replaces it.
+            return await UpsertClientOnceAsync(clientId, secretHash, redirectUri, description, allowedScopes, now, cancellationToken);
+        }
+    }
+
+    private async Task<IReadOnlyList<string>> UpsertClientOnceAsync(string clientId, string secretHash, string redirectUri, string description,
+        IReadOnlyList<string> allowedScopes, DateTime now, CancellationToken cancellationToken)
+    {
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         var revoked = await DeleteIssuedAsync(clientId, cancellationToken);
         var client = await db.OAuthClients.FirstOrDefaultAsync(c => c.ClientId == clientId, cancellationToken);

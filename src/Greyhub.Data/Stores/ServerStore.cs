@@ -39,7 +39,15 @@ public sealed class ServerStore(HubDbContext db)
         if (!await db.Servers.AnyAsync(s => s.UserId == userId && s.Name == name, cancellationToken))
         {
             db.Servers.Add(new ServerEntity { UserId = userId, Name = name });
-            await db.SaveOrConflictAsync(cancellationToken);
+            try
+            {
+                await db.SaveOrConflictAsync(cancellationToken);
+            }
+            catch (ConflictException)
+            {
+                // A concurrent start (another request, another hub on the same PostgreSQL) added the row first: the
+                // conditional write below decides which of the two starts it.
+            }
             db.ChangeTracker.Clear();
         }
         var changed = await db.Servers.Where(s => s.UserId == userId && s.Name == name && s.Phase == ServerPhases.Stopped)

@@ -43,8 +43,9 @@ public sealed class UserStore(HubDbContext db)
         {
             ("name", false) => users.OrderBy(u => u.Name),
             ("name", true) => users.OrderByDescending(u => u.Name),
-            ("last_activity", false) => users.OrderBy(u => u.LastActivity).ThenBy(u => u.Id),
-            ("last_activity", true) => users.OrderByDescending(u => u.LastActivity).ThenByDescending(u => u.Id),
+            // Never-active users first (last when descending) on every provider: SQLite sorts NULL lowest, PostgreSQL highest.
+            ("last_activity", false) => users.OrderBy(u => u.LastActivity != null).ThenBy(u => u.LastActivity).ThenBy(u => u.Id),
+            ("last_activity", true) => users.OrderByDescending(u => u.LastActivity != null).ThenByDescending(u => u.LastActivity).ThenByDescending(u => u.Id),
             (_, true) => users.OrderByDescending(u => u.Id),
             _ => users.OrderBy(u => u.Id),
         };
@@ -152,7 +153,7 @@ public sealed class UserStore(HubDbContext db)
 
     /// <summary>Maps each given user to their group names (for <c>!group=</c> scope filters).</summary>
     public async Task<IReadOnlyList<string>> GroupsOfAsync(string userName, CancellationToken cancellationToken) =>
-        await db.Users.AsNoTracking().Where(u => u.Name == userName).SelectMany(u => u.Groups.Select(g => g.Name)).ToListAsync(cancellationToken);
+        await db.Users.AsNoTracking().Where(u => u.Name == userName).SelectMany(u => u.Groups.Select(g => g.Name)).OrderBy(n => n).ToListAsync(cancellationToken);
 
     private Task SaveAsync(CancellationToken cancellationToken) => db.SaveOrConflictAsync(cancellationToken);
 }

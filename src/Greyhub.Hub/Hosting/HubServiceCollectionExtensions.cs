@@ -1,4 +1,5 @@
 using Greyhub.Abstractions.Authentication;
+using Greyhub.Abstractions.Hosting;
 using Greyhub.Data;
 using Greyhub.Hub;
 using Greyhub.Hub.ApiModels;
@@ -14,49 +15,42 @@ using Greyhub.Hub.Servers;
 using Greyhub.Hub.Tokens;
 using Greyhub.Hub.Users;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Microsoft.AspNetCore.DataProtection.Repositories;
 using Microsoft.AspNetCore.Identity;
-using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
-/// <summary>Registers the hub.</summary>
+/// <summary>Registers the hub: <c>services.AddGreyhub(configuration).UseSqlite().UsePostgres()</c>.</summary>
 public static class HubServiceCollectionExtensions
 {
-    /// <summary>Adds the hub, its database and built-in authentication, configured from <c>Greyhub</c>.</summary>
-    public static IServiceCollection AddGreyhubHub(this IServiceCollection services, IConfiguration configuration)
+    /// <summary>
+    /// Adds the hub (API, pages, authentication, servers, proxy, housekeeping), configured from <c>Greyhub</c>. Database
+    /// providers are added to the returned builder (<c>.UseSqlite()</c>, <c>.UsePostgres()</c>) and
+    /// <c>Greyhub:Database:Provider</c> picks one.
+    /// </summary>
+    public static IGreyhubBuilder AddGreyhub(this IServiceCollection services)
     {
-        var hub = configuration.GetSection(HubOptions.Section).Get<HubOptions>() ?? new HubOptions();
-        var dataDir = Path.GetFullPath(hub.DataDir);
-        services.AddOptions<HubOptions>().BindConfiguration(HubOptions.Section)
-            .PostConfigure(o => o.DataDir = Path.GetFullPath(o.DataDir))
-            .ValidateOnStart();
-        services.AddSingleton<IValidateOptions<HubOptions>, HubOptionsValidator>();
-        var database = configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>() ?? new DatabaseOptions();
-        Directory.CreateDirectory(dataDir);
-        services.AddGreyhubData(database, dataDir);
-
-        services.AddSingleton(TimeProvider.System);
-        var secrets = new HubSecrets(dataDir);
-        services.AddSingleton(secrets);
-        services.AddDataProtection().SetApplicationName("greyhub").PersistKeysToFileSystem(new DirectoryInfo(secrets.KeysDirectory));
-        services.AddSingleton<TokenHasher>();
-        services.AddSingleton<HubState>();
-        services.AddSingleton<HubRoles>();
+        services.AddHubCore();
+        services.AddDataProtection().SetApplicationName("greyhub");
+        // The cookie keys live in the data folder (read from the validated options, not at registration).
+        services.AddOptions<KeyManagementOptions>().Configure<HubSecrets, ILoggerFactory>((o, secrets, loggers) =>
+            o.XmlRepository = new FileSystemXmlRepository(new DirectoryInfo(secrets.KeysDirectory), loggers));
         services.AddSingleton<HubUrls>();
         services.AddSingleton<AccessPolicy>();
         services.AddSingleton<IdentityResolver>();
         services.AddSingleton<LoginThrottle>();
-        services.AddSingleton<HubMetrics>();
         services.AddSingleton<Models>();
         services.AddSingleton<ResponseCache>();
-        services.AddSingleton(new PasswordHasher<string>());
         services.AddScoped<IPasswordAuthenticator, BuiltInAuthenticator>();
         services.AddScoped<UserService>();
         services.AddScoped<GroupService>();
-        services.AddScoped<TokenService>();
         services.AddScoped<OAuthClients>();
         services.AddScoped<OAuthGrants>();
         services.AddScoped<ClientAccess>();
@@ -65,13 +59,10 @@ public static class HubServiceCollectionExtensions
         services.AddHostedService<TokenPurgeJob>();
 
         services.AddHttpForwarder();
-        services.AddOptions<ProxyOptions>().BindConfiguration(ProxyOptions.Section)
-            .Validate(o => o.ConnectTimeout > TimeSpan.Zero && o.ActivityTimeout > TimeSpan.Zero && o.IdleConnectionTimeout > TimeSpan.Zero,
-                "Greyhub:Proxy: ConnectTimeout, ActivityTimeout and IdleConnectionTimeout must be longer than zero.")
-            .ValidateOnStart();
+        services.AddOptions<ProxyOptions>().BindConfiguration(ProxyOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ProxyOptions>, ProxyOptionsValidator>();
         services.AddSingleton<ProxyConnectionMiddleware>();
         services.AddSingleton<ProxyClientConnections>();
-        services.AddSingleton<ProxyCounters>();
         services.AddSingleton<YarpUpstream>();
         services.AddHostedService<ProxyConnectionSweeper>();
         services.AddSingleton<ProxyRouteTable>();
@@ -94,7 +85,8 @@ public static class HubServiceCollectionExtensions
             .AddPolicyScheme(HubAuthentication.Default, "Token or login cookie",
                 o => o.ForwardDefaultSelector = c => HubAuthentication.HasTokenHeader(c.Request) ? HubAuthentication.Token : HubAuthentication.Cookie)
             .AddScheme<AuthenticationSchemeOptions, TokenAuthenticationHandler>(HubAuthentication.Token, null)
-            .AddCookie(HubAuthentication.Cookie, o => LoginCookie.Configure(o, hub));
+            .AddCookie(HubAuthentication.Cookie);
+        services.AddOptions<CookieAuthenticationOptions>(HubAuthentication.Cookie).Configure<IOptions<HubOptions>>((o, hub) => LoginCookie.Configure(o, hub.Value));
         // What they may do: scopes as endpoint metadata (.RequireScope); an endpoint that declares nothing is closed.
         services.AddScoped<IAuthorizationHandler, ScopeAuthorizationHandler>();
         services.AddSingleton<IAuthorizationMiddlewareResultHandler, HubAuthorizationResultHandler>();
@@ -111,6 +103,50 @@ public static class HubServiceCollectionExtensions
             o.Cookie.SameSite = AspNetCore.Http.SameSiteMode.Strict;
             o.Cookie.SecurePolicy = AspNetCore.Http.CookieSecurePolicy.SameAsRequest;
         });
-        return services;
+        return new GreyhubBuilder(services);
+    }
+
+    /// <summary>
+    /// Adds what the command line's admin commands need (<c>greyhub token</c>, <c>greyhub users add</c>): the
+    /// options, the database, its secrets, token and password hashing and the token rules. No web host, hosted service
+    /// or server monitor: the commands run beside a live hub, whose servers they must never touch.
+    /// </summary>
+    public static IGreyhubBuilder AddGreyhubAdmin(this IServiceCollection services)
+    {
+        services.AddHubCore();
+        return new GreyhubBuilder(services);
+    }
+
+    /// <summary>Options, database, secrets, hashing and token rules: what serving and the admin commands share.</summary>
+    private static void AddHubCore(this IServiceCollection services)
+    {
+        services.AddOptions<HubOptions>().BindConfiguration(HubOptions.Section)
+            .PostConfigure(o => o.DataDir = Path.GetFullPath(o.DataDir))
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<HubOptions>, HubOptionsValidator>();
+        // The provider itself (UseSqlite, UsePostgres, ...) is the composition root's choice; an embedded one keeps its
+        // file in the data folder.
+        services.AddGreyhubData();
+        services.AddOptions<DatabaseOptions>().PostConfigure<IOptions<HubOptions>>((o, hub) =>
+        {
+            if (o.DataDirectory.Length == 0)
+            {
+                o.DataDirectory = hub.Value.DataDir;
+            }
+        });
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton(sp => new HubSecrets(sp.GetRequiredService<IOptions<HubOptions>>().Value.DataDir));
+        services.AddSingleton<TokenHasher>();
+        services.AddSingleton<HubState>();
+        services.AddSingleton<HubRoles>();
+        services.AddSingleton<ProxyCounters>();
+        services.AddSingleton<HubMetrics>();
+        services.AddSingleton(new PasswordHasher<string>());
+        services.AddScoped<TokenService>();
+    }
+
+    private sealed class GreyhubBuilder(IServiceCollection services) : IGreyhubBuilder
+    {
+        public IServiceCollection Services { get; } = services;
     }
 }

@@ -43,7 +43,7 @@ public static partial class HubStartup
         }
         await provider.GetRequiredService<TokenService>().SyncServiceTokensAsync(cancellationToken);
         var purged = await provider.GetRequiredService<TokenStore>().PurgeExpiredAsync(now, cancellationToken);
-        LogReady(logger, options.DataDir, purged);
+        LogReady(logger, db.Database.ProviderName ?? "?", options.DataDir, purged);
         // Only servers that are not stopped are looked at: start-up costs time for running servers, not for all users.
         await provider.GetRequiredService<Servers.ServerMonitor>().RecoverAsync(cancellationToken);
     }
@@ -51,6 +51,6 @@ public static partial class HubStartup
     [LoggerMessage(EventId = HubEvents.InitialAdminCreated, Level = LogLevel.Information, Message = "Created the first admin '{Name}' from configuration")]
     private static partial void LogInitialAdmin(ILogger logger, string name);
 
-    [LoggerMessage(EventId = HubEvents.DatabaseReady, Level = LogLevel.Information, Message = "Database ready in {DataDir} ({Purged} expired tokens purged)")]
-    private static partial void LogReady(ILogger logger, string dataDir, int purged);
+    [LoggerMessage(EventId = HubEvents.DatabaseReady, Level = LogLevel.Information, Message = "Database ready ({Provider}, migrated), data in {DataDir} ({Purged} expired tokens purged)")]
+    private static partial void LogReady(ILogger logger, string provider, string dataDir, int purged);
 }

@@ -24,6 +24,11 @@ internal sealed record TokenRequest(string? Note = null, TimeSpan? ExpiresIn = n
         }
         JsonBody.OnlyKeys(b, "token", "expires_in", "note", "scopes", "roles");
         var note = JsonBody.String(b, "note", "token");
+        if (note is not null && note.Contains('\0', StringComparison.Ordinal))
+        {
+            // PostgreSQL's text cannot hold U+0000 (SQLite's can): refused on every database alike.
+            throw ApiException.BadRequest("token.note must not contain the NUL character");
+        }
         var (expiresIn, never) = ReadExpiresIn(b);
         var scopes = JsonBody.StringList(b, "scopes", "token");
         var roles = JsonBody.StringList(b, "roles", "token");

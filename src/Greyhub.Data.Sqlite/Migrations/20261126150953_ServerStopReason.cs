@@ -2,7 +2,7 @@
 
 #nullable disable
 
-namespace Greyhub.Data.Migrations
+namespace Greyhub.Data.Sqlite.Migrations
 {
     /// <inheritdoc />
     public partial class ServerStopReason : Migration

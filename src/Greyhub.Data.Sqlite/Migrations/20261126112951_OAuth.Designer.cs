@@ -8,7 +8,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 
 #nullable disable
 
-namespace Greyhub.Data.Migrations
+namespace Greyhub.Data.Sqlite.Migrations
 {
     [DbContext(typeof(HubDbContext))]
     [Migration("20261126112951_OAuth")]

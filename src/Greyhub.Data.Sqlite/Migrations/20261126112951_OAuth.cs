@@ -3,7 +3,7 @@ using Microsoft.EntityFrameworkCore.Migrations;
 
 #nullable disable
 
-namespace Greyhub.Data.Migrations
+namespace Greyhub.Data.Sqlite.Migrations
 {
     /// <inheritdoc />
     public partial class OAuth : Migration

@@ -1,7 +1,7 @@
 using System.Data.Common;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 
-namespace Greyhub.Data;
+namespace Greyhub.Data.Sqlite;
 
 /// <summary>
 /// Sets SQLite pragmas on every opened connection: WAL for concurrent readers, NORMAL sync (durable in WAL

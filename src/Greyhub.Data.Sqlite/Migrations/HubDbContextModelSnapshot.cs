@@ -3,19 +3,16 @@ using System;
 using Greyhub.Data;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
-using Microsoft.EntityFrameworkCore.Migrations;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 
 #nullable disable
 
-namespace Greyhub.Data.Migrations
+namespace Greyhub.Data.Sqlite.Migrations
 {
     [DbContext(typeof(HubDbContext))]
-    [Migration("20261126150953_ServerStopReason")]
-    partial class ServerStopReason
+    partial class HubDbContextModelSnapshot : ModelSnapshot
     {
-        /// <inheritdoc />
-        protected override void BuildTargetModel(ModelBuilder modelBuilder)
+        protected override void BuildModel(ModelBuilder modelBuilder)
         {
 #pragma warning disable 612, 618
             modelBuilder.HasAnnotation("ProductVersion", "10.0.15");
