@@ -6,7 +6,7 @@
 #   DURATION=10s     wrk duration per measured run
 #   NUSERS=1000      users created in each hub (plus the admin user "bench-admin")
 #   CONNECTIONS=32   wrk connections (-c); THREADS=2 wrk threads (-t)
-#   WARMUP=2s        unreported wrk run before each measured endpoint (0 = none); same for both hubs
+#   WARMUP=10s       unreported wrk run before each measured endpoint (0 = none); same for both hubs (JIT tier-up)
 #   EXTRA=0          1 = also measure GET /hub/api/ (no auth) and /hub/api/users?limit=10 (profiling rows)
 #   HUBS="greyhub jupyterhub"   which hubs to run (in this order, never at the same time)
 #   GREYHUB_REF=     empty = build the working tree; a commit/ref = build a clean `git archive` of it in the temp folder
@@ -21,7 +21,7 @@ DURATION=${DURATION:-10s}
 NUSERS=${NUSERS:-1000}
 CONNECTIONS=${CONNECTIONS:-32}
 THREADS=${THREADS:-2}
-WARMUP=${WARMUP:-2s}
+WARMUP=${WARMUP:-10s}
 EXTRA=${EXTRA:-0}
 HUBS=${HUBS:-"greyhub jupyterhub"}
 GREYHUB_REF=${GREYHUB_REF:-}
