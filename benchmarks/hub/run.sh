@@ -6,20 +6,22 @@
 #   DURATION=10s     wrk duration per measured run
 #   NUSERS=1000      users created in each hub (plus the admin user "bench-admin")
 #   CONNECTIONS=32   wrk connections (-c); THREADS=2 wrk threads (-t)
-#   WARMUP=2s        unreported wrk run before each measured endpoint (0 = none); same for both hubs
+#   WARMUP=10s       unreported wrk run before each measured endpoint (0 = none); same for both hubs (JIT tier-up)
 #   EXTRA=0          1 = also measure GET /hub/api/ (no auth) and /hub/api/users?limit=10 (profiling rows)
 #   HUBS="greyhub jupyterhub"   which hubs to run (in this order, never at the same time)
 #   GREYHUB_REF=     empty = build the working tree; a commit/ref = build a clean `git archive` of it in the temp folder
 #   SKIP_BUILD=0     1 = use the existing Release build (working tree only)
 #   GREYHUB_DLL=     use this already built greyhub.dll (no build); GREYHUB_DESC= says what it is in the table
 #   KEEP_TMP=0       1 = keep the temp folder (logs, wrk outputs)
+#   GREYHUB_DB_PROVIDER=   empty = Greyhub's default (sqlite in its temp data dir); e.g. postgres
+#   GREYHUB_DB_CONNECTION= the provider's connection string (an EMPTY database: the script creates users in it)
 set -euo pipefail
 
 DURATION=${DURATION:-10s}
 NUSERS=${NUSERS:-1000}
 CONNECTIONS=${CONNECTIONS:-32}
 THREADS=${THREADS:-2}
-WARMUP=${WARMUP:-2s}
+WARMUP=${WARMUP:-10s}
 EXTRA=${EXTRA:-0}
 HUBS=${HUBS:-"greyhub jupyterhub"}
 GREYHUB_REF=${GREYHUB_REF:-}
@@ -27,6 +29,8 @@ SKIP_BUILD=${SKIP_BUILD:-0}
 GREYHUB_DLL=${GREYHUB_DLL:-}
 GREYHUB_DESC=${GREYHUB_DESC:-}
 KEEP_TMP=${KEEP_TMP:-0}
+GREYHUB_DB_PROVIDER=${GREYHUB_DB_PROVIDER:-}
+GREYHUB_DB_CONNECTION=${GREYHUB_DB_CONNECTION:-}
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
@@ -118,6 +122,30 @@ check_users() {  # check_users BASE TOKEN: the list really has NUSERS+1 users an
 rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 
 # ---------- wrk runs ----------
+# The uncached request stream, the same for both hubs: every request is distinct. A random offset within the
+# users (full pages of 200: 0..NUSERS+1-200) plus a per-thread counter in an extra query parameter, so no
+# response cache keyed on the URL can answer from an earlier response (Greyhub's 1-second cache misses every
+# time; JupyterHub has none and ignores the extra parameter).
+write_uncached_lua() {  # write_uncached_lua FILE
+    local maxoff=$((NUSERS + 1 - 200))
+    ((maxoff >= 0)) || maxoff=0
+    cat >"$1" <<LUA
+local counter = 0
+local threads = 0
+tid = 0  -- global: setup() sets it per thread (thread:set), before init()
+function setup(thread)
+  threads = threads + 1
+  thread:set("tid", threads)
+end
+function init(args)
+  math.randomseed(os.time() + tid * 7919)
+end
+request = function()
+  counter = counter + 1
+  return wrk.format(nil, "/hub/api/users?limit=200&offset=" .. math.random(0, $maxoff) .. "&nocache=" .. tid .. "-" .. counter)
+end
+LUA
+}
 declare -a RUNS=()
 declare -A R_HUB R_DESC R_URL R_RPS R_P50 R_P75 R_P90 R_P99 R_NON2XX R_SOCK R_HUBCPU R_SIDECPU R_WRKCPU R_LOAD R_THREADS R_PERCPU
 run_wrk() {  # run_wrk ID HUBNAME DESC URL TOKEN "HUB_PIDS" "SIDE_PIDS" [WRK_LUA_SCRIPT]
@@ -189,7 +217,7 @@ run_greyhub() {
     admin_token=$(printf '%s' "$admin_token" | tail -1 | tr -d '[:space:]')
     [[ -n $admin_token ]] || die "empty admin token"
 
-    log "starting Greyhub on $base"
+    log "starting Greyhub on $base${GREYHUB_DB_PROVIDER:+ (database provider $GREYHUB_DB_PROVIDER)}"
     dotnet "$dll" serve --urls "$base" --data-dir "$data" >"$TMP/greyhub.log" 2>&1 &
     pid=$!
     track "$pid" "greyhub.dll"
@@ -202,6 +230,7 @@ run_greyhub() {
     [[ $(api GET "$base/hub/api/user" "$user_token" | $H get name) == u1 ]] || die "user token is not u1's"
 
     run_wrk gh_users200 Greyhub "users?limit=200, admin token" "$base/hub/api/users?limit=200" "$admin_token" "$pid" ""
+    run_wrk gh_users200_uncached Greyhub "users?limit=200&offset=RANDOM&nocache=UNIQUE (every request distinct: response cache misses), admin token" "$base/hub/api/users?limit=200&offset=0&nocache=0" "$admin_token" "$pid" "" "$UNCACHED_LUA"
     run_wrk gh_user Greyhub "user (u1 token)" "$base/hub/api/user" "$user_token" "$pid" ""
     GH_RSS=$(rss_kib "$pid")
     if [[ $EXTRA == 1 ]]; then
@@ -275,6 +304,8 @@ EOF
 
     run_wrk jh_users200_pub JupyterHub "users?limit=200, hub-generated admin token, public port (CHP)" "$base/hub/api/users?limit=200" "$admin_token" "$pid" "$chp_pid"
     run_wrk jh_users200_dir JupyterHub "users?limit=200, hub-generated admin token, hub port direct" "$direct/hub/api/users?limit=200" "$admin_token" "$pid" ""
+    run_wrk jh_users200_uncached_pub JupyterHub "users?limit=200&offset=RANDOM&nocache=UNIQUE (same stream as Greyhub's), public port (CHP)" "$base/hub/api/users?limit=200&offset=0&nocache=0" "$admin_token" "$pid" "$chp_pid" "$UNCACHED_LUA"
+    run_wrk jh_users200_uncached_dir JupyterHub "users?limit=200&offset=RANDOM&nocache=UNIQUE (same stream as Greyhub's), hub port direct" "$direct/hub/api/users?limit=200&offset=0&nocache=0" "$admin_token" "$pid" "" "$UNCACHED_LUA"
     run_wrk jh_users200_svc JupyterHub "users?limit=200, config-file service token, public port (CHP)" "$base/hub/api/users?limit=200" "$svc_token" "$pid" "$chp_pid"
     run_wrk jh_user_pub JupyterHub "user (u1 token), public port (CHP)" "$base/hub/api/user" "$user_token" "$pid" "$chp_pid"
     run_wrk jh_user_dir JupyterHub "user (u1 token), hub port direct" "$direct/hub/api/user" "$user_token" "$pid" ""
@@ -297,15 +328,15 @@ v() { [[ -z $2 ]] && return 0; local -n arr=$1; echo "${arr[$2]:-}"; }
 fmt_rps() { [[ -z $1 ]] && { echo "-"; return; }; awk -v x="$1" 'BEGIN{ if (x >= 100) printf "%.0f", x; else printf "%.1f", x }'; }
 fmt_ms() { [[ -z $1 ]] && { echo "-"; return; }; awk -v x="$1" 'BEGIN{ if (x >= 100) printf "%.0f", x; else if (x >= 10) printf "%.1f", x; else printf "%.2f", x }'; }
 ratio() { [[ -z $1 || -z $2 ]] && { echo "-"; return; }; awk -v a="$1" -v b="$2" 'BEGIN{ if (b == 0) print "-"; else { r = a / b; if (r >= 10) printf "%.0f×", r; else if (r >= 0.1) printf "%.2f×", r; else printf "%.3f×", r } }'; }
-meets() {  # meets KIND A B : rps -> A/B >= 50 ; p99 -> A < B
+meets() {  # meets KIND A B [TARGET]: rps -> A/B >= TARGET (50) ; p99 -> A < B
     [[ -z $2 || -z $3 ]] && { echo "-"; return; }
-    awk -v k="$1" -v a="$2" -v b="$3" 'BEGIN{ ok = (k == "rps") ? (b > 0 && a / b >= 50) : (a < b); print ok ? "yes" : "**no**" }'
+    awk -v k="$1" -v a="$2" -v b="$3" -v t="${4:-50}" 'BEGIN{ ok = (k == "rps") ? (b > 0 && a / b >= t) : (a < b); print ok ? "yes" : "**no**" }'
 }
 mib() { [[ -z ${1:-} || $1 == 0 ]] && { echo "-"; return; }; awk -v k="$1" 'BEGIN{printf "%.1f", k/1024}'; }
 
-row_metric() {  # row_metric LABEL GH_ID JH_PUB_ID JH_DIR_ID
-    local label=$1 g=$2 p=$3 d=$4
-    echo "| $label req/s | $(fmt_rps "$(v R_RPS "$g")") | $(fmt_rps "$(v R_RPS "$p")") | $(fmt_rps "$(v R_RPS "$d")") | $(ratio "$(v R_RPS "$g")" "$(v R_RPS "$p")") / $(ratio "$(v R_RPS "$g")" "$(v R_RPS "$d")") | ≥ 50× | $(meets rps "$(v R_RPS "$g")" "$(v R_RPS "$p")") / $(meets rps "$(v R_RPS "$g")" "$(v R_RPS "$d")") |"
+row_metric() {  # row_metric LABEL GH_ID JH_PUB_ID JH_DIR_ID [RPS_TARGET]
+    local label=$1 g=$2 p=$3 d=$4 t=${5:-50}
+    echo "| $label req/s | $(fmt_rps "$(v R_RPS "$g")") | $(fmt_rps "$(v R_RPS "$p")") | $(fmt_rps "$(v R_RPS "$d")") | $(ratio "$(v R_RPS "$g")" "$(v R_RPS "$p")") / $(ratio "$(v R_RPS "$g")" "$(v R_RPS "$d")") | ≥ $t× | $(meets rps "$(v R_RPS "$g")" "$(v R_RPS "$p")" "$t") / $(meets rps "$(v R_RPS "$g")" "$(v R_RPS "$d")" "$t") |"
     echo "| $label p50 ms | $(fmt_ms "$(v R_P50 "$g")") | $(fmt_ms "$(v R_P50 "$p")") | $(fmt_ms "$(v R_P50 "$d")") | $(ratio "$(v R_P50 "$g")" "$(v R_P50 "$p")") / $(ratio "$(v R_P50 "$g")" "$(v R_P50 "$d")") | | |"
     echo "| $label p99 ms | $(fmt_ms "$(v R_P99 "$g")") | $(fmt_ms "$(v R_P99 "$p")") | $(fmt_ms "$(v R_P99 "$d")") | $(ratio "$(v R_P99 "$g")" "$(v R_P99 "$p")") / $(ratio "$(v R_P99 "$g")" "$(v R_P99 "$d")") | < 1× | $(meets p99 "$(v R_P99 "$g")" "$(v R_P99 "$p")") / $(meets p99 "$(v R_P99 "$g")" "$(v R_P99 "$d")") |"
 }
@@ -315,7 +346,7 @@ report() {
     echo "## Hub API: Greyhub vs JupyterHub 3.0 ($stamp)"
     echo
     echo "- machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), load average at start $LOAD_START (shared with other work)"
-    echo "- Greyhub: ${GH_BUILD_DESC:-not run}; Release build, \`dotnet greyhub.dll serve\` (Kestrel, sqlite data dir, server GC per runtimeconfig), measured on its only port"
+    echo "- Greyhub: ${GH_BUILD_DESC:-not run}; Release build, \`dotnet greyhub.dll serve\` (Kestrel, database: ${GREYHUB_DB_PROVIDER:-sqlite (default) in the temp data dir}, server GC per runtimeconfig), measured on its only port"
     echo "- JupyterHub: Debian jupyterhub $(dpkg-query -W -f='${Version}' jupyterhub 2>/dev/null || echo '?'), DummyAuthenticator, sqlite, CHP started by the hub, INFO logging; public port = CHP in front of the hub, direct = hub port"
     echo "- users: $NUSERS (u1..u$NUSERS) + bench-admin in each hub; \`wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency -H \"Authorization: token T\"\`, after a $WARMUP unreported warm-up per endpoint; hubs run one after the other"
     echo "- admin token: \`greyhub token --admin\` for Greyhub; for JupyterHub a hub-generated token of admin user bench-admin (\`POST /hub/api/users/bench-admin/tokens\`); user token: \`POST /hub/api/users/u1/tokens\` in both"
@@ -323,6 +354,8 @@ report() {
     echo "| metric | Greyhub | JupyterHub 3.0 public port (CHP) | JupyterHub 3.0 hub port (direct) | Greyhub / JH (public / direct) | target | met (public / direct) |"
     echo "|---|---:|---:|---:|---:|---|---|"
     row_metric '`GET /hub/api/users?limit=200` (admin)' gh_users200 jh_users200_pub jh_users200_dir
+    row_metric '`GET /hub/api/users?limit=200&offset=RANDOM&nocache=UNIQUE` (admin, every request distinct: **uncached**)' gh_users200_uncached jh_users200_uncached_pub jh_users200_uncached_dir 30
+    echo "| uncached \`users?limit=200\` requests per CPU-second of hub (+ CHP) | $(v R_PERCPU gh_users200_uncached) | $(v R_PERCPU jh_users200_uncached_pub) | $(v R_PERCPU jh_users200_uncached_dir) | $(ratio "$(v R_PERCPU gh_users200_uncached)" "$(v R_PERCPU jh_users200_uncached_pub)") / $(ratio "$(v R_PERCPU gh_users200_uncached)" "$(v R_PERCPU jh_users200_uncached_dir)") | (≥ 30×) | $(meets rps "$(v R_PERCPU gh_users200_uncached)" "$(v R_PERCPU jh_users200_uncached_pub)" 30) / $(meets rps "$(v R_PERCPU gh_users200_uncached)" "$(v R_PERCPU jh_users200_uncached_dir)" 30) |"
     row_metric '`GET /hub/api/user` (u1 token)' gh_user jh_user_pub jh_user_dir
     local jh_total=""
     [[ -n ${JH_RSS:-} && -n ${CHP_RSS:-} ]] && jh_total=$((JH_RSS + CHP_RSS))
@@ -361,6 +394,13 @@ report() {
 [[ -x $WRK ]] || die "wrk not found at $WRK"
 [[ -x /usr/bin/jupyterhub ]] || [[ $HUBS != *jupyterhub* ]] || die "/usr/bin/jupyterhub missing (Debian package jupyterhub)"
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
+UNCACHED_LUA=$TMP/uncached.lua
+write_uncached_lua "$UNCACHED_LUA"
+# Greyhub's database, as configuration through the environment (both `greyhub token` and `greyhub serve` read it)
+if [[ -n $GREYHUB_DB_PROVIDER ]]; then
+    export Greyhub__Database__Provider=$GREYHUB_DB_PROVIDER
+    [[ -n $GREYHUB_DB_CONNECTION ]] && export Greyhub__Database__ConnectionString=$GREYHUB_DB_CONNECTION
+fi
 log "temp folder $TMP; settings: NUSERS=$NUSERS DURATION=$DURATION CONNECTIONS=$CONNECTIONS THREADS=$THREADS WARMUP=$WARMUP EXTRA=$EXTRA"
 for hub in $HUBS; do
     case $hub in

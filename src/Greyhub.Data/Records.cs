@@ -62,9 +62,12 @@ public sealed record UserQuery
 
     /// <summary>When set, only members of these groups or <see cref="OnlyUsers"/> are returned.</summary>
     public IReadOnlyCollection<string>? OnlyGroups { get; init; }
+
+    /// <summary>Whether to count the matching users (<see cref="Page{T}.Total"/>); when false the total is -1.</summary>
+    public bool CountTotal { get; init; } = true;
 }
 
-/// <summary>A page of results with the total before paging.</summary>
+/// <summary>A page of results with the total before paging (-1 when the query did not ask for it).</summary>
 public sealed record Page<T>(IReadOnlyList<T> Items, int Total);
 
 /// <summary>Thrown when a write would break a uniqueness rule (e.g. a user that exists).</summary>

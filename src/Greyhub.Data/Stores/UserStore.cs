@@ -21,9 +21,31 @@ public sealed class UserStore(HubDbContext db)
     public Task<string?> GetPasswordHashAsync(string name, CancellationToken cancellationToken) =>
         db.Users.AsNoTracking().Where(u => u.Name == name).Select(u => u.PasswordHash).FirstOrDefaultAsync(cancellationToken);
 
+    // The default listing (no filter, no state, by id): compiled, so no expression tree is built, funcletized and
+    // looked up in the query cache per request.
+    private static readonly Func<HubDbContext, int, int, IAsyncEnumerable<UserRow>> DefaultPage =
+        EF.CompileAsyncQuery((HubDbContext c, int offset, int limit) => c.Users.AsNoTracking().OrderBy(u => u.Id).Skip(offset).Take(limit)
+            .Select(u => new UserRow(u.Id, u.Name, u.Admin, u.Created, u.LastActivity)));
+
+    private static readonly Func<HubDbContext, int, int, IAsyncEnumerable<Membership>> DefaultPageGroups =
+        EF.CompileAsyncQuery((HubDbContext c, int offset, int limit) => c.Users.AsNoTracking().OrderBy(u => u.Id).Skip(offset).Take(limit)
+            .SelectMany(u => u.Groups, (u, g) => new { UserId = u.Id, g.Name }).OrderBy(m => m.Name).Select(m => new Membership(m.UserId, m.Name)));
+
+    private static readonly Func<HubDbContext, int, int, IAsyncEnumerable<ServerRow>> DefaultPageServers =
+        EF.CompileAsyncQuery((HubDbContext c, int offset, int limit) => c.Users.AsNoTracking().OrderBy(u => u.Id).Skip(offset).Take(limit)
+            .SelectMany(u => u.Servers).OrderBy(s => s.Name)
+            .Select(s => new ServerRow(s.UserId, new ServerRecord(s.Id, s.Name, s.Phase, s.Url, s.Started, s.LastActivity, s.UserOptions, s.State, s.StopReason))));
+
     /// <summary>Lists users by <paramref name="query"/>.</summary>
+    /// <remarks>
+    /// One connection for the whole read and three flat queries over the same page: its users, then the group
+    /// names and the servers of the users on it (the page as a subquery, no id list to expand into parameters).
+    /// No split query and no collection projection: EF Core's async split query builds delegates on every
+    /// execution. The total is counted only when <see cref="UserQuery.CountTotal"/> asks for it.
+    /// </remarks>
     public async Task<Page<UserRecord>> ListAsync(UserQuery query, CancellationToken cancellationToken)
     {
+        var isDefault = query.OnlyUsers is null && query.OnlyGroups is null && query.State is null && query is { Sort: "id", Descending: false };
         var users = db.Users.AsNoTracking();
         if (query.OnlyUsers is not null || query.OnlyGroups is not null)
         {
@@ -38,8 +60,7 @@ public sealed class UserStore(HubDbContext db)
             "inactive" => users.Where(u => !u.Servers.Any(s => s.Phase != ServerPhases.Stopped)),
             _ => users,
         };
-        var total = await users.CountAsync(cancellationToken);
-        users = (query.Sort, query.Descending) switch
+        var sorted = (query.Sort, query.Descending) switch
         {
             ("name", false) => users.OrderBy(u => u.Name),
             ("name", true) => users.OrderByDescending(u => u.Name),
@@ -49,14 +70,68 @@ public sealed class UserStore(HubDbContext db)
             (_, true) => users.OrderByDescending(u => u.Id),
             _ => users.OrderBy(u => u.Id),
         };
-        var items = await users.Skip(query.Offset).Take(query.Limit)
-            .Select(u => new UserRecord(u.Id, u.Name, u.Admin, u.Created, u.LastActivity,
-                u.Groups.OrderBy(g => g.Name).Select(g => g.Name).ToList(),
-                u.Servers.OrderBy(s => s.Name).Select(s => new ServerRecord(s.Id, s.Name, s.Phase, s.Url, s.Started, s.LastActivity, s.UserOptions, s.State, s.StopReason)).ToList()))
-            .AsSplitQuery()
-            .ToListAsync(cancellationToken);
-        return new Page<UserRecord>(items, total);
+        var page = sorted.Skip(query.Offset).Take(query.Limit);
+        await db.Database.OpenConnectionAsync(cancellationToken);
+        try
+        {
+            var total = query.CountTotal ? await users.CountAsync(cancellationToken) : -1;
+            var rows = new List<UserRow>(Math.Min(query.Limit, 1000));
+            var index = new Dictionary<int, int>(rows.Capacity);
+            await foreach (var row in (isDefault ? DefaultPage(db, query.Offset, query.Limit) : page.Select(u => new UserRow(u.Id, u.Name, u.Admin, u.Created, u.LastActivity)).AsAsyncEnumerable())
+                .WithCancellation(cancellationToken))
+            {
+                index[row.Id] = rows.Count;
+                rows.Add(row);
+            }
+            if (rows.Count == 0)
+            {
+                return new Page<UserRecord>([], total);
+            }
+            var groupsOf = new List<string>?[rows.Count];
+            var memberships = isDefault
+                ? DefaultPageGroups(db, query.Offset, query.Limit)
+                : page.SelectMany(u => u.Groups, (u, g) => new { UserId = u.Id, g.Name }).OrderBy(m => m.Name).Select(m => new Membership(m.UserId, m.Name)).AsAsyncEnumerable();
+            await foreach (var m in memberships.WithCancellation(cancellationToken))
+            {
+                // A row written between the queries may shift the page: only users on it get their groups.
+                if (index.TryGetValue(m.UserId, out var i))
+                {
+                    (groupsOf[i] ??= []).Add(m.Name);
+                }
+            }
+            var serversOf = new List<ServerRecord>?[rows.Count];
+            var servers = isDefault
+                ? DefaultPageServers(db, query.Offset, query.Limit)
+                : page.SelectMany(u => u.Servers).OrderBy(s => s.Name)
+                    .Select(s => new ServerRow(s.UserId, new ServerRecord(s.Id, s.Name, s.Phase, s.Url, s.Started, s.LastActivity, s.UserOptions, s.State, s.StopReason)))
+                    .AsAsyncEnumerable();
+            await foreach (var s in servers.WithCancellation(cancellationToken))
+            {
+                if (index.TryGetValue(s.UserId, out var i))
+                {
+                    (serversOf[i] ??= []).Add(s.Server);
+                }
+            }
+            var items = new UserRecord[rows.Count];
+            for (var i = 0; i < rows.Count; i++)
+            {
+                var r = rows[i];
+                items[i] = new UserRecord(r.Id, r.Name, r.Admin, r.Created, r.LastActivity,
+                    (IReadOnlyList<string>?)groupsOf[i] ?? [], (IReadOnlyList<ServerRecord>?)serversOf[i] ?? []);
+            }
+            return new Page<UserRecord>(items, total);
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
     }
+
+    private sealed record UserRow(int Id, string Name, bool Admin, DateTime Created, DateTime? LastActivity);
+
+    private sealed record Membership(int UserId, string Name);
+
+    private sealed record ServerRow(int UserId, ServerRecord Server);
 
     /// <summary>Counts all users.</summary>
     public Task<int> CountAsync(CancellationToken cancellationToken) => db.Users.CountAsync(cancellationToken);

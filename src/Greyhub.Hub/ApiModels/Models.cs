@@ -27,6 +27,47 @@ internal sealed class Models(HubUrls urls, HubRoles roles)
         ServerState = 128,
     }
 
+    // Pre-encoded property names: the writer neither transcodes nor escape-checks them per user.
+    private static readonly JsonEncodedText KindName = JsonEncodedText.Encode("kind");
+    private static readonly JsonEncodedText UserKind = JsonEncodedText.Encode("user");
+    private static readonly JsonEncodedText NameName = JsonEncodedText.Encode("name");
+    private static readonly JsonEncodedText AdminName = JsonEncodedText.Encode("admin");
+    private static readonly JsonEncodedText RolesName = JsonEncodedText.Encode("roles");
+    private static readonly JsonEncodedText GroupsName = JsonEncodedText.Encode("groups");
+    private static readonly JsonEncodedText ServerName = JsonEncodedText.Encode("server");
+    private static readonly JsonEncodedText PendingName = JsonEncodedText.Encode("pending");
+    private static readonly JsonEncodedText CreatedName = JsonEncodedText.Encode("created");
+    private static readonly JsonEncodedText LastActivityName = JsonEncodedText.Encode("last_activity");
+    private static readonly JsonEncodedText ServersName = JsonEncodedText.Encode("servers");
+    private static readonly JsonEncodedText StartedName = JsonEncodedText.Encode("started");
+    private static readonly string[] UserFieldScopes = ["read:users", "read:users:name", "read:users:groups", "read:users:activity", "read:roles:users", "read:servers"];
+
+    /// <summary>
+    /// Writes users of a list for one caller. When none of the scopes deciding the user model's fields has a
+    /// filter (held for all or not held), the fields are the same for every user and are decided once here
+    /// instead of once per user; likewise whether servers show their state.
+    /// </summary>
+    public Action<Utf8JsonWriter, UserRecord> UserWriter(ExpandedScopes scopes, bool includeStopped)
+    {
+        foreach (var scope in UserFieldScopes)
+        {
+            if (!Uniform(scopes, scope))
+            {
+                return (w, user) => WriteUser(w, user, scopes, includeStopped);
+            }
+        }
+        var fields = FieldsFor(scopes, ResourceRef.User("", []));
+        bool? withState = Uniform(scopes, "admin:server_state") ? scopes.FilterFor("admin:server_state").IsUnfiltered : null;
+        return (w, user) => WriteUser(w, user, fields, includeStopped, scopes, endObject: true, withState);
+    }
+
+    /// <summary>True when <paramref name="scope"/> is held for every resource or not held at all.</summary>
+    private static bool Uniform(ExpandedScopes scopes, string scope)
+    {
+        var filter = scopes.FilterFor(scope);
+        return filter.IsUnfiltered || !filter.IsHeld;
+    }
+
     public void WriteUser(Utf8JsonWriter w, UserRecord user, ExpandedScopes scopes, bool includeStopped)
     {
         var target = ResourceRef.User(user.Name, user.Groups);
@@ -43,18 +84,18 @@ internal sealed class Models(HubUrls urls, HubRoles roles)
         WriteUser(w, user, fields, includeStopped: false, scopes, endObject: false);
     }
 
-    private void WriteUser(Utf8JsonWriter w, UserRecord user, UserFields fields, bool includeStopped, ExpandedScopes scopes, bool endObject)
+    private void WriteUser(Utf8JsonWriter w, UserRecord user, UserFields fields, bool includeStopped, ExpandedScopes scopes, bool endObject, bool? withState = null)
     {
         w.WriteStartObject();
-        w.WriteString("kind", "user");
-        w.WriteString("name", user.Name);
+        w.WriteString(KindName, UserKind);
+        w.WriteString(NameName, user.Name);
         if ((fields & (UserFields.Admin | UserFields.Full | UserFields.Roles)) != 0)
         {
-            w.WriteBoolean("admin", user.Admin);
+            w.WriteBoolean(AdminName, user.Admin);
         }
         if ((fields & (UserFields.Roles | UserFields.Full)) != 0)
         {
-            w.WriteStartArray("roles");
+            w.WriteStartArray(RolesName);
             foreach (var role in roles.RolesOfUser(user.Name, user.Admin))
             {
                 w.WriteStringValue(role);
@@ -63,7 +104,7 @@ internal sealed class Models(HubUrls urls, HubRoles roles)
         }
         if ((fields & (UserFields.Groups | UserFields.Full)) != 0)
         {
-            w.WriteStartArray("groups");
+            w.WriteStartArray(GroupsName);
             foreach (var g in user.Groups)
             {
                 w.WriteStringValue(g);
@@ -72,34 +113,42 @@ internal sealed class Models(HubUrls urls, HubRoles roles)
         }
         if ((fields & UserFields.Full) != 0)
         {
-            var defaultServer = user.Servers.FirstOrDefault(s => s.Name.Length == 0);
+            ServerRecord? defaultServer = null;
+            foreach (var s in user.Servers)
+            {
+                if (s.Name.Length == 0)
+                {
+                    defaultServer = s;
+                    break;
+                }
+            }
             if (defaultServer is { Phase: ServerPhases.Running })
             {
-                w.WriteString("server", urls.ServerUrl(user.Name, ""));
+                w.WriteString(ServerName, urls.ServerUrl(user.Name, ""));
             }
             else
             {
-                w.WriteNull("server");
+                w.WriteNull(ServerName);
             }
             WritePending(w, defaultServer);
-            w.WriteString("created", Iso.Format(user.Created));
+            WriteTime(w, CreatedName, user.Created);
         }
         if ((fields & (UserFields.Activity | UserFields.Full)) != 0)
         {
-            WriteTime(w, "last_activity", user.LastActivity);
+            WriteTime(w, LastActivityName, user.LastActivity);
         }
         if ((fields & UserFields.Servers) != 0)
         {
-            w.WriteStartObject("servers");
+            w.WriteStartObject(ServersName);
             foreach (var server in user.Servers)
             {
                 if (!includeStopped && server.Phase == ServerPhases.Stopped)
                 {
                     continue;
                 }
-                var withState = scopes.CanAccess("admin:server_state", ResourceRef.Server(user.Name, server.Name, user.Groups));
+                var serverState = withState ?? scopes.CanAccess("admin:server_state", ResourceRef.Server(user.Name, server.Name, user.Groups));
                 w.WritePropertyName(server.Name);
-                WriteServer(w, user.Name, server, withState);
+                WriteServer(w, user.Name, server, serverState);
             }
             w.WriteEndObject();
         }
@@ -114,8 +163,8 @@ internal sealed class Models(HubUrls urls, HubRoles roles)
         w.WriteStartObject();
         w.WriteString("name", server.Name);
         w.WriteString("full_name", userName + "/" + server.Name);
-        WriteTime(w, "last_activity", server.LastActivity);
-        WriteTime(w, "started", server.Started);
+        WriteTime(w, LastActivityName, server.LastActivity);
+        WriteTime(w, StartedName, server.Started);
         WritePending(w, server);
         w.WriteBoolean("ready", server.Phase == ServerPhases.Running);
         w.WriteBoolean("stopped", server.Phase == ServerPhases.Stopped);
@@ -274,13 +323,13 @@ internal sealed class Models(HubUrls urls, HubRoles roles)
         switch (server?.Phase)
         {
             case ServerPhases.Pending:
-                w.WriteString("pending", "spawn");
+                w.WriteString(PendingName, "spawn");
                 break;
             case ServerPhases.Stopping:
-                w.WriteString("pending", "stop");
+                w.WriteString(PendingName, "stop");
                 break;
             default:
-                w.WriteNull("pending");
+                w.WriteNull(PendingName);
                 break;
         }
     }
@@ -295,6 +344,34 @@ internal sealed class Models(HubUrls urls, HubRoles roles)
         {
             w.WriteNull(name);
         }
+    }
+
+    private static void WriteTime(Utf8JsonWriter w, JsonEncodedText name, DateTime? value)
+    {
+        if (value is { } v)
+        {
+            WriteTime(w, name, v);
+        }
+        else
+        {
+            w.WriteNull(name);
+        }
+    }
+
+    /// <summary>
+    /// <see cref="Iso.Format"/> without the string: the round-trip format's first 26 characters are
+    /// <c>yyyy-MM-ddTHH:mm:ss.ffffff</c> (truncated like the custom format), then the Z.
+    /// </summary>
+    private static void WriteTime(Utf8JsonWriter w, JsonEncodedText name, DateTime value)
+    {
+        Span<byte> text = stackalloc byte[40];
+        if (!value.TryFormat(text, out var written, "O", System.Globalization.CultureInfo.InvariantCulture) || written < 27)
+        {
+            w.WriteString(name, Iso.Format(value));
+            return;
+        }
+        text[26] = (byte)'Z';
+        w.WriteString(name, text[..27]);
     }
 
     private static void WriteNullableString(Utf8JsonWriter w, string name, string? value)

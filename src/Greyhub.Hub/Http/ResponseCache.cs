@@ -17,7 +17,11 @@ internal sealed class ResponseCache(HubState state)
 {
     private static readonly TimeSpan MaxAge = TimeSpan.FromSeconds(1);
     private const int MaxEntries = 4096;
+    // Bounds the bytes held too: requests that never repeat (every one a miss) must not fill the heap with
+    // 4,096 rendered user lists that nobody reads again.
+    private const long MaxBytes = 16 * 1024 * 1024;
     private readonly ConcurrentDictionary<Key, Entry> _entries = new();
+    private long _bytes;
 
     private readonly record struct Key(string Route, string Request, ExpandedScopes Scopes);
 
@@ -40,9 +44,10 @@ internal sealed class ResponseCache(HubState state)
             write(writer);
         }
         var body = buffer.WrittenSpan.ToArray();
-        if (_entries.Count >= MaxEntries)
+        if (_entries.Count >= MaxEntries || Interlocked.Add(ref _bytes, body.Length) > MaxBytes)
         {
             _entries.Clear();
+            Interlocked.Exchange(ref _bytes, body.Length);
         }
         _entries[key] = new Entry(body, version, Stopwatch.GetTimestamp());
         return new BytesResult(body);

@@ -123,12 +123,15 @@ internal static class UsersApi
             State = state.Length == 0 ? null : state,
             OnlyUsers = filter.IsUnfiltered ? null : filter.Users.ToList(),
             OnlyGroups = filter.IsUnfiltered ? null : filter.Groups.ToList(),
+            // A bare list has no total: no COUNT query for it.
+            CountTotal = paging.Envelope,
         };
         var includeStopped = IncludeStoppedServers(context.Request);
         return await cache.GetOrRenderAsync(context, "users", paging.Envelope ? "paged" : "list", caller.Scopes, async () =>
         {
             var page = await users.ListAsync(userQuery, context.RequestAborted);
-            return paging.Writer(context.Request, page.Items, page.Total, (w, u) => models.WriteUser(w, u, caller.Scopes, includeStopped));
+            var writeUser = models.UserWriter(caller.Scopes, includeStopped);
+            return paging.Writer(context.Request, page.Items, page.Total, writeUser);
         });
     }
 
