@@ -73,6 +73,7 @@ if [[ ! -f $cache/$suite.tar ]]; then
   command -v debootstrap >/dev/null || apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends debootstrap >&2
   log "debootstrap $suite (cached afterwards in $cache/$suite.tar)"
   base=$(mktemp -d "$cache/debootstrap.XXXXXX")
+  chmod 755 "$base"
   if ! debootstrap "$suite" "$base" "$(mirror)" >"$base.log" 2>&1; then
     tail -20 "$base.log" >&2
     rm -rf --one-file-system "$base"
@@ -86,6 +87,7 @@ fi
 
 # 2. A new root filesystem from it.
 root=$(mktemp -d "$cache/root.XXXXXX")
+chmod 755 "$root" # mktemp's 0700 would lock every user but root out of the chroot's /
 
 mount_at() { # mount_at TARGET MOUNT-ARGS... (everything under the root is unmounted on exit)
   local target=$1
