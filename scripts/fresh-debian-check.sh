@@ -87,7 +87,6 @@ fi
 
 # 2. A new root filesystem from it.
 root=$(mktemp -d "$cache/root.XXXXXX")
-chmod 755 "$root" # mktemp's 0700 would lock every user but root out of the chroot's /
 
 mount_at() { # mount_at TARGET MOUNT-ARGS... (everything under the root is unmounted on exit)
   local target=$1
@@ -145,6 +144,7 @@ trap cleanup EXIT
 
 log "unpacking $suite into $root"
 tar -C "$root" --numeric-owner -xpf "$cache/$suite.tar"
+chmod 755 "$root" # mktemp's 0700 (older caches have it on ./) would lock every user but root out of the chroot's /
 
 # The same mirror and apt settings as this machine (nothing written into the repository).
 rm -f "$root/etc/apt/sources.list"
