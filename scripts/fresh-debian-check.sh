@@ -189,6 +189,11 @@ cat >"$root/etc/containers/networks/podman.json" <<EOF
 }
 EOF
 
+# The root a mount point of its own, as / is on a machine: Podman's storage (and unshare) make / private in their
+# mount namespaces, which fails on a plain directory ("remount /, flags: 0x44000: invalid argument").
+mount --bind "$root" "$root"
+mount --make-private "$root"
+
 # The .NET SDK and the package registry configuration.
 mount_at "$root/usr/share/dotnet" --bind "$dotnet_dir"
 mount -o remount,bind,ro "$root/usr/share/dotnet"
