@@ -25,8 +25,12 @@
 #
 # Cache: $GREYHUB_FRESH_DIR (default /var/tmp/greyhub-fresh-debian): bookworm.tar (the debootstrap result) and
 # apt-archives/ (downloaded .debs, bind-mounted at /var/cache/apt/archives so re-runs do not download again; the
-# packages are still installed from scratch). The log of the last run: $GREYHUB_FRESH_DIR/last-run.log.
+# packages are still installed from scratch). The log of the last run: $GREYHUB_FRESH_DIR/last-run.log, and the
+# logs its services and test runs left: $GREYHUB_FRESH_DIR/last-run-logs/.
 set -euo pipefail
+
+# All in one function, read whole before it runs: editing this file during a run does not derail the run.
+main() {
 
 here="$(cd "$(dirname "$0")/.." && pwd)"
 cache="${GREYHUB_FRESH_DIR:-/var/tmp/greyhub-fresh-debian}"
@@ -125,6 +129,15 @@ cleanup() {
       sleep 0.2
     done
   done
+  # The logs the chroot's /tmp holds (services, test runs, test results), kept next to last-run.log.
+  if [[ -d $root/tmp ]]; then
+    rm -rf "$cache/last-run-logs"
+    mkdir -p "$cache/last-run-logs"
+    (cd "$root/tmp" && find . \( -name '*.log' -o -name '*.out' -o -name '*.trx' -o -path '*/log/*' \) -type f -size -50M -print0 \
+      | tar --null -T - -cf - 2>/dev/null) | tar -C "$cache/last-run-logs" -xf - 2>/dev/null
+    (cd "$root/root/greyhub" 2>/dev/null && find . -path '*/TestResults/*' -type f -size -50M -print0 \
+      | tar --null -T - -cf - 2>/dev/null) | tar -C "$cache/last-run-logs" -xf - 2>/dev/null
+  fi
   # Everything mounted under the root (ours, and what Podman or Slurm mounted in there), deepest first.
   local m
   for _ in 1 2 3; do
@@ -232,3 +245,6 @@ elapsed=$((SECONDS - start))
 summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$' "$cache/last-run.log" | tail -1 || true)
 log "commit $(git -C "$here" rev-parse --short "$rev"): ${summary:-no summary line}; exit status $rc; $((elapsed / 60)) min $((elapsed % 60)) s"
 exit "$rc"
+}
+
+main "$@"
