@@ -111,10 +111,32 @@ CONF
   mv "$CONF.new" "$CONF"
 }
 
-# Starts "$@" in its own session with output to log/$name.out, and records its PID (setsid execs, so $! is the daemon).
+# With NoCtldInAddrAny/NoInAddrAny, Slurm's daemons bind the address the host name (gethostname()) resolves to. Where
+# that is not 127.0.0.1 (Debian's installer maps the host name to 127.0.1.1 in /etc/hosts), they would listen where
+# nothing connects (NodeAddr and SlurmctldHost say 127.0.0.1). Then they run in a private mount namespace whose
+# /etc/hosts ($DIR/etc/hosts: the machine's, with the host name mapped to 127.0.0.1 first); the machine's
+# /etc/hosts is left alone.
+WRAP=()
+hosts_override() {
+  local host addr
+  host=$(hostname)
+  addr=$(getent ahostsv4 "$host" 2>/dev/null | awk 'NR == 1 {print $1}')
+  WRAP=()
+  [[ $addr != 127.0.0.1 ]] || return 0
+  { printf '127.0.0.1\t%s %s\n' "$host" "$NODE"; cat /etc/hosts 2>/dev/null || true; } >"$DIR/etc/hosts"
+  # sh -c '... exec "$@"': the daemon keeps the PID setsid gives (unshare without --fork execs too). Mounts are made
+  # private inside first, so that the bind never reaches the machine's namespace; in a chroot, whose / is no mount
+  # point, that step is skipped (unshare's own --propagation private would fail there).
+  WRAP=(unshare --mount --propagation unchanged
+    sh -c 'mount --make-rprivate / 2>/dev/null; mount --bind "$0" /etc/hosts && exec "$@"' "$DIR/etc/hosts")
+  log "$host resolves to ${addr:-nothing}: Slurm's daemons see $DIR/etc/hosts (the host name as 127.0.0.1)"
+}
+
+# Starts "$@" in its own session with output to log/$name.out, and records its PID (setsid and the wrapper exec, so
+# $! is the daemon).
 launch() {
   local name=$1; shift
-  setsid "$@" </dev/null >>"$DIR/log/$name.out" 2>&1 &
+  setsid "${WRAP[@]}" "$@" </dev/null >>"$DIR/log/$name.out" 2>&1 &
   echo $! >"$DIR/pids/$name.pid"
 }
 
@@ -125,6 +147,7 @@ wait_for() {
 }
 
 start_ctld() {
+  hosts_override
   alive slurmctld slurmctld || { launch slurmctld slurmctld -D -i -f "$CONF"; }
   wait_for slurmctld 200 env SLURM_CONF="$CONF" scontrol ping
 }

@@ -13,7 +13,7 @@ public sealed class ZarrCliTests
             dir = dir.Parent;
         }
         Assert.NotNull(dir);
-        return Path.GetFullPath(Path.Combine(dir!.FullName, "..", "shared", "fixtures", "zarr", relative));
+        return Path.GetFullPath(Path.Combine(dir!.FullName, "tests", "fixtures", "zarr", relative));
     }
 
     [Fact]

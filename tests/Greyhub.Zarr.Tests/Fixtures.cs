@@ -2,7 +2,7 @@ using Greyhub.Zarr.Storage;
 
 namespace Greyhub.Zarr.Tests;
 
-/// <summary>Locates the shared fixture stores (../shared/fixtures from the repository root).</summary>
+/// <summary>Locates the fixture stores (tests/fixtures/zarr in the repository; provenance in its README.md).</summary>
 internal static class Fixtures
 {
     private static readonly Lazy<string> RepoRoot = new(() =>
@@ -19,7 +19,7 @@ internal static class Fixtures
 
     public static string Root => RepoRoot.Value;
 
-    public static string Zarrs => Path.GetFullPath(Path.Combine(Root, "..", "shared", "fixtures", "zarr", "zarrs"));
+    public static string Zarrs => Path.GetFullPath(Path.Combine(Root, "tests", "fixtures", "zarr", "zarrs"));
 
     public static FileSystemStore Store(string relative) => new(Path.Combine(Zarrs, relative), writable: false);
 
