@@ -25,11 +25,8 @@ internal static class HomePages
 
     private static async Task<IResult> Home(HttpContext context, IAntiforgery antiforgery, UserService users, HubUrls urls, IOptions<HubOptions> options)
     {
-        var me = context.SignedIn(out var redirect);
-        if (me is null)
-        {
-            return redirect!;
-        }
+        // The endpoint requires a signed-in user (RequireSignedIn): the caller is one.
+        var me = context.Caller();
         var user = await users.FindAsync(me.Name, context.RequestAborted);
         if (user is null)
         {

@@ -42,11 +42,8 @@ internal static class SpawnPages
     /// <summary>The owner's record when the signed-in user may act on that server (own, or granted <c>servers</c>).</summary>
     internal static async Task<(RequestIdentity? Me, UserRecord? Owner, IResult? Refusal)> OwnerAsync(HttpContext context, UserService users, string? user, string server, string scope)
     {
-        var me = context.SignedIn(out var redirect);
-        if (me is null)
-        {
-            return (null, null, redirect);
-        }
+        // The endpoint requires a signed-in user (RequireSignedIn): the caller is one.
+        var me = context.Caller();
         var name = user ?? me.Name;
         var owner = await users.FindAsync(name, context.RequestAborted);
         if (owner is null || me.Scopes.Check(ResourceRef.Server(owner.Name, server, owner.Groups), scope) != ScopeDecision.Allowed)

@@ -28,11 +28,8 @@ internal static class UserRedirectPages
 
     private static IResult UserRedirect(HttpContext context, HubUrls urls, string? rest)
     {
-        var me = context.SignedIn(out var redirect);
-        if (me is null)
-        {
-            return redirect!;
-        }
+        // The endpoint requires a signed-in user (RequireSignedIn): the caller is one.
+        var me = context.Caller();
         return Results.Redirect(urls.ServerUrl(me.Name, "") + (rest ?? "") + context.Request.QueryString);
     }
 

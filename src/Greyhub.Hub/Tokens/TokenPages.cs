@@ -30,11 +30,8 @@ internal static class TokenPages
     private static async Task<IResult> RenderAsync(HttpContext context, IAntiforgery antiforgery, UserService users, TokenService tokens,
         string? newSecret, string? error, int status)
     {
-        var me = context.SignedIn(out var redirect);
-        if (me is null)
-        {
-            return redirect!;
-        }
+        // The endpoint requires a signed-in user (RequireSignedIn): the caller is one.
+        var me = context.Caller();
         var user = await users.FindAsync(me.Name, context.RequestAborted);
         if (user is null)
         {
@@ -110,11 +107,8 @@ internal static class TokenPages
     private static async Task<(Auth.RequestIdentity? Me, IFormCollection? Form, IResult? Refusal)> AcceptFormAsync(
         HttpContext context, IAntiforgery antiforgery, UserService users, TokenService tokens)
     {
-        var me = context.SignedIn(out var redirect);
-        if (me is null)
-        {
-            return (null, null, redirect);
-        }
+        // The endpoint requires a signed-in user (RequireSignedIn): the caller is one.
+        var me = context.Caller();
         if (!await antiforgery.IsRequestValidAsync(context))
         {
             return (null, null, await RenderAsync(context, antiforgery, users, tokens, null, "The form was not sent by this site; please try again.", 403));
