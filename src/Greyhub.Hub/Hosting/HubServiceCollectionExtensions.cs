@@ -54,7 +54,6 @@ public static class HubServiceCollectionExtensions
         services.AddScoped<OAuthClients>();
         services.AddScoped<OAuthGrants>();
         services.AddScoped<ClientAccess>();
-        services.AddSingleton<ScopedRunner>();
         services.AddScoped<TokenPurge>();
         services.AddHostedService<TokenPurgeJob>();
 
@@ -141,6 +140,7 @@ public static class HubServiceCollectionExtensions
         services.AddSingleton<HubRoles>();
         services.AddSingleton<ProxyCounters>();
         services.AddSingleton<HubMetrics>();
+        services.AddSingleton<ScopedRunner>();
         services.AddSingleton(new PasswordHasher<string>());
         services.AddScoped<TokenService>();
     }
