@@ -117,7 +117,9 @@ start() {
       log "up in $DIR ($(status_line))"
       return 0
     fi
-    alive || break
+    # Only "has it exited": right after the launch the PID may still be setsid/setpriv, before their exec of postgres
+    # (alive, which checks the command line, failed that way on a loaded machine).
+    [[ -d /proc/$(<"$DIR/postgres.pid") ]] || break
     sleep 0.1
   done
   log "the server did not come up; see $DIR/log/postgres.log"
