@@ -120,7 +120,7 @@ cleanup() {
       in_chroot "${pid#/proc/}" && pids+=("${pid#/proc/}")
     done
     ((${#pids[@]})) || break
-    log "ending ${#pids[@]} process(es) left in the chroot (SIG$t): ${pids[*]}"
+    log "ending ${#pids[@]} process(es) left in the chroot (SIG$t): $(for pid in "${pids[@]}"; do printf '%s:%s ' "$pid" "$(cat "/proc/$pid/comm" 2>/dev/null)"; done)"
     kill -"$t" "${pids[@]}" 2>/dev/null
     for _ in $(seq 1 50); do
       local alive=0

@@ -68,11 +68,15 @@ public sealed class LocalProcessEngine(IOptions<LocalEngineOptions> options, Tim
     }
 
     /// <inheritdoc />
-    public Task<IReadOnlyList<JobStatus>> GetStatusAsync(IReadOnlyList<JobHandle> jobs, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<JobStatus>> GetStatusAsync(IReadOnlyList<JobHandle> jobs, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(jobs);
-        IReadOnlyList<JobStatus> statuses = [.. jobs.Select(Status)];
-        return Task.FromResult(statuses);
+        var statuses = new JobStatus[jobs.Count];
+        for (var i = 0; i < jobs.Count; i++)
+        {
+            statuses[i] = await StatusAsync(jobs[i], cancellationToken);
+        }
+        return statuses;
     }
 
     /// <inheritdoc />
@@ -108,14 +112,28 @@ public sealed class LocalProcessEngine(IOptions<LocalEngineOptions> options, Tim
         return Encoding.UTF8.GetString(buffer);
     }
 
-    private JobStatus Status(JobHandle job)
+    private async Task<JobStatus> StatusAsync(JobHandle job, CancellationToken cancellationToken)
     {
         var state = Parse(job);
         if (state is null)
         {
             return new JobStatus(JobPhase.Exited, Reason: "not a job of the local engine");
         }
-        if (_children.TryGetValue(state.Pid, out var child) && child.HasExited)
+        if (_children.TryGetValue(state.Pid, out var child) && !child.HasExited && !ProcFs.IsAlive(state))
+        {
+            // Our own child ended (a zombie in /proc) but .NET has not reaped it yet: that takes moments, and then
+            // the exit code is known, so wait for it (at most a second) rather than report an end without a code.
+            using var reaped = new CancellationTokenSource(TimeSpan.FromSeconds(1), time);
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(reaped.Token, cancellationToken);
+            try
+            {
+                await child.WaitForExitAsync(linked.Token);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+            }
+        }
+        if (child is not null && child.HasExited)
         {
             return new JobStatus(JobPhase.Exited, ExitCode: child.ExitCode, Reason: $"exited with code {child.ExitCode}");
         }
