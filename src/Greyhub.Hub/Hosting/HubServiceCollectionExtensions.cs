@@ -54,7 +54,6 @@ public static class HubServiceCollectionExtensions
         services.AddScoped<OAuthClients>();
         services.AddScoped<OAuthGrants>();
         services.AddScoped<ClientAccess>();
-        services.AddSingleton<ScopedRunner>();
         services.AddScoped<TokenPurge>();
         services.AddHostedService<TokenPurgeJob>();
 
@@ -140,6 +139,8 @@ public static class HubServiceCollectionExtensions
         services.AddSingleton<HubState>();
         services.AddSingleton<HubRoles>();
         services.AddSingleton<ProxyCounters>();
+        // HubMetrics reads its gauges through a scope: the admin commands' container must hold the runner too.
+        services.AddSingleton<ScopedRunner>();
         services.AddSingleton<HubMetrics>();
         services.AddSingleton(new PasswordHasher<string>());
         services.AddScoped<TokenService>();
