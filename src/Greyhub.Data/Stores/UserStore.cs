@@ -27,6 +27,9 @@ public sealed class UserStore(HubDbContext db)
         EF.CompileAsyncQuery((HubDbContext c, int offset, int limit) => c.Users.AsNoTracking().OrderBy(u => u.Id).Skip(offset).Take(limit)
             .Select(u => new UserRow(u.Id, u.Name, u.Admin, u.Created, u.LastActivity)));
 
+    private static readonly Func<HubDbContext, CancellationToken, Task<int>> CountAll =
+        EF.CompileAsyncQuery((HubDbContext c, CancellationToken ct) => c.Users.Count());
+
     private static readonly Func<HubDbContext, int, int, IAsyncEnumerable<Membership>> DefaultPageGroups =
         EF.CompileAsyncQuery((HubDbContext c, int offset, int limit) => c.Users.AsNoTracking().OrderBy(u => u.Id).Skip(offset).Take(limit)
             .SelectMany(u => u.Groups, (u, g) => new { UserId = u.Id, g.Name }).OrderBy(m => m.Name).Select(m => new Membership(m.UserId, m.Name)));
@@ -46,38 +49,20 @@ public sealed class UserStore(HubDbContext db)
     public async Task<Page<UserRecord>> ListAsync(UserQuery query, CancellationToken cancellationToken)
     {
         var isDefault = query.OnlyUsers is null && query.OnlyGroups is null && query.State is null && query is { Sort: "id", Descending: false };
-        var users = db.Users.AsNoTracking();
-        if (query.OnlyUsers is not null || query.OnlyGroups is not null)
+        // The default listing runs only compiled queries: building (and funcletizing) the LINQ form it never
+        // executes costs as much as a small query.
+        IQueryable<UserEntity>? users = null, page = null;
+        if (!isDefault)
         {
-            var names = query.OnlyUsers ?? [];
-            var groups = query.OnlyGroups ?? [];
-            users = users.Where(u => names.Contains(u.Name) || u.Groups.Any(g => groups.Contains(g.Name)));
+            (users, page) = Filtered(query);
         }
-        users = query.State switch
-        {
-            "active" => users.Where(u => u.Servers.Any(s => s.Phase != ServerPhases.Stopped)),
-            "ready" => users.Where(u => u.Servers.Any(s => s.Phase == ServerPhases.Running)),
-            "inactive" => users.Where(u => !u.Servers.Any(s => s.Phase != ServerPhases.Stopped)),
-            _ => users,
-        };
-        var sorted = (query.Sort, query.Descending) switch
-        {
-            ("name", false) => users.OrderBy(u => u.Name),
-            ("name", true) => users.OrderByDescending(u => u.Name),
-            // Never-active users first (last when descending) on every provider: SQLite sorts NULL lowest, PostgreSQL highest.
-            ("last_activity", false) => users.OrderBy(u => u.LastActivity != null).ThenBy(u => u.LastActivity).ThenBy(u => u.Id),
-            ("last_activity", true) => users.OrderByDescending(u => u.LastActivity != null).ThenByDescending(u => u.LastActivity).ThenByDescending(u => u.Id),
-            (_, true) => users.OrderByDescending(u => u.Id),
-            _ => users.OrderBy(u => u.Id),
-        };
-        var page = sorted.Skip(query.Offset).Take(query.Limit);
         await db.Database.OpenConnectionAsync(cancellationToken);
         try
         {
-            var total = query.CountTotal ? await users.CountAsync(cancellationToken) : -1;
+            var total = !query.CountTotal ? -1 : users is null ? await CountAll(db, cancellationToken) : await users.CountAsync(cancellationToken);
             var rows = new List<UserRow>(Math.Min(query.Limit, 1000));
             var index = new Dictionary<int, int>(rows.Capacity);
-            await foreach (var row in (isDefault ? DefaultPage(db, query.Offset, query.Limit) : page.Select(u => new UserRow(u.Id, u.Name, u.Admin, u.Created, u.LastActivity)).AsAsyncEnumerable())
+            await foreach (var row in (page is null ? DefaultPage(db, query.Offset, query.Limit) : page.Select(u => new UserRow(u.Id, u.Name, u.Admin, u.Created, u.LastActivity)).AsAsyncEnumerable())
                 .WithCancellation(cancellationToken))
             {
                 index[row.Id] = rows.Count;
@@ -88,7 +73,7 @@ public sealed class UserStore(HubDbContext db)
                 return new Page<UserRecord>([], total);
             }
             var groupsOf = new List<string>?[rows.Count];
-            var memberships = isDefault
+            var memberships = page is null
                 ? DefaultPageGroups(db, query.Offset, query.Limit)
                 : page.SelectMany(u => u.Groups, (u, g) => new { UserId = u.Id, g.Name }).OrderBy(m => m.Name).Select(m => new Membership(m.UserId, m.Name)).AsAsyncEnumerable();
             await foreach (var m in memberships.WithCancellation(cancellationToken))
@@ -100,7 +85,7 @@ public sealed class UserStore(HubDbContext db)
                 }
             }
             var serversOf = new List<ServerRecord>?[rows.Count];
-            var servers = isDefault
+            var servers = page is null
                 ? DefaultPageServers(db, query.Offset, query.Limit)
                 : page.SelectMany(u => u.Servers).OrderBy(s => s.Name)
                     .Select(s => new ServerRow(s.UserId, new ServerRecord(s.Id, s.Name, s.Phase, s.Url, s.Started, s.LastActivity, s.UserOptions, s.State, s.StopReason)))
@@ -125,6 +110,35 @@ public sealed class UserStore(HubDbContext db)
         {
             await db.Database.CloseConnectionAsync();
         }
+    }
+
+    private (IQueryable<UserEntity> Users, IQueryable<UserEntity> Page) Filtered(UserQuery query)
+    {
+        var users = db.Users.AsNoTracking();
+        if (query.OnlyUsers is not null || query.OnlyGroups is not null)
+        {
+            var names = query.OnlyUsers ?? [];
+            var groups = query.OnlyGroups ?? [];
+            users = users.Where(u => names.Contains(u.Name) || u.Groups.Any(g => groups.Contains(g.Name)));
+        }
+        users = query.State switch
+        {
+            "active" => users.Where(u => u.Servers.Any(s => s.Phase != ServerPhases.Stopped)),
+            "ready" => users.Where(u => u.Servers.Any(s => s.Phase == ServerPhases.Running)),
+            "inactive" => users.Where(u => !u.Servers.Any(s => s.Phase != ServerPhases.Stopped)),
+            _ => users,
+        };
+        var sorted = (query.Sort, query.Descending) switch
+        {
+            ("name", false) => users.OrderBy(u => u.Name),
+            ("name", true) => users.OrderByDescending(u => u.Name),
+            // Never-active users first (last when descending) on every provider: SQLite sorts NULL lowest, PostgreSQL highest.
+            ("last_activity", false) => users.OrderBy(u => u.LastActivity != null).ThenBy(u => u.LastActivity).ThenBy(u => u.Id),
+            ("last_activity", true) => users.OrderByDescending(u => u.LastActivity != null).ThenByDescending(u => u.LastActivity).ThenByDescending(u => u.Id),
+            (_, true) => users.OrderByDescending(u => u.Id),
+            _ => users.OrderBy(u => u.Id),
+        };
+        return (users, sorted.Skip(query.Offset).Take(query.Limit));
     }
 
     private sealed record UserRow(int Id, string Name, bool Admin, DateTime Created, DateTime? LastActivity);

@@ -16,6 +16,9 @@ public static class HubAdmin
     /// </summary>
     public static async Task MigrateAsync(IServiceProvider services, CancellationToken cancellationToken)
     {
+        // The secrets create the data folder (owner-only) that an embedded database's file lives in; serve gets it
+        // from the key ring, a first admin command before any serve must ask for it.
+        _ = services.GetRequiredService<Greyhub.Hub.Auth.HubSecrets>();
         await using var scope = services.CreateAsyncScope();
         await scope.ServiceProvider.GetRequiredService<Greyhub.Data.HubDbContext>().Database.MigrateAsync(cancellationToken);
     }

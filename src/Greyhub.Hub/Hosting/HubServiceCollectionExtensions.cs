@@ -139,8 +139,9 @@ public static class HubServiceCollectionExtensions
         services.AddSingleton<HubState>();
         services.AddSingleton<HubRoles>();
         services.AddSingleton<ProxyCounters>();
-        services.AddSingleton<HubMetrics>();
+        // HubMetrics reads its gauges through a scope: the admin commands' container must hold the runner too.
         services.AddSingleton<ScopedRunner>();
+        services.AddSingleton<HubMetrics>();
         services.AddSingleton(new PasswordHasher<string>());
         services.AddScoped<TokenService>();
     }

@@ -2,7 +2,6 @@ using Greyhub.Data;
 using Greyhub.Data.Stores;
 using Greyhub.Hub.Tokens;
 using Microsoft.AspNetCore.Identity;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -22,8 +21,9 @@ public static partial class HubStartup
         var provider = scope.ServiceProvider;
         var options = provider.GetRequiredService<IOptions<HubOptions>>().Value;
         var logger = provider.GetRequiredService<ILoggerFactory>().CreateLogger("Greyhub.Startup");
+        // The data folder (through the secrets) and the schema, exactly as the admin commands prepare them.
+        await HubAdmin.MigrateAsync(services, cancellationToken);
         var db = provider.GetRequiredService<HubDbContext>();
-        await db.Database.MigrateAsync(cancellationToken);
         var users = provider.GetRequiredService<UserStore>();
         var time = provider.GetRequiredService<TimeProvider>();
         var now = time.GetUtcNow().UtcDateTime;
