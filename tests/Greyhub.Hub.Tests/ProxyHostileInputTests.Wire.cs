@@ -1,10 +1,8 @@
-using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.RegularExpressions;
-using Microsoft.Extensions.Logging;
 
 namespace Greyhub.Hub.Tests;
 
@@ -113,7 +111,7 @@ public sealed partial class StrictClient : IDisposable
 
     private async Task<StrictReply?> ReadMessageAsync(string head, bool headRequest, CancellationToken cancellationToken)
     {
-        Fail.IfBareCrOrLf(head, "response head");
+        BareLineEnds.Refuse(head, "response head");
         var lines = head.Split("\r\n");
         var status = StatusLine().Match(lines[0]);
         Assert.True(status.Success, $"Invalid status line: {lines[0]}");
@@ -160,7 +158,7 @@ public sealed partial class StrictClient : IDisposable
             {
                 return false;
             }
-            Fail.IfBareCrOrLf(line, "chunk line");
+            BareLineEnds.Refuse(line, "chunk line");
             Assert.True(ChunkLine().IsMatch(line), $"Invalid chunk line: {line}");
             var size = Convert.ToInt64(line.Split(';')[0].Trim(' ', '\t'), 16);
             if (size == 0)
@@ -174,7 +172,7 @@ public sealed partial class StrictClient : IDisposable
                 {
                     return false;
                 }
-                trailers.ForEach(t => Fail.IfBareCrOrLf(t, "trailer"));
+                trailers.ForEach(t => BareLineEnds.Refuse(t, "trailer"));
                 ParseFields(trailers, "trailer");
                 return true;
             }
@@ -277,49 +275,4 @@ public sealed partial class StrictClient : IDisposable
     // chunk-size [ chunk-ext ]: 1*HEXDIG *( BWS ";" BWS ext-name [ BWS "=" BWS ext-val ] ), no controls.
     [GeneratedRegex(@"^[0-9A-Fa-f]{1,16}([ \t]*;[\t\x20-\x7E\x80-\xFF]*)?$")]
     private static partial Regex ChunkLine();
-}
-
-/// <summary>Checks shared by the strict client and the upstream's view of requests.</summary>
-internal static class Fail
-{
-    /// <summary>Fails when <paramref name="text"/> holds a CR or LF that is not part of a CRLF.</summary>
-    public static void IfBareCrOrLf(string text, string what)
-    {
-        for (var i = 0; i < text.Length; i++)
-        {
-            var bare = text[i] == '\r' ? i + 1 >= text.Length || text[i + 1] != '\n' : text[i] == '\n' && (i == 0 || text[i - 1] != '\r');
-            Assert.False(bare, $"Bare CR or LF in a {what}: {text.ReplaceLineEndings("⏎")}");
-        }
-    }
-}
-
-/// <summary>Keeps a hub's error-level log lines (an unhandled exception must never be one).</summary>
-public sealed class ErrorLogCapture : ILoggerProvider
-{
-    private readonly ConcurrentQueue<string> _errors = new();
-
-    /// <summary>Error and critical lines so far: category, message and exception.</summary>
-    public IReadOnlyList<string> Errors => [.. _errors];
-
-    public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
-
-    public void Dispose()
-    {
-    }
-
-    private sealed class Logger(ErrorLogCapture capture, string category) : ILogger
-    {
-        public IDisposable? BeginScope<TState>(TState state)
-            where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Error;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-        {
-            if (logLevel >= LogLevel.Error)
-            {
-                capture._errors.Enqueue($"{category}: {formatter(state, exception)} {exception}");
-            }
-        }
-    }
 }

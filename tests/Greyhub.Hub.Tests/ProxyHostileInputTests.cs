@@ -144,7 +144,7 @@ public sealed partial class ProxyHostileInputTests(HostileHubs hubs) : IClassFix
     /// <summary>A request as a server must get it: one Host, unambiguous framing, an origin-form target, no bare CR/LF.</summary>
     private static void AssertWellFramed(UpstreamRequest request)
     {
-        Fail.IfBareCrOrLf(request.Head, "forwarded request head");
+        BareLineEnds.Refuse(request.Head, "forwarded request head");
         Assert.Single(request.Values("Host"));
         var lengths = request.Values("Content-Length");
         var codings = request.Values("Transfer-Encoding");

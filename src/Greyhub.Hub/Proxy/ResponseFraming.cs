@@ -101,8 +101,16 @@ internal readonly struct ResponseFraming
             }
             else if (Ascii.EqualsIgnoreCase(name, "Transfer-Encoding"u8))
             {
-                var last = value[(value.LastIndexOf((byte)',') + 1)..].Trim(" \t"u8);
-                chunked = Ascii.EqualsIgnoreCase(last, "chunked"u8);
+                // chunked once and last (RFC 9112 6.1), over this header and any before it; a coding after chunked or
+                // chunked twice is framing that another reader may take differently.
+                foreach (var range in value.Split((byte)','))
+                {
+                    if (chunked)
+                    {
+                        return Bad(status);
+                    }
+                    chunked = Ascii.EqualsIgnoreCase(value[range].Trim(" \t"u8), "chunked"u8);
+                }
                 otherCoding = !chunked;
             }
             else if (Ascii.EqualsIgnoreCase(name, "Connection"u8))
@@ -130,7 +138,8 @@ internal readonly struct ResponseFraming
             NoBody = noBody,
             Chunked = chunked && !noBody,
             ContentLength = noBody ? 0 : contentLength,
-            KeepAlive = !close && (!http10 || keepAlive10),
+            // An HTTP/1.0 message with Transfer-Encoding has faulty framing: the connection is not reused (RFC 9112 6.1).
+            KeepAlive = !close && (!http10 || (keepAlive10 && !chunked && !otherCoding)),
             TransferCoded = chunked || otherCoding,
             ConnectionValue = connection,
         };
