@@ -57,12 +57,17 @@ public sealed partial class ProxyHostileInputTests
                 sent.SetResult();
             }
         });
-        using var routes = new Routes(hub, (user, upstream));
+        var otherUser = Api.Unique("other");
+        await using var other = new ScriptedUpstream(e => e.SendAsync(Ok(e.Request.Target)));
+        using var routes = new Routes(hub, (user, upstream), (otherUser, other));
         // The first client stays connected: the server connection must be pooled because of the server's bytes, not
         // dropped because its client left.
         using var first = await StrictClient.ConnectAsync(hub.Address, Ct);
         await first.SendAsync($"GET /user/{user}/first HTTP/1.1\r\n{Host}Authorization: token {token}\r\n\r\n", Ct);
         Assert.Equal($"/user/{user}/first", (await first.ReadAsync(false, Ct)).Text);
+        // Its next request answered means the first exchange is over on either path: the connection is back in the pool.
+        await first.SendAsync($"GET /user/{otherUser}/then HTTP/1.1\r\n{Host}\r\n", Ct);
+        Assert.Equal($"/user/{otherUser}/then", (await first.ReadAsync(false, Ct)).Text);
         sendNow.SetResult();
         await sent.Task.WaitAsync(TimeSpan.FromSeconds(10), Ct);
 
