@@ -13,7 +13,7 @@ internal enum RequestVerdict
     /// <summary>Not for this path: Kestrel reads it (and the rest of the connection).</summary>
     HandOver,
 
-    /// <summary>A plain HTTP/1.1 request without a body for a running server.</summary>
+    /// <summary>A plain HTTP/1.1 GET or HEAD without a body for a running server.</summary>
     Forward,
 }
 
