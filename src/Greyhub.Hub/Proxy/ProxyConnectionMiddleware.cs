@@ -14,9 +14,10 @@ namespace Greyhub.Hub.Proxy;
 
 /// <summary>
 /// The proxy's hot path, below HTTP: a Kestrel connection middleware that reads each request head off the client's
-/// connection and, when it is a plain HTTP/1.1 request without a body for a running server, forwards it over a
+/// connection and, when it is a plain HTTP/1.1 GET or HEAD without a body for a running server, forwards it over a
 /// kept-alive connection from the route's pool and copies the server's response back byte for byte (hop-by-hop
-/// headers dropped both ways, X-Forwarded-* added). No HttpContext, no header dictionaries, no middleware run: this is
+/// headers dropped both ways, X-Forwarded-* added) once its head, chunk lines and trailers pass RFC 9112's grammar
+/// strictly (anything else is a 502: never bytes that another reader could frame differently). No HttpContext, no header dictionaries, no middleware run: this is
 /// how configurable-http-proxy and nginx sit in front of servers, and on 2 cores it is what brings the proxy within
 /// reach of nginx itself (see benchmarks/compute). The first request on a connection that this path does not take (the
 /// hub's own pages and API, a body, a WebSocket upgrade, anything unusual) is left unread and the connection is handed

@@ -32,6 +32,13 @@ internal sealed class ProxyMiddleware(
             await (_hopToThreadPool ? ThreadPoolHop.RunAsync(() => next(context)) : next(context));
             return;
         }
+        if (context.Features.Get<IHttpRequestFeature>()?.RawTarget.Contains('#', StringComparison.Ordinal) == true)
+        {
+            // Kestrel takes a fragment in the request target, which no request target may hold (RFC 9112 3.2); a
+            // server is not sent one.
+            context.Response.StatusCode = StatusCodes.Status400BadRequest;
+            return;
+        }
         var route = routes.Match(rest.Value.AsSpan(1));
         if (route is null)
         {

@@ -7,7 +7,7 @@ public sealed class ProxyOptions
     public const string Section = "Greyhub:Proxy";
 
     /// <summary>
-    /// Forward plain HTTP/1.1 requests without a body below HTTP, straight off the client's connection
+    /// Forward plain HTTP/1.1 GET and HEAD requests below HTTP, straight off the client's connection
     /// (<see cref="ProxyConnectionMiddleware"/>), and the rest (WebSockets, request bodies, hub requests on the same
     /// connection, TLS) through Kestrel and YARP. False sends everything through Kestrel and YARP.
     /// </summary>

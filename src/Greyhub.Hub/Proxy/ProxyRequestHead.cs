@@ -13,7 +13,7 @@ internal enum RequestVerdict
     /// <summary>Not for this path: Kestrel reads it (and the rest of the connection).</summary>
     HandOver,
 
-    /// <summary>A plain HTTP/1.1 request without a body for a running server.</summary>
+    /// <summary>A plain HTTP/1.1 GET or HEAD without a body for a running server.</summary>
     Forward,
 }
 
@@ -26,6 +26,11 @@ internal struct ProxyRequestHead
 {
     /// <summary>Longest head this path reads; a longer one goes to Kestrel.</summary>
     public const int MaxLength = 32 * 1024;
+
+    // Kestrel's default limits (the hub keeps them): a request past one goes to Kestrel, which refuses it (414, 431),
+    // so that both paths forward the same requests.
+    private const int MaxRequestLine = 8 * 1024;
+    private const int MaxHeaders = 100;
 
     // Offsets are into the head: the first buffer segment, or Copy (pooled) when the head spans segments.
     public byte[]? Copy;
@@ -111,11 +116,14 @@ internal struct ProxyRequestHead
         var lineEnd = head.IndexOf("\r\n"u8);
         var line = head[..lineEnd];
         var sp = line.IndexOf((byte)' ');
-        if (sp <= 0 || line[..sp].ContainsAnyExcept(HttpBytes.Token) || !line.EndsWith(" HTTP/1.1"u8))
+        // GET and HEAD only: no body, no tunnel (CONNECT), nothing that must not be sent twice (the retry on a fresh
+        // connection is then always of an idempotent request, RFC 9110 9.2.2). Anything else is Kestrel's and YARP's.
+        var method = sp < 0 ? default : line[..sp];
+        if (!(method.SequenceEqual("GET"u8) || method.SequenceEqual("HEAD"u8)) || line.Length <= sp + 9 || lineEnd + 2 > MaxRequestLine || !line.EndsWith(" HTTP/1.1"u8))
         {
             return RequestVerdict.HandOver;
         }
-        request.HeadMethod = line[..sp].SequenceEqual("HEAD"u8);
+        request.HeadMethod = method.Length == 4;
         var target = line[(sp + 1)..^9];
         if (!target.StartsWith(prefix) || target.ContainsAny(HttpBytes.NotInTarget))
         {
@@ -139,14 +147,19 @@ internal struct ProxyRequestHead
         request.TargetStart = sp + 1;
         request.TargetLength = target.Length;
         var hosts = 0;
+        var lengths = 0;
         var position = lineEnd + 2;
-        while (true)
+        for (var count = 0; ; count++)
         {
             var rest = head[position..];
             var end = rest.IndexOf("\r\n"u8);
             if (end == 0)
             {
                 break;
+            }
+            if (count == MaxHeaders)
+            {
+                return RequestVerdict.HandOver;
             }
             var header = rest[..end];
             var colon = header.IndexOf((byte)':');
@@ -163,7 +176,7 @@ internal struct ProxyRequestHead
                     request.HostStart = position + colon + 1 + header[(colon + 1)..].IndexOf(value);
                     request.HostLength = value.Length;
                     break;
-                case HeaderKind.ContentLength when !value.SequenceEqual("0"u8):
+                case HeaderKind.ContentLength when !value.SequenceEqual("0"u8) || ++lengths > 1:
                 case HeaderKind.TransferEncoding:
                 case HeaderKind.Upgrade:
                 case HeaderKind.Expect:
@@ -173,7 +186,14 @@ internal struct ProxyRequestHead
                 case HeaderKind.Connection:
                     foreach (var range in value.Split((byte)','))
                     {
-                        request.Close |= Ascii.EqualsIgnoreCase(value[range].Trim(" \t"u8), "close"u8);
+                        var token = value[range].Trim(" \t"u8);
+                        request.Close |= Ascii.EqualsIgnoreCase(token, "close"u8);
+                        if (Classify(token) is HeaderKind.Host or HeaderKind.ContentLength or HeaderKind.TransferEncoding)
+                        {
+                            // Dropping one of these as hop-by-hop would send the server a request without a Host or
+                            // with different framing; YARP keeps them.
+                            return RequestVerdict.HandOver;
+                        }
                     }
                     // The headers it lists are hop-by-hop too, dropped with it.
                     request.ConnectionStart = position + colon + 1 + header[(colon + 1)..].IndexOf(value);

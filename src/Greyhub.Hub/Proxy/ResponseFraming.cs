@@ -49,9 +49,11 @@ internal readonly struct ResponseFraming
     {
         var lineEnd = head.IndexOf("\r\n"u8);
         var statusLine = lineEnd < 0 ? head : head[..lineEnd];
-        // "HTTP/1.x SSS reason"
+        // "HTTP/1.x SSS reason", every line ending in CRLF: a bare CR or LF (anywhere, interim heads too) could end a line
+        // for the client and not for us, which is how one server's bytes become the answer to the next request.
         if (statusLine.Length < 12 || !statusLine.StartsWith("HTTP/1."u8) || statusLine[7] is not ((byte)'0' or (byte)'1') || statusLine[8] != ' '
-            || !Utf8Parser.TryParse(statusLine.Slice(9, 3), out int status, out var used) || used != 3 || (statusLine.Length > 12 && statusLine[12] != ' '))
+            || !Utf8Parser.TryParse(statusLine.Slice(9, 3), out int status, out var used) || used != 3 || (statusLine.Length > 12 && statusLine[12] != ' ')
+            || HttpBytes.HasBareCrOrLf(head) || (statusLine.Length > 12 && statusLine[13..].ContainsAny(HttpBytes.Control)))
         {
             return Bad(0);
         }
@@ -89,7 +91,8 @@ internal readonly struct ResponseFraming
             }
             if (Ascii.EqualsIgnoreCase(name, "Content-Length"u8))
             {
-                if (!Utf8Parser.TryParse(value, out long length, out var consumed) || consumed != value.Length || length < 0
+                // 1*DIGIT only: "+5", "0x5" or "5, 5" would be read otherwise by someone downstream.
+                if (value.IsEmpty || value.ContainsAnyExcept(HttpBytes.Digit) || !Utf8Parser.TryParse(value, out long length, out var consumed) || consumed != value.Length
                     || (contentLength >= 0 && contentLength != length))
                 {
                     return Bad(status);
@@ -98,8 +101,16 @@ internal readonly struct ResponseFraming
             }
             else if (Ascii.EqualsIgnoreCase(name, "Transfer-Encoding"u8))
             {
-                var last = value[(value.LastIndexOf((byte)',') + 1)..].Trim(" \t"u8);
-                chunked = Ascii.EqualsIgnoreCase(last, "chunked"u8);
+                // chunked once and last (RFC 9112 6.1), over this header and any before it; a coding after chunked or
+                // chunked twice is framing that another reader may take differently.
+                foreach (var range in value.Split((byte)','))
+                {
+                    if (chunked)
+                    {
+                        return Bad(status);
+                    }
+                    chunked = Ascii.EqualsIgnoreCase(value[range].Trim(" \t"u8), "chunked"u8);
+                }
                 otherCoding = !chunked;
             }
             else if (Ascii.EqualsIgnoreCase(name, "Connection"u8))
@@ -127,7 +138,8 @@ internal readonly struct ResponseFraming
             NoBody = noBody,
             Chunked = chunked && !noBody,
             ContentLength = noBody ? 0 : contentLength,
-            KeepAlive = !close && (!http10 || keepAlive10),
+            // An HTTP/1.0 message with Transfer-Encoding has faulty framing: the connection is not reused (RFC 9112 6.1).
+            KeepAlive = !close && (!http10 || (keepAlive10 && !chunked && !otherCoding)),
             TransferCoded = chunked || otherCoding,
             ConnectionValue = connection,
         };
@@ -150,7 +162,9 @@ internal readonly struct ResponseFraming
             var line = head.Slice(position, end + 2);
             position += end + 2;
             var name = line[..line.IndexOf((byte)':')];
-            if (!IsHopByHop(name) && !Lists(listed, name) && !(TransferCoded && Ascii.EqualsIgnoreCase(name, "Content-Length"u8)))
+            // A Connection header listing the framing headers does not remove them: the body keeps that framing.
+            var framing = Ascii.EqualsIgnoreCase(name, "Content-Length"u8) || Ascii.EqualsIgnoreCase(name, "Transfer-Encoding"u8);
+            if (!IsHopByHop(name) && (framing || !Lists(listed, name)) && !(TransferCoded && Ascii.EqualsIgnoreCase(name, "Content-Length"u8)))
             {
                 output.Write(line);
             }

@@ -29,17 +29,28 @@ internal sealed class UpstreamPool(EndPoint endPoint) : IDisposable
         }
     }
 
-    /// <summary>An idle connection, marked busy; null when none is left.</summary>
+    /// <summary>
+    /// An idle connection, marked busy; null when none is left. One the server wrote to or closed while it was idle is
+    /// closed instead: those bytes would be read as the next client's answer.
+    /// </summary>
     public UpstreamConnection? TryRent()
     {
-        lock (_lock)
+        while (true)
         {
-            if (_idle.TryPop(out var connection))
+            UpstreamConnection? connection;
+            lock (_lock)
             {
+                if (!_idle.TryPop(out connection))
+                {
+                    return null;
+                }
                 connection.MarkBusy();
+            }
+            if (connection.IsQuiet())
+            {
                 return connection;
             }
-            return null;
+            Return(connection, reusable: false);
         }
     }
 
@@ -199,6 +210,22 @@ internal sealed class UpstreamConnection(Socket socket) : IDisposable
     {
         Touch();
         return Interlocked.Exchange(ref _busy, 0) == 1;
+    }
+
+    /// <summary>
+    /// True when nothing arrived since the last exchange: no byte, no close, no reset (a zero-timeout poll, as
+    /// SocketsHttpHandler checks its idle connections before reuse).
+    /// </summary>
+    public bool IsQuiet()
+    {
+        try
+        {
+            return !Socket.Poll(0, SelectMode.SelectRead);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            return false;
+        }
     }
 
     /// <summary>Closes the socket under a running exchange, which then fails.</summary>

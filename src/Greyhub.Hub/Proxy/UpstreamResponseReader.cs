@@ -13,6 +13,9 @@ namespace Greyhub.Hub.Proxy;
 /// </summary>
 internal sealed class UpstreamResponseReader(UpstreamConnection connection)
 {
+    // As many as Kestrel takes in a request head.
+    private const int MaxTrailers = 100;
+
     private readonly byte[] _buffer = connection.Buffer;
     private PipeWriter _writer = null!;
     private int _start;
@@ -97,27 +100,31 @@ internal sealed class UpstreamResponseReader(UpstreamConnection connection)
             {
                 return false;
             }
-            var sizeText = _buffer.AsSpan(_start, line);
-            var semicolon = sizeText.IndexOf((byte)';');
-            if (semicolon >= 0)
+            // chunk-size [ chunk-ext ] (RFC 9112 7.1): 1*HEXDIG, then nothing or whitespace and ';' with no control byte
+            // (a bare CR or LF among them would end the line early for the client).
+            var sizeLine = _buffer.AsSpan(_start, line);
+            var digits = sizeLine.IndexOfAnyExcept(HttpBytes.HexDigit);
+            var sizeText = digits < 0 ? sizeLine : sizeLine[..digits];
+            var extension = sizeLine[sizeText.Length..];
+            if (sizeText.IsEmpty || sizeText.Length > 15 || !Utf8Parser.TryParse(sizeText, out long size, out var used, 'X') || used != sizeText.Length
+                || (!extension.IsEmpty && !extension.TrimStart(" \t"u8).StartsWith(";"u8)) || extension.ContainsAny(HttpBytes.Control))
             {
-                sizeText = sizeText[..semicolon];
-            }
-            sizeText = sizeText.Trim(" \t"u8);
-            if (sizeText.IsEmpty || !Utf8Parser.TryParse(sizeText, out long size, out var used, 'X') || used != sizeText.Length || size < 0)
-            {
-                throw new InvalidDataException("Invalid chunk size");
+                throw new InvalidDataException("Invalid chunk size line");
             }
             Pass(line + 2);
             if (size == 0)
             {
-                // Trailer section: header lines until an empty one.
-                while (true)
+                // Trailer section: field lines until an empty one, each checked as a head's are.
+                for (var trailers = 0; ; trailers++)
                 {
                     line = await ReadLineAsync();
                     if (line < 0)
                     {
                         return false;
+                    }
+                    if (line > 0 && (trailers == MaxTrailers || !HttpBytes.IsFieldLine(_buffer.AsSpan(_start, line))))
+                    {
+                        throw new InvalidDataException("Invalid trailer");
                     }
                     Pass(line + 2);
                     if (line == 0)
