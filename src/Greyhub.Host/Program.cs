@@ -3,7 +3,11 @@ using Greyhub.Host;
 // Socket completions run on the socket engine's thread instead of hopping to the thread pool: the proxy forwards
 // each request with two fewer thread switches (measured: about a fifth more proxied requests per second on 2 cores).
 // Read by the runtime when the first socket is made, so it is set before anything else; DOTNET_..._COMPLETIONS=0 opts out.
-if (Environment.GetEnvironmentVariable(RuntimeSwitches.InlineSocketCompletions) is null)
+// Not with a database reached over the network (PostgreSQL): its driver's completions then run on the socket thread
+// too, and under load a connection open waiting on that same thread never completed (every request stalled; seen
+// with 32 clients listing users). The embedded SQLite makes no socket.
+if (Environment.GetEnvironmentVariable(RuntimeSwitches.InlineSocketCompletions) is null
+    && (HubHost.Configuration(new ConfigurationBuilder(), args).Build()["Greyhub:Database:Provider"] ?? "sqlite").Equals("sqlite", StringComparison.OrdinalIgnoreCase))
 {
     Environment.SetEnvironmentVariable(RuntimeSwitches.InlineSocketCompletions, "1");
 }
