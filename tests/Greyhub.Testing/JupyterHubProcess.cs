@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -14,7 +13,7 @@ namespace Greyhub.Testing;
 /// SimpleLocalProcessSpawner running <c>jupyterhub-singleuser</c>, an admin service token. Disposing stops JupyterHub
 /// with SIGTERM (it stops its proxy and its servers itself), then ends whatever it started that is still running.
 /// </summary>
-public sealed class JupyterHubProcess : IAsyncDisposable
+public sealed partial class JupyterHubProcess : IAsyncDisposable
 {
     /// <summary>Debian's JupyterHub.</summary>
     public const string Program = "/usr/bin/jupyterhub";
@@ -33,6 +32,11 @@ public sealed class JupyterHubProcess : IAsyncDisposable
 
     private readonly Process _process;
     private readonly StringBuilder _log = new();
+    private readonly Dictionary<int, long> _started = [];
+    private readonly CancellationTokenSource _stopWatching = new();
+    private Task _watching = Task.CompletedTask;
+    private long _startTicks;
+    private IReadOnlyList<string> _proxyCommand = [];
     private bool _disposed;
 
     private JupyterHubProcess(Process process, string directory, Uri address, Uri hubAddress, Uri proxyApi, string adminToken, string proxyToken)
@@ -128,6 +132,9 @@ public sealed class JupyterHubProcess : IAsyncDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         process.StandardInput.Close();
+        hub._startTicks = StartTicks(process.Id) ?? 0;
+        hub._proxyCommand = proxyCommand;
+        hub._watching = hub.WatchAsync();
         try
         {
             await hub.WaitUntilAnsweringAsync(cancellationToken);
@@ -224,13 +231,11 @@ public sealed class JupyterHubProcess : IAsyncDisposable
             return;
         }
         _disposed = true;
-        // What JupyterHub started (its proxy, its servers, their kernels), noted while it still runs: only these
-        // are ended if it leaves them behind.
-        var started = Descendants(_process.Id);
-        if (ProxyPid is { } proxy && StartTicks(proxy) is { } ticks)
-        {
-            started[proxy] = ticks;
-        }
+        await _stopWatching.CancelAsync();
+        await _watching;
+        _stopWatching.Dispose();
+        NoteStarted();
+        NoteProxyFromPidFile();
         if (!_process.HasExited)
         {
             _ = Kill(_process.Id, SigTerm);
@@ -247,7 +252,11 @@ public sealed class JupyterHubProcess : IAsyncDisposable
         }
         _process.Dispose();
         // Same pid and start time: still a process JupyterHub started, not a later one that got its pid.
-        var left = started.Where(p => StartTicks(p.Key) == p.Value).ToList();
+        List<KeyValuePair<int, long>> left;
+        lock (_started)
+        {
+            left = [.. _started.Where(p => StartTicks(p.Key) == p.Value)];
+        }
         foreach (var (pid, _) in left)
         {
             _ = Kill(pid, SigKill);
@@ -267,55 +276,6 @@ public sealed class JupyterHubProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>Every live descendant of <paramref name="root"/> (by PPID under /proc) with its start time.</summary>
-    private static Dictionary<int, long> Descendants(int root)
-    {
-        var parents = new Dictionary<int, int>();
-        foreach (var dir in System.IO.Directory.EnumerateDirectories("/proc"))
-        {
-            if (int.TryParse(Path.GetFileName(dir), CultureInfo.InvariantCulture, out var pid) && Stat(pid) is { } stat)
-            {
-                parents[pid] = stat.Parent;
-            }
-        }
-        var found = new Dictionary<int, long>();
-        var queue = new Queue<int>([root]);
-        while (queue.TryDequeue(out var parent))
-        {
-            foreach (var (pid, ppid) in parents)
-            {
-                if (ppid == parent && StartTicks(pid) is { } ticks && found.TryAdd(pid, ticks))
-                {
-                    queue.Enqueue(pid);
-                }
-            }
-        }
-        return found;
-    }
-
-    private static long? StartTicks(int pid) => Stat(pid) is { State: not ('Z' or 'X') } stat ? stat.StartTicks : null;
-
-    private static (char State, int Parent, long StartTicks)? Stat(int pid)
-    {
-        string text;
-        try
-        {
-            text = File.ReadAllText($"/proc/{pid}/stat");
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return null;
-        }
-        // The command name (field 2) may hold spaces and parentheses: parse from the last ')'.
-        var fields = text[(text.LastIndexOf(')') + 2)..].Split(' ');
-        // fields[0] is field 3 (state), fields[1] field 4 (ppid), fields[19] field 22 (start time).
-        return fields.Length > 19
-            && int.TryParse(fields[1], CultureInfo.InvariantCulture, out var parent)
-            && long.TryParse(fields[19], CultureInfo.InvariantCulture, out var start)
-            ? (fields[0][0], parent, start)
-            : null;
-    }
-
     private void Append(string? line)
     {
         if (line is null)
@@ -327,7 +287,4 @@ public sealed class JupyterHubProcess : IAsyncDisposable
             _log.AppendLine(line);
         }
     }
-
-    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
-    private static extern int Kill(int pid, int signal);
 }
