@@ -56,6 +56,7 @@ public sealed class ForeignProxyTests
             using var proxyApi = new HttpClient { BaseAddress = hub.ProxyApi };
             proxyApi.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("token", hub.ProxyAuthToken);
             var routes = await proxyApi.GetFromJsonAsync<JsonElement>("api/routes", Ct);
+            TestContext.Current.TestOutputHelper?.WriteLine("proxy routes: " + routes);
             Assert.True(routes.TryGetProperty("/user/alice", out var route), $"no route for alice: {routes}");
             Assert.True(route.GetProperty("last_activity").GetDateTimeOffset() > before, $"the proxy's route shows no activity since {before:O}: {route}");
             await WaitForActivityAsync(admin, "alice", before);
