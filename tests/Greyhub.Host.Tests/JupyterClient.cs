@@ -105,6 +105,25 @@ internal sealed class JupyterClient : IDisposable
         return events;
     }
 
+    /// <summary>
+    /// Asks for the default server and polls the user model until it is ready (any hub: JupyterHub answers 201 or 202),
+    /// failing after <paramref name="patience"/>.
+    /// </summary>
+    public async Task StartAndPollAsync(string user, TimeSpan patience)
+    {
+        using (var response = await _http.PostAsync($"hub/api/users/{user}/server", null, Ct))
+        {
+            Assert.True(response.StatusCode is HttpStatusCode.Created or HttpStatusCode.Accepted, $"{response.StatusCode}: {await response.Content.ReadAsStringAsync(Ct)}");
+        }
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        JsonElement model;
+        while (!((model = await UserAsync(user)).GetProperty("servers").TryGetProperty("", out var server) && server.GetProperty("ready").GetBoolean()))
+        {
+            Assert.True(watch.Elapsed < patience, $"{user}'s server is not ready after {patience}: {model}");
+            await Task.Delay(250, Ct);
+        }
+    }
+
     /// <summary>The process id of a running server, from the state an admin may read.</summary>
     public async Task<int> ServerPidAsync(string user, string server = "")
     {
@@ -112,7 +131,10 @@ internal sealed class JupyterClient : IDisposable
         return model.GetProperty("servers").GetProperty(server).GetProperty("state").GetProperty("spawner").GetProperty("job").GetProperty("pid").GetInt32();
     }
 
-    /// <summary>Starts a kernel through the proxy, runs <paramref name="code"/> over the kernel WebSocket and returns the text result.</summary>
+    /// <summary>
+    /// Starts a kernel through the proxy, runs <paramref name="code"/> over the kernel WebSocket and returns the text
+    /// result, or what the cell printed to stdout when it has no result (<c>print(6*7)</c> gives <c>"42\n"</c>).
+    /// </summary>
     public async Task<string> ExecuteAsync(string user, string code)
     {
         using var created = await _http.PostAsJsonAsync($"user/{user}/api/kernels", new { name = "python3" }, Ct);
@@ -152,6 +174,7 @@ internal sealed class JupyterClient : IDisposable
         };
         await socket.SendAsync(Encoding.UTF8.GetBytes(request.ToJsonString()), WebSocketMessageType.Text, true, timeout.Token);
         var buffer = new byte[1 << 16];
+        var printed = new StringBuilder();
         while (true)
         {
             using var message = new MemoryStream();
@@ -167,12 +190,26 @@ internal sealed class JupyterClient : IDisposable
                 continue;
             }
             var reply = JsonDocument.Parse(message.ToArray()).RootElement;
-            if (reply.GetProperty("parent_header").TryGetProperty("msg_id", out var parent) && parent.GetString() == msgId
-                && reply.GetProperty("header").GetProperty("msg_type").GetString() == "execute_result")
+            if (!reply.GetProperty("parent_header").TryGetProperty("msg_id", out var parent) || parent.GetString() != msgId)
             {
-                var text = reply.GetProperty("content").GetProperty("data").GetProperty("text/plain").GetString()!;
-                await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "done", CancellationToken.None);
-                return text;
+                continue;
+            }
+            var content = reply.GetProperty("content");
+            switch (reply.GetProperty("header").GetProperty("msg_type").GetString())
+            {
+                case "execute_result":
+                    await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "done", CancellationToken.None);
+                    return content.GetProperty("data").GetProperty("text/plain").GetString()!;
+                case "stream" when content.GetProperty("name").GetString() == "stdout":
+                    printed.Append(content.GetProperty("text").GetString());
+                    break;
+                case "error":
+                    Assert.Fail($"the cell failed: {content}");
+                    break;
+                case "status" when content.GetProperty("execution_state").GetString() == "idle":
+                    // The kernel is done with the cell and showed no result: what it printed is the answer.
+                    await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "done", CancellationToken.None);
+                    return printed.ToString();
             }
         }
     }
