@@ -13,8 +13,29 @@ internal sealed class PostgresDatabaseProvider : IHubDatabaseProvider
 
     public string Name => ProviderName;
 
+    /// <summary>Statements each connection keeps prepared when the connection string does not say (<c>Max Auto Prepare</c>).</summary>
+    public const int DefaultMaxAutoPrepare = 64;
+
     public void Configure(DbContextOptionsBuilder builder, DatabaseOptions options) =>
-        Apply(builder, options.ConnectionString ?? "");
+        Apply(builder, WithDefaults(options.ConnectionString ?? ""));
+
+    /// <summary>
+    /// The configured connection string with the hub's defaults for what it leaves unsaid. Automatic preparation: the
+    /// hub runs the same few statements over and over, and without it PostgreSQL parses and plans each one every time
+    /// (measured on the uncached user list: about 3x the server's CPU per request, on a box where the server and the
+    /// hub share the cores).
+    /// </summary>
+    public static string WithDefaults(string connectionString)
+    {
+        // Npgsql's own builder claims every keyword it knows (ContainsKey was true for a string without it); the plain
+        // one holds only what the string says ("Max Auto Prepare" or "MaxAutoPrepare", in any case).
+        var given = new DbConnectionStringBuilder { ConnectionString = connectionString };
+        if (given.Keys.Cast<string>().Any(k => k.Replace(" ", "", StringComparison.Ordinal).Equals("MaxAutoPrepare", StringComparison.OrdinalIgnoreCase)))
+        {
+            return connectionString;
+        }
+        return new NpgsqlConnectionStringBuilder(connectionString) { MaxAutoPrepare = DefaultMaxAutoPrepare }.ConnectionString;
+    }
 
     // SQLSTATE class 23, integrity constraint violation: 23505 unique, 23503 foreign key, 23502 not null, 23514 check.
     public bool IsConstraintViolation(DbException exception) =>

@@ -157,6 +157,27 @@ public sealed class DatabaseProviderTests
         Assert.False(db.Database.HasPendingModelChanges(), $"the {provider} migrations lag behind the model: add one with dotnet ef migrations add");
     }
 
+    [Theory]
+    [InlineData("Host=127.0.0.1;Database=unused", 64)]
+    [InlineData("Host=127.0.0.1;Database=unused;Max Auto Prepare=0", 0)]
+    [InlineData("Host=127.0.0.1;Database=unused;max auto prepare=7", 7)]
+    [InlineData("Host=127.0.0.1;Database=unused;MaxAutoPrepare=0", 0)]
+    public async Task Postgres_prepares_statements_unless_the_connection_string_says_otherwise(string connectionString, int expected)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Greyhub:Database:Provider"] = "postgres",
+            ["Greyhub:Database:ConnectionString"] = connectionString,
+        }).Build();
+        var services = new ServiceCollection().AddSingleton<IConfiguration>(configuration).AddLogging().AddGreyhubPostgres();
+        await using var root = services.BuildServiceProvider();
+        await using var scope = root.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<HubDbContext>();
+        var used = new Npgsql.NpgsqlConnectionStringBuilder(db.Database.GetConnectionString());
+        Assert.Equal(expected, used.MaxAutoPrepare);
+        Assert.Equal("unused", used.Database);
+    }
+
     private static string Flatten(Exception ex)
     {
         var parts = new List<string>();
