@@ -1,5 +1,5 @@
 using System.Text;
-using Greyhub.Hub.Proxy;
+using Greyhub.Hub.Servers;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -159,16 +159,17 @@ public sealed partial class ProxyHostileInputTests(HostileHubs hubs) : IClassFix
     /// <summary>Routes for the test's users to their upstreams, removed with it.</summary>
     private sealed class Routes : IDisposable
     {
-        private readonly ProxyRouteTable _table;
+        private readonly ServerRoutes _table;
         private readonly string[] _users;
 
         public Routes(HubInstance hub, params (string User, ScriptedUpstream Upstream)[] routes)
         {
-            _table = hub.Services.GetRequiredService<ProxyRouteTable>();
+            _table = hub.Services.GetRequiredService<ServerRoutes>();
             _users = [.. routes.Select(r => r.User)];
             foreach (var (user, upstream) in routes)
             {
-                _table.Set(new ProxyRoute(user, "", 0, new Uri($"http://127.0.0.1:{upstream.Port}/user/{user}/")));
+                // In-process, IProxyRoutes completes at once.
+                _table.AddAsync(user, "", new Uri($"http://127.0.0.1:{upstream.Port}/"), CancellationToken.None).GetAwaiter().GetResult();
             }
         }
 
@@ -176,7 +177,7 @@ public sealed partial class ProxyHostileInputTests(HostileHubs hubs) : IClassFix
         {
             foreach (var user in _users)
             {
-                _table.Remove(user, "");
+                _table.RemoveAsync(user, "", CancellationToken.None).GetAwaiter().GetResult();
             }
         }
     }

@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Net;
 using System.Text;
 
-namespace Greyhub.Hub.Proxy;
+namespace Greyhub.Proxy;
 
 /// <summary>What the connection-level proxy does with the request at the start of a client's buffer.</summary>
 internal enum RequestVerdict
@@ -50,7 +50,7 @@ internal struct ProxyRequestHead
     public ProxyRoute Route;
 
     /// <summary>Decides whether this path takes the request at the start of <paramref name="buffer"/>.</summary>
-    public static RequestVerdict Read(ReadOnlySequence<byte> buffer, byte[] prefix, ProxyRouteTable routes, out ProxyRequestHead request)
+    public static RequestVerdict Read(ReadOnlySequence<byte> buffer, RouteTable routes, out ProxyRequestHead request)
     {
         request = default;
         var first = buffer.FirstSpan;
@@ -85,7 +85,7 @@ internal struct ProxyRequestHead
         {
             return IncompleteHead(buffer);
         }
-        var verdict = Parse(span, prefix, routes, ref request);
+        var verdict = Parse(span, routes, ref request);
         if (verdict != RequestVerdict.Forward && request.Copy is not null)
         {
             ArrayPool<byte>.Shared.Return(request.Copy);
@@ -109,7 +109,7 @@ internal struct ProxyRequestHead
         return reader.TryReadTo(out ReadOnlySequence<byte> _, "\n\r\n"u8) ? RequestVerdict.HandOver : RequestVerdict.NeedMore;
     }
 
-    private static RequestVerdict Parse(ReadOnlySpan<byte> head, byte[] prefix, ProxyRouteTable routes, ref ProxyRequestHead request)
+    private static RequestVerdict Parse(ReadOnlySpan<byte> head, RouteTable routes, ref ProxyRequestHead request)
     {
         request.Length = head.Length;
         // Request line: METHOD SP /target SP HTTP/1.1
@@ -125,21 +125,8 @@ internal struct ProxyRequestHead
         }
         request.HeadMethod = method.Length == 4;
         var target = line[(sp + 1)..^9];
-        if (!target.StartsWith(prefix) || target.ContainsAny(HttpBytes.NotInTarget))
-        {
-            return RequestVerdict.HandOver;
-        }
-        // The user and server segments must be plain (an escaped name is matched by Kestrel's decoded path).
-        var userPath = target[prefix.Length..];
-        var segments = userPath.IndexOfAny((byte)'?', (byte)'#');
-        var names = segments < 0 ? userPath : userPath[..segments];
-        var second = names.IndexOf((byte)'/');
-        if (second >= 0)
-        {
-            var third = names[(second + 1)..].IndexOf((byte)'/');
-            names = third < 0 ? names[..second] : names[..(second + 1 + third)];
-        }
-        if (names.Contains((byte)'%') || routes.Match(userPath) is not { Upstream: not null } route)
+        if (target.Length == 0 || target[0] != '/' || target.ContainsAny(HttpBytes.NotInTarget) || routes.Match(target) is not { Upstream: not null } route
+            || Escaped(target, route.Depth + 1))
         {
             return RequestVerdict.HandOver;
         }
@@ -211,6 +198,34 @@ internal struct ProxyRequestHead
         return hosts == 1 && request.HostLength > 0 ? RequestVerdict.Forward : RequestVerdict.HandOver;
     }
 
+    /// <summary>
+    /// Whether one of the first <paramref name="segments"/> segments of the path holds an escape: the route was matched on
+    /// the raw bytes, and the decoded path that Kestrel and CHP match on could then pick another (longer) route.
+    /// </summary>
+    private static bool Escaped(ReadOnlySpan<byte> target, int segments)
+    {
+        var path = target.TrimStart((byte)'/');
+        var end = path.IndexOf((byte)'?');
+        if (end >= 0)
+        {
+            path = path[..end];
+        }
+        for (var i = 0; i < segments && path.Length > 0; i++)
+        {
+            var slash = path.IndexOf((byte)'/');
+            if ((slash < 0 ? path : path[..slash]).Contains((byte)'%'))
+            {
+                return true;
+            }
+            if (slash < 0)
+            {
+                break;
+            }
+            path = path[(slash + 1)..];
+        }
+        return false;
+    }
+
     private enum HeaderKind
     {
         Other,
@@ -246,9 +261,9 @@ internal struct ProxyRequestHead
 
     /// <summary>
     /// The head the server gets: the client's, minus hop-by-hop headers, plus X-Forwarded-Host/Proto/For. The client's
-    /// own X-Forwarded-* are kept only when it is a <paramref name="trusted"/> proxy (<c>Greyhub:TrustedProxies</c>).
+    /// own X-Forwarded-* are kept only when it is a <paramref name="trusted"/> proxy (<see cref="ProxyOptions.TrustedProxies"/>); with <paramref name="xForward"/> false none are added or dropped.
     /// </summary>
-    public static (byte[] Buffer, int Length) BuildUpstreamHead(ReadOnlySpan<byte> head, in ProxyRequestHead request, EndPoint? remote, bool trusted)
+    public static (byte[] Buffer, int Length) BuildUpstreamHead(ReadOnlySpan<byte> head, in ProxyRequestHead request, EndPoint? remote, bool trusted, bool xForward)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(head.Length + request.HostLength + 160);
         var span = buffer.AsSpan();
@@ -273,7 +288,7 @@ internal struct ProxyRequestHead
             position += end + 2;
             var name = header[..header.IndexOf((byte)':')];
             var kind = Classify(name);
-            if (kind is HeaderKind.Connection or HeaderKind.HopByHop || (kind is HeaderKind.ForwardedFor or HeaderKind.ForwardedHost or HeaderKind.ForwardedProto && !trusted) || ResponseFraming.Lists(listed, name))
+            if (kind is HeaderKind.Connection or HeaderKind.HopByHop || (kind is HeaderKind.ForwardedFor or HeaderKind.ForwardedHost or HeaderKind.ForwardedProto && !trusted && xForward) || ResponseFraming.Lists(listed, name))
             {
                 // X-Forwarded-* from an untrusted client are dropped; from a trusted proxy in front (the same list the
                 // hub's own forwarded-headers handling believes) they are kept and ours follow, so the list grows as it should.
@@ -281,6 +296,12 @@ internal struct ProxyRequestHead
             }
             header.CopyTo(span[n..]);
             n += header.Length;
+        }
+        if (!xForward)
+        {
+            // CHP's --no-x-forward: the request goes as the client sent it (hop-by-hop headers aside).
+            n += Write(span[n..], "\r\n"u8);
+            return (buffer, n);
         }
         if (!(trusted && request.ForwardedHost))
         {
