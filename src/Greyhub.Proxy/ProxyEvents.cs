@@ -24,5 +24,4 @@ internal static class ProxyEvents
     // 63x: the standalone host.
     public const int ApiNotAuthenticated = 630;
     public const int Listening = 631;
-    public const int IgnoredFlag = 632;
 }
