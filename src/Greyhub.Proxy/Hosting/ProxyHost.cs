@@ -133,6 +133,7 @@ public sealed partial class ProxyHost : IAsyncDisposable
         builder.Logging.AddFilter("Yarp", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         services(builder.Services);
+        settings.ConfigureServices?.Invoke(builder.Services);
         return builder.Build();
     }
 

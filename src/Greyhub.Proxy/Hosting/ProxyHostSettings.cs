@@ -1,3 +1,5 @@
+using Microsoft.Extensions.DependencyInjection;
+
 namespace Greyhub.Proxy;
 
 /// <summary>What <c>greyhub proxy</c> is told on its command line (configurable-http-proxy's flags that mean something here).</summary>
@@ -32,6 +34,9 @@ public sealed class ProxyHostSettings
 
     /// <summary>A file to write the process id to (and delete at exit).</summary>
     public string? PidFile { get; set; }
+
+    /// <summary>More services for both applications (e.g. a test's log capture); applied last.</summary>
+    public Action<IServiceCollection>? ConfigureServices { get; set; }
 
     /// <summary>
     /// Configuration as <c>key=value</c> pairs over the defaults, the environment and <c>greyhub.json</c>, e.g.
