@@ -234,95 +234,6 @@ internal sealed partial class ProxyConnectionMiddleware
         }
     }
 
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<Result> ExchangeAsync(ProxyClientConnection client, UpstreamPool pool, UpstreamConnection upstream, ReadOnlyMemory<byte> head, PipeWriter output, bool clientClose, bool isHead)
-    {
-        var reusable = false;
-        var answered = false;
-        var started = false;
-        client.Forwarding(upstream);
-        try
-        {
-            var sent = 0;
-            while (sent < head.Length)
-            {
-                sent += await upstream.Socket.SendAsync(head[sent..], SocketFlags.None);
-            }
-            var reader = upstream.Reader(output);
-            ResponseFraming framing;
-            int headEnd;
-            while (true)
-            {
-                headEnd = await reader.ReadHeadAsync();
-                if (headEnd < 0)
-                {
-                    if (reader.End == 0)
-                    {
-                        return new Result(ForwardOutcome.NotAnswering, clientClose);
-                    }
-                    Log.HeadTooLarge(_logger, pool.EndPoint, UpstreamConnection.BufferSize);
-                    return new Result(ForwardOutcome.BadResponse, clientClose);
-                }
-                answered = true;
-                framing = ResponseFraming.Scan(upstream.Buffer.AsSpan(0, headEnd + 4), isHead);
-                if (!framing.Interim)
-                {
-                    break;
-                }
-                reader.Consume(headEnd + 4);
-            }
-            if (framing.Invalid)
-            {
-                Log.InvalidHead(_logger, pool.EndPoint, framing.Status);
-                return new Result(ForwardOutcome.BadResponse, clientClose);
-            }
-            var closeClient = clientClose || framing.ReadToClose;
-            framing.CopyHead(upstream.Buffer.AsSpan(0, headEnd + 4), output, closeClient);
-            reader.Consume(headEnd + 4);
-            started = true;
-            bool complete;
-            if (framing.NoBody)
-            {
-                complete = true;
-            }
-            else if (framing.Chunked)
-            {
-                complete = await reader.CopyChunkedAsync();
-            }
-            else
-            {
-                complete = await reader.CopyAsync(framing.ContentLength);
-            }
-            if (!complete)
-            {
-                Log.CutShort(_logger, pool.EndPoint);
-                return new Result(ForwardOutcome.Aborted, true);
-            }
-            var flushed = await output.FlushAsync();
-            reusable = framing.KeepAlive && !framing.ReadToClose && reader.Remaining == 0 && !client.Gone;
-            return new Result(flushed.IsCompleted || flushed.IsCanceled ? ForwardOutcome.ClientGone : ForwardOutcome.Done, closeClient);
-        }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException or IOException or OperationCanceledException or InvalidDataException)
-        {
-            if (client.Gone)
-            {
-                return new Result(ForwardOutcome.ClientGone, true);
-            }
-            var outcome = upstream.TimedOut ? ForwardOutcome.TimedOut : e is InvalidDataException ? ForwardOutcome.BadResponse : ForwardOutcome.NotAnswering;
-            if (!answered && outcome == ForwardOutcome.NotAnswering)
-            {
-                return new Result(outcome, clientClose);
-            }
-            Log.Failed(_logger, pool.EndPoint, upstream.TimedOut ? $"nothing heard for {_options.ActivityTimeout}" : e.Message);
-            return new Result(started ? ForwardOutcome.Aborted : outcome, true);
-        }
-        finally
-        {
-            client.Forwarded();
-            pool.Return(upstream, reusable);
-        }
-    }
-
     private async ValueTask WriteErrorAsync(PipeWriter output, int status, string target, bool close)
     {
         var page = await _errors.RenderAsync(status, target, CancellationToken.None);
@@ -331,26 +242,5 @@ internal sealed partial class ProxyConnectionMiddleware
         output.Write(Encoding.Latin1.GetBytes(head));
         output.Write(page.Body);
         await output.FlushAsync();
-    }
-
-    private static partial class Log
-    {
-        [LoggerMessage(EventId = ProxyEvents.ConnectFailed, Level = LogLevel.Warning, Message = "Proxy: cannot connect to {EndPoint}: {Error}")]
-        public static partial void ConnectFailed(ILogger logger, EndPoint endPoint, string error);
-
-        [LoggerMessage(EventId = ProxyEvents.NoAnswer, Level = LogLevel.Warning, Message = "Proxy: {EndPoint} closed the connection without answering")]
-        public static partial void NoAnswer(ILogger logger, EndPoint endPoint);
-
-        [LoggerMessage(EventId = ProxyEvents.HeadTooLarge, Level = LogLevel.Warning, Message = "Proxy: {EndPoint} sent a response head that is cut short or over {Size} bytes")]
-        public static partial void HeadTooLarge(ILogger logger, EndPoint endPoint, int size);
-
-        [LoggerMessage(EventId = ProxyEvents.InvalidHead, Level = LogLevel.Warning, Message = "Proxy: {EndPoint} sent an invalid response head (status {Status})")]
-        public static partial void InvalidHead(ILogger logger, EndPoint endPoint, int status);
-
-        [LoggerMessage(EventId = ProxyEvents.CutShort, Level = LogLevel.Warning, Message = "Proxy: {EndPoint} closed the connection in the middle of a response")]
-        public static partial void CutShort(ILogger logger, EndPoint endPoint);
-
-        [LoggerMessage(EventId = ProxyEvents.Failed, Level = LogLevel.Warning, Message = "Proxy: {EndPoint} failed while answering: {Error}")]
-        public static partial void Failed(ILogger logger, EndPoint endPoint, string error);
     }
 }

@@ -54,15 +54,7 @@ internal sealed partial class ProxyErrorResponder : IDisposable
                 Log.ErrorTargetFailed(_logger, _errorTarget!, e.Message);
             }
         }
-        var path = rawTarget.Split('?')[0];
-        try
-        {
-            path = Uri.UnescapeDataString(path);
-        }
-        catch (UriFormatException)
-        {
-            // Shown as sent.
-        }
+        var path = Uri.UnescapeDataString(rawTarget.Split('?')[0]);
         return new ProxyErrorContent("text/html; charset=utf-8", null, Encoding.UTF8.GetBytes(ProxyErrorPage.Html(status, path, _home)));
     }
 

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.Configuration;
@@ -62,7 +63,7 @@ public sealed partial class ProxyHost : IAsyncDisposable
         publicApp.UseGreyhubProxy();
         var errors = publicApp.Services.GetRequiredService<ProxyErrorResponder>();
         // A request no route takes: CHP's 404 (the error target's page or the built-in one).
-        publicApp.Run(context => ProxyMiddleware.WriteErrorPageAsync(context, errors, StatusCodes404));
+        publicApp.Run(context => ProxyMiddleware.WriteErrorPageAsync(context, errors, StatusCodes.Status404NotFound));
 
         apiApp.UseAuthentication();
         apiApp.UseAuthorization();
@@ -88,8 +89,6 @@ public sealed partial class ProxyHost : IAsyncDisposable
         Log.Listening(logger, host.PublicAddress, host.ApiAddress);
         return host;
     }
-
-    private const int StatusCodes404 = 404;
 
     /// <summary>Runs until the process is asked to stop (SIGTERM, SIGINT), then stops both listeners.</summary>
     public async Task WaitForShutdownAsync(CancellationToken cancellationToken)
@@ -132,6 +131,8 @@ public sealed partial class ProxyHost : IAsyncDisposable
         builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
         builder.Logging.AddFilter("Yarp", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        // Authentication pulls in data protection, whose keys this process never uses: its key warnings are noise.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.DataProtection", LogLevel.Error);
         services(builder.Services);
         settings.ConfigureServices?.Invoke(builder.Services);
         return builder.Build();

@@ -35,7 +35,7 @@ internal sealed partial class InProcessProxyRoutes(RouteTable table, TimeProvide
         // The caller's elements may belong to a document it disposes: the route keeps copies.
         var copy = data.Where(d => d.Key != "target").ToDictionary(d => d.Key, d => d.Value.Clone(), StringComparer.Ordinal);
         table.Set(new ProxyRoute(normalized, target, copy, time.GetUtcNow().UtcDateTime));
-        Log.Added(logger, normalized, target);
+        Log.Added(logger, normalized, target.OriginalString);
         return Task.CompletedTask;
     }
 
@@ -54,7 +54,7 @@ internal sealed partial class InProcessProxyRoutes(RouteTable table, TimeProvide
     private static partial class Log
     {
         [LoggerMessage(EventId = ProxyEvents.RouteAdded, Level = LogLevel.Information, Message = "Route added {Path} -> {Target}")]
-        public static partial void Added(ILogger logger, string path, Uri target);
+        public static partial void Added(ILogger logger, string path, string target);
 
         [LoggerMessage(EventId = ProxyEvents.RouteRemoved, Level = LogLevel.Information, Message = "Route removed {Path}")]
         public static partial void Removed(ILogger logger, string path);
