@@ -168,6 +168,27 @@ public sealed class ProxyHostForwardingTests : IAsyncLifetime
         Assert.Equal(proxy.PublicAddress.Authority, response.Headers.GetValues("X-Seen-Host").Single());
     }
 
+    [Theory]
+    [InlineData(true, true)]
+    [InlineData(true, false)]
+    [InlineData(false, true)]
+    [InlineData(false, false)]
+    public async Task Forwarded_headers_are_kept_only_from_a_trusted_proxy(bool fastPath, bool trusted)
+    {
+        await using var proxy = await StartAsync(fastPath, null, trusted ? ["Greyhub:Proxy:TrustedProxies:0=127.0.0.0/8"] : []);
+        await proxy.Routes.AddRouteAsync("/user/alice", _alice.Address, NoData, Ct);
+        using var client = new HttpClient { BaseAddress = proxy.PublicAddress };
+        using var request = new HttpRequestMessage(HttpMethod.Get, "user/alice/");
+        request.Headers.TryAddWithoutValidation("X-Forwarded-For", "203.0.113.9");
+        request.Headers.TryAddWithoutValidation("X-Forwarded-Proto", "https");
+
+        using var response = await client.SendAsync(request, Ct);
+        // One header line or two: the server reads the same list.
+        var seen = response.Headers.GetValues("X-Seen-X-Forwarded-For").Single().Split(',').Select(a => a.Trim());
+        Assert.Equal(trusted ? ["203.0.113.9", "127.0.0.1"] : ["127.0.0.1"], seen);
+        Assert.Equal(trusted ? "https" : "http", response.Headers.GetValues("X-Seen-X-Forwarded-Proto").Single());
+    }
+
     [Fact]
     public async Task Activity_through_a_route_moves_its_last_activity()
     {

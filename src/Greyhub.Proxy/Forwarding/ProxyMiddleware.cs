@@ -101,15 +101,23 @@ internal sealed class ProxyMiddleware(
             {
                 return;
             }
-            if (httpContext.Features.Get<FromTrustedProxy>() is null)
+            var trusted = httpContext.Features.Get<FromTrustedProxy>() is not null;
+            if (!trusted)
             {
                 // As on the connection-level path: only a trusted proxy's X-Forwarded-* reach the server; ours replace anyone else's.
                 proxyRequest.Headers.Remove("X-Forwarded-For");
                 proxyRequest.Headers.Remove("X-Forwarded-Proto");
                 proxyRequest.Headers.Remove("X-Forwarded-Host");
             }
-            proxyRequest.Headers.TryAddWithoutValidation("X-Forwarded-Host", request.Host.Value);
-            proxyRequest.Headers.TryAddWithoutValidation("X-Forwarded-Proto", request.Scheme);
+            // A trusted proxy's Host and Proto stand (the client's, not ours); the addresses grow by one hop.
+            if (!(trusted && proxyRequest.Headers.Contains("X-Forwarded-Host")))
+            {
+                proxyRequest.Headers.TryAddWithoutValidation("X-Forwarded-Host", request.Host.Value);
+            }
+            if (!(trusted && proxyRequest.Headers.Contains("X-Forwarded-Proto")))
+            {
+                proxyRequest.Headers.TryAddWithoutValidation("X-Forwarded-Proto", request.Scheme);
+            }
             if (httpContext.Connection.RemoteIpAddress is { } remote)
             {
                 proxyRequest.Headers.TryAddWithoutValidation("X-Forwarded-For", remote.ToString());
