@@ -37,6 +37,11 @@ internal sealed class ProxyMiddleware(
         }
         route.Touch(time.GetUtcNow().UtcDateTime);
         counters.Add(ProxyCount.HttpLevelRequest);
+        if (context.Features.Get<IHttpUpgradeFeature>() is { IsUpgradableRequest: true } upgrade)
+        {
+            // A WebSocket stays one request for as long as it is open: its traffic is activity too.
+            context.Features.Set<IHttpUpgradeFeature>(new ActivityUpgradeFeature(upgrade, route, time));
+        }
         var error = await forwarder.SendAsync(context, route.Destination + route.TargetPath, yarp.Client, yarp.RequestConfig, _transformer);
         var status = error switch
         {
