@@ -203,6 +203,38 @@ public sealed class ProxyHostForwardingTests : IAsyncLifetime
         Assert.True((await proxy.Routes.GetRouteAsync("/user/alice", Ct))!.LastActivity > added);
     }
 
+    [Fact]
+    public async Task Tls_on_the_public_listener_from_pem_files()
+    {
+        var dir = Directory.CreateTempSubdirectory("greyhub-proxy-tls-").FullName;
+        try
+        {
+            using var rsa = System.Security.Cryptography.RSA.Create(2048);
+            var request = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=127.0.0.1", rsa,
+                System.Security.Cryptography.HashAlgorithmName.SHA256, System.Security.Cryptography.RSASignaturePadding.Pkcs1);
+            var now = TimeProvider.System.GetUtcNow();
+            using var cert = request.CreateSelfSigned(now.AddMinutes(-5), now.AddHours(1));
+            var (certFile, keyFile) = (Path.Combine(dir, "cert.pem"), Path.Combine(dir, "key.pem"));
+            await File.WriteAllTextAsync(certFile, cert.ExportCertificatePem(), Ct);
+            await File.WriteAllTextAsync(keyFile, rsa.ExportPkcs8PrivateKeyPem(), Ct);
+            var settings = new ProxyHostSettings { Ip = "127.0.0.1", Port = 0, ApiIp = "127.0.0.1", ApiPort = 0, SslCert = certFile, SslKey = keyFile };
+            settings.Configuration.Add(new("Logging:LogLevel:Default", "Warning"));
+            await using var proxy = await ProxyHost.StartAsync(settings, Ct);
+            await proxy.Routes.AddRouteAsync("/user/alice", _alice.Address, NoData, Ct);
+            using var handler = new HttpClientHandler { ServerCertificateCustomValidationCallback = (_, c, _, _) => c?.Thumbprint == cert.Thumbprint };
+            using var client = new HttpClient(handler) { BaseAddress = proxy.PublicAddress };
+
+            Assert.Equal("https", proxy.PublicAddress.Scheme);
+            using var response = await client.GetAsync("user/alice/x", Ct);
+            Assert.Equal("alice GET /user/alice/x", await response.Content.ReadAsStringAsync(Ct));
+            Assert.Equal("https", response.Headers.GetValues("X-Seen-X-Forwarded-Proto").Single());
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
     /// <summary>A port that was free a moment ago, with nothing listening.</summary>
     private static int FreePort()
     {
