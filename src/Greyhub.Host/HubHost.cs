@@ -1,7 +1,7 @@
 using Greyhub.Compute.Local;
 using Greyhub.Hub;
 using Greyhub.Hub.Hosting;
-using Greyhub.Hub.Proxy;
+using Greyhub.Proxy;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Greyhub.Spawners.Engine;
 using Microsoft.Extensions.Options;
@@ -35,7 +35,7 @@ public static class HubHost
         builder.WebHost.ConfigureKestrel(o =>
         {
             o.ResponseHeaderEncodingSelector = _ => System.Text.Encoding.Latin1;
-            // Proxied requests are forwarded below HTTP, before Kestrel parses them (Greyhub.Hub/Proxy).
+            // Proxied requests are forwarded below HTTP, before Kestrel parses them (Greyhub.Proxy's connection-level path).
             o.ConfigureEndpointDefaults(listen => listen.UseGreyhubProxy());
         });
         if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["Kestrel:Endpoints:Http:Url"]))

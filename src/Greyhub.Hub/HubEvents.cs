@@ -49,14 +49,8 @@ internal static class HubEvents
     public const int OAuthAccessRefused = 507;
     public const int OAuthSessionTokensRevoked = 508;
 
-    // 60x: proxy activity; 61x: proxied connections.
+    // 60x: proxy activity (the proxy brick's own events are in Greyhub.Proxy's ProxyEvents).
     public const int ActivityFlushFailed = 600;
-    public const int ProxyConnectFailed = 610;
-    public const int ProxyNoAnswer = 611;
-    public const int ProxyHeadTooLarge = 612;
-    public const int ProxyInvalidHead = 613;
-    public const int ProxyCutShort = 614;
-    public const int ProxyFailed = 615;
 
     // 1000+: the API edge.
     public const int ApiUnhandled = 1000;

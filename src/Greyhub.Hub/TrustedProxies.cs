@@ -51,9 +51,3 @@ internal static class TrustedProxies
         return IPNetwork.TryParse(value, out network);
     }
 }
-
-/// <summary>Marks a request whose connection came from one of <see cref="HubOptions.TrustedProxies"/>.</summary>
-internal sealed class FromTrustedProxy
-{
-    public static readonly FromTrustedProxy Instance = new();
-}

@@ -154,15 +154,10 @@ public sealed partial class ProxyForwardingTests
         }, ct);
         var response = await client.ReadResponseAsync(ct);
 
-        if (kind == "no trailing slash")
-        {
-            // As JupyterHub: /user/NAME goes to the hub's page for it.
-            Assert.Equal(302, response.Status);
-            Assert.Equal([$"/hub/user/{scene.User}"], response.Values("Location"));
-            return;
-        }
         Assert.Equal(200, response.Status);
-        Assert.Equal(kind == "escaped name" ? $"/{escaped}" : $"/{scene.Path("x")}", response.Text);
+        // As configurable-http-proxy's trie: /user/NAME is the route /user/NAME's (its key has no trailing slash), so the
+        // server gets it, as behind JupyterHub's own proxy.
+        Assert.Equal(kind switch { "escaped name" => $"/{escaped}", "no trailing slash" => $"/user/{scene.User}", _ => $"/{scene.Path("x")}" }, response.Text);
     }
 
     [Fact(Timeout = Timeout)]

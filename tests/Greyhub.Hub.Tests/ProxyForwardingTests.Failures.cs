@@ -1,5 +1,5 @@
 using System.Net;
-using Greyhub.Hub.Proxy;
+using Greyhub.Hub.Servers;
 using Greyhub.Testing;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -149,17 +149,18 @@ public sealed partial class ProxyForwardingTests
     /// <summary>A route (a unique user) to a port that was just free and has nothing listening, removed with it.</summary>
     private sealed class DeadRoute : IDisposable
     {
-        private readonly ProxyRouteTable _routes;
+        private readonly ServerRoutes _routes;
 
         public DeadRoute(HubInstance hub)
         {
-            _routes = hub.Services.GetRequiredService<ProxyRouteTable>();
+            _routes = hub.Services.GetRequiredService<ServerRoutes>();
             User = Api.Unique("gone");
-            _routes.Set(new ProxyRoute(User, "", NoServerRow, new Uri($"http://127.0.0.1:{FreePort.Next()}/user/{User}/")));
+            // In-process, IProxyRoutes completes at once.
+            _routes.AddAsync(User, "", new Uri($"http://127.0.0.1:{FreePort.Next()}/"), CancellationToken.None).GetAwaiter().GetResult();
         }
 
         public string User { get; }
 
-        public void Dispose() => _routes.Remove(User, "");
+        public void Dispose() => _routes.RemoveAsync(User, "", CancellationToken.None).GetAwaiter().GetResult();
     }
 }

@@ -1,7 +1,8 @@
 using System.Net;
 using System.Security.Cryptography;
 using System.Text;
-using Greyhub.Hub.Proxy;
+using Greyhub.Hub.Servers;
+using Greyhub.Proxy;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
@@ -38,8 +39,7 @@ public sealed class ProxyHubs : IAsyncLifetime
 /// </summary>
 public sealed partial class ProxyForwardingTests(ProxyHubs hubs) : IClassFixture<ProxyHubs>
 {
-    // Routes here have no database row behind them: ActivityFlushJob's update then matches no row (see the flush test).
-    private const int NoServerRow = 0;
+    // Routes here have no database row behind them: ActivityFlushJob then finds no server for them (see the flush test).
     private const int Timeout = 60_000;
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
@@ -350,7 +350,7 @@ public sealed partial class ProxyForwardingTests(ProxyHubs hubs) : IClassFixture
         Assert.Equal("ok", await scene.Hub.Client().GetStringAsync(scene.Path(), ct));
         Assert.Equal(1, scene.Route.Upstream!.Count);
 
-        Assert.True(scene.Hub.Services.GetRequiredService<ProxyRouteTable>().Remove(scene.User, ""));
+        Assert.True(await scene.Hub.Services.GetRequiredService<ServerRoutes>().RemoveAsync(scene.User, "", ct));
         await scene.Upstream.PeerClosedAsync(0).WaitAsync(TimeSpan.FromSeconds(10), ct);
         Assert.Equal(0, scene.Route.Upstream.Count);
     }
@@ -423,8 +423,9 @@ public sealed partial class ProxyForwardingTests(ProxyHubs hubs) : IClassFixture
     {
         var ct = TestContext.Current.CancellationToken;
         await using var scene = Scene.Start(hubs.Fast, ScriptedUpstream.Answering(Ok("ok")));
+        var added = scene.Route.LastActivityTicks;
         Assert.Equal("ok", await scene.Hub.Client().GetStringAsync(scene.Path(), ct));
-        Assert.NotEqual(0, scene.Route.LastActivityTicks);
+        Assert.True(scene.Route.LastActivityTicks > added);
 
         var flush = scene.Hub.Services.GetServices<IHostedService>().OfType<ActivityFlushJob>().Single();
         await flush.FlushAsync(ct);
@@ -439,8 +440,9 @@ public sealed partial class ProxyForwardingTests(ProxyHubs hubs) : IClassFixture
     /// <summary>An upstream behind a route of its own (a unique user), removed with it.</summary>
     private sealed class Scene : IAsyncDisposable
     {
-        private Scene(HubInstance hub, ScriptedUpstream upstream, ProxyRoute route)
+        private Scene(HubInstance hub, ScriptedUpstream upstream, ProxyRoute route, string user)
         {
+            User = user;
             Hub = hub;
             Upstream = upstream;
             Route = route;
@@ -452,14 +454,14 @@ public sealed partial class ProxyForwardingTests(ProxyHubs hubs) : IClassFixture
 
         public ProxyRoute Route { get; }
 
-        public string User => Route.User;
+        public string User { get; }
 
         public static Scene Start(HubInstance hub, ScriptedUpstream upstream, string? user = null)
         {
             user ??= Api.Unique("u");
-            var route = new ProxyRoute(user, "", NoServerRow, new Uri($"http://127.0.0.1:{upstream.Port}/user/{user}/"));
-            hub.Services.GetRequiredService<ProxyRouteTable>().Set(route);
-            return new Scene(hub, upstream, route);
+            // In-process, IProxyRoutes completes at once.
+            hub.Services.GetRequiredService<ServerRoutes>().AddAsync(user, "", new Uri($"http://127.0.0.1:{upstream.Port}/"), CancellationToken.None).GetAwaiter().GetResult();
+            return new Scene(hub, upstream, hub.Services.GetRequiredService<RouteTable>().Get("/user/" + user)!, user);
         }
 
         /// <summary>A path under the route, relative to the hub's root.</summary>
@@ -467,7 +469,7 @@ public sealed partial class ProxyForwardingTests(ProxyHubs hubs) : IClassFixture
 
         public async ValueTask DisposeAsync()
         {
-            Hub.Services.GetRequiredService<ProxyRouteTable>().Remove(User, "");
+            await Hub.Services.GetRequiredService<ServerRoutes>().RemoveAsync(User, "", CancellationToken.None);
             await Upstream.DisposeAsync();
         }
     }

@@ -169,11 +169,11 @@ public sealed partial class ProxyHostileInputTests
         return cases.ToDictionary(c => c.Id);
     }
 
-    /// <summary>Each case against each path: the connection-level path (the default) and YARP only.</summary>
+    /// <summary>Each case against each path: the connection-level path (the default), YARP only, and the standalone proxy.</summary>
     public static TheoryData<string, string> Cases()
     {
         var data = new TheoryData<string, string>();
-        foreach (var path in new[] { "fast", "yarp" })
+        foreach (var path in new[] { "fast", "yarp", "standalone" })
         {
             foreach (var id in All.Keys)
             {

@@ -10,7 +10,7 @@ public sealed partial class ProxyHostileInputTests
     {
         string[] names = ["1/4 unsolicited bytes on an idle pooled connection", "2/4 POST on a pooled connection that dies", "3/4 a client that never reads", "4/4 a client sending one byte at a time"];
         var data = new TheoryData<string, string>();
-        foreach (var path in new[] { "fast", "yarp" })
+        foreach (var path in new[] { "fast", "yarp", "standalone" })
         {
             foreach (var name in names)
             {
@@ -41,7 +41,7 @@ public sealed partial class ProxyHostileInputTests
     /// The server answers, then (idle, unasked) sends a response echoing the first request's token: the next client
     /// on that route must get a fresh answer, never the echo (the pooled connection is checked before reuse).
     /// </summary>
-    private static async Task UnsolicitedBytesBeforeReuseAsync(HubInstance hub, string user)
+    private static async Task UnsolicitedBytesBeforeReuseAsync(HostileProxy hub, string user)
     {
         var token = "secret-" + Guid.NewGuid().ToString("N");
         var sendNow = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -80,7 +80,7 @@ public sealed partial class ProxyHostileInputTests
     }
 
     /// <summary>A POST sent on a kept-alive connection that the server then drops reached the server once; it is never sent again (RFC 9110 9.2.2).</summary>
-    private static async Task PostIsNeverRetriedAsync(HubInstance hub, string user)
+    private static async Task PostIsNeverRetriedAsync(HostileProxy hub, string user)
     {
         await using var upstream = new ScriptedUpstream(async e =>
         {
@@ -105,7 +105,7 @@ public sealed partial class ProxyHostileInputTests
     }
 
     /// <summary>A client that asks for a large body and never reads holds only its own exchange: another client is answered, and the server connection closes with it.</summary>
-    private static async Task NeverReadingClientAsync(HubInstance hub, string user)
+    private static async Task NeverReadingClientAsync(HostileProxy hub, string user)
     {
         var streaming = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         await using var upstream = new ScriptedUpstream(async e =>
@@ -140,7 +140,7 @@ public sealed partial class ProxyHostileInputTests
     }
 
     /// <summary>A request trickling in one byte per send (a slow client) is answered once, whole, and the connection carries the next.</summary>
-    private static async Task ByteAtATimeAsync(HubInstance hub, string user)
+    private static async Task ByteAtATimeAsync(HostileProxy hub, string user)
     {
         await using var upstream = new ScriptedUpstream(e => e.SendAsync(Ok(e.Request.Target)));
         using var routes = new Routes(hub, (user, upstream));

@@ -1,35 +1,55 @@
 using System.Text;
-using Greyhub.Hub.Proxy;
+using Greyhub.Abstractions.Proxy;
+using Greyhub.Proxy;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace Greyhub.Hub.Tests;
 
-/// <summary>The two forwarding paths under attack: the default hub (connection-level path first) and a YARP-only hub, each with its error log kept.</summary>
+/// <summary>A proxy under attack: where clients connect, and its routes.</summary>
+public sealed record HostileProxy(Uri Address, IProxyRoutes Routes);
+
+/// <summary>
+/// The three forwarding paths under attack, each with its error log kept: the default hub (connection-level path
+/// first), a YARP-only hub, and the proxy brick on its own (<c>greyhub proxy</c>'s host, connection-level path first).
+/// </summary>
 public sealed class HostileHubs : IAsyncLifetime
 {
-    public HubInstance Fast { get; private set; } = null!;
+    private HubInstance _fast = null!;
+    private HubInstance _yarp = null!;
+    private ProxyHost _standalone = null!;
+    private readonly ErrorLogCapture _fastErrors = new();
+    private readonly ErrorLogCapture _yarpErrors = new();
+    private readonly ErrorLogCapture _standaloneErrors = new();
 
-    public HubInstance Yarp { get; private set; } = null!;
+    public HostileProxy For(string path) => path switch
+    {
+        "fast" => new(_fast.Address, _fast.Services.GetRequiredService<IProxyRoutes>()),
+        "yarp" => new(_yarp.Address, _yarp.Services.GetRequiredService<IProxyRoutes>()),
+        _ => new(_standalone.PublicAddress, _standalone.Routes),
+    };
 
-    public ErrorLogCapture FastErrors { get; } = new();
-
-    public ErrorLogCapture YarpErrors { get; } = new();
-
-    public HubInstance For(string path) => path == "fast" ? Fast : Yarp;
-
-    public ErrorLogCapture ErrorsOf(string path) => path == "fast" ? FastErrors : YarpErrors;
+    public ErrorLogCapture ErrorsOf(string path) => path switch { "fast" => _fastErrors, "yarp" => _yarpErrors, _ => _standaloneErrors };
 
     public async ValueTask InitializeAsync()
     {
-        Fast = await HubInstance.StartWithAsync(b => b.Logging.AddProvider(FastErrors), null);
-        Yarp = await HubInstance.StartWithAsync(b => b.Logging.AddProvider(YarpErrors), null, "Greyhub:Proxy:FastPath=false");
+        _fast = await HubInstance.StartWithAsync(b => b.Logging.AddProvider(_fastErrors), null);
+        _yarp = await HubInstance.StartWithAsync(b => b.Logging.AddProvider(_yarpErrors), null, "Greyhub:Proxy:FastPath=false");
+        var settings = new ProxyHostSettings
+        {
+            Ip = "127.0.0.1", Port = 0, ApiIp = "127.0.0.1", ApiPort = 0,
+            ConfigureServices = s => s.AddLogging(b => b.AddProvider(_standaloneErrors)),
+        };
+        settings.Configuration.Add(new("Logging:LogLevel:Default", "Warning"));
+        settings.Configuration.Add(new("Greyhub:Proxy:ApiToken", "hostile-test"));
+        _standalone = await ProxyHost.StartAsync(settings, CancellationToken.None);
     }
 
     public async ValueTask DisposeAsync()
     {
-        await Fast.DisposeAsync();
-        await Yarp.DisposeAsync();
+        await _fast.DisposeAsync();
+        await _yarp.DisposeAsync();
+        await _standalone.DisposeAsync();
     }
 }
 
@@ -159,16 +179,18 @@ public sealed partial class ProxyHostileInputTests(HostileHubs hubs) : IClassFix
     /// <summary>Routes for the test's users to their upstreams, removed with it.</summary>
     private sealed class Routes : IDisposable
     {
-        private readonly ProxyRouteTable _table;
+        private readonly IProxyRoutes _table;
         private readonly string[] _users;
 
-        public Routes(HubInstance hub, params (string User, ScriptedUpstream Upstream)[] routes)
+        public Routes(HostileProxy proxy, params (string User, ScriptedUpstream Upstream)[] routes)
         {
-            _table = hub.Services.GetRequiredService<ProxyRouteTable>();
+            _table = proxy.Routes;
             _users = [.. routes.Select(r => r.User)];
             foreach (var (user, upstream) in routes)
             {
-                _table.Set(new ProxyRoute(user, "", 0, new Uri($"http://127.0.0.1:{upstream.Port}/user/{user}/")));
+                // In-process, IProxyRoutes completes at once (the standalone host's too: the test holds its table).
+                _table.AddRouteAsync($"/user/{user}/", new Uri($"http://127.0.0.1:{upstream.Port}"), new Dictionary<string, System.Text.Json.JsonElement>(), CancellationToken.None)
+                    .GetAwaiter().GetResult();
             }
         }
 
@@ -176,7 +198,7 @@ public sealed partial class ProxyHostileInputTests(HostileHubs hubs) : IClassFix
         {
             foreach (var user in _users)
             {
-                _table.Remove(user, "");
+                _table.DeleteRouteAsync($"/user/{user}/", CancellationToken.None).GetAwaiter().GetResult();
             }
         }
     }

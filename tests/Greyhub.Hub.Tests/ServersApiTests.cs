@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Greyhub.Abstractions.Proxy;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Greyhub.Hub.Tests;
 
@@ -29,7 +31,7 @@ public sealed class ServersApiTests : IAsyncLifetime
     public async ValueTask DisposeAsync()
     {
         using var admin = _hub.Client(_hub.AdminToken);
-        foreach (var user in new[] { "alice", "bob" })
+        foreach (var user in new[] { "alice", "bob", "carol" })
         {
             using var _ = await admin.DeleteAsync($"hub/api/users/{user}/server", CancellationToken.None);
             using var __ = await admin.DeleteAsync($"hub/api/users/{user}/servers/two", CancellationToken.None);
@@ -111,6 +113,43 @@ public sealed class ServersApiTests : IAsyncLifetime
         {
             Assert.Equal(HttpStatusCode.BadRequest, notStarting.StatusCode);
         }
+    }
+
+    [Fact]
+    public async Task A_ready_server_has_a_jupyterhub_route_and_a_stop_removes_it()
+    {
+        await _hub.TokenForAsync("carol");
+        using var admin = _hub.Client(_hub.AdminToken);
+        using (var start = await admin.PostAsync("hub/api/users/carol/servers/two", null, Ct))
+        {
+            Assert.True(start.StatusCode is HttpStatusCode.Created or HttpStatusCode.Accepted, start.StatusCode.ToString());
+        }
+        // The progress stream ends once the server is ready (its route is set before).
+        using (var progress = await admin.GetAsync("hub/api/users/carol/servers/two/progress", Ct))
+        {
+            Assert.Contains("\"ready\": true", await progress.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+        }
+        var routes = _hub.Services.GetRequiredService<IProxyRoutes>();
+
+        // As JupyterHub names it for CHP: no trailing slash, the server's host as target, the hub's data.
+        var route = await routes.GetRouteAsync("/user/carol/two", Ct);
+        Assert.NotNull(route);
+        Assert.Equal("/user/carol/two", Assert.Single((await routes.GetRoutesAsync(null, Ct)).Keys, k => k.StartsWith("/user/carol", StringComparison.Ordinal)));
+        Assert.Matches(@"^http://127\.0\.0\.1:\d+$", route.Target.OriginalString);
+        Assert.True(route.Data["jupyterhub"].GetBoolean());
+        Assert.Equal("carol", route.Data["user"].GetString());
+        Assert.Equal("two", route.Data["server_name"].GetString());
+        Assert.Null(await routes.GetRouteAsync("/", Ct));
+
+        using (var stop = await admin.DeleteAsync("hub/api/users/carol/servers/two", Ct))
+        {
+            Assert.True(stop.StatusCode is HttpStatusCode.NoContent or HttpStatusCode.Accepted, stop.StatusCode.ToString());
+        }
+        for (var i = 0; i < 100 && await routes.GetRouteAsync("/user/carol/two", Ct) is not null; i++)
+        {
+            await Task.Delay(100, Ct);
+        }
+        Assert.Null(await routes.GetRouteAsync("/user/carol/two", Ct));
     }
 
     [Fact]

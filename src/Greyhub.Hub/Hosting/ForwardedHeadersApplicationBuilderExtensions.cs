@@ -14,6 +14,8 @@ public static class ForwardedHeadersApplicationBuilderExtensions
     /// </summary>
     public static WebApplication UseGreyhubForwardedHeaders(this WebApplication app)
     {
+        // Before the middleware replaces the connection's address: the proxy keeps a trusted proxy's X-Forwarded-* only.
+        app.UseGreyhubProxyTrust();
         var proxies = app.Services.GetRequiredService<IOptions<HubOptions>>().Value.TrustedProxies;
         if (proxies.Count == 0)
         {
@@ -34,15 +36,6 @@ public static class ForwardedHeadersApplicationBuilderExtensions
         {
             options.KnownIPNetworks.Add(network);
         }
-        // Before the middleware replaces the connection's address: the proxy keeps a trusted proxy's X-Forwarded-* only.
-        app.Use((context, next) =>
-        {
-            if (TrustedProxies.Contains(networks, context.Connection.RemoteIpAddress))
-            {
-                context.Features.Set(FromTrustedProxy.Instance);
-            }
-            return next(context);
-        });
         app.UseForwardedHeaders(options);
         return app;
     }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Greyhub.Hub;
 using Greyhub.Hub.About;
+using Greyhub.Hub.Background;
 using Greyhub.Hub.Auth;
 using Greyhub.Hub.Groups;
 using Greyhub.Hub.Home;
@@ -28,7 +29,13 @@ public static class HubApplicationBuilderExtensions
         var options = app.Services.GetRequiredService<IOptions<HubOptions>>().Value;
         var metrics = app.Services.GetRequiredService<HubMetrics>();
         // The proxy comes first: proxied requests carry the server's own headers and are not hub handler metrics.
-        app.UseMiddleware<Greyhub.Hub.Proxy.ProxyMiddleware>();
+        app.UseGreyhubProxy();
+        if (app.Services.GetRequiredService<IOptions<Greyhub.Proxy.ProxyOptions>>().Value.InlineScheduling)
+        {
+            // With inline scheduling this runs on a socket thread; the hub's own handlers (password hashing, database
+            // calls) belong on the thread pool, so that no proxied connection waits behind them.
+            app.Use((context, next) => ThreadPoolHop.RunAsync(() => next(context)));
+        }
         app.Use(async (context, next) =>
         {
             context.Response.Headers["X-JupyterHub-Version"] = HubApi.JupyterHubVersion;
@@ -65,6 +72,7 @@ public static class HubApplicationBuilderExtensions
 
         var hub = app.MapGroup("/hub");
         hub.MapLoginPages().MapHomePages().MapTokenPages().MapSpawnPages().MapUserRedirectPages().MapMiscPages();
+        app.MapUnroutedUserPaths(app.Services.GetRequiredService<HubUrls>());
         app.MapGet("/", () => Results.Redirect("/hub/")).AllowAnonymous();
         return app;
     }

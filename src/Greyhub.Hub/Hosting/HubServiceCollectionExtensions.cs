@@ -10,7 +10,6 @@ using Greyhub.Hub.Http;
 using Greyhub.Hub.Login;
 using Greyhub.Hub.OAuth;
 using Greyhub.Hub.Observability;
-using Greyhub.Hub.Proxy;
 using Greyhub.Hub.Servers;
 using Greyhub.Hub.Tokens;
 using Greyhub.Hub.Users;
@@ -57,14 +56,15 @@ public static class HubServiceCollectionExtensions
         services.AddScoped<TokenPurge>();
         services.AddHostedService<TokenPurgeJob>();
 
-        services.AddHttpForwarder();
-        services.AddOptions<ProxyOptions>().BindConfiguration(ProxyOptions.Section).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<ProxyOptions>, ProxyOptionsValidator>();
-        services.AddSingleton<ProxyConnectionMiddleware>();
-        services.AddSingleton<ProxyClientConnections>();
-        services.AddSingleton<YarpUpstream>();
-        services.AddHostedService<ProxyConnectionSweeper>();
-        services.AddSingleton<ProxyRouteTable>();
+        // The proxy brick in-process: the hub's routes go to it through IProxyRoutes (ServerRoutes). Its trusted
+        // proxies are the hub's plus its own, and its error page links back to the hub's home.
+        services.AddGreyhubProxy();
+        services.AddOptions<Greyhub.Proxy.ProxyOptions>().PostConfigure<IOptions<HubOptions>, HubUrls>((proxy, hub, urls) =>
+        {
+            proxy.TrustedProxies = [.. proxy.TrustedProxies.Union(hub.Value.TrustedProxies)];
+            proxy.HomeUrl ??= urls.Hub + "home";
+        });
+        services.AddSingleton<ServerRoutes>();
         services.AddSingleton<SpawnTracker>();
         services.AddSingleton<ServerEnvironment>();
         services.AddSingleton<ReadinessProbe>();
@@ -138,7 +138,6 @@ public static class HubServiceCollectionExtensions
         services.AddSingleton<TokenHasher>();
         services.AddSingleton<HubState>();
         services.AddSingleton<HubRoles>();
-        services.AddSingleton<ProxyCounters>();
         // HubMetrics reads its gauges through a scope: the admin commands' container must hold the runner too.
         services.AddSingleton<ScopedRunner>();
         services.AddSingleton<HubMetrics>();

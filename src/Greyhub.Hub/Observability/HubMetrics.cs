@@ -1,7 +1,7 @@
 using Greyhub.Data.Entities;
 using Greyhub.Data.Stores;
 using Greyhub.Hub.Background;
-using Greyhub.Hub.Proxy;
+using Greyhub.Proxy;
 using Prometheus;
 
 namespace Greyhub.Hub.Observability;
@@ -17,10 +17,10 @@ internal sealed class HubMetrics
     private readonly Gauge _totalUsers;
     private readonly Gauge _activeUsers;
     private readonly Gauge _runningServers;
-    private readonly ProxyCounters _proxy;
+    private readonly ProxyCounters? _proxy;
     private readonly (ICounter Counter, ProxyCount Count)[] _proxyCounters;
 
-    public HubMetrics(ScopedRunner scoped, TimeProvider time, ProxyCounters proxy)
+    public HubMetrics(ScopedRunner scoped, TimeProvider time, ProxyCounters? proxy = null)
     {
         _scoped = scoped;
         _time = time;
@@ -100,9 +100,14 @@ internal sealed class HubMetrics
 
     private async Task RefreshAsync(CancellationToken cancellationToken)
     {
-        foreach (var (counter, count) in _proxyCounters)
+        // The admin commands' container has no proxy: its counters stay at zero.
+        if (_proxy is not null)
         {
-            counter.IncTo(_proxy.Get(count));
+            foreach (var (counter, count) in _proxyCounters)
+            {
+                counter.IncTo(_proxy.Get(count));
+            }
+            ProxyRoutes.Set(_proxy.Routes);
         }
         var now = _time.GetUtcNow().UtcDateTime;
         await _scoped.RunAsync(async (UserStore users) =>

@@ -2,7 +2,6 @@ using Greyhub.Abstractions.Compute;
 using Greyhub.Data.Entities;
 using Greyhub.Hub.Background;
 using Greyhub.Hub.Observability;
-using Greyhub.Hub.Proxy;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -19,7 +18,7 @@ internal sealed partial class ServerMonitor(
     ISpawner spawner,
     SpawnTracker tracker,
     ServerStopper stopper,
-    ProxyRouteTable routes,
+    ServerRoutes routes,
     ReadinessProbe probe,
     IOptions<HubOptions> options,
     TimeProvider time,
@@ -53,7 +52,7 @@ internal sealed partial class ServerMonitor(
         {
             if (alive)
             {
-                routes.Set(new ProxyRoute(key.User, key.Server, server.Id, new Uri(server.Url!)));
+                await routes.AddAsync(key.User, key.Server, new Uri(server.Url!), cancellationToken);
                 kept++;
                 continue;
             }
@@ -69,7 +68,6 @@ internal sealed partial class ServerMonitor(
             };
             await stopper.CleanUpAsync(scope, key, server.Id, state, stopServer: true, cancellationToken, reason);
         }
-        metrics.ProxyRoutes.Set(routes.All.Count);
         LogRecovered(logger, kept, active.Count - kept);
     }
 

@@ -7,7 +7,6 @@ using Greyhub.Data.Entities;
 using Greyhub.Data.Stores;
 using Greyhub.Hub.Background;
 using Greyhub.Hub.Observability;
-using Greyhub.Hub.Proxy;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -24,7 +23,7 @@ internal sealed partial class ServerStarter(
     ISpawner spawner,
     SpawnTracker tracker,
     ServerEnvironment environment,
-    ProxyRouteTable routes,
+    ServerRoutes routes,
     ReadinessProbe probe,
     HubUrls urls,
     HubState hubState,
@@ -124,15 +123,14 @@ internal sealed partial class ServerStarter(
             {
                 throw new SpawnFailedException($"Server at {spawned.Url} didn't respond in {_options.HttpTimeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)} seconds");
             }
-            routes.Set(new ProxyRoute(key.User, key.Server, serverId, spawned.Url));
+            await routes.AddAsync(key.User, key.Server, spawned.Url, cancellationToken);
             if (!await servers.TransitionAsync(serverId, ServerPhases.Pending, ServerPhases.Running, spawned.Url.ToString(), cancellationToken))
             {
-                routes.Remove(key.User, key.Server);
+                await routes.RemoveAsync(key.User, key.Server, CancellationToken.None);
                 throw new SpawnFailedException("The server was stopped or removed while it started");
             }
             hubState.Changed();
             metrics.SpawnDuration.WithLabels("success").Observe(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
-            metrics.ProxyRoutes.Set(routes.All.Count);
             LogReady(logger, key, spawned.Url);
             operation.Add(ReadyEvent(prefix));
             operation.Complete(true);

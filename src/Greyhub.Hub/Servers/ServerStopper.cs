@@ -4,7 +4,6 @@ using Greyhub.Data.Entities;
 using Greyhub.Data.Stores;
 using Greyhub.Hub.Background;
 using Greyhub.Hub.Observability;
-using Greyhub.Hub.Proxy;
 using Greyhub.Hub.Users;
 using Microsoft.Extensions.Logging;
 
@@ -18,7 +17,7 @@ internal sealed partial class ServerStopper(
     ScopedRunner scoped,
     ISpawner spawner,
     SpawnTracker tracker,
-    ProxyRouteTable routes,
+    ServerRoutes routes,
     HubState hubState,
     HubMetrics metrics,
     ILogger<ServerStopper> logger) : IUserServers
@@ -81,8 +80,7 @@ internal sealed partial class ServerStopper(
     /// </summary>
     public async Task CleanUpAsync(ServerScope scope, ServerKey key, int serverId, ServerState state, bool stopServer, CancellationToken cancellationToken, string? reason = null)
     {
-        routes.Remove(key.User, key.Server);
-        metrics.ProxyRoutes.Set(routes.All.Count);
+        await routes.RemoveAsync(key.User, key.Server, cancellationToken);
         tracker.Forget(key);
         if (stopServer && state.Spawner is { } spawnerState)
         {

@@ -1,9 +1,9 @@
 using Greyhub.Data.Entities;
 using Greyhub.Hub.Auth;
-using Greyhub.Hub.Proxy;
 using Greyhub.Hub.Users;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Routing;
 using static Greyhub.Hub.Http.Html;
 
@@ -26,6 +26,30 @@ internal static class UserRedirectPages
         return hub;
     }
 
+    /// <summary>
+    /// A <c>{base}user/...</c> request no route took (the in-process proxy let it through): as JupyterHub, it goes to
+    /// <c>{base}hub/user/...</c>, which knows whether to start the server or explain.
+    /// </summary>
+    public static IEndpointRouteBuilder MapUnroutedUserPaths(this IEndpointRouteBuilder app, HubUrls urls)
+    {
+        var prefix = urls.Base + "user";
+        app.Map(prefix + "/{**rest}", (HttpContext context) =>
+        {
+            var path = context.Request.Path.Value ?? "";
+            if (path.Length <= prefix.Length)
+            {
+                return Results.NotFound();
+            }
+            if (context.Features.Get<IHttpRequestFeature>()?.RawTarget.Contains('#', StringComparison.Ordinal) == true)
+            {
+                // Kestrel takes a fragment in the request target, which no request target may hold (RFC 9112 3.2).
+                return Results.BadRequest();
+            }
+            return Results.Redirect(urls.Hub + "user" + path[prefix.Length..] + context.Request.QueryString);
+        }).AllowAnonymous();
+        return app;
+    }
+
     private static IResult UserRedirect(HttpContext context, HubUrls urls, string? rest)
     {
         // The endpoint requires a signed-in user (RequireSignedIn): the caller is one.
@@ -33,7 +57,7 @@ internal static class UserRedirectPages
         return Results.Redirect(urls.ServerUrl(me.Name, "") + (rest ?? "") + context.Request.QueryString);
     }
 
-    private static async Task<IResult> Handle(HttpContext context, HubUrls urls, UserService users, ProxyRouteTable routes, string user, string? rest)
+    private static async Task<IResult> Handle(HttpContext context, HubUrls urls, UserService users, ServerRoutes routes, string user, string? rest)
     {
         // A page, but scripts reach it with a token too (JupyterHub authenticates page handlers by token as well).
         if (context.Identity() is not { IsUser: true } me)
@@ -55,7 +79,7 @@ internal static class UserRedirectPages
         var target = urls.ServerUrl(user, server) + rest;
         var isApi = rest.StartsWith("api/", StringComparison.Ordinal) || rest == "api";
         var record = owner?.Servers.FirstOrDefault(s => s.Name == server);
-        if (owner is not null && record is { Phase: ServerPhases.Running } && routes.Find(owner.Name, server) is not null)
+        if (owner is not null && record is { Phase: ServerPhases.Running } && await routes.ExistsAsync(owner.Name, server, context.RequestAborted))
         {
             _ = int.TryParse(context.Request.Query["redirects"], out var redirects);
             if (redirects < MaxRedirects)

@@ -3,7 +3,7 @@ using System.Buffers.Text;
 using System.IO.Pipelines;
 using System.Text;
 
-namespace Greyhub.Hub.Proxy;
+namespace Greyhub.Proxy;
 
 /// <summary>
 /// What a server's response head says (status, framing, reuse), with the checks that decide a 502: a head that fails

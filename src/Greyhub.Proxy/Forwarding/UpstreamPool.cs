@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace Greyhub.Hub.Proxy;
+namespace Greyhub.Proxy;
 
 /// <summary>
 /// Kept-alive HTTP/1.1 connections to one route's server. Each route has its own pool, dropped with the route, so a

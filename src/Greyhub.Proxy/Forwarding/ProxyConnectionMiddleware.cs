@@ -10,50 +10,46 @@ using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace Greyhub.Hub.Proxy;
+namespace Greyhub.Proxy;
 
 /// <summary>
 /// The proxy's hot path, below HTTP: a Kestrel connection middleware that reads each request head off the client's
-/// connection and, when it is a plain HTTP/1.1 GET or HEAD without a body for a running server, forwards it over a
+/// connection and, when it is a plain HTTP/1.1 GET or HEAD without a body that a route takes, forwards it over a
 /// kept-alive connection from the route's pool and copies the server's response back byte for byte (hop-by-hop
 /// headers dropped both ways, X-Forwarded-* added) once its head, chunk lines and trailers pass RFC 9112's grammar
 /// strictly (anything else is a 502: never bytes that another reader could frame differently). No HttpContext, no header dictionaries, no middleware run: this is
 /// how configurable-http-proxy and nginx sit in front of servers, and on 2 cores it is what brings the proxy within
 /// reach of nginx itself (see benchmarks/compute). The first request on a connection that this path does not take (the
-/// hub's own pages and API, a body, a WebSocket upgrade, anything unusual) is left unread and the connection is handed
-/// to Kestrel's HTTP stack for good, where <see cref="ProxyMiddleware"/> forwards through YARP.
+/// hub's own pages and API when in-process, no route, a body, a WebSocket upgrade, anything unusual) is left unread and the connection is handed
+/// to Kestrel's HTTP stack for good, where <see cref="ProxyMiddleware"/> forwards through YARP (or, for a request no route takes, whatever the application runs).
 /// </summary>
 internal sealed partial class ProxyConnectionMiddleware
 {
-    private readonly ProxyRouteTable _routes;
+    private readonly RouteTable _routes;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly ProxyOptions _options;
-    private readonly byte[]? _prefix;
-    private readonly string _home;
+    private readonly ProxyErrorResponder _errors;
     private readonly ProxyClientConnections _clients;
     private readonly ProxyCounters _counters;
     private readonly IPNetwork[] _trustedProxies;
 
-    public ProxyConnectionMiddleware(ProxyRouteTable routes, HubUrls urls, TimeProvider time, IOptions<ProxyOptions> options, IOptions<HubOptions> hub,
+    public ProxyConnectionMiddleware(RouteTable routes, TimeProvider time, IOptions<ProxyOptions> options, ProxyErrorResponder errors,
         ProxyClientConnections clients, ProxyCounters counters, ILogger<ProxyConnectionMiddleware> logger)
     {
-        _trustedProxies = TrustedProxies.Parse(hub.Value.TrustedProxies);
+        _trustedProxies = TrustedProxies.Parse(options.Value.TrustedProxies);
         _routes = routes;
         _counters = counters;
         _time = time;
         _logger = logger;
         _options = options.Value;
+        _errors = errors;
         _clients = clients;
-        _home = urls.Hub + "home";
-        var prefix = urls.Base + "user/";
-        // A base URL with characters that need escaping arrives escaped; such a hub leaves every request to Kestrel.
-        _prefix = Ascii.IsValid(prefix) && prefix.AsSpan().IndexOfAny(" %?#") < 0 ? Encoding.ASCII.GetBytes(prefix) : null;
     }
 
     /// <summary>Wraps Kestrel's connection pipeline (for <c>ListenOptions.Use</c>).</summary>
     public ConnectionDelegate Wrap(ConnectionDelegate next) =>
-        _prefix is null || !_options.FastPath ? next : connection => RunAsync(connection, next);
+        !_options.FastPath ? next : connection => RunAsync(connection, next);
 
     private async Task RunAsync(ConnectionContext connection, ConnectionDelegate next)
     {
@@ -78,7 +74,7 @@ internal sealed partial class ProxyConnectionMiddleware
                 return;
             }
             client.ReadingRequest();
-            var head = ProxyRequestHead.Read(buffer, _prefix!, _routes, out var request);
+            var head = ProxyRequestHead.Read(buffer, _routes, out var request);
             if (head == RequestVerdict.NeedMore && !read.IsCompleted && buffer.Length < ProxyRequestHead.MaxLength && !client.CloseRequested)
             {
                 input.AdvanceTo(buffer.Start, buffer.End);
@@ -148,7 +144,7 @@ internal sealed partial class ProxyConnectionMiddleware
         {
             var head = request.Copy is not null ? request.Copy.AsSpan(0, request.Length) : buffer.FirstSpan[..request.Length];
             var trusted = TrustedProxies.Contains(_trustedProxies, (connection.RemoteEndPoint as IPEndPoint)?.Address);
-            (outgoing, outgoingLength) = ProxyRequestHead.BuildUpstreamHead(head, request, connection.RemoteEndPoint, trusted);
+            (outgoing, outgoingLength) = ProxyRequestHead.BuildUpstreamHead(head, request, connection.RemoteEndPoint, trusted, _options.XForward);
         }
         finally
         {
@@ -238,122 +234,13 @@ internal sealed partial class ProxyConnectionMiddleware
         }
     }
 
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<Result> ExchangeAsync(ProxyClientConnection client, UpstreamPool pool, UpstreamConnection upstream, ReadOnlyMemory<byte> head, PipeWriter output, bool clientClose, bool isHead)
-    {
-        var reusable = false;
-        var answered = false;
-        var started = false;
-        client.Forwarding(upstream);
-        try
-        {
-            var sent = 0;
-            while (sent < head.Length)
-            {
-                sent += await upstream.Socket.SendAsync(head[sent..], SocketFlags.None);
-            }
-            var reader = upstream.Reader(output);
-            ResponseFraming framing;
-            int headEnd;
-            while (true)
-            {
-                headEnd = await reader.ReadHeadAsync();
-                if (headEnd < 0)
-                {
-                    if (reader.End == 0)
-                    {
-                        return new Result(ForwardOutcome.NotAnswering, clientClose);
-                    }
-                    Log.HeadTooLarge(_logger, pool.EndPoint, UpstreamConnection.BufferSize);
-                    return new Result(ForwardOutcome.BadResponse, clientClose);
-                }
-                answered = true;
-                framing = ResponseFraming.Scan(upstream.Buffer.AsSpan(0, headEnd + 4), isHead);
-                if (!framing.Interim)
-                {
-                    break;
-                }
-                reader.Consume(headEnd + 4);
-            }
-            if (framing.Invalid)
-            {
-                Log.InvalidHead(_logger, pool.EndPoint, framing.Status);
-                return new Result(ForwardOutcome.BadResponse, clientClose);
-            }
-            var closeClient = clientClose || framing.ReadToClose;
-            framing.CopyHead(upstream.Buffer.AsSpan(0, headEnd + 4), output, closeClient);
-            reader.Consume(headEnd + 4);
-            started = true;
-            bool complete;
-            if (framing.NoBody)
-            {
-                complete = true;
-            }
-            else if (framing.Chunked)
-            {
-                complete = await reader.CopyChunkedAsync();
-            }
-            else
-            {
-                complete = await reader.CopyAsync(framing.ContentLength);
-            }
-            if (!complete)
-            {
-                Log.CutShort(_logger, pool.EndPoint);
-                return new Result(ForwardOutcome.Aborted, true);
-            }
-            var flushed = await output.FlushAsync();
-            reusable = framing.KeepAlive && !framing.ReadToClose && reader.Remaining == 0 && !client.Gone;
-            return new Result(flushed.IsCompleted || flushed.IsCanceled ? ForwardOutcome.ClientGone : ForwardOutcome.Done, closeClient);
-        }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException or IOException or OperationCanceledException or InvalidDataException)
-        {
-            if (client.Gone)
-            {
-                return new Result(ForwardOutcome.ClientGone, true);
-            }
-            var outcome = upstream.TimedOut ? ForwardOutcome.TimedOut : e is InvalidDataException ? ForwardOutcome.BadResponse : ForwardOutcome.NotAnswering;
-            if (!answered && outcome == ForwardOutcome.NotAnswering)
-            {
-                return new Result(outcome, clientClose);
-            }
-            Log.Failed(_logger, pool.EndPoint, upstream.TimedOut ? $"nothing heard for {_options.ActivityTimeout}" : e.Message);
-            return new Result(started ? ForwardOutcome.Aborted : outcome, true);
-        }
-        finally
-        {
-            client.Forwarded();
-            pool.Return(upstream, reusable);
-        }
-    }
-
     private async ValueTask WriteErrorAsync(PipeWriter output, int status, string target, bool close)
     {
-        var body = Encoding.UTF8.GetBytes(ProxyErrorPage.Html(status, Uri.UnescapeDataString(target.Split('?')[0]), _home));
-        var head = $"HTTP/1.1 {status} {ReasonPhrases.GetReasonPhrase(status)}\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {body.Length}\r\n{(close ? "Connection: close\r\n" : "")}\r\n";
-        output.Write(Encoding.ASCII.GetBytes(head));
-        output.Write(body);
+        var page = await _errors.RenderAsync(status, target, CancellationToken.None);
+        var encoding = page.ContentEncoding is null ? "" : $"Content-Encoding: {page.ContentEncoding}\r\n";
+        var head = $"HTTP/1.1 {status} {ReasonPhrases.GetReasonPhrase(status)}\r\nContent-Type: {page.ContentType}\r\n{encoding}Content-Length: {page.Body.Length}\r\n{(close ? "Connection: close\r\n" : "")}\r\n";
+        output.Write(Encoding.Latin1.GetBytes(head));
+        output.Write(page.Body);
         await output.FlushAsync();
-    }
-
-    private static partial class Log
-    {
-        [LoggerMessage(EventId = HubEvents.ProxyConnectFailed, Level = LogLevel.Warning, Message = "Proxy: cannot connect to {EndPoint}: {Error}")]
-        public static partial void ConnectFailed(ILogger logger, EndPoint endPoint, string error);
-
-        [LoggerMessage(EventId = HubEvents.ProxyNoAnswer, Level = LogLevel.Warning, Message = "Proxy: {EndPoint} closed the connection without answering")]
-        public static partial void NoAnswer(ILogger logger, EndPoint endPoint);
-
-        [LoggerMessage(EventId = HubEvents.ProxyHeadTooLarge, Level = LogLevel.Warning, Message = "Proxy: {EndPoint} sent a response head that is cut short or over {Size} bytes")]
-        public static partial void HeadTooLarge(ILogger logger, EndPoint endPoint, int size);
-
-        [LoggerMessage(EventId = HubEvents.ProxyInvalidHead, Level = LogLevel.Warning, Message = "Proxy: {EndPoint} sent an invalid response head (status {Status})")]
-        public static partial void InvalidHead(ILogger logger, EndPoint endPoint, int status);
-
-        [LoggerMessage(EventId = HubEvents.ProxyCutShort, Level = LogLevel.Warning, Message = "Proxy: {EndPoint} closed the connection in the middle of a response")]
-        public static partial void CutShort(ILogger logger, EndPoint endPoint);
-
-        [LoggerMessage(EventId = HubEvents.ProxyFailed, Level = LogLevel.Warning, Message = "Proxy: {EndPoint} failed while answering: {Error}")]
-        public static partial void Failed(ILogger logger, EndPoint endPoint, string error);
     }
 }

@@ -1,35 +1,31 @@
 using System.Text;
-using Greyhub.Hub.Background;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 using Yarp.ReverseProxy.Forwarder;
 
-namespace Greyhub.Hub.Proxy;
+namespace Greyhub.Proxy;
 
 /// <summary>
-/// Forwards <c>/user/...</c> to the owner's running server through YARP's forwarder (HTTP and WebSockets): every
-/// proxied request that <see cref="ProxyConnectionMiddleware"/> left to Kestrel (a WebSocket, a body, a connection that
-/// also carried hub requests, TLS). The client's Host is kept, as configurable-http-proxy does, because Jupyter checks WebSocket origins against it.
-/// A path with no route goes to the hub's <c>/hub/user/...</c> page, which starts or explains.
+/// Forwards a request a route takes through YARP's forwarder (HTTP and WebSockets): every request that
+/// <see cref="ProxyConnectionMiddleware"/> left to Kestrel (a WebSocket, a body, a connection that also carried other
+/// requests, TLS, a target with a path). The client's Host is kept, as configurable-http-proxy does, because Jupyter
+/// checks WebSocket origins against it. A request no route takes goes on down the pipeline: the hub's own, in-process;
+/// the standalone host's 404.
 /// </summary>
 internal sealed class ProxyMiddleware(
-    RequestDelegate next, IHttpForwarder forwarder, YarpUpstream yarp, ProxyRouteTable routes, HubUrls urls, TimeProvider time, IOptions<ProxyOptions> options,
-    ProxyCounters counters)
+    RequestDelegate next, IHttpForwarder forwarder, YarpUpstream yarp, RouteTable routes, ProxyErrorResponder errors, TimeProvider time,
+    IOptions<ProxyOptions> options, ProxyCounters counters)
 {
-    private readonly bool _hopToThreadPool = options.Value.InlineScheduling;
-
-    private static readonly HttpTransformer Transformer = new KeepHostTransformer();
-    private readonly string _userPrefix = urls.Base + "user";
+    private readonly HttpTransformer _transformer = new KeepHostTransformer(options.Value.XForward);
 
     public async Task InvokeAsync(HttpContext context)
     {
-        var path = context.Request.Path;
-        if (!path.StartsWithSegments(_userPrefix, StringComparison.Ordinal, out var rest) || !rest.HasValue)
+        var request = context.Request;
+        var route = routes.Count == 0 ? null : routes.Match((request.PathBase + request.Path).Value.AsSpan());
+        if (route is null)
         {
-            // With inline scheduling this runs on a socket thread; the hub's own handlers (password hashing,
-            // database calls) belong on the thread pool, so that no proxied connection waits behind them.
-            await (_hopToThreadPool ? ThreadPoolHop.RunAsync(() => next(context)) : next(context));
+            await next(context);
             return;
         }
         if (context.Features.Get<IHttpRequestFeature>()?.RawTarget.Contains('#', StringComparison.Ordinal) == true)
@@ -39,16 +35,14 @@ internal sealed class ProxyMiddleware(
             context.Response.StatusCode = StatusCodes.Status400BadRequest;
             return;
         }
-        var route = routes.Match(rest.Value.AsSpan(1));
-        if (route is null)
-        {
-            // JupyterHub: an unknown /user/... goes to /hub/user/..., which knows whether to spawn or explain.
-            context.Response.Redirect(urls.Hub + "user" + rest.Value + context.Request.QueryString);
-            return;
-        }
         route.Touch(time.GetUtcNow().UtcDateTime);
         counters.Add(ProxyCount.HttpLevelRequest);
-        var error = await forwarder.SendAsync(context, route.Destination, yarp.Client, yarp.RequestConfig, Transformer);
+        if (context.Features.Get<IHttpUpgradeFeature>() is { IsUpgradableRequest: true } upgrade)
+        {
+            // A WebSocket stays one request for as long as it is open: its traffic is activity too.
+            context.Features.Set<IHttpUpgradeFeature>(new ActivityUpgradeFeature(upgrade, route, time));
+        }
+        var error = await forwarder.SendAsync(context, route.Destination + route.TargetPath, yarp.Client, yarp.RequestConfig, _transformer);
         var status = error switch
         {
             ForwarderError.None => 0,
@@ -62,7 +56,7 @@ internal sealed class ProxyMiddleware(
         }
         if (status != 0 && !context.Response.HasStarted)
         {
-            await WriteErrorPageAsync(context, status);
+            await WriteErrorPageAsync(context, errors, status);
         }
     }
 
@@ -76,17 +70,24 @@ internal sealed class ProxyMiddleware(
         _ => null,
     };
 
-    /// <summary>JupyterHub's page for a route whose server does not answer; the poller notices if the server died.</summary>
-    private async Task WriteErrorPageAsync(HttpContext context, int status)
+    /// <summary>The error page for <paramref name="status"/> (the error target's or the built-in one).</summary>
+    internal static async Task WriteErrorPageAsync(HttpContext context, ProxyErrorResponder errors, int status)
     {
+        var target = context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? context.Request.Path.Value ?? "/";
+        var page = await errors.RenderAsync(status, target, context.RequestAborted);
         context.Response.Clear();
         context.Response.StatusCode = status;
-        context.Response.ContentType = "text/html; charset=utf-8";
-        await context.Response.WriteAsync(ProxyErrorPage.Html(status, context.Request.Path.Value, urls.Hub + "home"), context.RequestAborted);
+        context.Response.ContentType = page.ContentType;
+        if (page.ContentEncoding is not null)
+        {
+            context.Response.Headers.ContentEncoding = page.ContentEncoding;
+        }
+        context.Response.ContentLength = page.Body.Length;
+        await context.Response.Body.WriteAsync(page.Body, context.RequestAborted);
     }
 
     /// <summary>Copies the request as is (Host included) and adds the X-Forwarded headers (replacing the client's unless it is a trusted proxy).</summary>
-    private sealed class KeepHostTransformer : HttpTransformer
+    private sealed class KeepHostTransformer(bool xForward) : HttpTransformer
     {
         private static readonly UriCreationOptions AsSent = new() { DangerousDisablePathAndQueryCanonicalization = true };
 
@@ -101,15 +102,27 @@ internal sealed class ProxyMiddleware(
                 proxyRequest.RequestUri = new Uri(destinationPrefix + target, AsSent);
             }
             proxyRequest.Headers.Host = request.Host.Value;
-            if (httpContext.Features.Get<FromTrustedProxy>() is null)
+            if (!xForward)
+            {
+                return;
+            }
+            var trusted = httpContext.Features.Get<FromTrustedProxy>() is not null;
+            if (!trusted)
             {
                 // As on the connection-level path: only a trusted proxy's X-Forwarded-* reach the server; ours replace anyone else's.
                 proxyRequest.Headers.Remove("X-Forwarded-For");
                 proxyRequest.Headers.Remove("X-Forwarded-Proto");
                 proxyRequest.Headers.Remove("X-Forwarded-Host");
             }
-            proxyRequest.Headers.TryAddWithoutValidation("X-Forwarded-Host", request.Host.Value);
-            proxyRequest.Headers.TryAddWithoutValidation("X-Forwarded-Proto", request.Scheme);
+            // A trusted proxy's Host and Proto stand (the client's, not ours); the addresses grow by one hop.
+            if (!(trusted && proxyRequest.Headers.Contains("X-Forwarded-Host")))
+            {
+                proxyRequest.Headers.TryAddWithoutValidation("X-Forwarded-Host", request.Host.Value);
+            }
+            if (!(trusted && proxyRequest.Headers.Contains("X-Forwarded-Proto")))
+            {
+                proxyRequest.Headers.TryAddWithoutValidation("X-Forwarded-Proto", request.Scheme);
+            }
             if (httpContext.Connection.RemoteIpAddress is { } remote)
             {
                 proxyRequest.Headers.TryAddWithoutValidation("X-Forwarded-For", remote.ToString());

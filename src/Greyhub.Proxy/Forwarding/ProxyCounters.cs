@@ -1,7 +1,7 @@
-namespace Greyhub.Hub.Proxy;
+namespace Greyhub.Proxy;
 
-/// <summary>What the proxy counts, for <c>/hub/metrics</c>.</summary>
-internal enum ProxyCount
+/// <summary>What the proxy counts, for the hub's <c>/hub/metrics</c>.</summary>
+public enum ProxyCount
 {
     /// <summary>A request forwarded below HTTP (<see cref="ProxyConnectionMiddleware"/>).</summary>
     ConnectionLevelRequest,
@@ -30,13 +30,21 @@ internal enum ProxyCount
 
 /// <summary>
 /// The proxy's counters: one atomic add where a thing happens (the hot path takes no lock and no label lookup), read
-/// into Prometheus counters when <c>/hub/metrics</c> is scraped.
+/// into Prometheus counters when the hub's <c>/hub/metrics</c> is scraped.
 /// </summary>
-internal sealed class ProxyCounters
+public sealed class ProxyCounters
 {
     private readonly long[] _counts = new long[Enum.GetValues<ProxyCount>().Length];
+    private readonly RouteTable _routes;
 
+    internal ProxyCounters(RouteTable routes) => _routes = routes;
+
+    /// <summary>How many routes the table holds now.</summary>
+    public int Routes => _routes.Count;
+
+    /// <summary>Counts one <paramref name="what"/>.</summary>
     public void Add(ProxyCount what) => Interlocked.Increment(ref _counts[(int)what]);
 
+    /// <summary>How many <paramref name="what"/> so far.</summary>
     public long Get(ProxyCount what) => Volatile.Read(ref _counts[(int)what]);
 }

@@ -2,7 +2,7 @@ using System.Net;
 using Microsoft.Extensions.Options;
 using Yarp.ReverseProxy.Forwarder;
 
-namespace Greyhub.Hub.Proxy;
+namespace Greyhub.Proxy;
 
 /// <summary>YARP's client to servers (what the connection-level proxy hands to Kestrel), with the same timeouts as that path.</summary>
 internal sealed class YarpUpstream(IOptions<ProxyOptions> options) : IDisposable

@@ -4,7 +4,7 @@ using System.IO.Pipelines;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 
-namespace Greyhub.Hub.Proxy;
+namespace Greyhub.Proxy;
 
 /// <summary>
 /// Reads a server's response from an upstream connection's buffer and socket and copies its body to the client's

@@ -1,8 +1,7 @@
 using System.Buffers;
-using System.Net;
 using System.Text;
 
-namespace Greyhub.Hub.Proxy;
+namespace Greyhub.Proxy;
 
 /// <summary>What the connection-level proxy does with the request at the start of a client's buffer.</summary>
 internal enum RequestVerdict
@@ -22,7 +21,7 @@ internal enum RequestVerdict
 /// connection-level path takes it and where its parts are (offsets into the contiguous head), and
 /// <see cref="BuildUpstreamHead"/> writes what the server gets.
 /// </summary>
-internal struct ProxyRequestHead
+internal partial struct ProxyRequestHead
 {
     /// <summary>Longest head this path reads; a longer one goes to Kestrel.</summary>
     public const int MaxLength = 32 * 1024;
@@ -50,7 +49,7 @@ internal struct ProxyRequestHead
     public ProxyRoute Route;
 
     /// <summary>Decides whether this path takes the request at the start of <paramref name="buffer"/>.</summary>
-    public static RequestVerdict Read(ReadOnlySequence<byte> buffer, byte[] prefix, ProxyRouteTable routes, out ProxyRequestHead request)
+    public static RequestVerdict Read(ReadOnlySequence<byte> buffer, RouteTable routes, out ProxyRequestHead request)
     {
         request = default;
         var first = buffer.FirstSpan;
@@ -85,7 +84,7 @@ internal struct ProxyRequestHead
         {
             return IncompleteHead(buffer);
         }
-        var verdict = Parse(span, prefix, routes, ref request);
+        var verdict = Parse(span, routes, ref request);
         if (verdict != RequestVerdict.Forward && request.Copy is not null)
         {
             ArrayPool<byte>.Shared.Return(request.Copy);
@@ -109,7 +108,7 @@ internal struct ProxyRequestHead
         return reader.TryReadTo(out ReadOnlySequence<byte> _, "\n\r\n"u8) ? RequestVerdict.HandOver : RequestVerdict.NeedMore;
     }
 
-    private static RequestVerdict Parse(ReadOnlySpan<byte> head, byte[] prefix, ProxyRouteTable routes, ref ProxyRequestHead request)
+    private static RequestVerdict Parse(ReadOnlySpan<byte> head, RouteTable routes, ref ProxyRequestHead request)
     {
         request.Length = head.Length;
         // Request line: METHOD SP /target SP HTTP/1.1
@@ -125,21 +124,8 @@ internal struct ProxyRequestHead
         }
         request.HeadMethod = method.Length == 4;
         var target = line[(sp + 1)..^9];
-        if (!target.StartsWith(prefix) || target.ContainsAny(HttpBytes.NotInTarget))
-        {
-            return RequestVerdict.HandOver;
-        }
-        // The user and server segments must be plain (an escaped name is matched by Kestrel's decoded path).
-        var userPath = target[prefix.Length..];
-        var segments = userPath.IndexOfAny((byte)'?', (byte)'#');
-        var names = segments < 0 ? userPath : userPath[..segments];
-        var second = names.IndexOf((byte)'/');
-        if (second >= 0)
-        {
-            var third = names[(second + 1)..].IndexOf((byte)'/');
-            names = third < 0 ? names[..second] : names[..(second + 1 + third)];
-        }
-        if (names.Contains((byte)'%') || routes.Match(userPath) is not { Upstream: not null } route)
+        if (target.Length == 0 || target[0] != '/' || target.ContainsAny(HttpBytes.NotInTarget) || routes.Match(target) is not { Upstream: not null } route
+            || Escaped(target, route.Depth + 1))
         {
             return RequestVerdict.HandOver;
         }
@@ -211,6 +197,34 @@ internal struct ProxyRequestHead
         return hosts == 1 && request.HostLength > 0 ? RequestVerdict.Forward : RequestVerdict.HandOver;
     }
 
+    /// <summary>
+    /// Whether one of the first <paramref name="segments"/> segments of the path holds an escape: the route was matched on
+    /// the raw bytes, and the decoded path that Kestrel and CHP match on could then pick another (longer) route.
+    /// </summary>
+    private static bool Escaped(ReadOnlySpan<byte> target, int segments)
+    {
+        var path = target.TrimStart((byte)'/');
+        var end = path.IndexOf((byte)'?');
+        if (end >= 0)
+        {
+            path = path[..end];
+        }
+        for (var i = 0; i < segments && path.Length > 0; i++)
+        {
+            var slash = path.IndexOf((byte)'/');
+            if ((slash < 0 ? path : path[..slash]).Contains((byte)'%'))
+            {
+                return true;
+            }
+            if (slash < 0)
+            {
+                break;
+            }
+            path = path[(slash + 1)..];
+        }
+        return false;
+    }
+
     private enum HeaderKind
     {
         Other,
@@ -243,68 +257,4 @@ internal struct ProxyRequestHead
         17 when Ascii.EqualsIgnoreCase(name, "X-Forwarded-Proto"u8) => HeaderKind.ForwardedProto,
         _ => HeaderKind.Other,
     };
-
-    /// <summary>
-    /// The head the server gets: the client's, minus hop-by-hop headers, plus X-Forwarded-Host/Proto/For. The client's
-    /// own X-Forwarded-* are kept only when it is a <paramref name="trusted"/> proxy (<c>Greyhub:TrustedProxies</c>).
-    /// </summary>
-    public static (byte[] Buffer, int Length) BuildUpstreamHead(ReadOnlySpan<byte> head, in ProxyRequestHead request, EndPoint? remote, bool trusted)
-    {
-        var buffer = ArrayPool<byte>.Shared.Rent(head.Length + request.HostLength + 160);
-        var span = buffer.AsSpan();
-        var lineEnd = head.IndexOf("\r\n"u8) + 2;
-        head[..lineEnd].CopyTo(span);
-        var n = lineEnd;
-        var position = lineEnd;
-        var address = (remote as IPEndPoint)?.Address;
-        if (address is { IsIPv4MappedToIPv6: true })
-        {
-            address = address.MapToIPv4();
-        }
-        var listed = head.Slice(request.ConnectionStart, request.ConnectionLength);
-        while (true)
-        {
-            var end = head[position..].IndexOf("\r\n"u8);
-            if (end == 0)
-            {
-                break;
-            }
-            var header = head.Slice(position, end + 2);
-            position += end + 2;
-            var name = header[..header.IndexOf((byte)':')];
-            var kind = Classify(name);
-            if (kind is HeaderKind.Connection or HeaderKind.HopByHop || (kind is HeaderKind.ForwardedFor or HeaderKind.ForwardedHost or HeaderKind.ForwardedProto && !trusted) || ResponseFraming.Lists(listed, name))
-            {
-                // X-Forwarded-* from an untrusted client are dropped; from a trusted proxy in front (the same list the
-                // hub's own forwarded-headers handling believes) they are kept and ours follow, so the list grows as it should.
-                continue;
-            }
-            header.CopyTo(span[n..]);
-            n += header.Length;
-        }
-        if (!(trusted && request.ForwardedHost))
-        {
-            n += Write(span[n..], "X-Forwarded-Host: "u8);
-            n += Write(span[n..], head.Slice(request.HostStart, request.HostLength));
-            n += Write(span[n..], "\r\n"u8);
-        }
-        if (!(trusted && request.ForwardedProto))
-        {
-            n += Write(span[n..], "X-Forwarded-Proto: http\r\n"u8);
-        }
-        if (address is not null && address.TryFormat(span[(n + 17)..], out var written))
-        {
-            Write(span[n..], "X-Forwarded-For: "u8);
-            n += 17 + written;
-            n += Write(span[n..], "\r\n"u8);
-        }
-        n += Write(span[n..], "\r\n"u8);
-        return (buffer, n);
-    }
-
-    private static int Write(Span<byte> destination, ReadOnlySpan<byte> bytes)
-    {
-        bytes.CopyTo(destination);
-        return bytes.Length;
-    }
 }

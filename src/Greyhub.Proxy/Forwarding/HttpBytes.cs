@@ -1,6 +1,6 @@
 using System.Buffers;
 
-namespace Greyhub.Hub.Proxy;
+namespace Greyhub.Proxy;
 
 /// <summary>Byte classes of HTTP/1.1 syntax (RFC 9110 5.6.2, 5.5) the connection-level proxy checks heads against.</summary>
 internal static class HttpBytes
