@@ -20,14 +20,10 @@ public sealed class ForeignProxyTests
     [Fact]
     public Task JupyterHub30_drives_configurable_http_proxy() => JupyterHubDrivesAsync(proxyCommand: null);
 
-#if GREYHUB_PROXY_VERB
-    // Compiled only with `dotnet build -p:GreyhubProxyVerb=true` until `greyhub proxy` exists. Today it fails: with no
-    // `proxy` verb, `greyhub` takes `proxy --ip ...` as unmatched arguments and runs a whole hub on its default port,
-    // which never listens on --port, so JupyterHub gives up ("Failed to start proxy") and leaves it to be killed.
+    // Greyhub's proxy as a drop-in replacement: JupyterHub 3.0 starts `greyhub proxy` with CHP's flags and token.
     [Fact]
     public Task JupyterHub30_drives_greyhub_proxy() =>
         JupyterHubDrivesAsync([Requires.Program("dotnet", "the .NET 10 SDK (README)"), GreyhubProcess.Dll, "proxy"]);
-#endif
 
     private static async Task JupyterHubDrivesAsync(IReadOnlyList<string>? proxyCommand)
     {
