@@ -18,7 +18,9 @@ internal static class GreyhubCommand
         var serve = new Command("serve", "Run the hub (the default)") { TreatUnmatchedTokensAsErrors = false };
         serve.SetAction((result, ct) => HubHost.ServeAsync(HostArgs(result, dataDir), ct));
         root.Subcommands.Add(serve);
-        root.SetAction((result, ct) => HubHost.ServeAsync(HostArgs(result, dataDir), ct));
+        root.SetAction((result, ct) => UnknownCommand(result, root) is { } unknown
+            ? Task.FromResult(unknown)
+            : HubHost.ServeAsync(HostArgs(result, dataDir), ct));
 
         var tokenAdmin = new Option<bool>("--admin") { Description = "Make the user an admin" };
         var tokenNote = new Option<string?>("--note") { Description = "Note stored with the token" };
@@ -40,6 +42,21 @@ internal static class GreyhubCommand
             root.Subcommands.Add(extra);
         }
         return await root.Parse(args).InvokeAsync();
+    }
+
+    /// <summary>
+    /// A first word that names no command (<c>greyhub prxy</c>) is refused with the list of commands, instead of being
+    /// passed to ASP.NET and starting a whole hub on the default port. Options (<c>--urls ...</c>) still go to ASP.NET.
+    /// </summary>
+    private static int? UnknownCommand(ParseResult result, RootCommand root)
+    {
+        if (result.UnmatchedTokens is not [var first, ..] || first.StartsWith('-'))
+        {
+            return null;
+        }
+        var commands = string.Join(", ", root.Subcommands.Select(c => c.Name));
+        Console.Error.WriteLine($"greyhub: unknown command '{first}'. Commands: {commands} (greyhub --help).");
+        return 2;
     }
 
     /// <summary>Arguments for the host builder: unmatched tokens plus <c>--data-dir</c> as configuration.</summary>

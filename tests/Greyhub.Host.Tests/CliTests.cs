@@ -114,6 +114,26 @@ public sealed class CliTests
     }
 
     [Fact]
+    public async Task A_mistyped_command_is_refused_and_starts_nothing()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var dataDir = Directory.CreateTempSubdirectory("greyhub-cli-").FullName;
+        try
+        {
+            // Before, "prxy" went to ASP.NET as an unmatched argument and a whole hub started on port 8000.
+            var (code, _, stderr) = await GreyhubProcess.RunAsync(["prxy", "--ip", "127.0.0.1", "--data-dir", dataDir], cancellationToken: ct);
+            Assert.Equal(2, code);
+            Assert.Contains("unknown command 'prxy'", stderr, StringComparison.Ordinal);
+            Assert.Contains("proxy", stderr, StringComparison.Ordinal);
+            Assert.Empty(Directory.EnumerateFileSystemEntries(dataDir));
+        }
+        finally
+        {
+            Directory.Delete(dataDir, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task Invalid_configuration_is_a_clear_error_not_a_crash()
     {
         var ct = TestContext.Current.CancellationToken;
