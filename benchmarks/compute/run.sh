@@ -373,11 +373,14 @@ route_change_hub() {  # route_change_hub BASE ADMIN: in-process Greyhub, ROUTE_N
     for ((i = 1; i <= ROUTE_N; i++)); do
         f=$TMP/route-hub-$i.json
         $S spawn --base "$base" --admin-token "$admin" --users rt --body '{"profile": "nginx"}' --pattern nginx \
-            --first200-path x.txt --tight --poll-interval "$ROUTE_INTERVAL" --timeout 30 --pids-out "$SERVER_PIDS" >"$f" \
-            || die "spawning rt failed"
+            --first200-path x.txt --tight --poll-interval "$ROUTE_INTERVAL" --timeout 30 --pids-out "$TMP/rt-pids" >"$f" \
+            || { cat "$TMP/rt-pids" >>"$SERVER_PIDS" 2>/dev/null; die "spawning rt failed"; }
         grep -q '"error"' "$f" && log "  route change, greyhub in-process: $(cat "$f")"
         cat "$f" >>"$TMP/route-greyhub.jsonl"
-        stop_round "$base" "$admin" rt >/dev/null 2>&1 || die "stopping rt failed"
+        # stop rt alone (its own PID file: the stop waits for every recorded PID to be gone, u1's and fast's are still up)
+        $S stop --base "$base" --admin-token "$admin" --users rt --pids "$TMP/rt-pids" --timeout 60 >"$TMP/rt-stop.json" \
+            || { cat "$TMP/rt-pids" >>"$SERVER_PIDS"; die "stopping rt failed: $(cat "$TMP/rt-stop.json")"; }
+        cat "$TMP/rt-pids" >>"$SERVER_PIDS"; rm -f "$TMP/rt-pids"
     done
     $S routesum "$TMP/route-greyhub.jsonl" >"$RES/route-greyhub.json"
     log "  route change, greyhub in-process: $($PY -c 'import json,sys; r=json.load(sys.stdin); f=lambda v: "-" if v is None else "%.1f ms" % (1000 * v); print("n", r["n"], "ready -> 200 median", f(r["med"]), "max", f(r["max"]), "(POST -> 200 median", f(r.get("post_med")), "), errors", r["n_errors"])' <"$RES/route-greyhub.json")"
