@@ -478,6 +478,7 @@ proxy_duel() {  # proxy_duel GREYHUB_FAST_URL GREYHUB_PID FAST_DIRECT_URL GREYHU
             $WRK -t"$THREADS" -c"$CONNECTIONS" -d"$DUEL_DURATION" --latency -H "Authorization: token $u1_token" "$url" >"$out" 2>&1 \
                 || die "wrk failed for $url: $(cat "$out")"
             t1=$(date +%s.%N); p1=$([[ -n $pid ]] && $H cputicks "$pid" || echo 0)
+            [[ $name == greyproxy ]] && GPREQS=$((GPREQS + $(wrk_requests "$out")))
             ((r > 0)) || continue
             $S wrk "$out" | $PY -c 'import json,sys; j=json.load(sys.stdin); j.update(proxy=sys.argv[1], round=int(sys.argv[2]), threads=int(sys.argv[3]), cpu_s=float(sys.argv[4]), wall=float(sys.argv[5])); print(json.dumps(j))' \
                 "$name" "$r" "$THREADS" "$(awk -v d=$((p1 - p0)) -v c="$CLK_TCK" 'BEGIN{print d/c}')" "$(awk -v a="$t0" -v b="$t1" 'BEGIN{print b-a}')" >>"$TMP/duel-u1.jsonl"
@@ -485,6 +486,7 @@ proxy_duel() {  # proxy_duel GREYHUB_FAST_URL GREYHUB_PID FAST_DIRECT_URL GREYHU
         ((r > 0)) && log "  round $r: $(tail -"$(wc -w <<<"$names")" "$TMP/duel-u1.jsonl" | $PY -c 'import json,sys; print(", ".join("%s %.0f req/s p99 %s ms" % (j["proxy"], j["rps"], j.get("p99")) for j in map(json.loads, sys.stdin)))')"
     done
     $S duel "$TMP/duel-u1.jsonl" >"$RES/duel-u1.json"
+    [[ $GREYPROXY == 1 ]] && greyproxy_rss_point
 
     # Route changes through the standalone proxies' REST API: POST /api/routes/<fresh path> -> first 200 through the proxy.
     if ((ROUTE_N > 0)); then
@@ -493,6 +495,9 @@ proxy_duel() {  # proxy_duel GREYHUB_FAST_URL GREYHUB_PID FAST_DIRECT_URL GREYHU
         [[ $GREYPROXY == 1 ]] && route_change_standalone greyproxy "http://127.0.0.1:$GP_API" "$GP_TOKEN" "http://127.0.0.1:$GP_PORT" "$GP_PID"
         route_change_standalone chp "http://127.0.0.1:$chp_api" "$chp_token" "http://127.0.0.1:$chp_port" "$chp_pid"
         stop_pid "$NGINX_ANY_PID" "nginx"
+        if [[ $GREYPROXY == 1 ]]; then
+            GPREQS=$((GPREQS + 2 * ROUTE_N)); greyproxy_rss_point
+        fi
     fi
     stop_pid "$chp_pid" "configurable-http-proxy"
 
@@ -755,6 +760,10 @@ OUT=$REPO/benchmarks/results/compute-$STAMP.md
 $S report "$RES" >"$OUT"
 cp "$RES/greyhub.json" "$REPO/benchmarks/results/compute-$STAMP.greyhub.json" 2>/dev/null || true
 cp "$RES/jupyterhub.json" "$REPO/benchmarks/results/compute-$STAMP.jupyterhub.json" 2>/dev/null || true
+cp "$RES/greyproxy.json" "$REPO/benchmarks/results/compute-$STAMP.greyproxy.json" 2>/dev/null || true
+for f in "$RES"/duel.json "$RES"/duel-u1.json "$RES"/route-*.json; do   # interleaved runs and route changes
+    [[ -f $f ]] && cp "$f" "$REPO/benchmarks/results/compute-$STAMP.$(basename "$f")"
+done
 echo
 cat "$OUT"
 echo

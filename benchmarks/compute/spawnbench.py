@@ -915,8 +915,13 @@ def cmd_report(a):
         L.append("| metric | value |")
         L.append("|---|---|")
         L.append(f"| VmRSS right after start (route added, no request yet), MiB | {mib(g(gp, 'rss', 'proxy_before'))} |")
-        L.append(f"| VmRSS after {g(gp, 'rss', 'requests') or '-'} requests to the fast upstream through it, MiB | {mib(g(gp, 'rss', 'proxy_after'))} |")
-        L.append(f"| VmRSS along the interleaved runs and the push (requests → MiB) | {series(gp)} |")
+        L.append(f"| VmRSS after {g(gp, 'rss', 'requests') or '-'} requests through it (nearly all to the fast upstream), MiB | {mib(g(gp, 'rss', 'proxy_after'))} |")
+        ser = g(gp, "rss", "series") or []
+        if len(ser) >= 3:
+            mid = ser[len(ser) // 2]
+            L.append(f"| VmRSS growth over the second half ({mid[0] / 1000:.0f}k → {ser[-1][0] / 1000:.0f}k requests), MiB | "
+                     f"{(ser[-1][1] - mid[1]) / 1024:+.1f} |")
+        L.append(f"| VmRSS along the interleaved runs, the single-user runs, the route changes and the push (requests through it → MiB) | {series(gp)} |")
         for n_ in gp.get("notes") or []:
             L.append(f"| note | {n_} |")
     L.append("")
