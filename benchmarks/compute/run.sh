@@ -10,6 +10,7 @@
 #                    proxy and the upstream, and one thread loads even nginx; a second thread only takes CPU from them)
 #   WARMUP=2s        unreported wrk run before each measured URL (0 = none); same for both hubs
 #   MEMREQS=1000000  requests pushed through the proxy to the fast upstream before the "after" VmRSS
+#   PUSH_CHUNK=20    the push runs wrk in runs of at most this many seconds, VmRSS read after each (the series)
 #   MEMMAX=150       at most this many seconds of wrk for that push (the table prints what was actually sent; CHP does
 #                    ~1-3k req/s here, so 1,000,000 through CHP needs MEMMAX=600 or more and a ~20 min run)
 #   HUBS="greyhub jupyterhub"   which hubs to run (in this order, never at the same time)
@@ -35,6 +36,7 @@ THREADS=${THREADS:-1}
 WARMUP=${WARMUP:-2s}
 MEMREQS=${MEMREQS:-1000000}
 MEMMAX=${MEMMAX:-150}
+PUSH_CHUNK=${PUSH_CHUNK:-20}
 HUBS=${HUBS:-"greyhub jupyterhub"}
 GREYHUB_REF=${GREYHUB_REF:-}
 SKIP_BUILD=${SKIP_BUILD:-0}
@@ -234,12 +236,12 @@ run_wrk() {  # run_wrk HUBKEY ID URL TOKEN "PROXY_PIDS" "UPSTREAM_PIDS" [fast]
     fi
     log "$hub $id: $(echo "$j" | $PY -c 'import json,sys; j=json.load(sys.stdin); print("%s req/s, p50 %s ms, p99 %s ms, %s requests, non-2xx %s, socket errors %s" % (j["rps"], j.get("p50"), j.get("p99"), j["requests"], j["non2xx"], j["sockerr"]))')"
 }
-push_fast() {  # push_fast HUBKEY URL RPS PROXY_PID [SERIES_SO_FAR]: more wrk runs (<= 60 s each) through the proxy until MEMREQS
+push_fast() {  # push_fast HUBKEY URL RPS PROXY_PID [SERIES_SO_FAR]: more wrk runs (<= PUSH_CHUNK s each) through the proxy until MEMREQS
     local hub=$1 url=$2 rps=$3 proxypid=$4 t0=$SECONDS left d n=0 out=$TMP/wrk-push.txt series
     series="[${5:+$5, }[$FASTREQS, $(rss_kib "$proxypid")]"
     while ((FASTREQS < MEMREQS && SECONDS - t0 < MEMMAX && n < 60)); do
         left=$((MEMREQS - FASTREQS))
-        d=$(awk -v l="$left" -v r="$rps" -v m=$((MEMMAX - (SECONDS - t0))) 'BEGIN{d = int(l / (r > 0 ? r : 1000) * 1.05) + 1; if (d > 60) d = 60; if (d > m) d = m; if (d < 2) d = 2; print d}')
+        d=$(awk -v l="$left" -v r="$rps" -v c="$PUSH_CHUNK" -v m=$((MEMMAX - (SECONDS - t0))) 'BEGIN{d = int(l / (r > 0 ? r : 1000) * 1.05) + 1; if (d > c) d = c; if (d > m) d = m; if (d < 2) d = 2; print d}')
         $WRK -t"$THREADS" -c"$CONNECTIONS" -d"${d}s" "$url" >"$out" 2>&1 || die "wrk failed: $(cat "$out")"
         alive "$proxypid" || die "the proxy (pid $proxypid) died during the push"
         FASTREQS=$((FASTREQS + $($S wrk "$out" | $H get requests)))
@@ -735,7 +737,7 @@ EOF
 [[ -x /usr/bin/jupyterhub ]] || [[ $HUBS != *jupyterhub* ]] || die "/usr/bin/jupyterhub missing (Debian package jupyterhub)"
 [[ -n $DOTNET ]] || [[ $HUBS != *greyhub* ]] || die "dotnet not found"
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
-log "temp folder $TMP; settings: REPS=$REPS NCONC=$NCONC DURATION=$DURATION CONNECTIONS=$CONNECTIONS THREADS=$THREADS WARMUP=$WARMUP MEMREQS=$MEMREQS MEMMAX=$MEMMAX HUBS=\"$HUBS\""
+log "temp folder $TMP; settings: REPS=$REPS NCONC=$NCONC DURATION=$DURATION CONNECTIONS=$CONNECTIONS THREADS=$THREADS WARMUP=$WARMUP MEMREQS=$MEMREQS MEMMAX=$MEMMAX PUSH_CHUNK=$PUSH_CHUNK HUBS=\"$HUBS\" DUEL_ROUNDS=$DUEL_ROUNDS DUEL_THREADS=\"$DUEL_THREADS\" GREYPROXY=$GREYPROXY ROUTE_N=$ROUTE_N"
 for hub in $HUBS; do
     case $hub in
         greyhub) run_greyhub ;;

@@ -9,11 +9,18 @@
         single-user process in /proc (cmdline contains PATTERN, environ JUPYTERHUB_USER=u), reads its
         JUPYTERHUB_SERVICE_URL, waits for that port to LISTEN (/proc/net/tcp, every 3 ms) and then sends one
         GET {service url}api directly to the server: its answer = "serving". Prints one JSON object per user.
+        --first200-path P --tight [--poll-interval S]: poll /user/{u}/P instead, on one kept-alive connection every S
+        seconds (the in-process route-change measurement: ready -> first 200)
+  spawnbench.py routelat --api URL --token T --proxy URL --target URL [--n 20] [--interval S]
+        route changes on a standalone proxy (CHP's REST API): POST /api/routes/<fresh path> -> first 200 on
+        <path>/x.txt through the proxy (kept-alive, every S seconds), then DELETE; one JSON line per change
+  spawnbench.py routesum FILE.jsonl...     route-change lines (routelat's, or spawn records) -> median, max, ...
   spawnbench.py stop --base URL --admin-token T --users u1,u2 [--pids FILE] [--timeout S]
         DELETE /hub/api/users/{u}/server for all users at once, wait until GET /hub/api/users/{u} has
         servers == {} and the recorded server processes are gone. Prints a JSON summary.
   spawnbench.py find --user NAME --pattern S
         print the JUPYTERHUB_SERVICE_URL of the running process of NAME (or nothing)
+  spawnbench.py duel FILE.jsonl           interleaved proxy runs -> medians per proxy and per-round ratios
   spawnbench.py summary FILE.jsonl...      aggregate spawn rounds (see run.sh) -> JSON
   spawnbench.py wrk FILE                   wrk --latency output -> JSON (rps, p50..p99 ms, requests, errors)
   spawnbench.py report RESULTS_DIR         markdown report from the JSON files run.sh collected
