@@ -10,6 +10,7 @@
 #                    proxy and the upstream, and one thread loads even nginx; a second thread only takes CPU from them)
 #   WARMUP=2s        unreported wrk run before each measured URL (0 = none); same for both hubs
 #   MEMREQS=1000000  requests pushed through the proxy to the fast upstream before the "after" VmRSS
+#   PUSH_CHUNK=20    the push runs wrk in runs of at most this many seconds, VmRSS read after each (the series)
 #   MEMMAX=150       at most this many seconds of wrk for that push (the table prints what was actually sent; CHP does
 #                    ~1-3k req/s here, so 1,000,000 through CHP needs MEMMAX=600 or more and a ~20 min run)
 #   HUBS="greyhub jupyterhub"   which hubs to run (in this order, never at the same time)
@@ -21,6 +22,10 @@
 #   DUEL_ROUNDS=5    interleaved proxy rounds in Greyhub's phase: Greyhub, a standalone CHP and nginx-as-proxy in front
 #                    of the same upstream, loaded in turn for DUEL_DURATION=5s each; medians (0 = skip)
 #   DUEL_THREADS="1 2"  wrk thread counts the interleaved rounds run with (each round loads each proxy with each)
+#   GREYPROXY=1      1 = `greyhub proxy` (the same build, its own process, CHP's command line and REST API) is a fourth
+#                    proxy in the interleaved rounds, gets the route-change runs and its own memory push; 0 = without it
+#   ROUTE_N=20       route changes timed per proxy (Greyhub in-process, `greyhub proxy`, CHP): API call / ready -> first
+#                    proxied 200 on a fresh route, polled on a kept-alive connection every ROUTE_INTERVAL=0.0005 s (0 = skip)
 set -euo pipefail
 
 REPS=${REPS:-3}
@@ -31,6 +36,7 @@ THREADS=${THREADS:-1}
 WARMUP=${WARMUP:-2s}
 MEMREQS=${MEMREQS:-1000000}
 MEMMAX=${MEMMAX:-150}
+PUSH_CHUNK=${PUSH_CHUNK:-20}
 HUBS=${HUBS:-"greyhub jupyterhub"}
 GREYHUB_REF=${GREYHUB_REF:-}
 SKIP_BUILD=${SKIP_BUILD:-0}
@@ -41,6 +47,9 @@ KEEP_TMP=${KEEP_TMP:-0}
 DUEL_ROUNDS=${DUEL_ROUNDS:-5}
 DUEL_DURATION=${DUEL_DURATION:-5s}
 DUEL_THREADS=${DUEL_THREADS:-"1 2"}
+GREYPROXY=${GREYPROXY:-1}
+ROUTE_N=${ROUTE_N:-20}
+ROUTE_INTERVAL=${ROUTE_INTERVAL:-0.0005}
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
@@ -53,6 +62,7 @@ NGINX_SERVER=$HERE/nginx-server.sh
 SINGLEUSER=/usr/bin/jupyterhub-singleuser
 CHP=/usr/bin/configurable-http-proxy
 DOTNET=$(command -v dotnet || true)
+GH_DLL=""                    # the greyhub.dll in use (set in run_greyhub)
 CLK_TCK=$(getconf CLK_TCK)
 CLEAN_PATH=/usr/sbin:/usr/bin:/sbin:/bin
 
@@ -108,6 +118,10 @@ cleanup() {
         stop_pid "${entry%%|*}" "${entry#*|}"
     done
     stop_servers_left
+    if ((rc != 0)) && [[ -s $TMP/greyproxy/greyproxy.log ]]; then
+        log "the last lines of greyhub proxy's log:"
+        tail -30 "$TMP/greyproxy/greyproxy.log" >&2 || true
+    fi
     if [[ $KEEP_TMP == 1 ]]; then log "kept $TMP"; else rm -rf "$TMP"; fi
     exit "$rc"
 }
@@ -222,13 +236,14 @@ run_wrk() {  # run_wrk HUBKEY ID URL TOKEN "PROXY_PIDS" "UPSTREAM_PIDS" [fast]
     fi
     log "$hub $id: $(echo "$j" | $PY -c 'import json,sys; j=json.load(sys.stdin); print("%s req/s, p50 %s ms, p99 %s ms, %s requests, non-2xx %s, socket errors %s" % (j["rps"], j.get("p50"), j.get("p99"), j["requests"], j["non2xx"], j["sockerr"]))')"
 }
-push_fast() {  # push_fast HUBKEY URL RPS PROXY_PID: more wrk runs (<= 60 s each) through the proxy until MEMREQS
+push_fast() {  # push_fast HUBKEY URL RPS PROXY_PID [SERIES_SO_FAR]: more wrk runs (<= PUSH_CHUNK s each) through the proxy until MEMREQS
     local hub=$1 url=$2 rps=$3 proxypid=$4 t0=$SECONDS left d n=0 out=$TMP/wrk-push.txt series
-    series="[[$FASTREQS, $(rss_kib "$proxypid")]"
+    series="[${5:+$5, }[$FASTREQS, $(rss_kib "$proxypid")]"
     while ((FASTREQS < MEMREQS && SECONDS - t0 < MEMMAX && n < 60)); do
         left=$((MEMREQS - FASTREQS))
-        d=$(awk -v l="$left" -v r="$rps" -v m=$((MEMMAX - (SECONDS - t0))) 'BEGIN{d = int(l / (r > 0 ? r : 1000) * 1.05) + 1; if (d > 60) d = 60; if (d > m) d = m; if (d < 2) d = 2; print d}')
+        d=$(awk -v l="$left" -v r="$rps" -v c="$PUSH_CHUNK" -v m=$((MEMMAX - (SECONDS - t0))) 'BEGIN{d = int(l / (r > 0 ? r : 1000) * 1.05) + 1; if (d > c) d = c; if (d > m) d = m; if (d < 2) d = 2; print d}')
         $WRK -t"$THREADS" -c"$CONNECTIONS" -d"${d}s" "$url" >"$out" 2>&1 || die "wrk failed: $(cat "$out")"
+        alive "$proxypid" || die "the proxy (pid $proxypid) died during the push"
         FASTREQS=$((FASTREQS + $($S wrk "$out" | $H get requests)))
         $S wrk "$out" >>"$TMP/push-$hub.jsonl"
         series+=", [$FASTREQS, $(rss_kib "$proxypid")]"
@@ -297,9 +312,88 @@ nginx_proxy_run() {  # nginx_proxy_run HUBKEY FAST_DIRECT_URL: one measured run 
     stop_pid "$NGINX_PROXY_PID" "nginx"
 }
 
-# ---------- interleaved proxy runs: Greyhub, CHP and nginx in front of one upstream, in turn ----------
+GP_PID=""; GP_PORT=""; GP_API=""; GP_TOKEN=""; GP_DIR=$TMP/greyproxy
+start_greyproxy() {  # start_greyproxy: `greyhub proxy` (same dll) on free ports with a random token, as JupyterHub starts CHP
+    local extra=() r
+    read -r GP_PORT GP_API < <($H ports 2 | tr '\n' ' '; echo)
+    GP_TOKEN=$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')
+    mkdir -p "$GP_DIR/home"
+    read -r -a extra <<<"$GREYHUB_ENV"
+    (cd "$GP_DIR" && exec env -i PATH=$CLEAN_PATH LANG=C.UTF-8 HOME="$GP_DIR/home" CONFIGPROXY_AUTH_TOKEN="$GP_TOKEN" "${extra[@]}" \
+        "$DOTNET" "$GH_DLL" proxy --ip 127.0.0.1 --port "$GP_PORT" --api-ip 127.0.0.1 --api-port "$GP_API" \
+        --data-dir "$GP_DIR/data" >"$GP_DIR/greyproxy.log" 2>&1) &
+    GP_PID=$!
+    track "$GP_PID" "greyhub.dll"
+    for ((r = 0; r < 300; r++)); do
+        [[ $(http_code -H "Authorization: token $GP_TOKEN" "http://127.0.0.1:$GP_API/api/routes") == 200 ]] && break
+        alive "$GP_PID" || die "greyhub proxy exited at start: $(tail -20 "$GP_DIR/greyproxy.log")"
+        sleep 0.1
+    done
+    [[ $(http_code -H "Authorization: token $GP_TOKEN" "http://127.0.0.1:$GP_API/api/routes") == 200 ]] \
+        || die "greyhub proxy's REST API does not answer: $(tail -20 "$GP_DIR/greyproxy.log")"
+    $S set "$RES/greyproxy.json" desc "\"\`dotnet greyhub.dll proxy --ip 127.0.0.1 --port P --api-ip 127.0.0.1 --api-port A --data-dir <tmp>\` (the build above), CONFIGPROXY_AUTH_TOKEN=<random>, env -i PATH=$CLEAN_PATH${GREYHUB_ENV:+, plus $GREYHUB_ENV}, default log level (info)\""
+}
+start_nginx_any() {  # start_nginx_any: a catch-all nginx (200 on every path) as the route-change target; echo its base
+    local port dir=$TMP/nginx-any
+    port=$($H ports 1)
+    mkdir -p "$dir/logs" "$dir/tmp"
+    cat >"$dir/nginx.conf" <<NGINXCONF
+$([[ $(id -u) == 0 ]] && echo 'user root;')
+worker_processes 1;
+daemon off;
+pid $dir/nginx.pid;
+error_log $dir/logs/error.log warn;
+events { worker_connections 256; }
+http {
+    access_log off;
+    client_body_temp_path $dir/tmp/body; proxy_temp_path $dir/tmp/proxy; fastcgi_temp_path $dir/tmp/fastcgi;
+    uwsgi_temp_path $dir/tmp/uwsgi; scgi_temp_path $dir/tmp/scgi;
+    server { listen 127.0.0.1:$port; location / { return 200 "ok\n"; } }
+}
+NGINXCONF
+    $NGINX -c "$dir/nginx.conf" -p "$dir" >"$dir/stderr.log" 2>&1 &
+    NGINX_ANY_PID=$!
+    track "$NGINX_ANY_PID" "nginx"
+    NGINX_ANY_URL=http://127.0.0.1:$port
+    wait_200 "$NGINX_ANY_URL/any/x.txt" 20 "$NGINX_ANY_PID"
+}
+route_change_standalone() {  # route_change_standalone KEY API_BASE TOKEN PROXY_BASE PID
+    local key=$1 apibase=$2 token=$3 pbase=$4 pid=$5
+    ((ROUTE_N > 0)) || return 0
+    $S routelat --api "$apibase" --token "$token" --proxy "$pbase" --target "$NGINX_ANY_URL" --n "$ROUTE_N" \
+        --interval "$ROUTE_INTERVAL" >"$TMP/route-$key.jsonl" || die "route-change runs failed for $key"
+    alive "$pid" || die "$key (pid $pid) died during the route-change runs"
+    $S routesum "$TMP/route-$key.jsonl" >"$RES/route-$key.json"
+    log "  route change, $key: $($PY -c 'import json,sys; r=json.load(sys.stdin); f=lambda v: "-" if v is None else "%.1f ms" % (1000 * v); print("n", r["n"], "median", f(r["med"]), "max", f(r["max"]), "errors", r["n_errors"], "before:", r["before"])' <"$RES/route-$key.json")"
+}
+route_change_hub() {  # route_change_hub BASE ADMIN: in-process Greyhub, ROUTE_N spawns of user rt (profile nginx): ready -> first 200
+    local base=$1 admin=$2 i f
+    ((ROUTE_N > 0)) || return 0
+    log "route changes: $ROUTE_N spawns of user rt (profile nginx) through in-process Greyhub (ready -> first 200 on /user/rt/x.txt)"
+    api POST "$base/hub/api/users" "$admin" '{"usernames":["rt"]}' >/dev/null
+    API_CLEANUP+=",rt"
+    for ((i = 1; i <= ROUTE_N; i++)); do
+        f=$TMP/route-hub-$i.json
+        $S spawn --base "$base" --admin-token "$admin" --users rt --body '{"profile": "nginx"}' --pattern nginx \
+            --first200-path x.txt --tight --poll-interval "$ROUTE_INTERVAL" --timeout 30 --pids-out "$TMP/rt-pids" >"$f" \
+            || { cat "$TMP/rt-pids" >>"$SERVER_PIDS" 2>/dev/null; die "spawning rt failed"; }
+        grep -q '"error"' "$f" && log "  route change, greyhub in-process: $(cat "$f")"
+        cat "$f" >>"$TMP/route-greyhub.jsonl"
+        # stop rt alone (its own PID file: the stop waits for every recorded PID to be gone, u1's and fast's are still up)
+        $S stop --base "$base" --admin-token "$admin" --users rt --pids "$TMP/rt-pids" --timeout 60 >"$TMP/rt-stop.json" \
+            || { cat "$TMP/rt-pids" >>"$SERVER_PIDS"; die "stopping rt failed: $(cat "$TMP/rt-stop.json")"; }
+        cat "$TMP/rt-pids" >>"$SERVER_PIDS"; rm -f "$TMP/rt-pids"
+    done
+    $S routesum "$TMP/route-greyhub.jsonl" >"$RES/route-greyhub.json"
+    log "  route change, greyhub in-process: $($PY -c 'import json,sys; r=json.load(sys.stdin); f=lambda v: "-" if v is None else "%.1f ms" % (1000 * v); print("n", r["n"], "ready -> 200 median", f(r["med"]), "max", f(r["max"]), "(POST -> 200 median", f(r.get("post_med")), "), errors", r["n_errors"])' <"$RES/route-greyhub.json")"
+}
+wrk_requests() { $S wrk "$1" | $H get requests; }
+greyproxy_rss_point() { GP_SERIES+="${GP_SERIES:+, }[$GPREQS, $(rss_kib "$GP_PID")]"; }
+GPREQS=0; GP_SERIES=""
+
+# ---------- interleaved proxy runs: Greyhub (in-process, own process), CHP and nginx in front of one upstream, in turn ----------
 proxy_duel() {  # proxy_duel GREYHUB_FAST_URL GREYHUB_PID FAST_DIRECT_URL GREYHUB_U1_URL U1_DIRECT_URL U1_TOKEN
-    local gh_url=$1 gh_pid=$2 direct=$3 gh_u1=$4 u1_direct=$5 u1_token=$6 u1_hostport u1_path hostport path chp_port chp_api chp_token chp_pid ng_worker r t name url pid out p0 p1 t0 t1
+    local gh_url=$1 gh_pid=$2 direct=$3 gh_u1=$4 u1_direct=$5 u1_token=$6 u1_hostport u1_path hostport path chp_port chp_api chp_token chp_pid ng_worker r t name url pid out p0 p1 t0 t1 names rps
     ((DUEL_ROUNDS > 0)) || return 0
     [[ -x $CHP ]] || die "$CHP missing (Debian package node-configurable-http-proxy, pulled in by jupyterhub)"
     hostport=${direct#http://}; hostport=${hostport%%/*}
@@ -314,43 +408,70 @@ proxy_duel() {  # proxy_duel GREYHUB_FAST_URL GREYHUB_PID FAST_DIRECT_URL GREYHU
     for ((r = 0; r < 100; r++)); do [[ $(http_code -H "Authorization: token $chp_token" "http://127.0.0.1:$chp_api/api/routes") == 200 ]] && break; sleep 0.1; done
     api POST "http://127.0.0.1:$chp_api/api/routes/user/fast" "$chp_token" "{\"target\": \"http://$hostport\"}" >/dev/null
     wait_200 "http://127.0.0.1:$chp_port$path" 20 "$chp_pid"
+    names="greyhub chp nginx"
+    if [[ $GREYPROXY == 1 ]]; then
+        # `greyhub proxy`: the same command line and the same REST call as CHP
+        start_greyproxy
+        api POST "http://127.0.0.1:$GP_API/api/routes/user/fast" "$GP_TOKEN" "{\"target\": \"http://$hostport\"}" >/dev/null
+        wait_200 "http://127.0.0.1:$GP_PORT$path" 20 "$GP_PID"
+        GPREQS=0; GP_SERIES=""
+        $S set "$RES/greyproxy.json" rss.proxy_before "$(rss_kib "$GP_PID")"
+        greyproxy_rss_point
+        names="greyhub greyproxy chp nginx"
+    fi
     start_nginx_proxy duel "$direct"
     ng_worker=$(pgrep -P "$NGINX_PROXY_PID" | head -1)
-    log "interleaved proxy runs: $DUEL_ROUNDS rounds of Greyhub, CHP (standalone, pid $chp_pid) and nginx, ${DUEL_DURATION} each with wrk -t ${DUEL_THREADS// /, -t }, one upstream ($hostport)"
-    for name in greyhub chp nginx; do   # one unreported warm-up each
-        case $name in greyhub) url=$gh_url ;; chp) url="http://127.0.0.1:$chp_port$path" ;; nginx) url=$NGINX_PROXY_URL ;; esac
-        $WRK -t"$THREADS" -c"$CONNECTIONS" -d"$DUEL_DURATION" "$url" >/dev/null 2>&1 || die "wrk failed for $url"
+    log "interleaved proxy runs: $DUEL_ROUNDS rounds of ${names// /, } (CHP standalone pid $chp_pid${GP_PID:+, greyhub proxy pid $GP_PID}), ${DUEL_DURATION} each with wrk -t ${DUEL_THREADS// /, -t }, one upstream ($hostport)"
+    duel_url() {  # duel_url NAME -> url and pid (globals DU_URL, DU_PID)
+        case $1 in
+            greyhub) DU_URL=$gh_url; DU_PID=$gh_pid ;;
+            greyproxy) DU_URL="http://127.0.0.1:$GP_PORT$path"; DU_PID=$GP_PID ;;
+            chp) DU_URL="http://127.0.0.1:$chp_port$path"; DU_PID=$chp_pid ;;
+            nginx) DU_URL=$NGINX_PROXY_URL; DU_PID=${ng_worker:-$NGINX_PROXY_PID} ;;
+        esac
+    }
+    for name in $names; do   # one unreported warm-up each
+        duel_url "$name"
+        out=$TMP/duel-warmup-$name.txt
+        $WRK -t"$THREADS" -c"$CONNECTIONS" -d"$DUEL_DURATION" "$DU_URL" >"$out" 2>&1 || die "wrk failed for $DU_URL: $(cat "$out")"
+        [[ $name == greyproxy ]] && GPREQS=$((GPREQS + $(wrk_requests "$out")))
     done
+    [[ $GREYPROXY == 1 ]] && greyproxy_rss_point
     for ((r = 1; r <= DUEL_ROUNDS; r++)); do
         for t in $DUEL_THREADS; do
-            for name in greyhub chp nginx; do
-                case $name in
-                    greyhub) url=$gh_url; pid=$gh_pid ;;
-                    chp) url="http://127.0.0.1:$chp_port$path"; pid=$chp_pid ;;
-                    nginx) url=$NGINX_PROXY_URL; pid=${ng_worker:-$NGINX_PROXY_PID} ;;
-                esac
+            for name in $names; do
+                duel_url "$name"; url=$DU_URL; pid=$DU_PID
                 out=$TMP/duel-$name-$r-t$t.txt
                 p0=$($H cputicks "$pid"); t0=$(date +%s.%N)
                 $WRK -t"$t" -c"$CONNECTIONS" -d"$DUEL_DURATION" --latency "$url" >"$out" 2>&1 || die "wrk failed for $url: $(cat "$out")"
                 t1=$(date +%s.%N); p1=$($H cputicks "$pid")
+                alive "$pid" || die "$name (pid $pid) died during its interleaved run"
                 $S wrk "$out" | $PY -c 'import json,sys; j=json.load(sys.stdin); j.update(proxy=sys.argv[1], round=int(sys.argv[2]), threads=int(sys.argv[3]), cpu_s=float(sys.argv[4]), wall=float(sys.argv[5])); print(json.dumps(j))' \
                     "$name" "$r" "$t" "$(awk -v d=$((p1 - p0)) -v c="$CLK_TCK" 'BEGIN{print d/c}')" "$(awk -v a="$t0" -v b="$t1" 'BEGIN{print b-a}')" >>"$TMP/duel.jsonl"
+                [[ $name == greyproxy ]] && GPREQS=$((GPREQS + $(wrk_requests "$out")))
             done
-            log "  round $r, wrk -t$t: $(tail -3 "$TMP/duel.jsonl" | $PY -c 'import json,sys; print(", ".join("%s %.0f req/s p99 %s ms" % (j["proxy"], j["rps"], j.get("p99")) for j in map(json.loads, sys.stdin)))')"
+            log "  round $r, wrk -t$t: $(tail -"$(wc -w <<<"$names")" "$TMP/duel.jsonl" | $PY -c 'import json,sys; print(", ".join("%s %.0f req/s p99 %s ms" % (j["proxy"], j["rps"], j.get("p99")) for j in map(json.loads, sys.stdin)))')"
         done
+        [[ $GREYPROXY == 1 ]] && greyproxy_rss_point
     done
     $S duel "$TMP/duel.jsonl" >"$RES/duel.json"
     stop_pid "$NGINX_PROXY_PID" "nginx"
 
-    # The same for the single-user server's /api (Python, ~1.5k req/s): Greyhub, CHP and the server's own port in turn.
+    # The same for the single-user server's /api (Python, ~1.5k req/s): the proxies and the server's own port in turn.
     u1_hostport=${u1_direct#http://}; u1_hostport=${u1_hostport%%/*}
     u1_path=${u1_direct#http://$u1_hostport}
     api POST "http://127.0.0.1:$chp_api/api/routes/user/u1" "$chp_token" "{\"target\": \"http://$u1_hostport\"}" >/dev/null
-    log "interleaved single-user runs: $DUEL_ROUNDS rounds of Greyhub, CHP and direct on $u1_path, ${DUEL_DURATION} each with wrk -t$THREADS"
+    names="greyhub chp direct"
+    if [[ $GREYPROXY == 1 ]]; then
+        api POST "http://127.0.0.1:$GP_API/api/routes/user/u1" "$GP_TOKEN" "{\"target\": \"http://$u1_hostport\"}" >/dev/null
+        names="greyhub greyproxy chp direct"
+    fi
+    log "interleaved single-user runs: $DUEL_ROUNDS rounds of ${names// /, } on $u1_path, ${DUEL_DURATION} each with wrk -t$THREADS"
     for ((r = 0; r <= DUEL_ROUNDS; r++)); do   # round 0: an unreported warm-up
-        for name in greyhub chp direct; do
+        for name in $names; do
             case $name in
                 greyhub) url=$gh_u1; pid=$gh_pid ;;
+                greyproxy) url="http://127.0.0.1:$GP_PORT$u1_path"; pid=$GP_PID ;;
                 chp) url="http://127.0.0.1:$chp_port$u1_path"; pid=$chp_pid ;;
                 direct) url=$u1_direct; pid="" ;;
             esac
@@ -359,14 +480,69 @@ proxy_duel() {  # proxy_duel GREYHUB_FAST_URL GREYHUB_PID FAST_DIRECT_URL GREYHU
             $WRK -t"$THREADS" -c"$CONNECTIONS" -d"$DUEL_DURATION" --latency -H "Authorization: token $u1_token" "$url" >"$out" 2>&1 \
                 || die "wrk failed for $url: $(cat "$out")"
             t1=$(date +%s.%N); p1=$([[ -n $pid ]] && $H cputicks "$pid" || echo 0)
+            [[ $name == greyproxy ]] && GPREQS=$((GPREQS + $(wrk_requests "$out")))
             ((r > 0)) || continue
             $S wrk "$out" | $PY -c 'import json,sys; j=json.load(sys.stdin); j.update(proxy=sys.argv[1], round=int(sys.argv[2]), threads=int(sys.argv[3]), cpu_s=float(sys.argv[4]), wall=float(sys.argv[5])); print(json.dumps(j))' \
                 "$name" "$r" "$THREADS" "$(awk -v d=$((p1 - p0)) -v c="$CLK_TCK" 'BEGIN{print d/c}')" "$(awk -v a="$t0" -v b="$t1" 'BEGIN{print b-a}')" >>"$TMP/duel-u1.jsonl"
         done
-        ((r > 0)) && log "  round $r: $(tail -3 "$TMP/duel-u1.jsonl" | $PY -c 'import json,sys; print(", ".join("%s %.0f req/s p99 %s ms" % (j["proxy"], j["rps"], j.get("p99")) for j in map(json.loads, sys.stdin)))')"
+        ((r > 0)) && log "  round $r: $(tail -"$(wc -w <<<"$names")" "$TMP/duel-u1.jsonl" | $PY -c 'import json,sys; print(", ".join("%s %.0f req/s p99 %s ms" % (j["proxy"], j["rps"], j.get("p99")) for j in map(json.loads, sys.stdin)))')"
     done
     $S duel "$TMP/duel-u1.jsonl" >"$RES/duel-u1.json"
+    [[ $GREYPROXY == 1 ]] && greyproxy_rss_point
+
+    # Route changes through the standalone proxies' REST API: POST /api/routes/<fresh path> -> first 200 through the proxy.
+    if ((ROUTE_N > 0)); then
+        start_nginx_any
+        log "route changes: $ROUTE_N per standalone proxy (POST /api/routes -> first 200, polled every ${ROUTE_INTERVAL}s)"
+        [[ $GREYPROXY == 1 ]] && route_change_standalone greyproxy "http://127.0.0.1:$GP_API" "$GP_TOKEN" "http://127.0.0.1:$GP_PORT" "$GP_PID"
+        route_change_standalone chp "http://127.0.0.1:$chp_api" "$chp_token" "http://127.0.0.1:$chp_port" "$chp_pid"
+        stop_pid "$NGINX_ANY_PID" "nginx"
+        if [[ $GREYPROXY == 1 ]]; then
+            GPREQS=$((GPREQS + 2 * ROUTE_N)); greyproxy_rss_point
+        fi
+    fi
     stop_pid "$chp_pid" "configurable-http-proxy"
+
+    # `greyhub proxy`'s memory: the requests of the interleaved runs count; push the rest of MEMREQS through it.
+    if [[ $GREYPROXY == 1 ]]; then
+        rps=$($H get rps <<<"$($S wrk "$TMP/duel-greyproxy-1-t$THREADS.txt" 2>/dev/null || $S wrk "$TMP/duel-warmup-greyproxy.txt")")
+        FASTREQS=$GPREQS
+        log "greyhub proxy: pushing it to $MEMREQS requests on the fast upstream (at most ${MEMMAX}s; $GPREQS so far)"
+        push_fast greyproxy "http://127.0.0.1:$GP_PORT$path" "$rps" "$GP_PID" "$GP_SERIES"
+        $S set "$RES/greyproxy.json" rss.requests "$FASTREQS"
+        $S set "$RES/greyproxy.json" rss.proxy_after "$(rss_kib "$GP_PID")"
+        log "greyhub proxy: VmRSS $(($(rss_kib "$GP_PID") / 1024)) MiB after $FASTREQS requests"
+        alive "$GP_PID" || die "greyhub proxy died"
+        stop_pid "$GP_PID" "greyhub.dll"
+        greyproxy_notes
+    fi
+}
+greyproxy_notes() {  # the standalone proxy's log: size, warnings/errors (by category), an exit code if it was not 0 on TERM
+    local logf=$GP_DIR/greyproxy.log notes
+    notes=$($PY - "$logf" <<'PYEOF'
+import json, re, sys, collections
+text = open(sys.argv[1], encoding="utf-8", errors="replace").read().splitlines()
+levels = collections.Counter()
+first = collections.OrderedDict()
+for i, line in enumerate(text):
+    m = re.match(r"^(warn|fail|crit|error|dbug|trce|info): (\S+)", line)
+    if m:
+        levels[m.group(1)] += 1
+        if m.group(1) in ("warn", "fail", "crit", "error"):
+            msg = text[i + 1].strip() if i + 1 < len(text) else ""
+            key = m.group(1) + " " + m.group(2)
+            first.setdefault(key, [0, msg[:160]])
+            first[key][0] += 1
+    elif re.search(r"Unhandled exception|Segmentation|core dumped|OutOfMemory", line):
+        first.setdefault("crash", [0, line[:160]])
+        first["crash"][0] += 1
+notes = ["log at the end: %d lines, %s" % (len(text), ", ".join("%s %d" % kv for kv in sorted(levels.items())) or "no log entries")]
+for key, (n, msg) in list(first.items())[:8]:
+    notes.append("%s × %d, first: %s" % (key, n, msg))
+print(json.dumps(notes))
+PYEOF
+)
+    $S set "$RES/greyproxy.json" notes "$notes"
 }
 spawn_u1() {  # spawn_u1 BASE ADMIN DIR: start u1's server for the proxy runs, its record (url, pid) into DIR/u1.json
     local base=$1 admin=$2 dir=$3
@@ -403,6 +579,7 @@ run_greyhub() {
             || { tail -30 "$TMP/greyhub-build.log" >&2; die "Greyhub build failed"; }
     fi
     [[ -f $dll ]] || die "missing $dll"
+    GH_DLL=$dll
     $S set "$RES/greyhub.json" desc "\"$GH_BUILD_DESC; Release build, \`dotnet greyhub.dll serve\` (hub + in-process proxy on one port), sqlite data dir, env -i PATH=$CLEAN_PATH${GREYHUB_ENV:+, plus $GREYHUB_ENV}\""
 
     # single-user command (+ --allow-root as root, as for JupyterHub) and the "nginx" profile for the fast upstream
@@ -461,6 +638,7 @@ run_greyhub() {
     proxy_duel "$base/user/fast/x.txt" "$pid" "${fasturl%/}/x.txt" "$base/user/u1/api" "$($H get url <"$dir/u1.json" | sed 's:/$::')/api" \
         "$($H get u1 <"$dir/tokens.json")"
     $S set "$RES/greyhub.json" rss.hub_after "$(rss_kib "$pid")"
+    route_change_hub "$base" "$admin_token"
 
     stop_round "$base" "$admin_token" "u1,fast"
     API_CLEANUP=""
@@ -559,7 +737,7 @@ EOF
 [[ -x /usr/bin/jupyterhub ]] || [[ $HUBS != *jupyterhub* ]] || die "/usr/bin/jupyterhub missing (Debian package jupyterhub)"
 [[ -n $DOTNET ]] || [[ $HUBS != *greyhub* ]] || die "dotnet not found"
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
-log "temp folder $TMP; settings: REPS=$REPS NCONC=$NCONC DURATION=$DURATION CONNECTIONS=$CONNECTIONS THREADS=$THREADS WARMUP=$WARMUP MEMREQS=$MEMREQS MEMMAX=$MEMMAX HUBS=\"$HUBS\""
+log "temp folder $TMP; settings: REPS=$REPS NCONC=$NCONC DURATION=$DURATION CONNECTIONS=$CONNECTIONS THREADS=$THREADS WARMUP=$WARMUP MEMREQS=$MEMREQS MEMMAX=$MEMMAX PUSH_CHUNK=$PUSH_CHUNK HUBS=\"$HUBS\" DUEL_ROUNDS=$DUEL_ROUNDS DUEL_THREADS=\"$DUEL_THREADS\" GREYPROXY=$GREYPROXY ROUTE_N=$ROUTE_N"
 for hub in $HUBS; do
     case $hub in
         greyhub) run_greyhub ;;
@@ -584,6 +762,10 @@ OUT=$REPO/benchmarks/results/compute-$STAMP.md
 $S report "$RES" >"$OUT"
 cp "$RES/greyhub.json" "$REPO/benchmarks/results/compute-$STAMP.greyhub.json" 2>/dev/null || true
 cp "$RES/jupyterhub.json" "$REPO/benchmarks/results/compute-$STAMP.jupyterhub.json" 2>/dev/null || true
+cp "$RES/greyproxy.json" "$REPO/benchmarks/results/compute-$STAMP.greyproxy.json" 2>/dev/null || true
+for f in "$RES"/duel.json "$RES"/duel-u1.json "$RES"/route-*.json; do   # interleaved runs and route changes
+    [[ -f $f ]] && cp "$f" "$REPO/benchmarks/results/compute-$STAMP.$(basename "$f")"
+done
 echo
 cat "$OUT"
 echo

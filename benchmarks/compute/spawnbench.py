@@ -9,11 +9,18 @@
         single-user process in /proc (cmdline contains PATTERN, environ JUPYTERHUB_USER=u), reads its
         JUPYTERHUB_SERVICE_URL, waits for that port to LISTEN (/proc/net/tcp, every 3 ms) and then sends one
         GET {service url}api directly to the server: its answer = "serving". Prints one JSON object per user.
+        --first200-path P --tight [--poll-interval S]: poll /user/{u}/P instead, on one kept-alive connection every S
+        seconds (the in-process route-change measurement: ready -> first 200)
+  spawnbench.py routelat --api URL --token T --proxy URL --target URL [--n 20] [--interval S]
+        route changes on a standalone proxy (CHP's REST API): POST /api/routes/<fresh path> -> first 200 on
+        <path>/x.txt through the proxy (kept-alive, every S seconds), then DELETE; one JSON line per change
+  spawnbench.py routesum FILE.jsonl...     route-change lines (routelat's, or spawn records) -> median, max, ...
   spawnbench.py stop --base URL --admin-token T --users u1,u2 [--pids FILE] [--timeout S]
         DELETE /hub/api/users/{u}/server for all users at once, wait until GET /hub/api/users/{u} has
         servers == {} and the recorded server processes are gone. Prints a JSON summary.
   spawnbench.py find --user NAME --pattern S
         print the JUPYTERHUB_SERVICE_URL of the running process of NAME (or nothing)
+  spawnbench.py duel FILE.jsonl           interleaved proxy runs -> medians per proxy and per-round ratios
   spawnbench.py summary FILE.jsonl...      aggregate spawn rounds (see run.sh) -> JSON
   spawnbench.py wrk FILE                   wrk --latency output -> JSON (rps, p50..p99 ms, requests, errors)
   spawnbench.py report RESULTS_DIR         markdown report from the JSON files run.sh collected
@@ -262,6 +269,16 @@ def spawn_one(base, user, admin, token, body, barrier, res, timeout, first200):
         return
     if not first200:
         return
+    if first200 == "tight":   # the route-change measurement: one kept-alive connection, <= 1 ms between tries
+        t, tries, last = poll_200(base.rstrip("/") + f"/user/{user}/{FIRST200_PATH}", now() + timeout, POLL_INTERVAL,
+                                  {"Authorization": "token " + token} if token else None)
+        rec["first200_misses"] = tries - 1
+        rec["first200_last"] = last
+        if t is None:
+            rec["error"] = f"no 200 on /user/{user}/{FIRST200_PATH} via the proxy (last: {last})"
+        else:
+            rec["t_first200"] = t
+        return
     deadline = now() + timeout
     while now() < deadline:
         try:
@@ -276,8 +293,49 @@ def spawn_one(base, user, admin, token, body, barrier, res, timeout, first200):
     rec["error"] = "no 200 on /api/status via the proxy"
 
 
+FIRST200_PATH = "api/status"
+POLL_INTERVAL = 0.001
+
+
+def poll_200(url, deadline, interval=0.0005, headers=None):
+    """GET url on one kept-alive connection (reconnecting when it closes) until 200, sleeping `interval` between
+    tries -> (time of the 200 or None, tries, last status or error)"""
+    host, port, path = split_url(url)
+    conn = None
+    tries = 0
+    last = None
+    try:
+        while now() < deadline:
+            tries += 1
+            try:
+                if conn is None:
+                    conn = http.client.HTTPConnection(host, port, timeout=10)
+                conn.request("GET", path, headers=headers or {})
+                r = conn.getresponse()
+                r.read()
+                last = r.status
+                if r.status == 200:
+                    return now(), tries, last
+                if r.will_close:
+                    conn.close()
+                    conn = None
+            except (OSError, http.client.HTTPException) as e:
+                last = type(e).__name__
+                if conn is not None:
+                    conn.close()
+                conn = None
+            time.sleep(interval)
+        return None, tries, last
+    finally:
+        if conn is not None:
+            conn.close()
+
+
 def cmd_spawn(a):
+    global FIRST200_PATH, POLL_INTERVAL
     sys.setswitchinterval(0.0005)   # keep timestamps of waiting threads within ~1 ms
+    FIRST200_PATH = a.first200_path.lstrip("/")
+    POLL_INTERVAL = a.poll_interval
     users = a.users.split(",")
     tokens = json.load(open(a.tokens)) if a.tokens else {}
     res = {u: {"user": u} for u in users}
@@ -287,7 +345,7 @@ def cmd_spawn(a):
     barrier = threading.Barrier(len(users))
     threads = [threading.Thread(target=spawn_one,
                                 args=(a.base, u, a.admin_token, tokens.get(u), a.body, barrier, res, a.timeout,
-                                      not a.no_first200))
+                                      False if a.no_first200 else ("tight" if a.tight else True)))
                for u in users]
     t0 = now()
     for t in threads:
@@ -381,6 +439,75 @@ def cmd_find(a):
         if env.get("JUPYTERHUB_USER") == a.user and env.get("JUPYTERHUB_SERVICE_URL"):
             print(env["JUPYTERHUB_SERVICE_URL"])
             return
+
+
+# ---------- route changes ----------
+
+def cmd_routelat(a):
+    """a standalone proxy (CHP's REST API): add a route for a fresh path, then GET {path}/x.txt through the proxy on a
+    kept-alive connection (<= 1 ms between tries) until 200; delete the route; N times. One JSON line per try."""
+    sys.setswitchinterval(0.0005)
+    auth = {"Authorization": "token " + a.token}
+    body = json.dumps({"target": a.target})
+    for i in range(1, a.n + 1):
+        path = f"{a.prefix}{os.getpid()}-{i}"
+        url = a.proxy.rstrip("/") + path + "/" + a.suffix
+        rec = {"i": i, "path": path}
+        try:   # before the route exists the proxy must not answer 200 (else the measurement measures nothing)
+            rec["before"], _ = request(url, "GET", "", timeout=10)
+        except Exception as e:   # noqa: BLE001
+            rec["before"] = type(e).__name__
+        t0 = now()
+        try:
+            status, data = request(a.api, "POST", "/api/routes" + path, a.token, body=body, timeout=10)
+        except Exception as e:   # noqa: BLE001
+            status, data = 0, repr(e).encode()
+        t_api = now()
+        rec["post"] = status
+        if status // 100 != 2:
+            rec["error"] = f"POST /api/routes{path} -> {status}: {data[:200]!r}"
+        else:
+            t, tries, last = poll_200(url, t_api + a.timeout, a.interval)
+            rec.update(api_s=t_api - t0, tries=tries, last=last)
+            if t is None:
+                rec["error"] = f"no 200 on {path}/{a.suffix} within {a.timeout} s (last: {last})"
+            else:
+                rec["route_s"] = t - t0
+                rec["after_api_s"] = t - t_api
+        try:
+            rec["delete"], _ = request(a.api, "DELETE", "/api/routes" + path, a.token, timeout=10)
+        except Exception as e:   # noqa: BLE001
+            rec["delete"] = type(e).__name__
+        print(json.dumps(rec), flush=True)
+        time.sleep(a.pause)
+
+
+def cmd_routesum(a):
+    """route-change JSON lines -> {n, med, max, min, errors, ...}. Standalone proxies: route_s (POST /api/routes ->
+    first 200). In-process hub (spawn records): t_ready -> t_first200, and t_post -> t_first200."""
+    recs = [json.loads(line) for f in a.files for line in open(f) if line.strip()]
+    vals, post_vals, tries, errors, before = [], [], [], [], []
+    for r in recs:
+        if r.get("error"):
+            errors.append(r["error"])
+        if "route_s" in r:
+            vals.append(r["route_s"])
+        elif "t_first200" in r and "t_ready" in r:
+            vals.append(r["t_first200"] - r["t_ready"])
+            post_vals.append(r["t_first200"] - r["t_post"])
+        if "tries" in r:
+            tries.append(r["tries"])
+        elif "first200_misses" in r:
+            tries.append(r["first200_misses"] + 1)
+        if "before" in r:
+            before.append(r["before"])
+    out = {"n": len(vals), "med": med(vals), "min": min(vals, default=None), "max": max(vals, default=None),
+           "all": vals, "tries_med": med(tries), "tries_max": max(tries, default=None), "errors": errors[:5],
+           "n_errors": len(errors), "before": sorted({str(b) for b in before})}
+    if post_vals:
+        out["post_med"] = med(post_vals)
+        out["post_max"] = max(post_vals)
+    print(json.dumps(out))
 
 
 # ---------- summaries ----------
@@ -488,14 +615,18 @@ def cmd_duel(a):
         by_round = {}
         for r in mine_t:
             by_round.setdefault(r["round"], {})[r["proxy"]] = r
-        for x, y in (("greyhub", "chp"), ("nginx", "chp"), ("greyhub", "nginx"), ("greyhub", "direct"), ("chp", "direct")):
+        for x, y in (("greyhub", "chp"), ("nginx", "chp"), ("greyhub", "nginx"), ("greyhub", "direct"), ("chp", "direct"),
+                     ("greyproxy", "chp"), ("greyproxy", "nginx"), ("greyproxy", "greyhub"), ("greyproxy", "direct")):
             vals = [d[x]["rps"] / d[y]["rps"] for d in by_round.values() if d.get(x) and d.get(y) and d[y]["rps"]]
             group[f"{x}_over_{y}"] = {"med": med(vals), "min": min(vals, default=None), "max": max(vals, default=None)}
         # requests per proxy CPU-second: what each proxy could serve with a core to itself
-        vals = [(d["greyhub"]["requests"] / d["greyhub"]["cpu_s"]) / (d["chp"]["requests"] / d["chp"]["cpu_s"])
-                for d in by_round.values() if d.get("greyhub") and d.get("chp") and d["greyhub"]["cpu_s"] and d["chp"]["cpu_s"]
-                and d["chp"]["requests"]]
-        group["greyhub_over_chp_per_cpu"] = {"med": med(vals), "min": min(vals, default=None), "max": max(vals, default=None)}
+        for x in ("greyhub", "greyproxy", "nginx"):
+            vals = [(d[x]["requests"] / d[x]["cpu_s"]) / (d["chp"]["requests"] / d["chp"]["cpu_s"])
+                    for d in by_round.values() if d.get(x) and d.get("chp") and d[x]["cpu_s"] and d["chp"]["cpu_s"]
+                    and d["chp"]["requests"]]
+            group[f"{x}_over_chp_per_cpu"] = {"med": med(vals), "min": min(vals, default=None), "max": max(vals, default=None)}
+        for name, x in group["proxies"].items():   # requests per proxy CPU-second (median over the rounds)
+            x["per_cpu"] = med([r["requests"] / r["cpu_s"] for r in mine_t if r["proxy"] == name and r.get("cpu_s")])
         out["groups"].append(group)
     print(json.dumps(out))
 
@@ -676,37 +807,53 @@ def cmd_report(a):
     duel = json.load(open(duel_path)) if os.path.exists(duel_path) else None
     if duel and duel.get("groups"):
         L.append("")
-        L.append(f"### The proxy, interleaved: Greyhub, CHP and nginx in front of one upstream, loaded in turn ({duel['rounds']} rounds, medians)")
+        L.append(f"### The proxy, interleaved: Greyhub (in-process and `greyhub proxy`), CHP and nginx in front of one upstream, loaded in turn ({duel['rounds']} rounds, medians)")
         L.append("")
         L.append("The rows above measure each hub in its own phase, minutes apart; this machine's speed drifts by ±20 % over minutes. "
-                 "Here the three proxies run at the same time in front of the same nginx (`/user/fast/x.txt`) and wrk loads them in turn "
+                 "Here the proxies run at the same time in front of the same nginx (`/user/fast/x.txt`) and wrk loads them in turn "
                  f"(`-c{meta['connections']}`, one unreported warm-up each; each round loads every proxy once per wrk thread count). "
+                 "\"Greyhub\" is the hub's in-process proxy (`greyhub serve`, the hub's own port); \"greyhub proxy\" is the same Release "
+                 "build's proxy brick in its own process, started with CHP's command line (`--ip --port --api-ip --api-port`, token in "
+                 "`CONFIGPROXY_AUTH_TOKEN`) and given its route through the REST API exactly as CHP is. "
                  "CHP is the Debian package's configurable-http-proxy started as JupyterHub starts it, with the route JupyterHub would add. "
                  "wrk, the proxy and the upstream share this machine's cores: a second wrk thread adds nothing to the load a single one "
                  "can make and takes CPU from the proxy and the upstream, so the runs with one thread are the measure; the runs with two "
                  "show how much that costs each proxy.")
         L.append("")
-        L.append("| wrk | proxy | req/s | p50 ms | p99 ms | proxy CPU µs per request | req/s each round | p99 each round |")
-        L.append("|---|---|---:|---:|---:|---:|---|---|")
+        L.append("| wrk | proxy | req/s | ÷ CHP | share of nginx-as-proxy | p50 ms | p99 ms | req per proxy CPU-second | proxy CPU µs per request | req/s each round | p99 each round |")
+        L.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---|---|")
         for grp in duel["groups"]:
-            for name, label in (("greyhub", "Greyhub"), ("chp", "CHP"), ("nginx", "nginx as the proxy (1 worker)")):
+            for name, label in (("greyhub", "Greyhub, in-process (`greyhub serve`)"), ("greyproxy", "Greyhub, own process (`greyhub proxy`)"),
+                                ("chp", "CHP"), ("nginx", "nginx as the proxy (1 worker)")):
                 x = grp["proxies"].get(name)
                 if not x:
                     continue
-                L.append(f"| -t{grp['threads']} | {label} | {frps(x['rps'])} | {fms(x['p50'])} | {fms(x['p99'])} | {fms(x['us_per_req'])} | "
+                oc = g(grp, f"{name}_over_chp", "med")
+                on = g(grp, f"{name}_over_nginx", "med")
+                L.append(f"| -t{grp['threads']} | {label} | {frps(x['rps'])} | {'-' if oc is None else f'{oc:.1f}×'} | "
+                         f"{'-' if on is None else f'{100 * on:.0f} %'} | {fms(x['p50'])} | {fms(x['p99'])} | {frps(x.get('per_cpu'))} | {fms(x['us_per_req'])} | "
                          f"{', '.join(frps(v) for v in x['rps_all'])} | {', '.join(fms(v) for v in x['p99_all'])} |")
         def rr(grp, k):
             v = grp.get(k) or {}
             return "-" if v.get("med") is None else f"{v['med']:.2f}× ({v['min']:.2f}–{v['max']:.2f})"
         L.append("")
+        L.append("÷ CHP and the share of nginx-as-proxy are medians of the per-round ratios (each round loads the proxies within "
+                 "seconds of each other).")
+        L.append("")
         for grp in duel["groups"]:
-            gx = g(grp, "greyhub_over_chp", "med")
-            p99 = g(grp, "proxies", "greyhub", "p99")
-            L.append(f"- wrk -t{grp['threads']}: **Greyhub ÷ CHP, req/s** (median of the per-round ratios, min–max) {rr(grp, 'greyhub_over_chp')}, "
-                     f"target ≥ 10× {'met' if gx is not None and gx >= 10 else '**not met**'}; **Greyhub p99** {fms(p99)} ms, target ≤ 5 ms "
-                     f"{'met' if p99 is not None and p99 <= 5 else '**not met**'}; requests per proxy CPU-second, Greyhub ÷ CHP "
-                     f"{rr(grp, 'greyhub_over_chp_per_cpu')}; nginx-as-proxy ÷ CHP {rr(grp, 'nginx_over_chp')}; Greyhub ÷ nginx-as-proxy "
-                     f"{rr(grp, 'greyhub_over_nginx')}")
+            for name, label in (("greyhub", "Greyhub in-process"), ("greyproxy", "`greyhub proxy`")):
+                if name not in grp["proxies"]:
+                    continue
+                gx = g(grp, f"{name}_over_chp", "med")
+                gn = g(grp, f"{name}_over_nginx", "med")
+                p99 = g(grp, "proxies", name, "p99")
+                L.append(f"- wrk -t{grp['threads']}, {label}: **÷ CHP, req/s** {rr(grp, f'{name}_over_chp')}, "
+                         f"target ≥ 10× {'met' if gx is not None and gx >= 10 else '**not met**'}; **share of nginx-as-proxy** "
+                         f"{rr(grp, f'{name}_over_nginx')}, target ≥ 0.80× {'met' if gn is not None and gn >= 0.8 else '**not met**'}; "
+                         f"**p99** {fms(p99)} ms, target ≤ 5 ms {'met' if p99 is not None and p99 <= 5 else '**not met**'}; "
+                         f"requests per proxy CPU-second ÷ CHP's {rr(grp, f'{name}_over_chp_per_cpu')}")
+            L.append(f"- wrk -t{grp['threads']}: nginx-as-proxy ÷ CHP {rr(grp, 'nginx_over_chp')}; `greyhub proxy` ÷ in-process "
+                     f"{rr(grp, 'greyproxy_over_greyhub')}")
             errs = [f"{n}: {x['errors']}" for n, x in grp["proxies"].items() if x.get("errors")]
             if errs:
                 L.append(f"  - non-2xx responses or socket errors: {'; '.join(errs)}")
@@ -717,12 +864,13 @@ def cmd_report(a):
         L.append("")
         L.append(f"### The single-user server's `/api` through each proxy, interleaved ({slow['rounds']} rounds, medians)")
         L.append("")
-        L.append("u1's `jupyterhub-singleuser` (Python, one core at most) behind Greyhub, behind the same standalone CHP (route "
-                 f"`/user/u1` added through its API) and on its own port, loaded in turn (`wrk -t{grp['threads']} -c{meta['connections']}` with u1's token).")
+        L.append("u1's `jupyterhub-singleuser` (Python, one core at most) behind Greyhub, behind `greyhub proxy` and the same standalone CHP (route "
+                 f"`/user/u1` added through their API) and on its own port, loaded in turn (`wrk -t{grp['threads']} -c{meta['connections']}` with u1's token).")
         L.append("")
         L.append("| path | req/s | p50 ms | p99 ms | proxy CPU µs per request | req/s each round |")
         L.append("|---|---:|---:|---:|---:|---|")
-        for name, label in (("greyhub", "through Greyhub"), ("chp", "through CHP"), ("direct", "direct on the server's port")):
+        for name, label in (("greyhub", "through Greyhub (in-process)"), ("greyproxy", "through `greyhub proxy`"), ("chp", "through CHP"),
+                            ("direct", "direct on the server's port")):
             x = grp["proxies"].get(name)
             if x:
                 L.append(f"| {label} | {frps(x['rps'])} | {fms(x['p50'])} | {fms(x['p99'])} | {fms(x['us_per_req']) if name != 'direct' else '-'} | "
@@ -731,8 +879,58 @@ def cmd_report(a):
             v = grp.get(k) or {}
             return "-" if v.get("med") is None else f"{v['med']:.2f}× ({v['min']:.2f}–{v['max']:.2f})"
         L.append("")
-        L.append(f"- Greyhub ÷ CHP {rr1('greyhub_over_chp')}; Greyhub ÷ direct {rr1('greyhub_over_direct')}; CHP ÷ direct {rr1('chp_over_direct')} "
+        L.append(f"- Greyhub ÷ CHP {rr1('greyhub_over_chp')}; Greyhub ÷ direct {rr1('greyhub_over_direct')}; `greyhub proxy` ÷ CHP "
+                 f"{rr1('greyproxy_over_chp')}; `greyhub proxy` ÷ direct {rr1('greyproxy_over_direct')}; CHP ÷ direct {rr1('chp_over_direct')} "
                  "(median of the per-round ratios, min–max)")
+    routes = [(label, json.load(open(os.path.join(a.dir, f"route-{k}.json"))))
+              for k, label in (("greyhub", "Greyhub, in-process (hub spawn of an nginx server: ready → first 200)"),
+                               ("greyproxy", "`greyhub proxy` (POST /api/routes → first 200)"),
+                               ("chp", "CHP (POST /api/routes → first 200)"))
+              if os.path.exists(os.path.join(a.dir, f"route-{k}.json"))]
+    if routes:
+        L.append("")
+        L.append("### Route change → first proxied 200")
+        L.append("")
+        L.append("Standalone proxies: a route for a fresh path (`/rt<pid>-<i>`, target: a catch-all nginx answering 200) is added with "
+                 "`POST /api/routes/...`; the clock starts before the POST is sent and stops at the first 200 on `<path>/x.txt` through the "
+                 "proxy, polled on one kept-alive connection with ≤ 0.5 ms between tries; then the route is deleted. In-process Greyhub has "
+                 "no route API: its route is added by the hub when a server becomes ready, so user `rt` is spawned (profile nginx) and the "
+                 "time from ready (201 / the ready event) to the first 200 on `/user/rt/x.txt` is measured the same way, then the server "
+                 "is stopped (its route goes with it).")
+        L.append("")
+        L.append("| proxy | n | median ms | max ms | min ms | tries per change (median, max) | target < 100 ms | notes |")
+        L.append("|---|---:|---:|---:|---:|---|---|---|")
+        for label, r in routes:
+            met = "-" if r.get("max") is None else ("yes" if r["max"] < 0.1 and not r.get("n_errors") else "**no**")
+            notes = []
+            if r.get("post_med") is not None:
+                notes.append(f"POST → first 200 median {1000 * r['post_med']:.0f} ms, max {1000 * r['post_max']:.0f} ms")
+            if r.get("before"):
+                notes.append(f"answer before the route existed: {', '.join(r['before'])}")
+            if r.get("n_errors"):
+                notes.append(f"{r['n_errors']} errors: {r['errors']}")
+            ms = lambda v: "-" if v is None else f"{1000 * v:.1f}"
+            L.append(f"| {label} | {r['n']} | {ms(r.get('med'))} | {ms(r.get('max'))} | {ms(r.get('min'))} | "
+                     f"{fms(r.get('tries_med'))}, {r.get('tries_max')} | {met} | {'; '.join(notes)} |")
+    gp = load(a.dir, "greyproxy")
+    if gp:
+        L.append("")
+        L.append("### `greyhub proxy` (its own process)")
+        L.append("")
+        L.append(f"{gp.get('desc', '')}")
+        L.append("")
+        L.append("| metric | value |")
+        L.append("|---|---|")
+        L.append(f"| VmRSS right after start (route added, no request yet), MiB | {mib(g(gp, 'rss', 'proxy_before'))} |")
+        L.append(f"| VmRSS after {g(gp, 'rss', 'requests') or '-'} requests through it (nearly all to the fast upstream), MiB | {mib(g(gp, 'rss', 'proxy_after'))} |")
+        ser = g(gp, "rss", "series") or []
+        if len(ser) >= 3:
+            mid = ser[len(ser) // 2]
+            L.append(f"| VmRSS growth over the second half ({mid[0] / 1000:.0f}k → {ser[-1][0] / 1000:.0f}k requests), MiB | "
+                     f"{(ser[-1][1] - mid[1]) / 1024:+.1f} |")
+        L.append(f"| VmRSS along the interleaved runs, the single-user runs, the route changes and the push (requests through it → MiB) | {series(gp)} |")
+        for n_ in gp.get("notes") or []:
+            L.append(f"| note | {n_} |")
     L.append("")
     L.append("### Every wrk run")
     L.append("")
@@ -771,6 +969,22 @@ def main():
     s.add_argument("--pids-out")
     s.add_argument("--timeout", type=float, default=120)
     s.add_argument("--no-first200", action="store_true")
+    s.add_argument("--first200-path", default="api/status", help="polled as /user/{u}/PATH after ready")
+    s.add_argument("--tight", action="store_true", help="poll on one kept-alive connection every --poll-interval s")
+    s.add_argument("--poll-interval", type=float, default=0.0005)
+    s = sub.add_parser("routelat")
+    s.add_argument("--api", required=True, help="the proxy's REST API base, http://127.0.0.1:PORT")
+    s.add_argument("--token", required=True)
+    s.add_argument("--proxy", required=True, help="the proxy's public base")
+    s.add_argument("--target", required=True, help="route target: an upstream answering 200 on any path")
+    s.add_argument("--n", type=int, default=20)
+    s.add_argument("--prefix", default="/rt")
+    s.add_argument("--suffix", default="x.txt")
+    s.add_argument("--interval", type=float, default=0.0005)
+    s.add_argument("--timeout", type=float, default=10)
+    s.add_argument("--pause", type=float, default=0.05)
+    s = sub.add_parser("routesum")
+    s.add_argument("files", nargs="+")
     s = sub.add_parser("stop")
     s.add_argument("--base", required=True)
     s.add_argument("--admin-token", required=True)
@@ -794,7 +1008,8 @@ def main():
     s.add_argument("value")
     a = p.parse_args()
     {"spawn": cmd_spawn, "stop": cmd_stop, "find": cmd_find, "summary": cmd_summary, "wrk": cmd_wrk,
-     "report": cmd_report, "set": cmd_set, "duel": cmd_duel}[a.cmd](a)
+     "report": cmd_report, "set": cmd_set, "duel": cmd_duel, "routelat": cmd_routelat,
+     "routesum": cmd_routesum}[a.cmd](a)
 
 
 if __name__ == "__main__":
