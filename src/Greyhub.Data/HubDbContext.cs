@@ -6,6 +6,9 @@ namespace Greyhub.Data;
 /// <summary>The hub's database. Only stores use it; endpoints never see it.</summary>
 public sealed class HubDbContext(DbContextOptions<HubDbContext> options) : DbContext(options)
 {
+    // EF Core's SQLite provider by name: this provider-neutral project does not reference it.
+    private const string SqliteProviderName = "Microsoft.EntityFrameworkCore.Sqlite";
+
     /// <summary>Users.</summary>
     public DbSet<UserEntity> Users => Set<UserEntity>();
 
@@ -27,8 +30,16 @@ public sealed class HubDbContext(DbContextOptions<HubDbContext> options) : DbCon
     /// <inheritdoc />
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
-        // Timestamps are UTC instants at microsecond resolution on every provider.
-        configurationBuilder.Properties<DateTime>().HaveConversion<UtcDateTimeConverter>();
+        // Timestamps are UTC instants at microsecond resolution on every provider. SQLite keeps them as text, which
+        // its own converter writes unchanged and reads without the reader's general DateTime.Parse.
+        if (Database.ProviderName == SqliteProviderName)
+        {
+            configurationBuilder.Properties<DateTime>().HaveConversion<SqliteTextDateTimeConverter>();
+        }
+        else
+        {
+            configurationBuilder.Properties<DateTime>().HaveConversion<UtcDateTimeConverter>();
+        }
     }
 
     /// <inheritdoc />

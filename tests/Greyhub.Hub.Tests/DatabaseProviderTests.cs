@@ -85,6 +85,41 @@ public sealed class DatabaseProviderTests
     }
 
     [Fact]
+    public async Task Timestamps_round_trip_at_every_precision_and_sqlite_keeps_its_text_format()
+    {
+        await using var hub = await HubInstance.StartAsync();
+        await using var scope = hub.Services.CreateAsyncScope();
+        var users = scope.ServiceProvider.GetRequiredService<UserStore>();
+        var db = scope.ServiceProvider.GetRequiredService<HubDbContext>();
+        var second = new DateTime(2030, 1, 2, 3, 4, 5, DateTimeKind.Utc);
+        DateTime[] times =
+        [
+            second, second.AddTicks(1_000_000), second.AddTicks(1_234_560), second.AddTicks(10),
+            new DateTime(2028, 2, 29, 23, 59, 59, DateTimeKind.Utc).AddTicks(9_999_990), new DateTime(1970, 1, 1, 0, 0, 0, DateTimeKind.Utc),
+        ];
+        for (var i = 0; i < times.Length; i++)
+        {
+            var name = "ts" + i;
+            await users.CreateAsync([name], admin: false, times[i], Api.Ct);
+            var read = (await users.FindAsync(name, Api.Ct))!.Created;
+            Assert.Equal(times[i], read);
+            Assert.Equal(DateTimeKind.Utc, read.Kind);
+            if (!TestDatabase.IsPostgres)
+            {
+                // The text Microsoft.Data.Sqlite itself writes for a DateTime: stored values compare and sort as before.
+                var text = await db.Database.SqlQuery<string>($"SELECT Created AS Value FROM users WHERE Name = {name}").SingleAsync(Api.Ct);
+                Assert.Equal(times[i].ToString(@"yyyy\-MM\-dd HH\:mm\:ss.FFFFFFF", System.Globalization.CultureInfo.InvariantCulture), text);
+            }
+        }
+        if (!TestDatabase.IsPostgres)
+        {
+            // Text in another form (written by hand or another tool) still reads as the general parser reads it.
+            await db.Database.ExecuteSqlAsync($"UPDATE users SET Created = '2030-01-02T03:04:05.5' WHERE Name = 'ts0'", Api.Ct);
+            Assert.Equal(second.AddTicks(5_000_000), (await users.FindAsync("ts0", Api.Ct))!.Created);
+        }
+    }
+
+    [Fact]
     public async Task A_note_with_a_nul_character_is_refused_on_every_database()
     {
         await using var hub = await HubInstance.StartAsync();
