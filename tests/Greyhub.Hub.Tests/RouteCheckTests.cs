@@ -6,6 +6,7 @@ using Greyhub.Data.Stores;
 using Greyhub.Hub.Observability;
 using Greyhub.Hub.Servers;
 using Greyhub.Proxy;
+using Greyhub.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
@@ -114,6 +115,55 @@ public sealed class RouteCheckTests
     }
 
     [Fact]
+    public async Task An_external_proxy_that_restarted_empty_gets_every_route_back_and_a_failed_check_is_survived()
+    {
+        const string token = "route-check-restart-token";
+        var (publicPort, apiPort) = (FreePort.Next(), FreePort.Next());
+        ProxyHost? external = await StartExternalAsync(publicPort, apiPort, token);
+        try
+        {
+            var time = new FakeTimeProvider(TimeProvider.System.GetUtcNow());
+            await using var hub = await HubInstance.StartWithAsync(b => b.Services.AddSingleton<TimeProvider>(time), null,
+                "Greyhub:Proxy:External:ApiUrl=" + external.ApiAddress, "Greyhub:Proxy:External:AuthToken=" + token);
+            var metrics = hub.Services.GetRequiredService<HubMetrics>();
+            var interval = hub.Services.GetRequiredService<IOptions<HubOptions>>().Value.Servers.CheckRoutesInterval;
+            await WaitForChecksAsync(metrics, 1);
+            await ServerInDatabaseAsync(hub, "alice", ServerPhases.Running, new Uri("http://127.0.0.1:41001/user/alice/"));
+
+            // The proxy goes away: the check fails, is counted and logged, and the loop goes on.
+            await external.DisposeAsync();
+            external = null;
+            var failed = metrics.RouteCheckFailures.Value;
+            time.Advance(interval);
+            using (var patience = CancellationTokenSource.CreateLinkedTokenSource(Ct))
+            {
+                patience.CancelAfter(TimeSpan.FromSeconds(30));
+                while (metrics.RouteCheckFailures.Value <= failed)
+                {
+                    await Task.Delay(10, patience.Token);
+                }
+            }
+
+            // It comes back empty on the same ports (a restart nobody told the hub about): the next check fills it.
+            external = await StartExternalAsync(publicPort, apiPort, token);
+            Assert.Empty(await external.Routes.GetRoutesAsync(null, Ct));
+            var before = metrics.CheckRoutesDuration.Count;
+            time.Advance(interval);
+            await WaitForChecksAsync(metrics, before + 1);
+            var routes = await external.Routes.GetRoutesAsync(null, Ct);
+            Assert.Equal(["/", "/user/alice"], routes.Keys.Order(StringComparer.Ordinal));
+            Assert.Equal("http://127.0.0.1:41001/", routes["/user/alice"].Target.AbsoluteUri);
+        }
+        finally
+        {
+            if (external is not null)
+            {
+                await external.DisposeAsync();
+            }
+        }
+    }
+
+    [Fact]
     public async Task External_proxy_options_are_validated_at_start()
     {
         var error = await Assert.ThrowsAsync<OptionsValidationException>(() => HubInstance.StartAsync(
@@ -130,6 +180,14 @@ public sealed class RouteCheckTests
 
         var noToken = await Assert.ThrowsAsync<OptionsValidationException>(() => HubInstance.StartAsync("Greyhub:Proxy:External:ApiUrl=http://127.0.0.1:1"));
         Assert.Contains("AuthToken (or CONFIGPROXY_AUTH_TOKEN) is required", string.Join("\n", noToken.Failures), StringComparison.Ordinal);
+    }
+
+    private static Task<ProxyHost> StartExternalAsync(int port, int apiPort, string token)
+    {
+        var settings = new ProxyHostSettings { Ip = "127.0.0.1", Port = port, ApiPort = apiPort };
+        settings.Configuration.Add(new("Greyhub:Proxy:ApiToken", token));
+        settings.Configuration.Add(new("Logging:LogLevel:Default", "Warning"));
+        return ProxyHost.StartAsync(settings, Ct);
     }
 
     /// <summary>Writes a server row as a start or an earlier hub would have left it.</summary>

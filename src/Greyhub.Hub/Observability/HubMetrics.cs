@@ -55,6 +55,8 @@ internal sealed class HubMetrics
             "Routes the route check added to the proxy or pointed to a new target (missing after a proxy restart, another replica's change)");
         RoutesRemoved = factory.CreateCounter("greyhub_proxy_check_routes_removed_total",
             "Stale routes of the hub's the route check removed from the proxy");
+        RouteCheckFailures = factory.CreateCounter("greyhub_proxy_check_routes_failures_total",
+            "Route checks that failed (the proxy unreachable, say); the next one tries again");
         var requests = factory.CreateCounter("greyhub_proxy_requests_total",
             "Requests the proxy forwarded to servers, by the path that forwarded them (connection: below HTTP; http: YARP)",
             new CounterConfiguration { LabelNames = ["path"] });
@@ -112,6 +114,9 @@ internal sealed class HubMetrics
 
     /// <summary>Routes the route check removed.</summary>
     public Counter RoutesRemoved { get; }
+
+    /// <summary>Route checks that failed.</summary>
+    public Counter RouteCheckFailures { get; }
 
     private async Task RefreshAsync(CancellationToken cancellationToken)
     {

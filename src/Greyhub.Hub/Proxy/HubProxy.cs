@@ -23,6 +23,8 @@ internal sealed class HubProxy : IDisposable
             return;
         }
         IsExternal = true;
+        PidFile = Path.Combine(hub.Value.DataDir, "proxy.pid");
+        LogFile = Path.Combine(hub.Value.DataDir, "proxy.log");
         AuthToken = options.AuthToken.Length > 0 ? options.AuthToken : KeptToken(hub.Value.DataDir);
         // Never through an HTTP proxy of the environment: the API is the hub's own neighbour.
         _http = new HttpClient(new SocketsHttpHandler { UseProxy = false, ConnectTimeout = TimeSpan.FromSeconds(3) })
@@ -41,6 +43,12 @@ internal sealed class HubProxy : IDisposable
 
     /// <summary>The external proxy's API token (empty in-process).</summary>
     public string AuthToken { get; }
+
+    /// <summary>JupyterHub's pid file of a proxy the hub starts, in the data folder (empty in-process).</summary>
+    public string PidFile { get; } = "";
+
+    /// <summary>Where a started proxy's output goes, and the hub reads it from (empty in-process).</summary>
+    public string LogFile { get; } = "";
 
     /// <summary>
     /// A started proxy's token when none is configured: made once and kept (owner-only) in the data folder, so that a

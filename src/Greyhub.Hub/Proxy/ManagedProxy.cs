@@ -15,7 +15,6 @@ namespace Greyhub.Hub.Proxy;
 internal sealed partial class ManagedProxy(
     HubProxy proxy,
     IOptions<ExternalProxyOptions> options,
-    IOptions<HubOptions> hub,
     HubUrls urls,
     HubAddress address,
     RouteCheckSignal routeCheck,
@@ -26,14 +25,10 @@ internal sealed partial class ManagedProxy(
     private readonly ExternalProxyOptions _options = options.Value;
     private ProxyProcess? _process;
 
-    /// <summary>JupyterHub's pid file, in the data folder.</summary>
-    public string PidFile => Path.Combine(hub.Value.DataDir, "proxy.pid");
+    private string PidFile => proxy.PidFile;
 
-    /// <summary>Where the started proxy's output goes (and the hub reads it from).</summary>
-    public string LogFile => Path.Combine(hub.Value.DataDir, "proxy.log");
-
-    /// <summary>The process of the proxy the hub started or reused; null when it has none.</summary>
-    public ProxyProcess? Process => _process;
+    /// <inheritdoc cref="HubProxy.LogFile"/>
+    public string LogFile => proxy.LogFile;
 
     /// <summary>Reuses, starts or waits for the proxy; the hub listens already (the error target is its page).</summary>
     public async Task StartAsync(CancellationToken cancellationToken)

@@ -1,4 +1,5 @@
 using Greyhub.Hub.Background;
+using Greyhub.Hub.Observability;
 using Greyhub.Hub.Proxy;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -14,6 +15,7 @@ namespace Greyhub.Hub.Servers;
 internal sealed partial class RouteCheckJob(
     RouteCheck check,
     RouteCheckSignal signal,
+    HubMetrics metrics,
     IOptions<HubOptions> options,
     TimeProvider time,
     IHostApplicationLifetime lifetime,
@@ -70,6 +72,7 @@ internal sealed partial class RouteCheckJob(
         catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
         {
             Log.Failed(logger, e);
+            metrics.RouteCheckFailures.Inc();
         }
     }
 
