@@ -56,7 +56,7 @@ internal sealed partial class ServerMonitor(
                 {
                     await routes.AddAsync(key.User, key.Server, new Uri(server.Url!), cancellationToken);
                 }
-                catch (HttpRequestException e)
+                catch (Exception e) when (e is HttpRequestException || (e is TaskCanceledException && !cancellationToken.IsCancellationRequested))
                 {
                     // An external proxy the hub starts only once it listens is not up yet: the route check that
                     // follows its start adds the route (and a reused proxy kept it).
