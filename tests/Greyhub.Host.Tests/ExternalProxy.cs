@@ -38,6 +38,9 @@ internal sealed class ExternalProxy
     /// <summary>Debian's configurable-http-proxy (fails with how to install it when missing).</summary>
     public static ExternalProxy Chp() => new([Requires.Program(ConfigurableHttpProxy, Install)]);
 
+    /// <summary>Any command as the proxy (one that fails, say).</summary>
+    public static ExternalProxy Of(params string[] command) => new(command);
+
     /// <summary>Greyhub's own <c>greyhub proxy</c>, from the build next to the tests.</summary>
     public static ExternalProxy GreyhubVerb() => new([Requires.Program("dotnet", "the .NET 10 SDK (README)"), GreyhubProcess.Dll, "proxy"]);
 

@@ -21,6 +21,27 @@ public sealed class ExternalProxyTests
     [Fact]
     public Task Greyhubs_hub_drives_greyhub_proxy() => HubDrivesAsync(ExternalProxy.GreyhubVerb());
 
+    [Fact]
+    public async Task Serve_stops_with_the_proxys_own_words_when_its_command_fails()
+    {
+        var dataDir = Directory.CreateTempSubdirectory("greyhub-proxy-fails-").FullName;
+        try
+        {
+            // CHP's flags follow the script as its $0, $1, ...: it ignores them.
+            var proxy = ExternalProxy.Of("/bin/sh", "-c", "echo 'no proxy here' >&2; exit 3");
+            var (code, _, stderr) = await GreyhubProcess.RunAsync(
+                ["serve", "--urls", $"http://127.0.0.1:{FreePort.Next()}", "--data-dir", dataDir, .. proxy.HubArgs()], cancellationToken: Ct);
+            Assert.Equal(2, code);
+            Assert.Contains("greyhub: the proxy did not start: The proxy exited with code 3", stderr, StringComparison.Ordinal);
+            Assert.Contains("no proxy here", stderr, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(dataDir, recursive: true);
+            await Greyhub.Hub.Tests.TestDatabase.DropAsync(dataDir);
+        }
+    }
+
     private static async Task HubDrivesAsync(ExternalProxy proxy)
     {
         Requires.Program("/usr/bin/jupyterhub-singleuser", "apt-get install -y jupyterhub python3-ipykernel");

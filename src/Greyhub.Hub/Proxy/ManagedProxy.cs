@@ -57,7 +57,7 @@ internal sealed partial class ManagedProxy(
                     }
                     break;
                 case ApiState.Refuses:
-                    throw new InvalidOperationException($"A proxy at {_options.ApiUrl} refuses the hub's token; set {ExternalProxyOptions.Section}:AuthToken to its CONFIGPROXY_AUTH_TOKEN or stop it.");
+                    throw new ProxyStartException($"A proxy at {_options.ApiUrl} refuses the hub's token; set {ExternalProxyOptions.Section}:AuthToken to its CONFIGPROXY_AUTH_TOKEN or stop it.");
                 default:
                     EndLeftover();
                     await LaunchAsync(cancellationToken);
@@ -133,20 +133,20 @@ internal sealed partial class ManagedProxy(
         {
             if (process is { IsAlive: false })
             {
-                throw new InvalidOperationException($"The proxy exited with code {process.ExitCode?.ToString(CultureInfo.InvariantCulture) ?? "unknown"} as it started; its output is in {LogFile}:\n{Tail(LogFile)}");
+                throw new ProxyStartException($"The proxy exited with code {process.ExitCode?.ToString(CultureInfo.InvariantCulture) ?? "unknown"} as it started; its output is in {LogFile}:\n{Tail(LogFile)}");
             }
             var state = await ProbeAsync(cancellationToken);
             if (state == ApiState.Answers)
             {
                 return;
             }
-            if (state == ApiState.Refuses)
+            if (state == ApiState.Refuses || time.GetElapsedTime(started) > _options.StartTimeout)
             {
-                throw new InvalidOperationException($"The proxy at {_options.ApiUrl} refuses the hub's token.");
-            }
-            if (time.GetElapsedTime(started) > _options.StartTimeout)
-            {
-                throw new TimeoutException($"The proxy's API at {_options.ApiUrl} did not answer within {_options.StartTimeout}.");
+                // A proxy this start made is not left behind by the failed start.
+                process?.Signal(ProxyProcess.SigKill);
+                throw new ProxyStartException(state == ApiState.Refuses
+                    ? $"The proxy at {_options.ApiUrl} refuses the hub's token."
+                    : $"The proxy's API at {_options.ApiUrl} did not answer within {_options.StartTimeout}" + (process is null ? "." : $"; its output is in {LogFile}:\n{Tail(LogFile)}"));
             }
             await Task.Delay(TimeSpan.FromMilliseconds(100), time, cancellationToken);
         }
