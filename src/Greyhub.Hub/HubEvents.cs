@@ -30,6 +30,7 @@ internal static class HubEvents
     public const int ServerReady = 301;
     public const int ServerStartFailed = 302;
     public const int ServerStopped = 310;
+    public const int ServerRouteNotRemoved = 311;
     public const int ServersRecovered = 320;
     public const int ServerNotRecovered = 321;
     public const int ServerDied = 322;

@@ -164,6 +164,56 @@ public sealed class RouteCheckTests
     }
 
     [Fact]
+    public async Task A_stop_completes_while_the_external_proxy_is_away_and_the_check_removes_the_route_later()
+    {
+        const string token = "route-check-stop-token";
+        var (publicPort, apiPort) = (FreePort.Next(), FreePort.Next());
+        ProxyHost? external = await StartExternalAsync(publicPort, apiPort, token);
+        try
+        {
+            var time = new FakeTimeProvider(TimeProvider.System.GetUtcNow());
+            await using var hub = await HubInstance.StartWithAsync(b => b.Services.AddSingleton<TimeProvider>(time), null,
+                "Greyhub:Proxy:External:ApiUrl=" + external.ApiAddress, "Greyhub:Proxy:External:AuthToken=" + token);
+            var metrics = hub.Services.GetRequiredService<HubMetrics>();
+            var interval = hub.Services.GetRequiredService<IOptions<HubOptions>>().Value.Servers.CheckRoutesInterval;
+            await WaitForChecksAsync(metrics, 1);
+            await ServerInDatabaseAsync(hub, "alice", ServerPhases.Running, new Uri("http://127.0.0.1:41001/user/alice/"));
+            var before = metrics.CheckRoutesDuration.Count;
+            time.Advance(interval);
+            await WaitForChecksAsync(metrics, before + 1);
+            Assert.NotNull(await external.Routes.GetRouteAsync("/user/alice", Ct));
+
+            // The proxy is away (kept for later: its routes survive, as a real proxy's do across a network cut).
+            var routes = await external.Routes.GetRoutesAsync(null, Ct);
+            await external.DisposeAsync();
+            external = null;
+            var admin = hub.Client(hub.AdminToken);
+            (await admin.DeleteApiAsync("hub/api/users/alice/server")).Is(204);
+            var model = (await admin.GetApiAsync("hub/api/users/alice")).Is(200).Root;
+            Assert.Equal(JsonValueKind.Null, model.GetProperty("server").ValueKind);
+
+            // Back with alice's route still in it: the next check removes it.
+            external = await StartExternalAsync(publicPort, apiPort, token);
+            foreach (var (path, route) in routes)
+            {
+                await external.Routes.AddRouteAsync(path, route.Target, route.Data, Ct);
+            }
+            before = metrics.CheckRoutesDuration.Count;
+            time.Advance(interval);
+            await WaitForChecksAsync(metrics, before + 1);
+            Assert.Null(await external.Routes.GetRouteAsync("/user/alice", Ct));
+            Assert.NotNull(await external.Routes.GetRouteAsync("/", Ct));
+        }
+        finally
+        {
+            if (external is not null)
+            {
+                await external.DisposeAsync();
+            }
+        }
+    }
+
+    [Fact]
     public async Task External_proxy_options_are_validated_at_start()
     {
         var error = await Assert.ThrowsAsync<OptionsValidationException>(() => HubInstance.StartAsync(
