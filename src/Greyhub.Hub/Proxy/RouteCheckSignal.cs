@@ -13,6 +13,9 @@ internal sealed class RouteCheckSignal
     /// <summary>Requests a check.</summary>
     public void Request() => _requests.Writer.TryWrite(true);
 
+    /// <summary>Takes a pending request, if any: a check about to run answers it.</summary>
+    public bool TryTake() => _requests.Reader.TryRead(out _);
+
     /// <summary>Completes when a check is requested (and takes the request).</summary>
     public async Task WaitAsync(CancellationToken cancellationToken)
     {

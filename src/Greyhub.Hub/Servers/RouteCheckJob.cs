@@ -27,6 +27,8 @@ internal sealed partial class RouteCheckJob(
         {
             await WhenStartedAsync(stoppingToken);
             using var timer = new PeriodicTimer(options.Value.Servers.CheckRoutesInterval, time);
+            // The proxy's start asked for a check before the hub was started: the first check is that one.
+            signal.TryTake();
             await TryCheckAsync(stoppingToken);
             Task<bool>? tick = null;
             Task? asked = null;
