@@ -91,7 +91,14 @@ public sealed class HubRestartTests
             // The new hub reused the running proxy, whose routes are intact.
             Assert.Equal(proxyPid, ExternalProxy.Pid(second));
             Assert.True(ExternalProxy.Alive(proxyPid!.Value), "the proxy is gone");
-            Assert.Contains($"Reusing the running proxy [{proxyPid}]", second.Log, StringComparison.Ordinal);
+            // Said once the hub listens (the proxy is reused after Kestrel started), so possibly after StartHubAsync returned.
+            var reused = $"Reusing the running proxy [{proxyPid}]";
+            var watch = System.Diagnostics.Stopwatch.StartNew();
+            while (!second.Log.Contains(reused, StringComparison.Ordinal) && watch.Elapsed < TimeSpan.FromSeconds(30))
+            {
+                await Task.Delay(50, Ct);
+            }
+            Assert.Contains(reused, second.Log, StringComparison.Ordinal);
             var routes = await proxy.RoutesAsync();
             Assert.True(routes.TryGetProperty("/user/alice", out _), $"alice's route is gone: {routes}");
             Assert.Equal(second.Address.ToString().TrimEnd('/'), routes.GetProperty("/").GetProperty("target").GetString());

@@ -74,7 +74,8 @@ internal sealed partial class ManagedProxy(
         {
             return;
         }
-        Log.Died(logger, _process.Pid, _process.ExitCode?.ToString(CultureInfo.InvariantCulture) ?? "unknown");
+        var exitCode = await _process.ExitCodeAsync();
+        Log.Died(logger, _process.Pid, exitCode?.ToString(CultureInfo.InvariantCulture) ?? "unknown");
         _process.Dispose();
         _process = null;
         await LaunchAsync(cancellationToken);
@@ -133,7 +134,8 @@ internal sealed partial class ManagedProxy(
         {
             if (process is { IsAlive: false })
             {
-                throw new ProxyStartException($"The proxy exited with code {process.ExitCode?.ToString(CultureInfo.InvariantCulture) ?? "unknown"} as it started; its output is in {LogFile}:\n{Tail(LogFile)}");
+                var exitCode = await process.ExitCodeAsync();
+                throw new ProxyStartException($"The proxy exited with code {exitCode?.ToString(CultureInfo.InvariantCulture) ?? "unknown"} as it started; its output is in {LogFile}:\n{Tail(LogFile)}");
             }
             var state = await ProbeAsync(cancellationToken);
             if (state == ApiState.Answers)

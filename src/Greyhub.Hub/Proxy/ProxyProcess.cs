@@ -80,8 +80,27 @@ internal sealed partial class ProxyProcess : IDisposable
         }
     }
 
-    /// <summary>How the process ended, when the hub started it and it has; null otherwise.</summary>
-    public int? ExitCode => _child is { HasExited: true } ? _child.ExitCode : null;
+    /// <summary>
+    /// How the process ended, when this hub started it; null otherwise. Waits (briefly) for the runtime to reap it: a
+    /// process that just ended may still be a zombie, gone from <see cref="IsAlive"/> but without its exit code yet.
+    /// </summary>
+    public async Task<int?> ExitCodeAsync()
+    {
+        if (_child is null)
+        {
+            return null;
+        }
+        using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        try
+        {
+            await _child.WaitForExitAsync(patience.Token);
+            return _child.ExitCode;
+        }
+        catch (OperationCanceledException)
+        {
+            return null;
+        }
+    }
 
     /// <summary>JupyterHub's pid file: the pid alone.</summary>
     public void WritePidFile(string pidFile) => File.WriteAllText(pidFile, Pid.ToString(CultureInfo.InvariantCulture));
