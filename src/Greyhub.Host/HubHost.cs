@@ -134,6 +134,11 @@ public static class HubHost
             await Console.Error.WriteLineAsync("greyhub: invalid configuration:\n  " + string.Join("\n  ", ex.Failures));
             return 2;
         }
+        catch (Greyhub.Hub.Proxy.ProxyStartException ex)
+        {
+            await Console.Error.WriteLineAsync("greyhub: the proxy did not start: " + ex.Message);
+            return 2;
+        }
         catch (IOException ex) when (ex.InnerException is System.Net.Sockets.SocketException || ex.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
         {
             await Console.Error.WriteLineAsync("greyhub: cannot listen: " + ex.Message);

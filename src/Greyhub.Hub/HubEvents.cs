@@ -5,7 +5,7 @@ namespace Greyhub.Hub;
 /// against this class). Ids are stable: operators filter on them, so an id never changes meaning.
 /// It sits at the project root, not in a feature folder, so every folder (the API edge and the proxy included) may use it
 /// without a dependency cycle. Ranges by feature:
-/// 1xx start-up, 20x login, 21x tokens, 3xx servers, 4xx pages, 5xx OAuth, 6xx proxy, 1000+ the API edge.
+/// 1xx start-up, 20x login, 21x tokens, 3xx servers, 4xx pages, 5xx OAuth, 6xx proxy and routes, 1000+ the API edge.
 /// </summary>
 internal static class HubEvents
 {
@@ -30,10 +30,12 @@ internal static class HubEvents
     public const int ServerReady = 301;
     public const int ServerStartFailed = 302;
     public const int ServerStopped = 310;
+    public const int ServerRouteNotRemoved = 311;
     public const int ServersRecovered = 320;
     public const int ServerNotRecovered = 321;
     public const int ServerDied = 322;
     public const int ServerPollFailed = 323;
+    public const int ServerRouteDeferred = 324;
 
     // 4xx: pages.
     public const int CspViolation = 400;
@@ -49,8 +51,22 @@ internal static class HubEvents
     public const int OAuthAccessRefused = 507;
     public const int OAuthSessionTokensRevoked = 508;
 
-    // 60x: proxy activity (the proxy brick's own events are in Greyhub.Proxy's ProxyEvents).
+    // 60x: proxy activity and the route check; 64x: an external proxy the hub starts (the proxy brick's own events,
+    // 61x-63x, are in Greyhub.Proxy's ProxyEvents).
     public const int ActivityFlushFailed = 600;
+    public const int RouteCheckFailed = 601;
+    public const int RouteMissing = 602;
+    public const int RouteTargetChanged = 603;
+    public const int RouteStale = 604;
+    public const int ProxyStarting = 640;
+    public const int ProxyReused = 641;
+    public const int ProxyDied = 642;
+    public const int ProxyStopping = 643;
+    public const int ProxyOutput = 644;
+    public const int ProxyReusedWithoutPid = 645;
+    public const int ProxyLeftoverEnded = 646;
+    public const int ProxyCheckFailed = 647;
+    public const int ProxyReady = 648;
 
     // 1000+: the API edge.
     public const int ApiUnhandled = 1000;

@@ -33,6 +33,13 @@ internal sealed class HubOptionsValidator : IValidateOptions<HubOptions>
         {
             errors.Add("Greyhub:OAuthTokenExpiresIn must be positive.");
         }
+        foreach (var (key, value) in new[] { ("ActivityFlushInterval", options.Servers.ActivityFlushInterval), ("CheckRoutesInterval", options.Servers.CheckRoutesInterval) })
+        {
+            if (value <= TimeSpan.Zero)
+            {
+                errors.Add($"Greyhub:Servers:{key} must be longer than zero, not {value}.");
+            }
+        }
         if (options.MaxApiBodyBytes < 1024)
         {
             errors.Add("Greyhub:MaxApiBodyBytes must be at least 1024.");

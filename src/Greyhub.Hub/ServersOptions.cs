@@ -29,4 +29,14 @@ public sealed class ServersOptions
 
     /// <summary>How often proxy activity is written to the database.</summary>
     public TimeSpan ActivityFlushInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// How often the proxy's routes are made to match the database (JupyterHub's <c>check_routes</c>, which it runs at
+    /// start, when its proxy restarts and after each activity update, 5 minutes by default). 30 seconds: a proxy that
+    /// restarted empty without this hub knowing (one it does not start, or another replica's change) serves again within
+    /// half a minute, for one <c>GET /api/routes</c> and one query of the running servers per check (cost grows with
+    /// running servers, not with users). A proxy the hub starts is checked every few seconds besides and its routes put
+    /// back at once.
+    /// </summary>
+    public TimeSpan CheckRoutesInterval { get; set; } = TimeSpan.FromSeconds(30);
 }

@@ -70,14 +70,23 @@ public sealed class GreyhubProcess : IAsyncDisposable
     }
 
     /// <summary>Starts <c>greyhub serve</c> and waits until it answers.</summary>
-    public static async Task<GreyhubProcess> StartAsync(string? dataDir = null, IEnumerable<string>? extraArgs = null, int? port = null, CancellationToken cancellationToken = default)
+    public static Task<GreyhubProcess> StartAsync(string? dataDir = null, IEnumerable<string>? extraArgs = null, int? port = null, CancellationToken cancellationToken = default) =>
+        StartAsync(new Dictionary<string, string>(), dataDir, extraArgs, port, cancellationToken);
+
+    /// <summary>Starts <c>greyhub serve</c> with <paramref name="environment"/> added to its own and waits until it answers.</summary>
+    public static async Task<GreyhubProcess> StartAsync(IReadOnlyDictionary<string, string> environment, string? dataDir, IEnumerable<string>? extraArgs, int? port, CancellationToken cancellationToken)
     {
         dataDir ??= Directory.CreateTempSubdirectory("greyhub-host-test-").FullName;
         port ??= FreePort.Next();
         var address = new Uri($"http://127.0.0.1:{port}/");
         var args = new List<string> { "serve", "--urls", address.ToString().TrimEnd('/'), "--data-dir", dataDir };
         args.AddRange(extraArgs ?? []);
-        var process = Process.Start(Start(args))!;
+        var psi = Start(args);
+        foreach (var (key, value) in environment)
+        {
+            psi.Environment[key] = value;
+        }
+        var process = Process.Start(psi)!;
         var hub = new GreyhubProcess(process, dataDir, address);
         process.OutputDataReceived += (_, e) => hub.Append(e.Data);
         process.ErrorDataReceived += (_, e) => hub.Append(e.Data);
@@ -136,6 +145,21 @@ public sealed class GreyhubProcess : IAsyncDisposable
         _killedHard = true;
         _process.Kill(entireProcessTree: false);
         await _process.WaitForExitAsync();
+    }
+
+    /// <summary>
+    /// Stops the hub cleanly, as an operator's Ctrl-C or systemd does (SIGTERM), and waits for its exit; returns its
+    /// exit code. Disposing still removes the data folder.
+    /// </summary>
+    public async Task<int> StopAsync(TimeSpan patience)
+    {
+        using (var kill = Process.Start("kill", ["-TERM", Pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await kill.WaitForExitAsync();
+        }
+        using var timeout = new CancellationTokenSource(patience);
+        await _process.WaitForExitAsync(timeout.Token);
+        return _process.ExitCode;
     }
 
     public async ValueTask DisposeAsync()

@@ -9,6 +9,7 @@ using Greyhub.Hub.Http;
 using Greyhub.Hub.Login;
 using Greyhub.Hub.OAuth;
 using Greyhub.Hub.Observability;
+using Greyhub.Hub.Proxy;
 using Greyhub.Hub.Servers;
 using Greyhub.Hub.Services;
 using Greyhub.Hub.Tokens;
@@ -28,8 +29,12 @@ public static class HubApplicationBuilderExtensions
     {
         var options = app.Services.GetRequiredService<IOptions<HubOptions>>().Value;
         var metrics = app.Services.GetRequiredService<HubMetrics>();
-        // The proxy comes first: proxied requests carry the server's own headers and are not hub handler metrics.
-        app.UseGreyhubProxy();
+        // The proxy comes first: proxied requests carry the server's own headers and are not hub handler metrics. An
+        // external proxy forwards users' requests itself and sends the hub only its own.
+        if (!app.Services.GetRequiredService<IOptions<ExternalProxyOptions>>().Value.IsExternal)
+        {
+            app.UseGreyhubProxy();
+        }
         if (app.Services.GetRequiredService<IOptions<Greyhub.Proxy.ProxyOptions>>().Value.InlineScheduling)
         {
             // With inline scheduling this runs on a socket thread; the hub's own handlers (password hashing, database

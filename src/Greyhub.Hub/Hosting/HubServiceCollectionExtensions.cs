@@ -10,6 +10,7 @@ using Greyhub.Hub.Http;
 using Greyhub.Hub.Login;
 using Greyhub.Hub.OAuth;
 using Greyhub.Hub.Observability;
+using Greyhub.Hub.Proxy;
 using Greyhub.Hub.Servers;
 using Greyhub.Hub.Tokens;
 using Greyhub.Hub.Users;
@@ -20,6 +21,7 @@ using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.DataProtection.Repositories;
 using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -57,14 +59,36 @@ public static class HubServiceCollectionExtensions
         services.AddHostedService<TokenPurgeJob>();
 
         // The proxy brick in-process: the hub's routes go to it through IProxyRoutes (ServerRoutes). Its trusted
-        // proxies are the hub's plus its own, and its error page links back to the hub's home.
+        // proxies are the hub's plus its own, and its error page links back to the hub's home. With an external proxy
+        // (Greyhub:Proxy:External:ApiUrl) the routes go there instead and the hub's listener forwards nothing.
         services.AddGreyhubProxy();
-        services.AddOptions<Greyhub.Proxy.ProxyOptions>().PostConfigure<IOptions<HubOptions>, HubUrls>((proxy, hub, urls) =>
+        services.AddOptions<Greyhub.Proxy.ProxyOptions>().PostConfigure<IOptions<HubOptions>, HubUrls, IOptions<ExternalProxyOptions>>((proxy, hub, urls, external) =>
         {
             proxy.TrustedProxies = [.. proxy.TrustedProxies.Union(hub.Value.TrustedProxies)];
             proxy.HomeUrl ??= urls.Hub + "home";
+            if (external.Value.IsExternal)
+            {
+                proxy.FastPath = false;
+            }
         });
+        services.AddOptions<ExternalProxyOptions>().BindConfiguration(ExternalProxyOptions.Section)
+            .PostConfigure<IConfiguration>((o, configuration) =>
+            {
+                if (o.AuthToken.Length == 0)
+                {
+                    o.AuthToken = configuration[ExternalProxyOptions.AuthTokenVariable] ?? "";
+                }
+            })
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ExternalProxyOptions>, ExternalProxyOptionsValidator>();
+        services.AddSingleton<HubAddress>();
+        services.AddSingleton<HubProxy>();
+        services.AddSingleton<RouteCheckSignal>();
+        services.AddSingleton<ManagedProxy>();
+        services.AddHostedService<ManagedProxyService>();
         services.AddSingleton<ServerRoutes>();
+        services.AddSingleton<RouteCheck>();
+        services.AddHostedService<RouteCheckJob>();
         services.AddSingleton<SpawnTracker>();
         services.AddSingleton<ServerEnvironment>();
         services.AddSingleton<ReadinessProbe>();

@@ -49,6 +49,14 @@ internal sealed class HubMetrics
             new HistogramConfiguration { Buckets = [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5] });
         ServersDied = factory.CreateCounter("greyhub_servers_died_total", "Running servers found ended by the poller or at start-up");
         ProxyRoutes = factory.CreateGauge("greyhub_proxy_routes", "Routes in the proxy table");
+        CheckRoutesDuration = factory.CreateHistogram("jupyterhub_check_routes_duration_seconds", "Time taken to validate all routes in proxy",
+            new HistogramConfiguration { Buckets = [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10] });
+        RoutesAdded = factory.CreateCounter("greyhub_proxy_check_routes_added_total",
+            "Routes the route check added to the proxy or pointed to a new target (missing after a proxy restart, another replica's change)");
+        RoutesRemoved = factory.CreateCounter("greyhub_proxy_check_routes_removed_total",
+            "Stale routes of the hub's the route check removed from the proxy");
+        RouteCheckFailures = factory.CreateCounter("greyhub_proxy_check_routes_failures_total",
+            "Route checks that failed (the proxy unreachable, say); the next one tries again");
         var requests = factory.CreateCounter("greyhub_proxy_requests_total",
             "Requests the proxy forwarded to servers, by the path that forwarded them (connection: below HTTP; http: YARP)",
             new CounterConfiguration { LabelNames = ["path"] });
@@ -97,6 +105,18 @@ internal sealed class HubMetrics
 
     /// <summary>Routes in the proxy table.</summary>
     public Gauge ProxyRoutes { get; }
+
+    /// <summary>Duration of one route check (JupyterHub's <c>check_routes</c>).</summary>
+    public Histogram CheckRoutesDuration { get; }
+
+    /// <summary>Routes the route check added or updated.</summary>
+    public Counter RoutesAdded { get; }
+
+    /// <summary>Routes the route check removed.</summary>
+    public Counter RoutesRemoved { get; }
+
+    /// <summary>Route checks that failed.</summary>
+    public Counter RouteCheckFailures { get; }
 
     private async Task RefreshAsync(CancellationToken cancellationToken)
     {

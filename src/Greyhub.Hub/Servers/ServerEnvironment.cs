@@ -1,20 +1,18 @@
 using System.Text.Json;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.Options;
 
 namespace Greyhub.Hub.Servers;
 
 /// <summary>
 /// The environment every single-user server gets from the hub (JupyterHub's <c>Spawner.get_env</c>, as measured in
-/// <c>jupyterhub-contract.md</c> §2). The hub's address is configured or taken from where Kestrel listens.
+/// <c>jupyterhub-contract.md</c> §2). The hub's address is <see cref="HubAddress"/>.
 /// </summary>
-internal sealed class ServerEnvironment(IOptions<HubOptions> options, HubUrls urls, IServer server)
+internal sealed class ServerEnvironment(HubUrls urls, HubAddress address)
 {
-    private string? _connectUrl;
-
-    /// <summary>Where servers reach the hub, without a trailing slash (e.g. <c>http://127.0.0.1:8000</c>).</summary>
-    public string HubConnectUrl => _connectUrl ??= ResolveConnectUrl();
+    /// <summary>
+    /// Where servers reach the hub, without a trailing slash (e.g. <c>http://127.0.0.1:8000</c>): always the hub itself,
+    /// never an external proxy in front of it.
+    /// </summary>
+    public string HubConnectUrl => address.ConnectUrl;
 
     public Dictionary<string, string> For(ServerKey key, string apiToken)
     {
@@ -38,20 +36,5 @@ internal sealed class ServerEnvironment(IOptions<HubOptions> options, HubUrls ur
             ["JUPYTERHUB_OAUTH_SCOPES"] = access,
             ["JUPYTERHUB_OAUTH_CLIENT_ALLOWED_SCOPES"] = "[]",
         };
-    }
-
-    private string ResolveConnectUrl()
-    {
-        if (options.Value.Servers.HubConnectUrl is { Length: > 0 } configured)
-        {
-            return configured.TrimEnd('/');
-        }
-        var addresses = server.Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
-        var address = addresses.FirstOrDefault(a => a.StartsWith("http://", StringComparison.OrdinalIgnoreCase)) ?? addresses.FirstOrDefault()
-            ?? throw new InvalidOperationException("The hub listens nowhere yet; set Greyhub:Servers:HubConnectUrl");
-        var uri = new Uri(address.Replace("://+", "://0.0.0.0", StringComparison.Ordinal).Replace("://*", "://0.0.0.0", StringComparison.Ordinal));
-        // A wildcard bind is reached through loopback from this machine.
-        var host = uri.Host is "0.0.0.0" or "[::]" or "::" ? "127.0.0.1" : uri.Host;
-        return $"{uri.Scheme}://{(host.Contains(':', StringComparison.Ordinal) && !host.StartsWith('[') ? "[" + host + "]" : host)}:{uri.Port}";
     }
 }

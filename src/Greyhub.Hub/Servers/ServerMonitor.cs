@@ -52,7 +52,16 @@ internal sealed partial class ServerMonitor(
         {
             if (alive)
             {
-                await routes.AddAsync(key.User, key.Server, new Uri(server.Url!), cancellationToken);
+                try
+                {
+                    await routes.AddAsync(key.User, key.Server, new Uri(server.Url!), cancellationToken);
+                }
+                catch (Exception e) when (e is HttpRequestException || (e is TaskCanceledException && !cancellationToken.IsCancellationRequested))
+                {
+                    // An external proxy the hub starts only once it listens is not up yet: the route check that
+                    // follows its start adds the route (and a reused proxy kept it).
+                    LogRouteDeferred(logger, e, key);
+                }
                 kept++;
                 continue;
             }
@@ -146,6 +155,9 @@ internal sealed partial class ServerMonitor(
 
     [LoggerMessage(EventId = HubEvents.ServerDied, Level = LogLevel.Warning, Message = "User {Server} server stopped, with exit code: {ExitCode} {Reason}")]
     private static partial void LogDied(ILogger logger, ServerKey server, string exitCode, string reason);
+
+    [LoggerMessage(EventId = HubEvents.ServerRouteDeferred, Level = LogLevel.Information, Message = "Server {Server} is running; its route waits for the proxy")]
+    private static partial void LogRouteDeferred(ILogger logger, Exception exception, ServerKey server);
 
     [LoggerMessage(EventId = HubEvents.ServerPollFailed, Level = LogLevel.Error, Message = "Polling servers failed")]
     private static partial void LogPollFailed(ILogger logger, Exception exception);

@@ -1,15 +1,44 @@
 using System.Text.Json;
 using Greyhub.Abstractions.Proxy;
+using Greyhub.Hub.Proxy;
 
 namespace Greyhub.Hub.Servers;
 
 /// <summary>
 /// A server's route in the proxy, as JupyterHub names it: the path <c>{base}user/{name}/[{server}/]</c> (unescaped, as
 /// CHP keys routes), the target's scheme, host and port, and the data <c>{"jupyterhub": true, "user": ..., "server_name": ...}</c>
-/// that lets the hub find its routes again among others.
+/// that lets the hub find its routes again among others. With an external proxy the hub has its own route too (JupyterHub's
+/// <c>add_hub_route</c>): <c>{base}</c> → the hub, data <c>{"jupyterhub": true, "hub": true}</c>.
 /// </summary>
-internal sealed class ServerRoutes(IProxyRoutes routes, HubUrls urls)
+internal sealed class ServerRoutes(HubProxy proxy, HubUrls urls)
 {
+    private IProxyRoutes Routes => proxy.Routes;
+
+    /// <summary>Whether the hub needs its own route (an external proxy: everything no other route takes goes to the hub).</summary>
+    public bool HasHubRoute => proxy.IsExternal;
+
+    /// <summary>The hub's own route's path: the base URL (JupyterHub's default <c>hub_routespec</c>).</summary>
+    public string HubPath => ProxyRoutePath.Normalize(urls.Base);
+
+    /// <summary>Routes the hub's own URL (scheme, host and port) at <see cref="HubPath"/>.</summary>
+    public Task AddHubAsync(Uri hub, CancellationToken cancellationToken)
+    {
+        var data = new Dictionary<string, JsonElement>(StringComparer.Ordinal)
+        {
+            ["hub"] = JsonSerializer.SerializeToElement(true, HubRouteJson.Default.Boolean),
+            ["jupyterhub"] = JsonSerializer.SerializeToElement(true, HubRouteJson.Default.Boolean),
+        };
+        return Routes.AddRouteAsync(HubPath, hub, data, cancellationToken);
+    }
+
+    /// <summary>Every route of the proxy, the hub's and others', by normalised path.</summary>
+    public Task<IReadOnlyDictionary<string, ProxyRouteEntry>> AllAsync(CancellationToken cancellationToken) =>
+        Routes.GetRoutesAsync(null, cancellationToken);
+
+    /// <summary>Whether a route carries the hub's mark (<c>jupyterhub: true</c>): the only routes the hub may remove.</summary>
+    public static bool IsHubs(ProxyRouteEntry route) =>
+        route.Data.TryGetValue("jupyterhub", out var mark) && mark.ValueKind == JsonValueKind.True;
+
     /// <summary>The route's path.</summary>
     public string PathOf(string user, string server) =>
         server.Length == 0 ? $"{urls.Base}user/{user}/" : $"{urls.Base}user/{user}/{server}/";
@@ -23,21 +52,27 @@ internal sealed class ServerRoutes(IProxyRoutes routes, HubUrls urls)
             ["user"] = JsonSerializer.SerializeToElement(user, HubRouteJson.Default.String),
             ["server_name"] = JsonSerializer.SerializeToElement(server, HubRouteJson.Default.String),
         };
-        return routes.AddRouteAsync(PathOf(user, server), new Uri(url.GetLeftPart(UriPartial.Authority)), data, cancellationToken);
+        return Routes.AddRouteAsync(PathOf(user, server), TargetOf(url), data, cancellationToken);
     }
+
+    /// <summary>A server's route target: its scheme, host and port.</summary>
+    public static Uri TargetOf(Uri url) => new(url.GetLeftPart(UriPartial.Authority));
 
     /// <summary>Removes the server's route; false when there was none.</summary>
     public Task<bool> RemoveAsync(string user, string server, CancellationToken cancellationToken) =>
-        routes.DeleteRouteAsync(PathOf(user, server), cancellationToken);
+        Routes.DeleteRouteAsync(PathOf(user, server), cancellationToken);
+
+    /// <summary>Removes the route at <paramref name="path"/>; false when there was none.</summary>
+    public Task<bool> DeleteAsync(string path, CancellationToken cancellationToken) => Routes.DeleteRouteAsync(path, cancellationToken);
 
     /// <summary>Whether the server has a route.</summary>
     public async Task<bool> ExistsAsync(string user, string server, CancellationToken cancellationToken) =>
-        await routes.GetRouteAsync(PathOf(user, server), cancellationToken) is not null;
+        await Routes.GetRouteAsync(PathOf(user, server), cancellationToken) is not null;
 
     /// <summary>The hub's routes (<c>jupyterhub: true</c>) with the server each is for and its last activity.</summary>
     public async Task<IReadOnlyList<(string User, string Server, DateTimeOffset LastActivity)>> ListAsync(CancellationToken cancellationToken)
     {
-        var all = await routes.GetRoutesAsync(null, cancellationToken);
+        var all = await Routes.GetRoutesAsync(null, cancellationToken);
         var mine = new List<(string, string, DateTimeOffset)>(all.Count);
         foreach (var route in all.Values)
         {

@@ -80,7 +80,16 @@ internal sealed partial class ServerStopper(
     /// </summary>
     public async Task CleanUpAsync(ServerScope scope, ServerKey key, int serverId, ServerState state, bool stopServer, CancellationToken cancellationToken, string? reason = null)
     {
-        await routes.RemoveAsync(key.User, key.Server, cancellationToken);
+        try
+        {
+            await routes.RemoveAsync(key.User, key.Server, cancellationToken);
+        }
+        catch (Exception e) when (e is HttpRequestException || (e is TaskCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            // An external proxy that does not answer must not leave the server half stopped: once it answers, the
+            // route check removes the route of a server that is no longer running.
+            LogRouteNotRemoved(logger, e, key);
+        }
         tracker.Forget(key);
         if (stopServer && state.Spawner is { } spawnerState)
         {
@@ -90,6 +99,9 @@ internal sealed partial class ServerStopper(
         await scope.Servers.MarkStoppedAsync(serverId, reason, cancellationToken);
         hubState.Changed();
     }
+
+    [LoggerMessage(EventId = HubEvents.ServerRouteNotRemoved, Level = LogLevel.Warning, Message = "Could not remove the route of server {Server}; the route check will")]
+    private static partial void LogRouteNotRemoved(ILogger logger, Exception exception, ServerKey server);
 
     [LoggerMessage(EventId = HubEvents.ServerStopped, Level = LogLevel.Information, Message = "Server {Server} stopped")]
     private static partial void LogStopped(ILogger logger, ServerKey server);
