@@ -125,7 +125,7 @@ internal partial struct ProxyRequestHead
         request.HeadMethod = method.Length == 4;
         var target = line[(sp + 1)..^9];
         if (target.Length == 0 || target[0] != '/' || target.ContainsAny(HttpBytes.NotInTarget) || routes.Match(target) is not { Upstream: not null } route
-            || Escaped(target, route.Depth + 1))
+            || NotAsKestrelSees(target))
         {
             return RequestVerdict.HandOver;
         }
@@ -198,29 +198,27 @@ internal partial struct ProxyRequestHead
     }
 
     /// <summary>
-    /// Whether one of the first <paramref name="segments"/> segments of the path holds an escape: the route was matched on
-    /// the raw bytes, and the decoded path that Kestrel and CHP match on could then pick another (longer) route.
+    /// Whether the path holds an escape or a dot segment anywhere: the route was matched on the raw bytes, and the path
+    /// Kestrel and CHP match on (decoded, dot segments removed) could pick another route, a shorter or a longer one
+    /// (<c>/user/alice/x/../../bob/</c> is bob's, <c>/user/al%69ce/</c> alice's). Kestrel and YARP take those.
     /// </summary>
-    private static bool Escaped(ReadOnlySpan<byte> target, int segments)
+    private static bool NotAsKestrelSees(ReadOnlySpan<byte> target)
     {
-        var path = target.TrimStart((byte)'/');
-        var end = path.IndexOf((byte)'?');
-        if (end >= 0)
+        var end = target.IndexOf((byte)'?');
+        var path = end >= 0 ? target[..end] : target;
+        if (path.Contains((byte)'%'))
         {
-            path = path[..end];
+            return true;
         }
-        for (var i = 0; i < segments && path.Length > 0; i++)
+        for (var dot = path.IndexOf("/."u8); dot >= 0; dot = path.IndexOf("/."u8))
         {
-            var slash = path.IndexOf((byte)'/');
-            if ((slash < 0 ? path : path[..slash]).Contains((byte)'%'))
+            // "/." then the end, a slash, or ".": a "." or ".." segment (or one starting with ".." we check next time).
+            var rest = path[(dot + 2)..];
+            if (rest.IsEmpty || rest[0] == '/' || (rest[0] == '.' && (rest.Length == 1 || rest[1] == '/')))
             {
                 return true;
             }
-            if (slash < 0)
-            {
-                break;
-            }
-            path = path[(slash + 1)..];
+            path = rest;
         }
         return false;
     }
