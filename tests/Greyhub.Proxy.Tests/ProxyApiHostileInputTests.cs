@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using Microsoft.Extensions.Options;
 
 namespace Greyhub.Proxy.Tests;
 
@@ -180,6 +181,31 @@ public sealed class ProxyApiHostileInputTests : IAsyncLifetime
         using var response = await api.GetAsync(uri, Ct);
 
         await AssertJsonErrorAsync(response, HttpStatusCode.BadRequest);
+    }
+
+    [Fact]
+    public async Task Without_a_token_the_proxy_refuses_to_start()
+    {
+        var refused = await Assert.ThrowsAsync<OptionsValidationException>(async () => await StandaloneProxy.StartAsync(token: ""));
+
+        Assert.Contains("CONFIGPROXY_AUTH_TOKEN", refused.Message, StringComparison.Ordinal);
+        Assert.Contains("AllowUnauthenticatedApi", refused.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("0.0.0.0")]
+    [InlineData("*")]
+    [InlineData("")]
+    public async Task Without_a_token_an_api_off_loopback_is_refused_even_when_allowed(string apiIp)
+    {
+        var settings = new ProxyHostSettings { Ip = "127.0.0.1", Port = 0, ApiIp = apiIp, ApiPort = 0 };
+        settings.Configuration.Add(new("Greyhub:Proxy:ApiToken", ""));
+        settings.Configuration.Add(new("Greyhub:Proxy:AllowUnauthenticatedApi", "true"));
+        settings.Configuration.Add(new("Logging:LogLevel:Default", "Warning"));
+
+        var refused = await Assert.ThrowsAsync<OptionsValidationException>(async () => await ProxyHost.StartAsync(settings, Ct));
+
+        Assert.Contains("not loopback", refused.Message, StringComparison.Ordinal);
     }
 
     private static async Task AssertJsonErrorAsync(HttpResponseMessage response, HttpStatusCode status)
