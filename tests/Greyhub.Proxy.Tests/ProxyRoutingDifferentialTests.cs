@@ -77,6 +77,25 @@ public sealed class ProxyRoutingDifferentialTests : IAsyncLifetime
         Assert.Equal(yarp, fast);
     }
 
+    [Theory]
+    [InlineData("/../svc/x", "/prefix/svc/x")]
+    [InlineData("/%2e%2e/svc/x", "/prefix/svc/x")]
+    [InlineData("/./../svc/x", "/prefix/svc/x")]
+    [InlineData("/svc/../../svc/x", "/prefix/svc/x")]
+    [InlineData("/svc/a/../x", "/prefix/svc/x")]
+    [InlineData("/svc/a/%2E%2E/x?q=1", "/prefix/svc/x?q=1")]
+    public async Task A_dot_segment_cannot_climb_out_of_the_target_path(string target, string seen)
+    {
+        foreach (var fastPath in new[] { true, false })
+        {
+            await using var proxy = await StandaloneProxy.StartAsync(null, StandaloneProxy.Token, $"Greyhub:Proxy:FastPath={fastPath}");
+            await proxy.Routes.AddRouteAsync("/svc", new Uri(_alice.Address, "prefix/"), new Dictionary<string, JsonElement>(), Ct);
+            var response = await RawHttp.GetAsync(proxy.PublicAddress, target, Ct);
+
+            Assert.Contains("alice GET " + seen, response, StringComparison.Ordinal);
+        }
+    }
+
     /// <summary>The status and what the server saw of Host and X-Forwarded-* (empty when it saw nothing).</summary>
     private async Task<string> AnswerAsync(string headers, bool fastPath)
     {
