@@ -96,6 +96,21 @@ public sealed class ProxyRoutingDifferentialTests : IAsyncLifetime
         }
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_client_cannot_forge_the_headers_tornado_believes(bool fastPath)
+    {
+        await using var proxy = await StandaloneProxy.StartAsync(null, StandaloneProxy.Token, $"Greyhub:Proxy:FastPath={fastPath}");
+        await proxy.Routes.AddRouteAsync("/user/alice", _alice.Address, new Dictionary<string, JsonElement>(), Ct);
+        var response = await RawHttp.SendAsync(proxy.PublicAddress, $"GET /user/alice/x HTTP/1.1\r\nHost: {proxy.PublicAddress.Authority}\r\n"
+            + "X-Real-IP: 6.6.6.6\r\nx-scheme: https\r\nForwarded: for=6.6.6.6;proto=https\r\nX-Forwarded-For: 6.6.6.6\r\nConnection: close\r\n\r\n", Ct);
+
+        Assert.StartsWith("HTTP/1.1 200", response, StringComparison.Ordinal);
+        Assert.DoesNotContain("6.6.6.6", response, StringComparison.Ordinal);
+        Assert.DoesNotContain("https", response, StringComparison.Ordinal);
+    }
+
     /// <summary>The status and what the server saw of Host and X-Forwarded-* (empty when it saw nothing).</summary>
     private async Task<string> AnswerAsync(string headers, bool fastPath)
     {

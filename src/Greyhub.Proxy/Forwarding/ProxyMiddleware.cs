@@ -131,6 +131,10 @@ internal sealed class ProxyMiddleware(
                 proxyRequest.Headers.Remove("X-Forwarded-For");
                 proxyRequest.Headers.Remove("X-Forwarded-Proto");
                 proxyRequest.Headers.Remove("X-Forwarded-Host");
+                // Tornado's xheaders (JupyterHub's) believe these before X-Forwarded-*: only a trusted proxy's pass.
+                proxyRequest.Headers.Remove("X-Real-IP");
+                proxyRequest.Headers.Remove("X-Scheme");
+                proxyRequest.Headers.Remove("Forwarded");
             }
             // A trusted proxy's Host and Proto stand (the client's, not ours); the addresses grow by one hop.
             if (!(trusted && proxyRequest.Headers.Contains("X-Forwarded-Host")))

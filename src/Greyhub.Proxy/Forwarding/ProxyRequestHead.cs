@@ -236,6 +236,9 @@ internal partial struct ProxyRequestHead
         ForwardedFor,
         ForwardedHost,
         ForwardedProto,
+
+        /// <summary>Another header servers read as a proxy's word on the client (X-Real-IP, X-Scheme, Forwarded).</summary>
+        ForwardedOther,
     }
 
     private static HeaderKind Classify(ReadOnlySpan<byte> name) => name.Length switch
@@ -244,6 +247,8 @@ internal partial struct ProxyRequestHead
         4 when Ascii.EqualsIgnoreCase(name, "Host"u8) => HeaderKind.Host,
         6 when Ascii.EqualsIgnoreCase(name, "Expect"u8) => HeaderKind.Expect,
         7 when Ascii.EqualsIgnoreCase(name, "Upgrade"u8) => HeaderKind.Upgrade,
+        8 when Ascii.EqualsIgnoreCase(name, "X-Scheme"u8) => HeaderKind.ForwardedOther,
+        9 when Ascii.EqualsIgnoreCase(name, "X-Real-IP"u8) || Ascii.EqualsIgnoreCase(name, "Forwarded"u8) => HeaderKind.ForwardedOther,
         7 when Ascii.EqualsIgnoreCase(name, "Trailer"u8) => HeaderKind.HopByHop,
         10 when Ascii.EqualsIgnoreCase(name, "Connection"u8) => HeaderKind.Connection,
         10 when Ascii.EqualsIgnoreCase(name, "Keep-Alive"u8) => HeaderKind.HopByHop,
