@@ -46,7 +46,9 @@ internal static class ProxyCommand
         var proxyTimeout = new Option<int?>("--proxy-timeout") { Description = "Same as --timeout (wins over it); CHP's two timeouts are one here" };
         var pidFile = new Option<string?>("--pid-file") { Description = "Write the process id to this file" };
         var command = new Command("proxy", "Run the proxy alone with configurable-http-proxy's command line and REST API "
-            + "(token from CONFIGPROXY_AUTH_TOKEN). Accepted but ignored: " + string.Join(", ", IgnoredWithValue.Concat(IgnoredSwitches)) + ". "
+            + "(token from CONFIGPROXY_AUTH_TOKEN, required: without it the proxy refuses to start, unlike CHP, since users' servers "
+            + "on this machine could rewrite the routes; --Greyhub:Proxy:AllowUnauthenticatedApi=true allows an open API on a loopback --api-ip only). "
+            + "Accepted but ignored: " + string.Join(", ", IgnoredWithValue.Concat(IgnoredSwitches)) + ". "
             + "Other --Key=Value arguments are configuration, e.g. --Greyhub:Proxy:TrustedProxies:0=10.0.0.0/8.")
         {
             ip, port, apiIp, apiPort, defaultTarget, errorTarget, sslKey, sslCert, apiSslKey, apiSslCert, logLevel, noXForward, timeout, proxyTimeout, pidFile,

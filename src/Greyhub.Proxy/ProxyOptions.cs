@@ -48,9 +48,16 @@ public sealed class ProxyOptions
 
     /// <summary>
     /// The REST API's token (CHP's <c>CONFIGPROXY_AUTH_TOKEN</c>): requests must carry <c>Authorization: token …</c>.
-    /// Empty leaves the API open, as CHP does (with a warning).
+    /// <c>greyhub proxy</c> refuses to start without one unless <see cref="AllowUnauthenticatedApi"/> says otherwise.
     /// </summary>
     public string ApiToken { get; set; } = "";
+
+    /// <summary>
+    /// Let <c>greyhub proxy</c> start with an empty <see cref="ApiToken"/> and an open API, as CHP does (it only warns):
+    /// honoured on a loopback API address only, and even there every local process, users' servers included, may then
+    /// route any user's traffic to itself.
+    /// </summary>
+    public bool AllowUnauthenticatedApi { get; set; }
 
     /// <summary>Largest request body the REST API reads.</summary>
     public long MaxApiBodyBytes { get; set; } = 64 * 1024;

@@ -218,6 +218,7 @@ public sealed class ProxyHostForwardingTests : IAsyncLifetime
             await File.WriteAllTextAsync(certFile, cert.ExportCertificatePem(), Ct);
             await File.WriteAllTextAsync(keyFile, rsa.ExportPkcs8PrivateKeyPem(), Ct);
             var settings = new ProxyHostSettings { Ip = "127.0.0.1", Port = 0, ApiIp = "127.0.0.1", ApiPort = 0, SslCert = certFile, SslKey = keyFile };
+            settings.Configuration.Add(new("Greyhub:Proxy:ApiToken", StandaloneProxy.Token));
             settings.Configuration.Add(new("Logging:LogLevel:Default", "Warning"));
             await using var proxy = await ProxyHost.StartAsync(settings, Ct);
             await proxy.Routes.AddRouteAsync("/user/alice", _alice.Address, NoData, Ct);

@@ -159,9 +159,9 @@ public sealed partial class RoutesApiTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Without_a_configured_token_the_api_is_open_as_in_chp()
+    public async Task Without_a_configured_token_the_api_is_open_as_in_chp_when_allowed_on_loopback()
     {
-        await using var open = await StandaloneProxy.StartAsync(token: "");
+        await using var open = await StandaloneProxy.StartAsync(null, "", "Greyhub:Proxy:AllowUnauthenticatedApi=true");
         using var api = StandaloneProxy.Api(open, token: null);
         using var added = await api.PostAsync("api/routes/user/ivy", Json("""{"target": "http://127.0.0.1:9000"}"""), Ct);
         Assert.Equal(HttpStatusCode.Created, added.StatusCode);

@@ -51,7 +51,7 @@ public sealed class TestUpstream : IAsyncDisposable
                 await context.Response.WriteAsync($"status page {code}");
                 return;
             }
-            foreach (var header in new[] { "Host", "X-Forwarded-For", "X-Forwarded-Host", "X-Forwarded-Proto" })
+            foreach (var header in new[] { "Host", "X-Forwarded-For", "X-Forwarded-Host", "X-Forwarded-Proto", "X-Real-IP", "X-Scheme", "Forwarded" })
             {
                 context.Response.Headers["X-Seen-" + header] = context.Request.Headers[header].ToString();
             }

@@ -5,6 +5,7 @@ using System.Text.Encodings.Web;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -54,7 +55,8 @@ internal sealed partial class ProxyTokenAuthenticationHandler(
 
     private Task RefuseAsync()
     {
-        Log.Refused(Logger, Request.Method, Request.Path.Value);
+        // The request target as sent (still escaped): the decoded path may hold a CR or LF that would forge a log line.
+        Log.Refused(Logger, Request.Method, Context.Features.Get<IHttpRequestFeature>()?.RawTarget);
         Response.StatusCode = StatusCodes.Status403Forbidden;
         return Task.CompletedTask;
     }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using System.Text.Unicode;
 using Greyhub.Abstractions.Proxy;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -59,10 +60,22 @@ internal static class RoutesApi
 
     private static async Task<IResult> AddAsync(HttpContext context, IProxyRoutes routes, string? path)
     {
+        if (path is not null && !ProxyTarget.IsPrintable(path))
+        {
+            return Error(400, "A route path must not hold control characters");
+        }
         Dictionary<string, JsonElement>? data;
         try
         {
-            data = await JsonSerializer.DeserializeAsync(context.Request.Body, ProxyJson.Default.DictionaryStringJsonElement, context.RequestAborted);
+            // The body is small (MaxApiBodyBytes): read whole, so that bytes that are not UTF-8 are refused (JSON is
+            // UTF-8; the reader would store them as U+FFFD).
+            using var buffer = new MemoryStream();
+            await context.Request.Body.CopyToAsync(buffer, context.RequestAborted);
+            if (!Utf8.IsValid(buffer.GetBuffer().AsSpan(0, (int)buffer.Length)))
+            {
+                return Error(400, "Body not valid JSON: not UTF-8");
+            }
+            data = JsonSerializer.Deserialize(buffer.GetBuffer().AsSpan(0, (int)buffer.Length), ProxyJson.Default.DictionaryStringJsonElement);
         }
         catch (JsonException e)
         {
@@ -78,9 +91,9 @@ internal static class RoutesApi
         {
             return Error(400, "Must specify 'target' as string");
         }
-        if (!Uri.TryCreate(target.GetString(), UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+        if (ProxyTarget.Parse(target.GetString(), out var error) is not { } uri)
         {
-            return Error(400, $"'target' must be an absolute http or https URL, not '{target.GetString()}'");
+            return Error(400, error!);
         }
         data.Remove("target");
         // The JSON elements belong to this request's document; the route table keeps copies.

@@ -86,6 +86,21 @@ internal sealed class ProxyMiddleware(
         await context.Response.Body.WriteAsync(page.Body, context.RequestAborted);
     }
 
+    /// <summary>Whether the path of <paramref name="target"/> holds a "." or ".." segment, escaped (<c>%2e</c>) or not.</summary>
+    internal static bool HasDotSegment(string target)
+    {
+        var query = target.IndexOf('?', StringComparison.Ordinal);
+        var path = (query < 0 ? target : target[..query]).Replace("%2e", ".", StringComparison.OrdinalIgnoreCase);
+        foreach (var segment in path.Split('/'))
+        {
+            if (segment is "." or "..")
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /// <summary>Copies the request as is (Host included) and adds the X-Forwarded headers (replacing the client's unless it is a trusted proxy).</summary>
     private sealed class KeepHostTransformer(bool xForward) : HttpTransformer
     {
@@ -95,12 +110,15 @@ internal sealed class ProxyMiddleware(
         {
             await base.TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken);
             var request = httpContext.Request;
-            if (httpContext.Features.Get<IHttpRequestFeature>()?.RawTarget is { Length: > 0 } target && target[0] == '/' && Ascii.IsValid(target))
+            if (httpContext.Features.Get<IHttpRequestFeature>()?.RawTarget is { Length: > 0 } target && target[0] == '/' && Ascii.IsValid(target)
+                && !HasDotSegment(target))
             {
                 // The target as the client sent it, as on the connection-level path: YARP rebuilds it from the decoded path, which
                 // turns an escaped slash (%2F) into %252F (dotnet/yarp#1419).
                 proxyRequest.RequestUri = new Uri(destinationPrefix + target, AsSent);
             }
+            // A target with dot segments goes as Kestrel resolved it (YARP's default): as sent, "/../svc/x" behind a target
+            // path "/prefix" would reach the server's "/svc/x", outside the prefix.
             proxyRequest.Headers.Host = request.Host.Value;
             if (!xForward)
             {
@@ -113,6 +131,10 @@ internal sealed class ProxyMiddleware(
                 proxyRequest.Headers.Remove("X-Forwarded-For");
                 proxyRequest.Headers.Remove("X-Forwarded-Proto");
                 proxyRequest.Headers.Remove("X-Forwarded-Host");
+                // Tornado's xheaders (JupyterHub's) believe these before X-Forwarded-*: only a trusted proxy's pass.
+                proxyRequest.Headers.Remove("X-Real-IP");
+                proxyRequest.Headers.Remove("X-Scheme");
+                proxyRequest.Headers.Remove("Forwarded");
             }
             // A trusted proxy's Host and Proto stand (the client's, not ours); the addresses grow by one hop.
             if (!(trusted && proxyRequest.Headers.Contains("X-Forwarded-Host")))

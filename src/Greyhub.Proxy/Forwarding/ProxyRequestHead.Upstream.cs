@@ -35,9 +35,9 @@ internal partial struct ProxyRequestHead
             position += end + 2;
             var name = header[..header.IndexOf((byte)':')];
             var kind = Classify(name);
-            if (kind is HeaderKind.Connection or HeaderKind.HopByHop || (kind is HeaderKind.ForwardedFor or HeaderKind.ForwardedHost or HeaderKind.ForwardedProto && !trusted && xForward) || ResponseFraming.Lists(listed, name))
+            if (kind is HeaderKind.Connection or HeaderKind.HopByHop || (kind is HeaderKind.ForwardedFor or HeaderKind.ForwardedHost or HeaderKind.ForwardedProto or HeaderKind.ForwardedOther && !trusted && xForward) || ResponseFraming.Lists(listed, name))
             {
-                // X-Forwarded-* from an untrusted client are dropped; from a trusted proxy in front (the same list the
+                // X-Forwarded-* (and X-Real-IP, X-Scheme, Forwarded, which Tornado's xheaders read first) from an untrusted client are dropped; from a trusted proxy in front (the same list the
                 // hub's own forwarded-headers handling believes) they are kept and ours follow, so the list grows as it should.
                 continue;
             }

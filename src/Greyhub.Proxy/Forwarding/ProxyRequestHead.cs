@@ -125,7 +125,7 @@ internal partial struct ProxyRequestHead
         request.HeadMethod = method.Length == 4;
         var target = line[(sp + 1)..^9];
         if (target.Length == 0 || target[0] != '/' || target.ContainsAny(HttpBytes.NotInTarget) || routes.Match(target) is not { Upstream: not null } route
-            || Escaped(target, route.Depth + 1))
+            || NotAsKestrelSees(target))
         {
             return RequestVerdict.HandOver;
         }
@@ -198,29 +198,27 @@ internal partial struct ProxyRequestHead
     }
 
     /// <summary>
-    /// Whether one of the first <paramref name="segments"/> segments of the path holds an escape: the route was matched on
-    /// the raw bytes, and the decoded path that Kestrel and CHP match on could then pick another (longer) route.
+    /// Whether the path holds an escape or a dot segment anywhere: the route was matched on the raw bytes, and the path
+    /// Kestrel and CHP match on (decoded, dot segments removed) could pick another route, a shorter or a longer one
+    /// (<c>/user/alice/x/../../bob/</c> is bob's, <c>/user/al%69ce/</c> alice's). Kestrel and YARP take those.
     /// </summary>
-    private static bool Escaped(ReadOnlySpan<byte> target, int segments)
+    private static bool NotAsKestrelSees(ReadOnlySpan<byte> target)
     {
-        var path = target.TrimStart((byte)'/');
-        var end = path.IndexOf((byte)'?');
-        if (end >= 0)
+        var end = target.IndexOf((byte)'?');
+        var path = end >= 0 ? target[..end] : target;
+        if (path.Contains((byte)'%'))
         {
-            path = path[..end];
+            return true;
         }
-        for (var i = 0; i < segments && path.Length > 0; i++)
+        for (var dot = path.IndexOf("/."u8); dot >= 0; dot = path.IndexOf("/."u8))
         {
-            var slash = path.IndexOf((byte)'/');
-            if ((slash < 0 ? path : path[..slash]).Contains((byte)'%'))
+            // "/." then the end, a slash, or ".": a "." or ".." segment (or one starting with ".." we check next time).
+            var rest = path[(dot + 2)..];
+            if (rest.IsEmpty || rest[0] == '/' || (rest[0] == '.' && (rest.Length == 1 || rest[1] == '/')))
             {
                 return true;
             }
-            if (slash < 0)
-            {
-                break;
-            }
-            path = path[(slash + 1)..];
+            path = rest;
         }
         return false;
     }
@@ -238,6 +236,9 @@ internal partial struct ProxyRequestHead
         ForwardedFor,
         ForwardedHost,
         ForwardedProto,
+
+        /// <summary>Another header servers read as a proxy's word on the client (X-Real-IP, X-Scheme, Forwarded).</summary>
+        ForwardedOther,
     }
 
     private static HeaderKind Classify(ReadOnlySpan<byte> name) => name.Length switch
@@ -246,6 +247,8 @@ internal partial struct ProxyRequestHead
         4 when Ascii.EqualsIgnoreCase(name, "Host"u8) => HeaderKind.Host,
         6 when Ascii.EqualsIgnoreCase(name, "Expect"u8) => HeaderKind.Expect,
         7 when Ascii.EqualsIgnoreCase(name, "Upgrade"u8) => HeaderKind.Upgrade,
+        8 when Ascii.EqualsIgnoreCase(name, "X-Scheme"u8) => HeaderKind.ForwardedOther,
+        9 when Ascii.EqualsIgnoreCase(name, "X-Real-IP"u8) || Ascii.EqualsIgnoreCase(name, "Forwarded"u8) => HeaderKind.ForwardedOther,
         7 when Ascii.EqualsIgnoreCase(name, "Trailer"u8) => HeaderKind.HopByHop,
         10 when Ascii.EqualsIgnoreCase(name, "Connection"u8) => HeaderKind.Connection,
         10 when Ascii.EqualsIgnoreCase(name, "Keep-Alive"u8) => HeaderKind.HopByHop,

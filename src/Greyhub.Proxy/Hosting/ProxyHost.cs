@@ -75,9 +75,15 @@ public sealed partial class ProxyHost : IAsyncDisposable
         }
         var host = new ProxyHost(publicApp, apiApp, settings.PidFile);
         var logger = publicApp.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Greyhub.Proxy");
-        if (publicApp.Services.GetRequiredService<IOptions<ProxyOptions>>().Value.ApiToken.Length == 0)
+        var options = publicApp.Services.GetRequiredService<IOptions<ProxyOptions>>().Value;
+        if (options.ApiToken.Length == 0)
         {
-            // As CHP: without CONFIGPROXY_AUTH_TOKEN anyone who reaches the API port may change the routes.
+            if (OpenApiRefusal(options, settings.ApiIp) is { } refusal)
+            {
+                await host.DisposeAppsAsync();
+                throw new OptionsValidationException(ProxyOptions.Section, typeof(ProxyOptions), [refusal]);
+            }
+            // Allowed on loopback: anyone who reaches the API port (any local process) may change the routes.
             Log.NotAuthenticated(logger);
         }
         await publicApp.StartAsync(cancellationToken);
@@ -107,6 +113,31 @@ public sealed partial class ProxyHost : IAsyncDisposable
         {
             File.Delete(_pidFile);
         }
+    }
+
+    /// <summary>
+    /// Why an API without a token is refused: always, unless <see cref="ProxyOptions.AllowUnauthenticatedApi"/> is set
+    /// and the API listens on loopback only. Users' servers run on this machine, so even loopback is not a boundary: any
+    /// of them could route another user's traffic to itself; CHP only warns.
+    /// </summary>
+    private static string? OpenApiRefusal(ProxyOptions options, string apiIp)
+    {
+        var loopback = apiIp == "localhost" || (IPAddress.TryParse(apiIp, out var address) && IPAddress.IsLoopback(address));
+        if (!options.AllowUnauthenticatedApi)
+        {
+            return "CONFIGPROXY_AUTH_TOKEN (Greyhub:Proxy:ApiToken) is empty: the REST API would let anyone who reaches it, "
+                + "users' servers on this machine included, route any user's traffic. Set a token (JupyterHub always does), or, "
+                + "on a loopback --api-ip only, pass --Greyhub:Proxy:AllowUnauthenticatedApi=true.";
+        }
+        return loopback ? null
+            : $"CONFIGPROXY_AUTH_TOKEN (Greyhub:Proxy:ApiToken) is empty and --api-ip '{apiIp}' is not loopback: an open REST API is refused there "
+              + "even with Greyhub:Proxy:AllowUnauthenticatedApi. Set a token.";
+    }
+
+    private async ValueTask DisposeAppsAsync()
+    {
+        await _public.DisposeAsync();
+        await _api.DisposeAsync();
     }
 
     private static WebApplication Build(ProxyHostSettings settings, Action<IServiceCollection> services, Action<KestrelServerOptions, ProxyHostSettings> listen)

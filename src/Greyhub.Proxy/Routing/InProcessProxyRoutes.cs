@@ -27,9 +27,13 @@ internal sealed partial class InProcessProxyRoutes(RouteTable table, TimeProvide
     public Task AddRouteAsync(string path, Uri target, IReadOnlyDictionary<string, JsonElement> data, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(target);
-        if (!target.IsAbsoluteUri || (target.Scheme != Uri.UriSchemeHttp && target.Scheme != Uri.UriSchemeHttps))
+        if (ProxyTarget.Parse(target.OriginalString, out var error) is null)
         {
-            throw new ArgumentException($"A route's target must be an absolute http or https URL, not '{target}'.", nameof(target));
+            throw new ArgumentException($"A route's target is refused: {error}.", nameof(target));
+        }
+        if (!ProxyTarget.IsPrintable(path))
+        {
+            throw new ArgumentException("A route path must not hold control characters.", nameof(path));
         }
         var normalized = ProxyRoutePath.Normalize(path);
         // The caller's elements may belong to a document it disposes: the route keeps copies.
