@@ -1,3 +1,4 @@
+using Greyhub.Proxy;
 using Greyhub.Scopes;
 using Microsoft.Extensions.Options;
 

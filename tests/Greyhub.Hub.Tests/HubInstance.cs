@@ -1,3 +1,4 @@
+using Greyhub.Hub.Proxy;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -60,6 +61,12 @@ public sealed class HubInstance : IAsyncDisposable
         {
             args.AddRange(TestDatabase.SettingsFor(dataDir).Select(c => "--" + c));
         }
+        // The periodic route check (30 s by default) would delete the routes tests add for servers the database does not
+        // hold; tests that exercise it advance a fake clock by whatever interval is set.
+        if (!config.Any(c => c.StartsWith("Greyhub:Servers:CheckRoutesInterval", StringComparison.OrdinalIgnoreCase)))
+        {
+            args.Add("--Greyhub:Servers:CheckRoutesInterval=01:00:00");
+        }
         args.AddRange(config.Select(c => "--" + c));
         WebApplication app;
         try
@@ -74,6 +81,9 @@ public sealed class HubInstance : IAsyncDisposable
             await TestDatabase.DropAsync(dataDir);
             throw;
         }
+        // The route check's first run, right after start, deletes hub-marked routes no running server explains: a test
+        // that adds such a route itself waits for it to have run (bounded: a check against an unreachable proxy may hang).
+        await app.Services.GetRequiredService<RouteCheckSignal>().FirstCheckDone.WaitAsync(TimeSpan.FromSeconds(30)).ContinueWith(_ => { }, TaskScheduler.Default);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         await using var scope = app.Services.CreateAsyncScope();
         var token = await HubAdmin.IssueTokenAsync(scope.ServiceProvider, "admin", admin: true, "test admin", CancellationToken.None);

@@ -1,3 +1,4 @@
+using Greyhub.Proxy;
 using Greyhub.Hub;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.Extensions.DependencyInjection;

@@ -9,6 +9,16 @@ namespace Greyhub.Hub.Proxy;
 internal sealed class RouteCheckSignal
 {
     private readonly Channel<bool> _requests = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    private readonly TaskCompletionSource _firstCheck = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>
+    /// Completes once the first check after start-up has run (whatever its outcome): until then a route the hub did not
+    /// derive from the database may still be taken for a stale one.
+    /// </summary>
+    public Task FirstCheckDone => _firstCheck.Task;
+
+    /// <summary>Marks the first check done.</summary>
+    public void FirstCheckRan() => _firstCheck.TrySetResult();
 
     /// <summary>Requests a check.</summary>
     public void Request() => _requests.Writer.TryWrite(true);

@@ -30,6 +30,7 @@ internal sealed partial class RouteCheckJob(
             // The proxy's start asked for a check before the hub was started: the first check is that one.
             signal.TryTake();
             await TryCheckAsync(stoppingToken);
+            signal.FirstCheckRan();
             Task<bool>? tick = null;
             Task? asked = null;
             while (true)

@@ -2,8 +2,11 @@ using System.Net;
 
 namespace Greyhub.Proxy;
 
-/// <summary>Reads <see cref="ProxyOptions.TrustedProxies"/> entries: an IP address or a CIDR network.</summary>
-internal static class TrustedProxies
+/// <summary>
+/// Reads trusted-proxy entries (an IP address or a CIDR network): the proxy's <see cref="ProxyOptions.TrustedProxies"/>
+/// and the hub's own, so that both decide alike who may speak for a client.
+/// </summary>
+public static class TrustedProxies
 {
     /// <summary>The networks of valid entries (validation has refused the others).</summary>
     public static IPNetwork[] Parse(IEnumerable<string> entries) =>
@@ -30,6 +33,7 @@ internal static class TrustedProxies
         return false;
     }
 
+    /// <summary>Reads one entry; false when it is neither an address nor a network.</summary>
     public static bool TryParse(string value, out IPNetwork network)
     {
         network = default;
