@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using Greyhub.Abstractions.Compute;
 using Microsoft.Extensions.Options;
+using Greyhub.Processes;
 
 namespace Greyhub.Compute.Local;
 
@@ -62,7 +63,7 @@ public sealed class LocalProcessEngine(IOptions<LocalEngineOptions> options, Tim
         }
         var process = Process.Start(psi) ?? throw new InvalidOperationException($"could not start job {spec.Name}");
         _children[process.Id] = process;
-        var start = ProcFs.Stat(process.Id)?.StartTicks ?? -1;
+        var start = LinuxProcess.Stat(process.Id)?.StartTicks ?? -1;
         var state = new LocalJobState(process.Id, start, port, log);
         return Task.FromResult(new JobHandle(Name, process.Id.ToString(CultureInfo.InvariantCulture), JsonSerializer.Serialize(state, LocalJson.Default.LocalJobState)));
     }
@@ -83,14 +84,14 @@ public sealed class LocalProcessEngine(IOptions<LocalEngineOptions> options, Tim
     public async Task StopAsync(JobHandle job, TimeSpan grace, CancellationToken cancellationToken)
     {
         var state = Parse(job);
-        if (state is null || !ProcFs.IsAlive(state))
+        if (state is null || !LinuxProcess.IsAlive(state.Pid, state.StartTicks))
         {
             return;
         }
-        ProcFs.SignalGroup(state.Pid, ProcFs.SigTerm);
+        LinuxProcess.SignalGroup(state.Pid, LinuxProcess.SigTerm);
         if (!await WaitGoneAsync(state, grace, cancellationToken))
         {
-            ProcFs.SignalGroup(state.Pid, ProcFs.SigKill);
+            LinuxProcess.SignalGroup(state.Pid, LinuxProcess.SigKill);
             await WaitGoneAsync(state, TimeSpan.FromSeconds(10), cancellationToken);
         }
     }
@@ -119,7 +120,7 @@ public sealed class LocalProcessEngine(IOptions<LocalEngineOptions> options, Tim
         {
             return new JobStatus(JobPhase.Exited, Reason: "not a job of the local engine");
         }
-        if (_children.TryGetValue(state.Pid, out var child) && !child.HasExited && !ProcFs.IsAlive(state))
+        if (_children.TryGetValue(state.Pid, out var child) && !child.HasExited && !LinuxProcess.IsAlive(state.Pid, state.StartTicks))
         {
             // Our own child ended (a zombie in /proc) but .NET has not reaped it yet: that takes moments, and then
             // the exit code is known, so wait for it (at most a second) rather than report an end without a code.
@@ -137,11 +138,11 @@ public sealed class LocalProcessEngine(IOptions<LocalEngineOptions> options, Tim
         {
             return new JobStatus(JobPhase.Exited, ExitCode: child.ExitCode, Reason: $"exited with code {child.ExitCode}");
         }
-        if (ProcFs.IsAlive(state))
+        if (LinuxProcess.IsAlive(state.Pid, state.StartTicks))
         {
             return new JobStatus(JobPhase.Running, _options.Host, state.Port);
         }
-        return new JobStatus(JobPhase.Exited, Reason: ProcFs.Stat(state.Pid) is { } other && other.StartTicks != state.StartTicks
+        return new JobStatus(JobPhase.Exited, Reason: LinuxProcess.Stat(state.Pid) is { } other && other.StartTicks != state.StartTicks
             ? "the process ended (its id now belongs to another program)"
             : "the process ended");
     }
@@ -151,7 +152,7 @@ public sealed class LocalProcessEngine(IOptions<LocalEngineOptions> options, Tim
         var deadline = time.GetTimestamp();
         while (time.GetElapsedTime(deadline) < timeout)
         {
-            if (_children.TryGetValue(state.Pid, out var child) ? child.HasExited : !ProcFs.IsAlive(state))
+            if (_children.TryGetValue(state.Pid, out var child) ? child.HasExited : !LinuxProcess.IsAlive(state.Pid, state.StartTicks))
             {
                 return true;
             }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using Greyhub.Processes;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -90,14 +91,14 @@ internal sealed partial class ManagedProxy(
             return;
         }
         Log.Stopping(logger, process.Pid);
-        process.Signal(ProxyProcess.SigTerm);
+        process.Signal(LinuxProcess.SigTerm);
         var waited = TimeSpan.Zero;
         while (process.IsAlive && waited < StopGrace)
         {
             await Task.Delay(TimeSpan.FromMilliseconds(50), time);
             waited += TimeSpan.FromMilliseconds(50);
         }
-        process.Signal(ProxyProcess.SigKill);
+        process.Signal(LinuxProcess.SigKill);
         File.Delete(PidFile);
     }
 
@@ -145,7 +146,7 @@ internal sealed partial class ManagedProxy(
             if (state == ApiState.Refuses || time.GetElapsedTime(started) > _options.StartTimeout)
             {
                 // A proxy this start made is not left behind by the failed start.
-                process?.Signal(ProxyProcess.SigKill);
+                process?.Signal(LinuxProcess.SigKill);
                 throw new ProxyStartException(state == ApiState.Refuses
                     ? $"The proxy at {_options.ApiUrl} refuses the hub's token."
                     : $"The proxy's API at {_options.ApiUrl} did not answer within {_options.StartTimeout}" + (process is null ? "." : $"; its output is in {LogFile}:\n{Tail(LogFile)}"));
@@ -187,7 +188,7 @@ internal sealed partial class ManagedProxy(
                 || leftover.CommandLine.Contains(Path.GetFileName(_options.Command[0]), StringComparison.Ordinal))
             {
                 Log.LeftoverEnded(logger, leftover.Pid);
-                leftover.Signal(ProxyProcess.SigKill);
+                leftover.Signal(LinuxProcess.SigKill);
             }
         }
     }

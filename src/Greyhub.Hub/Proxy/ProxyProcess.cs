@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Runtime.InteropServices;
+using Greyhub.Processes;
 
 namespace Greyhub.Hub.Proxy;
 
@@ -9,11 +9,8 @@ namespace Greyhub.Hub.Proxy;
 /// never taken for it). Its output goes to a file, not a pipe to the hub, so that it outlives a hub killed hard (a
 /// write to a dead pipe would end it) and the next hub can reuse it.
 /// </summary>
-internal sealed partial class ProxyProcess : IDisposable
+internal sealed class ProxyProcess : IDisposable
 {
-    public const int SigTerm = 15;
-    public const int SigKill = 9;
-
     private readonly Process? _child;
 
     private ProxyProcess(int pid, long startTicks, Process? child)
@@ -28,7 +25,7 @@ internal sealed partial class ProxyProcess : IDisposable
     private long StartTicks { get; }
 
     /// <summary>Whether the process still runs (a zombie or another process with its pid does not count).</summary>
-    public bool IsAlive => Stat(Pid) is { } stat && stat.StartTicks == StartTicks && stat.State is not ('Z' or 'X');
+    public bool IsAlive => LinuxProcess.IsAlive(Pid, StartTicks);
 
     /// <summary>
     /// Starts <paramref name="command"/> + <paramref name="flags"/> with the token in its environment, in a session of its
@@ -51,7 +48,7 @@ internal sealed partial class ProxyProcess : IDisposable
         psi.Environment[ExternalProxyOptions.AuthTokenVariable] = token;
         psi.Environment["GREYHUB_PROXY_LOG"] = logFile;
         var child = Process.Start(psi) ?? throw new InvalidOperationException("The proxy's command did not start.");
-        return new ProxyProcess(child.Id, Stat(child.Id)?.StartTicks ?? 0, child);
+        return new ProxyProcess(child.Id, LinuxProcess.Stat(child.Id)?.StartTicks ?? 0, child);
     }
 
     /// <summary>The process a pid file names, if it still runs.</summary>
@@ -61,24 +58,11 @@ internal sealed partial class ProxyProcess : IDisposable
         {
             return null;
         }
-        return Stat(pid) is { State: not ('Z' or 'X') } stat ? new ProxyProcess(pid, stat.StartTicks, null) : null;
+        return LinuxProcess.Stat(pid) is { State: not ('Z' or 'X') } stat ? new ProxyProcess(pid, stat.StartTicks, null) : null;
     }
 
     /// <summary>The command line the process runs (empty when gone).</summary>
-    public string CommandLine
-    {
-        get
-        {
-            try
-            {
-                return File.ReadAllText($"/proc/{Pid}/cmdline").Replace('\0', ' ').Trim();
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                return "";
-            }
-        }
-    }
+    public string CommandLine => LinuxProcess.CommandLine(Pid);
 
     /// <summary>
     /// How the process ended, when this hub started it; null otherwise. Waits (briefly) for the runtime to reap it: a
@@ -110,32 +94,9 @@ internal sealed partial class ProxyProcess : IDisposable
     {
         if (IsAlive)
         {
-            _ = Kill(Pid, signal);
+            LinuxProcess.Signal(Pid, signal);
         }
     }
 
     public void Dispose() => _child?.Dispose();
-
-    /// <summary>State letter and start time (clock ticks since boot) of a process, or null when there is none.</summary>
-    private static (char State, long StartTicks)? Stat(int pid)
-    {
-        string text;
-        try
-        {
-            text = File.ReadAllText($"/proc/{pid}/stat");
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return null;
-        }
-        // The command name (field 2) may hold spaces and parentheses: parse from the last ')'.
-        var close = text.LastIndexOf(')');
-        var fields = close < 0 ? [] : text[(close + 2)..].Split(' ');
-        return fields.Length > 19 && long.TryParse(fields[19], NumberStyles.None, CultureInfo.InvariantCulture, out var start)
-            ? (fields[0][0], start)
-            : null;
-    }
-
-    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
-    private static extern int Kill(int pid, int signal);
 }
