@@ -1,8 +1,6 @@
 using Greyhub.Compute.Local;
 using Greyhub.Hub;
 using Greyhub.Hub.Hosting;
-using Greyhub.Proxy;
-using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Greyhub.Spawners.Engine;
 using Microsoft.Extensions.Options;
 
@@ -21,23 +19,10 @@ public static class HubHost
         });
         Configuration(builder.Configuration, args);
         builder.WebHost.UseKestrelHttpsConfiguration();
-        // The proxy's hot path: read a request as soon as it is there instead of a zero-byte read first (one syscall
-        // less per request; an idle connection keeps a 4 KiB buffer instead of none), and handle it on the socket
-        // thread that read it (no thread switch per request; the hub's own handlers are moved to the thread pool by
-        // the proxy middleware). Greyhub:Proxy:InlineScheduling=false turns the latter off.
-        builder.WebHost.UseSockets();
-        builder.Services.AddOptions<SocketTransportOptions>().Configure<IOptions<ProxyOptions>>((o, proxy) =>
-        {
-            o.WaitForDataBeforeAllocatingBuffer = false;
-            o.UnsafePreferInlineScheduling = proxy.Value.InlineScheduling;
-        });
-        // Servers' response headers pass through byte for byte (Latin-1 both ways) instead of failing on a non-ASCII byte.
-        builder.WebHost.ConfigureKestrel(o =>
-        {
-            o.ResponseHeaderEncodingSelector = _ => System.Text.Encoding.Latin1;
-            // Proxied requests are forwarded below HTTP, before Kestrel parses them (Greyhub.Proxy's connection-level path).
-            o.ConfigureEndpointDefaults(listen => listen.UseGreyhubProxy());
-        });
+        // The hub's own handlers are moved off the socket threads by the proxy middleware.
+        builder.WebHost.UseGreyhubProxyTransport();
+        // Proxied requests are forwarded below HTTP, before Kestrel parses them (Greyhub.Proxy's connection-level path).
+        builder.WebHost.ConfigureKestrel(o => o.ConfigureEndpointDefaults(listen => listen.UseGreyhubProxy()));
         if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["Kestrel:Endpoints:Http:Url"]))
         {
             builder.WebHost.UseUrls("http://127.0.0.1:8000");

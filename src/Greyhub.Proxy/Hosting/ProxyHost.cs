@@ -7,7 +7,6 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
-using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -147,18 +146,8 @@ public sealed partial class ProxyHost : IAsyncDisposable
         builder.Configuration.AddEnvironmentVariables();
         builder.Configuration.AddInMemoryCollection(settings.Configuration);
         builder.WebHost.UseKestrelHttpsConfiguration();
-        // As in the hub: read a request as soon as it is there, and serve proxied ones on the socket thread that read them.
-        builder.WebHost.UseSockets();
-        builder.Services.AddOptions<SocketTransportOptions>().Configure<IOptions<ProxyOptions>>((o, proxy) =>
-        {
-            o.WaitForDataBeforeAllocatingBuffer = false;
-            o.UnsafePreferInlineScheduling = proxy.Value.InlineScheduling;
-        });
-        builder.WebHost.ConfigureKestrel(o =>
-        {
-            o.ResponseHeaderEncodingSelector = _ => System.Text.Encoding.Latin1;
-            listen(o, settings);
-        });
+        builder.WebHost.UseGreyhubProxyTransport();
+        builder.WebHost.ConfigureKestrel(o => listen(o, settings));
         builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
         builder.Logging.AddFilter("Yarp", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
