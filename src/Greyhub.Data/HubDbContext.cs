@@ -27,12 +27,15 @@ public sealed class HubDbContext(DbContextOptions<HubDbContext> options) : DbCon
     /// <summary>OAuth authorization codes.</summary>
     public DbSet<OAuthCodeEntity> OAuthCodes => Set<OAuthCodeEntity>();
 
+    /// <summary>Whether timestamps are stored as text (SQLite, <see cref="SqliteTextDateTimeConverter"/>).</summary>
+    internal bool TextTimestamps => Database.ProviderName == SqliteProviderName;
+
     /// <inheritdoc />
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
         // Timestamps are UTC instants at microsecond resolution on every provider. SQLite keeps them as text, which
         // its own converter writes unchanged and reads without the reader's general DateTime.Parse.
-        if (Database.ProviderName == SqliteProviderName)
+        if (TextTimestamps)
         {
             configurationBuilder.Properties<DateTime>().HaveConversion<SqliteTextDateTimeConverter>();
         }

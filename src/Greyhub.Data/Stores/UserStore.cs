@@ -21,36 +21,21 @@ public sealed class UserStore(HubDbContext db)
     public Task<string?> GetPasswordHashAsync(string name, CancellationToken cancellationToken) =>
         db.Users.AsNoTracking().Where(u => u.Name == name).Select(u => u.PasswordHash).FirstOrDefaultAsync(cancellationToken);
 
-    // The default listing (no filter, no state, by id): compiled, so no expression tree is built, funcletized and
-    // looked up in the query cache per request.
-    private static readonly Func<HubDbContext, int, int, IAsyncEnumerable<UserRow>> DefaultPage =
-        EF.CompileAsyncQuery((HubDbContext c, int offset, int limit) => c.Users.AsNoTracking().OrderBy(u => u.Id).Skip(offset).Take(limit)
-            .Select(u => new UserRow(u.Id, u.Name, u.Admin, u.Created, u.LastActivity)));
-
     private static readonly Func<HubDbContext, CancellationToken, Task<int>> CountAll =
         EF.CompileAsyncQuery((HubDbContext c, CancellationToken ct) => c.Users.Count());
 
-    private static readonly Func<HubDbContext, int, int, IAsyncEnumerable<Membership>> DefaultPageGroups =
-        EF.CompileAsyncQuery((HubDbContext c, int offset, int limit) => c.Users.AsNoTracking().OrderBy(u => u.Id).Skip(offset).Take(limit)
-            .SelectMany(u => u.Groups, (u, g) => new { UserId = u.Id, g.Name }).OrderBy(m => m.Name).Select(m => new Membership(m.UserId, m.Name)));
-
-    private static readonly Func<HubDbContext, int, int, IAsyncEnumerable<ServerRow>> DefaultPageServers =
-        EF.CompileAsyncQuery((HubDbContext c, int offset, int limit) => c.Users.AsNoTracking().OrderBy(u => u.Id).Skip(offset).Take(limit)
-            .SelectMany(u => u.Servers).OrderBy(s => s.Name)
-            .Select(s => new ServerRow(s.UserId, new ServerRecord(s.Id, s.Name, s.Phase, s.Url, s.Started, s.LastActivity, s.UserOptions, s.State, s.StopReason))));
-
     /// <summary>Lists users by <paramref name="query"/>.</summary>
     /// <remarks>
-    /// One connection for the whole read and three flat queries over the same page: its users, then the group
-    /// names and the servers of the users on it (the page as a subquery, no id list to expand into parameters).
-    /// No split query and no collection projection: EF Core's async split query builds delegates on every
-    /// execution. The total is counted only when <see cref="UserQuery.CountTotal"/> asks for it.
+    /// The default listing (all users by id) is one statement (<see cref="UserPageQuery"/>). A filtered or sorted one
+    /// is three flat queries over the same page on one connection: its users, then the group names and the servers
+    /// of the users on it (the page as a subquery, no id list to expand into parameters). No split query and no
+    /// collection projection: EF Core's async split query builds delegates on every execution. The total is counted
+    /// only when <see cref="UserQuery.CountTotal"/> asks for it.
     /// </remarks>
     public async Task<Page<UserRecord>> ListAsync(UserQuery query, CancellationToken cancellationToken)
     {
         var isDefault = query.OnlyUsers is null && query.OnlyGroups is null && query.State is null && query is { Sort: "id", Descending: false };
-        // The default listing runs only compiled queries: building (and funcletizing) the LINQ form it never
-        // executes costs as much as a small query.
+        // The default listing builds no LINQ: building (and funcletizing) a form it never executes costs as much as a small query.
         IQueryable<UserEntity>? users = null, page = null;
         if (!isDefault)
         {
@@ -60,9 +45,13 @@ public sealed class UserStore(HubDbContext db)
         try
         {
             var total = !query.CountTotal ? -1 : users is null ? await CountAll(db, cancellationToken) : await users.CountAsync(cancellationToken);
+            if (page is null)
+            {
+                return new Page<UserRecord>(await UserPageQuery.ReadAsync(db, query.Offset, query.Limit, db.TextTimestamps, cancellationToken), total);
+            }
             var rows = new List<UserRow>(Math.Min(query.Limit, 1000));
             var index = new Dictionary<int, int>(rows.Capacity);
-            await foreach (var row in (page is null ? DefaultPage(db, query.Offset, query.Limit) : page.Select(u => new UserRow(u.Id, u.Name, u.Admin, u.Created, u.LastActivity)).AsAsyncEnumerable())
+            await foreach (var row in page.Select(u => new UserRow(u.Id, u.Name, u.Admin, u.Created, u.LastActivity)).AsAsyncEnumerable()
                 .WithCancellation(cancellationToken))
             {
                 index[row.Id] = rows.Count;
@@ -73,9 +62,7 @@ public sealed class UserStore(HubDbContext db)
                 return new Page<UserRecord>([], total);
             }
             var groupsOf = new List<string>?[rows.Count];
-            var memberships = page is null
-                ? DefaultPageGroups(db, query.Offset, query.Limit)
-                : page.SelectMany(u => u.Groups, (u, g) => new { UserId = u.Id, g.Name }).OrderBy(m => m.Name).Select(m => new Membership(m.UserId, m.Name)).AsAsyncEnumerable();
+            var memberships = page.SelectMany(u => u.Groups, (u, g) => new { UserId = u.Id, g.Name }).OrderBy(m => m.Name).Select(m => new Membership(m.UserId, m.Name)).AsAsyncEnumerable();
             await foreach (var m in memberships.WithCancellation(cancellationToken))
             {
                 // A row written between the queries may shift the page: only users on it get their groups.
@@ -85,11 +72,9 @@ public sealed class UserStore(HubDbContext db)
                 }
             }
             var serversOf = new List<ServerRecord>?[rows.Count];
-            var servers = page is null
-                ? DefaultPageServers(db, query.Offset, query.Limit)
-                : page.SelectMany(u => u.Servers).OrderBy(s => s.Name)
-                    .Select(s => new ServerRow(s.UserId, new ServerRecord(s.Id, s.Name, s.Phase, s.Url, s.Started, s.LastActivity, s.UserOptions, s.State, s.StopReason)))
-                    .AsAsyncEnumerable();
+            var servers = page.SelectMany(u => u.Servers).OrderBy(s => s.Name)
+                .Select(s => new ServerRow(s.UserId, new ServerRecord(s.Id, s.Name, s.Phase, s.Url, s.Started, s.LastActivity, s.UserOptions, s.State, s.StopReason)))
+                .AsAsyncEnumerable();
             await foreach (var s in servers.WithCancellation(cancellationToken))
             {
                 if (index.TryGetValue(s.UserId, out var i))
