@@ -7,8 +7,19 @@ using Microsoft.Extensions.Options;
 namespace Greyhub.Host;
 
 /// <summary>Builds and runs the hub web application: the composition root.</summary>
-public static class HubHost
+public static partial class HubHost
 {
+    /// <summary>The configuration file, looked for in the folder greyhub runs in.</summary>
+    public const string ConfigurationFileName = "greyhub.json";
+
+    /// <summary>What configuration under Greyhub's sections can bind to: every brick and engine, whichever is picked.</summary>
+    private static readonly Lazy<SettingsSchema> Schema = new(() =>
+    {
+        var services = new ServiceCollection();
+        AddBricks(services, engine: null);
+        return SettingsSchema.FromServices(services);
+    });
+
     /// <summary>Builds the application from command-line arguments (standard ASP.NET ones included).</summary>
     public static async Task<WebApplication> BuildAsync(string[] args, Action<WebApplicationBuilder>? configure = null, CancellationToken cancellationToken = default)
     {
@@ -18,6 +29,7 @@ public static class HubHost
             ContentRootPath = AppContext.BaseDirectory,
         });
         Configuration(builder.Configuration, args);
+        CheckSettings(builder.Configuration);
         builder.WebHost.UseKestrelHttpsConfiguration();
         // The hub's own handlers are moved off the socket threads by the proxy middleware.
         builder.WebHost.UseGreyhubProxyTransport();
@@ -25,16 +37,13 @@ public static class HubHost
         builder.WebHost.ConfigureKestrel(o => o.ConfigureEndpointDefaults(listen => listen.UseGreyhubProxy()));
         if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["Kestrel:Endpoints:Http:Url"]))
         {
-            builder.WebHost.UseUrls("http://127.0.0.1:8000");
+            builder.WebHost.UseUrls(GreyhubCommand.DefaultUrl);
         }
         // Logs go to stderr: stdout belongs to command output (a token from `greyhub token` is meant for scripts).
         builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
         // YARP logs two lines per proxied request at Information: far too much for a hub's log (and its CPU).
         builder.Logging.AddFilter("Yarp", LogLevel.Warning);
-        // The hub with every database Greyhub ships; Greyhub:Database:Provider picks one (sqlite by default).
-        builder.Services.AddGreyhub().UseSqlite().UsePostgres();
-        AddComputeEngine(builder);
-        builder.Services.AddEngineSpawner();
+        AddBricks(builder.Services, builder.Configuration["Greyhub:Spawner:Engine"] ?? "local");
         // Embedded defaults under the data folder: job logs in jobs/, each user's folder in home/{username}.
         builder.Services.AddOptions<LocalEngineOptions>().PostConfigure<IOptions<HubOptions>>((o, hub) =>
         {
@@ -57,17 +66,21 @@ public static class HubHost
         });
         configure?.Invoke(builder);
         var app = builder.Build();
+        LogStart(app.Services);
         app.UseGreyhubForwardedHeaders();
         app.UseGreyhubHub();
         await HubStartup.InitializeAsync(app.Services, cancellationToken);
         return app;
     }
 
+    /// <summary>Where <c>greyhub.json</c> is looked for: the folder greyhub runs in.</summary>
+    internal static string ConfigurationFile => Path.Combine(Directory.GetCurrentDirectory(), ConfigurationFileName);
+
     /// <summary>The hub's own configuration sources over <paramref name="configuration"/>: <c>greyhub.json</c> in the working folder, the environment, the arguments.</summary>
     internal static TBuilder Configuration<TBuilder>(TBuilder configuration, string[] args)
         where TBuilder : IConfigurationBuilder
     {
-        configuration.AddJsonFile(Path.Combine(Directory.GetCurrentDirectory(), "greyhub.json"), optional: true, reloadOnChange: false);
+        configuration.AddJsonFile(ConfigurationFile, optional: true, reloadOnChange: false);
         configuration.AddEnvironmentVariables();
         configuration.AddCommandLine(args);
         return configuration;
@@ -77,25 +90,40 @@ public static class HubHost
     public static IReadOnlyList<string> EngineNames { get; } = ["local", "slurm", "containers"];
 
     /// <summary>
-    /// Registers the engine configuration picks (only that one: the others' options are not validated, so a laptop
-    /// needs no Slurm settings). An unknown name registers none, and the spawner's validation lists the known ones.
+    /// The hub with every database Greyhub ships (<c>Greyhub:Database:Provider</c> picks one), the engine
+    /// <paramref name="engine"/> names and the engine-backed spawner. Only the picked engine is registered, so its
+    /// options alone are validated (a laptop needs no Slurm settings); an unknown name registers none, and the
+    /// spawner's validation lists the known ones. A null <paramref name="engine"/> registers them all: the settings
+    /// check knows every engine's keys, whichever is picked.
     /// </summary>
-    private static void AddComputeEngine(WebApplicationBuilder builder)
+    internal static void AddBricks(IServiceCollection services, string? engine)
     {
-        switch (builder.Configuration["Greyhub:Spawner:Engine"] ?? "local")
+        services.AddGreyhub().UseSqlite().UsePostgres();
+        if (engine is null or "local")
         {
-            case "local":
-                builder.Services.AddLocalComputeEngine();
-                break;
-            case "slurm":
-                builder.Services.AddSlurmComputeEngine();
-                break;
-            case "containers":
-                builder.Services.AddContainerComputeEngine();
-                break;
-            default:
-                builder.Services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<EngineSpawnerOptions>>(new UnknownEngine());
-                break;
+            services.AddLocalComputeEngine();
+        }
+        if (engine is null or "slurm")
+        {
+            services.AddSlurmComputeEngine();
+        }
+        if (engine is null or "containers")
+        {
+            services.AddContainerComputeEngine();
+        }
+        if (engine is not null && !EngineNames.Contains(engine))
+        {
+            services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<EngineSpawnerOptions>>(new UnknownEngine());
+        }
+        services.AddEngineSpawner();
+    }
+
+    /// <summary>Stops the start when configuration under Greyhub's sections would not bind (<see cref="SettingsCheck"/>).</summary>
+    internal static void CheckSettings(IConfiguration configuration)
+    {
+        if (SettingsCheck.Problems(configuration, Schema.Value) is { Count: > 0 } problems)
+        {
+            throw new SettingsException(problems);
         }
     }
 
@@ -114,9 +142,19 @@ public static class HubHost
             await app.RunAsync();
             return 0;
         }
+        catch (SettingsException ex)
+        {
+            await Console.Error.WriteLineAsync(SettingsCheck.Format(ex.Problems) + "\n" + ConfigurationFileNote());
+            return 2;
+        }
+        catch (InvalidDataException ex)
+        {
+            await Console.Error.WriteLineAsync(Unreadable(ex));
+            return 2;
+        }
         catch (Microsoft.Extensions.Options.OptionsValidationException ex)
         {
-            await Console.Error.WriteLineAsync("greyhub: invalid configuration:\n  " + string.Join("\n  ", ex.Failures));
+            await Console.Error.WriteLineAsync("greyhub: invalid configuration:\n  " + string.Join("\n  ", ex.Failures) + "\n" + ConfigurationFileNote());
             return 2;
         }
         catch (Greyhub.Hub.Proxy.ProxyStartException ex)

@@ -7,7 +7,7 @@ using Greyhub.Host;
 // too, and under load a connection open waiting on that same thread never completed (every request stalled; seen
 // with 32 clients listing users). The embedded SQLite makes no socket.
 if (Environment.GetEnvironmentVariable(RuntimeSwitches.InlineSocketCompletions) is null
-    && (HubHost.Configuration(new ConfigurationBuilder(), args).Build()["Greyhub:Database:Provider"] ?? "sqlite").Equals("sqlite", StringComparison.OrdinalIgnoreCase))
+    && DatabaseProvider(args).Equals("sqlite", StringComparison.OrdinalIgnoreCase))
 {
     Environment.SetEnvironmentVariable(RuntimeSwitches.InlineSocketCompletions, "1");
 }
@@ -20,3 +20,16 @@ if (Environment.GetEnvironmentVariable(RuntimeSwitches.SocketThreadCount) is nul
     Environment.SetEnvironmentVariable(RuntimeSwitches.SocketThreadCount, Math.Max(1, Environment.ProcessorCount / 2).ToString(System.Globalization.CultureInfo.InvariantCulture));
 }
 return await GreyhubCommand.RunAsync(args);
+
+// A greyhub.json that does not parse is reported by the command that reads configuration (--help and zarr need none).
+static string DatabaseProvider(string[] args)
+{
+    try
+    {
+        return HubHost.Configuration(new ConfigurationBuilder(), args).Build()["Greyhub:Database:Provider"] ?? "sqlite";
+    }
+    catch (InvalidDataException)
+    {
+        return "sqlite";
+    }
+}

@@ -12,6 +12,7 @@ internal static class HubEvents
     // 1xx: start-up (Hosting).
     public const int InitialAdminCreated = 100;
     public const int DatabaseReady = 101;
+    public const int NoUsersYet = 102;
 
     // 20x: login.
     public const int LoginSucceeded = 200;

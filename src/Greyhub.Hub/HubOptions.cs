@@ -59,8 +59,11 @@ public sealed class HubOptions
     /// <summary>Custom roles (JupyterHub's <c>load_roles</c>).</summary>
     public List<RoleOptions> Roles { get; set; } = [];
 
-    /// <summary>Custom scopes (<c>custom_scopes</c>), by name (<c>custom:...</c>).</summary>
-    public Dictionary<string, CustomScopeOptions> CustomScopes { get; set; } = [];
+    /// <summary>
+    /// Custom scopes (<c>custom_scopes</c>). A list with names, not JupyterHub's dictionary by name: configuration keys
+    /// cannot hold the colons of <c>custom:...</c> names (a key <c>custom:grades:read</c> binds as nested sections).
+    /// </summary>
+    public List<CustomScopeOptions> CustomScopes { get; set; } = [];
 }
 
 /// <summary>Who may log in (JupyterHub 5's allow/block semantics).</summary>
@@ -154,6 +157,9 @@ public sealed class RoleOptions
 /// <summary>A custom scope definition.</summary>
 public sealed class CustomScopeOptions
 {
+    /// <summary>The scope's name, <c>custom:...</c>.</summary>
+    public string Name { get; set; } = "";
+
     /// <summary>Required description.</summary>
     public string Description { get; set; } = "";
 

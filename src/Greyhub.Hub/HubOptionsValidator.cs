@@ -77,7 +77,7 @@ internal sealed class HubOptionsValidator : IValidateOptions<HubOptions>
         {
             if (options.CustomScopes.Count > 0)
             {
-                definitions = ScopeDefinitions.WithCustomScopes(options.CustomScopes.Select(kv => new ScopeDefinition(kv.Key, kv.Value.Description, kv.Value.Subscopes)));
+                definitions = ScopeDefinitions.WithCustomScopes(options.CustomScopes.Select(scope => new ScopeDefinition(scope.Name, scope.Description, scope.Subscopes)));
             }
         }
         catch (ScopeConfigurationException ex)

@@ -43,10 +43,14 @@ public sealed class GreyhubProcess : IAsyncDisposable
     /// <summary>Path of greyhub.dll next to the tests.</summary>
     public static string Dll => Path.Combine(AppContext.BaseDirectory, "greyhub.dll");
 
-    /// <summary>Runs a <c>greyhub</c> command to completion and returns its exit code and output.</summary>
-    public static async Task<(int ExitCode, string StdOut, string StdErr)> RunAsync(IEnumerable<string> args, string? stdin = null, CancellationToken cancellationToken = default)
+    /// <summary>Runs a <c>greyhub</c> command to completion (in the temporary folder) and returns its exit code and output.</summary>
+    public static Task<(int ExitCode, string StdOut, string StdErr)> RunAsync(IEnumerable<string> args, string? stdin = null, CancellationToken cancellationToken = default) =>
+        RunInAsync(Path.GetTempPath(), args, stdin, cancellationToken);
+
+    /// <summary>Runs a <c>greyhub</c> command to completion in <paramref name="workingDirectory"/> and returns its exit code and output.</summary>
+    public static async Task<(int ExitCode, string StdOut, string StdErr)> RunInAsync(string workingDirectory, IEnumerable<string> args, string? stdin = null, CancellationToken cancellationToken = default)
     {
-        var psi = Start(args);
+        var psi = Start(args, workingDirectory);
         using var process = Process.Start(psi)!;
         var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
         var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
@@ -74,14 +78,18 @@ public sealed class GreyhubProcess : IAsyncDisposable
         StartAsync(new Dictionary<string, string>(), dataDir, extraArgs, port, cancellationToken);
 
     /// <summary>Starts <c>greyhub serve</c> with <paramref name="environment"/> added to its own and waits until it answers.</summary>
-    public static async Task<GreyhubProcess> StartAsync(IReadOnlyDictionary<string, string> environment, string? dataDir, IEnumerable<string>? extraArgs, int? port, CancellationToken cancellationToken)
+    public static Task<GreyhubProcess> StartAsync(IReadOnlyDictionary<string, string> environment, string? dataDir, IEnumerable<string>? extraArgs, int? port, CancellationToken cancellationToken) =>
+        StartInAsync(Path.GetTempPath(), environment, dataDir, extraArgs, port, cancellationToken);
+
+    /// <summary>Starts <c>greyhub serve</c> in <paramref name="workingDirectory"/> (where it looks for greyhub.json) and waits until it answers.</summary>
+    public static async Task<GreyhubProcess> StartInAsync(string workingDirectory, IReadOnlyDictionary<string, string> environment, string? dataDir, IEnumerable<string>? extraArgs, int? port, CancellationToken cancellationToken)
     {
         dataDir ??= Directory.CreateTempSubdirectory("greyhub-host-test-").FullName;
         port ??= FreePort.Next();
         var address = new Uri($"http://127.0.0.1:{port}/");
         var args = new List<string> { "serve", "--urls", address.ToString().TrimEnd('/'), "--data-dir", dataDir };
         args.AddRange(extraArgs ?? []);
-        var psi = Start(args);
+        var psi = Start(args, workingDirectory);
         foreach (var (key, value) in environment)
         {
             psi.Environment[key] = value;
@@ -186,14 +194,14 @@ public sealed class GreyhubProcess : IAsyncDisposable
         await Greyhub.Hub.Tests.TestDatabase.DropAsync(DataDir);
     }
 
-    private static ProcessStartInfo Start(IEnumerable<string> args)
+    private static ProcessStartInfo Start(IEnumerable<string> args, string workingDirectory)
     {
         var psi = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             RedirectStandardInput = true,
-            WorkingDirectory = Path.GetTempPath(),
+            WorkingDirectory = workingDirectory,
         };
         psi.ArgumentList.Add(Dll);
         foreach (var a in args)

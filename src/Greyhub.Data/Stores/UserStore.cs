@@ -132,6 +132,9 @@ public sealed class UserStore(HubDbContext db)
 
     private sealed record ServerRow(int UserId, ServerRecord Server);
 
+    /// <summary>Whether any user exists (cheaper than counting them).</summary>
+    public Task<bool> AnyAsync(CancellationToken cancellationToken) => db.Users.AnyAsync(cancellationToken);
+
     /// <summary>Counts all users.</summary>
     public Task<int> CountAsync(CancellationToken cancellationToken) => db.Users.CountAsync(cancellationToken);
 

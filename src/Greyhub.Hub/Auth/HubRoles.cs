@@ -18,7 +18,7 @@ internal sealed class HubRoles
         var hub = options.Value;
         Definitions = hub.CustomScopes.Count == 0
             ? ScopeDefinitions.JupyterHub5
-            : ScopeDefinitions.WithCustomScopes(hub.CustomScopes.Select(kv => new ScopeDefinition(kv.Key, kv.Value.Description, kv.Value.Subscopes)));
+            : ScopeDefinitions.WithCustomScopes(hub.CustomScopes.Select(scope => new ScopeDefinition(scope.Name, scope.Description, scope.Subscopes)));
         // The scopes library merges configured roles over JupyterHub's defaults; options validation has already run.
         _catalog = RoleCatalog.Create(hub.Roles.Select(role => new RoleDefinition(role.Name)
         {

@@ -1,13 +1,22 @@
+using System.Runtime.CompilerServices;
+using Greyhub.Data;
 using Greyhub.Data.Stores;
+using Greyhub.Hub.Auth;
 using Greyhub.Hub.Tokens;
+using Greyhub.Hub.Users;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
 namespace Greyhub.Hub.Hosting;
 
-/// <summary>Administration used by the command line (<c>greyhub token</c>, <c>greyhub users add</c>): direct, no server needed.</summary>
+/// <summary>
+/// Administration used by the command line (<c>greyhub token</c>, <c>greyhub users ...</c>): direct, no server needed,
+/// through the same services as the REST API.
+/// </summary>
 public static class HubAdmin
 {
     /// <summary>
@@ -21,6 +30,78 @@ public static class HubAdmin
         _ = services.GetRequiredService<Greyhub.Hub.Auth.HubSecrets>();
         await using var scope = services.CreateAsyncScope();
         await scope.ServiceProvider.GetRequiredService<Greyhub.Data.HubDbContext>().Database.MigrateAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Whether the database exists, without creating it or the data folder: commands that read or change existing
+    /// users refuse to start an empty hub in the wrong folder.
+    /// </summary>
+    public static async Task<bool> DatabaseExistsAsync(IServiceProvider services, CancellationToken cancellationToken)
+    {
+        await using var scope = services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<HubDbContext>();
+        return await db.Database.GetService<IRelationalDatabaseCreator>().ExistsAsync(cancellationToken);
+    }
+
+    /// <summary>A user by name, or null.</summary>
+    public static Task<UserRecord?> FindUserAsync(IServiceProvider services, string name, CancellationToken cancellationToken) =>
+        services.GetRequiredService<UserService>().FindAsync(name, cancellationToken);
+
+    /// <summary>Every user, by name, read a page at a time as <c>GET /hub/api/users</c> reads them.</summary>
+    public static async IAsyncEnumerable<UserRecord> ListUsersAsync(IServiceProvider services, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var users = services.GetRequiredService<UserService>();
+        const int PageSize = 500;
+        for (var offset = 0; ; offset += PageSize)
+        {
+            var page = await users.ListAsync(new UserQuery { Offset = offset, Limit = PageSize, Sort = "name", CountTotal = false }, cancellationToken);
+            foreach (var user in page.Items)
+            {
+                yield return user;
+            }
+            if (page.Items.Count < PageSize)
+            {
+                yield break;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Deletes a user with their tokens and memberships, as <c>DELETE /hub/api/users/{name}</c> does; false when there
+    /// is no such user.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The hub refuses: the user has a server running or pending, which
+    /// only the live hub can stop (the command line never touches servers).</exception>
+    public static async Task<bool> RemoveUserAsync(IServiceProvider services, string name, CancellationToken cancellationToken)
+    {
+        var users = services.GetRequiredService<UserService>();
+        if (await users.FindAsync(name, cancellationToken) is not { } user)
+        {
+            return false;
+        }
+        try
+        {
+            await users.DeleteAsync(user, CommandLineCaller(services), cancellationToken);
+            return true;
+        }
+        catch (HubException ex)
+        {
+            throw new InvalidOperationException(ex.Message, ex);
+        }
+    }
+
+    /// <summary>Sets an existing user's password; false when there is no such user.</summary>
+    public static async Task<bool> ChangePasswordAsync(IServiceProvider services, string name, string password, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await SetPasswordHashAsync(services, name, password, cancellationToken);
+            return true;
+        }
+        catch (NotFoundException)
+        {
+            return false;
+        }
     }
 
     /// <summary>Whether <paramref name="name"/> is a valid user name once normalised.</summary>
@@ -51,8 +132,17 @@ public static class HubAdmin
         var users = services.GetRequiredService<UserStore>();
         var time = services.GetRequiredService<TimeProvider>();
         var created = await users.EnsureAsync(name, admin ? true : null, time.GetUtcNow().UtcDateTime, cancellationToken);
-        var hasher = services.GetRequiredService<PasswordHasher<string>>();
-        await users.SetPasswordHashAsync(name, hasher.HashPassword(name, password), cancellationToken);
+        await SetPasswordHashAsync(services, name, password, cancellationToken);
         return created;
+    }
+
+    private static Task SetPasswordHashAsync(IServiceProvider services, string name, string password, CancellationToken cancellationToken) =>
+        services.GetRequiredService<UserStore>().SetPasswordHashAsync(name, services.GetRequiredService<PasswordHasher<string>>().HashPassword(name, password), cancellationToken);
+
+    /// <summary>The command line acts as an admin service: whoever can run it can read the database and the keys anyway.</summary>
+    private static RequestIdentity CommandLineCaller(IServiceProvider services)
+    {
+        var cli = new ServiceOptions { Name = "greyhub-command-line", Admin = true };
+        return new RequestIdentity { Kind = "service", Name = cli.Name, Admin = true, Scopes = services.GetRequiredService<HubRoles>().ScopesOfService(cli) };
     }
 }

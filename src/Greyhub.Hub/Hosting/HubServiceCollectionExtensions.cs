@@ -50,7 +50,6 @@ public static class HubServiceCollectionExtensions
         services.AddSingleton<Models>();
         services.AddSingleton<ResponseCache>();
         services.AddScoped<IPasswordAuthenticator, BuiltInAuthenticator>();
-        services.AddScoped<UserService>();
         services.AddScoped<GroupService>();
         services.AddScoped<OAuthClients>();
         services.AddScoped<OAuthGrants>();
@@ -130,8 +129,8 @@ public static class HubServiceCollectionExtensions
     }
 
     /// <summary>
-    /// Adds what the command line's admin commands need (<c>greyhub token</c>, <c>greyhub users add</c>): the
-    /// options, the database, its secrets, token and password hashing and the token rules. No web host, hosted service
+    /// Adds what the command line's admin commands need (<c>greyhub token</c>, <c>greyhub users ...</c>): the
+    /// options, the database, its secrets, token and password hashing, the token and user rules. No web host, hosted service
     /// or server monitor: the commands run beside a live hub, whose servers they must never touch.
     /// </summary>
     public static IGreyhubBuilder AddGreyhubAdmin(this IServiceCollection services)
@@ -140,7 +139,7 @@ public static class HubServiceCollectionExtensions
         return new GreyhubBuilder(services);
     }
 
-    /// <summary>Options, database, secrets, hashing and token rules: what serving and the admin commands share.</summary>
+    /// <summary>Options, database, secrets, hashing, token and user rules: what serving and the admin commands share.</summary>
     private static void AddHubCore(this IServiceCollection services)
     {
         services.AddOptions<HubOptions>().BindConfiguration(HubOptions.Section)
@@ -167,6 +166,8 @@ public static class HubServiceCollectionExtensions
         services.AddSingleton<HubMetrics>();
         services.AddSingleton(new PasswordHasher<string>());
         services.AddScoped<TokenService>();
+        // The users' rules, shared by the REST API and the command line's `users list` and `users remove`.
+        services.AddScoped<UserService>();
     }
 
     private sealed class GreyhubBuilder(IServiceCollection services) : IGreyhubBuilder

@@ -44,12 +44,21 @@ public static partial class HubStartup
         await provider.GetRequiredService<TokenService>().SyncServiceTokensAsync(cancellationToken);
         var purged = await provider.GetRequiredService<TokenStore>().PurgeExpiredAsync(now, cancellationToken);
         LogReady(logger, db.Database.ProviderName ?? "?", options.DataDir, purged);
+        // A new hub nobody can sign in to is the first dead end: say how to get in (after the configured admins).
+        if (!await users.AnyAsync(cancellationToken))
+        {
+            LogNoUsers(logger, options.DataDir);
+        }
         // Only servers that are not stopped are looked at: start-up costs time for running servers, not for all users.
         await provider.GetRequiredService<Servers.ServerMonitor>().RecoverAsync(cancellationToken);
     }
 
     [LoggerMessage(EventId = HubEvents.InitialAdminCreated, Level = LogLevel.Information, Message = "Created the first admin '{Name}' from configuration")]
     private static partial void LogInitialAdmin(ILogger logger, string name);
+
+    [LoggerMessage(EventId = HubEvents.NoUsersYet, Level = LogLevel.Warning,
+        Message = "No users yet. Create the first admin with `greyhub users add --admin NAME --data-dir {DataDir}` (it prompts for a password; safe while the hub runs), or set Greyhub:Authenticator:InitialAdmin:Name and :Password; then sign in.")]
+    private static partial void LogNoUsers(ILogger logger, string dataDir);
 
     [LoggerMessage(EventId = HubEvents.DatabaseReady, Level = LogLevel.Information, Message = "Database ready ({Provider}, migrated), data in {DataDir} ({Purged} expired tokens purged)")]
     private static partial void LogReady(ILogger logger, string provider, string dataDir, int purged);
