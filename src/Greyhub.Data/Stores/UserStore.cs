@@ -150,6 +150,9 @@ public sealed class UserStore(HubDbContext db)
     /// <summary>Counts all users.</summary>
     public Task<int> CountAsync(CancellationToken cancellationToken) => db.Users.CountAsync(cancellationToken);
 
+    /// <summary>Whether any user exists (a fresh hub has none).</summary>
+    public Task<bool> AnyAsync(CancellationToken cancellationToken) => db.Users.AnyAsync(cancellationToken);
+
     /// <summary>Counts users active since <paramref name="since"/>.</summary>
     public Task<int> CountActiveSinceAsync(DateTime since, CancellationToken cancellationToken) =>
         db.Users.CountAsync(u => u.LastActivity >= since, cancellationToken);

@@ -1,9 +1,8 @@
-using System.Net;
+using Greyhub.Hub.Pages;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Logging;
-using static Greyhub.Hub.Http.Html;
 
 namespace Greyhub.Hub.Home;
 
@@ -18,12 +17,7 @@ internal static partial class MiscPages
     {
         hub.MapGet("/logo", () => Results.Text(Logo, "image/svg+xml")).AllowAnonymous();
         hub.MapPost("/security/csp-report", CspReport).DisableAntiforgery().AllowAnonymous();
-        hub.MapGet("/error/{code:int}", (int code) =>
-        {
-            var status = code is >= 400 and < 600 ? code : 500;
-            var reason = ((HttpStatusCode)status).ToString();
-            return Page(reason, $"<div class=\"card\"><h1>{status} {E(reason)}</h1><p><a href=\"/hub/home\">Home</a></p></div>", null, status);
-        }).AllowAnonymous();
+        hub.MapGet("/error/{code:int}", (int code) => HubPage.Error(code is >= 400 and < 600 ? code : 500)).AllowAnonymous();
         return hub;
     }
 

@@ -45,17 +45,6 @@ internal static class Html
         return Results.Content(sb.ToString(), "text/html; charset=utf-8", Encoding.UTF8, status);
     }
 
-    /// <summary>
-    /// A redirect target after login: only a local absolute path under the hub's base URL, never another host
-    /// (<c>//evil</c>, <c>/\evil</c>, <c>https://evil</c>) — the open-redirect class of CVE-2026-33709.
-    /// </summary>
-    public static string SafeNext(string? next, string fallback)
-    {
-        if (string.IsNullOrEmpty(next) || next.Length > 2048 || next[0] != '/' || next.StartsWith("//", StringComparison.Ordinal)
-            || next.Contains('\\', StringComparison.Ordinal) || next.Any(char.IsControl))
-        {
-            return fallback;
-        }
-        return Uri.TryCreate(next, UriKind.Relative, out _) ? next : fallback;
-    }
+    /// <summary>See <see cref="Redirects.SafeNext"/>.</summary>
+    public static string SafeNext(string? next, string fallback) => Redirects.SafeNext(next, fallback);
 }
