@@ -7,6 +7,9 @@ namespace Greyhub.Hub;
 /// </summary>
 internal static class Names
 {
+    /// <summary>The rules of <see cref="IsValid"/> in words, shown next to a name field.</summary>
+    public const string ServerRules = "Use 1 to 255 characters: letters, digits and punctuation such as - _ . @ are fine; no spaces and no \"/\".";
+
     public static string NormalizeUser(string name) => name.Trim().ToLowerInvariant();
 
     public static bool IsValid(string name)
