@@ -75,8 +75,8 @@ public sealed partial class HomePageTests : IAsyncLifetime
     }
 
     [Theory]
-    [InlineData("exp 1", "cannot be a server name")]
-    [InlineData("a/b", "cannot be a server name")]
+    [InlineData("exp 1", "cannot be a server name: it contains a space.")]
+    [InlineData("a/b", "cannot be a server name: it contains \"/\".")]
     [InlineData("", "Give the new server a name.")]
     public async Task A_named_server_that_breaks_the_rules_is_an_error_on_the_home_page(string name, string reason)
     {

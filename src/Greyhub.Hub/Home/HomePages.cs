@@ -48,7 +48,7 @@ internal static class HomePages
         {
             _ when !options.AllowNamedServers => "Named servers are not enabled on this hub.",
             "" => "Give the new server a name.",
-            _ when !Names.IsValid(name) => $"\"{(name.Length > 60 ? name[..60] + "…" : name)}\" cannot be a server name. {Names.ServerRules}",
+            _ when Names.Problem(name) is { } problem => $"\"{(name.Length > 60 ? name[..60] + "…" : name)}\" cannot be a server name: it {problem}.",
             _ when user.Servers.Any(x => x.Name == name) => $"You already have a server named {name}: use its buttons in the list above.",
             _ when options.NamedServerLimitPerUser > 0 && user.Servers.Count(x => x.Name.Length > 0) >= options.NamedServerLimitPerUser =>
                 $"You already have the most named servers allowed ({options.NamedServerLimitPerUser}). Delete one to make room.",

@@ -30,6 +30,8 @@
     bar.value = 100;
     bar.classList.add("failed");
     heading.textContent = root.dataset.failedHeading;
+    // The failure block says it all; the last progress line would only repeat it.
+    message.hidden = true;
     status.textContent = "The start failed; the cause is below.";
     document.getElementById("spawn-error").textContent = (event.message || "").replace(/^Spawn failed: /, "");
     var tail = logTail(event.html_message);
