@@ -19,6 +19,8 @@ internal static class HubEvents
     public const int LoginFailed = 201;
     public const int LoginThrottled = 202;
     public const int LoggedOut = 203;
+    public const int PasswordChanged = 205;
+    public const int PasswordChangeRefused = 206;
 
     // 21x: tokens.
     public const int TokenIssued = 210;

@@ -5,8 +5,8 @@ namespace Greyhub.Hub.Tests;
 /// <summary>
 /// The hub's folders (namespaces) depend on each other without cycles; Hosting composes and may use anything, and
 /// nothing uses Hosting. Files at the project root are the base every folder sees without a <c>using</c>, so they
-/// may use no folder at all. Dependencies are read from the sources: <c>using Greyhub.Hub.X</c>,
-/// <c>Greyhub.Hub.X.</c>, and <c>X.Type</c> where Type is a type of namespace <c>Greyhub.Hub.X</c>.
+/// may use no folder at all. Dependencies are read from the sources (C# and Razor components): <c>using Greyhub.Hub.X</c>,
+/// <c>@using Greyhub.Hub.X</c>, <c>Greyhub.Hub.X.</c>, and <c>X.Type</c> where Type is a type of namespace <c>Greyhub.Hub.X</c>.
 /// </summary>
 public sealed partial class FolderDependencyTests
 {
@@ -36,7 +36,7 @@ public sealed partial class FolderDependencyTests
             .GroupBy(t => t.Namespace!.Split('.')[2])
             .ToDictionary(g => g.Key, g => g.Select(t => t.Name.Split('`')[0]).ToHashSet(StringComparer.Ordinal));
         var graph = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
-        foreach (var file in Directory.EnumerateFiles(hub, "*.cs", SearchOption.AllDirectories))
+        foreach (var file in Directory.EnumerateFiles(hub, "*.*", SearchOption.AllDirectories).Where(f => f.EndsWith(".cs", StringComparison.Ordinal) || f.EndsWith(".razor", StringComparison.Ordinal)))
         {
             var relative = Path.GetRelativePath(hub, file).Split(Path.DirectorySeparatorChar);
             if (relative[0] is "bin" or "obj")
@@ -47,6 +47,10 @@ public sealed partial class FolderDependencyTests
             var uses = graph.TryGetValue(folder, out var set) ? set : graph[folder] = [];
             var text = File.ReadAllText(file);
             foreach (Match m in Qualified().Matches(text))
+            {
+                uses.Add(m.Groups[1].Value);
+            }
+            foreach (Match m in RazorUsing().Matches(text))
             {
                 uses.Add(m.Groups[1].Value);
             }
@@ -110,4 +114,7 @@ public sealed partial class FolderDependencyTests
 
     [GeneratedRegex(@"(?<![\w.])([A-Z]\w*)\.([A-Z]\w*)")]
     private static partial Regex Partial();
+
+    [GeneratedRegex(@"@using\s+Greyhub\.Hub\.([A-Z]\w*)\b")]
+    private static partial Regex RazorUsing();
 }

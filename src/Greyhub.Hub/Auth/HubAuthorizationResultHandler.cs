@@ -8,7 +8,7 @@ namespace Greyhub.Hub.Auth;
 /// <summary>
 /// How a refused request is answered, decided by the endpoint's metadata: an API endpoint gets JupyterHub's JSON
 /// error (403 without credentials or scope, 404 when a filter hides the resource); a page sends an anonymous
-/// visitor to the login page and shows anyone else a 403 page.
+/// visitor to the login page and answers anyone else an empty 403, which the pages' error handler shows as a page.
 /// </summary>
 internal sealed class HubAuthorizationResultHandler : IAuthorizationMiddlewareResultHandler
 {
@@ -29,16 +29,10 @@ internal sealed class HubAuthorizationResultHandler : IAuthorizationMiddlewareRe
             await ApiErrorMiddleware.WriteAsync(context, status, message);
             return;
         }
-        if (context.Features.Get<XsrfFailed>() is not null)
+        if (context.Features.Get<XsrfFailed>() is not null || (authorizeResult.Forbidden && context.Identity() is not null))
         {
-            await Html.Page("Forbidden", "<div class=\"card\"><h1>403 Forbidden</h1><p>The form was not sent by this site, or your session expired. Go back, reload the page and try again.</p><p><a href=\"/hub/home\">Home</a></p></div>",
-                user: null, status: 403).ExecuteAsync(context);
-            return;
-        }
-        if (authorizeResult.Forbidden && context.Identity() is not null)
-        {
-            await Html.Page("Forbidden", "<div class=\"card\"><h1>403 Forbidden</h1><p>You do not have permission to see this page.</p><p><a href=\"/hub/home\">Home</a></p></div>",
-                user: null, status: 403).ExecuteAsync(context);
+            // An empty 403: the pages' error handler (Pages/PageErrors) renders it, saying why from XsrfFailed.
+            context.Response.StatusCode = StatusCodes.Status403Forbidden;
             return;
         }
         await _default.HandleAsync(next, context, policy, authorizeResult);

@@ -1,9 +1,8 @@
-using System.Net;
+using Greyhub.Hub.Pages;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Logging;
-using static Greyhub.Hub.Http.Html;
 
 namespace Greyhub.Hub.Home;
 
@@ -11,19 +10,14 @@ namespace Greyhub.Hub.Home;
 internal static partial class MiscPages
 {
     private const string Logo = """
-        <svg xmlns="http://www.w3.org/2000/svg" width="160" height="40" viewBox="0 0 160 40"><rect width="40" height="40" rx="8" fill="#6b6b6b"/><circle cx="20" cy="20" r="10" fill="#d9d9d9"/><text x="50" y="27" font-family="sans-serif" font-size="20" fill="#3b3b3b">Greyhub</text></svg>
+        <svg xmlns="http://www.w3.org/2000/svg" width="160" height="40" viewBox="0 0 160 40"><rect width="40" height="40" rx="9" fill="#0d6666"/><circle cx="20" cy="20" r="10.3" fill="none" stroke="#fff" stroke-width="4.4"/><circle cx="20" cy="20" r="3.4" fill="#fff"/><text x="50" y="27" font-family="sans-serif" font-size="20" font-weight="600" fill="#1f2a33">Greyhub</text></svg>
         """;
 
     public static IEndpointRouteBuilder MapMiscPages(this IEndpointRouteBuilder hub)
     {
         hub.MapGet("/logo", () => Results.Text(Logo, "image/svg+xml")).AllowAnonymous();
         hub.MapPost("/security/csp-report", CspReport).DisableAntiforgery().AllowAnonymous();
-        hub.MapGet("/error/{code:int}", (int code) =>
-        {
-            var status = code is >= 400 and < 600 ? code : 500;
-            var reason = ((HttpStatusCode)status).ToString();
-            return Page(reason, $"<div class=\"card\"><h1>{status} {E(reason)}</h1><p><a href=\"/hub/home\">Home</a></p></div>", null, status);
-        }).AllowAnonymous();
+        hub.MapGet("/error/{code:int}", (int code) => HubPage.Error(code is >= 400 and < 600 ? code : 500)).AllowAnonymous();
         return hub;
     }
 

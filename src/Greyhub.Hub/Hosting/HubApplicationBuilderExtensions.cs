@@ -9,6 +9,7 @@ using Greyhub.Hub.Http;
 using Greyhub.Hub.Login;
 using Greyhub.Hub.OAuth;
 using Greyhub.Hub.Observability;
+using Greyhub.Hub.Pages;
 using Greyhub.Hub.Proxy;
 using Greyhub.Hub.Servers;
 using Greyhub.Hub.Services;
@@ -59,6 +60,9 @@ public static class HubApplicationBuilderExtensions
         // Everything below is decided by the endpoint routing picked (its metadata), never by comparing path strings:
         // JSON errors and the body limit for API endpoints, who the caller is, XSRF, and the scope each endpoint requires.
         app.UseRouting();
+        // Pages answer errors as styled pages (an empty 4xx/5xx, an exception); API endpoints keep JSON (inner, first).
+        app.UseStatusCodePages(PageErrors.StatusPageAsync);
+        app.UseExceptionHandler(new ExceptionHandlerOptions { ExceptionHandler = PageErrors.ExceptionPageAsync });
         app.UseMiddleware<ApiErrorMiddleware>();
         app.UseAuthentication();
         app.UseMiddleware<XsrfMiddleware>();
@@ -76,9 +80,12 @@ public static class HubApplicationBuilderExtensions
         app.MapMetrics("/hub/metrics", options.AuthenticatePrometheus).WithMetadata(apiEndpoint);
 
         var hub = app.MapGroup("/hub");
-        hub.MapLoginPages().MapHomePages().MapTokenPages().MapSpawnPages().MapUserRedirectPages().MapMiscPages();
+        hub.MapPageAssets().MapLoginPages().MapHomePages().MapTokenPages().MapSpawnPages().MapUserRedirectPages().MapMiscPages();
         app.MapUnroutedUserPaths(app.Services.GetRequiredService<HubUrls>());
         app.MapGet("/", () => Results.Redirect("/hub/")).AllowAnonymous();
+        // Whatever no endpoint matches is a 404 (the styled page), not the closed fallback policy's login redirect.
+        app.MapFallback("{**path}", () => Results.NotFound()).AllowAnonymous();
+        app.MapMethods("/favicon.ico", [HttpMethods.Get, HttpMethods.Head], (HttpContext context) => PageAssets.Serve(context, "favicon.ico")).AllowAnonymous();
         return app;
     }
 }

@@ -50,6 +50,9 @@ public static class HubServiceCollectionExtensions
         services.AddSingleton<Models>();
         services.AddSingleton<ResponseCache>();
         services.AddScoped<IPasswordAuthenticator, BuiltInAuthenticator>();
+        services.AddScoped<PasswordChange>();
+        // Pages are Razor components rendered on the server (RazorComponentResult from the hub's own endpoints).
+        services.AddRazorComponents();
         services.AddScoped<GroupService>();
         services.AddScoped<OAuthClients>();
         services.AddScoped<OAuthGrants>();

@@ -11,7 +11,8 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using static Greyhub.Hub.Http.Html;
+using Greyhub.Hub.Pages;
+using static Greyhub.Hub.Http.Redirects;
 
 namespace Greyhub.Hub.Login;
 
@@ -19,6 +20,7 @@ namespace Greyhub.Hub.Login;
 internal static class LoginPages
 {
     private const string LegacyXsrfCookie = "greyhub-xsrf";
+    private const string NoPasswords = "This hub does not keep passwords: change yours where you sign in.";
 
     public static IEndpointRouteBuilder MapLoginPages(this IEndpointRouteBuilder hub)
     {
@@ -27,35 +29,30 @@ internal static class LoginPages
         hub.MapPost("/login", Submit).DisableAntiforgery().AllowAnonymous();
         hub.MapGet("/logout", (Func<HttpContext, OAuthGrants, Task<IResult>>)Logout).AllowAnonymous();
         hub.MapPost("/logout", LogoutForm).DisableAntiforgery().AllowAnonymous();
+        hub.MapGet("/change-password", (PasswordChange passwords) => passwords.Available
+            ? HubPage.Render<ChangePasswordPage>()
+            : HubPage.Error(StatusCodes.Status404NotFound, NoPasswords)).RequireSignedIn();
+        hub.MapPost("/change-password", ChangePassword).DisableAntiforgery().RequireSignedIn();
         return hub;
     }
 
-    private static IResult Form(HttpContext context, IAntiforgery antiforgery, string? next)
+    private static async Task<IResult> Form(HttpContext context, UserService users, string? next)
     {
         if (context.Identity() is { IsUser: true })
         {
             return Results.Redirect(SafeNext(next, "/hub/home"));
         }
-        return Render(context, antiforgery, next, error: null, userName: "", status: 200);
+        return await RenderAsync(context, users, next, error: null, userName: "", status: 200);
     }
 
-    private static IResult Render(HttpContext context, IAntiforgery antiforgery, string? next, string? error, string userName, int status)
-    {
-        var body = $"""
-            <div class="card" style="max-width:26rem;margin:3rem auto">
-            <h1>Sign in</h1>
-            {(error is null ? "" : $"<p class=\"error\" id=\"login-error\" role=\"alert\">{E(error)}</p>")}
-            <form method="post" action="/hub/login?next={Uri.EscapeDataString(SafeNext(next, "/hub/home"))}">
-            {Xsrf(context, antiforgery)}
-            <label for="username_input">Username</label>
-            <input id="username_input" name="username" autocomplete="username" autocapitalize="off" required value="{E(userName)}" autofocus>
-            <label for="password_input">Password</label>
-            <input id="password_input" name="password" type="password" autocomplete="current-password" required>
-            <p><button id="login_submit" type="submit">Sign in</button></p>
-            </form></div>
-            """;
-        return Page("Sign in", body, user: null, status);
-    }
+    private static async Task<IResult> RenderAsync(HttpContext context, UserService users, string? next, string? error, string userName, int status) =>
+        HubPage.Render<LoginPage>(new
+        {
+            Next = SafeNext(next, "/hub/home"),
+            Error = error,
+            UserName = userName,
+            FirstRun = !await users.AnyAsync(context.RequestAborted),
+        }, status);
 
     private static async Task<IResult> Submit(
         HttpContext context,
@@ -73,7 +70,7 @@ internal static class LoginPages
         var logger = loggers.CreateLogger("Greyhub.Login");
         if (!await antiforgery.IsRequestValidAsync(context))
         {
-            return Render(context, antiforgery, next, "Your session expired or the form was not sent by this site; please sign in again.", "", 403);
+            return await RenderAsync(context, users, next, "Your session expired or the form was not sent by this site; please sign in again.", "", 403);
         }
         var form = await context.Request.ReadFormAsync(context.RequestAborted);
         var userName = Names.NormalizeUser(form["username"].ToString());
@@ -84,7 +81,7 @@ internal static class LoginPages
             metrics.LoginAttempts.WithLabels("throttled").Inc();
             HubLog.LoginThrottled(logger, client, wait);
             context.Response.Headers.RetryAfter = wait.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            return Render(context, antiforgery, next, $"Too many failed login attempts. Try again in {wait} seconds.", userName, 429);
+            return await RenderAsync(context, users, next, $"Too many failed login attempts. Try again in {wait} seconds.", userName, 429);
         }
         AuthenticatedUser? authenticated = null;
         if (userName.Length > 0 && Names.IsValid(userName) && password.Length > 0)
@@ -98,7 +95,7 @@ internal static class LoginPages
             metrics.LoginAttempts.WithLabels("failed").Inc();
             HubLog.LoginFailed(logger, client);
             // Never echo more than needed about the attempt (CVE-2026-54338: unbounded user names).
-            return Render(context, antiforgery, next, "Invalid username or password.", userName.Length > 255 ? "" : userName, 403);
+            return await RenderAsync(context, users, next, "Invalid username or password.", userName.Length > 255 ? "" : userName, 403);
         }
         throttle.Succeeded(userName);
         metrics.LoginAttempts.WithLabels("success").Inc();
@@ -121,10 +118,56 @@ internal static class LoginPages
         return Results.Redirect(SafeNext(next, "/hub/home"));
     }
 
+    private static async Task<IResult> ChangePassword(
+        HttpContext context, IAntiforgery antiforgery, PasswordChange passwords, LoginThrottle throttle, IOptions<HubOptions> options, ILoggerFactory loggers)
+    {
+        // The endpoint requires a signed-in user (RequireSignedIn): the caller is one.
+        var me = context.Caller();
+        if (!passwords.Available)
+        {
+            return HubPage.Error(StatusCodes.Status404NotFound, NoPasswords);
+        }
+        if (!await antiforgery.IsRequestValidAsync(context))
+        {
+            return HubPage.Render<ChangePasswordPage>(new { Error = "The form was not sent by this site; reload the page and try again." }, StatusCodes.Status403Forbidden);
+        }
+        var logger = loggers.CreateLogger("Greyhub.Login");
+        var client = context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+        // Guessing the current password here is a login attempt like any other: the same throttle.
+        if (throttle.RetryAfter(me.Name, client) is { } wait)
+        {
+            context.Response.Headers.RetryAfter = wait.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return HubPage.Render<ChangePasswordPage>(new { Error = $"Too many wrong passwords. Try again in {wait} seconds." }, StatusCodes.Status429TooManyRequests);
+        }
+        var form = await context.Request.ReadFormAsync(context.RequestAborted);
+        var result = await passwords.ChangeAsync(me.Name, form["current_password"].ToString(), form["new_password"].ToString(),
+            form["confirm_password"].ToString(), context.RequestAborted);
+        if (result == PasswordChangeResult.WrongCurrent)
+        {
+            throttle.Failed(me.Name, client);
+            HubLog.PasswordChangeRefused(logger, me.Name, client);
+        }
+        else if (result == PasswordChangeResult.Changed)
+        {
+            HubLog.PasswordChanged(logger, me.Name, client);
+        }
+        var error = result switch
+        {
+            PasswordChangeResult.Changed => null,
+            PasswordChangeResult.WrongCurrent => "The current password is not right.",
+            PasswordChangeResult.Mismatch => "The two new passwords are not the same.",
+            PasswordChangeResult.TooShort => $"The new password is too short: at least {options.Value.Authenticator.MinimumPasswordLength} characters.",
+            _ => NoPasswords,
+        };
+        return error is null
+            ? HubPage.Render<ChangePasswordPage>(new { Changed = true })
+            : HubPage.Render<ChangePasswordPage>(new { Error = error }, result == PasswordChangeResult.WrongCurrent ? StatusCodes.Status403Forbidden : StatusCodes.Status400BadRequest);
+    }
+
     private static async Task<IResult> LogoutForm(HttpContext context, IAntiforgery antiforgery, OAuthGrants grants) =>
         await antiforgery.IsRequestValidAsync(context)
             ? await Logout(context, grants)
-            : Page("Sign out", "<p class=\"error\">The sign-out form was not sent by this site.</p>", user: null, status: 403);
+            : HubPage.Error(StatusCodes.Status403Forbidden, "The sign-out form was not sent by this site. Reload the page and sign out again.");
 
     private static async Task<IResult> Logout(HttpContext context, OAuthGrants grants)
     {

@@ -1,10 +1,10 @@
 using Greyhub.Data;
 using Greyhub.Hub.Auth;
+using Greyhub.Hub.Pages;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Primitives;
-using static Greyhub.Hub.Http.Html;
 
 namespace Greyhub.Hub.OAuth;
 
@@ -15,8 +15,8 @@ namespace Greyhub.Hub.OAuth;
 /// </summary>
 internal static class AuthorizeEndpoint
 {
-    public static Task<IResult> GetAsync(HttpContext context, IAntiforgery antiforgery, OAuthClients clients, ClientAccess access, OAuthGrants grants, ILoggerFactory loggers) =>
-        HandleAsync(context, antiforgery, clients, access, grants, loggers, decision: null);
+    public static Task<IResult> GetAsync(HttpContext context, OAuthClients clients, ClientAccess access, OAuthGrants grants, ILoggerFactory loggers) =>
+        HandleAsync(context, clients, access, grants, loggers, decision: null);
 
     public static async Task<IResult> PostAsync(HttpContext context, IAntiforgery antiforgery, OAuthClients clients, ClientAccess access, OAuthGrants grants,
         ILoggerFactory loggers)
@@ -35,10 +35,10 @@ internal static class AuthorizeEndpoint
             return ErrorPage(context, 403, "The authorization form was not sent by this site. Go back and try again.");
         }
         var form = await context.Request.ReadFormAsync(context.RequestAborted);
-        return await HandleAsync(context, antiforgery, clients, access, grants, loggers, form["decision"].ToString());
+        return await HandleAsync(context, clients, access, grants, loggers, form["decision"].ToString());
     }
 
-    private static async Task<IResult> HandleAsync(HttpContext context, IAntiforgery antiforgery, OAuthClients clients, ClientAccess access, OAuthGrants grants, ILoggerFactory loggers,
+    private static async Task<IResult> HandleAsync(HttpContext context, OAuthClients clients, ClientAccess access, OAuthGrants grants, ILoggerFactory loggers,
         string? decision)
     {
         context.Response.Headers.CacheControl = "no-store";
@@ -87,7 +87,7 @@ internal static class AuthorizeEndpoint
         switch (decision)
         {
             case null when verdict.NeedsConsent:
-                return ConsentPage.Render(context, antiforgery, client, user, verdict.Scopes);
+                return ConsentPage.Render(context, client, user, verdict.Scopes);
             case null or "authorize":
                 var code = await grants.IssueCodeAsync(client, user, redirectUri, verdict.Scopes, context.RequestAborted);
                 return Results.Redirect(WithQuery(redirectUri, ("code", code), ("state", state)));
@@ -128,8 +128,7 @@ internal static class AuthorizeEndpoint
         Results.Redirect(WithQuery(redirectUri, ("error", error), ("error_description", description), ("state", state)));
 
     private static IResult ErrorPage(HttpContext context, int status, string message) =>
-        Page("Authorization failed", $"<div class=\"card\"><h1>Authorization failed</h1><p class=\"error\" id=\"oauth-error\">{E(message)}</p>"
-            + "<p><a href=\"/hub/home\">Home</a></p></div>", context.Identity()?.Name, status);
+        HubPage.Error(status, message, "Authorization failed", "oauth-error");
 
     /// <summary>Reads a parameter given at most once (RFC 6749 §3.1); absent reads as empty.</summary>
     private static bool One(IQueryCollection query, string name, out string value)

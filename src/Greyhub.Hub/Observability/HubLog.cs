@@ -15,6 +15,12 @@ internal static partial class HubLog
     [LoggerMessage(EventId = HubEvents.LoginThrottled, Level = LogLevel.Warning, Message = "Login throttled from {Client} for {Seconds} s")]
     public static partial void LoginThrottled(ILogger logger, string client, int seconds);
 
+    [LoggerMessage(EventId = HubEvents.PasswordChanged, Level = LogLevel.Information, Message = "User {User} changed their password from {Client}")]
+    public static partial void PasswordChanged(ILogger logger, string user, string client);
+
+    [LoggerMessage(EventId = HubEvents.PasswordChangeRefused, Level = LogLevel.Warning, Message = "Password change of {User} refused from {Client}: wrong current password")]
+    public static partial void PasswordChangeRefused(ILogger logger, string user, string client);
+
     [LoggerMessage(EventId = HubEvents.LoggedOut, Level = LogLevel.Information, Message = "User {User} logged out")]
     public static partial void LoggedOut(ILogger logger, string user);
 

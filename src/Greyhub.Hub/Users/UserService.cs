@@ -10,6 +10,9 @@ internal sealed class UserService(UserStore users, HubState state, TimeProvider 
 {
     public Task<UserRecord?> FindAsync(string name, CancellationToken cancellationToken) => users.FindAsync(name, cancellationToken);
 
+    /// <summary>Whether any user exists (the login page explains how to create the first one).</summary>
+    public Task<bool> AnyAsync(CancellationToken cancellationToken) => users.AnyAsync(cancellationToken);
+
     public Task<Page<UserRecord>> ListAsync(UserQuery query, CancellationToken cancellationToken) => users.ListAsync(query, cancellationToken);
 
     /// <summary>Creates users; existing ones are skipped; 409 when all exist (JupyterHub's <c>POST /users</c>).</summary>

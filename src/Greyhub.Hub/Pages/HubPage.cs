@@ -1,0 +1,53 @@
+using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Greyhub.Hub.Pages;
+
+/// <summary>
+/// A page as an endpoint's result: a Razor component rendered on the server (static rendering, encoded by the
+/// framework), with the headers every page carries.
+/// </summary>
+internal static class HubPage
+{
+    /// <summary>Renders <typeparamref name="TComponent"/> with <paramref name="parameters"/> (an anonymous object or a dictionary).</summary>
+    public static IResult Render<TComponent>(object? parameters = null, int status = StatusCodes.Status200OK)
+        where TComponent : IComponent =>
+        new PageResult(parameters switch
+        {
+            null => new RazorComponentResult<TComponent>() { StatusCode = status },
+            IReadOnlyDictionary<string, object?> values => new RazorComponentResult<TComponent>(values) { StatusCode = status },
+            _ => new RazorComponentResult<TComponent>(parameters) { StatusCode = status },
+        });
+
+    /// <summary>The styled error page: <paramref name="status"/>, a heading and what to do about it.</summary>
+    public static IResult Error(int status, string? message = null, string? heading = null, string? messageId = null) =>
+        Render<ErrorPage>(new Dictionary<string, object?>
+        {
+            [nameof(ErrorPage.Status)] = status,
+            [nameof(ErrorPage.Message)] = message,
+            [nameof(ErrorPage.Heading)] = heading,
+            [nameof(ErrorPage.MessageId)] = messageId ?? "error-message",
+        }, status);
+
+    private sealed class PageResult(RazorComponentResult page) : IResult, IStatusCodeHttpResult
+    {
+        public int? StatusCode => page.StatusCode;
+
+        public Task ExecuteAsync(HttpContext context)
+        {
+            var headers = context.Response.Headers;
+            // Pages are per user and may show a secret once (a new token): never stored by a browser or a proxy.
+            headers.CacheControl = "no-store";
+            headers.XContentTypeOptions = "nosniff";
+            headers["Referrer-Policy"] = "same-origin";
+            // Scripts and styles only from the hub's own files (no inline code), as JupyterHub's default policy plus more.
+            // A page with a stricter policy of its own (the OAuth consent page) keeps it.
+            if (!headers.ContainsKey("Content-Security-Policy"))
+            {
+                headers.ContentSecurityPolicy = "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self'; frame-ancestors 'self'";
+            }
+            return page.ExecuteAsync(context);
+        }
+    }
+}
