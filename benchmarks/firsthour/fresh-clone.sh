@@ -14,11 +14,18 @@ CONSOLE=$HERE/Greyhub.FirstHour/bin/Release/net10.0/Greyhub.FirstHour.dll
 [[ -f $CONSOLE ]] || dotnet build -c Release "$HERE/Greyhub.FirstHour/Greyhub.FirstHour.csproj" -v q -nologo >&2
 TMP=$(mktemp -d /tmp/greyhub-fresh-clone.XXXXXX)
 HUB_PID=
+TOKEN=
+PORT=
 now() { date +%s.%N; }
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
 log() { printf '[%s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 cleanup() {
     local rc=$? child
+    if [[ -n $TOKEN ]]; then
+        # A server outlives its hub by design: stop it through the API first (nothing happens when it is stopped).
+        curl -s --noproxy '*' -o /dev/null -X DELETE -H "Authorization: token $TOKEN" "http://127.0.0.1:$PORT/hub/api/users/alice/server" || true
+        sleep 3
+    fi
     if [[ -n $HUB_PID ]]; then
         # `dotnet run` starts the hub as its child: stop the child by its pid, then `dotnet run` itself.
         for child in $(cat "/proc/$HUB_PID/task/$HUB_PID/children" 2>/dev/null); do kill -TERM "$child" 2>/dev/null || true; done
@@ -52,8 +59,11 @@ until curl -sf --noproxy '*' -o /dev/null "http://127.0.0.1:$PORT/hub/api/"; do
     sleep 0.1
 done
 t3=$(now)
-# Untimed: a token to stop the server afterwards, from the build `dotnet run` just made.
-TOKEN=$(dotnet src/Greyhub.Host/bin/Debug/net10.0/greyhub.dll token --admin alice 2>/dev/null)
+# Untimed: a token to stop the server afterwards, from the build `dotnet run` just made, in the data folder the hub
+# uses (`dotnet run --project` runs it in the project's folder, so that is src/Greyhub.Host/greyhub-data).
+DATA=$(dirname "$(find "$TMP/greyhub" -name greyhub.sqlite -path '*greyhub-data*' | head -1)")
+log "data folder: ${DATA#"$TMP/greyhub/"}"
+TOKEN=$(dotnet src/Greyhub.Host/bin/Debug/net10.0/greyhub.dll token --admin --data-dir "$DATA" alice 2>/dev/null)
 RESULT=$(dotnet "$CONSOLE" --url "http://127.0.0.1:$PORT/" --token "$TOKEN" --user alice --password "$PASSWORD" --runs 1 --warmup 0 2>"$TMP/console.log") \
     || { cat "$TMP/console.log" >&2; exit 1; }
 UI_MS=$(grep -oP 'run 1: server page \d+ ms, UI \K\d+' "$TMP/console.log")
