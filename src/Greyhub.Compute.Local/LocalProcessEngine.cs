@@ -25,6 +25,9 @@ public sealed class LocalProcessEngine(IOptions<LocalEngineOptions> options, Tim
     public string Name => "local";
 
     /// <inheritdoc />
+    public bool RunsLocally => true;
+
+    /// <inheritdoc />
     public Task<JobHandle> LaunchAsync(JobSpec spec, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(spec);

@@ -32,6 +32,8 @@ internal static class HubEvents
     public const int ServerRequested = 300;
     public const int ServerReady = 301;
     public const int ServerStartFailed = 302;
+    public const int SingleUserVersionDiffers = 303;
+    public const int SingleUserTooOld = 304;
     public const int ServerStopped = 310;
     public const int ServerRouteNotRemoved = 311;
     public const int ServersRecovered = 320;

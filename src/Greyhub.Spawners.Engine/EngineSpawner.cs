@@ -1,5 +1,7 @@
 using System.Globalization;
 using Greyhub.Abstractions.Compute;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
 namespace Greyhub.Spawners.Engine;
@@ -8,7 +10,8 @@ namespace Greyhub.Spawners.Engine;
 /// Runs each server as a job on a compute engine. The engine picks the port; a one-line shell prelude turns it into
 /// <c>JUPYTERHUB_SERVICE_URL</c>, which is how the single-user server learns where to bind (JupyterHub passes no
 /// port argument). The state is the engine's job handle, so any engine that can re-attach makes servers survive a
-/// hub restart.
+/// hub restart. Before launching, <see cref="ServerCommandCheck"/> checks the command where it can and picks the web
+/// UI the server opens.
 /// </summary>
 public sealed class EngineSpawner : SpawnerBase
 {
@@ -19,9 +22,10 @@ public sealed class EngineSpawner : SpawnerBase
     private readonly IComputeEngine _engine;
     private readonly EngineSpawnerOptions _options;
     private readonly TimeProvider _time;
+    private readonly ServerCommandCheck _check;
 
     /// <summary>Creates the spawner over the configured engine.</summary>
-    public EngineSpawner(IOptions<EngineSpawnerOptions> options, IEnumerable<IComputeEngine> engines, TimeProvider time)
+    public EngineSpawner(IOptions<EngineSpawnerOptions> options, IEnumerable<IComputeEngine> engines, TimeProvider time, ILogger<EngineSpawner>? logger = null)
         : base(options?.Value ?? throw new ArgumentNullException(nameof(options)))
     {
         _options = options.Value;
@@ -29,6 +33,7 @@ public sealed class EngineSpawner : SpawnerBase
         _engine = all.FirstOrDefault(e => e.Name == _options.Engine)
             ?? throw new InvalidOperationException($"No compute engine named '{_options.Engine}'; available: {string.Join(", ", all.Select(e => e.Name))}");
         _time = time;
+        _check = new ServerCommandCheck(_engine, _options, (ILogger?)logger ?? NullLogger.Instance);
     }
 
     /// <inheritdoc />
@@ -43,8 +48,13 @@ public sealed class EngineSpawner : SpawnerBase
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(context);
         var request = plan.Request;
+        var ui = await _check.PrepareAsync(plan, cancellationToken);
         // The engine says where to bind (loopback here, all interfaces in a container); this is only the fallback.
         var env = new Dictionary<string, string>(plan.Environment, StringComparer.Ordinal) { [HostVariableName] = BindHost };
+        foreach (var (key, value) in ui)
+        {
+            env[key] = value;
+        }
         var name = request.ServerName.Length == 0 ? $"jupyter-{request.UserName}" : $"jupyter-{request.UserName}-{request.ServerName}";
         var spec = new JobSpec
         {
@@ -88,6 +98,23 @@ public sealed class EngineSpawner : SpawnerBase
             }
             await Task.Delay(PendingPoll, _time, cancellationToken);
         }
+    }
+
+    /// <summary>
+    /// Checks, before any user asks, each way a server may start (each profile, or the spawner's own command): the log
+    /// says at start-up when a program is missing and which UI servers will open.
+    /// </summary>
+    public Task CheckAsync(CancellationToken cancellationToken)
+    {
+        var profiles = Profiles.Count == 0 ? [null] : Profiles.Select(p => (string?)p.Name).ToArray();
+        var plans = profiles.Select(profile => Plan(new SpawnRequest
+        {
+            UserName = "greyhub-check",
+            ServicePrefix = "/",
+            HubEnvironment = new Dictionary<string, string>(),
+            UserOptions = profile is null ? "{}" : System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, string> { ["profile"] = profile }),
+        })).ToList();
+        return _check.CheckAtStartAsync(plans, cancellationToken);
     }
 
     /// <inheritdoc />

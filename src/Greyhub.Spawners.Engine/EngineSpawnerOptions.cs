@@ -11,6 +11,14 @@ public sealed class EngineSpawnerOptions : SpawnerOptions
     /// <summary>The compute engine that runs servers, by name (e.g. <c>local</c>).</summary>
     public string Engine { get; set; } = "local";
 
+    /// <summary>
+    /// The web UI servers open: <c>auto</c> finds out from the command's Python on an engine that runs servers on this
+    /// machine (JupyterLab, else the Notebook, else Jupyter Server's own page); <c>lab</c>, <c>notebook</c> (7),
+    /// <c>classic</c> (Notebook 6), <c>server</c> fix one; <c>none</c> leaves the single-user server's default. A
+    /// <see cref="SpawnerOptions.DefaultUrl"/> or <c>JUPYTERHUB_SINGLEUSER_APP</c> in an environment wins over it.
+    /// </summary>
+    public string Ui { get; set; } = ServerUis.Auto;
+
     /// <summary>Grace between asking a server to stop and forcing it.</summary>
     public TimeSpan StopGrace { get; set; } = TimeSpan.FromSeconds(10);
 
@@ -20,6 +28,10 @@ public sealed class EngineSpawnerOptions : SpawnerOptions
         foreach (var problem in base.Validate(section))
         {
             yield return problem;
+        }
+        if (!ServerUis.IsValid(Ui))
+        {
+            yield return $"{section}:Ui '{Ui}' is unknown; choose one of: {string.Join(", ", ServerUis.Names)}";
         }
         if (StopGrace < TimeSpan.Zero)
         {

@@ -18,6 +18,8 @@ public static class EngineSpawnerServiceCollectionExtensions
         services.AddSingleton<IValidateOptions<EngineSpawnerOptions>, EngineSpawnerOptionsValidator>();
         services.AddSingleton<EngineSpawner>();
         services.AddSingleton<ISpawner>(sp => sp.GetRequiredService<EngineSpawner>());
+        // The servers' command, checked on the hub's machine as the hub starts (local engine only).
+        services.AddHostedService<EngineSpawnerStartupCheck>();
         return services;
     }
 

@@ -11,6 +11,13 @@ public interface IComputeEngine
     /// <summary>Name that configuration uses to pick this engine (e.g. <c>local</c>, <c>slurm</c>).</summary>
     string Name { get; }
 
+    /// <summary>
+    /// True when jobs run as processes of this machine, seeing its programs, files and <c>PATH</c> (the local engine):
+    /// a caller may then check a job's program here before it launches one. False (the default) for engines whose jobs
+    /// run elsewhere (a Slurm node, a container image), where only the job itself can tell.
+    /// </summary>
+    bool RunsLocally => false;
+
     /// <summary>Launches a job; returns once the engine has accepted it (it may still be pending).</summary>
     Task<JobHandle> LaunchAsync(JobSpec spec, CancellationToken cancellationToken);
 

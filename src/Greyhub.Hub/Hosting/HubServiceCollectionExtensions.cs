@@ -94,6 +94,7 @@ public static class HubServiceCollectionExtensions
         services.AddSingleton<SpawnTracker>();
         services.AddSingleton<ServerEnvironment>();
         services.AddSingleton<ReadinessProbe>();
+        services.AddSingleton<SingleUserVersions>();
         services.AddSingleton<ServerStarter>();
         services.AddSingleton<ServerStopper>();
         services.AddSingleton<ServerMonitor>();

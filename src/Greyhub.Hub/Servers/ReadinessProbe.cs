@@ -10,10 +10,12 @@ namespace Greyhub.Hub.Servers;
 /// rather than JupyterHub's jittered backoff, which noticed a ready server seconds late: one start is seen within a
 /// millisecond, and twenty at once cost no more connection attempts per second than five. Between attempts it asks
 /// the spawner whether the server died, so a crash fails the spawn at once.
+/// The answer also says which jupyterhub-singleuser runs (its <c>X-JupyterHub-Version</c> header), which
+/// <see cref="SingleUserVersions"/> compares with the API this hub implements.
 /// An attempt first only connects (no exception when refused, a few microseconds), and sends its HTTP request once
 /// something listens: twenty servers starting at once on a busy machine cost the hub next to nothing to watch.
 /// </summary>
-internal sealed class ReadinessProbe(TimeProvider time)
+internal sealed class ReadinessProbe(TimeProvider time, SingleUserVersions versions)
 {
     private static readonly HttpClient Client = new(new SocketsHttpHandler
     {
@@ -53,8 +55,9 @@ internal sealed class ReadinessProbe(TimeProvider time)
         var lastPoll = started;
         while (true)
         {
-            if (await ListensAsync(url, cancellationToken) && await AnswersAsync(url, cancellationToken))
+            if (await ListensAsync(url, cancellationToken) && await AnswersAsync(url, cancellationToken) is { Up: true } answer)
             {
+                versions.Seen(url, answer.SingleUserVersion);
                 return true;
             }
             if (time.GetElapsedTime(started) > timeout)
@@ -111,21 +114,22 @@ internal sealed class ReadinessProbe(TimeProvider time)
         }
     }
 
-    /// <summary>One attempt: true when the server answers below 500.</summary>
-    public static async Task<bool> AnswersAsync(Uri url, CancellationToken cancellationToken)
+    /// <summary>One attempt: up when the server answers below 500, with the single-user version it sends, if any.</summary>
+    private static async Task<(bool Up, string? SingleUserVersion)> AnswersAsync(Uri url, CancellationToken cancellationToken)
     {
         try
         {
             using var response = await Client.GetAsync(url, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
-            return (int)response.StatusCode < 500;
+            var version = response.Headers.TryGetValues(SingleUserVersions.Header, out var values) ? values.FirstOrDefault() : null;
+            return ((int)response.StatusCode < 500, version);
         }
         catch (HttpRequestException)
         {
-            return false;
+            return (false, null);
         }
         catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            return false;
+            return (false, null);
         }
     }
 }
