@@ -32,6 +32,7 @@ public static class DataServiceCollectionExtensions
         services.AddScoped<TokenStore>();
         services.AddScoped<ServerStore>();
         services.AddScoped<OAuthStore>();
+        services.AddScoped<ServiceStore>();
         return services;
     }
 

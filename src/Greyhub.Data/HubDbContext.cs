@@ -27,6 +27,9 @@ public sealed class HubDbContext(DbContextOptions<HubDbContext> options) : DbCon
     /// <summary>OAuth authorization codes.</summary>
     public DbSet<OAuthCodeEntity> OAuthCodes => Set<OAuthCodeEntity>();
 
+    /// <summary>Services added at run time.</summary>
+    public DbSet<ServiceEntity> Services => Set<ServiceEntity>();
+
     /// <summary>Whether timestamps are stored as text (SQLite, <see cref="SqliteTextDateTimeConverter"/>).</summary>
     internal bool TextTimestamps => Database.ProviderName == SqliteProviderName;
 
@@ -83,6 +86,12 @@ public sealed class HubDbContext(DbContextOptions<HubDbContext> options) : DbCon
             token.Property(t => t.Hash).HasMaxLength(128);
             token.HasOne(t => t.User).WithMany().HasForeignKey(t => t.UserId).OnDelete(DeleteBehavior.Cascade);
             token.HasIndex(t => t.ClientId);
+        });
+        modelBuilder.Entity<ServiceEntity>(service =>
+        {
+            service.ToTable("services");
+            service.HasIndex(s => s.Name).IsUnique();
+            service.Property(s => s.Name).HasMaxLength(255);
         });
         modelBuilder.Entity<OAuthClientEntity>(client =>
         {

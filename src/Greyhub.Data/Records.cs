@@ -25,6 +25,9 @@ public sealed record ServerRecord(
 /// <summary>A group as read by the stores.</summary>
 public sealed record GroupRecord(int Id, string Name, string Properties, IReadOnlyList<string> Users);
 
+/// <summary>A service added at run time, as stored: its name, its definition as the hub's JSON, when it was added.</summary>
+public sealed record ServiceRecord(string Name, string Spec, DateTime Created);
+
 /// <summary>A token as read by the stores (never the secret).</summary>
 public sealed record TokenRecord(
     int Id,

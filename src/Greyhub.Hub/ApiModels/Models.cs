@@ -212,7 +212,11 @@ internal sealed class Models(HubUrls urls, HubRoles roles)
         w.WriteEndObject();
     }
 
-    public void WriteService(Utf8JsonWriter w, ServiceOptions service, ExpandedScopes scopes)
+    /// <summary>
+    /// JupyterHub's service model. Without a URL, <c>url</c> and <c>prefix</c> are empty strings, and <c>pid</c> is 0 for
+    /// a service the hub does not run (or that is down), as JupyterHub answers.
+    /// </summary>
+    public void WriteService(Utf8JsonWriter w, ServiceDefinition service, ExpandedScopes scopes, int? pid)
     {
         var target = ResourceRef.Service(service.Name);
         var full = scopes.CanAccess("read:services", target);
@@ -237,18 +241,17 @@ internal sealed class Models(HubUrls urls, HubRoles roles)
         }
         if (full)
         {
-            WriteNullableString(w, "url", service.Url);
-            w.WriteString("prefix", urls.ServicePrefix(service.Name));
-            w.WriteNull("pid");
+            w.WriteString("url", service.Url ?? "");
+            w.WriteString("prefix", service.Url is null ? "" : service.Prefix);
+            w.WriteNumber("pid", pid ?? 0);
             w.WriteStartArray("command");
+            foreach (var part in service.Command)
+            {
+                w.WriteStringValue(part);
+            }
             w.WriteEndArray();
             w.WriteBoolean("display", service.Display);
-            w.WriteStartObject("info");
-            foreach (var (key, value) in service.Info)
-            {
-                w.WriteString(key, value);
-            }
-            w.WriteEndObject();
+            WriteRawObject(w, "info", service.Info);
         }
         w.WriteEndObject();
     }

@@ -14,6 +14,7 @@ namespace Greyhub.Hub.Auth;
 internal sealed class IdentityResolver(
     TokenHasher hasher,
     HubRoles roles,
+    ServiceCatalog services,
     HubState state,
     TimeProvider time,
     IOptions<HubOptions> options,
@@ -88,7 +89,7 @@ internal sealed class IdentityResolver(
     {
         if (token.ServiceName is { } serviceName)
         {
-            if (!roles.Services.TryGetValue(serviceName, out var service))
+            if (services.Find(serviceName) is not { } service)
             {
                 return null;
             }
