@@ -25,6 +25,7 @@ internal sealed class Models(HubUrls urls, HubRoles roles)
         Roles = 32,
         Full = 64,
         ServerState = 128,
+        AuthState = 256,
     }
 
     // Pre-encoded property names: the writer neither transcodes nor escape-checks them per user.
@@ -40,7 +41,8 @@ internal sealed class Models(HubUrls urls, HubRoles roles)
     private static readonly JsonEncodedText LastActivityName = JsonEncodedText.Encode("last_activity");
     private static readonly JsonEncodedText ServersName = JsonEncodedText.Encode("servers");
     private static readonly JsonEncodedText StartedName = JsonEncodedText.Encode("started");
-    private static readonly string[] UserFieldScopes = ["read:users", "read:users:name", "read:users:groups", "read:users:activity", "read:roles:users", "read:servers"];
+    private static readonly JsonEncodedText AuthStateName = JsonEncodedText.Encode("auth_state");
+    private static readonly string[] UserFieldScopes = ["read:users", "read:users:name", "read:users:groups", "read:users:activity", "read:roles:users", "read:servers", "admin:auth_state"];
 
     /// <summary>
     /// Writes users of a list for one caller. When none of the scopes deciding the user model's fields has a
@@ -136,6 +138,12 @@ internal sealed class Models(HubUrls urls, HubRoles roles)
         if ((fields & (UserFields.Activity | UserFields.Full)) != 0)
         {
             WriteTime(w, LastActivityName, user.LastActivity);
+        }
+        if ((fields & UserFields.AuthState) != 0)
+        {
+            // Holders of admin:auth_state see the key, as in JupyterHub; the hub keeps no authentication state, so it
+            // is null, JupyterHub's answer for a user without any.
+            w.WriteNull(AuthStateName);
         }
         if ((fields & UserFields.Servers) != 0)
         {
@@ -317,6 +325,10 @@ internal sealed class Models(HubUrls urls, HubRoles roles)
         if (scopes.CanAccess("read:servers", user))
         {
             fields |= UserFields.Servers;
+        }
+        if (scopes.CanAccess("admin:auth_state", user))
+        {
+            fields |= UserFields.AuthState | UserFields.Name;
         }
         return fields;
     }

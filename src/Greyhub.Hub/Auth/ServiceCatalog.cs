@@ -10,6 +10,13 @@ namespace Greyhub.Hub.Auth;
 /// <param name="Info">Its free-form information, a JSON object as text.</param>
 internal sealed record ServiceLink(string Name, string Href, string Info);
 
+/// <summary>The processes of the services the hub runs, as the API shows them (<c>pid</c>).</summary>
+internal interface IServiceProcesses
+{
+    /// <summary>The process id of a running service, or null (not run by the hub, or down).</summary>
+    int? PidOf(string service);
+}
+
 /// <summary>
 /// The services the hub knows right now: those from configuration, and those added through the API (loaded from the
 /// database at start-up, added and removed at run time). An immutable snapshot swapped atomically: readers never lock.

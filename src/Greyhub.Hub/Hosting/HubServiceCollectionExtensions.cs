@@ -63,6 +63,7 @@ public static class HubServiceCollectionExtensions
         services.AddScoped<ServiceRegistration>();
         services.AddSingleton<ServiceEnvironment>();
         services.AddSingleton<ManagedServices>();
+        services.AddSingleton<IServiceProcesses>(sp => sp.GetRequiredService<ManagedServices>());
         services.AddHostedService(sp => sp.GetRequiredService<ManagedServices>());
         services.AddHostedService<TokenPurgeJob>();
 

@@ -55,6 +55,13 @@ internal sealed class ClientAccess(UserStore users, HubRoles roles, ServiceCatal
         var result = new List<string>();
         foreach (var scope in raw.Distinct(StringComparer.Ordinal))
         {
+            if (IdentifyScopes.Contains(scope))
+            {
+                // Every token may identify its owner (JupyterHub's required scopes), also one authorized with a token
+                // that does not hold them itself.
+                result.Add(scope);
+                continue;
+            }
             var expanded = ExpandedScopes.Expand([scope], owner, roles.Definitions);
             foreach (var name in ExpandedScopes.GroupLookupsFor(expanded, user.Scopes))
             {

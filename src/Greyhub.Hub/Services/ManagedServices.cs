@@ -19,14 +19,14 @@ internal sealed class ManagedServices(
     ServiceEnvironment environment,
     IOptions<HubOptions> options,
     TimeProvider time,
-    ILoggerFactory loggers) : IHostedLifecycleService, IDisposable
+    ILoggerFactory loggers) : IHostedLifecycleService, IServiceProcesses, IDisposable
 {
     private readonly ConcurrentDictionary<string, ManagedService> _running = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stopping = new();
     private readonly List<Task> _loops = [];
     private readonly ILogger _logger = loggers.CreateLogger<ManagedServices>();
 
-    /// <summary>The process id of a running service, or null (not run by the hub, or down).</summary>
+    /// <inheritdoc />
     public int? PidOf(string name) => _running.TryGetValue(name, out var service) ? service.Pid : null;
 
     public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;

@@ -23,7 +23,7 @@ internal static class ServicesApi
         return api;
     }
 
-    private static IResult List(HttpContext context, ServiceCatalog catalog, ManagedServices running, Models models)
+    private static IResult List(HttpContext context, ServiceCatalog catalog, IServiceProcesses running, Models models)
     {
         var caller = context.Caller();
         var filter = caller.Scopes.FilterFor("list:services");
@@ -41,7 +41,7 @@ internal static class ServicesApi
         });
     }
 
-    private static IResult Get(HttpContext context, string name, ServiceCatalog catalog, ManagedServices running, Models models)
+    private static IResult Get(HttpContext context, string name, ServiceCatalog catalog, IServiceProcesses running, Models models)
     {
         var caller = context.Caller();
         var service = catalog.Find(name) ?? throw ApiException.NotFound($"No such service: {name}");
