@@ -33,6 +33,7 @@ public static class DataServiceCollectionExtensions
         services.AddScoped<ServerStore>();
         services.AddScoped<OAuthStore>();
         services.AddScoped<ServiceStore>();
+        services.AddScoped<ShareStore>();
         return services;
     }
 

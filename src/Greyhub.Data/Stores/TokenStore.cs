@@ -86,6 +86,19 @@ public sealed class TokenStore(HubDbContext db)
         }
     }
 
+    /// <summary>
+    /// Deletes the tokens an OAuth client issued to a user, or to the members of a group, except to
+    /// <paramref name="exceptUserId"/> (a server's owner when a share of their server is revoked); returns their hashes.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> DeleteClientTokensAsync(string clientId, ShareTarget target, int exceptUserId, CancellationToken cancellationToken)
+    {
+        var tokens = db.ApiTokens.Where(t => t.ClientId == clientId && t.UserId != null && t.UserId != exceptUserId
+            && (t.UserId == target.UserId || db.Users.Any(u => u.Id == t.UserId && u.Groups.Any(g => g.Id == target.GroupId))));
+        var hashes = await tokens.Select(t => t.Hash).ToListAsync(cancellationToken);
+        await tokens.ExecuteDeleteAsync(cancellationToken);
+        return hashes;
+    }
+
     /// <summary>Deletes expired tokens; returns how many.</summary>
     public Task<int> PurgeExpiredAsync(DateTime now, CancellationToken cancellationToken) =>
         db.ApiTokens.Where(t => t.ExpiresAt != null && t.ExpiresAt <= now).ExecuteDeleteAsync(cancellationToken);

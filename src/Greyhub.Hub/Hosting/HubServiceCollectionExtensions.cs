@@ -13,6 +13,7 @@ using Greyhub.Hub.Observability;
 using Greyhub.Hub.Proxy;
 using Greyhub.Hub.Servers;
 using Greyhub.Hub.Services;
+using Greyhub.Hub.Sharing;
 using Greyhub.Hub.Tokens;
 using Greyhub.Hub.Users;
 using Microsoft.AspNetCore.Authentication;
@@ -60,6 +61,9 @@ public static class HubServiceCollectionExtensions
         services.AddSingleton<ServiceCatalog>();
         services.AddSingleton<ServiceSecrets>();
         services.AddScoped<ServiceTokens>();
+        services.AddScoped<ShareService>();
+        services.AddScoped<ShareCodes>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.AspNetCore.Routing.MatcherPolicy, TrailingSlashMatcherPolicy>());
         services.AddScoped<ServiceRegistration>();
         services.AddSingleton<ServiceEnvironment>();
         services.AddSingleton<ManagedServices>();

@@ -34,7 +34,7 @@ internal static class AuthorizationsApi
         }
         // Unknown, expired or revoked tokens and those of blocked users or removed services are all "not found"; the
         // lookup records the token's activity, as JupyterHub does.
-        var owner = await lookup.Resolver.FromTokenAsync(token, lookup.Tokens, lookup.UserStore, context.RequestAborted)
+        var owner = await lookup.Resolver.FromTokenAsync(token, lookup.Tokens, lookup.UserStore, lookup.Shares, context.RequestAborted)
             ?? throw ApiException.NotFound();
         if (owner.IsUser)
         {
@@ -51,6 +51,7 @@ internal static class AuthorizationsApi
         IdentityResolver Resolver,
         TokenStore Tokens,
         UserStore UserStore,
+        ShareStore Shares,
         UserService Users,
         ServiceCatalog Catalog,
         IServiceProcesses Running,
