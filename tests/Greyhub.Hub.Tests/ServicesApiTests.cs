@@ -73,6 +73,20 @@ public sealed class ServicesApiTests
         }
     }
 
+    [Fact]
+    public async Task The_home_page_lists_displayed_services_with_a_url_that_the_user_may_access()
+    {
+        await using var hub = await StartAsync();
+        (await hub.Client(hub.AdminToken).PostApiAsync("hub/api/services/hidden", new { url = "http://127.0.0.1:10203", display = false })).Is(201);
+        (await hub.Client(hub.AdminToken).PostApiAsync("hub/api/services/urlless", new { api_token = "urlless-token-12345" })).Is(201);
+        var catalog = hub.Services.GetRequiredService<Auth.ServiceCatalog>();
+        var roles = hub.Services.GetRequiredService<Auth.HubRoles>();
+        var shown = Assert.Single(catalog.ShownTo(roles.ScopesOfUser("admin", admin: true, [])));
+        Assert.Equal(("configured", "/services/configured/"), (shown.Name, shown.Href));
+        // A plain user holds no access:services: nothing to list.
+        Assert.Empty(catalog.ShownTo(roles.ScopesOfUser(Api.Unique("plain"), admin: false, [])));
+    }
+
     private static async Task AssertPresentAsync(HubInstance hub, string token)
     {
         var list = (await hub.Client(hub.AdminToken).GetApiAsync("hub/api/services")).Is(200).Root;

@@ -140,7 +140,15 @@ internal sealed class ManagedService(ServiceLaunch launch, string pidFile, Servi
         process.BeginErrorReadLine();
         _process = process;
         var ticks = LinuxProcess.Stat(process.Id)?.StartTicks ?? 0;
-        File.WriteAllText(pidFile, string.Create(CultureInfo.InvariantCulture, $"{process.Id} {ticks}"));
+        try
+        {
+            File.WriteAllText(pidFile, string.Create(CultureInfo.InvariantCulture, $"{process.Id} {ticks}"));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The service runs all the same; only a hub killed hard would leave it behind.
+            ServicesLog.StartFailed(logger, launch.Name, $"its pid file {pidFile} could not be written: {e.Message}");
+        }
         ServicesLog.Started(logger, launch.Name, process.Id);
         return process;
     }
