@@ -32,6 +32,8 @@ public static class DataServiceCollectionExtensions
         services.AddScoped<TokenStore>();
         services.AddScoped<ServerStore>();
         services.AddScoped<OAuthStore>();
+        services.AddScoped<ServiceStore>();
+        services.AddScoped<ShareStore>();
         return services;
     }
 

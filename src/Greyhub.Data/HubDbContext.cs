@@ -27,6 +27,15 @@ public sealed class HubDbContext(DbContextOptions<HubDbContext> options) : DbCon
     /// <summary>OAuth authorization codes.</summary>
     public DbSet<OAuthCodeEntity> OAuthCodes => Set<OAuthCodeEntity>();
 
+    /// <summary>Services added at run time.</summary>
+    public DbSet<ServiceEntity> Services => Set<ServiceEntity>();
+
+    /// <summary>Servers shared with users and groups.</summary>
+    public DbSet<ShareEntity> Shares => Set<ShareEntity>();
+
+    /// <summary>Invitations to share servers.</summary>
+    public DbSet<ShareCodeEntity> ShareCodes => Set<ShareCodeEntity>();
+
     /// <summary>Whether timestamps are stored as text (SQLite, <see cref="SqliteTextDateTimeConverter"/>).</summary>
     internal bool TextTimestamps => Database.ProviderName == SqliteProviderName;
 
@@ -83,6 +92,37 @@ public sealed class HubDbContext(DbContextOptions<HubDbContext> options) : DbCon
             token.Property(t => t.Hash).HasMaxLength(128);
             token.HasOne(t => t.User).WithMany().HasForeignKey(t => t.UserId).OnDelete(DeleteBehavior.Cascade);
             token.HasIndex(t => t.ClientId);
+        });
+        modelBuilder.Entity<ServiceEntity>(service =>
+        {
+            service.ToTable("services");
+            service.HasIndex(s => s.Name).IsUnique();
+            service.Property(s => s.Name).HasMaxLength(255);
+        });
+        modelBuilder.Entity<ShareEntity>(share =>
+        {
+            share.ToTable("shares");
+            // One share per server and user, one per server and group (NULLs are distinct on both providers).
+            share.HasIndex(s => new { s.ServerId, s.UserId }).IsUnique();
+            share.HasIndex(s => new { s.ServerId, s.GroupId }).IsUnique();
+            share.HasIndex(s => s.OwnerId);
+            share.HasIndex(s => s.UserId);
+            share.HasIndex(s => s.GroupId);
+            share.HasOne<ServerEntity>().WithMany().HasForeignKey(s => s.ServerId).OnDelete(DeleteBehavior.Cascade);
+            share.HasOne<UserEntity>().WithMany().HasForeignKey(s => s.OwnerId).OnDelete(DeleteBehavior.Cascade);
+            share.HasOne<UserEntity>().WithMany().HasForeignKey(s => s.UserId).OnDelete(DeleteBehavior.Cascade);
+            share.HasOne<GroupEntity>().WithMany().HasForeignKey(s => s.GroupId).OnDelete(DeleteBehavior.Cascade);
+        });
+        modelBuilder.Entity<ShareCodeEntity>(code =>
+        {
+            code.ToTable("share_codes");
+            code.HasIndex(c => c.CodeHash).IsUnique();
+            code.Property(c => c.CodeHash).HasMaxLength(128);
+            code.HasIndex(c => c.ServerId);
+            code.HasIndex(c => c.OwnerId);
+            code.HasIndex(c => c.ExpiresAt);
+            code.HasOne<ServerEntity>().WithMany().HasForeignKey(c => c.ServerId).OnDelete(DeleteBehavior.Cascade);
+            code.HasOne<UserEntity>().WithMany().HasForeignKey(c => c.OwnerId).OnDelete(DeleteBehavior.Cascade);
         });
         modelBuilder.Entity<OAuthClientEntity>(client =>
         {

@@ -25,6 +25,22 @@ public sealed record ServerRecord(
 /// <summary>A group as read by the stores.</summary>
 public sealed record GroupRecord(int Id, string Name, string Properties, IReadOnlyList<string> Users);
 
+/// <summary>A service added at run time, as stored: its name, its definition as the hub's JSON, when it was added.</summary>
+public sealed record ServiceRecord(string Name, string Spec, DateTime Created);
+
+/// <summary>A shared server as the sharing API shows it: owner, name, whether it is ready.</summary>
+public sealed record SharedServer(string Owner, string Name, bool Ready);
+
+/// <summary>A share as read by the stores: the server, who it is granted to (a user or a group), the scopes.</summary>
+public sealed record ShareRecord(int Id, SharedServer Server, string? UserName, string? GroupName, IReadOnlyList<string> Scopes, DateTime Created);
+
+/// <summary>A share code as read by the stores (never the code).</summary>
+public sealed record ShareCodeRecord(int Id, SharedServer Server, IReadOnlyList<string> Scopes, DateTime Created, DateTime ExpiresAt,
+    int ExchangeCount, DateTime? LastExchangedAt);
+
+/// <summary>Whom a share is for: a user or a group, by id.</summary>
+public readonly record struct ShareTarget(int? UserId, int? GroupId);
+
 /// <summary>A token as read by the stores (never the secret).</summary>
 public sealed record TokenRecord(
     int Id,

@@ -5,7 +5,8 @@ namespace Greyhub.Hub;
 /// against this class). Ids are stable: operators filter on them, so an id never changes meaning.
 /// It sits at the project root, not in a feature folder, so every folder (the API edge and the proxy included) may use it
 /// without a dependency cycle. Ranges by feature:
-/// 1xx start-up, 20x login, 21x tokens, 3xx servers, 4xx pages, 5xx OAuth, 6xx proxy and routes, 1000+ the API edge.
+/// 1xx start-up, 20x login, 21x tokens, 3xx servers, 4xx pages, 5xx OAuth, 6xx proxy and routes, 7xx services,
+/// 1000+ the API edge.
 /// </summary>
 internal static class HubEvents
 {
@@ -72,6 +73,21 @@ internal static class HubEvents
     public const int ProxyLeftoverEnded = 646;
     public const int ProxyCheckFailed = 647;
     public const int ProxyReady = 648;
+
+    // 70x: services the hub runs; 71x: services added, removed, registered.
+    public const int ServiceStarting = 700;
+    public const int ServiceStarted = 701;
+    public const int ServiceDied = 702;
+    public const int ServiceStartFailed = 703;
+    public const int ServiceStopping = 704;
+    public const int ServiceOutput = 705;
+    public const int ServiceLeftoverEnded = 706;
+    public const int ServiceAdded = 710;
+    public const int ServiceRemoved = 711;
+    public const int ServiceShadowed = 712;
+    public const int ServiceWithoutClientSecret = 713;
+    public const int ServiceRouteFailed = 714;
+    public const int ServiceClientRemoved = 715;
 
     // 1000+: the API edge.
     public const int ApiUnhandled = 1000;

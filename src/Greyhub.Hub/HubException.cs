@@ -15,6 +15,9 @@ internal enum HubErrorKind
     /// <summary>The thing to create exists already.</summary>
     Conflict,
 
+    /// <summary>The thing exists but cannot be changed this way (a service defined in configuration).</summary>
+    NotModifiable,
+
     /// <summary>Too much at once; <see cref="HubException.RetryAfter"/> may say when to try again.</summary>
     TooManyRequests,
 
@@ -44,6 +47,8 @@ internal sealed class HubException(HubErrorKind kind, string message) : Exceptio
     public static HubException NotFound(string message) => new(HubErrorKind.NotFound, message);
 
     public static HubException Conflict(string message) => new(HubErrorKind.Conflict, message);
+
+    public static HubException NotModifiable(string message) => new(HubErrorKind.NotModifiable, message);
 
     public static HubException TooManyRequests(string message, TimeSpan? retryAfter = null) =>
         new(HubErrorKind.TooManyRequests, message) { RetryAfter = retryAfter };

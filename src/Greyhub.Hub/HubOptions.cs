@@ -53,8 +53,11 @@ public sealed class HubOptions
     /// <summary>Who may log in and who is admin.</summary>
     public AuthenticatorOptions Authenticator { get; set; } = new();
 
-    /// <summary>Services known to the hub (externally managed; JupyterHub's <c>services</c>).</summary>
+    /// <summary>Services known to the hub (JupyterHub's <c>services</c>); more may be added at run time through the API.</summary>
     public List<ServiceOptions> Services { get; set; } = [];
+
+    /// <summary>How services the hub runs are restarted and stopped.</summary>
+    public ServiceRestartOptions ServiceRestart { get; set; } = new();
 
     /// <summary>Custom roles (JupyterHub's <c>load_roles</c>).</summary>
     public List<RoleOptions> Roles { get; set; } = [];
@@ -107,29 +110,69 @@ public sealed class InitialAdminOptions
     public string Password { get; set; } = "";
 }
 
-/// <summary>A service defined in configuration.</summary>
+/// <summary>
+/// A service defined in configuration (JupyterHub's <c>c.JupyterHub.services</c> entry). With a <see cref="Url"/> the
+/// proxy routes <c>/services/NAME/</c> to it and it gets an OAuth client; with a <see cref="Command"/> the hub runs it.
+/// </summary>
 public sealed class ServiceOptions
 {
-    /// <summary>Service name.</summary>
+    /// <summary>Service name (<c>name</c>).</summary>
     public string Name { get; set; } = "";
 
-    /// <summary>Where the service listens, if it has a web endpoint.</summary>
+    /// <summary>Where the service listens (<c>url</c>), if it has a web endpoint: the proxy routes <c>/services/NAME/</c> there.</summary>
     public string? Url { get; set; }
 
-    /// <summary>The service's API token (stored hashed at start-up).</summary>
+    /// <summary>The service's API token (<c>api_token</c>; stored hashed), also its OAuth client secret. A managed service without one gets a new token at each start.</summary>
     public string? ApiToken { get; set; }
 
-    /// <summary>Deprecated JupyterHub flag; grants the admin role.</summary>
+    /// <summary>Deprecated JupyterHub flag (<c>admin</c>); grants the admin role.</summary>
     public bool Admin { get; set; }
 
-    /// <summary>Whether to show the service on the home page.</summary>
+    /// <summary>Whether to list the service on the home page (<c>display</c>; only services with a URL are listed).</summary>
     public bool Display { get; set; } = true;
 
-    /// <summary>Skip the OAuth confirmation page.</summary>
+    /// <summary>Skip the OAuth confirmation page (<c>oauth_no_confirm</c>).</summary>
     public bool OauthNoConfirm { get; set; }
 
-    /// <summary>Free-form information shown in the API.</summary>
+    /// <summary>Free-form information shown in the API (<c>info</c>).</summary>
     public Dictionary<string, string> Info { get; set; } = [];
+
+    /// <summary>The command the hub runs the service with (<c>command</c>); empty for a service run by someone else.</summary>
+    public List<string> Command { get; set; } = [];
+
+    /// <summary>Extra environment variables of a managed service (<c>environment</c>); they win over the hub's own.</summary>
+    public Dictionary<string, string> Environment { get; set; } = [];
+
+    /// <summary>The system user a managed service runs as (<c>user</c>); the hub must run as root to switch. Empty: the hub's own.</summary>
+    public string? User { get; set; }
+
+    /// <summary>The working folder of a managed service (<c>cwd</c>); the hub's own when empty.</summary>
+    public string? Cwd { get; set; }
+
+    /// <summary>The OAuth client id (<c>oauth_client_id</c>); <c>service-NAME</c> by default, and it must start with <c>service-</c>.</summary>
+    public string? OauthClientId { get; set; }
+
+    /// <summary>The OAuth redirect URI (<c>oauth_redirect_uri</c>); <c>/services/NAME/oauth_callback</c> by default when the service has a URL.</summary>
+    public string? OauthRedirectUri { get; set; }
+
+    /// <summary>
+    /// Scopes the service's OAuth tokens may carry beyond identifying the user and accessing the service
+    /// (<c>oauth_client_allowed_scopes</c>); each is cut to what the authorizing user holds.
+    /// </summary>
+    public List<string> OauthClientAllowedScopes { get; set; } = [];
+}
+
+/// <summary>How the hub restarts the services it runs when they die.</summary>
+public sealed class ServiceRestartOptions
+{
+    /// <summary>Wait before the first restart; each further restart waits twice as long, up to <see cref="MaxDelay"/>.</summary>
+    public TimeSpan Delay { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Longest wait between restarts; a service that ran this long counts as healthy again and restarts after <see cref="Delay"/>.</summary>
+    public TimeSpan MaxDelay { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>How long a stopping service may take after SIGTERM before it is killed.</summary>
+    public TimeSpan StopGrace { get; set; } = TimeSpan.FromSeconds(10);
 }
 
 /// <summary>A custom role (JupyterHub's <c>load_roles</c> entry).</summary>

@@ -85,20 +85,23 @@ internal sealed class HubOptionsValidator : IValidateOptions<HubOptions>
             errors.AddRange(ex.Errors.Count > 0 ? ex.Errors.Select(e => "Greyhub:CustomScopes: " + e) : ["Greyhub:CustomScopes: " + ex.Message]);
         }
         var serviceNames = new HashSet<string>(StringComparer.Ordinal);
+        var clientIds = new HashSet<string>(StringComparer.Ordinal);
         foreach (var service in options.Services)
         {
-            if (!Names.IsValid(service.Name) || !serviceNames.Add(service.Name))
+            errors.AddRange(ServiceRules.Check(service, definitions, "Greyhub:Services"));
+            if (!serviceNames.Add(service.Name))
             {
-                errors.Add($"Greyhub:Services: service name '{service.Name}' is invalid or repeated.");
+                errors.Add($"Greyhub:Services: service name '{service.Name}' is repeated.");
             }
-            if (service.ApiToken is { } token && token.Length < 8)
+            if (!clientIds.Add(service.OauthClientId ?? ServiceRules.DefaultClientId(service.Name)))
             {
-                errors.Add($"Greyhub:Services: the api token of service '{service.Name}' must have at least 8 characters.");
+                errors.Add($"Greyhub:Services: service '{service.Name}' has the OAuth client id of another service.");
             }
-            if (service.Url is { Length: > 0 } url && !Uri.TryCreate(url, UriKind.Absolute, out _))
-            {
-                errors.Add($"Greyhub:Services: the url of service '{service.Name}' is not an absolute URL: '{url}'.");
-            }
+        }
+        var restart = options.ServiceRestart;
+        if (restart.Delay <= TimeSpan.Zero || restart.MaxDelay < restart.Delay || restart.StopGrace <= TimeSpan.Zero)
+        {
+            errors.Add("Greyhub:ServiceRestart: Delay and StopGrace must be positive and MaxDelay at least Delay.");
         }
         var roleNames = new HashSet<string>(StringComparer.Ordinal);
         foreach (var role in options.Roles)

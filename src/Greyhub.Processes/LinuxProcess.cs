@@ -63,6 +63,12 @@ public static class LinuxProcess
     /// <summary>Sends a signal to the process group led by <paramref name="pid"/> (a process that leads its own session).</summary>
     public static void SignalGroup(int pid, int signal) => _ = Kill(-pid, signal);
 
+    /// <summary>Whether this process runs with root's effective user id (and so may start processes as other users).</summary>
+    public static bool IsRoot => GetEffectiveUserId() == 0;
+
+    [DllImport("libc", EntryPoint = "geteuid")]
+    private static extern uint GetEffectiveUserId();
+
     [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static extern int Kill(int pid, int signal);
 }

@@ -10,7 +10,8 @@ namespace Greyhub.Hub.Tests;
 /// </summary>
 public sealed class ContractTests(ContractHub fixture) : IClassFixture<ContractHub>
 {
-    private static readonly string[] UserModelKeys = ["kind", "name", "admin", "roles", "groups", "server", "pending", "created", "last_activity", "servers"];
+    // The user model as an admin sees it: admin:auth_state (in admin:users) adds auth_state.
+    private static readonly string[] UserModelKeys = ["kind", "name", "admin", "roles", "groups", "server", "pending", "created", "last_activity", "auth_state", "servers"];
     private static readonly string[] ServerModelKeys = ["name", "full_name", "last_activity", "started", "pending", "ready", "stopped", "url", "user_options", "progress_url", "full_url", "full_progress_url"];
     private static readonly string[] TokenModelKeys = ["id", "kind", "user", "roles", "scopes", "note", "created", "expires_at", "last_activity", "session_id", "oauth_client"];
 
@@ -184,6 +185,7 @@ public sealed class ContractTests(ContractHub fixture) : IClassFixture<ContractH
         Assert.NotEqual(JsonValueKind.Null, u.GetProperty("created").ValueKind);
         Api.IsTimestampOrNull(u.GetProperty("last_activity"));
         Assert.Equal(JsonValueKind.Object, u.GetProperty("servers").ValueKind);
+        Assert.Equal(JsonValueKind.Null, u.GetProperty("auth_state").ValueKind);
         (await Admin.GetApiAsync($"hub/api/users/{Api.Unique("ghost")}")).Is(404);
     }
 

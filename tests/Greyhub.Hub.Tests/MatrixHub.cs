@@ -59,6 +59,7 @@ public sealed class MatrixHub : IAsyncLifetime
         {
             "read:users:name", "read:users:groups", "read:users!user=bob", "list:users!group=students", "tokens!user=bob",
             "read:metrics", "read:users:activity", "read:groups", "read:groups:name", "read:services", "read:services:name", "list:services",
+            "admin:auth_state",
         })
         {
             _tokens["admin:" + scope] = await Hub.ScopedTokenAsync("admin", scope);

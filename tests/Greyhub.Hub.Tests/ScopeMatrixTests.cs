@@ -14,6 +14,10 @@ public sealed class ScopeMatrixTests(MatrixHub fixture) : IClassFixture<MatrixHu
     private const string ReadUsers = "kind,name,admin,roles,groups,server,pending,created,last_activity";
     private const string NameOnly = "kind,name,admin";
 
+    // Holders of admin:auth_state (admin:users includes it) see auth_state, null as the hub keeps none.
+    private const string AdminFull = Full + ",auth_state";
+    private const string AdminReadUsers = ReadUsers + ",auth_state";
+
     /// <summary>caller, method, path, body ("" for none; {new} = a fresh name; {now} = now), status, model keys ("" = not checked).</summary>
     public static TheoryData<string, string, string, string, int, string> Matrix => new()
     {
@@ -36,12 +40,12 @@ public sealed class ScopeMatrixTests(MatrixHub fixture) : IClassFixture<MatrixHu
         { "none", "GET", "info", "", 403, "" },
 
         // List users: list:users, filtered lists allowed, vertical filtering per item.
-        { "admin", "GET", "users", "", 200, Full },
+        { "admin", "GET", "users", "", 200, AdminFull },
         { "alice", "GET", "users", "", 403, "" },
         { "admin:read:users:name", "GET", "users", "", 403, "" },
         { "admin:list:users!group=students", "GET", "users", "", 200, NameOnly },
-        { "teacher", "GET", "users", "", 200, ReadUsers },
-        { "useradmin", "GET", "users", "", 200, ReadUsers },
+        { "teacher", "GET", "users", "", 200, AdminReadUsers },
+        { "useradmin", "GET", "users", "", 200, AdminReadUsers },
         { "culler", "GET", "users", "", 200, "kind,name,admin,last_activity,servers" },
         { "lonely", "GET", "users", "", 403, "" },
         { "prom:read:metrics", "GET", "users", "", 403, "" },
@@ -50,7 +54,10 @@ public sealed class ScopeMatrixTests(MatrixHub fixture) : IClassFixture<MatrixHu
         // Read one user. Every token also holds its owner's identify scopes (read:users:name and
         // read:users:groups on itself, as JupyterHub's get_scopes_for), so a read:metrics-only token sees its
         // owner's name and groups, and gets 404 (not 403) for other users.
-        { "admin", "GET", "users/alice", "", 200, Full },
+        { "admin", "GET", "users/alice", "", 200, AdminFull },
+        // admin:auth_state is not among the scopes GET /users/{name} accepts: the token's identify scopes find only its owner.
+        { "admin:admin:auth_state", "GET", "users/alice", "", 404, "" },
+        { "admin:admin:auth_state", "GET", "users/admin", "", 200, "kind,name,admin,groups,auth_state" },
         { "alice", "GET", "users/alice", "", 200, Full },
         { "bob", "GET", "users/alice", "", 404, "" },
         { "carol", "GET", "users/alice", "", 404, "" },
@@ -62,7 +69,7 @@ public sealed class ScopeMatrixTests(MatrixHub fixture) : IClassFixture<MatrixHu
         { "admin:read:users!user=bob", "GET", "users/nobody", "", 404, "" },
         { "admin:list:users!group=students", "GET", "users/alice", "", 200, NameOnly },
         { "admin:list:users!group=students", "GET", "users/carol", "", 404, "" },
-        { "teacher", "GET", "users/bob", "", 200, ReadUsers },
+        { "teacher", "GET", "users/bob", "", 200, AdminReadUsers },
         { "teacher", "GET", "users/carol", "", 404, "" },
         { "culler", "GET", "users/alice", "", 200, "kind,name,admin,last_activity,servers" },
         { "lonely", "GET", "users/alice", "", 403, "" },
@@ -88,8 +95,8 @@ public sealed class ScopeMatrixTests(MatrixHub fixture) : IClassFixture<MatrixHu
 
         // Create users: unfiltered admin:users (GHSA-69wv-m5fw-2fhp), admin only for admins. A group-filtered
         // holder gets needs_scope's 404 for a name outside the filter, 403 for one inside it.
-        { "admin", "POST", "users/{new}", "", 201, Full },
-        { "useradmin", "POST", "users/{new}", "", 201, ReadUsers },
+        { "admin", "POST", "users/{new}", "", 201, AdminFull },
+        { "useradmin", "POST", "users/{new}", "", 201, AdminReadUsers },
         { "useradmin", "POST", "users/{new}", "{\"admin\": true}", 403, "" },
         { "useradmin", "POST", "users", "{\"usernames\": [\"{new}\"]}", 201, "" },
         { "useradmin", "POST", "users", "{\"usernames\": [\"{new}\"], \"admin\": true}", 403, "" },

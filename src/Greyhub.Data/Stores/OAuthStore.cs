@@ -57,6 +57,18 @@ public sealed class OAuthStore(HubDbContext db, TokenStore tokens)
         return revoked;
     }
 
+    /// <summary>The ids of the clients whose id starts with <paramref name="prefix"/>.</summary>
+    public async Task<IReadOnlyList<string>> ListClientIdsAsync(string prefix, CancellationToken cancellationToken) =>
+        await db.OAuthClients.AsNoTracking().Where(c => c.ClientId.StartsWith(prefix)).Select(c => c.ClientId).ToListAsync(cancellationToken);
+
+    /// <summary>
+    /// Replaces only the secret of a client, keeping the tokens it issued (a service whose generated secret changed
+    /// with a hub restart is still the same service); false when there is no such client.
+    /// </summary>
+    public async Task<bool> SetClientSecretAsync(string clientId, string secretHash, CancellationToken cancellationToken) =>
+        await db.OAuthClients.Where(c => c.ClientId == clientId)
+            .ExecuteUpdateAsync(s => s.SetProperty(c => c.SecretHash, secretHash), cancellationToken) > 0;
+
     /// <summary>Deletes a client with its codes and the tokens it issued; returns the hashes of the revoked tokens.</summary>
     public async Task<IReadOnlyList<string>> RemoveClientAsync(string clientId, CancellationToken cancellationToken)
     {

@@ -86,12 +86,29 @@ public sealed class TokenStore(HubDbContext db)
         }
     }
 
+    /// <summary>
+    /// Deletes the tokens an OAuth client issued to a user, or to the members of a group, except to
+    /// <paramref name="exceptUserId"/> (a server's owner when a share of their server is revoked); returns their hashes.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> DeleteClientTokensAsync(string clientId, ShareTarget target, int exceptUserId, CancellationToken cancellationToken)
+    {
+        var tokens = db.ApiTokens.Where(t => t.ClientId == clientId && t.UserId != null && t.UserId != exceptUserId
+            && (t.UserId == target.UserId || db.Users.Any(u => u.Id == t.UserId && u.Groups.Any(g => g.Id == target.GroupId))));
+        var hashes = await tokens.Select(t => t.Hash).ToListAsync(cancellationToken);
+        await tokens.ExecuteDeleteAsync(cancellationToken);
+        return hashes;
+    }
+
     /// <summary>Deletes expired tokens; returns how many.</summary>
     public Task<int> PurgeExpiredAsync(DateTime now, CancellationToken cancellationToken) =>
         db.ApiTokens.Where(t => t.ExpiresAt != null && t.ExpiresAt <= now).ExecuteDeleteAsync(cancellationToken);
 
-    /// <summary>Replaces the tokens of a configured service so they match the configuration.</summary>
-    public async Task<IReadOnlyList<string>> ReplaceServiceTokenAsync(string serviceName, string? hash, string prefix, DateTime now, CancellationToken cancellationToken)
+    /// <summary>
+    /// Makes <paramref name="hash"/> the one token of a service (none when null): the others are deleted, and their hashes
+    /// returned; a new row carries <paramref name="note"/>.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> ReplaceServiceTokenAsync(string serviceName, string? hash, string prefix, string note, DateTime now,
+        CancellationToken cancellationToken)
     {
         var stale = await db.ApiTokens.Where(t => t.ServiceName == serviceName && t.Hash != hash).Select(t => t.Hash).ToListAsync(cancellationToken);
         await db.ApiTokens.Where(t => t.ServiceName == serviceName && t.Hash != hash).ExecuteDeleteAsync(cancellationToken);
@@ -100,7 +117,7 @@ public sealed class TokenStore(HubDbContext db)
         var inherit = JsonSerializer.Serialize<IReadOnlyList<string>>(["inherit"], DataJson.Default.IReadOnlyListString);
         if (hash is not null && !await db.ApiTokens.AnyAsync(t => t.Hash == hash, cancellationToken))
         {
-            await CreateAsync(hash, prefix, null, serviceName, ["inherit"], "from configuration", null, "jupyterhub", now, null, cancellationToken);
+            await CreateAsync(hash, prefix, null, serviceName, ["inherit"], note, null, "jupyterhub", now, null, cancellationToken);
         }
         else if (hash is not null)
         {

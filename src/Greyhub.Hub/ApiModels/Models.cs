@@ -25,6 +25,7 @@ internal sealed class Models(HubUrls urls, HubRoles roles)
         Roles = 32,
         Full = 64,
         ServerState = 128,
+        AuthState = 256,
     }
 
     // Pre-encoded property names: the writer neither transcodes nor escape-checks them per user.
@@ -40,7 +41,8 @@ internal sealed class Models(HubUrls urls, HubRoles roles)
     private static readonly JsonEncodedText LastActivityName = JsonEncodedText.Encode("last_activity");
     private static readonly JsonEncodedText ServersName = JsonEncodedText.Encode("servers");
     private static readonly JsonEncodedText StartedName = JsonEncodedText.Encode("started");
-    private static readonly string[] UserFieldScopes = ["read:users", "read:users:name", "read:users:groups", "read:users:activity", "read:roles:users", "read:servers"];
+    private static readonly JsonEncodedText AuthStateName = JsonEncodedText.Encode("auth_state");
+    private static readonly string[] UserFieldScopes = ["read:users", "read:users:name", "read:users:groups", "read:users:activity", "read:roles:users", "read:servers", "admin:auth_state"];
 
     /// <summary>
     /// Writes users of a list for one caller. When none of the scopes deciding the user model's fields has a
@@ -137,6 +139,12 @@ internal sealed class Models(HubUrls urls, HubRoles roles)
         {
             WriteTime(w, LastActivityName, user.LastActivity);
         }
+        if ((fields & UserFields.AuthState) != 0)
+        {
+            // Holders of admin:auth_state see the key, as in JupyterHub; the hub keeps no authentication state, so it
+            // is null, JupyterHub's answer for a user without any.
+            w.WriteNull(AuthStateName);
+        }
         if ((fields & UserFields.Servers) != 0)
         {
             w.WriteStartObject(ServersName);
@@ -212,7 +220,11 @@ internal sealed class Models(HubUrls urls, HubRoles roles)
         w.WriteEndObject();
     }
 
-    public void WriteService(Utf8JsonWriter w, ServiceOptions service, ExpandedScopes scopes)
+    /// <summary>
+    /// JupyterHub's service model. Without a URL, <c>url</c> and <c>prefix</c> are empty strings, and <c>pid</c> is 0 for
+    /// a service the hub does not run (or that is down), as JupyterHub answers.
+    /// </summary>
+    public void WriteService(Utf8JsonWriter w, ServiceDefinition service, ExpandedScopes scopes, int? pid)
     {
         var target = ResourceRef.Service(service.Name);
         var full = scopes.CanAccess("read:services", target);
@@ -237,18 +249,17 @@ internal sealed class Models(HubUrls urls, HubRoles roles)
         }
         if (full)
         {
-            WriteNullableString(w, "url", service.Url);
-            w.WriteString("prefix", urls.ServicePrefix(service.Name));
-            w.WriteNull("pid");
+            w.WriteString("url", service.Url ?? "");
+            w.WriteString("prefix", service.Url is null ? "" : service.Prefix);
+            w.WriteNumber("pid", pid ?? 0);
             w.WriteStartArray("command");
+            foreach (var part in service.Command)
+            {
+                w.WriteStringValue(part);
+            }
             w.WriteEndArray();
             w.WriteBoolean("display", service.Display);
-            w.WriteStartObject("info");
-            foreach (var (key, value) in service.Info)
-            {
-                w.WriteString(key, value);
-            }
-            w.WriteEndObject();
+            WriteRawObject(w, "info", service.Info);
         }
         w.WriteEndObject();
     }
@@ -314,6 +325,10 @@ internal sealed class Models(HubUrls urls, HubRoles roles)
         if (scopes.CanAccess("read:servers", user))
         {
             fields |= UserFields.Servers;
+        }
+        if (scopes.CanAccess("admin:auth_state", user))
+        {
+            fields |= UserFields.AuthState | UserFields.Name;
         }
         return fields;
     }

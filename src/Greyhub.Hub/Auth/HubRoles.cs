@@ -28,12 +28,9 @@ internal sealed class HubRoles
             Groups = role.Groups,
             Services = role.Services,
         }), Definitions);
-        Services = hub.Services.ToDictionary(s => s.Name, StringComparer.Ordinal);
     }
 
     public ScopeDefinitions Definitions { get; }
-
-    public IReadOnlyDictionary<string, ServiceOptions> Services { get; }
 
     /// <summary>Direct roles of a user (what the user model's <c>roles</c> lists).</summary>
     public IReadOnlyList<string> RolesOfUser(string name, bool admin)
@@ -56,7 +53,7 @@ internal sealed class HubRoles
     public IReadOnlyList<string> RolesOfGroup(string name) =>
         [.. _catalog.Roles.Where(r => r.Groups.Contains(name)).Select(r => r.Name)];
 
-    public IReadOnlyList<string> RolesOfService(ServiceOptions service)
+    public IReadOnlyList<string> RolesOfService(ServiceDefinition service)
     {
         var list = _catalog.Roles.Where(r => r.Services.Contains(service.Name)).Select(r => r.Name).ToList();
         if (service.Admin && !list.Contains("admin"))
@@ -77,9 +74,9 @@ internal sealed class HubRoles
         });
     }
 
-    /// <summary>Everything a service may do: its roles (services have no default role).</summary>
-    public ExpandedScopes ScopesOfService(ServiceOptions service) =>
-        _ownerCache.GetOrAdd("s\0" + service.Name, _ =>
+    /// <summary>Everything a service may do: its roles (services have no default role). Services added or removed at run time clear the cache.</summary>
+    public ExpandedScopes ScopesOfService(ServiceDefinition service) =>
+        _ownerCache.GetOrAdd("s\0" + service.Name + (service.Admin ? "\01" : "\00"), _ =>
             _catalog.ExpandFor(RolesOfService(service), ScopeOwner.Service(service.Name)));
 
     /// <summary>The raw scopes of a role, or null when no such role exists.</summary>

@@ -14,6 +14,7 @@ namespace Greyhub.Hub.Auth;
 internal sealed class IdentityResolver(
     TokenHasher hasher,
     HubRoles roles,
+    ServiceCatalog services,
     HubState state,
     TimeProvider time,
     IOptions<HubOptions> options,
@@ -27,7 +28,7 @@ internal sealed class IdentityResolver(
     private sealed record Entry(RequestIdentity? Identity, long Version, DateTime CachedAt, DateTime? ExpiresAt, DateTime? LastActivity);
 
     /// <summary>Resolves an API token; null when unknown, expired or revoked.</summary>
-    public async Task<RequestIdentity?> FromTokenAsync(string token, TokenStore tokens, UserStore users, CancellationToken cancellationToken)
+    public async Task<RequestIdentity?> FromTokenAsync(string token, TokenStore tokens, UserStore users, ShareStore shares, CancellationToken cancellationToken)
     {
         var hash = hasher.Hash(token);
         var now = time.GetUtcNow().UtcDateTime;
@@ -46,7 +47,7 @@ internal sealed class IdentityResolver(
         RequestIdentity? identity = null;
         if (record is not null && (record.ExpiresAt is null || record.ExpiresAt > now))
         {
-            identity = await ForTokenAsync(record, users, cancellationToken);
+            identity = await ForTokenAsync(record, users, shares, cancellationToken);
             if (identity is not null && (record.LastActivity is null || now - record.LastActivity > _activityResolution))
             {
                 await tokens.TouchAsync(record.Id, now, cancellationToken);
@@ -61,7 +62,7 @@ internal sealed class IdentityResolver(
     }
 
     /// <summary>Resolves a logged-in user (browser session): the user's full scopes.</summary>
-    public async Task<RequestIdentity?> FromSessionAsync(string userName, string sessionId, UserStore users, CancellationToken cancellationToken)
+    public async Task<RequestIdentity?> FromSessionAsync(string userName, string sessionId, UserStore users, ShareStore shares, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow().UtcDateTime;
         var key = userName + "\0" + sessionId;
@@ -74,7 +75,7 @@ internal sealed class IdentityResolver(
         RequestIdentity? identity = null;
         if (user is not null && !policy.IsBlocked(user.Name))
         {
-            identity = ForUser(user, roles.ScopesOfUser(user.Name, user.Admin, user.Groups)) with { SessionId = sessionId, ViaCookie = true };
+            identity = ForUser(user, await OwnerScopesAsync(user, shares, cancellationToken)) with { SessionId = sessionId, ViaCookie = true };
         }
         if (_byUser.Count > 100_000)
         {
@@ -84,11 +85,11 @@ internal sealed class IdentityResolver(
         return identity;
     }
 
-    private async Task<RequestIdentity?> ForTokenAsync(TokenRecord token, UserStore users, CancellationToken cancellationToken)
+    private async Task<RequestIdentity?> ForTokenAsync(TokenRecord token, UserStore users, ShareStore shares, CancellationToken cancellationToken)
     {
         if (token.ServiceName is { } serviceName)
         {
-            if (!roles.Services.TryGetValue(serviceName, out var service))
+            if (services.Find(serviceName) is not { } service)
             {
                 return null;
             }
@@ -115,7 +116,7 @@ internal sealed class IdentityResolver(
             return null;
         }
         var userOwner = ScopeOwner.User(user.Name, user.Groups);
-        var userScopes = roles.ScopesOfUser(user.Name, user.Admin, user.Groups);
+        var userScopes = await OwnerScopesAsync(user, shares, cancellationToken);
         // Group filters in an intersection need the groups of the users named by the other side's filters;
         // those lookups are rare and cached with the result.
         var memberships = new Dictionary<string, IReadOnlyCollection<string>>(StringComparer.Ordinal);
@@ -130,6 +131,19 @@ internal sealed class IdentityResolver(
         var tokenScopes = TokenScopes.Resolve(token.Scopes, userOwner, userScopes, roles.Definitions,
             name => memberships.TryGetValue(name, out var g) ? g : []);
         return ForUser(user, tokenScopes) with { TokenId = token.Id, SessionId = token.SessionId };
+    }
+
+    /// <summary>
+    /// Everything a user may do: their roles' scopes and, as JupyterHub 5's <c>get_scopes_for</c>, the scopes of the
+    /// servers shared with them or their groups.
+    /// </summary>
+    private async Task<ExpandedScopes> OwnerScopesAsync(UserRecord user, ShareStore shares, CancellationToken cancellationToken)
+    {
+        var fromRoles = roles.ScopesOfUser(user.Name, user.Admin, user.Groups);
+        var shared = await shares.ScopesForAsync(user.Id, user.Groups, cancellationToken);
+        return shared.Count == 0
+            ? fromRoles
+            : fromRoles.Union(ExpandedScopes.Expand(shared, ScopeOwner.User(user.Name, user.Groups), roles.Definitions));
     }
 
     private RequestIdentity ForUser(UserRecord user, ExpandedScopes scopes) => new()

@@ -25,7 +25,7 @@ internal static class LoginCookie
 }
 
 /// <summary>Resolves the cookie's user and session to a caller with the user's current scopes; a deleted or blocked user is signed out.</summary>
-internal sealed class LoginCookieEvents(IdentityResolver resolver, UserStore users) : CookieAuthenticationEvents
+internal sealed class LoginCookieEvents(IdentityResolver resolver, UserStore users, ShareStore shares) : CookieAuthenticationEvents
 {
     public override async Task ValidatePrincipal(CookieValidatePrincipalContext context)
     {
@@ -36,7 +36,7 @@ internal sealed class LoginCookieEvents(IdentityResolver resolver, UserStore use
             return;
         }
         var session = principal.FindFirstValue(HubAuthentication.SessionClaim) ?? "";
-        var caller = await resolver.FromSessionAsync(name, session, users, context.HttpContext.RequestAborted);
+        var caller = await resolver.FromSessionAsync(name, session, users, shares, context.HttpContext.RequestAborted);
         if (caller is null)
         {
             context.RejectPrincipal();

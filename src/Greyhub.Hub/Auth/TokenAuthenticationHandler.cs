@@ -17,7 +17,8 @@ internal sealed class TokenAuthenticationHandler(
     UrlEncoder encoder,
     IdentityResolver resolver,
     TokenStore tokens,
-    UserStore users) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+    UserStore users,
+    ShareStore shares) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
@@ -25,7 +26,7 @@ internal sealed class TokenAuthenticationHandler(
         {
             return HubAuthentication.HasTokenHeader(Request) ? AuthenticateResult.Fail("Malformed token") : AuthenticateResult.NoResult();
         }
-        var caller = await resolver.FromTokenAsync(token, tokens, users, Context.RequestAborted);
+        var caller = await resolver.FromTokenAsync(token, tokens, users, shares, Context.RequestAborted);
         if (caller is null)
         {
             return AuthenticateResult.Fail("Invalid token");

@@ -142,7 +142,8 @@ public static class HubAdmin
     /// <summary>The command line acts as an admin service: whoever can run it can read the database and the keys anyway.</summary>
     private static RequestIdentity CommandLineCaller(IServiceProvider services)
     {
-        var cli = new ServiceOptions { Name = "greyhub-command-line", Admin = true };
+        // Only its name and admin flag decide its scopes; it has no client or route.
+        var cli = new ServiceDefinition { Name = "greyhub-command-line", Admin = true, OauthClientId = "", Prefix = "" };
         return new RequestIdentity { Kind = "service", Name = cli.Name, Admin = true, Scopes = services.GetRequiredService<HubRoles>().ScopesOfService(cli) };
     }
 }

@@ -13,6 +13,7 @@ using Greyhub.Hub.Pages;
 using Greyhub.Hub.Proxy;
 using Greyhub.Hub.Servers;
 using Greyhub.Hub.Services;
+using Greyhub.Hub.Sharing;
 using Greyhub.Hub.Tokens;
 using Greyhub.Hub.Users;
 using Microsoft.AspNetCore.Http;
@@ -71,7 +72,7 @@ public static class HubApplicationBuilderExtensions
 
         var apiEndpoint = new HubApiEndpoint(options.MaxApiBodyBytes);
         var api = app.MapGroup("/hub/api").WithMetadata(apiEndpoint);
-        api.MapHubApi().MapUsersApi().MapServersApi().MapTokensApi().MapGroupsApi().MapServicesApi();
+        api.MapHubApi().MapUsersApi().MapServersApi().MapTokensApi().MapGroupsApi().MapServicesApi().MapSharesApi();
         api.MapBatchSpawnerApi();
         api.MapMetrics("/metrics", options.AuthenticatePrometheus);
         api.Map("/{**rest}", (HttpContext context, EndpointDataSource endpoints) => ApiFallback.HandleAsync(context, endpoints)).AllowAnonymous();

@@ -12,6 +12,8 @@ using Greyhub.Hub.OAuth;
 using Greyhub.Hub.Observability;
 using Greyhub.Hub.Proxy;
 using Greyhub.Hub.Servers;
+using Greyhub.Hub.Services;
+using Greyhub.Hub.Sharing;
 using Greyhub.Hub.Tokens;
 using Greyhub.Hub.Users;
 using Microsoft.AspNetCore.Authentication;
@@ -58,6 +60,17 @@ public static class HubServiceCollectionExtensions
         services.AddScoped<OAuthGrants>();
         services.AddScoped<ClientAccess>();
         services.AddScoped<TokenPurge>();
+        services.AddSingleton<ServiceCatalog>();
+        services.AddSingleton<ServiceSecrets>();
+        services.AddScoped<ServiceTokens>();
+        services.AddScoped<ShareService>();
+        services.AddScoped<ShareCodes>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.AspNetCore.Routing.MatcherPolicy, TrailingSlashMatcherPolicy>());
+        services.AddScoped<ServiceRegistration>();
+        services.AddSingleton<ServiceEnvironment>();
+        services.AddSingleton<ManagedServices>();
+        services.AddSingleton<IServiceProcesses>(sp => sp.GetRequiredService<ManagedServices>());
+        services.AddHostedService(sp => sp.GetRequiredService<ManagedServices>());
         services.AddHostedService<TokenPurgeJob>();
 
         // The proxy brick in-process: the hub's routes go to it through IProxyRoutes (ServerRoutes). Its trusted

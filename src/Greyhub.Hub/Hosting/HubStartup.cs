@@ -1,6 +1,6 @@
 using Greyhub.Data;
 using Greyhub.Data.Stores;
-using Greyhub.Hub.Tokens;
+using Greyhub.Hub.Services;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -41,7 +41,8 @@ public static partial class HubStartup
                 LogInitialAdmin(logger, initial.Name);
             }
         }
-        await provider.GetRequiredService<TokenService>().SyncServiceTokensAsync(cancellationToken);
+        // Configured and stored services: tokens, OAuth clients (their routes follow with the first route check).
+        await provider.GetRequiredService<ServiceRegistration>().StartAsync(cancellationToken);
         var purged = await provider.GetRequiredService<TokenStore>().PurgeExpiredAsync(now, cancellationToken);
         LogReady(logger, db.Database.ProviderName ?? "?", options.DataDir, purged);
         // A new hub nobody can sign in to is the first dead end: say how to get in (after the configured admins).

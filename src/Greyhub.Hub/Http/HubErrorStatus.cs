@@ -9,6 +9,7 @@ internal static class HubErrorStatus
         HubErrorKind.Forbidden => 403,
         HubErrorKind.NotFound => 404,
         HubErrorKind.Conflict => 409,
+        HubErrorKind.NotModifiable => 405,
         HubErrorKind.TooManyRequests => 429,
         _ => 500,
     };

@@ -11,7 +11,8 @@ namespace Greyhub.Hub.OAuth;
 /// <summary>
 /// <c>/hub/api/oauth2/authorize</c> (RFC 6749 §4.1.1): a browser page, not a JSON endpoint, as in JupyterHub. A
 /// problem with the client or its redirect URI is shown to the user and never redirected (§4.1.2.1); anything else
-/// goes back to the client's registered redirect URI.
+/// goes back to the client's registered redirect URI. The user is the login cookie's or, as JupyterHub accepts, a
+/// user's API token's (<c>Authorization: token</c>); a token authorizes no more than its own scopes.
 /// </summary>
 internal static class AuthorizeEndpoint
 {
@@ -26,11 +27,12 @@ internal static class AuthorizeEndpoint
         {
             return ErrorPage(context, 403, "The authorization form was not sent by this site. Go back and try again.");
         }
-        if (SignedIn(context) is null)
+        if (Authorizing(context) is not { } user)
         {
             return ToLogin(context);
         }
-        if (!await antiforgery.IsRequestValidAsync(context))
+        // The form's XSRF token guards a cookie's session; a request carrying a token cannot be forged by another site.
+        if (user.ViaCookie && !await antiforgery.IsRequestValidAsync(context))
         {
             return ErrorPage(context, 403, "The authorization form was not sent by this site. Go back and try again.");
         }
@@ -42,7 +44,11 @@ internal static class AuthorizeEndpoint
         string? decision)
     {
         context.Response.Headers.CacheControl = "no-store";
-        if (SignedIn(context) is not { } user)
+        if (context.Identity() is { IsUser: false } service)
+        {
+            return ErrorPage(context, 403, $"Service {service.Name} cannot authorize OAuth clients; only users can.");
+        }
+        if (Authorizing(context) is not { } user)
         {
             // JupyterHub sends the browser to the login page here, although the path is under /hub/api.
             return ToLogin(context);
@@ -118,8 +124,8 @@ internal static class AuthorizeEndpoint
     public static string Describe(OAuthClientRecord client) =>
         client.Description.Length > 0 ? $"{client.Description} ({client.ClientId})" : client.ClientId;
 
-    private static RequestIdentity? SignedIn(HttpContext context) =>
-        context.Identity() is { IsUser: true, ViaCookie: true, UserId: not null } user ? user : null;
+    private static RequestIdentity? Authorizing(HttpContext context) =>
+        context.Identity() is { IsUser: true, UserId: not null } user ? user : null;
 
     private static IResult ToLogin(HttpContext context) =>
         Results.Redirect("/hub/login?next=" + Uri.EscapeDataString(context.Request.Path + context.Request.QueryString));

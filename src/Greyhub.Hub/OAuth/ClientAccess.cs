@@ -16,7 +16,7 @@ internal sealed record AccessDecision(bool Allowed, bool NeedsConsent, IReadOnly
 /// <c>access:servers</c> on the client's server (or <c>access:services</c> on its service); only the owner's own
 /// server is authorized without a confirmation page.
 /// </summary>
-internal sealed class ClientAccess(UserStore users, HubRoles roles)
+internal sealed class ClientAccess(UserStore users, HubRoles roles, ServiceCatalog services)
 {
     /// <summary>The scopes every OAuth token carries so its holder can ask <c>GET /hub/api/user</c> who it is.</summary>
     public static readonly IReadOnlyList<string> IdentifyScopes = ["read:users:name!user", "read:users:groups!user"];
@@ -40,7 +40,7 @@ internal sealed class ClientAccess(UserStore users, HubRoles roles)
                 return new AccessDecision(false, true, []);
             }
         }
-        var own = targets.Count > 0 && targets.All(t => t.IsServer ? t.Name == user.Name : roles.Services.TryGetValue(t.Name, out var s) && s.OauthNoConfirm);
+        var own = targets.Count > 0 && targets.All(t => t.IsServer ? t.Name == user.Name : services.Find(t.Name) is { OauthNoConfirm: true });
         var wanted = requested is null ? client.AllowedScopes : [.. requested.Where(client.AllowedScopes.Contains)];
         var scopes = await HeldAsync([.. IdentifyScopes, .. wanted], user, groupsOf, ct);
         return new AccessDecision(true, !own, scopes);
@@ -55,6 +55,13 @@ internal sealed class ClientAccess(UserStore users, HubRoles roles)
         var result = new List<string>();
         foreach (var scope in raw.Distinct(StringComparer.Ordinal))
         {
+            if (IdentifyScopes.Contains(scope))
+            {
+                // Every token may identify its owner (JupyterHub's required scopes), also one authorized with a token
+                // that does not hold them itself.
+                result.Add(scope);
+                continue;
+            }
             var expanded = ExpandedScopes.Expand([scope], owner, roles.Definitions);
             foreach (var name in ExpandedScopes.GroupLookupsFor(expanded, user.Scopes))
             {

@@ -45,6 +45,33 @@ internal sealed class OAuthClients(OAuthStore store, TokenHasher hasher, HubRole
         OAuthLog.ClientRegistered(logger, clientId, revoked.Count);
     }
 
+    /// <summary>
+    /// Registers a service's client at start-up (JupyterHub's <c>add_client</c>): created when missing, left alone when
+    /// unchanged. When only the secret changed (a service the hub runs gets a new token at each start) the secret is
+    /// replaced and the tokens users granted it stay valid; any other change replaces the client as
+    /// <see cref="UpsertAsync"/> does, revoking them.
+    /// </summary>
+    public async Task SyncAsync(string clientId, string secret, string redirectUri, string description, IReadOnlyList<string> allowedScopes,
+        CancellationToken ct)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(secret);
+        var existing = await store.FindClientAsync(clientId, ct);
+        if (existing is null || existing.RedirectUri != redirectUri || existing.Description != description
+            || !existing.AllowedScopes.SequenceEqual(allowedScopes, StringComparer.Ordinal))
+        {
+            await UpsertAsync(clientId, secret, redirectUri, description, allowedScopes, ct);
+            return;
+        }
+        if (!SecretMatches(existing, secret))
+        {
+            await store.SetClientSecretAsync(clientId, hasher.Hash(secret), ct);
+            state.Changed();
+        }
+    }
+
+    /// <summary>The ids of the clients whose id starts with <paramref name="prefix"/> (a kind of client: <c>service-</c>).</summary>
+    public Task<IReadOnlyList<string>> ListIdsAsync(string prefix, CancellationToken ct) => store.ListClientIdsAsync(prefix, ct);
+
     /// <summary>Deletes the client, its codes and every token it issued; nothing happens when there is no such client.</summary>
     public async Task RemoveAsync(string clientId, CancellationToken ct)
     {
@@ -65,20 +92,6 @@ internal sealed class OAuthClients(OAuthStore store, TokenHasher hasher, HubRole
         return CryptographicOperations.FixedTimeEquals(presented, stored);
     }
 
-    /// <summary>
-    /// A redirect URI a client may register: a local absolute path (what a single-user server sends, which is why
-    /// this provider exists) or an absolute http(s) URL without fragment.
-    /// </summary>
-    internal static bool IsValidRedirect(string? uri)
-    {
-        if (string.IsNullOrEmpty(uri) || uri.Length > 2048 || uri.Contains('#', StringComparison.Ordinal) || uri.Any(char.IsControl))
-        {
-            return false;
-        }
-        if (uri[0] == '/')
-        {
-            return !uri.StartsWith("//", StringComparison.Ordinal) && !uri.Contains('\\', StringComparison.Ordinal);
-        }
-        return Uri.TryCreate(uri, UriKind.Absolute, out var absolute) && (absolute.Scheme == Uri.UriSchemeHttp || absolute.Scheme == Uri.UriSchemeHttps);
-    }
+    /// <inheritdoc cref="ServiceRules.IsValidRedirect"/>
+    internal static bool IsValidRedirect(string? uri) => ServiceRules.IsValidRedirect(uri);
 }

@@ -1,6 +1,7 @@
 using Greyhub.Abstractions.Proxy;
 using Greyhub.Data.Entities;
 using Greyhub.Data.Stores;
+using Greyhub.Hub.Auth;
 using Greyhub.Hub.Background;
 using Greyhub.Hub.Observability;
 using Microsoft.Extensions.Logging;
@@ -9,7 +10,7 @@ namespace Greyhub.Hub.Servers;
 
 /// <summary>
 /// Makes the proxy's routes match the database (JupyterHub's <c>Proxy.check_routes</c>): every running server has its
-/// route to its URL, the hub has its own with an external proxy, and routes the hub marked (<c>jupyterhub</c>) that
+/// route to its URL, every service with a URL its route, the hub has its own with an external proxy, and routes the hub marked (<c>jupyterhub</c>) that
 /// match nothing go. Routes of servers that are starting or stopping are left to their start or stop, and routes
 /// without the mark are someone else's and never touched. Whatever emptied or changed the proxy (its restart, another
 /// hub replica, an operator) is put right by the next check.
@@ -18,6 +19,7 @@ internal sealed partial class RouteCheck(
     ScopedRunner scoped,
     ServerRoutes routes,
     SpawnTracker tracker,
+    ServiceCatalog services,
     HubAddress address,
     HubMetrics metrics,
     ILogger<RouteCheck> logger)
@@ -36,6 +38,15 @@ internal sealed partial class RouteCheck(
         {
             var hub = new Uri(address.ConnectUrl);
             wanted[routes.HubPath] = (hub, () => routes.AddHubAsync(hub, cancellationToken));
+        }
+        foreach (var service in services.All)
+        {
+            if (service.Url is { } serviceUrl)
+            {
+                var target = new Uri(serviceUrl);
+                wanted[ProxyRoutePath.Normalize(routes.ServicePathOf(service.Name))] =
+                    (ServerRoutes.TargetOf(target), () => routes.AddServiceAsync(service.Name, target, cancellationToken));
+            }
         }
         foreach (var server in active)
         {

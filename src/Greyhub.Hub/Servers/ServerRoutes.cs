@@ -5,10 +5,11 @@ using Greyhub.Hub.Proxy;
 namespace Greyhub.Hub.Servers;
 
 /// <summary>
-/// A server's route in the proxy, as JupyterHub names it: the path <c>{base}user/{name}/[{server}/]</c> (unescaped, as
+/// The hub's routes in the proxy, as JupyterHub names them. A server's: the path <c>{base}user/{name}/[{server}/]</c> (unescaped, as
 /// CHP keys routes), the target's scheme, host and port, and the data <c>{"jupyterhub": true, "user": ..., "server_name": ...}</c>
 /// that lets the hub find its routes again among others. With an external proxy the hub has its own route too (JupyterHub's
-/// <c>add_hub_route</c>): <c>{base}</c> → the hub, data <c>{"jupyterhub": true, "hub": true}</c>.
+/// <c>add_hub_route</c>): <c>{base}</c> → the hub, data <c>{"jupyterhub": true, "hub": true}</c>. A service with a URL has
+/// <c>{base}services/{name}/</c> → its scheme, host and port, data <c>{"jupyterhub": true, "service": name}</c>.
 /// </summary>
 internal sealed class ServerRoutes(HubProxy proxy, HubUrls urls)
 {
@@ -54,6 +55,24 @@ internal sealed class ServerRoutes(HubProxy proxy, HubUrls urls)
         };
         return Routes.AddRouteAsync(PathOf(user, server), TargetOf(url), data, cancellationToken);
     }
+
+    /// <summary>A service's route's path (unescaped, as the proxy keys routes).</summary>
+    public string ServicePathOf(string service) => $"{urls.Base}services/{service}/";
+
+    /// <summary>Routes a service at <paramref name="url"/> (as a server: the target is its scheme, host and port).</summary>
+    public Task AddServiceAsync(string service, Uri url, CancellationToken cancellationToken)
+    {
+        var data = new Dictionary<string, JsonElement>(StringComparer.Ordinal)
+        {
+            ["jupyterhub"] = JsonSerializer.SerializeToElement(true, HubRouteJson.Default.Boolean),
+            ["service"] = JsonSerializer.SerializeToElement(service, HubRouteJson.Default.String),
+        };
+        return Routes.AddRouteAsync(ServicePathOf(service), TargetOf(url), data, cancellationToken);
+    }
+
+    /// <summary>Removes a service's route; false when there was none.</summary>
+    public Task<bool> RemoveServiceAsync(string service, CancellationToken cancellationToken) =>
+        Routes.DeleteRouteAsync(ServicePathOf(service), cancellationToken);
 
     /// <summary>A server's route target: its scheme, host and port.</summary>
     public static Uri TargetOf(Uri url) => new(url.GetLeftPart(UriPartial.Authority));

@@ -99,16 +99,4 @@ internal sealed class TokenService(
         }
         return hash is not null;
     }
-
-    /// <summary>Makes the stored service tokens match the configuration.</summary>
-    public async Task SyncServiceTokensAsync(CancellationToken cancellationToken)
-    {
-        var now = time.GetUtcNow().UtcDateTime;
-        foreach (var service in roles.Services.Values)
-        {
-            var hash = service.ApiToken is { Length: > 0 } t ? hasher.Hash(t) : null;
-            await tokens.ReplaceServiceTokenAsync(service.Name, hash, service.ApiToken is { Length: >= 4 } p ? p[..4] : "", now, cancellationToken);
-        }
-        state.Changed();
-    }
 }

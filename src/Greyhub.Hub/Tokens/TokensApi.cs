@@ -21,6 +21,7 @@ internal static class TokensApi
         api.MapPost("/users/{name}/tokens", Create).RequireCaller();
         api.MapGet("/users/{name}/tokens/{tokenId}", Get).RequireScope(ScopeTarget.User, "read:tokens");
         api.MapDelete("/users/{name}/tokens/{tokenId}", Delete).RequireScope(ScopeTarget.User, "tokens");
+        api.MapAuthorizationsApi();
         return api;
     }
 

@@ -181,6 +181,7 @@ internal static class UsersApi
         {
             JsonBody.OnlyKeys(b, "user", "name", "admin", "groups", "auth_state");
             admin = JsonBody.Bool(b, "admin", "user") ?? false;
+            RefuseAuthState(b);
         }
         var user = await users.CreateAsync(name, admin, caller, context.RequestAborted);
         return JsonResult.Created(w => models.WriteUser(w, user, caller.Scopes, includeStopped: false));
@@ -194,6 +195,7 @@ internal static class UsersApi
         var newName = JsonBody.String(body.Value, "name", "user");
         var admin = JsonBody.Bool(body.Value, "admin", "user");
         _ = JsonBody.StringList(body.Value, "groups", "user");
+        RefuseAuthState(body.Value);
         if (newName is not null && newName != user.Name && user.Servers.Any(s => s.Phase != Data.Entities.ServerPhases.Stopped))
         {
             // A rename would orphan the running server's URL, route, token scopes and OAuth client.
@@ -201,6 +203,21 @@ internal static class UsersApi
         }
         var updated = await users.UpdateAsync(user, newName, admin, caller, context.RequestAborted);
         return JsonResult.Ok(w => models.WriteUser(w, updated, caller.Scopes, includeStopped: false));
+    }
+
+    /// <summary>
+    /// JupyterHub stores a given <c>auth_state</c> (encrypted); the hub keeps none, so a body that sets one is refused
+    /// rather than silently dropped. <c>null</c> (clearing it) is what there is already.
+    /// </summary>
+    private static void RefuseAuthState(JsonElement body)
+    {
+        if (!body.TryGetProperty("auth_state", out var state) || state.ValueKind == JsonValueKind.Null)
+        {
+            return;
+        }
+        throw state.ValueKind != JsonValueKind.Object
+            ? ApiException.BadRequest($"user.auth_state must be dict, not {JsonBody.TypeName(state)}")
+            : ApiException.BadRequest("This hub keeps no authentication state; auth_state cannot be set");
     }
 
     private static async Task<IResult> Delete(HttpContext context, string name, UserService users, IUserServers servers)
