@@ -48,7 +48,7 @@ public sealed class UserStore(HubDbContext db)
     /// </remarks>
     public async Task<Page<UserRecord>> ListAsync(UserQuery query, CancellationToken cancellationToken)
     {
-        var isDefault = query.OnlyUsers is null && query.OnlyGroups is null && query.State is null && query is { Sort: "id", Descending: false };
+        var isDefault = query.OnlyUsers is null && query.OnlyGroups is null && query.State is null && query.NameFilter is null && query is { Sort: "id", Descending: false };
         // The default listing runs only compiled queries: building (and funcletizing) the LINQ form it never
         // executes costs as much as a small query.
         IQueryable<UserEntity>? users = null, page = null;
@@ -120,6 +120,16 @@ public sealed class UserStore(HubDbContext db)
             var names = query.OnlyUsers ?? [];
             var groups = query.OnlyGroups ?? [];
             users = users.Where(u => names.Contains(u.Name) || u.Groups.Any(g => groups.Contains(g.Name)));
+        }
+        if (query.NameFilter is { Length: > 0 } part)
+        {
+            // JupyterHub's ilike '%part%' as a plain substring test (instr/strpos): a '%' or '_' typed in the search
+            // is a character, not a wildcard. No B-tree index serves a substring; a scan of 50,000 names takes
+            // milliseconds (benchmarks/hub/README.md).
+            var lowered = part.ToLowerInvariant();
+#pragma warning disable CA1862 // lower(name) in SQL: EF Core has no translation for a StringComparison overload
+            users = users.Where(u => u.Name.ToLower().Contains(lowered));
+#pragma warning restore CA1862
         }
         users = query.State switch
         {
