@@ -34,6 +34,10 @@ mkdir -p "$logs"
 rm -f "$logs"/*.log
 
 bash .ci/install-deps
+# The browser tests' accessibility check: axe-core from npm, pinned by its lock file (tests/Greyhub.Host.Tests/axe).
+if [[ ! tests/Greyhub.Host.Tests/axe/node_modules/.package-lock.json -nt tests/Greyhub.Host.Tests/axe/package-lock.json ]]; then
+  npm ci --prefix tests/Greyhub.Host.Tests/axe --no-audit --no-fund
+fi
 
 # Services this run started (and so stops): one line each, "name stop-command".
 started=()

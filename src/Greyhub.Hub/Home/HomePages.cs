@@ -1,81 +1,76 @@
-using System.Text;
 using Greyhub.Data;
-using Greyhub.Data.Entities;
 using Greyhub.Hub.Auth;
-using Greyhub.Hub.Http;
-using Greyhub.Hub.Users;
+using Greyhub.Hub.Pages;
+using Greyhub.Hub.Servers;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
-using Microsoft.Extensions.Options;
-using static Greyhub.Hub.Http.Html;
 
 namespace Greyhub.Hub.Home;
 
-/// <summary><c>/hub/home</c> and the redirects to it.</summary>
+/// <summary><c>/hub/home</c> (the user's servers; its form creates a named server) and the redirects to it.</summary>
 internal static class HomePages
 {
     public static IEndpointRouteBuilder MapHomePages(this IEndpointRouteBuilder hub)
     {
         hub.MapGet("/", () => Results.Redirect("/hub/home")).AllowAnonymous();
         hub.MapGet("/home", Home).RequireSignedIn();
+        hub.MapPost("/home", NewServer).DisableAntiforgery().RequireSignedIn();
         return hub;
     }
 
-    private static async Task<IResult> Home(HttpContext context, IAntiforgery antiforgery, UserService users, HubUrls urls, IOptions<HubOptions> options)
+    private static async Task<IResult> Home(HttpContext context, [AsParameters] SpawnPages.SpawnPageServices s)
     {
         // The endpoint requires a signed-in user (RequireSignedIn): the caller is one.
-        var me = context.Caller();
-        var user = await users.FindAsync(me.Name, context.RequestAborted);
+        var user = await s.Users.FindAsync(context.Caller().Name, context.RequestAborted);
+        return user is null ? Results.Redirect(s.Urls.Hub + "logout") : Render(user);
+    }
+
+    /// <summary>
+    /// The home page's "new named server" form: a name that breaks the rules comes back to the page with the reason
+    /// next to the field; a good one starts at once when there is nothing to choose, else goes to the spawn page.
+    /// </summary>
+    private static async Task<IResult> NewServer(HttpContext context, IAntiforgery antiforgery, [AsParameters] SpawnPages.SpawnPageServices s)
+    {
+        var user = await s.Users.FindAsync(context.Caller().Name, context.RequestAborted);
         if (user is null)
         {
-            return Results.Redirect("/hub/logout");
+            return Results.Redirect(s.Urls.Hub + "logout");
         }
-        var groups = user.Groups.Count == 0 ? "none" : string.Join(", ", user.Groups.Select(E));
-        var xsrf = Xsrf(context, antiforgery);
-        var escapedName = HubUrls.Escape(user.Name);
-        var rows = new StringBuilder();
-        var notices = new StringBuilder();
-        var servers = user.Servers.Where(s => s.Name.Length > 0).OrderBy(s => s.Name, StringComparer.Ordinal);
-        foreach (var server in (ServerRecord?[])[user.Servers.FirstOrDefault(s => s.Name.Length == 0), .. servers])
+        if (!await antiforgery.IsRequestValidAsync(context))
         {
-            var name = server?.Name ?? "";
-            var phase = server?.Phase ?? ServerPhases.Stopped;
-            var suffix = HubUrls.ServerPath(user.Name, name);
-            var id = name.Length == 0 ? "default" : E(name);
-            var actions = phase switch
-            {
-                ServerPhases.Running => $"<a id=\"open-{id}\" href=\"{E(urls.ServerUrl(user.Name, name))}\">Open</a> "
-                    + $"<form method=\"post\" action=\"/hub/stop/{E(suffix)}\" style=\"display:inline\">{xsrf}<button id=\"stop-{id}\" type=\"submit\">Stop</button></form>",
-                ServerPhases.Pending => $"<a href=\"/hub/spawn-pending/{E(suffix)}\">Starting…</a>",
-                ServerPhases.Stopping => "Stopping…",
-                _ => $"<a id=\"start-{id}\" href=\"/hub/spawn/{E(suffix)}\">Start</a>",
-            };
-            if (phase == ServerPhases.Stopped && server?.StopReason is { } reason)
-            {
-                // The owner did not stop it: say what did (an exit, Slurm's time limit, a container removed...).
-                notices.Append($"<p class=\"notice\" id=\"reason-{id}\">Your {(name.Length == 0 ? "default server" : "server " + E(name))} stopped: {E(reason)}</p>");
-            }
-            rows.Append($"<tr><td>{(name.Length == 0 ? "<em>default</em>" : E(name))}</td><td id=\"phase-{id}\">{E(phase)}</td>")
-                .Append($"<td>{(server?.LastActivity is { } at ? E(Iso.Format(at)) : "")}</td><td>{actions}</td></tr>");
+            return Render(user, "The form was not sent by this site; reload the page and try again.", "", StatusCodes.Status403Forbidden);
         }
-        var named = options.Value.Servers.AllowNamedServers
-            ? $$"""
-              <form method="get" onsubmit="var n=document.getElementById('new-server-name').value.trim(); if(n){window.location.href='/hub/spawn/{{E(escapedName)}}/'+encodeURIComponent(n);} return false;">
-              <label for="new-server-name">New named server</label><input id="new-server-name" placeholder="name"> <button id="new-server" type="submit">Add</button></form>
-              """
-            : "";
-        var body = $"""
-            <div class="card">
-            <h1>Welcome, <span id="home-user">{E(me.Name)}</span></h1>
-            <p>Role: {(me.Admin ? "administrator" : "user")} · Groups: {groups}</p>
-            {notices}
-            <table><thead><tr><th>Server</th><th>Status</th><th>Last activity</th><th></th></tr></thead><tbody>{rows}</tbody></table>
-            {named}
-            <p>Use the <a href="/hub/api/">JupyterHub REST API</a> with a token from the <a href="/hub/token">token page</a>.</p>
-            </div>
-            """;
-        return Page("Home", body, me.Name, logoutForm: Html.LogoutForm(context, antiforgery));
+        var name = (await context.Request.ReadFormAsync(context.RequestAborted))["server_name"].ToString().Trim();
+        var options = s.Options.Value.Servers;
+        var error = name switch
+        {
+            _ when !options.AllowNamedServers => "Named servers are not enabled on this hub.",
+            "" => "Give the new server a name.",
+            _ when Names.Problem(name) is { } problem => $"\"{(name.Length > 60 ? name[..60] + "…" : name)}\" cannot be a server name: it {problem}.",
+            _ when user.Servers.Any(x => x.Name == name) => $"You already have a server named {name}: use its buttons in the list above.",
+            _ when options.NamedServerLimitPerUser > 0 && user.Servers.Count(x => x.Name.Length > 0) >= options.NamedServerLimitPerUser =>
+                $"You already have the most named servers allowed ({options.NamedServerLimitPerUser}). Delete one to make room.",
+            _ => null,
+        };
+        if (error is not null)
+        {
+            return Render(user, error, name.Length > 255 ? "" : name, StatusCodes.Status400BadRequest);
+        }
+        if (SpawnPages.NeedsChoice(s.Spawner))
+        {
+            return Results.Redirect(s.Urls.Hub + "spawn/" + HubUrls.ServerPath(user.Name, name));
+        }
+        string[] profile = s.Spawner.Profiles.Count == 1 ? [s.Spawner.Profiles[0].Name] : [];
+        return await SpawnPages.StartAsync(context, s, user, name, profile, next: null);
     }
+
+    private static IResult Render(UserRecord user, string? error = null, string? newName = null, int status = StatusCodes.Status200OK) =>
+        HubPage.Render<HomePage>(new Dictionary<string, object?>
+        {
+            [nameof(HomePage.User)] = user,
+            [nameof(HomePage.Error)] = error,
+            [nameof(HomePage.NewName)] = newName,
+        }, status);
 }

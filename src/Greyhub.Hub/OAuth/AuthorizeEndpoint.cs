@@ -1,10 +1,10 @@
 using Greyhub.Data;
 using Greyhub.Hub.Auth;
+using Greyhub.Hub.Pages;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Primitives;
-using static Greyhub.Hub.Http.Html;
 
 namespace Greyhub.Hub.OAuth;
 
@@ -87,7 +87,7 @@ internal static class AuthorizeEndpoint
         switch (decision)
         {
             case null when verdict.NeedsConsent:
-                return ConsentPage.Render(context, antiforgery, client, user, verdict.Scopes);
+                return ConsentPage.Render(context, client, user, verdict.Scopes);
             case null or "authorize":
                 var code = await grants.IssueCodeAsync(client, user, redirectUri, verdict.Scopes, context.RequestAborted);
                 return Results.Redirect(WithQuery(redirectUri, ("code", code), ("state", state)));
@@ -128,8 +128,7 @@ internal static class AuthorizeEndpoint
         Results.Redirect(WithQuery(redirectUri, ("error", error), ("error_description", description), ("state", state)));
 
     private static IResult ErrorPage(HttpContext context, int status, string message) =>
-        Page("Authorization failed", $"<div class=\"card\"><h1>Authorization failed</h1><p class=\"error\" id=\"oauth-error\">{E(message)}</p>"
-            + "<p><a href=\"/hub/home\">Home</a></p></div>", context.Identity()?.Name, status);
+        HubPage.Error(status, message, "Authorization failed", "oauth-error");
 
     /// <summary>Reads a parameter given at most once (RFC 6749 §3.1); absent reads as empty.</summary>
     private static bool One(IQueryCollection query, string name, out string value)

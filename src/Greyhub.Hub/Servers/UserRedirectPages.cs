@@ -1,3 +1,4 @@
+using Greyhub.Abstractions.Compute;
 using Greyhub.Data.Entities;
 using Greyhub.Hub.Auth;
 using Greyhub.Hub.Users;
@@ -5,7 +6,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Routing;
-using static Greyhub.Hub.Http.Html;
+using Greyhub.Hub.Pages;
 
 namespace Greyhub.Hub.Servers;
 
@@ -57,7 +58,7 @@ internal static class UserRedirectPages
         return Results.Redirect(urls.ServerUrl(me.Name, "") + (rest ?? "") + context.Request.QueryString);
     }
 
-    private static async Task<IResult> Handle(HttpContext context, HubUrls urls, UserService users, ServerRoutes routes, string user, string? rest)
+    private static async Task<IResult> Handle(HttpContext context, HubUrls urls, UserService users, ServerRoutes routes, ISpawner spawner, string user, string? rest)
     {
         // A page, but scripts reach it with a token too (JupyterHub authenticates page handlers by token as well).
         if (context.Identity() is not { IsUser: true } me)
@@ -87,7 +88,7 @@ internal static class UserRedirectPages
                 var query = QueryString.Create(context.Request.Query.Where(q => q.Key != "redirects").Append(new("redirects", (redirects + 1).ToString(System.Globalization.CultureInfo.InvariantCulture))));
                 return Results.Redirect(target + query);
             }
-            return Page("Redirect loop", $"<div class=\"card\"><h1>Redirect loop</h1><p>The server at {E(target)} could not be reached after {MaxRedirects} tries.</p></div>", me.Name, 500);
+            return HubPage.Error(StatusCodes.Status500InternalServerError, $"The server at {target} could not be reached after {MaxRedirects} tries.", "Redirect loop");
         }
         if (owner is not null && record is { Phase: ServerPhases.Pending })
         {
@@ -102,13 +103,16 @@ internal static class UserRedirectPages
                 ["message"] = $"JupyterHub server no longer running at {target}. Restart the server at {spawnUrl}",
             }, statusCode: StatusCodes.Status424FailedDependency);
         }
-        var mine = me.Name == user;
-        var body = $"""
-            <div class="card"><h1>Server not running</h1>
-            <p>{(mine ? "Your server" : "The server of " + E(user))} at {E(target)} is not running.</p>
-            {(record?.StopReason is { } reason ? $"<p id=\"stop-reason\">It stopped: {E(reason)}</p>" : "")}
-            <p><a id="start" href="{E(spawnUrl)}">Launch server</a> · <a href="/hub/home">Home</a></p></div>
-            """;
-        return Page("Server not running", body, me.Name, StatusCodes.Status424FailedDependency);
+        return HubPage.Render<NotRunningPage>(new Dictionary<string, object?>
+        {
+            [nameof(NotRunningPage.OwnerName)] = user,
+            [nameof(NotRunningPage.Mine)] = me.Name == user,
+            [nameof(NotRunningPage.Target)] = target,
+            [nameof(NotRunningPage.StopReason)] = record?.StopReason,
+            [nameof(NotRunningPage.SpawnAction)] = urls.Hub + "spawn/" + HubUrls.ServerPath(user, server),
+            [nameof(NotRunningPage.SpawnPage)] = spawnUrl,
+            [nameof(NotRunningPage.OneClick)] = !SpawnPages.NeedsChoice(spawner),
+            [nameof(NotRunningPage.Profile)] = spawner.Profiles.Count == 1 ? spawner.Profiles[0].Name : null,
+        }, StatusCodes.Status424FailedDependency);
     }
 }
