@@ -175,7 +175,8 @@ public sealed class AdminPageTests : IAsyncLifetime
             Assert.True(await servers.TryMarkPendingAsync(id, "", """{"profile":"classic"}""", T0.AddHours(-3), Api.Ct));
             var server = await servers.FindAsync(id, "", Api.Ct);
             Assert.True(await servers.TransitionAsync(server!.Id, ServerPhases.Pending, ServerPhases.Running, "http://127.0.0.1:9/", Api.Ct));
-            await servers.SaveStateAsync(server.Id, """{"engine":"local","id":"4242","job":{}}""", Api.Ct);
+            // As the hub stores it: the spawner's state (the engine-backed spawner's job handle) with the server's token.
+            await servers.SaveStateAsync(server.Id, """{"spawner":{"engine":"local","id":"4242","job":{}},"token_id":7}""", Api.Ct);
             Assert.True(await servers.TryMarkPendingAsync(id, "gpu", """{"cores":8}""", T0, Api.Ct));
             await servers.MarkStoppedAsync((await servers.FindAsync(id, "gpu", Api.Ct))!.Id, null, Api.Ct);
         }
@@ -207,7 +208,7 @@ public sealed class AdminPageTests : IAsyncLifetime
         var listed = (await _hub.Client(_hub.AdminToken).GetApiAsync($"hub/api/users?name_filter={name}&include_stopped_servers=1", Paged)).Is(200).Root;
         var model = listed.GetProperty("items")[0].GetProperty("servers");
         Assert.Equal("classic", model.GetProperty("").GetProperty("user_options").GetProperty("profile").GetString());
-        Assert.Equal("local", model.GetProperty("").GetProperty("state").GetProperty("engine").GetString());
+        Assert.Equal("local", model.GetProperty("").GetProperty("state").GetProperty("spawner").GetProperty("engine").GetString());
         Assert.True(model.GetProperty("gpu").GetProperty("stopped").GetBoolean());
     }
 

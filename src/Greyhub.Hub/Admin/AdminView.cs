@@ -87,14 +87,18 @@ public sealed record AdminServer(string Name, string Phase, DateTime? Started, D
         }
     }
 
-    /// <summary>The engine named in a spawner state (<c>{"engine": "local", ...}</c>, the engine-backed spawner's), if any.</summary>
+    /// <summary>
+    /// The engine named in a server's stored state, if any: the hub keeps the spawner's state under <c>spawner</c>, and
+    /// the engine-backed spawner's names its engine (<c>{"spawner": {"engine": "local", ...}, ...}</c>).
+    /// </summary>
     public static string? EngineOf(string state)
     {
         try
         {
             using var json = JsonDocument.Parse(state);
             return json.RootElement.ValueKind == JsonValueKind.Object
-                && json.RootElement.TryGetProperty("engine", out var engine) && engine.ValueKind == JsonValueKind.String
+                && json.RootElement.TryGetProperty("spawner", out var spawner) && spawner.ValueKind == JsonValueKind.Object
+                && spawner.TryGetProperty("engine", out var engine) && engine.ValueKind == JsonValueKind.String
                 ? engine.GetString()
                 : null;
         }

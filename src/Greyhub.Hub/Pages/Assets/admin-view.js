@@ -81,7 +81,8 @@ function serverItem(user, server) {
   if (phase !== 'stopped' || server.last_activity) facts.push(h('div', {}, h('dt', {}, 'Last activity'), h('dd', {}, time(server.last_activity))));
   if (phase !== 'stopped') {
     facts.push(h('div', {}, h('dt', {}, 'Profile'), h('dd', {}, profileOf(server.user_options))));
-    const engine = 'state' in server ? (typeof server.state?.engine === 'string' ? server.state.engine : 'unknown') : 'not shown';
+    // As AdminServer.EngineOf: the hub keeps the spawner's state under "spawner"; the engine-backed one names its engine.
+    const engine = 'state' in server ? (typeof server.state?.spawner?.engine === 'string' ? server.state.spawner.engine : 'unknown') : 'not shown';
     facts.push(h('div', {}, h('dt', {}, 'Engine'), h('dd', {}, engine)));
   }
   const api = apiBase + serverPath(user, server.name);

@@ -155,15 +155,21 @@ async function loadUsers({ quiet = false } = {}) {
   const params = listParams();
   params.set('include_stopped_servers', '1');
   const path = `users?${params}`;
+  const tbody = $('#user-rows');
   $('#users-api').textContent = `GET ${apiBase}${path}`;
+  tbody.setAttribute('aria-busy', 'true');
   let result;
   try {
     result = await api('GET', path, { paged: true });
   } catch (error) {
-    if (request === usersRequest && !quiet) say('Could not list users.', error);
+    if (request === usersRequest) {
+      tbody.removeAttribute('aria-busy');
+      if (!quiet) say('Could not list users.', error);
+    }
     return;
   }
   if (request !== usersRequest) return; // a newer search is on its way
+  tbody.removeAttribute('aria-busy');
   const { items, _pagination: page } = result.json;
   if (items.length === 0 && page.total > 0 && view.offset > 0) {
     // Past the end (users were deleted): show the last page instead.
@@ -171,7 +177,6 @@ async function loadUsers({ quiet = false } = {}) {
     await loadUsers({ quiet });
     return;
   }
-  const tbody = $('#user-rows');
   const focus = focusKey(tbody);
   tbody.replaceChildren(...items.map(userRow));
   restoreFocus(tbody, focus, '#users-heading');
