@@ -9,6 +9,9 @@ public sealed class HubDbContext(DbContextOptions<HubDbContext> options) : DbCon
     // EF Core's SQLite provider by name: this provider-neutral project does not reference it.
     private const string SqliteProviderName = "Microsoft.EntityFrameworkCore.Sqlite";
 
+    /// <summary>Whether this is the SQLite provider (whose NULLs sort first ascending, last descending).</summary>
+    internal bool IsSqlite => Database.ProviderName == SqliteProviderName;
+
     /// <summary>Users.</summary>
     public DbSet<UserEntity> Users => Set<UserEntity>();
 

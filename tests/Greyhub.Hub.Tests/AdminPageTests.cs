@@ -44,8 +44,8 @@ public sealed class AdminPageTests : IAsyncLifetime
         await using var scope = _hub.Services.CreateAsyncScope();
         var store = scope.ServiceProvider.GetRequiredService<UserStore>();
         // Thousands of users in one transaction, as an import would write them; a few names with characters that
-        // are wildcards in SQL, one in mixed case (the store keeps what it is given).
-        var bulk = Enumerable.Range(1, 3000).Select(i => $"user-{i:D4}").Concat(["per%cent", "snake_case", "MixedCase"]).ToList();
+        // are wildcards or the escape in SQL, one in mixed case (the store keeps what it is given).
+        var bulk = Enumerable.Range(1, 3000).Select(i => $"user-{i:D4}").Concat(["per%cent", "snake_case", "back\\slash", "MixedCase"]).ToList();
         await store.CreateAsync(bulk, admin: false, T0, Api.Ct);
         var all = await store.ListAsync(new UserQuery { Limit = 10_000 }, Api.Ct);
         _everyone = [.. all.Items.Select(u => u.Name)];
@@ -93,6 +93,7 @@ public sealed class AdminPageTests : IAsyncLifetime
     [InlineData("USER-12")]
     [InlineData("%")]
     [InlineData("_")]
+    [InlineData("\\")]
     [InlineData("case")]
     [InlineData("user-")]
     [InlineData("nobody-has-this")]

@@ -123,13 +123,22 @@ public sealed class UserStore(HubDbContext db)
         }
         if (query.NameFilter is { Length: > 0 } part)
         {
-            // JupyterHub's ilike '%part%' as a plain substring test (instr/strpos): a '%' or '_' typed in the search
-            // is a character, not a wildcard. No B-tree index serves a substring; a scan of 50,000 names takes
-            // milliseconds (benchmarks/hub/README.md).
-            var lowered = part.ToLowerInvariant();
-#pragma warning disable CA1862 // lower(name) in SQL: EF Core has no translation for a StringComparison overload
-            users = users.Where(u => u.Name.ToLower().Contains(lowered));
+            // JupyterHub's ilike '%part%', the text taken literally: a '%' or '_' typed in the search is a character.
+            // No B-tree index serves a substring; each query scans the names' index (benchmarks/hub/README.md).
+            if (db.IsSqlite)
+            {
+                // SQLite's LIKE ignores ASCII case by itself: 2.5x less CPU than lower() + instr() (6 ms at 50,000 users).
+                var pattern = "%" + part.Replace(@"\", @"\\", StringComparison.Ordinal).Replace("%", @"\%", StringComparison.Ordinal)
+                    .Replace("_", @"\_", StringComparison.Ordinal) + "%";
+                users = users.Where(u => EF.Functions.Like(u.Name, pattern, @"\"));
+            }
+            else
+            {
+                var lowered = part.ToLowerInvariant();
+#pragma warning disable CA1862 // lower(name) in SQL (strpos on PostgreSQL): EF Core has no translation for a StringComparison overload
+                users = users.Where(u => u.Name.ToLower().Contains(lowered));
 #pragma warning restore CA1862
+            }
         }
         users = query.State switch
         {
@@ -138,14 +147,19 @@ public sealed class UserStore(HubDbContext db)
             "inactive" => users.Where(u => !u.Servers.Any(s => s.Phase != ServerPhases.Stopped)),
             _ => users,
         };
-        var sorted = (query.Sort, query.Descending) switch
+        var sorted = (query.Sort, query.Descending, db.IsSqlite) switch
         {
-            ("name", false) => users.OrderBy(u => u.Name),
-            ("name", true) => users.OrderByDescending(u => u.Name),
-            // Never-active users first (last when descending) on every provider: SQLite sorts NULL lowest, PostgreSQL highest.
-            ("last_activity", false) => users.OrderBy(u => u.LastActivity != null).ThenBy(u => u.LastActivity).ThenBy(u => u.Id),
-            ("last_activity", true) => users.OrderByDescending(u => u.LastActivity != null).ThenByDescending(u => u.LastActivity).ThenByDescending(u => u.Id),
-            (_, true) => users.OrderByDescending(u => u.Id),
+            ("name", false, _) => users.OrderBy(u => u.Name),
+            ("name", true, _) => users.OrderByDescending(u => u.Name),
+            // Never-active users first (last when descending) on every provider. SQLite sorts NULL lowest already, so
+            // the plain order walks the LastActivity index (with the id, its rowid, as tie-break); the explicit NULL
+            // term made it sort all rows: 25 ms of CPU per query at 50,000 users instead of 0.1 ms. PostgreSQL sorts
+            // NULL highest and needs the term.
+            ("last_activity", false, true) => users.OrderBy(u => u.LastActivity).ThenBy(u => u.Id),
+            ("last_activity", true, true) => users.OrderByDescending(u => u.LastActivity).ThenByDescending(u => u.Id),
+            ("last_activity", false, false) => users.OrderBy(u => u.LastActivity != null).ThenBy(u => u.LastActivity).ThenBy(u => u.Id),
+            ("last_activity", true, false) => users.OrderByDescending(u => u.LastActivity != null).ThenByDescending(u => u.LastActivity).ThenByDescending(u => u.Id),
+            (_, true, _) => users.OrderByDescending(u => u.Id),
             _ => users.OrderBy(u => u.Id),
         };
         return (users, sorted.Skip(query.Offset).Take(query.Limit));
