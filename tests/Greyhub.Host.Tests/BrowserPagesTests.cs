@@ -135,6 +135,17 @@ public sealed class BrowserPagesTests : IAsyncLifetime
         await page.WaitForURLAsync(url => new Uri(url).AbsolutePath == "/user/ada/exp-1/");
         Assert.Contains("Hello ada", await page.ContentAsync());
 
+        // Another user (an administrator) reaching that server through OAuth must consent first.
+        await using (var admin = await PageChecks.NewContextAsync(_browser))
+        {
+            var consent = await admin.NewPageAsync();
+            await LoginAsync(consent, "grace");
+            await consent.GotoAsync(Url("hub/api/oauth2/authorize?client_id=jupyterhub-user-ada-exp-1&redirect_uri=%2Fuser%2Fada%2Fexp-1%2Foauth_callback&response_type=code&state=s1"));
+            await consent.Locator("#oauth-authorize").WaitForAsync();
+            Assert.Contains("asks to act as grace", await consent.InnerTextAsync("#oauth-client"));
+            await PageChecks.CheckAsync(consent, "14-oauth-consent");
+        }
+
         await page.GotoAsync(Url("hub/home"));
         Assert.Equal("running", await page.InnerTextAsync("#phase-exp-1"));
         Assert.Contains("started", await page.InnerTextAsync("tr[data-server='exp-1']"));
@@ -147,6 +158,14 @@ public sealed class BrowserPagesTests : IAsyncLifetime
             await LoginAsync(small, "ada");
             await PageChecks.CheckAsync(small, "08-home-phone");
             Assert.False(await small.EvaluateAsync<bool>("() => document.documentElement.scrollWidth > window.innerWidth"), "the home page scrolls sideways on a phone");
+        }
+
+        // In the dark: the same page in the dark colour scheme, checked again (contrast is the usual casualty).
+        await using (var dark = await PageChecks.NewContextAsync(_browser, scheme: ColorScheme.Dark))
+        {
+            var night = await dark.NewPageAsync();
+            await LoginAsync(night, "ada");
+            await PageChecks.CheckAsync(night, "15-home-dark");
         }
 
         // Stop it, then delete it.
@@ -183,6 +202,14 @@ public sealed class BrowserPagesTests : IAsyncLifetime
         await page.ClickAsync("#change-password");
         await page.Locator("#password-error").WaitForAsync();
         await PageChecks.CheckAsync(page, "10-change-password-error");
+
+        // A form posted without its XSRF token (what a forged cross-site form is): the 403 page says why.
+        var forbidden = page.WaitForResponseAsync(r => r.Request.Method == "POST");
+        await page.EvaluateAsync("() => { const f = document.createElement('form'); f.method = 'post'; f.action = '/hub/token'; document.body.append(f); f.submit(); }");
+        Assert.Equal(403, (await forbidden).Status);
+        await page.Locator("h1:has-text('Forbidden')").WaitForAsync();
+        Assert.Contains("not sent by this site", await page.InnerTextAsync("#error-message"));
+        await PageChecks.CheckAsync(page, "16-forbidden");
 
         var notRunning = await page.GotoAsync(Url("hub/user/grace/lab"));
         Assert.Equal(424, notRunning!.Status);

@@ -18,12 +18,12 @@ internal static class PageChecks
         : Path.Combine(AppContext.BaseDirectory, "TestResults", "screenshots");
 
     /// <summary>A browser context for the checks: axe is injected as a script, which the pages' policy would refuse.</summary>
-    public static Task<IBrowserContext> NewContextAsync(IBrowser browser, ViewportSize? viewport = null) =>
+    public static Task<IBrowserContext> NewContextAsync(IBrowser browser, ViewportSize? viewport = null, ColorScheme scheme = ColorScheme.Light) =>
         browser.NewContextAsync(new BrowserNewContextOptions
         {
             BypassCSP = true,
             ViewportSize = viewport ?? new ViewportSize { Width = 1280, Height = 800 },
-            ColorScheme = ColorScheme.Light,
+            ColorScheme = scheme,
         });
 
     /// <summary>Saves a full-page screenshot named <paramref name="name"/> and runs axe-core on the page.</summary>

@@ -10,7 +10,7 @@ namespace Greyhub.Hub.Home;
 internal static partial class MiscPages
 {
     private const string Logo = """
-        <svg xmlns="http://www.w3.org/2000/svg" width="160" height="40" viewBox="0 0 160 40"><rect width="40" height="40" rx="8" fill="#6b6b6b"/><circle cx="20" cy="20" r="10" fill="#d9d9d9"/><text x="50" y="27" font-family="sans-serif" font-size="20" fill="#3b3b3b">Greyhub</text></svg>
+        <svg xmlns="http://www.w3.org/2000/svg" width="160" height="40" viewBox="0 0 160 40"><rect width="40" height="40" rx="9" fill="#0d6666"/><circle cx="20" cy="20" r="10.3" fill="none" stroke="#fff" stroke-width="4.4"/><circle cx="20" cy="20" r="3.4" fill="#fff"/><text x="50" y="27" font-family="sans-serif" font-size="20" font-weight="600" fill="#1f2a33">Greyhub</text></svg>
         """;
 
     public static IEndpointRouteBuilder MapMiscPages(this IEndpointRouteBuilder hub)

@@ -15,8 +15,8 @@ namespace Greyhub.Hub.OAuth;
 /// </summary>
 internal static class AuthorizeEndpoint
 {
-    public static Task<IResult> GetAsync(HttpContext context, IAntiforgery antiforgery, OAuthClients clients, ClientAccess access, OAuthGrants grants, ILoggerFactory loggers) =>
-        HandleAsync(context, antiforgery, clients, access, grants, loggers, decision: null);
+    public static Task<IResult> GetAsync(HttpContext context, OAuthClients clients, ClientAccess access, OAuthGrants grants, ILoggerFactory loggers) =>
+        HandleAsync(context, clients, access, grants, loggers, decision: null);
 
     public static async Task<IResult> PostAsync(HttpContext context, IAntiforgery antiforgery, OAuthClients clients, ClientAccess access, OAuthGrants grants,
         ILoggerFactory loggers)
@@ -35,10 +35,10 @@ internal static class AuthorizeEndpoint
             return ErrorPage(context, 403, "The authorization form was not sent by this site. Go back and try again.");
         }
         var form = await context.Request.ReadFormAsync(context.RequestAborted);
-        return await HandleAsync(context, antiforgery, clients, access, grants, loggers, form["decision"].ToString());
+        return await HandleAsync(context, clients, access, grants, loggers, form["decision"].ToString());
     }
 
-    private static async Task<IResult> HandleAsync(HttpContext context, IAntiforgery antiforgery, OAuthClients clients, ClientAccess access, OAuthGrants grants, ILoggerFactory loggers,
+    private static async Task<IResult> HandleAsync(HttpContext context, OAuthClients clients, ClientAccess access, OAuthGrants grants, ILoggerFactory loggers,
         string? decision)
     {
         context.Response.Headers.CacheControl = "no-store";
