@@ -263,6 +263,14 @@ public sealed class BrowserAdminTests
             Assert.Equal(HttpStatusCode.NotFound, gone.StatusCode);
         }
         await PageChecks.CheckAsync(page, "admin-10-no-groups");
+
+        // In the dark colour scheme, with a dialog open: checked again (contrast is the usual casualty).
+        await using var dark = await PageChecks.NewContextAsync(browser, scheme: ColorScheme.Dark);
+        var night = await dark.NewPageAsync();
+        await SignInAsync(night, hub, "hub/admin?name_filter=member-000");
+        await night.Locator("#user-rows tr[data-user='member-0002'] button[data-action='edit']").ClickAsync();
+        await night.Locator("#edit-user-dialog[open]").WaitForAsync();
+        await PageChecks.CheckAsync(night, "admin-11-dark-edit");
     }
 
     /// <summary>
