@@ -9,6 +9,9 @@ public sealed class HubDbContext(DbContextOptions<HubDbContext> options) : DbCon
     // EF Core's SQLite provider by name: this provider-neutral project does not reference it.
     private const string SqliteProviderName = "Microsoft.EntityFrameworkCore.Sqlite";
 
+    /// <summary>Whether this is the SQLite provider (NULLs sort first ascending, last descending; timestamps are text).</summary>
+    internal bool IsSqlite => Database.ProviderName == SqliteProviderName;
+
     /// <summary>Users.</summary>
     public DbSet<UserEntity> Users => Set<UserEntity>();
 
@@ -36,15 +39,12 @@ public sealed class HubDbContext(DbContextOptions<HubDbContext> options) : DbCon
     /// <summary>Invitations to share servers.</summary>
     public DbSet<ShareCodeEntity> ShareCodes => Set<ShareCodeEntity>();
 
-    /// <summary>Whether timestamps are stored as text (SQLite, <see cref="SqliteTextDateTimeConverter"/>).</summary>
-    internal bool TextTimestamps => Database.ProviderName == SqliteProviderName;
-
     /// <inheritdoc />
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
         // Timestamps are UTC instants at microsecond resolution on every provider. SQLite keeps them as text, which
         // its own converter writes unchanged and reads without the reader's general DateTime.Parse.
-        if (TextTimestamps)
+        if (IsSqlite)
         {
             configurationBuilder.Properties<DateTime>().HaveConversion<SqliteTextDateTimeConverter>();
         }

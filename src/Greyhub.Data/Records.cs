@@ -79,6 +79,12 @@ public sealed record UserQuery
     /// <summary>When set, only members of these groups or <see cref="OnlyUsers"/> are returned.</summary>
     public IReadOnlyCollection<string>? OnlyGroups { get; init; }
 
+    /// <summary>
+    /// When set, only users whose name contains this text, ignoring case (JupyterHub 5's <c>name_filter</c>); the text
+    /// is matched literally, never as a pattern.
+    /// </summary>
+    public string? NameFilter { get; init; }
+
     /// <summary>Whether to count the matching users (<see cref="Page{T}.Total"/>); when false the total is -1.</summary>
     public bool CountTotal { get; init; } = true;
 }

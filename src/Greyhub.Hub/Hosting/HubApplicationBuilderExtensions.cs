@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Greyhub.Hub;
 using Greyhub.Hub.About;
+using Greyhub.Hub.Admin;
 using Greyhub.Hub.Background;
 using Greyhub.Hub.Auth;
 using Greyhub.Hub.Groups;
@@ -81,7 +82,7 @@ public static class HubApplicationBuilderExtensions
         app.MapMetrics("/hub/metrics", options.AuthenticatePrometheus).WithMetadata(apiEndpoint);
 
         var hub = app.MapGroup("/hub");
-        hub.MapPageAssets().MapLoginPages().MapHomePages().MapTokenPages().MapSpawnPages().MapUserRedirectPages().MapMiscPages();
+        hub.MapPageAssets().MapLoginPages().MapHomePages().MapTokenPages().MapSpawnPages().MapUserRedirectPages().MapMiscPages().MapAdminPages();
         app.MapUnroutedUserPaths(app.Services.GetRequiredService<HubUrls>());
         app.MapGet("/", () => Results.Redirect("/hub/")).AllowAnonymous();
         // Whatever no endpoint matches is a 404 (the styled page), not the closed fallback policy's login redirect.

@@ -15,6 +15,25 @@ internal sealed class UserService(UserStore users, HubState state, TimeProvider 
 
     public Task<Page<UserRecord>> ListAsync(UserQuery query, CancellationToken cancellationToken) => users.ListAsync(query, cancellationToken);
 
+    /// <summary>
+    /// The users <c>list:users</c> lets <paramref name="scopes"/> list, as a query (only these users and members of these
+    /// groups; neither when unfiltered); null when the scope is not held or carries a filter that does not apply to
+    /// user lists: as JupyterHub, a <c>!server</c> or <c>!service</c> filter must not widen to whole users.
+    /// </summary>
+    public static UserQuery? ListableBy(ExpandedScopes scopes)
+    {
+        var filter = scopes.FilterFor("list:users");
+        if (filter.IsUnfiltered)
+        {
+            return new UserQuery();
+        }
+        if (!filter.IsHeld || filter.Servers.Count > 0 || filter.Services.Count > 0)
+        {
+            return null;
+        }
+        return new UserQuery { OnlyUsers = filter.Users.ToList(), OnlyGroups = filter.Groups.ToList() };
+    }
+
     /// <summary>Creates users; existing ones are skipped; 409 when all exist (JupyterHub's <c>POST /users</c>).</summary>
     public async Task<IReadOnlyList<UserRecord>> CreateManyAsync(IReadOnlyList<string> requested, bool admin, RequestIdentity caller, CancellationToken cancellationToken)
     {

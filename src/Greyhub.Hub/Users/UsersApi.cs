@@ -108,21 +108,18 @@ internal static class UsersApi
         {
             throw ApiException.BadRequest($"sort must be one of {string.Join(", ", SortKeys)} (prefix '-' for descending), not {sort}");
         }
-        var filter = caller.Scopes.FilterFor("list:users");
-        if (!filter.IsUnfiltered && (filter.Servers.Count > 0 || filter.Services.Count > 0))
-        {
-            // As JupyterHub: a !server or !service filter on list:users must not widen to whole users.
-            throw ApiException.Forbidden("Invalid filter on list:users; only !user and !group filters apply to user lists");
-        }
-        var userQuery = new UserQuery
+        var listable = UserService.ListableBy(caller.Scopes)
+            ?? throw ApiException.Forbidden("Invalid filter on list:users; only !user and !group filters apply to user lists");
+        // JupyterHub 5: a case-insensitive substring of the name; empty means no filter.
+        var nameFilter = query["name_filter"] is { Count: > 0 } names ? names[^1] : null;
+        var userQuery = listable with
         {
             Offset = paging.Offset,
             Limit = paging.Limit,
             Sort = sortKey.Length == 0 ? "id" : sortKey,
             Descending = descending,
             State = state.Length == 0 ? null : state,
-            OnlyUsers = filter.IsUnfiltered ? null : filter.Users.ToList(),
-            OnlyGroups = filter.IsUnfiltered ? null : filter.Groups.ToList(),
+            NameFilter = string.IsNullOrEmpty(nameFilter) ? null : nameFilter,
             // A bare list has no total: no COUNT query for it.
             CountTotal = paging.Envelope,
         };
