@@ -37,12 +37,8 @@ public sealed class BrowserAdminTests
             Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         }
 
-        var (playwright, browser) = await Chromium.LaunchAsync();
-        using var driver = playwright;
-        await using var chromium = browser;
-        await using var context = await PageChecks.NewContextAsync(browser);
-        context.SetDefaultTimeout(90_000);
-        var page = await context.NewPageAsync();
+        await using var chromium = await Chromium.OpenPageAsync(90_000, b => PageChecks.NewContextAsync(b));
+        var page = chromium.Page;
         var errors = new List<string>();
         page.PageError += (_, e) => errors.Add(e);
         // The browser reports a refused call (the 409 below) as a failed resource load: only the script's own errors count.
@@ -162,7 +158,7 @@ public sealed class BrowserAdminTests
         await PageChecks.CheckAsync(page, "admin-07-after");
 
         // On a phone: one column, nothing wider than the screen.
-        await using (var phone = await PageChecks.NewContextAsync(browser, new ViewportSize { Width = 390, Height = 844 }))
+        await using (var phone = await PageChecks.NewContextAsync(chromium.Browser, new ViewportSize { Width = 390, Height = 844 }))
         {
             var small = await phone.NewPageAsync();
             await SignInAsync(small, hub, "hub/admin?name_filter=member-000");
@@ -195,12 +191,8 @@ public sealed class BrowserAdminTests
             Assert.True(response.IsSuccessStatusCode, $"{method} {path}: {(int)response.StatusCode}");
         }
 
-        var (playwright, browser) = await Chromium.LaunchAsync();
-        using var driver = playwright;
-        await using var chromium = browser;
-        await using var context = await PageChecks.NewContextAsync(browser);
-        context.SetDefaultTimeout(60_000);
-        var page = await context.NewPageAsync();
+        await using var chromium = await Chromium.OpenPageAsync(60_000, b => PageChecks.NewContextAsync(b));
+        var page = chromium.Page;
         await SignInAsync(page, hub, "hub/admin");
         await page.Locator("#add-users-panel").WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Visible });
 
@@ -265,7 +257,7 @@ public sealed class BrowserAdminTests
         await PageChecks.CheckAsync(page, "admin-10-no-groups");
 
         // In the dark colour scheme, with a dialog open: checked again (contrast is the usual casualty).
-        await using var dark = await PageChecks.NewContextAsync(browser, scheme: ColorScheme.Dark);
+        await using var dark = await PageChecks.NewContextAsync(chromium.Browser, scheme: ColorScheme.Dark);
         var night = await dark.NewPageAsync();
         await SignInAsync(night, hub, "hub/admin?name_filter=member-000");
         await night.Locator("#user-rows tr[data-user='member-0002'] button[data-action='edit']").ClickAsync();

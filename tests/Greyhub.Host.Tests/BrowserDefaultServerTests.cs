@@ -19,12 +19,8 @@ public sealed class BrowserDefaultServerTests
         Greyhub.Testing.Requires.Program("/usr/bin/jupyterhub-singleuser", "apt-get install -y jupyterhub python3-ipykernel");
         var dataDir = await DataDirWithUserAsync("ada", "analytical engine");
         await using var hub = await GreyhubProcess.StartAsync(dataDir, cancellationToken: Ct);
-        var (playwright, browser) = await Chromium.LaunchAsync();
-        using var _ = playwright;
-        await using var __ = browser;
-        var context = await browser.NewContextAsync();
-        context.SetDefaultTimeout(90_000);
-        var page = await context.NewPageAsync();
+        await using var chromium = await Chromium.OpenPageAsync();
+        var page = chromium.Page;
         var watch = new PageWatch(page);
 
         await LoginAsync(page, hub, "ada", "analytical engine");
@@ -58,7 +54,7 @@ public sealed class BrowserDefaultServerTests
         Assert.Contains("jupyterhub version 5.4.3 != jupyterhub-singleuser version 3.0.0", serverLog, StringComparison.Ordinal);
         Assert.Contains("Servers run jupyterhub-singleuser 3.0.0", hub.Log, StringComparison.Ordinal);
         Assert.Contains("Expected and harmless", hub.Log, StringComparison.Ordinal);
-        await context.CloseAsync();
+        await chromium.Context.CloseAsync();
     }
 
     [Fact]
@@ -70,12 +66,8 @@ public sealed class BrowserDefaultServerTests
         await WaitForLogAsync(hub, "/opt/greyhub-nowhere/jupyterhub-singleuser is not on this machine");
         Assert.Contains("apt-get install jupyterhub", hub.Log, StringComparison.Ordinal);
 
-        var (playwright, browser) = await Chromium.LaunchAsync();
-        using var _ = playwright;
-        await using var __ = browser;
-        var context = await browser.NewContextAsync();
-        context.SetDefaultTimeout(90_000);
-        var page = await context.NewPageAsync();
+        await using var chromium = await Chromium.OpenPageAsync();
+        var page = chromium.Page;
         await LoginAsync(page, hub, "bea", "difference engine");
         await PressStartAsync(page, "bea");
         var error = page.Locator("#spawn-error");
@@ -85,7 +77,7 @@ public sealed class BrowserDefaultServerTests
         Assert.Contains("apt-get install jupyterhub", text, StringComparison.Ordinal);
         // Nothing was launched.
         Assert.False(Directory.Exists(Path.Combine(dataDir, "jobs")) && Directory.EnumerateFiles(Path.Combine(dataDir, "jobs")).Any());
-        await context.CloseAsync();
+        await chromium.Context.CloseAsync();
     }
 
     private static async Task<string> DataDirWithUserAsync(string user, string password)

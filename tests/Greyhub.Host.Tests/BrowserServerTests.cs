@@ -30,12 +30,8 @@ public sealed class BrowserServerTests
             "--Greyhub:Spawner:Profiles:1:Name=server",
             "--Greyhub:Spawner:Profiles:1:DisplayName=Jupyter Server (no UI)",
         ], cancellationToken: Ct);
-        var (playwright, browser) = await Chromium.LaunchAsync();
-        using var _ = playwright;
-        await using var __ = browser;
-        var context = await browser.NewContextAsync();
-        context.SetDefaultTimeout(90_000);
-        var page = await context.NewPageAsync();
+        await using var chromium = await Chromium.OpenPageAsync();
+        var page = chromium.Page;
         var watch = new PageWatch(page);
 
         await LoginAsync(page, hub, "ada", "analytical engine");
@@ -56,7 +52,7 @@ public sealed class BrowserServerTests
         await watch.ShownAsync("#ipython-main-app");
         Assert.StartsWith("/user/ada/", new Uri(page.Url).AbsolutePath, StringComparison.Ordinal);
         Assert.Equal("/user/ada/", await page.GetAttributeAsync("body", "data-base-url"));
-        var serverCookie = Assert.Single(await context.CookiesAsync(), c => c.Name == "jupyterhub-user-ada");
+        var serverCookie = Assert.Single(await chromium.Context.CookiesAsync(), c => c.Name == "jupyterhub-user-ada");
         Assert.True(serverCookie.HttpOnly);
         Assert.Equal("/user/ada/", serverCookie.Path);
 
@@ -79,7 +75,7 @@ public sealed class BrowserServerTests
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Path.GetTempPath(), "greyhub-notebook.png") });
 
         // Another person, signed in to the hub, cannot get into ada's server: the hub refuses the OAuth step.
-        var other = await browser.NewContextAsync();
+        var other = await chromium.Browser.NewContextAsync();
         other.SetDefaultTimeout(90_000);
         var bobPage = await other.NewPageAsync();
         await LoginAsync(bobPage, hub, "bob", "difference engine");
@@ -94,11 +90,11 @@ public sealed class BrowserServerTests
         await page.GotoAsync(new Uri(hub.Address, "user/ada/logout").ToString());
         await page.Locator("#login_submit").WaitForAsync();
         Assert.Contains("/hub/login", page.Url);
-        var left = await context.CookiesAsync();
+        var left = await chromium.Context.CookiesAsync();
         Assert.DoesNotContain(left, c => c.Name is "jupyterhub-user-ada" or "jupyterhub-hub-login");
         await page.GotoAsync(new Uri(hub.Address, "hub/home").ToString());
         Assert.Contains("/hub/login", page.Url);
-        await context.CloseAsync();
+        await chromium.Context.CloseAsync();
     }
 
     private static async Task LoginAsync(IPage page, GreyhubProcess hub, string user, string password)

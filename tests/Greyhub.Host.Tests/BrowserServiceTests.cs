@@ -30,13 +30,8 @@ public sealed class BrowserServiceTests
             // Only ada may use the service.
             "--Greyhub:Roles:0:Name=whoami-users", "--Greyhub:Roles:0:Users:0=ada", "--Greyhub:Roles:0:Scopes:0=access:services!service=whoami",
         ], cancellationToken: Ct);
-        var (playwright, browser) = await Chromium.LaunchAsync();
-        using var _ = playwright;
-        await using var __ = browser;
-
-        var context = await browser.NewContextAsync();
-        context.SetDefaultTimeout(90_000);
-        var page = await context.NewPageAsync();
+        await using var chromium = await Chromium.OpenPageAsync();
+        var page = chromium.Page;
         await LoginAsync(page, hub, "ada", "analytical engine");
         var service = new Uri(hub.Address, "services/whoami/").ToString();
         await OpenWhenUpAsync(page, service);
@@ -51,16 +46,16 @@ public sealed class BrowserServiceTests
         Assert.Contains("access:services!service=whoami", scopes);
         Assert.Contains("read:users:activity!user=ada", scopes);
         Assert.DoesNotContain("servers!user=ada", scopes);
-        var cookie = Assert.Single(await context.CookiesAsync(), c => c.Name == "service-whoami");
+        var cookie = Assert.Single(await chromium.Context.CookiesAsync(), c => c.Name == "service-whoami");
         Assert.True(cookie.HttpOnly);
         Assert.Equal("/services/whoami/", cookie.Path);
         // Once logged in, the service knows her without asking the hub's pages again.
         await page.GotoAsync(service);
         Assert.Equal("ada", JsonDocument.Parse(await page.Locator("body").InnerTextAsync()).RootElement.GetProperty("name").GetString());
-        await context.CloseAsync();
+        await chromium.Context.CloseAsync();
 
         // bob holds no access to the service: the hub refuses him at its authorize step.
-        var other = await browser.NewContextAsync();
+        var other = await chromium.Browser.NewContextAsync();
         other.SetDefaultTimeout(90_000);
         var bobPage = await other.NewPageAsync();
         await LoginAsync(bobPage, hub, "bob", "difference engine");

@@ -24,6 +24,32 @@ public static class Chromium
         });
         return (playwright, browser);
     }
+
+    /// <summary>Chromium with one context and one page, waiting up to <paramref name="timeoutMs"/> by default; disposing it ends them all.</summary>
+    public static async Task<BrowserPage> OpenPageAsync(float timeoutMs = 90_000, Func<IBrowser, Task<IBrowserContext>>? newContext = null)
+    {
+        var (playwright, browser) = await LaunchAsync();
+        var context = await (newContext ?? (b => b.NewContextAsync()))(browser);
+        context.SetDefaultTimeout(timeoutMs);
+        return new BrowserPage(playwright, browser, context, await context.NewPageAsync());
+    }
+}
+
+/// <summary>A page in its own context of its own Chromium (<see cref="Chromium.OpenPageAsync"/>).</summary>
+public sealed class BrowserPage(IPlaywright playwright, IBrowser browser, IBrowserContext context, IPage page) : IAsyncDisposable
+{
+    public IBrowser Browser { get; } = browser;
+
+    public IBrowserContext Context { get; } = context;
+
+    public IPage Page { get; } = page;
+
+    public async ValueTask DisposeAsync()
+    {
+        await Context.DisposeAsync();
+        await Browser.DisposeAsync();
+        playwright.Dispose();
+    }
 }
 
 /// <summary>
