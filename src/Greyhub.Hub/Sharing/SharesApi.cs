@@ -1,3 +1,4 @@
+using Greyhub.Data;
 using Greyhub.Data.Stores;
 using Greyhub.Hub.Auth;
 using Greyhub.Hub.Http;
@@ -141,31 +142,41 @@ internal static class SharesApi
         return await ListAsync(context, s, new ShareQuery { GroupIds = [group.GroupId!.Value] });
     }
 
-    private static async Task<IResult> UserShareAsync(HttpContext context, string name, string owner, [AsParameters] Sharing s)
+    private static Task<IResult> UserShareAsync(HttpContext context, string name, string owner, [AsParameters] Sharing s) =>
+        ShareAsync(context, s, isGroup: false, name, owner);
+
+    private static Task<IResult> LeaveAsUserAsync(HttpContext context, string name, string owner, [AsParameters] Sharing s) =>
+        LeaveAsync(context, s, isGroup: false, name, owner);
+
+    private static Task<IResult> GroupShareAsync(HttpContext context, string name, string owner, [AsParameters] Sharing s) =>
+        ShareAsync(context, s, isGroup: true, name, owner);
+
+    private static Task<IResult> LeaveAsGroupAsync(HttpContext context, string name, string owner, [AsParameters] Sharing s) =>
+        LeaveAsync(context, s, isGroup: true, name, owner);
+
+    /// <summary>The share of <paramref name="owner"/>'s server held by a user or a group.</summary>
+    private static async Task<IResult> ShareAsync(HttpContext context, Sharing s, bool isGroup, string name, string owner)
     {
-        var notFound = $"No such share for user {name} on {owner}/{ServerOf(context)}";
-        var share = await s.Rules.FindAsync(await s.Rules.UserTargetAsync(name, notFound, context.RequestAborted), owner, ServerOf(context), notFound, context.RequestAborted);
+        var (with, notFound) = await HolderAsync(context, s, isGroup, name, owner);
+        var share = await s.Rules.FindAsync(with, owner, ServerOf(context), notFound, context.RequestAborted);
         return JsonResult.Ok(w => ShareJson.WriteShare(w, share, s.Urls));
     }
 
-    private static async Task<IResult> LeaveAsUserAsync(HttpContext context, string name, string owner, [AsParameters] Sharing s)
+    /// <summary>A user or a group gives up their share of <paramref name="owner"/>'s server.</summary>
+    private static async Task<IResult> LeaveAsync(HttpContext context, Sharing s, bool isGroup, string name, string owner)
     {
-        var notFound = $"No such share for user {name} on {owner}/{ServerOf(context)}";
-        await s.Rules.LeaveAsync(await s.Rules.UserTargetAsync(name, notFound, context.RequestAborted), owner, ServerOf(context), notFound, context.RequestAborted);
+        var (with, notFound) = await HolderAsync(context, s, isGroup, name, owner);
+        await s.Rules.LeaveAsync(with, owner, ServerOf(context), notFound, context.RequestAborted);
         return Results.NoContent();
     }
 
-    private static async Task<IResult> GroupShareAsync(HttpContext context, string name, string owner, [AsParameters] Sharing s)
+    // An unknown holder answers the same 404 as a missing share, as JupyterHub does.
+    private static async Task<(ShareTarget With, string NotFound)> HolderAsync(HttpContext context, Sharing s, bool isGroup, string name, string owner)
     {
-        var notFound = $"No such share for group {name} on {owner}/{ServerOf(context)}";
-        var share = await s.Rules.FindAsync(await s.Rules.GroupTargetAsync(name, notFound, context.RequestAborted), owner, ServerOf(context), notFound, context.RequestAborted);
-        return JsonResult.Ok(w => ShareJson.WriteShare(w, share, s.Urls));
-    }
-
-    private static async Task<IResult> LeaveAsGroupAsync(HttpContext context, string name, string owner, [AsParameters] Sharing s)
-    {
-        var notFound = $"No such share for group {name} on {owner}/{ServerOf(context)}";
-        await s.Rules.LeaveAsync(await s.Rules.GroupTargetAsync(name, notFound, context.RequestAborted), owner, ServerOf(context), notFound, context.RequestAborted);
-        return Results.NoContent();
+        var notFound = $"No such share for {(isGroup ? "group" : "user")} {name} on {owner}/{ServerOf(context)}";
+        var with = isGroup
+            ? await s.Rules.GroupTargetAsync(name, notFound, context.RequestAborted)
+            : await s.Rules.UserTargetAsync(name, notFound, context.RequestAborted);
+        return (with, notFound);
     }
 }
