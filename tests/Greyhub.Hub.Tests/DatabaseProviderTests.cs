@@ -193,11 +193,12 @@ public sealed class DatabaseProviderTests
     }
 
     [Theory]
-    [InlineData("Host=127.0.0.1;Database=unused", 64)]
-    [InlineData("Host=127.0.0.1;Database=unused;Max Auto Prepare=0", 0)]
-    [InlineData("Host=127.0.0.1;Database=unused;max auto prepare=7", 7)]
-    [InlineData("Host=127.0.0.1;Database=unused;MaxAutoPrepare=0", 0)]
-    public async Task Postgres_prepares_statements_unless_the_connection_string_says_otherwise(string connectionString, int expected)
+    [InlineData("Host=127.0.0.1;Database=unused", 64, true)]
+    [InlineData("Host=127.0.0.1;Database=unused;Max Auto Prepare=0", 0, true)]
+    [InlineData("Host=127.0.0.1;Database=unused;max auto prepare=7", 7, true)]
+    [InlineData("Host=127.0.0.1;Database=unused;MaxAutoPrepare=0;No Reset On Close=false", 0, false)]
+    [InlineData("Host=127.0.0.1;Database=unused;noresetonclose=False", 64, false)]
+    public async Task Postgres_prepares_statements_and_skips_the_pool_reset_unless_the_connection_string_says_otherwise(string connectionString, int expected, bool noReset)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
@@ -210,6 +211,7 @@ public sealed class DatabaseProviderTests
         var db = scope.ServiceProvider.GetRequiredService<HubDbContext>();
         var used = new Npgsql.NpgsqlConnectionStringBuilder(db.Database.GetConnectionString());
         Assert.Equal(expected, used.MaxAutoPrepare);
+        Assert.Equal(noReset, used.NoResetOnClose);
         Assert.Equal("unused", used.Database);
     }
 
