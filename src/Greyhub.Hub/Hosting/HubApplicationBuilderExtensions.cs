@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Greyhub.Hub;
 using Greyhub.Hub.About;
 using Greyhub.Hub.Admin;
+using Greyhub.Hub.Audit;
 using Greyhub.Hub.Background;
 using Greyhub.Hub.Auth;
 using Greyhub.Hub.Groups;
@@ -75,6 +76,7 @@ public static class HubApplicationBuilderExtensions
         var api = app.MapGroup("/hub/api").WithMetadata(apiEndpoint);
         api.MapHubApi().MapUsersApi().MapServersApi().MapTokensApi().MapGroupsApi().MapServicesApi().MapSharesApi();
         api.MapBatchSpawnerApi();
+        api.MapAuditApi();
         api.MapMetrics("/metrics", options.AuthenticatePrometheus);
         api.Map("/{**rest}", (HttpContext context, EndpointDataSource endpoints) => ApiFallback.HandleAsync(context, endpoints)).AllowAnonymous();
         app.MapGroup("/hub/api/oauth2").MapOAuthApi(apiEndpoint);

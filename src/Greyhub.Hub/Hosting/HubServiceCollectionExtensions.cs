@@ -3,6 +3,7 @@ using Greyhub.Abstractions.Hosting;
 using Greyhub.Data;
 using Greyhub.Hub;
 using Greyhub.Hub.ApiModels;
+using Greyhub.Hub.Audit;
 using Greyhub.Hub.Auth;
 using Greyhub.Hub.Background;
 using Greyhub.Hub.Groups;
@@ -72,6 +73,7 @@ public static class HubServiceCollectionExtensions
         services.AddSingleton<IServiceProcesses>(sp => sp.GetRequiredService<ManagedServices>());
         services.AddHostedService(sp => sp.GetRequiredService<ManagedServices>());
         services.AddHostedService<TokenPurgeJob>();
+        services.AddAuditLog();
 
         // The proxy brick in-process: the hub's routes go to it through IProxyRoutes (ServerRoutes). Its trusted
         // proxies are the hub's plus its own, and its error page links back to the hub's home. With an external proxy
@@ -154,6 +156,20 @@ public static class HubServiceCollectionExtensions
     {
         services.AddHubCore();
         return new GreyhubBuilder(services);
+    }
+
+    /// <summary>
+    /// The audit log: the queue features record into, its writer (which drains the queue after every other service has
+    /// stopped) and its pruning, configured from <c>Greyhub:Audit</c>.
+    /// </summary>
+    private static void AddAuditLog(this IServiceCollection services)
+    {
+        services.AddOptions<AuditOptions>().BindConfiguration(AuditOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<AuditOptions>, AuditOptionsValidator>();
+        services.AddSingleton<AuditLog>();
+        services.AddHostedService<AuditWriter>();
+        services.AddSingleton<AuditPruneJob>();
+        services.AddHostedService(sp => sp.GetRequiredService<AuditPruneJob>());
     }
 
     /// <summary>Options, database, secrets, hashing, token and user rules: what serving and the admin commands share.</summary>
