@@ -100,6 +100,7 @@ internal static class HubEvents
     // 90x: operating the hub (its proxy API, its shutdown).
     public const int ProxyUpdated = 900;
     public const int ShutdownRequested = 901;
+    public const int ShutdownStoppingServers = 902;
 
     // 1000+: the API edge.
     public const int ApiUnhandled = 1000;

@@ -11,6 +11,7 @@ using Greyhub.Hub.Http;
 using Greyhub.Hub.Login;
 using Greyhub.Hub.OAuth;
 using Greyhub.Hub.Observability;
+using Greyhub.Hub.Operations;
 using Greyhub.Hub.Pages;
 using Greyhub.Hub.Proxy;
 using Greyhub.Hub.Servers;
@@ -76,7 +77,7 @@ public static class HubApplicationBuilderExtensions
         var api = app.MapGroup("/hub/api").WithMetadata(apiEndpoint);
         api.MapHubApi().MapUsersApi().MapServersApi().MapTokensApi().MapGroupsApi().MapServicesApi().MapSharesApi();
         api.MapBatchSpawnerApi();
-        api.MapAuditApi();
+        api.MapAuditApi().MapProxyApi().MapShutdownApi();
         api.MapMetrics("/metrics", options.AuthenticatePrometheus);
         api.Map("/{**rest}", (HttpContext context, EndpointDataSource endpoints) => ApiFallback.HandleAsync(context, endpoints)).AllowAnonymous();
         app.MapGroup("/hub/api/oauth2").MapOAuthApi(apiEndpoint);

@@ -103,6 +103,9 @@ public static class HubServiceCollectionExtensions
         services.AddSingleton<RouteCheckSignal>();
         services.AddSingleton<ManagedProxy>();
         services.AddHostedService<ManagedProxyService>();
+        services.AddSingleton<HubShutdown>();
+        // After the proxy's service: hosted services stop in reverse order, so servers stop while the proxy still answers.
+        services.AddHostedService<ServerShutdown>();
         services.AddSingleton<ServerRoutes>();
         services.AddSingleton<RouteCheck>();
         services.AddHostedService<RouteCheckJob>();
