@@ -77,7 +77,8 @@ public static class HubApplicationBuilderExtensions
         var api = app.MapGroup("/hub/api").WithMetadata(apiEndpoint);
         api.MapHubApi().MapUsersApi().MapServersApi().MapTokensApi().MapGroupsApi().MapServicesApi().MapSharesApi();
         api.MapBatchSpawnerApi();
-        api.MapAuditApi().MapProxyApi().MapShutdownApi();
+        // MapHubProxyApi, not the proxy brick's MapProxyApi (CHP's own REST API, which must never be mapped here).
+        api.MapAuditApi().MapHubProxyApi().MapShutdownApi();
         api.MapMetrics("/metrics", options.AuthenticatePrometheus);
         api.Map("/{**rest}", (HttpContext context, EndpointDataSource endpoints) => ApiFallback.HandleAsync(context, endpoints)).AllowAnonymous();
         app.MapGroup("/hub/api/oauth2").MapOAuthApi(apiEndpoint);

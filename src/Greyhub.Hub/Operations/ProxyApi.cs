@@ -19,7 +19,7 @@ namespace Greyhub.Hub.Operations;
 /// </summary>
 internal static partial class ProxyApi
 {
-    public static IEndpointRouteBuilder MapProxyApi(this IEndpointRouteBuilder api)
+    public static IEndpointRouteBuilder MapHubProxyApi(this IEndpointRouteBuilder api)
     {
         api.MapGet("/proxy", Get).RequireScope("proxy");
         api.MapPost("/proxy", Sync).RequireScope("proxy");
