@@ -34,6 +34,7 @@ public static class DataServiceCollectionExtensions
         services.AddScoped<OAuthStore>();
         services.AddScoped<ServiceStore>();
         services.AddScoped<ShareStore>();
+        services.AddScoped<AuditStore>();
         return services;
     }
 

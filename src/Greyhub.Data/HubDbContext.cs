@@ -39,6 +39,9 @@ public sealed class HubDbContext(DbContextOptions<HubDbContext> options) : DbCon
     /// <summary>Invitations to share servers.</summary>
     public DbSet<ShareCodeEntity> ShareCodes => Set<ShareCodeEntity>();
 
+    /// <summary>The audit log.</summary>
+    public DbSet<AuditEntryEntity> AuditLog => Set<AuditEntryEntity>();
+
     /// <inheritdoc />
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -123,6 +126,20 @@ public sealed class HubDbContext(DbContextOptions<HubDbContext> options) : DbCon
             code.HasIndex(c => c.ExpiresAt);
             code.HasOne<ServerEntity>().WithMany().HasForeignKey(c => c.ServerId).OnDelete(DeleteBehavior.Cascade);
             code.HasOne<UserEntity>().WithMany().HasForeignKey(c => c.OwnerId).OnDelete(DeleteBehavior.Cascade);
+        });
+        modelBuilder.Entity<AuditEntryEntity>(entry =>
+        {
+            // No foreign keys: an entry outlives the user, server or token it names.
+            entry.ToTable("audit_log");
+            entry.HasIndex(e => e.At);
+            entry.HasIndex(e => e.UserName);
+            entry.HasIndex(e => e.Actor);
+            entry.HasIndex(e => e.Action);
+            entry.Property(e => e.Action).HasMaxLength(64);
+            entry.Property(e => e.ActorKind).HasMaxLength(16);
+            entry.Property(e => e.Actor).HasMaxLength(255);
+            entry.Property(e => e.UserName).HasMaxLength(255);
+            entry.Property(e => e.Address).HasMaxLength(64);
         });
         modelBuilder.Entity<OAuthClientEntity>(client =>
         {

@@ -144,3 +144,21 @@ public enum CodeRedemption
 /// <param name="Token">The stored token, when <see cref="CodeRedemption.Issued"/>.</param>
 /// <param name="RevokedTokenHash">The hash of the token revoked because the code was replayed, if any.</param>
 public sealed record CodeRedemptionResult(CodeRedemption Outcome, TokenRecord? Token, string? RevokedTokenHash);
+
+/// <summary>An audit log entry as written and read (<see cref="Entities.AuditEntryEntity"/>; <c>Id</c> is 0 before it is stored).</summary>
+public sealed record AuditRecord(
+    long Id,
+    DateTime At,
+    string Action,
+    string ActorKind,
+    string? Actor,
+    string? UserName,
+    string? Target,
+    string? Address,
+    string? Detail);
+
+/// <summary>Which audit entries a query returns: all filters optional, combined with AND.</summary>
+/// <param name="User">Entries about this user or caused by them.</param>
+/// <param name="Action">Entries of this action, or of every action under it when it ends with a dot (<c>server.</c>).</param>
+/// <param name="Since">Entries at or after this instant (UTC).</param>
+public sealed record AuditQuery(string? User, string? Action, DateTime? Since);

@@ -5,7 +5,7 @@ namespace Greyhub.Hub;
 /// against this class). Ids are stable: operators filter on them, so an id never changes meaning.
 /// It sits at the project root, not in a feature folder, so every folder (the API edge and the proxy included) may use it
 /// without a dependency cycle. Ranges by feature:
-/// 1xx start-up, 20x login, 21x tokens, 3xx servers, 4xx pages, 5xx OAuth, 6xx proxy and routes, 7xx services,
+/// 1xx start-up, 20x login, 21x tokens, 3xx servers, 4xx pages, 5xx OAuth, 6xx proxy and routes, 7xx services, 8xx audit log, 9xx operating the hub,
 /// 1000+ the API edge.
 /// </summary>
 internal static class HubEvents
@@ -88,6 +88,19 @@ internal static class HubEvents
     public const int ServiceWithoutClientSecret = 713;
     public const int ServiceRouteFailed = 714;
     public const int ServiceClientRemoved = 715;
+
+    // 80x: the audit log.
+    public const int AuditWriteFailed = 800;
+    public const int AuditWriteRetrying = 801;
+    public const int AuditDropped = 802;
+    public const int AuditAbandoned = 803;
+    public const int AuditPruned = 804;
+    public const int AuditPruneFailed = 805;
+
+    // 90x: operating the hub (its proxy API, its shutdown).
+    public const int ProxyUpdated = 900;
+    public const int ShutdownRequested = 901;
+    public const int ShutdownStoppingServers = 902;
 
     // 1000+: the API edge.
     public const int ApiUnhandled = 1000;

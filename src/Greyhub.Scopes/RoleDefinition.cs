@@ -68,6 +68,7 @@ public static class DefaultRoles
             "read:roles",
             "read:metrics",
             "shares",
+            ScopeDefinitions.ReadAudit,
         ],
     };
 

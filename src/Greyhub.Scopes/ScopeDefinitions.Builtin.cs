@@ -91,5 +91,10 @@ public sealed partial class ScopeDefinitions
         new("proxy", "Read the proxy's routing table, sync the hub with the proxy and announce a new proxy."),
         new("shutdown", "Shut the hub down."),
         new("read:metrics", "Read Prometheus metrics."),
+        // Greyhub's own, beyond JupyterHub's 47: the audit log (who did what), granted only by the admin role.
+        new(ReadAudit, "Read the hub's audit log: logins, tokens, admin actions, server starts and stops."),
     ];
+
+    /// <summary>Greyhub's scope for reading the audit log (not one of JupyterHub's).</summary>
+    public const string ReadAudit = "read:audit";
 }

@@ -4,7 +4,7 @@ using System.Text.RegularExpressions;
 namespace Greyhub.Scopes;
 
 /// <summary>
-/// The immutable catalogue of known scopes: JupyterHub 5.4's 47 scopes plus the custom scopes supplied at
+/// The immutable catalogue of known scopes: JupyterHub 5.4's 47 scopes, Greyhub's <c>read:audit</c>, and the custom scopes supplied at
 /// start-up. Subscope closures are precomputed, so expansion is a dictionary lookup.
 /// </summary>
 public sealed partial class ScopeDefinitions
@@ -18,7 +18,7 @@ public sealed partial class ScopeDefinitions
         _closures = _definitions.Keys.ToFrozenDictionary(name => name, Close, StringComparer.Ordinal);
     }
 
-    /// <summary>JupyterHub 5.4's built-in scopes, without custom scopes.</summary>
+    /// <summary>JupyterHub 5.4's built-in scopes and Greyhub's <c>read:audit</c>, without custom scopes.</summary>
     public static ScopeDefinitions JupyterHub5 { get; } = new(BuiltinScopes());
 
     /// <summary>Every known scope, built-in first.</summary>

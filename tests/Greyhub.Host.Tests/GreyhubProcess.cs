@@ -170,6 +170,14 @@ public sealed class GreyhubProcess : IAsyncDisposable
         return _process.ExitCode;
     }
 
+    /// <summary>Waits for the hub to exit by itself (a shutdown it was asked for); returns its exit code.</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan patience)
+    {
+        using var timeout = new CancellationTokenSource(patience);
+        await _process.WaitForExitAsync(timeout.Token);
+        return _process.ExitCode;
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (_killedHard)

@@ -237,6 +237,42 @@ public sealed class AdminPageTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_audit_log_shows_for_admins_only_paged_and_filtered_by_user()
+    {
+        // Two sign-ins of chief's (entries written in the background), then the section.
+        (await SignedInAsync("chief")).Dispose();
+        using var chief = await SignedInAsync("chief");
+        IDocument page;
+        using (var patience = CancellationTokenSource.CreateLinkedTokenSource(Api.Ct))
+        {
+            patience.CancelAfter(TimeSpan.FromSeconds(30));
+            while (true)
+            {
+                page = Parse(await chief.GetAsync("hub/admin?audit_user=chief"));
+                if (page.QuerySelectorAll("#audit-rows tr.audit-row").Length >= 2)
+                {
+                    break;
+                }
+                await Task.Delay(20, patience.Token);
+            }
+        }
+        var rows = page.QuerySelectorAll("#audit-rows tr.audit-row");
+        Assert.All(rows, r => Assert.Contains("chief", r.TextContent, StringComparison.Ordinal));
+        Assert.Contains(rows, r => r.QuerySelector("code")?.TextContent == "login.success");
+        Assert.Equal("chief", page.QuerySelector("#audit-user")?.GetAttribute("value"));
+        Assert.Equal("/hub/api/audit?format=jsonl&user=chief", page.QuerySelector("#audit-export")?.GetAttribute("href"));
+        Assert.Equal("GET /hub/api/audit?user=chief&offset=0&limit=50", page.QuerySelector("#audit-api")?.TextContent);
+        Assert.NotNull(page.QuerySelector("#admin nav a[href='#audit-heading']"));
+        var nobody = Parse(await chief.GetAsync("hub/admin?audit_user=nobody-at-all"));
+        Assert.Empty(nobody.QuerySelectorAll("#audit-rows tr"));
+        Assert.False(nobody.QuerySelector("#no-audit")!.HasAttribute("hidden"));
+
+        // admin-ui with users and groups is no admin: no audit log.
+        using var supportBrowser = await SignedInAsync("support");
+        Assert.Null(Parse(await supportBrowser.GetAsync("hub/admin")).QuerySelector("#audit"));
+    }
+
+    [Fact]
     public async Task Names_are_encoded_and_the_pages_xsrf_token_lets_its_script_call_the_api()
     {
         const string hostile = "\"><img src=x onerror=alert(1)>";

@@ -53,16 +53,18 @@ public sealed class HierarchyTests
         ["proxy"] = ["proxy"],
         ["shutdown"] = ["shutdown"],
         ["read:metrics"] = ["read:metrics"],
+        // Greyhub's own, beyond JupyterHub's: implies nothing, implied by nothing.
+        ["read:audit"] = ["read:audit"],
     };
 
     public static TheoryData<string> AllScopes => new(Expected.Keys);
 
     [Fact]
-    public void There_are_exactly_the_47_JupyterHub_5_4_scopes()
+    public void There_are_exactly_the_47_JupyterHub_5_4_scopes_and_read_audit()
     {
         var names = ScopeDefinitions.JupyterHub5.All.Select(d => d.Name).Order(StringComparer.Ordinal);
         Assert.Equal(Expected.Keys.Order(StringComparer.Ordinal), names);
-        Assert.Equal(47, ScopeDefinitions.JupyterHub5.All.Count);
+        Assert.Equal(48, ScopeDefinitions.JupyterHub5.All.Count);
     }
 
     [Theory]

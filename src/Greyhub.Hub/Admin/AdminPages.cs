@@ -1,7 +1,10 @@
+using Greyhub.Data;
+using Greyhub.Data.Stores;
 using Greyhub.Hub.Auth;
 using Greyhub.Hub.Groups;
 using Greyhub.Hub.Pages;
 using Greyhub.Hub.Users;
+using Greyhub.Scopes;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -28,7 +31,7 @@ internal static class AdminPages
     }
 
     private static async Task<IResult> Render(
-        HttpContext context, IAntiforgery antiforgery, UserService users, GroupService groups, IOptions<HubOptions> options)
+        HttpContext context, IAntiforgery antiforgery, UserService users, GroupService groups, AuditStore audit, IOptions<HubOptions> options)
     {
         var caller = context.Caller();
         var hub = options.Value;
@@ -56,8 +59,19 @@ internal static class AdminPages
             groupTotal = page.Total;
         }
 
+        // The audit log only for those who may read it through the API (read:audit, admins).
+        AdminAuditPage? auditPage = null;
+        if (scopes.HasUnfiltered(ScopeDefinitions.ReadAudit))
+        {
+            var who = context.Request.Query["audit_user"].ToString().Trim();
+            var offset = int.TryParse(context.Request.Query["audit_offset"], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var o) ? o : 0;
+            var page = await audit.ListAsync(new AuditQuery(who.Length > 0 ? who : null, null, null), offset, AdminAudit.Limit, context.RequestAborted);
+            auditPage = new AdminAuditPage(page.Items, page.Total, who, offset);
+        }
+
         return HubPage.Render<AdminPage>(new Dictionary<string, object?>
         {
+            [nameof(AdminPage.Audit)] = auditPage,
             [nameof(AdminPage.Query)] = query,
             [nameof(AdminPage.Users)] = shown,
             [nameof(AdminPage.Total)] = total,

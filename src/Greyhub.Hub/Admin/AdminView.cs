@@ -163,3 +163,10 @@ public sealed record AdminAbilities(
             || filter.Users.Any(u => u != me) || filter.Servers.Any(s => !s.StartsWith(me + "/", StringComparison.Ordinal));
     }
 }
+
+/// <summary>The audit log's page on the admin page: the entries, how many match, the user filter and the offset.</summary>
+/// <param name="Entries">The page of entries, newest first.</param>
+/// <param name="Total">How many entries match the filter.</param>
+/// <param name="User">The user filter; empty for all.</param>
+/// <param name="Offset">The page's offset.</param>
+public sealed record AdminAuditPage(IReadOnlyList<AuditRecord> Entries, int Total, string User, int Offset);

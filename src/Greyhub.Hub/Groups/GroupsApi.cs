@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Greyhub.Data;
+using Greyhub.Hub.Audit;
 using Greyhub.Hub.ApiModels;
 using Greyhub.Hub.Auth;
 using Greyhub.Hub.Http;
@@ -44,13 +45,14 @@ internal static class GroupsApi
         return decision.IsAllowed ? caller : throw new ApiException(decision.StatusCode, decision.Message!);
     }
 
-    private static async Task<IResult> CreateMany(HttpContext context, GroupService groups, HubRoles roles)
+    private static async Task<IResult> CreateMany(HttpContext context, GroupService groups, HubRoles roles, AuditLog audit)
     {
         var caller = RequireCreate(context);
         var body = await JsonBody.ReadObjectAsync(context.Request, required: true, context.RequestAborted);
         var names = JsonBody.StringList(body!.Value, "groups", "group") ?? throw ApiException.BadRequest("Must specify at least one group to create");
         var users = JsonBody.StringList(body.Value, "users", "group") ?? [];
         var created = await groups.CreateAsync(names, users, context.RequestAborted);
+        RecordCreated(context, audit, created);
         return JsonResult.Created(w =>
         {
             w.WriteStartArray();
@@ -62,7 +64,7 @@ internal static class GroupsApi
         });
     }
 
-    private static async Task<IResult> Create(HttpContext context, string name, GroupService groups, HubRoles roles)
+    private static async Task<IResult> Create(HttpContext context, string name, GroupService groups, HubRoles roles, AuditLog audit)
     {
         var caller = RequireCreate(context);
         var body = await JsonBody.ReadObjectAsync(context.Request, required: false, context.RequestAborted);
@@ -73,7 +75,21 @@ internal static class GroupsApi
             users = JsonBody.StringList(b, "users", "group") ?? [];
         }
         var created = await groups.CreateAsync([name], users, context.RequestAborted);
+        RecordCreated(context, audit, created);
         return JsonResult.Created(w => Models.WriteGroup(w, created[0], caller.Scopes, roles));
+    }
+
+    /// <summary>A created group, and each member it was created with (so that filtering the log by user finds it).</summary>
+    private static void RecordCreated(HttpContext context, AuditLog audit, IReadOnlyList<GroupRecord> created)
+    {
+        foreach (var g in created)
+        {
+            audit.Record(context, AuditActions.GroupCreate, target: g.Name);
+            foreach (var member in g.Users)
+            {
+                audit.Record(context, AuditActions.GroupMembersAdd, member, g.Name);
+            }
+        }
     }
 
     private static async Task<(RequestIdentity, GroupRecord)> LoadAsync(HttpContext context, GroupService groups, string name)
@@ -89,29 +105,34 @@ internal static class GroupsApi
         return JsonResult.Ok(w => Models.WriteGroup(w, group, caller.Scopes, roles));
     }
 
-    private static async Task<IResult> Delete(HttpContext context, string name, GroupService groups)
+    private static async Task<IResult> Delete(HttpContext context, string name, GroupService groups, AuditLog audit)
     {
         await LoadAsync(context, groups, name);
         await groups.DeleteAsync(name, context.RequestAborted);
+        audit.Record(context, AuditActions.GroupDelete, target: name);
         return Results.NoContent();
     }
 
-    private static async Task<IResult> AddUsers(HttpContext context, string name, GroupService groups, HubRoles roles) =>
-        await ChangeMembers(context, name, groups, roles, add: true);
+    private static async Task<IResult> AddUsers(HttpContext context, string name, GroupService groups, HubRoles roles, AuditLog audit) =>
+        await ChangeMembers(context, name, groups, roles, audit, add: true);
 
-    private static async Task<IResult> RemoveUsers(HttpContext context, string name, GroupService groups, HubRoles roles) =>
-        await ChangeMembers(context, name, groups, roles, add: false);
+    private static async Task<IResult> RemoveUsers(HttpContext context, string name, GroupService groups, HubRoles roles, AuditLog audit) =>
+        await ChangeMembers(context, name, groups, roles, audit, add: false);
 
-    private static async Task<IResult> ChangeMembers(HttpContext context, string name, GroupService groups, HubRoles roles, bool add)
+    private static async Task<IResult> ChangeMembers(HttpContext context, string name, GroupService groups, HubRoles roles, AuditLog audit, bool add)
     {
         var (caller, _) = await LoadAsync(context, groups, name);
         var body = await JsonBody.ReadObjectAsync(context.Request, required: true, context.RequestAborted);
         var users = JsonBody.StringList(body!.Value, "users", "group") ?? throw ApiException.BadRequest("Must specify users");
         var group = await groups.ChangeMembersAsync(name, users, add, context.RequestAborted);
+        foreach (var member in users.Distinct(StringComparer.Ordinal))
+        {
+            audit.Record(context, add ? AuditActions.GroupMembersAdd : AuditActions.GroupMembersRemove, member, name);
+        }
         return JsonResult.Ok(w => Models.WriteGroup(w, group, caller.Scopes, roles));
     }
 
-    private static async Task<IResult> SetProperties(HttpContext context, string name, GroupService groups, HubRoles roles)
+    private static async Task<IResult> SetProperties(HttpContext context, string name, GroupService groups, HubRoles roles, AuditLog audit)
     {
         var (caller, _) = await LoadAsync(context, groups, name);
         var body = await JsonBody.ReadAsync(context.Request, context.RequestAborted);
@@ -120,6 +141,7 @@ internal static class GroupsApi
             throw ApiException.BadRequest("Group properties must be a JSON object");
         }
         var group = await groups.SetPropertiesAsync(name, properties.GetRawText(), context.RequestAborted);
+        audit.Record(context, AuditActions.GroupProperties, target: name);
         return JsonResult.Ok(w => Models.WriteGroup(w, group, caller.Scopes, roles));
     }
 }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Greyhub.Hub;
 using Greyhub.Hub.About;
 using Greyhub.Hub.Admin;
+using Greyhub.Hub.Audit;
 using Greyhub.Hub.Background;
 using Greyhub.Hub.Auth;
 using Greyhub.Hub.Groups;
@@ -10,6 +11,7 @@ using Greyhub.Hub.Http;
 using Greyhub.Hub.Login;
 using Greyhub.Hub.OAuth;
 using Greyhub.Hub.Observability;
+using Greyhub.Hub.Operations;
 using Greyhub.Hub.Pages;
 using Greyhub.Hub.Proxy;
 using Greyhub.Hub.Servers;
@@ -75,6 +77,8 @@ public static class HubApplicationBuilderExtensions
         var api = app.MapGroup("/hub/api").WithMetadata(apiEndpoint);
         api.MapHubApi().MapUsersApi().MapServersApi().MapTokensApi().MapGroupsApi().MapServicesApi().MapSharesApi();
         api.MapBatchSpawnerApi();
+        // MapHubProxyApi, not the proxy brick's MapProxyApi (CHP's own REST API, which must never be mapped here).
+        api.MapAuditApi().MapHubProxyApi().MapShutdownApi();
         api.MapMetrics("/metrics", options.AuthenticatePrometheus);
         api.Map("/{**rest}", (HttpContext context, EndpointDataSource endpoints) => ApiFallback.HandleAsync(context, endpoints)).AllowAnonymous();
         app.MapGroup("/hub/api/oauth2").MapOAuthApi(apiEndpoint);

@@ -3,6 +3,7 @@ using Greyhub.Abstractions.Hosting;
 using Greyhub.Data;
 using Greyhub.Hub;
 using Greyhub.Hub.ApiModels;
+using Greyhub.Hub.Audit;
 using Greyhub.Hub.Auth;
 using Greyhub.Hub.Background;
 using Greyhub.Hub.Groups;
@@ -72,6 +73,7 @@ public static class HubServiceCollectionExtensions
         services.AddSingleton<IServiceProcesses>(sp => sp.GetRequiredService<ManagedServices>());
         services.AddHostedService(sp => sp.GetRequiredService<ManagedServices>());
         services.AddHostedService<TokenPurgeJob>();
+        services.AddAuditLog();
 
         // The proxy brick in-process: the hub's routes go to it through IProxyRoutes (ServerRoutes). Its trusted
         // proxies are the hub's plus its own, and its error page links back to the hub's home. With an external proxy
@@ -101,6 +103,9 @@ public static class HubServiceCollectionExtensions
         services.AddSingleton<RouteCheckSignal>();
         services.AddSingleton<ManagedProxy>();
         services.AddHostedService<ManagedProxyService>();
+        services.AddSingleton<HubShutdown>();
+        // After the proxy's service: hosted services stop in reverse order, so servers stop while the proxy still answers.
+        services.AddHostedService<ServerShutdown>();
         services.AddSingleton<ServerRoutes>();
         services.AddSingleton<RouteCheck>();
         services.AddHostedService<RouteCheckJob>();
@@ -154,6 +159,20 @@ public static class HubServiceCollectionExtensions
     {
         services.AddHubCore();
         return new GreyhubBuilder(services);
+    }
+
+    /// <summary>
+    /// The audit log: the queue features record into, its writer (which drains the queue after every other service has
+    /// stopped) and its pruning, configured from <c>Greyhub:Audit</c>.
+    /// </summary>
+    private static void AddAuditLog(this IServiceCollection services)
+    {
+        services.AddOptions<AuditOptions>().BindConfiguration(AuditOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<AuditOptions>, AuditOptionsValidator>();
+        services.AddSingleton<AuditLog>();
+        services.AddHostedService<AuditWriter>();
+        services.AddSingleton<AuditPruneJob>();
+        services.AddHostedService(sp => sp.GetRequiredService<AuditPruneJob>());
     }
 
     /// <summary>Options, database, secrets, hashing, token and user rules: what serving and the admin commands share.</summary>

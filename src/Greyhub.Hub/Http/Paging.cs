@@ -52,27 +52,33 @@ internal readonly record struct Paging(int Offset, int Limit, bool Envelope)
                 writeItem(w, item);
             }
             w.WriteEndArray();
-            w.WriteStartObject("_pagination");
-            w.WriteNumber("offset", self.Offset);
-            w.WriteNumber("limit", self.Limit);
-            w.WriteNumber("total", total);
-            // In long: an offset near int.MaxValue must not wrap into a negative "next" page.
-            var nextOffset = (long)self.Offset + self.Limit;
-            if (nextOffset < total)
-            {
-                w.WriteStartObject("next");
-                w.WriteNumber("offset", nextOffset);
-                w.WriteNumber("limit", self.Limit);
-                w.WriteString("url", NextUrl(request, (int)nextOffset, self.Limit));
-                w.WriteEndObject();
-            }
-            else
-            {
-                w.WriteNull("next");
-            }
-            w.WriteEndObject();
+            self.WritePagination(w, request, total);
             w.WriteEndObject();
         };
+    }
+
+    /// <summary>Writes the envelope's <c>_pagination</c> property (for lists whose items are not an array).</summary>
+    public void WritePagination(Utf8JsonWriter w, HttpRequest request, int total)
+    {
+        w.WriteStartObject("_pagination");
+        w.WriteNumber("offset", Offset);
+        w.WriteNumber("limit", Limit);
+        w.WriteNumber("total", total);
+        // In long: an offset near int.MaxValue must not wrap into a negative "next" page.
+        var nextOffset = (long)Offset + Limit;
+        if (nextOffset < total)
+        {
+            w.WriteStartObject("next");
+            w.WriteNumber("offset", nextOffset);
+            w.WriteNumber("limit", Limit);
+            w.WriteString("url", NextUrl(request, (int)nextOffset, Limit));
+            w.WriteEndObject();
+        }
+        else
+        {
+            w.WriteNull("next");
+        }
+        w.WriteEndObject();
     }
 
     private static string NextUrl(HttpRequest request, int offset, int limit)

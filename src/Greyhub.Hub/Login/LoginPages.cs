@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using Greyhub.Abstractions.Authentication;
+using Greyhub.Hub.Audit;
 using Greyhub.Hub.Auth;
 using Greyhub.Hub.OAuth;
 using Greyhub.Hub.Observability;
@@ -27,7 +28,7 @@ internal static class LoginPages
         // Open to anyone: the forms check their own XSRF token (a login form too, against login CSRF).
         hub.MapGet("/login", Form).AllowAnonymous();
         hub.MapPost("/login", Submit).DisableAntiforgery().AllowAnonymous();
-        hub.MapGet("/logout", (Func<HttpContext, OAuthGrants, Task<IResult>>)Logout).AllowAnonymous();
+        hub.MapGet("/logout", (Func<HttpContext, OAuthGrants, AuditLog, Task<IResult>>)Logout).AllowAnonymous();
         hub.MapPost("/logout", LogoutForm).DisableAntiforgery().AllowAnonymous();
         hub.MapGet("/change-password", (PasswordChange passwords) => passwords.Available
             ? HubPage.Render<ChangePasswordPage>()
@@ -65,6 +66,7 @@ internal static class LoginPages
         IOptions<HubOptions> options,
         TimeProvider time,
         ILoggerFactory loggers,
+        AuditLog audit,
         string? next)
     {
         var logger = loggers.CreateLogger("Greyhub.Login");
@@ -80,6 +82,7 @@ internal static class LoginPages
         {
             metrics.LoginAttempts.WithLabels("throttled").Inc();
             HubLog.LoginThrottled(logger, client, wait);
+            audit.Record(AuditActions.LoginFailure, AuditActor.Anonymous, Tried(userName), detail: "throttled", address: client);
             context.Response.Headers.RetryAfter = wait.ToString(System.Globalization.CultureInfo.InvariantCulture);
             return await RenderAsync(context, users, next, $"Too many failed login attempts. Try again in {wait} seconds.", userName, 429);
         }
@@ -94,12 +97,15 @@ internal static class LoginPages
             throttle.Failed(userName, client);
             metrics.LoginAttempts.WithLabels("failed").Inc();
             HubLog.LoginFailed(logger, client);
+            audit.Record(AuditActions.LoginFailure, AuditActor.Anonymous, Tried(userName),
+                detail: authenticated is null ? "invalid username or password" : "not allowed", address: client);
             // Never echo more than needed about the attempt (CVE-2026-54338: unbounded user names).
             return await RenderAsync(context, users, next, "Invalid username or password.", userName.Length > 255 ? "" : userName, 403);
         }
         throttle.Succeeded(userName);
         metrics.LoginAttempts.WithLabels("success").Inc();
         HubLog.LoginSucceeded(logger, authenticated.Name, client);
+        audit.Record(AuditActions.LoginSuccess, AuditActor.User(authenticated.Name), authenticated.Name, address: client);
         // Earlier versions set these at Path=/, where every user's server received them. Deleted first: a deletion
         // also drops this response's cookies whose path starts with its own.
         context.Response.Cookies.Delete(HubCookies.Session, new CookieOptions { Path = "/" });
@@ -117,6 +123,9 @@ internal static class LoginPages
         });
         return Results.Redirect(SafeNext(next, "/hub/home"));
     }
+
+    /// <summary>The name a failed login tried, as recorded: cut to the longest valid name (the form may send anything).</summary>
+    private static string? Tried(string userName) => userName.Length == 0 ? null : userName.Length > 255 ? userName[..255] : userName;
 
     private static async Task<IResult> ChangePassword(
         HttpContext context, IAntiforgery antiforgery, PasswordChange passwords, LoginThrottle throttle, IOptions<HubOptions> options, ILoggerFactory loggers)
@@ -164,15 +173,16 @@ internal static class LoginPages
             : HubPage.Render<ChangePasswordPage>(new { Error = error }, result == PasswordChangeResult.WrongCurrent ? StatusCodes.Status403Forbidden : StatusCodes.Status400BadRequest);
     }
 
-    private static async Task<IResult> LogoutForm(HttpContext context, IAntiforgery antiforgery, OAuthGrants grants) =>
+    private static async Task<IResult> LogoutForm(HttpContext context, IAntiforgery antiforgery, OAuthGrants grants, AuditLog audit) =>
         await antiforgery.IsRequestValidAsync(context)
-            ? await Logout(context, grants)
+            ? await Logout(context, grants, audit)
             : HubPage.Error(StatusCodes.Status403Forbidden, "The sign-out form was not sent by this site. Reload the page and sign out again.");
 
-    private static async Task<IResult> Logout(HttpContext context, OAuthGrants grants)
+    private static async Task<IResult> Logout(HttpContext context, OAuthGrants grants, AuditLog audit)
     {
-        if (context.Identity() is { ViaCookie: true, UserId: { } userId, SessionId: { Length: > 0 } session })
+        if (context.Identity() is { ViaCookie: true, UserId: { } userId, SessionId: { Length: > 0 } session } me)
         {
+            audit.Record(AuditActions.Logout, AuditActor.User(me.Name), me.Name, address: AuditLog.AddressOf(context));
             // As JupyterHub's BaseHandler.clear_login_cookie: the OAuth tokens this login session authorized die with it,
             // and only for a signed-in user (an anonymous logout request must not revoke anything).
             await grants.RevokeSessionAsync(userId, session, context.RequestAborted);

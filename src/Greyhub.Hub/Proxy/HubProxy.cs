@@ -11,38 +11,68 @@ namespace Greyhub.Hub.Proxy;
 /// </summary>
 internal sealed class HubProxy : IDisposable
 {
-    private readonly HttpClient? _http;
+    private readonly List<HttpClient> _clients = [];
+    private readonly TimeSpan _apiTimeout;
+    private volatile Target _target;
 
     public HubProxy(IProxyRoutes inProcess, IOptions<ExternalProxyOptions> external, IOptions<HubOptions> hub)
     {
         var options = external.Value;
+        _apiTimeout = options.ApiTimeout;
         if (options.ApiUrl is not { } api)
         {
-            Routes = inProcess;
-            AuthToken = "";
+            _target = new Target(inProcess, null, "");
             return;
         }
         IsExternal = true;
         PidFile = Path.Combine(hub.Value.DataDir, "proxy.pid");
         LogFile = Path.Combine(hub.Value.DataDir, "proxy.log");
-        AuthToken = options.AuthToken.Length > 0 ? options.AuthToken : KeptToken(hub.Value.DataDir);
-        // Never through an HTTP proxy of the environment: the API is the hub's own neighbour.
-        _http = new HttpClient(new SocketsHttpHandler { UseProxy = false, ConnectTimeout = TimeSpan.FromSeconds(3) })
-        {
-            BaseAddress = new Uri(api.ToString().TrimEnd('/') + "/"),
-            Timeout = options.ApiTimeout,
-        };
-        Routes = new ConfigurableHttpProxyClient(_http, AuthToken);
+        _target = Connect(api, options.AuthToken.Length > 0 ? options.AuthToken : KeptToken(hub.Value.DataDir));
     }
 
     /// <summary>The route table the hub's routes go to.</summary>
-    public IProxyRoutes Routes { get; }
+    public IProxyRoutes Routes => _target.Routes;
 
     /// <summary>Whether the proxy runs outside the hub.</summary>
     public bool IsExternal { get; }
 
     /// <summary>The external proxy's API token (empty in-process).</summary>
-    public string AuthToken { get; }
+    public string AuthToken => _target.AuthToken;
+
+    /// <summary>The external proxy's REST API (null in-process).</summary>
+    public Uri? ApiUrl => _target.ApiUrl;
+
+    /// <summary>
+    /// Points the hub at another external proxy, or the same one with another token (JupyterHub's <c>PATCH /api/proxy</c>:
+    /// "a new proxy is in charge"). Calls in flight finish on the old client; new ones use the new.
+    /// </summary>
+    public void Retarget(Uri? apiUrl, string? authToken)
+    {
+        if (!IsExternal)
+        {
+            throw new InvalidOperationException("The proxy runs inside the hub: it has no API to point at.");
+        }
+        lock (_clients)
+        {
+            var current = _target;
+            _target = Connect(apiUrl ?? current.ApiUrl!, authToken ?? current.AuthToken);
+        }
+    }
+
+    private Target Connect(Uri api, string authToken)
+    {
+        // Never through an HTTP proxy of the environment: the API is the hub's own neighbour.
+        var http = new HttpClient(new SocketsHttpHandler { UseProxy = false, ConnectTimeout = TimeSpan.FromSeconds(3) })
+        {
+            BaseAddress = new Uri(api.ToString().TrimEnd('/') + "/"),
+            Timeout = _apiTimeout,
+        };
+        lock (_clients)
+        {
+            _clients.Add(http);
+        }
+        return new Target(new ConfigurableHttpProxyClient(http, authToken), api, authToken);
+    }
 
     /// <summary>JupyterHub's pid file of a proxy the hub starts, in the data folder (empty in-process).</summary>
     public string PidFile { get; } = "";
@@ -71,5 +101,17 @@ internal sealed class HubProxy : IDisposable
         return token;
     }
 
-    public void Dispose() => _http?.Dispose();
+    public void Dispose()
+    {
+        lock (_clients)
+        {
+            foreach (var client in _clients)
+            {
+                client.Dispose();
+            }
+        }
+    }
+
+    /// <summary>Where routes go, swapped as one.</summary>
+    private sealed record Target(IProxyRoutes Routes, Uri? ApiUrl, string AuthToken);
 }

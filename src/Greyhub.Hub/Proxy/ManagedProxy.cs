@@ -10,7 +10,8 @@ namespace Greyhub.Hub.Proxy;
 /// An external proxy at the hub's side (JupyterHub's <c>ConfigurableHTTPProxy</c> with <c>should_start</c>): at the
 /// hub's start a proxy whose API already answers with the token is reused (what lets a hub be killed and restarted
 /// without dropping a proxied request), otherwise the command is started with CHP's flags; one that dies is restarted
-/// and its routes asked back; a clean hub shutdown stops it (<c>cleanup_proxy</c>), a crash never does. For a proxy the
+/// and its routes asked back; a clean hub shutdown stops it (<c>cleanup_proxy</c>, or the shutdown request's
+/// <c>proxy</c> flag), a crash never does. For a proxy the
 /// hub does not start, it only waits for the API at the start.
 /// </summary>
 internal sealed partial class ManagedProxy(
@@ -19,6 +20,7 @@ internal sealed partial class ManagedProxy(
     HubUrls urls,
     HubAddress address,
     RouteCheckSignal routeCheck,
+    HubShutdown shutdown,
     TimeProvider time,
     ILogger<ManagedProxy> logger) : IDisposable
 {
@@ -86,7 +88,7 @@ internal sealed partial class ManagedProxy(
     /// <summary>Stops the proxy at a clean hub shutdown, when configured to (SIGTERM, then SIGKILL after a grace).</summary>
     public async Task StopAsync()
     {
-        if (!_options.Cleanup || _process is not { } process)
+        if (!(shutdown.Requested?.StopProxy ?? _options.Cleanup) || _process is not { } process)
         {
             return;
         }

@@ -1,5 +1,6 @@
 using Greyhub.Abstractions.Compute;
 using Greyhub.Data.Entities;
+using Greyhub.Hub.Audit;
 using Greyhub.Hub.Background;
 using Greyhub.Hub.Observability;
 using Microsoft.Extensions.Logging;
@@ -20,6 +21,7 @@ internal sealed partial class ServerMonitor(
     ServerStopper stopper,
     ServerRoutes routes,
     ReadinessProbe probe,
+    AuditLog audit,
     IOptions<HubOptions> options,
     TimeProvider time,
     ILogger<ServerMonitor> logger)
@@ -76,6 +78,10 @@ internal sealed partial class ServerMonitor(
                 _ => "It did not answer after the hub restarted",
             };
             await stopper.CleanUpAsync(scope, key, server.Id, state, stopServer: true, cancellationToken, reason);
+            if (reason is not null)
+            {
+                audit.Record(AuditActions.ServerStop, status is { Running: false } ? AuditActor.Engine : AuditActor.Hub, key.User, key.Server, reason);
+            }
         }
         LogRecovered(logger, kept, active.Count - kept);
     }
@@ -120,6 +126,7 @@ internal sealed partial class ServerMonitor(
                 metrics.ServersDied.Inc();
                 LogDied(logger, key, status.ExitCode?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "unknown", status.Reason ?? "");
                 await stopper.CleanUpAsync(scope, key, running[i].Id, states[i], stopServer: true, cancellationToken, StopReason(status));
+                audit.Record(AuditActions.ServerStop, AuditActor.Engine, key.User, key.Server, StopReason(status));
             }
         }
     }

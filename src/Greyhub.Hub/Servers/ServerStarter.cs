@@ -5,6 +5,7 @@ using Greyhub.Abstractions.Compute;
 using Greyhub.Data;
 using Greyhub.Data.Entities;
 using Greyhub.Data.Stores;
+using Greyhub.Hub.Audit;
 using Greyhub.Hub.Background;
 using Greyhub.Hub.Observability;
 using Microsoft.Extensions.Hosting;
@@ -31,6 +32,7 @@ internal sealed partial class ServerStarter(
     TimeProvider time,
     IOptions<HubOptions> options,
     IHostApplicationLifetime lifetime,
+    AuditLog audit,
     ILogger<ServerStarter> logger)
 {
     private readonly ServersOptions _options = options.Value.Servers;
@@ -159,6 +161,7 @@ internal sealed partial class ServerStarter(
             hubState.Changed();
             metrics.SpawnDuration.WithLabels("failure").Observe(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
             LogFailed(logger, ex, key, message);
+            audit.Record(AuditActions.ServerStop, AuditActor.Failure, key.User, key.Server, "Its start failed: " + message);
             tracker.Failed(key, new SpawnFailure(message, log));
             operation.Add(FailedEvent(new SpawnFailure(message, log)));
             operation.Complete(false);

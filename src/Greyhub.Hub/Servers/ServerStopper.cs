@@ -51,6 +51,13 @@ internal sealed partial class ServerStopper(
         }
     }
 
+    /// <summary>Stops a running server by id (the hub's shutdown with <c>servers</c>); completes when it is stopped.</summary>
+    public Task StopRunningAsync(ActiveServer server)
+    {
+        var key = new ServerKey(server.UserName, server.Name);
+        return tracker.StopOnce(key, () => StopCoreAsync(key, server.Id, remove: false));
+    }
+
     private Task StopCoreAsync(ServerKey key, int serverId, bool remove) =>
         scoped.RunAsync((ServerScope scope) => StopCoreAsync(scope, key, serverId, remove));
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Greyhub.Data;
 using Greyhub.Data.Entities;
+using Greyhub.Hub.Audit;
 using Greyhub.Hub.Auth;
 using Greyhub.Hub.Http;
 using Greyhub.Hub.Users;
@@ -37,7 +38,7 @@ internal static class ServersApi
     }
 
     /// <summary>What the servers API uses, bound by ASP.NET from the container per request.</summary>
-    internal readonly record struct ServerApiServices(UserService Users, ServerStarter Starter, ServerStopper Stopper, SpawnTracker Tracker, HubUrls Urls, IOptions<HubOptions> Options);
+    internal readonly record struct ServerApiServices(UserService Users, ServerStarter Starter, ServerStopper Stopper, SpawnTracker Tracker, HubUrls Urls, IOptions<HubOptions> Options, AuditLog Audit);
 
     /// <summary>The user the route names (the endpoint's scope metadata has authorized the caller), or 404.</summary>
     private static async Task<(UserRecord User, ServerKey Key)> LoadAsync(HttpContext context, ServerApiServices s, string name, string serverName)
@@ -56,6 +57,7 @@ internal static class ServersApi
         }
         var body = await JsonBody.ReadAsync(context.Request, context.RequestAborted);
         var operation = await s.Starter.StartAsync(user, key.Server, body, context.RequestAborted);
+        s.Audit.Record(context, AuditActions.ServerStart, user.Name, key.Server);
         var finished = await Task.WhenAny(operation.Completion, Task.Delay(options.SlowSpawnTimeout, context.RequestAborted));
         if (finished == operation.Completion && !await operation.Completion)
         {
@@ -98,6 +100,10 @@ internal static class ServersApi
             return Results.NoContent();
         }
         var stopped = await s.Stopper.StopAsync(user, server, remove, context.RequestAborted);
+        if (server.Phase != ServerPhases.Stopped)
+        {
+            s.Audit.Record(context, AuditActions.ServerStop, user.Name, server.Name, remove ? "removed" : null);
+        }
         var finished = await Task.WhenAny(stopped, Task.Delay(options.SlowStopTimeout, context.RequestAborted));
         if (finished == stopped)
         {

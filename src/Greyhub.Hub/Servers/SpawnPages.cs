@@ -2,6 +2,7 @@ using System.Text.Json;
 using Greyhub.Abstractions.Compute;
 using Greyhub.Data;
 using Greyhub.Data.Entities;
+using Greyhub.Hub.Audit;
 using Greyhub.Hub.Auth;
 using Greyhub.Hub.Http;
 using Greyhub.Hub.Pages;
@@ -41,7 +42,7 @@ internal static class SpawnPages
     }
 
     /// <summary>What the pages use, bound per request.</summary>
-    internal readonly record struct SpawnPageServices(UserService Users, ISpawner Spawner, ServerStarter Starter, ServerStopper Stopper, SpawnTracker Tracker, HubUrls Urls, IOptions<HubOptions> Options);
+    internal readonly record struct SpawnPageServices(UserService Users, ISpawner Spawner, ServerStarter Starter, ServerStopper Stopper, SpawnTracker Tracker, HubUrls Urls, IOptions<HubOptions> Options, AuditLog Audit);
 
     /// <summary>Whether starting asks the user anything: only when there are profiles to choose between.</summary>
     public static bool NeedsChoice(ISpawner spawner) => spawner.Profiles.Count > 1;
@@ -117,6 +118,7 @@ internal static class SpawnPages
                 ServersApiRules.CheckNamed(s.Options.Value.Servers, owner, server);
             }
             await s.Starter.StartAsync(owner, server, options, context.RequestAborted);
+            s.Audit.Record(context, AuditActions.ServerStart, owner.Name, server);
         }
         catch (HubException ex) when (ex.Kind is HubErrorKind.Invalid or HubErrorKind.TooManyRequests)
         {
@@ -181,6 +183,10 @@ internal static class SpawnPages
             try
             {
                 var stopping = await s.Stopper.StopAsync(owner, record, remove, context.RequestAborted);
+                if (record.Phase != ServerPhases.Stopped)
+                {
+                    s.Audit.Record(context, AuditActions.ServerStop, owner.Name, server, remove ? "removed" : null);
+                }
                 await Task.WhenAny(stopping, Task.Delay(s.Options.Value.Servers.SlowStopTimeout, context.RequestAborted));
             }
             catch (HubException ex)

@@ -1,5 +1,6 @@
 using Greyhub.Data;
 using Greyhub.Data.Stores;
+using Greyhub.Hub.Audit;
 using Greyhub.Hub.Auth;
 using Greyhub.Hub.Http;
 using Microsoft.AspNetCore.Builder;
@@ -49,7 +50,7 @@ internal static class SharesApi
     }
 
     /// <summary>What every handler needs: the rules, the URLs, the page sizes.</summary>
-    internal readonly record struct Sharing(ShareService Rules, ShareCodes Codes, HubRoles Roles, HubUrls Urls, IOptions<HubOptions> Options);
+    internal readonly record struct Sharing(ShareService Rules, ShareCodes Codes, HubRoles Roles, HubUrls Urls, IOptions<HubOptions> Options, AuditLog Audit);
 
     private static string ServerOf(HttpContext context) => context.Request.RouteValues["serverName"] as string ?? "";
 
@@ -75,6 +76,7 @@ internal static class SharesApi
     {
         var request = ShareRequest.ReadShare(await JsonBody.ReadAsync(context.Request, context.RequestAborted), s.Roles.Definitions);
         var share = await s.Rules.GrantAsync(context.Caller(), name, ServerOf(context), request, context.RequestAborted);
+        s.Audit.Record(context, AuditActions.ShareGrant, name, ServerOf(context), Grantee(share) + ": " + string.Join(' ', share.Scopes));
         return JsonResult.Ok(w => ShareJson.WriteShare(w, share, s.Urls));
     }
 
@@ -82,6 +84,7 @@ internal static class SharesApi
     {
         var request = ShareRequest.ReadShare(await JsonBody.ReadAsync(context.Request, context.RequestAborted), s.Roles.Definitions);
         var left = await s.Rules.RevokeAsync(name, ServerOf(context), request, context.RequestAborted);
+        s.Audit.Record(context, AuditActions.ShareRevoke, name, ServerOf(context), left is null ? "share removed" : Grantee(left) + " keeps: " + string.Join(' ', left.Scopes));
         // As JupyterHub: the share as it is left, or an empty object when none is.
         return JsonResult.Ok(w =>
         {
@@ -100,8 +103,11 @@ internal static class SharesApi
     private static async Task<IResult> RevokeAllAsync(HttpContext context, string name, [AsParameters] Sharing s)
     {
         await s.Rules.RevokeAllAsync(name, ServerOf(context), context.RequestAborted);
+        s.Audit.Record(context, AuditActions.ShareRevoke, name, ServerOf(context), "every share");
         return Results.NoContent();
     }
+
+    private static string Grantee(Data.ShareRecord share) => share.UserName is { } user ? "user " + user : "group " + share.GroupName;
 
     private static async Task<IResult> OwnerCodesAsync(HttpContext context, string name, [AsParameters] Sharing s) =>
         await CodesAsync(context, s, await s.Rules.OwnerIdAsync(name, context.RequestAborted), null);

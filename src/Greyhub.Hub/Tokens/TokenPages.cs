@@ -1,4 +1,5 @@
 using System.Globalization;
+using Greyhub.Hub.Audit;
 using Greyhub.Hub.Auth;
 using Greyhub.Hub.Http;
 using Greyhub.Hub.Pages;
@@ -43,7 +44,7 @@ internal static class TokenPages
         }, status);
     }
 
-    private static async Task<IResult> Create(HttpContext context, IAntiforgery antiforgery, UserService users, TokenService tokens)
+    private static async Task<IResult> Create(HttpContext context, IAntiforgery antiforgery, UserService users, TokenService tokens, AuditLog audit)
     {
         var (me, form, refusal) = await AcceptFormAsync(context, antiforgery, users);
         if (me is null || form is null)
@@ -73,6 +74,8 @@ internal static class TokenPages
             var element = System.Text.Json.JsonSerializer.SerializeToElement(body, HubJsonContext.Default.JsonObject);
             // The form is read as the API's body is, so the page and the API check the same way.
             var issued = await tokens.CreateForUserAsync(user, TokenRequest.Read(element), me, context.RequestAborted);
+            audit.Record(context, AuditActions.TokenCreate, user.Name,
+                TokensApi.TokenTarget(issued.Record.Id), string.Join(' ', issued.Record.Scopes));
             return await RenderAsync(context, users, issued.Secret, null, 200);
         }
         catch (ApiException ex)
@@ -99,7 +102,7 @@ internal static class TokenPages
     }
 
     /// <summary>Revokes one API token (<c>token_id</c>), or every token of one authorized application (<c>client_id</c>).</summary>
-    private static async Task<IResult> Revoke(HttpContext context, IAntiforgery antiforgery, UserService users, TokenService tokens)
+    private static async Task<IResult> Revoke(HttpContext context, IAntiforgery antiforgery, UserService users, TokenService tokens, AuditLog audit)
     {
         var (me, form, refusal) = await AcceptFormAsync(context, antiforgery, users);
         if (me is null || form is null)
@@ -117,6 +120,7 @@ internal static class TokenPages
             && await tokens.FindAsync(user.Id, tokenId, context.RequestAborted) is not null)
         {
             await tokens.RevokeAsync(tokenId, context.RequestAborted);
+            audit.Record(context, AuditActions.TokenRevoke, user.Name, TokensApi.TokenTarget(tokenId));
         }
         else if (client.Length > 0 && client != HubClientId)
         {
@@ -124,6 +128,7 @@ internal static class TokenPages
             foreach (var token in (await tokens.ListAsync(user.Id, context.RequestAborted)).Where(t => t.ClientId == client))
             {
                 await tokens.RevokeAsync(token.Id, context.RequestAborted);
+                audit.Record(context, AuditActions.TokenRevoke, user.Name, TokensApi.TokenTarget(token.Id), $"client {client}");
             }
         }
         return Results.Redirect("/hub/token");

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Greyhub.Hub.Audit;
 using Greyhub.Hub.ApiModels;
 using Greyhub.Hub.Auth;
 using Greyhub.Hub.Http;
@@ -46,7 +47,7 @@ internal static class TokensApi
         });
     }
 
-    private static async Task<IResult> Create(HttpContext context, string name, UserService users, TokenService tokens, HubRoles roles)
+    private static async Task<IResult> Create(HttpContext context, string name, UserService users, TokenService tokens, HubRoles roles, AuditLog audit)
     {
         var caller = context.Caller();
         var user = await users.FindAsync(name, context.RequestAborted);
@@ -56,6 +57,7 @@ internal static class TokensApi
         }
         var body = await JsonBody.ReadObjectAsync(context.Request, required: false, context.RequestAborted);
         var issued = await tokens.CreateForUserAsync(user, TokenRequest.Read(body), caller, context.RequestAborted);
+        audit.Record(context, AuditActions.TokenCreate, user.Name, TokenTarget(issued.Record.Id), string.Join(' ', issued.Record.Scopes));
         return JsonResult.Created(w => Models.WriteToken(w, issued.Record, issued.Secret, EffectiveScopes(issued.Record, user, roles)));
     }
 
@@ -67,12 +69,13 @@ internal static class TokensApi
         return JsonResult.Ok(w => Models.WriteToken(w, token, secret: null, EffectiveScopes(token, user, roles)));
     }
 
-    private static async Task<IResult> Delete(HttpContext context, string name, string tokenId, UserService users, TokenService tokens)
+    private static async Task<IResult> Delete(HttpContext context, string name, string tokenId, UserService users, TokenService tokens, AuditLog audit)
     {
         var user = await LoadAsync(context, users, name);
         var id = ParseId(tokenId);
         _ = await tokens.FindAsync(user.Id, id, context.RequestAborted) ?? throw ApiException.NotFound($"No such token: {tokenId}");
         await tokens.RevokeAsync(id, context.RequestAborted);
+        audit.Record(context, AuditActions.TokenRevoke, user.Name, TokenTarget(id));
         return Results.NoContent();
     }
 
@@ -83,6 +86,9 @@ internal static class TokensApi
     /// </summary>
     private static IReadOnlyList<string> EffectiveScopes(Data.TokenRecord token, Data.UserRecord owner, HubRoles roles) =>
         TokenScopes.Resolve(token.Scopes, ScopeOwner.User(owner.Name, owner.Groups), roles.ScopesOfUser(owner.Name, owner.Admin, owner.Groups), roles.Definitions).Scopes;
+
+    /// <summary>A token as the audit log names it: its API id.</summary>
+    internal static string TokenTarget(int id) => "a" + id.ToString(CultureInfo.InvariantCulture);
 
     /// <summary>Token ids are <c>a{n}</c> (API tokens); anything else names no token.</summary>
     private static int ParseId(string tokenId) =>

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Greyhub.Data;
+using Greyhub.Hub.Audit;
 using Greyhub.Hub.ApiModels;
 using Greyhub.Hub.Auth;
 using Greyhub.Hub.Http;
@@ -132,13 +133,17 @@ internal static class UsersApi
         });
     }
 
-    private static async Task<IResult> CreateMany(HttpContext context, UserService users, Models models)
+    private static async Task<IResult> CreateMany(HttpContext context, UserService users, Models models, AuditLog audit)
     {
         var caller = context.Caller();
         var body = await JsonBody.ReadObjectAsync(context.Request, required: true, context.RequestAborted);
         var names = JsonBody.StringList(body!.Value, "usernames", "user") ?? throw ApiException.BadRequest("Must specify at least one user to create");
         var admin = JsonBody.Bool(body.Value, "admin", "user") ?? false;
         var created = await users.CreateManyAsync(names, admin, caller, context.RequestAborted);
+        foreach (var u in created)
+        {
+            audit.Record(context, AuditActions.UserCreate, u.Name, detail: u.Admin ? "admin" : null);
+        }
         return JsonResult.Created(w =>
         {
             w.WriteStartArray();
@@ -169,7 +174,7 @@ internal static class UsersApi
         request.Query.TryGetValue("include_stopped_servers", out var value)
         && !(value.ToString() is "0" || value.ToString().Equals("false", StringComparison.OrdinalIgnoreCase));
 
-    private static async Task<IResult> Create(HttpContext context, string name, UserService users, Models models)
+    private static async Task<IResult> Create(HttpContext context, string name, UserService users, Models models, AuditLog audit)
     {
         var caller = context.Caller();
         var body = await JsonBody.ReadObjectAsync(context.Request, required: false, context.RequestAborted);
@@ -181,10 +186,11 @@ internal static class UsersApi
             RefuseAuthState(b);
         }
         var user = await users.CreateAsync(name, admin, caller, context.RequestAborted);
+        audit.Record(context, AuditActions.UserCreate, user.Name, detail: user.Admin ? "admin" : null);
         return JsonResult.Created(w => models.WriteUser(w, user, caller.Scopes, includeStopped: false));
     }
 
-    private static async Task<IResult> Patch(HttpContext context, string name, UserService users, Models models)
+    private static async Task<IResult> Patch(HttpContext context, string name, UserService users, Models models, AuditLog audit)
     {
         var (caller, user) = await LoadAsync(context, users, name);
         var body = await JsonBody.ReadObjectAsync(context.Request, required: true, context.RequestAborted);
@@ -199,6 +205,14 @@ internal static class UsersApi
             throw ApiException.BadRequest($"Cannot rename {user.Name} while a server is running; stop it first");
         }
         var updated = await users.UpdateAsync(user, newName, admin, caller, context.RequestAborted);
+        if (updated.Name != user.Name)
+        {
+            audit.Record(context, AuditActions.UserRename, updated.Name, detail: $"renamed from {user.Name}");
+        }
+        if (updated.Admin != user.Admin)
+        {
+            audit.Record(context, AuditActions.UserAdmin, updated.Name, detail: updated.Admin ? "granted" : "revoked");
+        }
         return JsonResult.Ok(w => models.WriteUser(w, updated, caller.Scopes, includeStopped: false));
     }
 
@@ -217,14 +231,19 @@ internal static class UsersApi
             : ApiException.BadRequest("This hub keeps no authentication state; auth_state cannot be set");
     }
 
-    private static async Task<IResult> Delete(HttpContext context, string name, UserService users, IUserServers servers)
+    private static async Task<IResult> Delete(HttpContext context, string name, UserService users, IUserServers servers, AuditLog audit)
     {
         var (caller, user) = await LoadAsync(context, users, name);
         UserService.CheckDeletable(user, caller);
         // As JupyterHub: running servers are stopped first, so no process outlives its owner.
+        foreach (var server in user.Servers.Where(s => s.Phase != Data.Entities.ServerPhases.Stopped))
+        {
+            audit.Record(context, AuditActions.ServerStop, user.Name, server.Name, "the user was deleted");
+        }
         await servers.StopAllAsync(user, context.RequestAborted);
         user = await users.FindAsync(user.Name, context.RequestAborted) ?? throw ApiException.NotFound($"No such user: {name}");
         await users.DeleteAsync(user, caller, context.RequestAborted);
+        audit.Record(context, AuditActions.UserDelete, user.Name);
         return Results.NoContent();
     }
 

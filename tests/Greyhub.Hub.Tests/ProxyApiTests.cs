@@ -1,0 +1,130 @@
+using System.Text.Json;
+using Greyhub.Abstractions.Proxy;
+using Greyhub.Data.Entities;
+using Greyhub.Data.Stores;
+using Greyhub.Hub.Servers;
+using Greyhub.Proxy;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Greyhub.Hub.Tests;
+
+/// <summary>
+/// <c>/hub/api/proxy</c> as JupyterHub 5: the routing table (paged), a re-sync on POST, and PATCH pointing the hub at a
+/// new proxy; all behind the <c>proxy</c> scope.
+/// </summary>
+public sealed class ProxyApiTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Get_lists_every_route_by_route_spec_paged_and_post_puts_a_lost_route_back()
+    {
+        await using var hub = await HubInstance.StartAsync();
+        using var admin = hub.Client(hub.AdminToken);
+        var proxy = hub.Services.GetRequiredService<IProxyRoutes>();
+        var url = new Uri("http://127.0.0.1:41021/user/alice/");
+        await RunningServerAsync(hub, "alice", url);
+        await hub.Services.GetRequiredService<ServerRoutes>().AddAsync("alice", "", url, Ct);
+        await proxy.AddRouteAsync("/foreign", new Uri("http://127.0.0.1:41022/"), new Dictionary<string, JsonElement>(), Ct);
+
+        var table = (await admin.GetApiAsync("hub/api/proxy")).Is(200).Root;
+        Assert.Equal(["/foreign/", "/user/alice/"], table.EnumerateObject().Select(p => p.Name));
+        var alice = table.GetProperty("/user/alice/");
+        Assert.Equal("/user/alice/", alice.GetProperty("routespec").GetString());
+        Assert.Equal("http://127.0.0.1:41021", alice.GetProperty("target").GetString());
+        Assert.True(alice.GetProperty("data").GetProperty("jupyterhub").GetBoolean());
+        Assert.Equal("alice", alice.GetProperty("data").GetProperty("user").GetString());
+        Assert.Empty(table.GetProperty("/foreign/").GetProperty("data").EnumerateObject());
+
+        var page = (await admin.GetApiAsync("hub/api/proxy?limit=1&offset=1", Http.Paging.MediaType)).Is(200).Root;
+        Assert.Equal(["/user/alice/"], page.GetProperty("items").EnumerateObject().Select(p => p.Name));
+        Assert.Equal(2, page.GetProperty("_pagination").GetProperty("total").GetInt32());
+        Assert.Equal(JsonValueKind.Null, page.GetProperty("_pagination").GetProperty("next").ValueKind);
+
+        Assert.True(await proxy.DeleteRouteAsync("/user/alice", Ct));
+        (await admin.PostApiAsync("hub/api/proxy")).Is(200);
+        Assert.Equal("http://127.0.0.1:41021/", (await proxy.GetRouteAsync("/user/alice", Ct))?.Target.AbsoluteUri);
+        Assert.NotNull(await proxy.GetRouteAsync("/foreign", Ct));
+    }
+
+    [Fact]
+    public async Task Only_the_proxy_scope_opens_it_and_an_in_process_proxy_cannot_be_patched()
+    {
+        await using var hub = await HubInstance.StartAsync();
+        using var user = hub.Client(await hub.TokenForAsync(Api.Unique("user")));
+        foreach (var method in new[] { "GET", "POST", "PATCH" })
+        {
+            Api.AssertErrorShape((await Api.SendAsync(user, method, "hub/api/proxy", method == "PATCH" ? new { auth_token = "x" } : null)).Is(403));
+        }
+        using var proxyOnly = hub.Client(await hub.ScopedTokenAsync("admin", "proxy"));
+        (await proxyOnly.GetApiAsync("hub/api/proxy")).Is(200);
+        (await proxyOnly.PostApiAsync("hub/api/proxy")).Is(200);
+        using var readHub = hub.Client(await hub.ScopedTokenAsync("admin", "read:hub", "admin:servers"));
+        (await readHub.GetApiAsync("hub/api/proxy")).Is(403);
+
+        using var admin = hub.Client(hub.AdminToken);
+        // The hub's API is no door to the proxy brick's own REST API.
+        Assert.Equal(404, (await admin.GetApiAsync("hub/api/api/routes")).Code);
+        Assert.Equal("need JSON body", (await admin.PatchApiAsync("hub/api/proxy", null)).Is(400).Message());
+        Assert.Equal("Request body must be JSON dict", (await admin.PatchApiAsync("hub/api/proxy", "[1]")).Is(400).Message());
+        Api.AssertErrorShape((await admin.PatchApiAsync("hub/api/proxy", new { api_url = "ftp://127.0.0.1:1/" })).Is(400));
+        Api.AssertErrorShape((await admin.PatchApiAsync("hub/api/proxy", new { auth_token = 5 })).Is(400));
+        Assert.Contains("inside the hub", (await admin.PatchApiAsync("hub/api/proxy", new { auth_token = "x" })).Is(400).Message(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Patch_points_the_hub_at_a_new_external_proxy_and_syncs_it()
+    {
+        await using var first = await StartProxyAsync("first-proxy-token");
+        await using var second = await StartProxyAsync("second-proxy-token");
+        await using var hub = await HubInstance.StartAsync("Greyhub:Proxy:External:ApiUrl=" + first.ApiAddress, "Greyhub:Proxy:External:AuthToken=first-proxy-token");
+        using var admin = hub.Client(hub.AdminToken);
+        var url = new Uri("http://127.0.0.1:41031/user/bob/");
+        await RunningServerAsync(hub, "bob", url);
+        (await admin.PostApiAsync("hub/api/proxy")).Is(200);
+        Assert.NotNull(await first.Routes.GetRouteAsync("/user/bob", Ct));
+        Assert.Null(await second.Routes.GetRouteAsync("/user/bob", Ct));
+
+        (await admin.PatchApiAsync("hub/api/proxy", new { api_url = second.ApiAddress.ToString(), auth_token = "second-proxy-token" })).Is(200);
+
+        // The new proxy has the hub's route and the server's, synced by the PATCH itself; the hub reads its table now.
+        Assert.Equal("http://127.0.0.1:41031/", (await second.Routes.GetRouteAsync("/user/bob", Ct))?.Target.AbsoluteUri);
+        Assert.Equal(hub.Address.AbsoluteUri, (await second.Routes.GetRouteAsync("/", Ct))?.Target.AbsoluteUri);
+        await second.Routes.AddRouteAsync("/only-on-second", new Uri("http://127.0.0.1:41032/"), new Dictionary<string, JsonElement>(), Ct);
+        Assert.True((await admin.GetApiAsync("hub/api/proxy")).Is(200).Root.TryGetProperty("/only-on-second/", out _));
+        // A wrong token is the new proxy's to refuse: the sync fails, and says so.
+        Assert.Equal(502, (await admin.PatchApiAsync("hub/api/proxy", new { auth_token = "wrong" })).Code);
+        (await admin.PatchApiAsync("hub/api/proxy", new { auth_token = "second-proxy-token" })).Is(200);
+
+        using var patience = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        patience.CancelAfter(TimeSpan.FromSeconds(30));
+        while ((await admin.GetApiAsync("hub/api/audit?action=proxy.update")).Is(200).Root.GetArrayLength() < 3)
+        {
+            await Task.Delay(20, patience.Token);
+        }
+        var entry = (await admin.GetApiAsync("hub/api/audit?action=proxy.update")).Root[2];
+        Assert.Equal(("admin", "admin"), (entry.GetProperty("actor_kind").GetString(), entry.GetProperty("actor").GetString()));
+        Assert.DoesNotContain("second-proxy-token", entry.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    private static async Task<ProxyHost> StartProxyAsync(string token)
+    {
+        var settings = new ProxyHostSettings { Ip = "127.0.0.1", Port = 0, ApiPort = 0 };
+        settings.Configuration.Add(new("Greyhub:Proxy:ApiToken", token));
+        settings.Configuration.Add(new("Logging:LogLevel:Default", "Warning"));
+        return await ProxyHost.StartAsync(settings, Ct);
+    }
+
+    private static async Task RunningServerAsync(HubInstance hub, string user, Uri url)
+    {
+        await using var scope = hub.Services.CreateAsyncScope();
+        var users = scope.ServiceProvider.GetRequiredService<UserStore>();
+        var servers = scope.ServiceProvider.GetRequiredService<ServerStore>();
+        var now = TimeProvider.System.GetUtcNow().UtcDateTime;
+        await users.EnsureAsync(user, null, now, Ct);
+        var userId = (await users.FindAsync(user, Ct))!.Id;
+        Assert.True(await servers.TryMarkPendingAsync(userId, "", "{}", now, Ct));
+        var server = (await servers.FindAsync(userId, "", Ct))!;
+        Assert.True(await servers.TransitionAsync(server.Id, ServerPhases.Pending, ServerPhases.Running, url.ToString(), Ct));
+    }
+}
