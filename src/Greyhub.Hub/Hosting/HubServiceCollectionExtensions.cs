@@ -3,6 +3,7 @@ using Greyhub.Abstractions.Hosting;
 using Greyhub.Data;
 using Greyhub.Hub;
 using Greyhub.Hub.ApiModels;
+using Greyhub.Hub.Admission;
 using Greyhub.Hub.Auth;
 using Greyhub.Hub.Background;
 using Greyhub.Hub.Groups;
@@ -105,6 +106,10 @@ public static class HubServiceCollectionExtensions
         services.AddSingleton<RouteCheck>();
         services.AddHostedService<RouteCheckJob>();
         services.AddSingleton<SpawnTracker>();
+        services.AddSingleton<SpawnEstimate>();
+        services.AddSingleton<SpawnLine>();
+        services.AddSingleton<ActiveServerLimits>();
+        services.AddSingleton<SpawnAdmission>();
         services.AddSingleton<ServerEnvironment>();
         services.AddSingleton<ReadinessProbe>();
         services.AddSingleton<SingleUserVersions>();
