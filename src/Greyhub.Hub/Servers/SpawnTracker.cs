@@ -68,6 +68,18 @@ internal sealed class SpawnOperation
     private readonly List<Channel<ProgressEvent>> _listeners = [];
     private readonly TaskCompletionSource<bool> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    /// <summary>The message of the latest event.</summary>
+    public string? LastMessage
+    {
+        get
+        {
+            lock (_events)
+            {
+                return _events.Count > 0 ? _events[^1].Message : null;
+            }
+        }
+    }
+
     /// <summary>Whether the start waits in line for a start slot (the API then answers 202 at once).</summary>
     public bool InLine
     {
