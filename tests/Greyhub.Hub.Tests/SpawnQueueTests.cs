@@ -147,8 +147,14 @@ public sealed class SpawnQueueTests
             (await admin.PostApiAsync("hub/api/users/cy/server")).Is(202);
             (await admin.PostApiAsync("hub/api/users/dee/server")).Is(202);
             // The progress page says the place before its script has read the stream.
-            var page = await hub.Client(await hub.TokenForAsync("dee")).GetAsync("hub/spawn-pending/dee", Ct);
-            Assert.Contains("<p id=\"progress-message\" aria-live=\"polite\">Waiting to start: number 3 in line</p>", await page.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+            await hub.SetPasswordAsync("dee", "a long enough password");
+            using (var browser = new Browser(hub))
+            {
+                await browser.LoginAsync("dee", "a long enough password");
+                var page = await browser.GetAsync("hub/spawn-pending/dee");
+                Assert.Equal(200, page.Status);
+                Assert.Contains("<p id=\"progress-message\" aria-live=\"polite\">Waiting to start: number 3 in line</p>", page.Body, StringComparison.Ordinal);
+            }
             var dee = await FollowAsync(hub, "dee");
             var ben = await FollowAsync(hub, "ben");
 
