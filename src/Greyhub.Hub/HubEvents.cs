@@ -35,6 +35,8 @@ internal static class HubEvents
     public const int ServerStartFailed = 302;
     public const int SingleUserVersionDiffers = 303;
     public const int SingleUserTooOld = 304;
+    public const int ServerStartResumed = 305;
+    public const int ServerLeftLine = 306;
     public const int ServerStopped = 310;
     public const int ServerRouteNotRemoved = 311;
     public const int ServersRecovered = 320;

@@ -41,6 +41,23 @@ internal sealed class HubOptionsValidator : IValidateOptions<HubOptions>
                 errors.Add($"Greyhub:Servers:{key} must be longer than zero, not {value}.");
             }
         }
+        var servers = options.Servers;
+        if (servers.ConcurrentSpawnLimit < 0 || servers.ActiveServerLimit < 0 || servers.NamedServerLimitPerUser < 0)
+        {
+            errors.Add("Greyhub:Servers:ConcurrentSpawnLimit, ActiveServerLimit and NamedServerLimitPerUser must not be negative (0 = no limit).");
+        }
+        if (!Enum.IsDefined(servers.ConcurrentSpawnLimitMode))
+        {
+            errors.Add($"Greyhub:Servers:ConcurrentSpawnLimitMode must be Queue or Reject, not {servers.ConcurrentSpawnLimitMode}.");
+        }
+        if (servers.SpawnThrottleRetryMin <= TimeSpan.Zero || servers.SpawnThrottleRetryMax < servers.SpawnThrottleRetryMin)
+        {
+            errors.Add("Greyhub:Servers:SpawnThrottleRetryMin must be positive and at most SpawnThrottleRetryMax.");
+        }
+        foreach (var (group, limit) in servers.ActiveServerLimitPerGroup.Where(g => g.Value < 0 || !Names.IsValid(g.Key)))
+        {
+            errors.Add($"Greyhub:Servers:ActiveServerLimitPerGroup: '{group}' = {limit} needs a valid group name and a limit of 0 or more.");
+        }
         if (options.MaxApiBodyBytes < 1024)
         {
             errors.Add("Greyhub:MaxApiBodyBytes must be at least 1024.");

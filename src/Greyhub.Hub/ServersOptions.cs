@@ -21,8 +21,29 @@ public sealed class ServersOptions
     /// <summary>How often running servers are checked (<c>Spawner.poll_interval</c>); one batch call per check.</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>Most spawns in flight at once; more get 429 (<c>concurrent_spawn_limit</c>).</summary>
-    public int ConcurrentSpawnLimit { get; set; } = 100;
+    /// <summary>
+    /// Most starts the engines run at once; 0 = no limit (<c>concurrent_spawn_limit</c>, 100 in JupyterHub). More wait
+    /// in line, or get 429 under <see cref="SpawnLimitMode.Reject"/>. 20 by default: a start on the local engine costs
+    /// about a core-second of Python imports, so twenty at once keep a large host busy without thrashing it, and since
+    /// the line keeps everyone's place nobody is turned away; engines whose starts mostly wait (Slurm, image pulls) want
+    /// a higher number.
+    /// </summary>
+    public int ConcurrentSpawnLimit { get; set; } = 20;
+
+    /// <summary>What a start beyond <see cref="ConcurrentSpawnLimit"/> gets: a place in line (default) or JupyterHub's 429.</summary>
+    public SpawnLimitMode ConcurrentSpawnLimitMode { get; set; } = SpawnLimitMode.Queue;
+
+    /// <summary>The range a 429's <c>Retry-After</c> is drawn from in <see cref="SpawnLimitMode.Reject"/> (<c>spawn_throttle_retry_range</c>).</summary>
+    public TimeSpan SpawnThrottleRetryMin { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Upper end of the <c>Retry-After</c> range.</summary>
+    public TimeSpan SpawnThrottleRetryMax { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Most active servers (starting, waiting in line, running or stopping); more starts get 429; 0 = no limit (<c>active_server_limit</c>).</summary>
+    public int ActiveServerLimit { get; set; }
+
+    /// <summary>Most active servers of the members of each named group; a user in several groups must fit in each.</summary>
+    public Dictionary<string, int> ActiveServerLimitPerGroup { get; set; } = new(StringComparer.Ordinal);
 
     /// <summary>How servers reach the hub's API, e.g. <c>http://10.0.0.5:8000</c>; empty: the hub's own listening address.</summary>
     public string HubConnectUrl { get; set; } = "";
@@ -39,4 +60,14 @@ public sealed class ServersOptions
     /// back at once.
     /// </summary>
     public TimeSpan CheckRoutesInterval { get; set; } = TimeSpan.FromSeconds(30);
+}
+
+/// <summary>What a start gets when every start slot is taken.</summary>
+public enum SpawnLimitMode
+{
+    /// <summary>A place in a first-come, first-served line; the API answers 202 at once and the progress stream shows the place.</summary>
+    Queue,
+
+    /// <summary>JupyterHub's behaviour: 429 with <c>Retry-After</c>.</summary>
+    Reject,
 }

@@ -10,6 +10,15 @@ public sealed class ServerStore(HubDbContext db)
     public Task<int> CountAsync(string phase, CancellationToken cancellationToken) =>
         db.Servers.CountAsync(s => s.Phase == phase, cancellationToken);
 
+    /// <summary>
+    /// Counts servers that are not stopped (pending, waiting in line, running or stopping), of everyone or of the members
+    /// of <paramref name="group"/>: what JupyterHub's <c>active_server_limit</c> counts.
+    /// </summary>
+    public Task<int> CountActiveAsync(string? group, CancellationToken cancellationToken) =>
+        group is null
+            ? db.Servers.CountAsync(s => s.Phase != ServerPhases.Stopped, cancellationToken)
+            : db.Servers.CountAsync(s => s.Phase != ServerPhases.Stopped && s.User!.Groups.Any(g => g.Name == group), cancellationToken);
+
     /// <summary>Names of a user's servers (to validate activity reports).</summary>
     public async Task<IReadOnlyList<string>> NamesAsync(int userId, CancellationToken cancellationToken) =>
         await db.Servers.AsNoTracking().Where(s => s.UserId == userId).Select(s => s.Name).ToListAsync(cancellationToken);
@@ -85,7 +94,7 @@ public sealed class ServerStore(HubDbContext db)
     /// <summary>Every server that is not stopped, with its owner: what a starting hub re-attaches (never all users).</summary>
     public async Task<IReadOnlyList<ActiveServer>> ListActiveAsync(CancellationToken cancellationToken) =>
         await db.Servers.AsNoTracking().Where(s => s.Phase == ServerPhases.Running || s.Phase == ServerPhases.Pending || s.Phase == ServerPhases.Stopping)
-            .Select(s => new ActiveServer(s.Id, s.UserId, s.User!.Name, s.Name, s.Phase, s.Url, s.State))
+            .Select(s => new ActiveServer(s.Id, s.UserId, s.User!.Name, s.Name, s.Phase, s.Url, s.State, s.Started, s.UserOptions))
             .ToListAsync(cancellationToken);
 
     /// <summary>Moves last activity of servers forward (never back), and their owners'.</summary>
@@ -101,5 +110,5 @@ public sealed class ServerStore(HubDbContext db)
     }
 }
 
-/// <summary>A server that is pending, running or stopping, with its owner's name.</summary>
-public sealed record ActiveServer(int Id, int UserId, string UserName, string Name, string Phase, string? Url, string State);
+/// <summary>A server that is pending, running or stopping, with its owner's name, when its start was asked for and its options.</summary>
+public sealed record ActiveServer(int Id, int UserId, string UserName, string Name, string Phase, string? Url, string State, DateTime? Started = null, string UserOptions = "{}");

@@ -4,6 +4,7 @@ using Greyhub.Data;
 using Greyhub.Hub;
 using Greyhub.Hub.ApiModels;
 using Greyhub.Hub.Audit;
+using Greyhub.Hub.Admission;
 using Greyhub.Hub.Auth;
 using Greyhub.Hub.Background;
 using Greyhub.Hub.Groups;
@@ -110,6 +111,10 @@ public static class HubServiceCollectionExtensions
         services.AddSingleton<RouteCheck>();
         services.AddHostedService<RouteCheckJob>();
         services.AddSingleton<SpawnTracker>();
+        services.AddSingleton<SpawnEstimate>();
+        services.AddSingleton<SpawnLine>();
+        services.AddSingleton<ActiveServerLimits>();
+        services.AddSingleton<SpawnAdmission>();
         services.AddSingleton<ServerEnvironment>();
         services.AddSingleton<ReadinessProbe>();
         services.AddSingleton<SingleUserVersions>();

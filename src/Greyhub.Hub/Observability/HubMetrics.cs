@@ -1,5 +1,6 @@
 using Greyhub.Data.Entities;
 using Greyhub.Data.Stores;
+using Greyhub.Hub.Admission;
 using Greyhub.Hub.Background;
 using Greyhub.Proxy;
 using Prometheus;
@@ -18,13 +19,17 @@ internal sealed class HubMetrics
     private readonly Gauge _activeUsers;
     private readonly Gauge _runningServers;
     private readonly ProxyCounters? _proxy;
+    private readonly SpawnLine? _line;
+    private readonly Gauge _spawnsWaiting;
+    private readonly Gauge _spawnsStarting;
     private readonly (ICounter Counter, ProxyCount Count)[] _proxyCounters;
 
-    public HubMetrics(ScopedRunner scoped, TimeProvider time, ProxyCounters? proxy = null)
+    public HubMetrics(ScopedRunner scoped, TimeProvider time, ProxyCounters? proxy = null, SpawnLine? line = null)
     {
         _scoped = scoped;
         _time = time;
         _proxy = proxy;
+        _line = line;
         Registry = Metrics.NewCustomRegistry();
         var factory = Metrics.WithCustomRegistry(Registry);
         RequestDuration = factory.CreateHistogram("jupyterhub_request_duration_seconds", "Request duration for all HTTP requests",
@@ -41,8 +46,17 @@ internal sealed class HubMetrics
             new CounterConfiguration { LabelNames = ["outcome"] });
         TokensIssued = factory.CreateCounter("greyhub_tokens_issued_total", "API tokens issued");
         var slow = new double[] { 0.1, 0.25, 0.5, 1, 2, 3, 5, 10, 20, 30, 60, 120, 300 };
-        SpawnDuration = factory.CreateHistogram("jupyterhub_server_spawn_duration_seconds", "Time from a start request to a ready server",
+        SpawnDuration = factory.CreateHistogram("jupyterhub_server_spawn_duration_seconds", "Time from a start request to a ready server (the wait in line included)",
             new HistogramConfiguration { LabelNames = ["status"], Buckets = slow });
+        // JupyterHub's statuses exist from the start, so dashboards and alerts see zeros rather than nothing.
+        foreach (var status in new[] { "success", "failure", "already-pending", "throttled", "too-many-users" })
+        {
+            SpawnDuration.WithLabels(status);
+        }
+        SpawnQueueWait = factory.CreateHistogram("greyhub_server_spawn_queue_wait_seconds", "Time a start waited in line for a start slot (0 when one was free)",
+            new HistogramConfiguration { Buckets = [0.01, 0.1, 0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300, 600] });
+        _spawnsWaiting = factory.CreateGauge("greyhub_spawns_waiting", "Starts waiting in line for a start slot (the queue length)");
+        _spawnsStarting = factory.CreateGauge("greyhub_spawns_starting", "Starts holding a start slot (at most Servers:ConcurrentSpawnLimit)");
         StopDuration = factory.CreateHistogram("jupyterhub_server_stop_seconds", "Time taken to stop a server",
             new HistogramConfiguration { LabelNames = ["status"], Buckets = slow });
         PollDuration = factory.CreateHistogram("jupyterhub_server_poll_duration_seconds", "Time taken to poll all running servers in one batch",
@@ -94,6 +108,9 @@ internal sealed class HubMetrics
     /// <summary>Spawn durations by outcome (<c>success</c>, <c>failure</c>).</summary>
     public Histogram SpawnDuration { get; }
 
+    /// <summary>How long starts waited in line.</summary>
+    public Histogram SpawnQueueWait { get; }
+
     /// <summary>Stop durations by outcome.</summary>
     public Histogram StopDuration { get; }
 
@@ -128,6 +145,11 @@ internal sealed class HubMetrics
                 counter.IncTo(_proxy.Get(count));
             }
             ProxyRoutes.Set(_proxy.Routes);
+        }
+        if (_line is not null)
+        {
+            _spawnsWaiting.Set(_line.Waiting);
+            _spawnsStarting.Set(_line.Starting);
         }
         var now = _time.GetUtcNow().UtcDateTime;
         await _scoped.RunAsync(async (UserStore users) =>

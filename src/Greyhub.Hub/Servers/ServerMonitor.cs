@@ -19,6 +19,7 @@ internal sealed partial class ServerMonitor(
     ISpawner spawner,
     SpawnTracker tracker,
     ServerStopper stopper,
+    ServerStarter starter,
     ServerRoutes routes,
     ReadinessProbe probe,
     AuditLog audit,
@@ -35,6 +36,12 @@ internal sealed partial class ServerMonitor(
     {
         var servers = scope.Servers;
         var active = await servers.ListActiveAsync(cancellationToken);
+        // Starts accepted but never begun (waiting in line: pending, nothing written yet) go back in line in the order
+        // they were asked for; there is nothing of theirs to re-attach or undo.
+        var waiting = active.Where(s => s.Phase == ServerPhases.Pending && ServerState.Parse(s.State) == ServerState.Empty).ToList();
+        starter.ResumeOnceListening([.. waiting.OrderBy(s => s.Started).ThenBy(s => s.Id)
+            .Select(s => (new ServerKey(s.UserName, s.Name), s.UserId, s.Id, s.UserOptions))]);
+        active = [.. active.Except(waiting)];
         if (active.Count == 0)
         {
             return;

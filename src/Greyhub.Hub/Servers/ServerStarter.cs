@@ -6,6 +6,7 @@ using Greyhub.Data;
 using Greyhub.Data.Entities;
 using Greyhub.Data.Stores;
 using Greyhub.Hub.Audit;
+using Greyhub.Hub.Admission;
 using Greyhub.Hub.Background;
 using Greyhub.Hub.Observability;
 using Microsoft.Extensions.Hosting;
@@ -18,11 +19,14 @@ namespace Greyhub.Hub.Servers;
 /// Starts servers: pending is written first, then the server's credentials, then the spawner's state as soon as it
 /// exists, then the readiness wait, the route and running. A failure at any step undoes the others and is reported
 /// with the server's last output; a hub killed at any step is put right by <see cref="ServerMonitor.RecoverAsync"/>.
+/// Between the pending write and the first action a start may wait its turn in the <see cref="SpawnAdmission"/> line;
+/// while it waits its row is pending with an empty state (nothing to undo), which a restarted hub puts back in line.
 /// </summary>
 internal sealed partial class ServerStarter(
     ScopedRunner scoped,
     ISpawner spawner,
     SpawnTracker tracker,
+    SpawnAdmission admission,
     ServerEnvironment environment,
     ServerRoutes routes,
     ReadinessProbe probe,
@@ -54,17 +58,19 @@ internal sealed partial class ServerStarter(
         {
             throw HubException.Invalid(ex.Message);
         }
-        if (_options.ConcurrentSpawnLimit > 0 && tracker.PendingSpawns >= _options.ConcurrentSpawnLimit)
-        {
-            throw HubException.TooManyRequests("Too many users trying to start servers right now. Try again in a few seconds.");
-        }
+        var requested = System.Diagnostics.Stopwatch.GetTimestamp();
         if (!tracker.TryBegin(key, out var operation))
         {
+            metrics.SpawnDuration.WithLabels("already-pending").Observe(0);
             return operation;
         }
+        SpawnTicket? ticket = null;
         try
         {
-            var server = await scoped.RunAsync(async (ServerStore servers) =>
+            operation.Add(new ProgressEvent(0, "Server requested"));
+            // The line first: in reject mode a full hub refuses before anything is written.
+            ticket = Enter(key, operation);
+            var server = await admission.AcceptAsync(user, () => scoped.RunAsync(async (ServerStore servers) =>
             {
                 if (!await servers.TryMarkPendingAsync(user.Id, serverName, normalized, time.GetUtcNow().UtcDateTime, cancellationToken))
                 {
@@ -73,29 +79,128 @@ internal sealed partial class ServerStarter(
                 }
                 return await servers.FindAsync(user.Id, serverName, cancellationToken)
                     ?? throw new InvalidOperationException($"server {key} vanished after it was marked pending");
-            });
+            }), cancellationToken);
             hubState.Changed();
-            operation.Add(new ProgressEvent(0, "Server requested"));
             LogRequested(logger, key);
-            _ = ThreadPoolHop.RunAsync(() => RunAsync(key, user.Id, server.Id, normalized, operation));
+            _ = ThreadPoolHop.RunAsync(() => RunInTurnAsync(key, user.Id, server.Id, normalized, operation, ticket, requested));
             return operation;
         }
-        catch
+        catch (Exception ex)
         {
+            if (ticket is not null)
+            {
+                Abandon(ticket);
+            }
+            if (ex is HubException { Kind: HubErrorKind.TooManyRequests })
+            {
+                // JupyterHub's statuses: throttled (every start slot taken) or too-many-users (active-server limit).
+                metrics.SpawnDuration.WithLabels(ticket is null ? "throttled" : "too-many-users").Observe(System.Diagnostics.Stopwatch.GetElapsedTime(requested).TotalSeconds);
+            }
             operation.Complete(false);
             tracker.Forget(key);
             throw;
         }
     }
 
-    private Task RunAsync(ServerKey key, int userId, int serverId, string userOptions, SpawnOperation operation) =>
-        scoped.RunAsync((ServerScope scope) => RunAsync(scope, key, userId, serverId, userOptions, operation));
+    /// <summary>
+    /// Puts back in line, in the order given, starts a previous hub accepted but never began (pending, empty state), as
+    /// soon as this hub listens: a server's environment needs the hub's own address.
+    /// </summary>
+    public void ResumeOnceListening(IReadOnlyList<(ServerKey Key, int UserId, int ServerId, string UserOptions)> waiting)
+    {
+        if (waiting.Count == 0)
+        {
+            return;
+        }
+        lifetime.ApplicationStarted.Register(() =>
+        {
+            foreach (var (key, userId, serverId, userOptions) in waiting)
+            {
+                Resume(key, userId, serverId, userOptions);
+            }
+        });
+    }
 
-    private async Task RunAsync(ServerScope scope, ServerKey key, int userId, int serverId, string userOptions, SpawnOperation operation)
+    private void Resume(ServerKey key, int userId, int serverId, string userOptions)
+    {
+        if (!tracker.TryBegin(key, out var operation))
+        {
+            return;
+        }
+        var requested = System.Diagnostics.Stopwatch.GetTimestamp();
+        operation.Add(new ProgressEvent(0, "Server requested (again, after the hub restarted)"));
+        var ticket = Enter(key, operation);
+        LogResumed(logger, key);
+        _ = ThreadPoolHop.RunAsync(() => RunInTurnAsync(key, userId, serverId, userOptions, operation, ticket, requested));
+    }
+
+    private SpawnTicket Enter(ServerKey key, SpawnOperation operation) =>
+        admission.Enter(key.ToString(), position =>
+        {
+            operation.InLine = true;
+            operation.Add(new ProgressEvent(0, SpawnAdmission.Describe(position), QueuePosition: position.Position,
+                QueueEstimateSeconds: position.Estimate is { } e ? (int)e.TotalSeconds : null));
+        });
+
+    private void Abandon(SpawnTicket ticket)
+    {
+        // Out of the line if it still waits; otherwise it holds a slot, which goes to the next in line.
+        if (!admission.Cancel(ticket.Key) && ticket.Admitted)
+        {
+            admission.Release(null);
+        }
+    }
+
+    private async Task RunInTurnAsync(ServerKey key, int userId, int serverId, string userOptions, SpawnOperation operation, SpawnTicket ticket, long requested)
+    {
+        bool admitted;
+        try
+        {
+            admitted = await ticket.Turn.WaitAsync(lifetime.ApplicationStopping);
+        }
+        catch (OperationCanceledException)
+        {
+            // The hub stops: the row stays pending with an empty state, and the next hub puts the start back in line.
+            Abandon(ticket);
+            operation.Complete(false);
+            return;
+        }
+        operation.InLine = false;
+        if (!admitted)
+        {
+            // Stopped (or its user deleted) while it waited: nothing ran, so stopped is all there is to write.
+            await scoped.RunAsync((ServerStore servers) => servers.MarkStoppedAsync(serverId, null, CancellationToken.None));
+            hubState.Changed();
+            tracker.Forget(key);
+            LogLeftLine(logger, key);
+            operation.Add(new ProgressEvent(100, "Spawn cancelled: the server was stopped while it waited to start", Failed: true));
+            operation.Complete(false);
+            return;
+        }
+        var admittedAt = System.Diagnostics.Stopwatch.GetTimestamp();
+        metrics.SpawnQueueWait.Observe(System.Diagnostics.Stopwatch.GetElapsedTime(requested, admittedAt).TotalSeconds);
+        if (ticket.Waited)
+        {
+            operation.Add(new ProgressEvent(0, "Your turn: starting the server"));
+        }
+        try
+        {
+            await RunAsync(key, userId, serverId, userOptions, operation, requested);
+        }
+        finally
+        {
+            admission.Release(System.Diagnostics.Stopwatch.GetElapsedTime(admittedAt));
+        }
+    }
+
+    private Task RunAsync(ServerKey key, int userId, int serverId, string userOptions, SpawnOperation operation, long requested) =>
+        scoped.RunAsync((ServerScope scope) => RunAsync(scope, key, userId, serverId, userOptions, operation, requested));
+
+    private async Task RunAsync(ServerScope scope, ServerKey key, int userId, int serverId, string userOptions, SpawnOperation operation, long started)
     {
         // A hub shutting down abandons the wait, not the server: the next hub re-attaches it or finishes the undo.
+        // The duration counts from the request, the wait in line included, as a user lives it (JupyterHub's too).
         var cancellationToken = lifetime.ApplicationStopping;
-        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var servers = scope.Servers;
         var credentials = scope.Credentials;
         var state = ServerState.Empty;
@@ -198,6 +303,12 @@ internal sealed partial class ServerStarter(
 
     [LoggerMessage(EventId = HubEvents.ServerRequested, Level = LogLevel.Information, Message = "Server {Server} requested")]
     private static partial void LogRequested(ILogger logger, ServerKey server);
+
+    [LoggerMessage(EventId = HubEvents.ServerStartResumed, Level = LogLevel.Information, Message = "Server {Server} back in line after the hub restarted")]
+    private static partial void LogResumed(ILogger logger, ServerKey server);
+
+    [LoggerMessage(EventId = HubEvents.ServerLeftLine, Level = LogLevel.Information, Message = "Server {Server} was stopped while it waited to start")]
+    private static partial void LogLeftLine(ILogger logger, ServerKey server);
 
     [LoggerMessage(EventId = HubEvents.ServerReady, Level = LogLevel.Information, Message = "Server {Server} ready at {Url}")]
     private static partial void LogReady(ILogger logger, ServerKey server, Uri url);

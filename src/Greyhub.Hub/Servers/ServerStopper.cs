@@ -2,6 +2,7 @@ using Greyhub.Abstractions.Compute;
 using Greyhub.Data;
 using Greyhub.Data.Entities;
 using Greyhub.Data.Stores;
+using Greyhub.Hub.Admission;
 using Greyhub.Hub.Background;
 using Greyhub.Hub.Observability;
 using Greyhub.Hub.Users;
@@ -17,6 +18,7 @@ internal sealed partial class ServerStopper(
     ScopedRunner scoped,
     ISpawner spawner,
     SpawnTracker tracker,
+    SpawnAdmission admission,
     ServerRoutes routes,
     HubState hubState,
     HubMetrics metrics,
@@ -37,6 +39,9 @@ internal sealed partial class ServerStopper(
         var key = new ServerKey(user.Name, server.Name);
         switch (server.Phase)
         {
+            // A start still waiting in line leaves it; its runner writes stopped and then completes the spawn.
+            case ServerPhases.Pending when tracker.Spawn(key) is { Completion.IsCompleted: false } waiting && admission.Cancel(key.ToString()):
+                return remove ? RemoveAfterAsync(waiting.Completion, server.Id) : waiting.Completion;
             case ServerPhases.Pending when tracker.Spawn(key) is { Completion.IsCompleted: false }:
                 throw HubException.Invalid($"{key} is pending spawn, please wait");
             case ServerPhases.Stopped:
@@ -56,6 +61,13 @@ internal sealed partial class ServerStopper(
     {
         var key = new ServerKey(server.UserName, server.Name);
         return tracker.StopOnce(key, () => StopCoreAsync(key, server.Id, remove: false));
+    }
+
+    private async Task RemoveAfterAsync(Task stopped, int serverId)
+    {
+        await stopped;
+        await scoped.RunAsync((ServerStore servers) => servers.DeleteAsync(serverId, CancellationToken.None));
+        hubState.Changed();
     }
 
     private Task StopCoreAsync(ServerKey key, int serverId, bool remove) =>

@@ -58,6 +58,11 @@ internal static class ServersApi
         var body = await JsonBody.ReadAsync(context.Request, context.RequestAborted);
         var operation = await s.Starter.StartAsync(user, key.Server, body, context.RequestAborted);
         s.Audit.Record(context, AuditActions.ServerStart, user.Name, key.Server);
+        if (operation.InLine)
+        {
+            // Waiting in line: accepted now; the progress stream tells the place.
+            return Results.Text("", "text/plain", statusCode: StatusCodes.Status202Accepted);
+        }
         var finished = await Task.WhenAny(operation.Completion, Task.Delay(options.SlowSpawnTimeout, context.RequestAborted));
         if (finished == operation.Completion && !await operation.Completion)
         {
@@ -211,6 +216,14 @@ internal static class ServersApi
         if (e.Url is not null)
         {
             fields.Add("\"url\": " + JsonString(e.Url));
+        }
+        if (e.QueuePosition is { } position)
+        {
+            fields.Add("\"queue_position\": " + position.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+        if (e.QueueEstimateSeconds is { } estimate)
+        {
+            fields.Add("\"queue_estimate_seconds\": " + estimate.ToString(System.Globalization.CultureInfo.InvariantCulture));
         }
         var line = "data: {" + string.Join(", ", fields) + "}\n\n";
         await gate.WaitAsync(cancellationToken);

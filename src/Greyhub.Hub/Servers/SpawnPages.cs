@@ -161,6 +161,8 @@ internal static class SpawnPages
             [nameof(SpawnPendingPage.RetryUrl)] = paths.SpawnPage,
             [nameof(SpawnPendingPage.FailureMessage)] = failure?.Message,
             [nameof(SpawnPendingPage.FailureLog)] = failure is null ? null : ServerStarter.LastLines(failure.LogTail, 40),
+            // The latest word on the start (its place in line while it waits), so the page says it before the stream does.
+            [nameof(SpawnPendingPage.Message)] = s.Tracker.Spawn(key)?.LastMessage ?? "Server requested",
         };
         return HubPage.Render<SpawnPendingPage>(parameters, failure is null ? StatusCodes.Status200OK : StatusCodes.Status500InternalServerError);
     }

@@ -14,8 +14,6 @@ internal sealed class SpawnTracker
     private readonly ConcurrentDictionary<ServerKey, Lazy<Task>> _stops = new();
     private readonly ConcurrentDictionary<ServerKey, SpawnFailure> _failures = new();
 
-    public int PendingSpawns => _spawns.Count(s => !s.Value.Completion.IsCompleted);
-
     /// <summary>Registers a new spawn; false when one is already in flight.</summary>
     public bool TryBegin(ServerKey key, out SpawnOperation operation)
     {
@@ -56,8 +54,12 @@ internal sealed class SpawnTracker
 /// <summary>Why a spawn failed: a message, and the last lines of the server's output.</summary>
 internal sealed record SpawnFailure(string Message, string LogTail);
 
-/// <summary>One event of the progress stream (JupyterHub's fields).</summary>
-internal sealed record ProgressEvent(int Progress, string Message, bool Ready = false, bool Failed = false, string? Url = null, string? HtmlMessage = null);
+/// <summary>
+/// One event of the progress stream (JupyterHub's fields), plus the place in line and the estimated wait in seconds
+/// while a start waits its turn (extra fields, which JupyterHub's clients ignore).
+/// </summary>
+internal sealed record ProgressEvent(int Progress, string Message, bool Ready = false, bool Failed = false, string? Url = null, string? HtmlMessage = null,
+    int? QueuePosition = null, int? QueueEstimateSeconds = null);
 
 /// <summary>A spawn in flight: its events and its outcome.</summary>
 internal sealed class SpawnOperation
@@ -65,6 +67,27 @@ internal sealed class SpawnOperation
     private readonly List<ProgressEvent> _events = [];
     private readonly List<Channel<ProgressEvent>> _listeners = [];
     private readonly TaskCompletionSource<bool> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>The message of the latest event.</summary>
+    public string? LastMessage
+    {
+        get
+        {
+            lock (_events)
+            {
+                return _events.Count > 0 ? _events[^1].Message : null;
+            }
+        }
+    }
+
+    /// <summary>Whether the start waits in line for a start slot (the API then answers 202 at once).</summary>
+    public bool InLine
+    {
+        get => Volatile.Read(ref _inLine);
+        set => Volatile.Write(ref _inLine, value);
+    }
+
+    private bool _inLine;
 
     /// <summary>Completes with true when the server is ready, false when the spawn failed.</summary>
     public Task<bool> Completion => _done.Task;
