@@ -24,6 +24,7 @@ public sealed partial class NewcomerPathTests
     {
         Requires.Program("/usr/bin/git", "apt-get install -y git");
         Requires.Program("/usr/bin/jupyterhub-singleuser", "apt-get install -y jupyterhub python3-ipykernel");
+        File.Delete(TimingsFile);
         var total = Stopwatch.StartNew();
         var readme = Readme.Read(RepositoryRoot);
         var clone = Directory.CreateTempSubdirectory("greyhub-newcomer-").FullName;
@@ -52,6 +53,13 @@ public sealed partial class NewcomerPathTests
             // says how to create the first admin.
             Assert.True(File.Exists(Path.Combine(clone, "greyhub-data", "greyhub.sqlite")), "no ./greyhub-data/greyhub.sqlite in the folder the README's command ran in:\n" + Log(hubLog));
             Assert.Contains("Create the first admin", Log(hubLog), StringComparison.Ordinal);
+            await using var chromium = await Chromium.OpenPageAsync(newContext: b => PageChecks.NewContextAsync(b));
+            var page = chromium.Page;
+            // The login page says what to do before anyone exists, including the command for a newcomer without `greyhub`.
+            await page.GotoAsync(address.ToString());
+            var firstRun = await page.InnerTextAsync("#first-run");
+            Assert.Contains(string.Join(' ', readme.FirstAdminCommand.Take(readme.FirstAdminCommand.Count - 1)), firstRun, StringComparison.Ordinal);
+            await PageChecks.CheckAsync(page, "newcomer-0-login-no-users");
 
             // 3. The first admin with the README's command (its `dotnet run` form), the password on stdin as for a script.
             watch.Restart();
@@ -63,8 +71,6 @@ public sealed partial class NewcomerPathTests
 
             // 4. The browser: sign in, Start, the notebook, a cell, Stop.
             watch.Restart();
-            await using var chromium = await Chromium.OpenPageAsync(newContext: b => PageChecks.NewContextAsync(b));
-            var page = chromium.Page;
             var pages = new PageWatch(page);
             await page.GotoAsync(address.ToString());
             await page.Locator("#username_input").WaitForAsync();
@@ -197,7 +203,15 @@ public sealed partial class NewcomerPathTests
         }
     }
 
-    private static void Report(string line) => TestContext.Current.TestOutputHelper?.WriteLine(line);
+    /// <summary>A step's time, in the test's output and in <c>newcomer-timings.txt</c> beside the screenshots.</summary>
+    private static void Report(string line)
+    {
+        TestContext.Current.TestOutputHelper?.WriteLine(line);
+        Directory.CreateDirectory(PageChecks.ScreenshotFolder);
+        File.AppendAllText(TimingsFile, $"{TimeProvider.System.GetUtcNow():u} {line}\n");
+    }
+
+    private static string TimingsFile => Path.Combine(PageChecks.ScreenshotFolder, "newcomer-timings.txt");
 
     private static string Log(StringBuilder log)
     {
