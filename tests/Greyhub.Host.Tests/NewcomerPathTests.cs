@@ -253,7 +253,7 @@ public sealed partial class NewcomerPathTests
         }
         process.StandardInput.Close();
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
-        timeout.CancelAfter(TimeSpan.FromMinutes(10));
+        timeout.CancelAfter(TimeSpan.FromMinutes(30));
         try
         {
             await process.WaitForExitAsync(timeout.Token);
@@ -296,7 +296,8 @@ public sealed partial class NewcomerPathTests
         while (true)
         {
             Assert.False(process.HasExited, $"the README's run command exited with {(process.HasExited ? process.ExitCode : 0)}:\n{Log(log)}");
-            Assert.True(waited.Elapsed < TimeSpan.FromMinutes(10), "the README's run command did not bring up a hub within 10 minutes:\n" + Log(log));
+            // A generous bound, not a timing check: the build from scratch took 5-10 minutes on a busy 2-core machine.
+            Assert.True(waited.Elapsed < TimeSpan.FromMinutes(30), "the README's run command (a restore and build from scratch, then the hub) did not bring up a hub within 30 minutes:\n" + Log(log));
             try
             {
                 using var response = await client.GetAsync("hub/api/", Ct);
