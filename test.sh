@@ -15,14 +15,15 @@
 #
 # Settings (environment): SLURM_LOCAL_DIR (default /tmp/greyhub-test-slurm), PODMAN_LOCAL_DIR (default
 # /tmp/greyhub-podman), POSTGRES_LOCAL_DIR (default /tmp/greyhub-test-postgres), GREYHUB_IMAGE_CACHE (default /var/cache/greyhub-images), GREYHUB_TEST_LOG_DIR (default
-# /tmp/greyhub-test-logs). .ci/run is this script with CI=true.
+# /tmp/greyhub-test-logs: each run's log; the CI artifacts), GREYHUB_SCREENSHOTS (default $GREYHUB_TEST_LOG_DIR/screenshots:
+# every page the browser tests visit, as PNG). .ci/run is this script with CI=true.
 set -euo pipefail
 cd "$(dirname "$0")"
 
 if [[ $(id -u) -ne 0 ]]; then
   command -v sudo >/dev/null || { echo "test.sh: run it as root (it installs packages and starts rootful Podman and Slurm)" >&2; exit 1; }
   # sudo resets PATH; keep the caller's so that the .NET SDK is found.
-  exec sudo --preserve-env=CI,SLURM_LOCAL_DIR,PODMAN_LOCAL_DIR,POSTGRES_LOCAL_DIR,GREYHUB_IMAGE_CACHE,GREYHUB_TEST_LOG_DIR,DOTNET_ROOT \
+  exec sudo --preserve-env=CI,SLURM_LOCAL_DIR,PODMAN_LOCAL_DIR,POSTGRES_LOCAL_DIR,GREYHUB_IMAGE_CACHE,GREYHUB_TEST_LOG_DIR,GREYHUB_SCREENSHOTS,DOTNET_ROOT \
     env "PATH=$PATH" bash "$0" "$@"
 fi
 command -v dotnet >/dev/null || { echo "test.sh: the .NET 10 SDK is not on PATH (see README.md)" >&2; exit 1; }
@@ -32,6 +33,10 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 logs="${GREYHUB_TEST_LOG_DIR:-/tmp/greyhub-test-logs}"
 mkdir -p "$logs"
 rm -f "$logs"/*.log
+# The browser tests' screenshots (tests/Greyhub.Host.Tests/PageChecks.cs), beside the logs: one folder to keep from a run.
+export GREYHUB_SCREENSHOTS="${GREYHUB_SCREENSHOTS:-$logs/screenshots}"
+mkdir -p "$GREYHUB_SCREENSHOTS"
+rm -f "$GREYHUB_SCREENSHOTS"/*.png
 
 bash .ci/install-deps
 # The browser tests' accessibility check: axe-core from npm, pinned by its lock file (tests/Greyhub.Host.Tests/axe).
@@ -105,6 +110,7 @@ passed=$(sum 'succeeded: [0-9]+')
 failed=$(sum '^  failed: [0-9]+')
 skipped=$(sum '^  skipped: [0-9]+')
 echo "${passed} passed, ${failed} failed, ${skipped} skipped"
+echo "logs: $logs; screenshots: $GREYHUB_SCREENSHOTS ($(find "$GREYHUB_SCREENSHOTS" -maxdepth 1 -name '*.png' | wc -l) pages)"
 # Requires.Missing fails (never skips) when a program is missing; this is the second lock: a skip from anywhere else is red too.
 if ((skipped != 0)); then
   echo "test.sh: ${skipped} test(s) skipped; nothing may skip (see the 'skipped' lines above)" >&2

@@ -29,8 +29,7 @@ internal static class PageChecks
     /// <summary>Saves a full-page screenshot named <paramref name="name"/> and runs axe-core on the page.</summary>
     public static async Task CheckAsync(IPage page, string name)
     {
-        Directory.CreateDirectory(ScreenshotFolder);
-        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ScreenshotFolder, name + ".png"), FullPage = true });
+        await ScreenshotAsync(page, name);
         await page.AddScriptTagAsync(new PageAddScriptTagOptions { Path = AxePath() });
         var violations = await page.EvaluateAsync<JsonElement>("""
             async () => {
@@ -42,6 +41,13 @@ internal static class PageChecks
             """);
         var found = violations.EnumerateArray().Select(v => v.GetString()).ToList();
         Assert.True(found.Count == 0, $"axe-core found on '{name}' ({page.Url}):\n" + string.Join("\n", found));
+    }
+
+    /// <summary>Saves a full-page screenshot named <paramref name="name"/> only (for pages that are not the hub's, e.g. Jupyter's).</summary>
+    public static async Task ScreenshotAsync(IPage page, string name)
+    {
+        Directory.CreateDirectory(ScreenshotFolder);
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ScreenshotFolder, name + ".png"), FullPage = true });
     }
 
     private static string AxePath()

@@ -136,6 +136,57 @@ public sealed partial class UsersCliTests
     }
 
     [Fact]
+    public async Task Passwd_and_remove_end_the_users_sessions_in_the_live_hub()
+    {
+        await using var hub = await GreyhubProcess.StartAsync(cancellationToken: Ct);
+        await HubPages.AddUserAsync(hub, "bob", "bob's old password");
+        await HubPages.AddUserAsync(hub, "carol", "carol's password");
+        using var bob = await HubPages.SignInAsync(hub.Address, "bob", "bob's old password");
+        using var carol = await HubPages.SignInAsync(hub.Address, "carol", "carol's password");
+        var (tokenCode, carolToken, tokenErr) = await GreyhubProcess.RunAsync(["token", "--data-dir", hub.DataDir, "carol"], cancellationToken: Ct);
+        Assert.True(tokenCode == 0, tokenErr);
+        using var carolApi = new JupyterClient(hub.Address, carolToken.Trim());
+        // Both in use, so the live hub has them cached.
+        foreach (var browser in new[] { bob, carol })
+        {
+            using var home = await browser.GetAsync("hub/home", Ct);
+            Assert.Equal(HttpStatusCode.OK, home.StatusCode);
+        }
+        using (var me = await carolApi.Http.GetAsync("hub/api/user", Ct))
+        {
+            Assert.Equal(HttpStatusCode.OK, me.StatusCode);
+        }
+
+        // Another process changes bob's password: the hub's cached caller lives at most IdentityResolver.CacheLifetime
+        // (5 s), then the cookie signed in with the old password is refused. A new sign-in works.
+        var (code, _, stderr) = await GreyhubProcess.RunAsync(["users", "passwd", "--data-dir", hub.DataDir, "bob"], "bob's new password\n", Ct);
+        Assert.True(code == 0, stderr);
+        await HubPages.SignedOutAsync(bob, TimeSpan.FromMinutes(2));
+        using (var again = await HubPages.SignInAsync(hub.Address, "bob", "bob's new password"))
+        using (var home = await again.GetAsync("hub/home", Ct))
+        {
+            Assert.Equal(HttpStatusCode.OK, home.StatusCode);
+        }
+
+        // Removing carol: her cookie and her token stop working the same way.
+        (code, _, stderr) = await GreyhubProcess.RunAsync(["users", "remove", "--yes", "--data-dir", hub.DataDir, "carol"], cancellationToken: Ct);
+        Assert.True(code == 0, stderr);
+        await HubPages.SignedOutAsync(carol, TimeSpan.FromMinutes(2));
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            using var me = await carolApi.Http.GetAsync("hub/api/user", Ct);
+            if (me.StatusCode == HttpStatusCode.Forbidden)
+            {
+                break;
+            }
+            Assert.Equal(HttpStatusCode.OK, me.StatusCode);
+            Assert.True(waited.Elapsed < TimeSpan.FromMinutes(2), "the removed user's token still works after 2 minutes");
+            await Task.Delay(250, Ct);
+        }
+    }
+
+    [Fact]
     public async Task Commands_on_existing_users_refuse_a_folder_without_a_hub_and_create_nothing()
     {
         var folder = Directory.CreateTempSubdirectory("greyhub-cli-empty-").FullName;

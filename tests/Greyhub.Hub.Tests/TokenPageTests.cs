@@ -134,6 +134,55 @@ public sealed partial class TokenPageTests : IAsyncLifetime
         }
     }
 
+    [Fact]
+    public async Task Changing_the_password_ends_the_other_sessions_and_what_they_authorized_and_keeps_this_one()
+    {
+        await _hub.SetPasswordAsync("dora", "dora-old-password");
+        using var here = new Browser(_hub);
+        using var there = new Browser(_hub);
+        await here.LoginAsync("dora", "dora-old-password");
+        await there.LoginAsync("dora", "dora-old-password");
+        Assert.Equal(200, (await there.GetAsync("hub/home")).Status);
+        // What a server's OAuth issues to each session, and an API token (of no session), which a password change keeps.
+        await using (var scope = _hub.Services.CreateAsyncScope())
+        {
+            var services = scope.ServiceProvider;
+            await services.GetRequiredService<OAuthClients>().UpsertAsync("jupyterhub-user-dora", "client-secret-2", "/user/dora/oauth_callback",
+                "Server at /user/dora/", ["access:servers!server=dora/"], Api.Ct);
+            var dora = (await services.GetRequiredService<UserStore>().FindAsync("dora", Api.Ct))!;
+            var now = TimeProvider.System.GetUtcNow().UtcDateTime;
+            var tokens = services.GetRequiredService<TokenStore>();
+            foreach (var (hash, session) in new[] { ("oauth-of-here", here.SessionId), ("oauth-of-there", there.SessionId) })
+            {
+                await tokens.CreateAsync(hash, "oaut", dora.Id, null, ["access:servers!server=dora/"], "Server at /user/dora/", session,
+                    "jupyterhub-user-dora", now, now.AddDays(14), Api.Ct);
+            }
+        }
+        var apiToken = await _hub.TokenForAsync("dora");
+
+        var form = await here.GetAsync("hub/change-password");
+        var changed = await here.PostFormAsync("hub/change-password", ("_xsrf", Browser.XsrfOf(form.Body)),
+            ("current_password", "dora-old-password"), ("new_password", "dora-new-password"), ("confirm_password", "dora-new-password"));
+        Assert.Equal(200, changed.Status);
+        Assert.Contains("id=\"password-changed\"", changed.Body, StringComparison.Ordinal);
+
+        // The browser that changed it stays signed in; the other one is sent to the login page on its next request.
+        Assert.Equal(200, (await here.GetAsync("hub/home")).Status);
+        var refused = await there.GetAsync("hub/home");
+        Assert.Equal(302, refused.Status);
+        Assert.Contains("/hub/login?next=", refused.Location, StringComparison.Ordinal);
+        await using (var scope = _hub.Services.CreateAsyncScope())
+        {
+            var tokens = scope.ServiceProvider.GetRequiredService<TokenStore>();
+            Assert.NotNull(await tokens.FindByHashAsync("oauth-of-here", Api.Ct));
+            Assert.Null(await tokens.FindByHashAsync("oauth-of-there", Api.Ct));
+        }
+        Assert.Equal(200, (await Api.SendAsync(_hub.Client(apiToken), "GET", "hub/api/user")).Code);
+        // The other browser signs in again with the new password.
+        await there.LoginAsync("dora", "dora-new-password");
+        Assert.Equal(200, (await there.GetAsync("hub/home")).Status);
+    }
+
     [GeneratedRegex("<code class=\"secret\" id=\"new-token\">([0-9a-f]{32})</code>")]
     private static partial Regex NewToken();
 

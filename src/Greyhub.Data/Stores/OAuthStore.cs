@@ -161,6 +161,21 @@ public sealed class OAuthStore(HubDbContext db, TokenStore tokens)
         return hashes;
     }
 
+    /// <summary>
+    /// Deletes the OAuth tokens and codes of every login session of a user except <paramref name="keepSessionId"/> (all
+    /// of them when null): a password change ends the other sessions. Returns the hashes removed.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> DeleteOtherSessionsTokensAsync(int userId, string? keepSessionId, CancellationToken cancellationToken)
+    {
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var others = db.ApiTokens.Where(t => t.UserId == userId && t.SessionId != null && t.SessionId != keepSessionId && t.ClientId != "jupyterhub");
+        var hashes = await others.Select(t => t.Hash).ToListAsync(cancellationToken);
+        await others.ExecuteDeleteAsync(cancellationToken);
+        await db.OAuthCodes.Where(c => c.UserId == userId && c.SessionId != null && c.SessionId != keepSessionId).ExecuteDeleteAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return hashes;
+    }
+
     /// <summary>Deletes expired codes; returns how many.</summary>
     public Task<int> PurgeExpiredCodesAsync(DateTime now, CancellationToken cancellationToken) =>
         db.OAuthCodes.Where(c => c.ExpiresAt <= now).ExecuteDeleteAsync(cancellationToken);

@@ -42,9 +42,9 @@ internal static class HubAuthentication
         return null;
     }
 
-    /// <summary>The principal written into the login cookie.</summary>
-    public static ClaimsPrincipal LoginPrincipal(string user, string session) =>
-        new(new ClaimsIdentity([new Claim(ClaimTypes.Name, user), new Claim(SessionClaim, session)], Cookie));
+    /// <summary>The principal written into the login cookie; <paramref name="passwordStamp"/> is <see cref="PasswordStamp.Of"/> the password it signed in with.</summary>
+    public static ClaimsPrincipal LoginPrincipal(string user, string session, string passwordStamp) =>
+        new(new ClaimsIdentity([new Claim(ClaimTypes.Name, user), new Claim(SessionClaim, session), new Claim(PasswordStamp.Claim, passwordStamp)], Cookie));
 
     /// <summary>Parses <c>Authorization: token X</c> or <c>bearer X</c> (scheme case-insensitive), as JupyterHub does.</summary>
     public static bool TryGetToken(HttpRequest request, out string token)

@@ -20,7 +20,12 @@ internal sealed class IdentityResolver(
     IOptions<HubOptions> options,
     AccessPolicy policy)
 {
-    private static readonly TimeSpan CacheLifetime = TimeSpan.FromSeconds(30);
+    /// <summary>
+    /// How long a resolved caller is trusted without reading the database again when nothing changed in this hub: the
+    /// bound on how long a change made by another process (the command line's <c>users remove</c>, <c>users passwd</c>)
+    /// takes to reach the hub. At most one lookup per caller per this time, never one per request.
+    /// </summary>
+    public static readonly TimeSpan CacheLifetime = TimeSpan.FromSeconds(5);
     private readonly ConcurrentDictionary<string, Entry> _byToken = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Entry> _byUser = new(StringComparer.Ordinal);
     private readonly TimeSpan _activityResolution = options.Value.ActivityResolution;
@@ -61,11 +66,16 @@ internal sealed class IdentityResolver(
         return identity;
     }
 
-    /// <summary>Resolves a logged-in user (browser session): the user's full scopes.</summary>
-    public async Task<RequestIdentity?> FromSessionAsync(string userName, string sessionId, UserStore users, ShareStore shares, CancellationToken cancellationToken)
+    /// <summary>
+    /// Resolves a logged-in user (browser session): the user's full scopes; null when the user is gone or blocked, or
+    /// when <paramref name="passwordStamp"/> (the cookie's) is not the stamp of the user's current password. The
+    /// password is read with the user, on a cache miss only: a change in this hub (<see cref="HubState.Changed"/>)
+    /// takes effect on the next request, one made by another process (the CLI) within <see cref="CacheLifetime"/>.
+    /// </summary>
+    public async Task<RequestIdentity?> FromSessionAsync(string userName, string sessionId, string passwordStamp, UserStore users, ShareStore shares, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow().UtcDateTime;
-        var key = userName + "\0" + sessionId;
+        var key = userName + "\0" + sessionId + "\0" + passwordStamp;
         if (_byUser.TryGetValue(key, out var cached) && cached.Version == state.Version && now - cached.CachedAt < CacheLifetime)
         {
             return cached.Identity;
@@ -73,7 +83,8 @@ internal sealed class IdentityResolver(
         var version = state.Version;
         var user = await users.FindAsync(userName, cancellationToken);
         RequestIdentity? identity = null;
-        if (user is not null && !policy.IsBlocked(user.Name))
+        if (user is not null && !policy.IsBlocked(user.Name)
+            && PasswordStamp.Of(await users.GetPasswordHashAsync(userName, cancellationToken)) == passwordStamp)
         {
             identity = ForUser(user, await OwnerScopesAsync(user, shares, cancellationToken)) with { SessionId = sessionId, ViaCookie = true };
         }

@@ -24,7 +24,10 @@ internal static class LoginCookie
     }
 }
 
-/// <summary>Resolves the cookie's user and session to a caller with the user's current scopes; a deleted or blocked user is signed out.</summary>
+/// <summary>
+/// Resolves the cookie's user and session to a caller with the user's current scopes; a deleted or blocked user is
+/// signed out, and so is a cookie signed in with a password that has changed since (<see cref="PasswordStamp"/>).
+/// </summary>
 internal sealed class LoginCookieEvents(IdentityResolver resolver, UserStore users, ShareStore shares) : CookieAuthenticationEvents
 {
     public override async Task ValidatePrincipal(CookieValidatePrincipalContext context)
@@ -36,7 +39,9 @@ internal sealed class LoginCookieEvents(IdentityResolver resolver, UserStore use
             return;
         }
         var session = principal.FindFirstValue(HubAuthentication.SessionClaim) ?? "";
-        var caller = await resolver.FromSessionAsync(name, session, users, shares, context.HttpContext.RequestAborted);
+        // A cookie from before stamps existed has none: it is refused for a user with a password (signed in again once).
+        var stamp = principal.FindFirstValue(PasswordStamp.Claim) ?? "";
+        var caller = await resolver.FromSessionAsync(name, session, stamp, users, shares, context.HttpContext.RequestAborted);
         if (caller is null)
         {
             context.RejectPrincipal();

@@ -96,6 +96,12 @@ public static class HubAdmin
         try
         {
             await SetPasswordHashAsync(services, name, password, cancellationToken);
+            // Every login session of the user ends: their cookies carry the old password's stamp (a running hub reads the
+            // new one within IdentityResolver.CacheLifetime), and the OAuth tokens they authorized are deleted here.
+            if (await services.GetRequiredService<UserStore>().FindAsync(name, cancellationToken) is { } user)
+            {
+                await services.GetRequiredService<OAuthStore>().DeleteOtherSessionsTokensAsync(user.Id, keepSessionId: null, cancellationToken);
+            }
             return true;
         }
         catch (NotFoundException)

@@ -58,7 +58,7 @@ public static partial class HubStartup
     private static partial void LogInitialAdmin(ILogger logger, string name);
 
     [LoggerMessage(EventId = HubEvents.NoUsersYet, Level = LogLevel.Warning,
-        Message = "No users yet. Create the first admin with `greyhub users add --admin NAME --data-dir {DataDir}` (it prompts for a password; safe while the hub runs), or set Greyhub:Authenticator:InitialAdmin:Name and :Password; then sign in.")]
+        Message = "No users yet. Create the first admin with `greyhub users add --admin NAME --data-dir {DataDir}` (without the installed greyhub command: `dotnet run --project src/Greyhub.Host -- users add --admin NAME --data-dir {DataDir}` in the repository; it prompts for a password; safe while the hub runs), or set Greyhub:Authenticator:InitialAdmin:Name and :Password; then sign in.")]
     private static partial void LogNoUsers(ILogger logger, string dataDir);
 
     [LoggerMessage(EventId = HubEvents.DatabaseReady, Level = LogLevel.Information, Message = "Database ready ({Provider}, migrated), data in {DataDir} ({Purged} expired tokens purged)")]

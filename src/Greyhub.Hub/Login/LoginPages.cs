@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using Greyhub.Abstractions.Authentication;
+using Greyhub.Data.Stores;
 using Greyhub.Hub.Audit;
 using Greyhub.Hub.Auth;
 using Greyhub.Hub.OAuth;
@@ -62,6 +63,7 @@ internal static class LoginPages
         AccessPolicy policy,
         LoginThrottle throttle,
         UserService users,
+        UserStore userStore,
         HubMetrics metrics,
         IOptions<HubOptions> options,
         TimeProvider time,
@@ -111,7 +113,9 @@ internal static class LoginPages
         context.Response.Cookies.Delete(HubCookies.Session, new CookieOptions { Path = "/" });
         context.Response.Cookies.Delete(LegacyXsrfCookie, new CookieOptions { Path = "/" });
         var session = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
-        await context.SignInAsync(HubAuthentication.Cookie, HubAuthentication.LoginPrincipal(authenticated.Name, session),
+        // The stamp of the password as it is now (signing in may have re-hashed it).
+        var stamp = PasswordStamp.Of(await userStore.GetPasswordHashAsync(authenticated.Name, context.RequestAborted));
+        await context.SignInAsync(HubAuthentication.Cookie, HubAuthentication.LoginPrincipal(authenticated.Name, session, stamp),
             new AuthenticationProperties { IsPersistent = true, ExpiresUtc = time.GetUtcNow().Add(options.Value.CookieMaxAge) });
         context.Response.Cookies.Append(HubCookies.Session, session, new CookieOptions
         {
@@ -128,7 +132,8 @@ internal static class LoginPages
     private static string? Tried(string userName) => userName.Length == 0 ? null : userName.Length > 255 ? userName[..255] : userName;
 
     private static async Task<IResult> ChangePassword(
-        HttpContext context, IAntiforgery antiforgery, PasswordChange passwords, LoginThrottle throttle, IOptions<HubOptions> options, ILoggerFactory loggers)
+        HttpContext context, IAntiforgery antiforgery, PasswordChange passwords, UserStore users, LoginThrottle throttle, IOptions<HubOptions> options,
+        TimeProvider time, ILoggerFactory loggers)
     {
         // The endpoint requires a signed-in user (RequireSignedIn): the caller is one.
         var me = context.Caller();
@@ -149,7 +154,7 @@ internal static class LoginPages
             return HubPage.Render<ChangePasswordPage>(new { Error = $"Too many wrong passwords. Try again in {wait} seconds." }, StatusCodes.Status429TooManyRequests);
         }
         var form = await context.Request.ReadFormAsync(context.RequestAborted);
-        var result = await passwords.ChangeAsync(me.Name, form["current_password"].ToString(), form["new_password"].ToString(),
+        var result = await passwords.ChangeAsync(me, form["current_password"].ToString(), form["new_password"].ToString(),
             form["confirm_password"].ToString(), context.RequestAborted);
         if (result == PasswordChangeResult.WrongCurrent)
         {
@@ -159,6 +164,10 @@ internal static class LoginPages
         else if (result == PasswordChangeResult.Changed)
         {
             HubLog.PasswordChanged(logger, me.Name, client);
+            // This session stays signed in: its cookie, with the same session id, now carries the new password's stamp.
+            await context.SignInAsync(HubAuthentication.Cookie,
+                HubAuthentication.LoginPrincipal(me.Name, me.SessionId ?? "", PasswordStamp.Of(await users.GetPasswordHashAsync(me.Name, context.RequestAborted))),
+                new AuthenticationProperties { IsPersistent = true, ExpiresUtc = time.GetUtcNow().Add(options.Value.CookieMaxAge) });
         }
         var error = result switch
         {

@@ -82,6 +82,21 @@ internal sealed class OAuthGrants(
         return revoked.Count;
     }
 
+    /// <summary>
+    /// Revokes the OAuth tokens of every login session of a user but <paramref name="keepSessionId"/> (all when null):
+    /// after a password change, what the other sessions authorized ends with them. Returns how many.
+    /// </summary>
+    public async Task<int> RevokeOtherSessionsAsync(int userId, string? keepSessionId, CancellationToken ct)
+    {
+        var revoked = await store.DeleteOtherSessionsTokensAsync(userId, keepSessionId, ct);
+        state.Changed();
+        if (revoked.Count > 0)
+        {
+            OAuthLog.SessionTokensRevoked(logger, revoked.Count, userId);
+        }
+        return revoked.Count;
+    }
+
     private TokenExchange Refused(OAuthClientRecord client, string reason)
     {
         OAuthLog.CodeRefused(logger, client.ClientId, reason);
