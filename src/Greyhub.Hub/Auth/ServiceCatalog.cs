@@ -8,7 +8,7 @@ namespace Greyhub.Hub.Auth;
 /// <param name="Name">The service's name.</param>
 /// <param name="Href">Its path behind the proxy (<c>/services/NAME/</c>).</param>
 /// <param name="Info">Its free-form information, a JSON object as text.</param>
-internal sealed record ServiceLink(string Name, string Href, string Info);
+public sealed record ServiceLink(string Name, string Href, string Info);
 
 /// <summary>The processes of the services the hub runs, as the API shows them (<c>pid</c>).</summary>
 internal interface IServiceProcesses

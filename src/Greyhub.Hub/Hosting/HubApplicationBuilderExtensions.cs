@@ -86,7 +86,7 @@ public static class HubApplicationBuilderExtensions
         app.MapMetrics("/hub/metrics", options.AuthenticatePrometheus).WithMetadata(apiEndpoint);
 
         var hub = app.MapGroup("/hub");
-        hub.MapPageAssets().MapLoginPages().MapHomePages().MapTokenPages().MapSpawnPages().MapUserRedirectPages().MapMiscPages().MapAdminPages();
+        hub.MapPageAssets().MapLoginPages().MapHomePages().MapTokenPages().MapSpawnPages().MapUserRedirectPages().MapMiscPages().MapAdminPages().MapAcceptSharePage();
         app.MapUnroutedUserPaths(app.Services.GetRequiredService<HubUrls>());
         app.MapGet("/", () => Results.Redirect("/hub/")).AllowAnonymous();
         // Whatever no endpoint matches is a 404 (the styled page), not the closed fallback policy's login redirect.

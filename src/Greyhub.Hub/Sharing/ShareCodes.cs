@@ -66,6 +66,16 @@ internal sealed class ShareCodes(ShareStore shares, ShareService rules, TokenHas
     }
 
     /// <summary>
+    /// The code as the accept page shows it before it is exchanged (who shares which server, with what); null when there
+    /// is no such code. An expired one is returned too, so the page can say it expired rather than that it never was.
+    /// </summary>
+    public async Task<ShareCodeRecord?> FindAsync(string code, CancellationToken ct) =>
+        code.Length == 0 ? null : await shares.FindCodeAsync(hasher.Hash(code), ct);
+
+    /// <summary>Whether <paramref name="code"/> has expired by now.</summary>
+    public bool HasExpired(ShareCodeRecord code) => code.ExpiresAt <= time.GetUtcNow().UtcDateTime;
+
+    /// <summary>
     /// Exchanges a code for a share to <paramref name="user"/> (what accepting an invitation does); null when the code
     /// is unknown or expired.
     /// </summary>
