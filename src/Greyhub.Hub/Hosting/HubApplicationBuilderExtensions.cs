@@ -10,6 +10,7 @@ using Greyhub.Hub.Http;
 using Greyhub.Hub.Login;
 using Greyhub.Hub.OAuth;
 using Greyhub.Hub.Observability;
+using Greyhub.Hub.Operations;
 using Greyhub.Hub.Pages;
 using Greyhub.Hub.Proxy;
 using Greyhub.Hub.Servers;
@@ -74,6 +75,7 @@ public static class HubApplicationBuilderExtensions
         var apiEndpoint = new HubApiEndpoint(options.MaxApiBodyBytes);
         var api = app.MapGroup("/hub/api").WithMetadata(apiEndpoint);
         api.MapHubApi().MapUsersApi().MapServersApi().MapTokensApi().MapGroupsApi().MapServicesApi().MapSharesApi();
+        api.MapHubProxyApi().MapShutdownApi();
         api.MapBatchSpawnerApi();
         api.MapMetrics("/metrics", options.AuthenticatePrometheus);
         api.Map("/{**rest}", (HttpContext context, EndpointDataSource endpoints) => ApiFallback.HandleAsync(context, endpoints)).AllowAnonymous();

@@ -45,34 +45,47 @@ internal readonly record struct Paging(int Offset, int Limit, bool Envelope)
                 w.WriteEndArray();
                 return;
             }
-            w.WriteStartObject();
-            w.WriteStartArray("items");
-            foreach (var item in items)
+            self.WriteEnvelope(w, request, total, inner =>
             {
-                writeItem(w, item);
-            }
-            w.WriteEndArray();
-            w.WriteStartObject("_pagination");
-            w.WriteNumber("offset", self.Offset);
-            w.WriteNumber("limit", self.Limit);
-            w.WriteNumber("total", total);
-            // In long: an offset near int.MaxValue must not wrap into a negative "next" page.
-            var nextOffset = (long)self.Offset + self.Limit;
-            if (nextOffset < total)
-            {
-                w.WriteStartObject("next");
-                w.WriteNumber("offset", nextOffset);
-                w.WriteNumber("limit", self.Limit);
-                w.WriteString("url", NextUrl(request, (int)nextOffset, self.Limit));
-                w.WriteEndObject();
-            }
-            else
-            {
-                w.WriteNull("next");
-            }
-            w.WriteEndObject();
-            w.WriteEndObject();
+                inner.WriteStartArray();
+                foreach (var item in items)
+                {
+                    writeItem(inner, item);
+                }
+                inner.WriteEndArray();
+            });
         };
+    }
+
+    /// <summary>
+    /// Writes JupyterHub's envelope, <c>{"items": ..., "_pagination": {...}}</c>, around items that
+    /// <paramref name="writeItems"/> writes as one JSON value (an array, or an object such as the proxy's routes).
+    /// </summary>
+    public void WriteEnvelope(Utf8JsonWriter w, HttpRequest request, int total, Action<Utf8JsonWriter> writeItems)
+    {
+        w.WriteStartObject();
+        w.WritePropertyName("items");
+        writeItems(w);
+        w.WriteStartObject("_pagination");
+        w.WriteNumber("offset", Offset);
+        w.WriteNumber("limit", Limit);
+        w.WriteNumber("total", total);
+        // In long: an offset near int.MaxValue must not wrap into a negative "next" page.
+        var nextOffset = (long)Offset + Limit;
+        if (nextOffset < total)
+        {
+            w.WriteStartObject("next");
+            w.WriteNumber("offset", nextOffset);
+            w.WriteNumber("limit", Limit);
+            w.WriteString("url", NextUrl(request, (int)nextOffset, Limit));
+            w.WriteEndObject();
+        }
+        else
+        {
+            w.WriteNull("next");
+        }
+        w.WriteEndObject();
+        w.WriteEndObject();
     }
 
     private static string NextUrl(HttpRequest request, int offset, int limit)

@@ -11,14 +11,19 @@ namespace Greyhub.Hub.Proxy;
 /// </summary>
 internal sealed class HubProxy : IDisposable
 {
-    private readonly HttpClient? _http;
+    private readonly TimeSpan _apiTimeout;
+    // Clients of proxies the hub was told to leave (PATCH /hub/api/proxy): requests may still be in flight on them.
+    private readonly List<HttpClient> _retired = [];
+    private HttpClient? _http;
+    private volatile IProxyRoutes _routes;
 
     public HubProxy(IProxyRoutes inProcess, IOptions<ExternalProxyOptions> external, IOptions<HubOptions> hub)
     {
         var options = external.Value;
+        _apiTimeout = options.ApiTimeout;
         if (options.ApiUrl is not { } api)
         {
-            Routes = inProcess;
+            _routes = inProcess;
             AuthToken = "";
             return;
         }
@@ -26,23 +31,49 @@ internal sealed class HubProxy : IDisposable
         PidFile = Path.Combine(hub.Value.DataDir, "proxy.pid");
         LogFile = Path.Combine(hub.Value.DataDir, "proxy.log");
         AuthToken = options.AuthToken.Length > 0 ? options.AuthToken : KeptToken(hub.Value.DataDir);
-        // Never through an HTTP proxy of the environment: the API is the hub's own neighbour.
-        _http = new HttpClient(new SocketsHttpHandler { UseProxy = false, ConnectTimeout = TimeSpan.FromSeconds(3) })
-        {
-            BaseAddress = new Uri(api.ToString().TrimEnd('/') + "/"),
-            Timeout = options.ApiTimeout,
-        };
-        Routes = new ConfigurableHttpProxyClient(_http, AuthToken);
+        ApiUrl = api;
+        _http = ApiClient(api, _apiTimeout);
+        _routes = new ConfigurableHttpProxyClient(_http, AuthToken);
     }
 
     /// <summary>The route table the hub's routes go to.</summary>
-    public IProxyRoutes Routes { get; }
+    public IProxyRoutes Routes => _routes;
+
+    /// <summary>The external proxy's API URL (null in-process).</summary>
+    public Uri? ApiUrl { get; private set; }
+
+    /// <summary>
+    /// The stop the shutdown API asked for (<c>{"proxy": ...}</c>): whether to stop a proxy the hub started, instead of
+    /// <see cref="ExternalProxyOptions.Cleanup"/>; null when it did not say.
+    /// </summary>
+    public bool? CleanupAtShutdown { get; set; }
+
+    /// <summary>
+    /// Points the hub at another external proxy, or the same one with a new token (JupyterHub's
+    /// <c>PATCH /hub/api/proxy</c>); false in-process, where there is no other proxy to point at.
+    /// </summary>
+    public bool Retarget(Uri? apiUrl, string? authToken)
+    {
+        if (!IsExternal)
+        {
+            return false;
+        }
+        lock (_retired)
+        {
+            ApiUrl = apiUrl ?? ApiUrl!;
+            AuthToken = authToken ?? AuthToken;
+            _retired.Add(_http!);
+            _http = ApiClient(ApiUrl, _apiTimeout);
+            _routes = new ConfigurableHttpProxyClient(_http, AuthToken);
+        }
+        return true;
+    }
 
     /// <summary>Whether the proxy runs outside the hub.</summary>
     public bool IsExternal { get; }
 
     /// <summary>The external proxy's API token (empty in-process).</summary>
-    public string AuthToken { get; }
+    public string AuthToken { get; private set; }
 
     /// <summary>JupyterHub's pid file of a proxy the hub starts, in the data folder (empty in-process).</summary>
     public string PidFile { get; } = "";
@@ -71,5 +102,20 @@ internal sealed class HubProxy : IDisposable
         return token;
     }
 
-    public void Dispose() => _http?.Dispose();
+    // Never through an HTTP proxy of the environment: the API is the hub's own neighbour.
+    private static HttpClient ApiClient(Uri api, TimeSpan timeout) =>
+        new(new SocketsHttpHandler { UseProxy = false, ConnectTimeout = TimeSpan.FromSeconds(3) })
+        {
+            BaseAddress = new Uri(api.ToString().TrimEnd('/') + "/"),
+            Timeout = timeout,
+        };
+
+    public void Dispose()
+    {
+        _http?.Dispose();
+        foreach (var client in _retired)
+        {
+            client.Dispose();
+        }
+    }
 }

@@ -86,7 +86,7 @@ internal sealed partial class ManagedProxy(
     /// <summary>Stops the proxy at a clean hub shutdown, when configured to (SIGTERM, then SIGKILL after a grace).</summary>
     public async Task StopAsync()
     {
-        if (!_options.Cleanup || _process is not { } process)
+        if (!(proxy.CleanupAtShutdown ?? _options.Cleanup) || _process is not { } process)
         {
             return;
         }
