@@ -83,6 +83,29 @@ public sealed class HubOperationsApiTests
     }
 
     [Fact]
+    public async Task Shutdown_with_servers_true_stops_every_server_before_the_hub()
+    {
+        await using var hub = await HubInstance.StartAsync("Greyhub:Spawner:Command:0=/usr/bin/python3", "Greyhub:Spawner:Command:1=-c", "Greyhub:Spawner:Command:2=" + StandIn);
+        var admin = hub.Client(hub.AdminToken);
+        var carol = Api.Unique("carol");
+        (await admin.PostApiAsync($"hub/api/users/{carol}")).Is(201);
+        Assert.True((await admin.PostApiAsync($"hub/api/users/{carol}/servers/lab")).Code is 201 or 202);
+        using (var progress = await admin.GetAsync($"hub/api/users/{carol}/servers/lab/progress", Api.Ct))
+        {
+            Assert.Contains("\"ready\": true", await progress.Content.ReadAsStringAsync(Api.Ct), StringComparison.Ordinal);
+        }
+        var lifetime = hub.Services.GetRequiredService<IHostApplicationLifetime>();
+        var stopping = new TaskCompletionSource();
+        using var registration = lifetime.ApplicationStopping.Register(() => stopping.TrySetResult());
+
+        (await admin.PostApiAsync("hub/api/shutdown", new { servers = true })).Is(202);
+        await stopping.Task.WaitAsync(TimeSpan.FromSeconds(60), Api.Ct);
+        // The hub is told to stop only once the server has (this test's hub keeps answering until it is disposed).
+        var servers = (await admin.GetApiAsync($"hub/api/users/{carol}")).Is(200).Root.GetProperty("servers");
+        Assert.False(servers.TryGetProperty("lab", out _), servers.ToString());
+    }
+
+    [Fact]
     public async Task The_cookie_api_names_the_login_cookies_user_for_a_token_and_nobody_else()
     {
         await using var hub = await HubInstance.StartAsync();

@@ -40,11 +40,18 @@ internal static class ShutdownApi
         {
             _ = Task.Run(async () =>
             {
-                if (stopServers)
+                try
                 {
-                    await StopServersAsync(scoped, stopper, lifetime.ApplicationStopping);
+                    if (stopServers)
+                    {
+                        await StopServersAsync(scoped, stopper, lifetime.ApplicationStopping);
+                    }
                 }
-                lifetime.StopApplication();
+                finally
+                {
+                    // A server that would not stop (it is logged where it failed) does not keep the hub up.
+                    lifetime.StopApplication();
+                }
             }, CancellationToken.None);
             return Task.CompletedTask;
         });
