@@ -28,7 +28,7 @@ internal static partial class ProxyApi
     }
 
     /// <summary>
-    /// Every route, the hub's and others', keyed by route spec (the path with its trailing slash) in order:
+    /// The hub's routes (as JupyterHub, not other clients' routes on a shared proxy), keyed by route spec (the path with its trailing slash) in order:
     /// <c>{spec: {"routespec", "target", "data"}}</c>, in the pagination envelope when the client asks for it.
     /// </summary>
     private static async Task<IResult> Get(HttpContext context, ServerRoutes routes, IOptions<HubOptions> options)
@@ -43,8 +43,9 @@ internal static partial class ProxyApi
         {
             throw new ApiException(502, "The proxy did not answer: " + e.Message);
         }
-        var page = all.Values.Select(r => (Spec: SpecOf(r.Path), Route: r)).OrderBy(r => r.Spec, StringComparer.Ordinal)
-            .Skip(paging.Offset).Take(paging.Limit).ToList();
+        // As JupyterHub's get_all_routes: only the routes the hub added (marked jupyterhub: true), without that mark.
+        var mine = all.Values.Where(ServerRoutes.IsHubs).Select(r => (Spec: SpecOf(r.Path), Route: r)).OrderBy(r => r.Spec, StringComparer.Ordinal).ToList();
+        var page = mine.Skip(paging.Offset).Take(paging.Limit).ToList();
         return JsonResult.Ok(w =>
         {
             if (paging.Envelope)
@@ -57,9 +58,11 @@ internal static partial class ProxyApi
             {
                 w.WriteStartObject(spec);
                 w.WriteString("routespec", spec);
-                w.WriteString("target", route.Target.ToString().TrimEnd('/'));
+                // CHP's target: scheme, host and port, without a trailing slash when it has no path.
+                var target = route.Target.ToString();
+                w.WriteString("target", route.Target.AbsolutePath == "/" ? target.TrimEnd('/') : target);
                 w.WriteStartObject("data");
-                foreach (var (key, value) in route.Data)
+                foreach (var (key, value) in route.Data.Where(d => d.Key != "jupyterhub"))
                 {
                     w.WritePropertyName(key);
                     value.WriteTo(w);
@@ -70,7 +73,7 @@ internal static partial class ProxyApi
             w.WriteEndObject();
             if (paging.Envelope)
             {
-                paging.WritePagination(w, context.Request, all.Count);
+                paging.WritePagination(w, context.Request, mine.Count);
                 w.WriteEndObject();
             }
         });

@@ -4,15 +4,20 @@ using Greyhub.Hub.Auth;
 using Greyhub.Hub.Http;
 using Greyhub.Hub.Users;
 using Greyhub.Scopes;
+using System.Security.Claims;
+using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Options;
 
 namespace Greyhub.Hub.Tokens;
 
 /// <summary>
-/// <c>GET /hub/api/authorizations/token/{token}</c>: who a token belongs to, for HubAuth clients older than JupyterHub
-/// 2.0 (deprecated there in favour of <c>GET /hub/api/user</c> with the token itself, and still served by JupyterHub 5).
+/// JupyterHub's deprecated <c>/hub/api/authorizations</c> endpoints, for HubAuth clients older than JupyterHub 2.0:
+/// <c>GET token/{token}</c> (who a token belongs to) and <c>GET cookie/{name}/{value}</c> (who a login cookie belongs
+/// to), both still served by JupyterHub 5 in favour of <c>GET /hub/api/user</c>; <c>POST token</c>, removed in 2.0,
+/// answers 404 with JupyterHub's pointer to the tokens API.
 /// </summary>
 internal static class AuthorizationsApi
 {
@@ -21,7 +26,34 @@ internal static class AuthorizationsApi
         // No scope of its own, as in JupyterHub: any token-authenticated caller may ask, and sees the owner's model
         // through its own scopes plus the owner's identify scopes.
         api.MapGet("/authorizations/token/{token}", GetAsync).RequireCaller();
+        api.MapGet("/authorizations/cookie/{cookieName}/{cookieValue}", CookieAsync).RequireCaller();
+        api.MapPost("/authorizations/token", () => Task.FromException<IResult>(ApiException.NotFound(
+            "Deprecated endpoint /hub/api/authorizations/token is removed in JupyterHub 2.0. Use /hub/api/users/:user/tokens instead.")))
+            .AllowAnonymous();
         return api;
+    }
+
+    private static async Task<IResult> CookieAsync(HttpContext context, string cookieName, string cookieValue, IOptionsMonitor<CookieAuthenticationOptions> cookies,
+        TimeProvider time, [AsParameters] Lookup lookup)
+    {
+        if (context.Caller().ViaCookie)
+        {
+            throw ApiException.Forbidden();
+        }
+        // Only the hub's login cookie names a user; one that does not unprotect, has expired, or whose session has
+        // ended (logout, a deleted or blocked user) is "not found", as in JupyterHub.
+        if (cookieName != HubCookies.Login
+            || cookies.Get(HubAuthentication.Cookie).TicketDataFormat.Unprotect(cookieValue) is not { } ticket
+            || ticket.Properties.ExpiresUtc < time.GetUtcNow()
+            || ticket.Principal.Identity?.Name is not { } name
+            || await lookup.Resolver.FromSessionAsync(name, ticket.Principal.FindFirstValue(HubAuthentication.SessionClaim) ?? "", lookup.UserStore, lookup.Shares,
+                context.RequestAborted) is null
+            || await lookup.Users.FindAsync(name, context.RequestAborted) is not { } user)
+        {
+            throw ApiException.NotFound();
+        }
+        var scopes = context.Caller().Scopes;
+        return JsonResult.Ok(w => lookup.Models.WriteUser(w, user, scopes, includeStopped: false));
     }
 
     private static async Task<IResult> GetAsync(HttpContext context, string token, [AsParameters] Lookup lookup)
