@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Greyhub.Hub.Proxy;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
@@ -11,14 +10,6 @@ namespace Greyhub.Hub.Tests;
 /// </summary>
 public sealed class HubOperationsApiTests
 {
-    private const string StandIn = "import http.server, os, urllib.parse\n"
-        + "u = urllib.parse.urlparse(os.environ['JUPYTERHUB_SERVICE_URL'])\n"
-        + "class H(http.server.BaseHTTPRequestHandler):\n"
-        + "    def do_GET(self):\n"
-        + "        self.send_response(200); self.send_header('Content-Length', '2'); self.end_headers(); self.wfile.write(b'ok')\n"
-        + "    def log_message(self, *a): pass\n"
-        + "http.server.HTTPServer((u.hostname, u.port), H).serve_forever()\n";
-
     [Fact]
     public async Task Shutdown_answers_202_and_then_stops_the_hub()
     {
@@ -34,29 +25,6 @@ public sealed class HubOperationsApiTests
         var answer = (await admin.PostApiAsync("hub/api/shutdown", new { proxy = false, servers = false })).Is(202);
         Assert.Equal("Shutting down Hub", answer.Root.GetProperty("message").GetString());
         await stopping.Task.WaitAsync(TimeSpan.FromSeconds(60), Api.Ct);
-    }
-
-    [Fact]
-    public async Task Shutdown_with_servers_true_stops_every_server_before_the_hub()
-    {
-        await using var hub = await HubInstance.StartAsync("Greyhub:Spawner:Command:0=/usr/bin/python3", "Greyhub:Spawner:Command:1=-c", "Greyhub:Spawner:Command:2=" + StandIn);
-        var admin = hub.Client(hub.AdminToken);
-        var carol = Api.Unique("carol");
-        (await admin.PostApiAsync($"hub/api/users/{carol}")).Is(201);
-        Assert.True((await admin.PostApiAsync($"hub/api/users/{carol}/servers/lab")).Code is 201 or 202);
-        using (var progress = await admin.GetAsync($"hub/api/users/{carol}/servers/lab/progress", Api.Ct))
-        {
-            Assert.Contains("\"ready\": true", await progress.Content.ReadAsStringAsync(Api.Ct), StringComparison.Ordinal);
-        }
-        var lifetime = hub.Services.GetRequiredService<IHostApplicationLifetime>();
-        var stopping = new TaskCompletionSource();
-        using var registration = lifetime.ApplicationStopping.Register(() => stopping.TrySetResult());
-
-        (await admin.PostApiAsync("hub/api/shutdown", new { servers = true })).Is(202);
-        await stopping.Task.WaitAsync(TimeSpan.FromSeconds(60), Api.Ct);
-        // The hub is told to stop only once the server has (this test's hub keeps answering until it is disposed).
-        var servers = (await admin.GetApiAsync($"hub/api/users/{carol}")).Is(200).Root.GetProperty("servers");
-        Assert.False(servers.TryGetProperty("lab", out _), servers.ToString());
     }
 
     [Fact]

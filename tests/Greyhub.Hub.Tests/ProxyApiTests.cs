@@ -71,6 +71,8 @@ public sealed class ProxyApiTests
         Api.AssertErrorShape((await admin.PatchApiAsync("hub/api/proxy", new { api_url = "ftp://127.0.0.1:1/" })).Is(400));
         Api.AssertErrorShape((await admin.PatchApiAsync("hub/api/proxy", new { auth_token = 5 })).Is(400));
         Assert.Contains("inside the hub", (await admin.PatchApiAsync("hub/api/proxy", new { auth_token = "x" })).Is(400).Message(), StringComparison.Ordinal);
+        // A body that changes nothing is a route sync, in-process too (JupyterHub answers 200).
+        (await admin.PatchApiAsync("hub/api/proxy", new { })).Is(200);
     }
 
     [Fact]
@@ -91,7 +93,9 @@ public sealed class ProxyApiTests
         // The new proxy has the hub's route and the server's, synced by the PATCH itself; the hub reads its table now.
         Assert.Equal("http://127.0.0.1:41031/", (await second.Routes.GetRouteAsync("/user/bob", Ct))?.Target.AbsoluteUri);
         Assert.Equal(hub.Address.AbsoluteUri, (await second.Routes.GetRouteAsync("/", Ct))?.Target.AbsoluteUri);
-        await second.Routes.AddRouteAsync("/only-on-second", new Uri("http://127.0.0.1:41032/"), new Dictionary<string, JsonElement>(), Ct);
+        // A route only the new proxy has, marked as the hub's: GET lists it, so the hub reads the new proxy's table.
+        await second.Routes.AddRouteAsync("/only-on-second", new Uri("http://127.0.0.1:41032/"),
+            new Dictionary<string, JsonElement> { ["jupyterhub"] = JsonSerializer.SerializeToElement(true) }, Ct);
         Assert.True((await admin.GetApiAsync("hub/api/proxy")).Is(200).Root.TryGetProperty("/only-on-second/", out _));
         // A wrong token is the new proxy's to refuse: the sync fails, and says so.
         Assert.Equal(502, (await admin.PatchApiAsync("hub/api/proxy", new { auth_token = "wrong" })).Code);

@@ -76,7 +76,6 @@ public static class HubApplicationBuilderExtensions
         var apiEndpoint = new HubApiEndpoint(options.MaxApiBodyBytes);
         var api = app.MapGroup("/hub/api").WithMetadata(apiEndpoint);
         api.MapHubApi().MapUsersApi().MapServersApi().MapTokensApi().MapGroupsApi().MapServicesApi().MapSharesApi();
-        api.MapHubProxyApi().MapShutdownApi();
         api.MapBatchSpawnerApi();
         // MapHubProxyApi, not the proxy brick's MapProxyApi (CHP's own REST API, which must never be mapped here).
         api.MapAuditApi().MapHubProxyApi().MapShutdownApi();

@@ -108,16 +108,20 @@ internal static partial class ProxyApi
         {
             token = auth.ValueKind == JsonValueKind.String ? auth.GetString() : throw ApiException.BadRequest("auth_token must be a string");
         }
-        if (!proxy.IsExternal)
+        // As JupyterHub: a body that changes nothing just syncs the routes.
+        if (apiUrl is not null || token is not null)
         {
-            throw ApiException.BadRequest("The proxy runs inside the hub: it has no api_url or auth_token to change");
+            if (!proxy.IsExternal)
+            {
+                throw ApiException.BadRequest("The proxy runs inside the hub: it has no api_url or auth_token to change");
+            }
+            proxy.Retarget(apiUrl, token);
+            var now = proxy.ApiUrl!;
+            var logger = loggers.CreateLogger("Greyhub.Proxy");
+            LogUpdated(logger, now);
+            // Never the token itself: who changed what is enough.
+            audit.Record(context, AuditActions.ProxyUpdate, detail: $"api_url {now}" + (token is null ? "" : ", new auth_token"));
         }
-        proxy.Retarget(apiUrl, token);
-        var now = proxy.ApiUrl!;
-        var logger = loggers.CreateLogger("Greyhub.Proxy");
-        LogUpdated(logger, now);
-        // Never the token itself: who changed what is enough.
-        audit.Record(context, AuditActions.ProxyUpdate, detail: $"api_url {now}" + (token is null ? "" : ", new auth_token"));
         await CheckAsync(context, check);
         return Results.Ok();
     }

@@ -41,12 +41,13 @@ internal static class AuthorizationsApi
             throw ApiException.Forbidden();
         }
         // Only the hub's login cookie names a user; one that does not unprotect, has expired, or whose session has
-        // ended (logout, a deleted or blocked user) is "not found", as in JupyterHub.
+        // ended (logout, a password change, a deleted or blocked user) is "not found", as in JupyterHub.
         if (cookieName != HubCookies.Login
             || cookies.Get(HubAuthentication.Cookie).TicketDataFormat.Unprotect(cookieValue) is not { } ticket
             || ticket.Properties.ExpiresUtc < time.GetUtcNow()
             || ticket.Principal.Identity?.Name is not { } name
-            || await lookup.Resolver.FromSessionAsync(name, ticket.Principal.FindFirstValue(HubAuthentication.SessionClaim) ?? "", lookup.UserStore, lookup.Shares,
+            || await lookup.Resolver.FromSessionAsync(name, ticket.Principal.FindFirstValue(HubAuthentication.SessionClaim) ?? "",
+                ticket.Principal.FindFirstValue(PasswordStamp.Claim) ?? "", lookup.UserStore, lookup.Shares,
                 context.RequestAborted) is null
             || await lookup.Users.FindAsync(name, context.RequestAborted) is not { } user)
         {
