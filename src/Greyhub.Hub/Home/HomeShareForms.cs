@@ -38,7 +38,7 @@ internal static class HomeShareForms
         var server = context.Request.RouteValues["serverName"] as string ?? "";
         if (!await antiforgery.IsRequestValidAsync(context))
         {
-            return await HomePages.RenderAsync(context, me, extras, notice: new SharingNotice(server,
+            return await HomePages.RenderAsync(context, me, extras, notice: new SharingNotice(name, server,
                 "The form was not sent by this site; reload the page and try again.", IsError: true), status: StatusCodes.Status403Forbidden);
         }
         var form = await context.Request.ReadFormAsync(context.RequestAborted);
@@ -56,7 +56,7 @@ internal static class HomeShareForms
         }
         catch (HubException e)
         {
-            return await HomePages.RenderAsync(context, me, extras, notice: new SharingNotice(server, e.Message, IsError: true), status: HubErrorStatus.Of(e.Kind));
+            return await HomePages.RenderAsync(context, me, extras, notice: new SharingNotice(name, server, e.Message, IsError: true), status: HubErrorStatus.Of(e.Kind));
         }
         return await HomePages.RenderAsync(context, me, extras, notice: notice);
     }
@@ -67,14 +67,14 @@ internal static class HomeShareForms
         var (user, group) = Holder(form["kind"], form["with"].ToString().Trim());
         var request = new ShareRequest(user, group, Scopes(form["scopes"], roles), TimeSpan.Zero);
         var share = await extras.Shares.GrantAsync(caller, owner, server, request, ct);
-        return new SharingNotice(server, $"Shared with {(group is null ? "" : "group ")}{user ?? group}: {string.Join(", ", share.Scopes)}.", IsError: false);
+        return new SharingNotice(owner, server, $"Shared with {(group is null ? "" : "group ")}{user ?? group}: {string.Join(", ", share.Scopes)}.", IsError: false);
     }
 
     private static async Task<SharingNotice> RevokeAsync(string owner, string server, IFormCollection form, HubRoles roles, HomePages.HomeExtras extras, CancellationToken ct)
     {
         var (user, group) = Holder(form["kind"], form["with"].ToString());
         await extras.Shares.RevokeAsync(owner, server, new ShareRequest(user, group, null, TimeSpan.Zero), ct);
-        return new SharingNotice(server, $"{(group is null ? user : "Group " + group)} no longer has access.", IsError: false);
+        return new SharingNotice(owner, server, $"{(group is null ? user : "Group " + group)} no longer has access.", IsError: false);
     }
 
     private static async Task<SharingNotice> CodeAsync(
@@ -90,13 +90,13 @@ internal static class HomeShareForms
         var accept = urls.Hub + "accept-share?code=" + Uri.EscapeDataString(issued.Code);
         // The link people are sent: the public URL when configured, else the address this page was reached at.
         var full = urls.Full(accept) ?? $"{context.Request.Scheme}://{context.Request.Host}{accept}";
-        return new SharingNotice(server, "Invitation made. Copy its link now: it is shown only this once.", IsError: false, full);
+        return new SharingNotice(owner, server, "Invitation made. Copy its link now: it is shown only this once.", IsError: false, full);
     }
 
     private static async Task<SharingNotice> RevokeCodeAsync(string owner, string server, IFormCollection form, HomePages.HomeExtras extras, CancellationToken ct)
     {
         await extras.Codes.RevokeAsync(owner, server, null, form["code_id"].ToString(), ct);
-        return new SharingNotice(server, "Invitation revoked: its link no longer works.", IsError: false);
+        return new SharingNotice(owner, server, "Invitation revoked: its link no longer works.", IsError: false);
     }
 
     private static (string? User, string? Group) Holder(StringValues kind, string name) => (kind.ToString(), name) switch

@@ -10,7 +10,7 @@ namespace Greyhub.Hub.Home;
 public sealed record ShareChoice(string Scope, string Label);
 
 /// <summary>The outcome of a sharing form, shown in that server's panel: what happened, or why not; a new code's link once.</summary>
-public sealed record SharingNotice(string Server, string Text, bool IsError, string? AcceptUrl = null);
+public sealed record SharingNotice(string Owner, string Server, string Text, bool IsError, string? AcceptUrl = null);
 
 /// <summary>One of the user's servers as its sharing panel shows it: who has access, the open codes, what may be granted.</summary>
 public sealed record ServerSharing(string Server, IReadOnlyList<ShareRecord> Shares, IReadOnlyList<ShareCodeRecord> Codes, IReadOnlyList<ShareChoice> Choices);
