@@ -165,6 +165,7 @@ public sealed partial class TokenPageTests : IAsyncLifetime
             ("current_password", "dora-old-password"), ("new_password", "dora-new-password"), ("confirm_password", "dora-new-password"));
         Assert.Equal(200, changed.Status);
         Assert.Contains("id=\"password-changed\"", changed.Body, StringComparison.Ordinal);
+        Assert.Contains("your other browsers and devices were signed out", changed.Body, StringComparison.Ordinal);
 
         // The browser that changed it stays signed in; the other one is sent to the login page on its next request.
         Assert.Equal(200, (await here.GetAsync("hub/home")).Status);
