@@ -51,7 +51,7 @@ public sealed class AuditLogTests(AuditHub fixture) : IClassFixture<AuditHub>
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
-    public async Task Logins_record_success_and_failure_with_the_name_tried_and_the_address()
+    public async Task Logins_record_success_and_failure_with_the_users_name_and_the_address_and_no_other_text_tried()
     {
         var user = Api.Unique("login");
         await Hub.SetPasswordAsync(user, "right-password-123");
@@ -67,6 +67,14 @@ public sealed class AuditLogTests(AuditHub fixture) : IClassFixture<AuditHub>
         Assert.Equal(("user", user), (success.GetProperty("actor_kind").GetString(), success.GetProperty("actor").GetString()));
         Assert.Equal("127.0.0.1", success.GetProperty("address").GetString());
         Api.HasKeys(success, "id", "timestamp", "action", "actor_kind", "actor", "user", "target", "address", "detail");
+
+        // A name that is no user's is often a password typed into the wrong box: the entry says so and keeps no trace of it.
+        var typo = Api.Unique("hunter2-typed-here");
+        Assert.Equal(403, (await browser.PostFormAsync("hub/login", ("username", typo), ("password", "x"), ("_xsrf", xsrf))).Status);
+        var unknown = await EntryAsync("action=login.failure", e => e.GetProperty("detail").GetString()!.Contains("not a user's name", StringComparison.Ordinal));
+        Assert.Equal(JsonValueKind.Null, unknown.GetProperty("user").ValueKind);
+        using var export = await Admin.GetAsync("hub/api/audit?format=jsonl", Ct);
+        Assert.DoesNotContain(typo, await export.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -84,7 +84,7 @@ internal static class LoginPages
         {
             metrics.LoginAttempts.WithLabels("throttled").Inc();
             HubLog.LoginThrottled(logger, client, wait);
-            audit.Record(AuditActions.LoginFailure, AuditActor.Anonymous, Tried(userName), detail: "throttled", address: client);
+            audit.Record(AuditActions.LoginFailure, AuditActor.Anonymous, await KnownAsync(userStore, userName, context.RequestAborted), detail: "throttled", address: client);
             context.Response.Headers.RetryAfter = wait.ToString(System.Globalization.CultureInfo.InvariantCulture);
             return await RenderAsync(context, users, next, $"Too many failed login attempts. Try again in {wait} seconds.", userName, 429);
         }
@@ -99,8 +99,9 @@ internal static class LoginPages
             throttle.Failed(userName, client);
             metrics.LoginAttempts.WithLabels("failed").Inc();
             HubLog.LoginFailed(logger, client);
-            audit.Record(AuditActions.LoginFailure, AuditActor.Anonymous, Tried(userName),
-                detail: authenticated is null ? "invalid username or password" : "not allowed", address: client);
+            var known = existing?.Name ?? await KnownAsync(userStore, userName, context.RequestAborted);
+            audit.Record(AuditActions.LoginFailure, AuditActor.Anonymous, known,
+                detail: (authenticated is null ? "invalid username or password" : "not allowed") + (known is null ? " (not a user's name)" : ""), address: client);
             // Never echo more than needed about the attempt (CVE-2026-54338: unbounded user names).
             return await RenderAsync(context, users, next, "Invalid username or password.", userName.Length > 255 ? "" : userName, 403);
         }
@@ -128,8 +129,13 @@ internal static class LoginPages
         return Results.Redirect(SafeNext(next, "/hub/home"));
     }
 
-    /// <summary>The name a failed login tried, as recorded: cut to the longest valid name (the form may send anything).</summary>
-    private static string? Tried(string userName) => userName.Length == 0 ? null : userName.Length > 255 ? userName[..255] : userName;
+    /// <summary>
+    /// The name a failed login tried, as the audit log records it: only when it is a user's name (a wrong password for a
+    /// real account is what an operator looks for). Any other text stays out of the database, as out of the log
+    /// (LoginLogTests): it is often a password typed into the wrong box.
+    /// </summary>
+    private static async Task<string?> KnownAsync(UserStore users, string userName, CancellationToken cancellationToken) =>
+        userName.Length > 0 && Names.IsValid(userName) && await users.FindAsync(userName, cancellationToken) is { } user ? user.Name : null;
 
     private static async Task<IResult> ChangePassword(
         HttpContext context, IAntiforgery antiforgery, PasswordChange passwords, UserStore users, LoginThrottle throttle, IOptions<HubOptions> options,
