@@ -11,7 +11,6 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Greyhub.Hub.Pages;
-using Greyhub.Hub.Upstream;
 using Microsoft.Extensions.DependencyInjection;
 using static Greyhub.Hub.Http.Redirects;
 
@@ -38,7 +37,6 @@ internal static class LoginPages
             ? HubPage.Render<ChangePasswordPage>()
             : HubPage.Error(StatusCodes.Status404NotFound, NoPasswords)).RequireSignedIn();
         hub.MapPost("/change-password", ChangePassword).DisableAntiforgery().RequireSignedIn();
-        hub.MapUpstreamLoginPages();
         return hub;
     }
 
@@ -62,7 +60,7 @@ internal static class LoginPages
             // Only the built-in form can use the first administrator: with it off, the providers' admins come from them.
             FirstRun = upstream.BuiltInUsers && !await users.AnyAsync(context.RequestAborted),
             BuiltInUsers = upstream.BuiltInUsers,
-            Providers = upstream.OpenIdConnect.Providers.Select(p => new LoginProvider(p.Name, UpstreamSchemes.DisplayName(p))).ToList(),
+            Providers = upstream.OpenIdConnect.Providers.Select(p => new LoginProvider(p.Name, p.Label())).ToList(),
         }, status);
     }
 

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.RegularExpressions;
+using Greyhub.Hub.Login;
 using Microsoft.Extensions.Options;
 
 namespace Greyhub.Hub.Upstream;

@@ -1,3 +1,4 @@
+using Greyhub.Hub.Login;
 using Greyhub.Hub.Pages;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Builder;
@@ -41,7 +42,7 @@ internal static class UpstreamLoginPages
     {
         // Only fixed texts by code: the query string cannot put words on the hub's page.
         var name = options.Value.OpenIdConnect.Providers.FirstOrDefault(p => p.Name == provider) is { } found
-            ? UpstreamSchemes.DisplayName(found)
+            ? found.Label()
             : "the identity provider";
         var (status, heading, message) = why switch
         {

@@ -1,3 +1,4 @@
+using Greyhub.Hub.Login;
 using Greyhub.Hub.Upstream;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.OpenIdConnect;

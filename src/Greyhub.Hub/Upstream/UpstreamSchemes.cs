@@ -1,4 +1,5 @@
 using Greyhub.Hub.Auth;
+using Greyhub.Hub.Login;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.OpenIdConnect;
 using Microsoft.AspNetCore.Http;
@@ -31,12 +32,11 @@ internal static class UpstreamSchemes
             authentication.AddScheme(Scheme(provider.Name), scheme =>
             {
                 scheme.HandlerType = typeof(OpenIdConnectHandler);
-                scheme.DisplayName = DisplayName(provider);
+                scheme.DisplayName = provider.Label();
             });
         }
     }
 
-    public static string DisplayName(OpenIdConnectProviderOptions provider) => provider.DisplayName.Length > 0 ? provider.DisplayName : provider.Name;
 }
 
 /// <summary>Configures the named <see cref="OpenIdConnectOptions"/> of each provider's scheme from its settings.</summary>

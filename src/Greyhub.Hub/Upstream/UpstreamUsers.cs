@@ -3,6 +3,7 @@ using System.Text.Json;
 using Greyhub.Data.Stores;
 using Greyhub.Hub.Auth;
 using Greyhub.Hub.Groups;
+using Greyhub.Hub.Login;
 
 namespace Greyhub.Hub.Upstream;
 

@@ -1,4 +1,4 @@
-namespace Greyhub.Hub.Upstream;
+namespace Greyhub.Hub.Login;
 
 /// <summary>How people sign in: the hub's own users and upstream identity providers (<c>Greyhub:Authentication</c>).</summary>
 public sealed class UpstreamLoginOptions
@@ -28,6 +28,9 @@ public sealed class OpenIdConnectProviderOptions
 
     /// <summary>The button's text after "Sign in with": <c>University SSO</c>. The name when empty.</summary>
     public string DisplayName { get; set; } = "";
+
+    /// <summary>What the login page and messages call the provider: <see cref="DisplayName"/>, else <see cref="Name"/>.</summary>
+    public string Label() => DisplayName.Length > 0 ? DisplayName : Name;
 
     /// <summary>The issuer; its discovery document is <c>{Issuer}/.well-known/openid-configuration</c>. https, or http on loopback.</summary>
     public string Issuer { get; set; } = "";
