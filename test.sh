@@ -43,6 +43,10 @@ bash .ci/install-deps
 if [[ ! tests/Greyhub.Host.Tests/axe/node_modules/.package-lock.json -nt tests/Greyhub.Host.Tests/axe/package-lock.json ]]; then
   npm ci --prefix tests/Greyhub.Host.Tests/axe --no-audit --no-fund
 fi
+# The upstream-login tests' OpenID provider: panva's oidc-provider, pinned by its lock file (tests/Greyhub.Host.Tests/oidc).
+if [[ ! tests/Greyhub.Host.Tests/oidc/node_modules/.package-lock.json -nt tests/Greyhub.Host.Tests/oidc/package-lock.json ]]; then
+  npm ci --prefix tests/Greyhub.Host.Tests/oidc --no-audit --no-fund
+fi
 
 # Services this run started (and so stops): one line each, "name stop-command".
 started=()

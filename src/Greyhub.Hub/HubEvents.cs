@@ -5,7 +5,8 @@ namespace Greyhub.Hub;
 /// against this class). Ids are stable: operators filter on them, so an id never changes meaning.
 /// It sits at the project root, not in a feature folder, so every folder (the API edge and the proxy included) may use it
 /// without a dependency cycle. Ranges by feature:
-/// 1xx start-up, 20x login, 21x tokens, 3xx servers, 4xx pages, 5xx OAuth, 6xx proxy and routes, 7xx services, 8xx audit log, 9xx operating the hub,
+/// 1xx start-up, 20x login, 21x tokens, 22x upstream login, 3xx servers, 4xx pages, 5xx OAuth, 6xx proxy and routes, 7xx services, 8xx audit log,
+/// 9xx operating the hub,
 /// 1000+ the API edge.
 /// </summary>
 internal static class HubEvents
@@ -28,6 +29,11 @@ internal static class HubEvents
     public const int TokenRevoked = 211;
     public const int TokensPurged = 212;
     public const int TokenPurgeFailed = 213;
+
+    // 22x: login through upstream identity providers (Upstream).
+    public const int UpstreamLoginSucceeded = 220;
+    public const int UpstreamLoginRefused = 221;
+    public const int UpstreamLoginFailed = 222;
 
     // 30x: server starts; 31x: stops; 32x: the server monitor.
     public const int ServerRequested = 300;

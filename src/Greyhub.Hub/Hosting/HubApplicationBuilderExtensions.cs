@@ -3,8 +3,8 @@ using Greyhub.Hub;
 using Greyhub.Hub.About;
 using Greyhub.Hub.Admin;
 using Greyhub.Hub.Audit;
-using Greyhub.Hub.Background;
 using Greyhub.Hub.Auth;
+using Greyhub.Hub.Background;
 using Greyhub.Hub.Groups;
 using Greyhub.Hub.Home;
 using Greyhub.Hub.Http;
@@ -18,6 +18,7 @@ using Greyhub.Hub.Servers;
 using Greyhub.Hub.Services;
 using Greyhub.Hub.Sharing;
 using Greyhub.Hub.Tokens;
+using Greyhub.Hub.Upstream;
 using Greyhub.Hub.Users;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -86,7 +87,8 @@ public static class HubApplicationBuilderExtensions
         app.MapMetrics("/hub/metrics", options.AuthenticatePrometheus).WithMetadata(apiEndpoint);
 
         var hub = app.MapGroup("/hub");
-        hub.MapPageAssets().MapLoginPages().MapHomePages().MapTokenPages().MapSpawnPages().MapUserRedirectPages().MapMiscPages().MapAdminPages().MapAcceptSharePage();
+        hub.MapPageAssets().MapLoginPages().MapUpstreamLoginPages().MapHomePages().MapTokenPages().MapSpawnPages().MapUserRedirectPages().MapMiscPages().MapAdminPages()
+            .MapAcceptSharePage();
         app.MapUnroutedUserPaths(app.Services.GetRequiredService<HubUrls>());
         app.MapGet("/", () => Results.Redirect("/hub/")).AllowAnonymous();
         // Whatever no endpoint matches is a 404 (the styled page), not the closed fallback policy's login redirect.

@@ -136,6 +136,7 @@ public static class HubServiceCollectionExtensions
             .AddScheme<AuthenticationSchemeOptions, TokenAuthenticationHandler>(HubAuthentication.Token, null)
             .AddCookie(HubAuthentication.Cookie);
         services.AddOptions<CookieAuthenticationOptions>(HubAuthentication.Cookie).Configure<IOptions<HubOptions>>((o, hub) => LoginCookie.Configure(o, hub.Value));
+        services.AddGreyhubUpstreamLogin();
         // What they may do: scopes as endpoint metadata (.RequireScope); an endpoint that declares nothing is closed.
         services.AddScoped<IAuthorizationHandler, ScopeAuthorizationHandler>();
         services.AddSingleton<IAuthorizationMiddlewareResultHandler, HubAuthorizationResultHandler>();

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Greyhub.Abstractions.Authentication;
 using Greyhub.Data.Stores;
 using Greyhub.Hub.Audit;
@@ -14,14 +13,19 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Greyhub.Hub.Pages;
+using Microsoft.Extensions.DependencyInjection;
 using static Greyhub.Hub.Http.Redirects;
 
 namespace Greyhub.Hub.Login;
 
+/// <summary>A provider's button on the login page.</summary>
+/// <param name="Name">The provider's name in URLs.</param>
+/// <param name="DisplayName">The button's text after "Sign in with".</param>
+public sealed record LoginProvider(string Name, string DisplayName);
+
 /// <summary><c>/hub/login</c> and <c>/hub/logout</c>.</summary>
 internal static class LoginPages
 {
-    private const string LegacyXsrfCookie = "greyhub-xsrf";
     private const string NoPasswords = "This hub does not keep passwords: change yours where you sign in.";
 
     public static IEndpointRouteBuilder MapLoginPages(this IEndpointRouteBuilder hub)
@@ -47,14 +51,20 @@ internal static class LoginPages
         return await RenderAsync(context, users, next, error: null, userName: "", status: 200);
     }
 
-    private static async Task<IResult> RenderAsync(HttpContext context, UserService users, string? next, string? error, string userName, int status) =>
-        HubPage.Render<LoginPage>(new
+    private static async Task<IResult> RenderAsync(HttpContext context, UserService users, string? next, string? error, string userName, int status)
+    {
+        var upstream = context.RequestServices.GetRequiredService<IOptions<UpstreamLoginOptions>>().Value;
+        return HubPage.Render<LoginPage>(new
         {
             Next = SafeNext(next, "/hub/home"),
             Error = error,
             UserName = userName,
-            FirstRun = !await users.AnyAsync(context.RequestAborted),
+            // Only the built-in form can use the first administrator: with it off, the providers' admins come from them.
+            FirstRun = upstream.BuiltInUsers && !await users.AnyAsync(context.RequestAborted),
+            BuiltInUsers = upstream.BuiltInUsers,
+            Providers = upstream.OpenIdConnect.Providers.Select(p => new LoginProvider(p.Name, p.Label())).ToList(),
         }, status);
+    }
 
     private static async Task<IResult> Submit(
         HttpContext context,
@@ -72,6 +82,10 @@ internal static class LoginPages
         string? next)
     {
         var logger = loggers.CreateLogger("Greyhub.Login");
+        if (!context.RequestServices.GetRequiredService<IOptions<UpstreamLoginOptions>>().Value.BuiltInUsers)
+        {
+            return HubPage.Error(StatusCodes.Status404NotFound, "This hub has no built-in users: sign in with one of the providers on the sign-in page.");
+        }
         if (!await antiforgery.IsRequestValidAsync(context))
         {
             return await RenderAsync(context, users, next, "Your session expired or the form was not sent by this site; please sign in again.", "", 403);
@@ -109,23 +123,7 @@ internal static class LoginPages
         metrics.LoginAttempts.WithLabels("success").Inc();
         HubLog.LoginSucceeded(logger, authenticated.Name, client);
         audit.Record(AuditActions.LoginSuccess, AuditActor.User(authenticated.Name), authenticated.Name, address: client);
-        // Earlier versions set these at Path=/, where every user's server received them. Deleted first: a deletion
-        // also drops this response's cookies whose path starts with its own.
-        context.Response.Cookies.Delete(HubCookies.Session, new CookieOptions { Path = "/" });
-        context.Response.Cookies.Delete(LegacyXsrfCookie, new CookieOptions { Path = "/" });
-        var session = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
-        // The stamp of the password as it is now (signing in may have re-hashed it).
-        var stamp = PasswordStamp.Of(await userStore.GetPasswordHashAsync(authenticated.Name, context.RequestAborted));
-        await context.SignInAsync(HubAuthentication.Cookie, HubAuthentication.LoginPrincipal(authenticated.Name, session, stamp),
-            new AuthenticationProperties { IsPersistent = true, ExpiresUtc = time.GetUtcNow().Add(options.Value.CookieMaxAge) });
-        context.Response.Cookies.Append(HubCookies.Session, session, new CookieOptions
-        {
-            HttpOnly = true,
-            SameSite = SameSiteMode.Lax,
-            Secure = context.Request.IsHttps,
-            // Only the hub reads it; users' servers under /user/ must not receive it (JupyterHub 4.1+).
-            Path = "/hub/",
-        });
+        await LoginSession.SignInAsync(context, authenticated.Name, userStore, options.Value, time);
         return Results.Redirect(SafeNext(next, "/hub/home"));
     }
 
