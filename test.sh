@@ -113,8 +113,8 @@ sum() { cat "$logs"/*.log | { grep -Eo "$1" || true; } | awk '{s+=$NF} END {prin
 passed=$(sum 'succeeded: [0-9]+')
 failed=$(sum '^  failed: [0-9]+')
 skipped=$(sum '^  skipped: [0-9]+')
-echo "${passed} passed, ${failed} failed, ${skipped} skipped"
 echo "logs: $logs; screenshots: $GREYHUB_SCREENSHOTS ($(find "$GREYHUB_SCREENSHOTS" -maxdepth 1 -name '*.png' | wc -l) pages)"
+echo "${passed} passed, ${failed} failed, ${skipped} skipped"
 # Requires.Missing fails (never skips) when a program is missing; this is the second lock: a skip from anywhere else is red too.
 if ((skipped != 0)); then
   echo "test.sh: ${skipped} test(s) skipped; nothing may skip (see the 'skipped' lines above)" >&2
