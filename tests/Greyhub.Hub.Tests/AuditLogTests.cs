@@ -2,6 +2,7 @@ using System.Text.Json;
 using Greyhub.Data;
 using Greyhub.Data.Stores;
 using Greyhub.Hub.Audit;
+using Greyhub.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 
@@ -10,15 +11,6 @@ namespace Greyhub.Hub.Tests;
 /// <summary>A hub whose servers are a stand-in single-user command (a Python HTTP server answering 200), for audit tests.</summary>
 public sealed class AuditHub : IAsyncLifetime
 {
-    /// <summary>A stand-in for jupyterhub-singleuser: answers every request 200 on the address the hub gives it.</summary>
-    public const string StandIn = "import http.server, os, urllib.parse\n"
-        + "u = urllib.parse.urlparse(os.environ['JUPYTERHUB_SERVICE_URL'])\n"
-        + "class H(http.server.BaseHTTPRequestHandler):\n"
-        + "    def do_GET(self):\n"
-        + "        self.send_response(200); self.send_header('Content-Length', '2'); self.end_headers(); self.wfile.write(b'ok')\n"
-        + "    def log_message(self, *a): pass\n"
-        + "http.server.HTTPServer((u.hostname, u.port), H).serve_forever()\n";
-
     public const string CullerToken = "audit-culler-token-0123456789abcdef";
 
     public HubInstance Hub { get; private set; } = null!;
@@ -27,11 +19,10 @@ public sealed class AuditHub : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        Hub = await HubInstance.StartAsync(
-            "Greyhub:Spawner:Command:0=/usr/bin/python3", "Greyhub:Spawner:Command:1=-c", "Greyhub:Spawner:Command:2=" + StandIn,
+        Hub = await HubInstance.StartAsync([.. StandInSingleUser.Config(),
             "Greyhub:Services:0:Name=cull-idle", "Greyhub:Services:0:ApiToken=" + CullerToken,
             "Greyhub:Roles:0:Name=idle-culler", "Greyhub:Roles:0:Scopes:0=list:users", "Greyhub:Roles:0:Scopes:1=read:servers",
-            "Greyhub:Roles:0:Scopes:2=delete:servers", "Greyhub:Roles:0:Services:0=cull-idle");
+            "Greyhub:Roles:0:Scopes:2=delete:servers", "Greyhub:Roles:0:Services:0=cull-idle"]);
         Admin = Hub.Client(Hub.AdminToken);
     }
 

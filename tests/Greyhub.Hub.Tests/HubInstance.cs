@@ -2,6 +2,8 @@ using Greyhub.Hub.Proxy;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Greyhub.Data.Entities;
+using Greyhub.Data.Stores;
 using Greyhub.Host;
 using Greyhub.Hub.Hosting;
 using Microsoft.AspNetCore.Builder;
@@ -91,6 +93,29 @@ public sealed class HubInstance : IAsyncDisposable
     }
 
     /// <summary>Issues a token for <paramref name="user"/> (created if missing) with the user's full permissions.</summary>
+    /// <summary>
+    /// Writes a server of <paramref name="user"/> (created if need be) straight into the database in
+    /// <paramref name="phase"/> at <paramref name="url"/>, with no process behind it: for tests of what the hub does
+    /// with the records (routes, the proxy API), not of starting servers.
+    /// </summary>
+    public async Task<Uri> ServerInDatabaseAsync(string user, string phase, Uri? url)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var scope = Services.CreateAsyncScope();
+        var users = scope.ServiceProvider.GetRequiredService<UserStore>();
+        var servers = scope.ServiceProvider.GetRequiredService<ServerStore>();
+        var now = TimeProvider.System.GetUtcNow().UtcDateTime;
+        await users.EnsureAsync(user, null, now, ct);
+        var userId = (await users.FindAsync(user, ct))!.Id;
+        Assert.True(await servers.TryMarkPendingAsync(userId, "", "{}", now, ct));
+        var server = (await servers.FindAsync(userId, "", ct))!;
+        if (phase != ServerPhases.Pending)
+        {
+            Assert.True(await servers.TransitionAsync(server.Id, ServerPhases.Pending, phase, url?.ToString(), ct));
+        }
+        return url ?? new Uri("http://127.0.0.1:1/");
+    }
+
     public async Task<string> TokenForAsync(string user, bool admin = false)
     {
         await using var scope = _app.Services.CreateAsyncScope();

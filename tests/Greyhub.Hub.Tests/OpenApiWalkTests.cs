@@ -2,6 +2,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Greyhub.Testing;
 
 namespace Greyhub.Hub.Tests;
 
@@ -144,10 +145,9 @@ public sealed partial class OpenApiWalkTests
 
         public HttpClient Admin { get; }
 
-        public static async Task<WalkHub> StartAsync() => new(await HubInstance.StartAsync(
-            "Greyhub:Spawner:Command:0=/usr/bin/python3", "Greyhub:Spawner:Command:1=-c", "Greyhub:Spawner:Command:2=" + StandIn,
+        public static async Task<WalkHub> StartAsync() => new(await HubInstance.StartAsync([.. StandInSingleUser.Config(),
             "Greyhub:Services:0:Name=walk-service", "Greyhub:Services:0:Url=http://127.0.0.1:10102",
-            "Greyhub:Services:0:ApiToken=" + ServiceToken, "Greyhub:Services:0:Info:purpose=the OpenAPI walk"));
+            "Greyhub:Services:0:ApiToken=" + ServiceToken, "Greyhub:Services:0:Info:purpose=the OpenAPI walk"]));
 
         public async Task<ApiResponse> SendAsync(OpenApiOperation op, WalkRequest request)
         {
@@ -242,14 +242,5 @@ public sealed partial class OpenApiWalkTests
             }
             await Hub.DisposeAsync();
         }
-
-        /// <summary>A stand-in single-user server (Python's http.server where JUPYTERHUB_SERVICE_URL says): each start takes a moment.</summary>
-        private const string StandIn = "import http.server, os, urllib.parse\n"
-            + "u = urllib.parse.urlparse(os.environ['JUPYTERHUB_SERVICE_URL'])\n"
-            + "class H(http.server.BaseHTTPRequestHandler):\n"
-            + "    def do_GET(self):\n"
-            + "        self.send_response(200); self.send_header('Content-Length', '2'); self.end_headers(); self.wfile.write(b'ok')\n"
-            + "    def log_message(self, *a): pass\n"
-            + "http.server.HTTPServer((u.hostname, u.port), H).serve_forever()\n";
     }
 }

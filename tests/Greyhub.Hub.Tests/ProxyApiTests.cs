@@ -1,7 +1,6 @@
 using System.Text.Json;
 using Greyhub.Abstractions.Proxy;
 using Greyhub.Data.Entities;
-using Greyhub.Data.Stores;
 using Greyhub.Hub.Servers;
 using Greyhub.Proxy;
 using Microsoft.Extensions.DependencyInjection;
@@ -23,7 +22,7 @@ public sealed class ProxyApiTests
         using var admin = hub.Client(hub.AdminToken);
         var proxy = hub.Services.GetRequiredService<IProxyRoutes>();
         var url = new Uri("http://127.0.0.1:41021/user/alice/");
-        await RunningServerAsync(hub, "alice", url);
+        await hub.ServerInDatabaseAsync("alice", ServerPhases.Running, url);
         await hub.Services.GetRequiredService<ServerRoutes>().AddAsync("alice", "", url, Ct);
         await proxy.AddRouteAsync("/foreign", new Uri("http://127.0.0.1:41022/"), new Dictionary<string, JsonElement>(), Ct);
 
@@ -83,7 +82,7 @@ public sealed class ProxyApiTests
         await using var hub = await HubInstance.StartAsync("Greyhub:Proxy:External:ApiUrl=" + first.ApiAddress, "Greyhub:Proxy:External:AuthToken=first-proxy-token");
         using var admin = hub.Client(hub.AdminToken);
         var url = new Uri("http://127.0.0.1:41031/user/bob/");
-        await RunningServerAsync(hub, "bob", url);
+        await hub.ServerInDatabaseAsync("bob", ServerPhases.Running, url);
         (await admin.PostApiAsync("hub/api/proxy")).Is(200);
         Assert.NotNull(await first.Routes.GetRouteAsync("/user/bob", Ct));
         Assert.Null(await second.Routes.GetRouteAsync("/user/bob", Ct));
@@ -118,18 +117,5 @@ public sealed class ProxyApiTests
         settings.Configuration.Add(new("Greyhub:Proxy:ApiToken", token));
         settings.Configuration.Add(new("Logging:LogLevel:Default", "Warning"));
         return await ProxyHost.StartAsync(settings, Ct);
-    }
-
-    private static async Task RunningServerAsync(HubInstance hub, string user, Uri url)
-    {
-        await using var scope = hub.Services.CreateAsyncScope();
-        var users = scope.ServiceProvider.GetRequiredService<UserStore>();
-        var servers = scope.ServiceProvider.GetRequiredService<ServerStore>();
-        var now = TimeProvider.System.GetUtcNow().UtcDateTime;
-        await users.EnsureAsync(user, null, now, Ct);
-        var userId = (await users.FindAsync(user, Ct))!.Id;
-        Assert.True(await servers.TryMarkPendingAsync(userId, "", "{}", now, Ct));
-        var server = (await servers.FindAsync(userId, "", Ct))!;
-        Assert.True(await servers.TransitionAsync(server.Id, ServerPhases.Pending, ServerPhases.Running, url.ToString(), Ct));
     }
 }

@@ -2,7 +2,6 @@ using System.Net;
 using System.Text.Json;
 using Greyhub.Abstractions.Proxy;
 using Greyhub.Data.Entities;
-using Greyhub.Data.Stores;
 using Greyhub.Hub.Observability;
 using Greyhub.Hub.Servers;
 using Greyhub.Proxy;
@@ -32,14 +31,14 @@ public sealed class RouteCheckTests
         // The check at start-up ran (on an empty hub) before the scene is set, so it cannot race with it.
         await WaitForChecksAsync(metrics, 1);
 
-        var alice = await ServerInDatabaseAsync(hub, "alice", ServerPhases.Running, new Uri("http://127.0.0.1:41001/user/alice/"));
+        var alice = await hub.ServerInDatabaseAsync("alice", ServerPhases.Running, new Uri("http://127.0.0.1:41001/user/alice/"));
         await routes.AddAsync("alice", "", alice, Ct);
         Assert.True(await proxy.DeleteRouteAsync("/user/alice", Ct));
         // A server moved to a new address while the proxy kept the old one (another replica restarted it, say).
-        var carol = await ServerInDatabaseAsync(hub, "carol", ServerPhases.Running, new Uri("http://127.0.0.1:41003/user/carol/"));
+        var carol = await hub.ServerInDatabaseAsync("carol", ServerPhases.Running, new Uri("http://127.0.0.1:41003/user/carol/"));
         await routes.AddAsync("carol", "", new Uri("http://127.0.0.1:49999/"), Ct);
         // A start adds its route before the database says running: the check must not take it for stale.
-        await ServerInDatabaseAsync(hub, "bob", ServerPhases.Pending, null);
+        await hub.ServerInDatabaseAsync("bob", ServerPhases.Pending, null);
         await routes.AddAsync("bob", "", new Uri("http://127.0.0.1:41002/"), Ct);
         await routes.AddAsync("ghost", "", new Uri("http://127.0.0.1:41009/"), Ct);
         await proxy.AddRouteAsync("/foreign", new Uri("http://127.0.0.1:41010/"), new Dictionary<string, JsonElement>(), Ct);
@@ -97,7 +96,7 @@ public sealed class RouteCheckTests
         // A running server's route goes to the external proxy; the hub's own listener does not forward it.
         await using var upstream = ScriptedUpstream.Answering("HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nserved");
         var url = new Uri($"http://127.0.0.1:{upstream.Port}/user/alice/");
-        await ServerInDatabaseAsync(hub, "alice", ServerPhases.Running, url);
+        await hub.ServerInDatabaseAsync("alice", ServerPhases.Running, url);
         var before = metrics.CheckRoutesDuration.Count;
         time.Advance(hub.Services.GetRequiredService<IOptions<HubOptions>>().Value.Servers.CheckRoutesInterval);
         await WaitForChecksAsync(metrics, before + 1);
@@ -128,7 +127,7 @@ public sealed class RouteCheckTests
             var metrics = hub.Services.GetRequiredService<HubMetrics>();
             var interval = hub.Services.GetRequiredService<IOptions<HubOptions>>().Value.Servers.CheckRoutesInterval;
             await WaitForChecksAsync(metrics, 1);
-            await ServerInDatabaseAsync(hub, "alice", ServerPhases.Running, new Uri("http://127.0.0.1:41001/user/alice/"));
+            await hub.ServerInDatabaseAsync("alice", ServerPhases.Running, new Uri("http://127.0.0.1:41001/user/alice/"));
 
             // The proxy goes away: the check fails, is counted and logged, and the loop goes on.
             await external.DisposeAsync();
@@ -177,7 +176,7 @@ public sealed class RouteCheckTests
             var metrics = hub.Services.GetRequiredService<HubMetrics>();
             var interval = hub.Services.GetRequiredService<IOptions<HubOptions>>().Value.Servers.CheckRoutesInterval;
             await WaitForChecksAsync(metrics, 1);
-            await ServerInDatabaseAsync(hub, "alice", ServerPhases.Running, new Uri("http://127.0.0.1:41001/user/alice/"));
+            await hub.ServerInDatabaseAsync("alice", ServerPhases.Running, new Uri("http://127.0.0.1:41001/user/alice/"));
             var before = metrics.CheckRoutesDuration.Count;
             time.Advance(interval);
             await WaitForChecksAsync(metrics, before + 1);
@@ -241,23 +240,6 @@ public sealed class RouteCheckTests
     }
 
     /// <summary>Writes a server row as a start or an earlier hub would have left it.</summary>
-    private static async Task<Uri> ServerInDatabaseAsync(HubInstance hub, string user, string phase, Uri? url)
-    {
-        await using var scope = hub.Services.CreateAsyncScope();
-        var users = scope.ServiceProvider.GetRequiredService<UserStore>();
-        var servers = scope.ServiceProvider.GetRequiredService<ServerStore>();
-        var now = TimeProvider.System.GetUtcNow().UtcDateTime;
-        await users.EnsureAsync(user, null, now, Ct);
-        var userId = (await users.FindAsync(user, Ct))!.Id;
-        Assert.True(await servers.TryMarkPendingAsync(userId, "", "{}", now, Ct));
-        var server = (await servers.FindAsync(userId, "", Ct))!;
-        if (phase != ServerPhases.Pending)
-        {
-            Assert.True(await servers.TransitionAsync(server.Id, ServerPhases.Pending, phase, url?.ToString(), Ct));
-        }
-        return url ?? new Uri("http://127.0.0.1:1/");
-    }
-
     /// <summary>Waits until <paramref name="count"/> route checks have completed (each observes its duration last).</summary>
     private static async Task WaitForChecksAsync(HubMetrics metrics, long count)
     {
