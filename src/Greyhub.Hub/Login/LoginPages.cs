@@ -169,9 +169,7 @@ internal static class LoginPages
         {
             HubLog.PasswordChanged(logger, me.Name, client);
             // This session stays signed in: its cookie, with the same session id, now carries the new password's stamp.
-            await context.SignInAsync(HubAuthentication.Cookie,
-                HubAuthentication.LoginPrincipal(me.Name, me.SessionId ?? "", PasswordStamp.Of(await users.GetPasswordHashAsync(me.Name, context.RequestAborted))),
-                new AuthenticationProperties { IsPersistent = true, ExpiresUtc = time.GetUtcNow().Add(options.Value.CookieMaxAge) });
+            await LoginSession.RenewAsync(context, me.Name, me.SessionId ?? "", users, options.Value, time);
         }
         var error = result switch
         {

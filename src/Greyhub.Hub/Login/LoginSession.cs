@@ -21,10 +21,7 @@ internal static class LoginSession
         context.Response.Cookies.Delete(HubCookies.Session, new CookieOptions { Path = "/" });
         context.Response.Cookies.Delete(LegacyXsrfCookie, new CookieOptions { Path = "/" });
         var session = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
-        // Signing in may have re-hashed the password: the stamp is read after it.
-        var stamp = PasswordStamp.Of(await users.GetPasswordHashAsync(user, context.RequestAborted));
-        await context.SignInAsync(HubAuthentication.Cookie, HubAuthentication.LoginPrincipal(user, session, stamp),
-            new AuthenticationProperties { IsPersistent = true, ExpiresUtc = time.GetUtcNow().Add(options.CookieMaxAge) });
+        await WriteLoginCookieAsync(context, user, session, users, options, time);
         context.Response.Cookies.Append(HubCookies.Session, session, new CookieOptions
         {
             HttpOnly = true,
@@ -33,5 +30,17 @@ internal static class LoginSession
             // Only the hub reads it; users' servers under /user/ must not receive it (JupyterHub 4.1+).
             Path = "/hub/",
         });
+    }
+
+    /// <summary>Keeps this session signed in after its user changed the password: the same session id, the new password's stamp.</summary>
+    public static Task RenewAsync(HttpContext context, string user, string session, UserStore users, HubOptions options, TimeProvider time) =>
+        WriteLoginCookieAsync(context, user, session, users, options, time);
+
+    private static async Task WriteLoginCookieAsync(HttpContext context, string user, string session, UserStore users, HubOptions options, TimeProvider time)
+    {
+        // Read after signing in or changing it (signing in may re-hash the password), so the stamp is the current one.
+        var stamp = PasswordStamp.Of(await users.GetPasswordHashAsync(user, context.RequestAborted));
+        await context.SignInAsync(HubAuthentication.Cookie, HubAuthentication.LoginPrincipal(user, session, stamp),
+            new AuthenticationProperties { IsPersistent = true, ExpiresUtc = time.GetUtcNow().Add(options.CookieMaxAge) });
     }
 }
