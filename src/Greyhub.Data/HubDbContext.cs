@@ -42,6 +42,9 @@ public sealed class HubDbContext(DbContextOptions<HubDbContext> options) : DbCon
     /// <summary>The audit log.</summary>
     public DbSet<AuditEntryEntity> AuditLog => Set<AuditEntryEntity>();
 
+    /// <summary>Users' encrypted authentication state.</summary>
+    public DbSet<AuthStateEntity> AuthStates => Set<AuthStateEntity>();
+
     /// <inheritdoc />
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -70,6 +73,14 @@ public sealed class HubDbContext(DbContextOptions<HubDbContext> options) : DbCon
                 "user_group_map",
                 r => r.HasOne(typeof(GroupEntity)).WithMany().HasForeignKey("GroupId").OnDelete(DeleteBehavior.Cascade),
                 l => l.HasOne(typeof(UserEntity)).WithMany().HasForeignKey("UserId").OnDelete(DeleteBehavior.Cascade));
+        });
+        modelBuilder.Entity<AuthStateEntity>(state =>
+        {
+            state.ToTable("auth_states");
+            state.HasKey(a => a.UserId);
+            state.Property(a => a.UserId).ValueGeneratedNever();
+            state.Property(a => a.Provider).HasMaxLength(64);
+            state.HasOne<UserEntity>().WithOne().HasForeignKey<AuthStateEntity>(a => a.UserId).OnDelete(DeleteBehavior.Cascade);
         });
         modelBuilder.Entity<GroupEntity>(group =>
         {

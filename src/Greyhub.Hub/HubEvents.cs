@@ -34,6 +34,11 @@ internal static class HubEvents
     public const int UpstreamLoginSucceeded = 220;
     public const int UpstreamLoginRefused = 221;
     public const int UpstreamLoginFailed = 222;
+    public const int UpstreamTokenRefreshed = 223;
+    public const int UpstreamTokenRefreshFailed = 224;
+    public const int UpstreamSignOut = 225;
+    public const int UpstreamSignOutSkipped = 226;
+    public const int UpstreamLoginTiming = 227;
 
     // 30x: server starts; 31x: stops; 32x: the server monitor.
     public const int ServerRequested = 300;

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Greyhub.Hub.Tests;
 
@@ -68,19 +69,46 @@ public sealed class AuthorizationsApiTests(ContractHub fixture) : IClassFixture<
     }
 
     [Fact]
-    public async Task Auth_state_is_shown_as_null_to_holders_of_admin_auth_state_and_cannot_be_set()
+    public async Task Auth_state_is_set_by_admins_stored_encrypted_and_shown_only_to_holders_of_admin_auth_state()
     {
         var user = Api.Unique("state");
         var own = await Hub.TokenForAsync(user);
         Assert.Equal(JsonValueKind.Null, (await fixture.Admin.GetApiAsync($"hub/api/users/{user}")).Is(200).Root.GetProperty("auth_state").ValueKind);
+
+        // JupyterHub's PATCH: an object replaces the state, and the answer carries it.
+        var patched = (await fixture.Admin.PatchApiAsync($"hub/api/users/{user}", new { auth_state = new { access_token = "secret-access-token", scope = new[] { "a", "b" } } })).Is(200).Root;
+        Assert.Equal("secret-access-token", patched.GetProperty("auth_state").GetProperty("access_token").GetString());
+        var shown = (await fixture.Admin.GetApiAsync($"hub/api/users/{user}")).Is(200).Root.GetProperty("auth_state");
+        Assert.Equal("secret-access-token", shown.GetProperty("access_token").GetString());
+        Assert.Equal(["a", "b"], shown.GetProperty("scope").EnumerateArray().Select(s => s.GetString()!));
+
+        // At rest it is Data Protection ciphertext: the database never holds the token in clear.
+        await using (var scope = Hub.Services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<Greyhub.Data.HubDbContext>();
+            var userId = db.Users.Single(u => u.Name == user).Id;
+            var row = db.AuthStates.Single(a => a.UserId == userId);
+            Assert.DoesNotContain("secret-access-token", System.Text.Encoding.UTF8.GetString(row.Encrypted), StringComparison.Ordinal);
+            Assert.DoesNotContain("secret-access-token", System.Text.Encoding.Latin1.GetString(row.Encrypted), StringComparison.Ordinal);
+        }
+
+        // Not to the user themselves, not to a reader of users without admin:auth_state, not in lists.
         Assert.False((await Hub.Client(own).GetApiAsync($"hub/api/users/{user}")).Is(200).Root.TryGetProperty("auth_state", out _),
             "a user does not hold admin:auth_state on themselves");
+        var reader = await Hub.ScopedTokenAsync("admin", "read:users", "list:users");
+        Assert.False((await Hub.Client(reader).GetApiAsync($"hub/api/users/{user}")).Is(200).Root.TryGetProperty("auth_state", out _));
         var listed = (await fixture.Admin.GetApiAsync("hub/api/users")).Is(200).Root.EnumerateArray().Single(u => u.GetProperty("name").GetString() == user);
         Assert.Equal(JsonValueKind.Null, listed.GetProperty("auth_state").ValueKind);
 
-        (await fixture.Admin.PatchApiAsync($"hub/api/users/{user}", new { auth_state = new { access_token = "x" } })).Is(400);
+        // Only dicts; null clears it.
         (await fixture.Admin.PatchApiAsync($"hub/api/users/{user}", new { auth_state = "x" })).Is(400);
-        var patched = (await fixture.Admin.PatchApiAsync($"hub/api/users/{user}", "{\"auth_state\": null, \"admin\": false}")).Is(200).Root;
-        Assert.Equal(JsonValueKind.Null, patched.GetProperty("auth_state").ValueKind);
+        var cleared = (await fixture.Admin.PatchApiAsync($"hub/api/users/{user}", "{\"auth_state\": null, \"admin\": false}")).Is(200).Root;
+        Assert.Equal(JsonValueKind.Null, cleared.GetProperty("auth_state").ValueKind);
+        Assert.Equal(JsonValueKind.Null, (await fixture.Admin.GetApiAsync($"hub/api/users/{user}")).Is(200).Root.GetProperty("auth_state").ValueKind);
+
+        // Creating a user with a state stores it too.
+        var created = Api.Unique("born");
+        (await fixture.Admin.PostApiAsync($"hub/api/users/{created}", new { auth_state = new { refresh_token = "r" } })).Is(201);
+        Assert.Equal("r", (await fixture.Admin.GetApiAsync($"hub/api/users/{created}")).Is(200).Root.GetProperty("auth_state").GetProperty("refresh_token").GetString());
     }
 }

@@ -150,6 +150,28 @@ namespace Greyhub.Data.Postgres.Migrations
                     b.ToTable("audit_log", (string)null);
                 });
 
+            modelBuilder.Entity("Greyhub.Data.Entities.AuthStateEntity", b =>
+                {
+                    b.Property<int>("UserId")
+                        .HasColumnType("integer");
+
+                    b.Property<byte[]>("Encrypted")
+                        .IsRequired()
+                        .HasColumnType("bytea");
+
+                    b.Property<string>("Provider")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .UseCollation("C");
+
+                    b.Property<DateTime>("Updated")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("UserId");
+
+                    b.ToTable("auth_states", (string)null);
+                });
+
             modelBuilder.Entity("Greyhub.Data.Entities.GroupEntity", b =>
                 {
                     b.Property<int>("Id")
@@ -519,6 +541,15 @@ namespace Greyhub.Data.Postgres.Migrations
                         .OnDelete(DeleteBehavior.Cascade);
 
                     b.Navigation("User");
+                });
+
+            modelBuilder.Entity("Greyhub.Data.Entities.AuthStateEntity", b =>
+                {
+                    b.HasOne("Greyhub.Data.Entities.UserEntity", null)
+                        .WithOne()
+                        .HasForeignKey("Greyhub.Data.Entities.AuthStateEntity", "UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("Greyhub.Data.Entities.OAuthCodeEntity", b =>

@@ -128,6 +128,28 @@ namespace Greyhub.Data.Sqlite.Migrations
                     b.ToTable("audit_log", (string)null);
                 });
 
+            modelBuilder.Entity("Greyhub.Data.Entities.AuthStateEntity", b =>
+                {
+                    b.Property<int>("UserId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<byte[]>("Encrypted")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
+
+                    b.Property<string>("Provider")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Updated")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("UserId");
+
+                    b.ToTable("auth_states", (string)null);
+                });
+
             modelBuilder.Entity("Greyhub.Data.Entities.GroupEntity", b =>
                 {
                     b.Property<int>("Id")
@@ -463,6 +485,15 @@ namespace Greyhub.Data.Sqlite.Migrations
                         .OnDelete(DeleteBehavior.Cascade);
 
                     b.Navigation("User");
+                });
+
+            modelBuilder.Entity("Greyhub.Data.Entities.AuthStateEntity", b =>
+                {
+                    b.HasOne("Greyhub.Data.Entities.UserEntity", null)
+                        .WithOne()
+                        .HasForeignKey("Greyhub.Data.Entities.AuthStateEntity", "UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("Greyhub.Data.Entities.OAuthCodeEntity", b =>

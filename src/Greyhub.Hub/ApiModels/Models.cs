@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Greyhub.Data;
 using Greyhub.Data.Entities;
 using Greyhub.Hub.Auth;
@@ -70,12 +71,16 @@ internal sealed class Models(HubUrls urls, HubRoles roles)
         return filter.IsUnfiltered || !filter.IsHeld;
     }
 
-    public void WriteUser(Utf8JsonWriter w, UserRecord user, ExpandedScopes scopes, bool includeStopped)
+    public void WriteUser(Utf8JsonWriter w, UserRecord user, ExpandedScopes scopes, bool includeStopped, JsonNode? authState = null)
     {
         var target = ResourceRef.User(user.Name, user.Groups);
         var fields = FieldsFor(scopes, target);
-        WriteUser(w, user, fields, includeStopped, scopes, endObject: true);
+        WriteUser(w, user, fields, includeStopped, scopes, endObject: true, authState: authState);
     }
+
+    /// <summary>Whether the caller sees <paramref name="user"/>'s <c>auth_state</c> (<c>admin:auth_state</c> for that user).</summary>
+    public static bool SeesAuthState(ExpandedScopes scopes, UserRecord user) =>
+        scopes.CanAccess("admin:auth_state", ResourceRef.User(user.Name, user.Groups));
 
     /// <summary>The user model of <c>GET /hub/api/user</c>, plus identity keys, without closing the object.</summary>
     public void WriteSelf(Utf8JsonWriter w, UserRecord user, ExpandedScopes scopes)
@@ -86,7 +91,7 @@ internal sealed class Models(HubUrls urls, HubRoles roles)
         WriteUser(w, user, fields, includeStopped: false, scopes, endObject: false);
     }
 
-    private void WriteUser(Utf8JsonWriter w, UserRecord user, UserFields fields, bool includeStopped, ExpandedScopes scopes, bool endObject, bool? withState = null)
+    private void WriteUser(Utf8JsonWriter w, UserRecord user, UserFields fields, bool includeStopped, ExpandedScopes scopes, bool endObject, bool? withState = null, JsonNode? authState = null)
     {
         w.WriteStartObject();
         w.WriteString(KindName, UserKind);
@@ -141,9 +146,17 @@ internal sealed class Models(HubUrls urls, HubRoles roles)
         }
         if ((fields & UserFields.AuthState) != 0)
         {
-            // Holders of admin:auth_state see the key, as in JupyterHub; the hub keeps no authentication state, so it
-            // is null, JupyterHub's answer for a user without any.
-            w.WriteNull(AuthStateName);
+            // Holders of admin:auth_state see the key, as in JupyterHub. Only the single-user endpoints decrypt and pass
+            // the state (JupyterHub's too): lists stay one query, with null here.
+            w.WritePropertyName(AuthStateName);
+            if (authState is null)
+            {
+                w.WriteNullValue();
+            }
+            else
+            {
+                authState.WriteTo(w);
+            }
         }
         if ((fields & UserFields.Servers) != 0)
         {

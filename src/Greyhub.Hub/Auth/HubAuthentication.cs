@@ -43,8 +43,18 @@ internal static class HubAuthentication
     }
 
     /// <summary>The principal written into the login cookie; <paramref name="passwordStamp"/> is <see cref="PasswordStamp.Of"/> the password it signed in with.</summary>
-    public static ClaimsPrincipal LoginPrincipal(string user, string session, string passwordStamp) =>
-        new(new ClaimsIdentity([new Claim(ClaimTypes.Name, user), new Claim(SessionClaim, session), new Claim(PasswordStamp.Claim, passwordStamp)], Cookie));
+    public static ClaimsPrincipal LoginPrincipal(string user, string session, string passwordStamp, string? upstream = null)
+    {
+        var identity = new ClaimsIdentity([new Claim(ClaimTypes.Name, user), new Claim(SessionClaim, session), new Claim(PasswordStamp.Claim, passwordStamp)], Cookie);
+        if (upstream is not null)
+        {
+            identity.AddClaim(new Claim(UpstreamClaim, upstream));
+        }
+        return new(identity);
+    }
+
+    /// <summary>The claim naming the upstream provider a login session came through (absent for the built-in form).</summary>
+    public const string UpstreamClaim = "greyhub:upstream";
 
     /// <summary>Parses <c>Authorization: token X</c> or <c>bearer X</c> (scheme case-insensitive), as JupyterHub does.</summary>
     public static bool TryGetToken(HttpRequest request, out string token)

@@ -55,6 +55,7 @@ public static class HubServiceCollectionExtensions
         services.AddSingleton<ResponseCache>();
         services.AddScoped<IPasswordAuthenticator, BuiltInAuthenticator>();
         services.AddScoped<PasswordChange>();
+        services.AddScoped<AuthStates>();
         // Pages are Razor components rendered on the server (RazorComponentResult from the hub's own endpoints).
         services.AddRazorComponents();
         services.AddScoped<GroupService>();

@@ -33,7 +33,7 @@ internal static class LoginPages
         // Open to anyone: the forms check their own XSRF token (a login form too, against login CSRF).
         hub.MapGet("/login", Form).AllowAnonymous();
         hub.MapPost("/login", Submit).DisableAntiforgery().AllowAnonymous();
-        hub.MapGet("/logout", (Func<HttpContext, OAuthGrants, AuditLog, Task<IResult>>)Logout).AllowAnonymous();
+        hub.MapGet("/logout", (Func<HttpContext, OAuthGrants, AuditLog, IUpstreamSignOut, Task<IResult>>)Logout).AllowAnonymous();
         hub.MapPost("/logout", LogoutForm).DisableAntiforgery().AllowAnonymous();
         hub.MapGet("/change-password", (PasswordChange passwords) => passwords.Available
             ? HubPage.Render<ChangePasswordPage>()
@@ -62,7 +62,7 @@ internal static class LoginPages
             // Only the built-in form can use the first administrator: with it off, the providers' admins come from them.
             FirstRun = upstream.BuiltInUsers && !await users.AnyAsync(context.RequestAborted),
             BuiltInUsers = upstream.BuiltInUsers,
-            Providers = upstream.OpenIdConnect.Providers.Select(p => new LoginProvider(p.Name, p.Label())).ToList(),
+            Providers = upstream.AllProviders().Select(p => new LoginProvider(p.Name, p.Label())).ToList(),
         }, status);
     }
 
@@ -184,15 +184,20 @@ internal static class LoginPages
             : HubPage.Render<ChangePasswordPage>(new { Error = error }, result == PasswordChangeResult.WrongCurrent ? StatusCodes.Status403Forbidden : StatusCodes.Status400BadRequest);
     }
 
-    private static async Task<IResult> LogoutForm(HttpContext context, IAntiforgery antiforgery, OAuthGrants grants, AuditLog audit) =>
+    private static async Task<IResult> LogoutForm(HttpContext context, IAntiforgery antiforgery, OAuthGrants grants, AuditLog audit, IUpstreamSignOut upstream) =>
         await antiforgery.IsRequestValidAsync(context)
-            ? await Logout(context, grants, audit)
+            ? await Logout(context, grants, audit, upstream)
             : HubPage.Error(StatusCodes.Status403Forbidden, "The sign-out form was not sent by this site. Reload the page and sign out again.");
 
-    private static async Task<IResult> Logout(HttpContext context, OAuthGrants grants, AuditLog audit)
+    private static async Task<IResult> Logout(HttpContext context, OAuthGrants grants, AuditLog audit, IUpstreamSignOut upstream)
     {
+        string? provider = null;
+        int? signedIn = null;
         if (context.Identity() is { ViaCookie: true, UserId: { } userId, SessionId: { Length: > 0 } session } me)
         {
+            signedIn = userId;
+            // Which provider this session came through is in the login cookie itself (no other state to keep).
+            provider = (await context.AuthenticateAsync(HubAuthentication.Cookie)).Principal?.FindFirst(HubAuthentication.UpstreamClaim)?.Value;
             audit.Record(AuditActions.Logout, AuditActor.User(me.Name), me.Name, address: AuditLog.AddressOf(context));
             // As JupyterHub's BaseHandler.clear_login_cookie: the OAuth tokens this login session authorized die with it,
             // and only for a signed-in user (an anonymous logout request must not revoke anything).
@@ -202,6 +207,10 @@ internal static class LoginPages
         context.Response.Cookies.Delete(HubCookies.Session, new CookieOptions { Path = "/" });
         context.Response.Cookies.Delete(HubCookies.Session, new CookieOptions { Path = "/hub/" });
         context.Response.Cookies.Delete("jupyterhub-services", new CookieOptions { Path = "/services" });
+        if (provider is not null && await upstream.SignOutAsync(context, provider, signedIn, context.RequestAborted) is { } endUpstream)
+        {
+            return endUpstream;
+        }
         return Results.Redirect("/hub/login");
     }
 }

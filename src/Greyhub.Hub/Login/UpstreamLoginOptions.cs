@@ -10,18 +10,30 @@ public sealed class UpstreamLoginOptions
     public bool BuiltInUsers { get; set; } = true;
 
     /// <summary>OpenID Connect providers.</summary>
-    public OpenIdConnectLoginOptions OpenIdConnect { get; set; } = new();
+    public UpstreamProviderList OpenIdConnect { get; set; } = new();
+
+    /// <summary>Plain OAuth2 providers without OpenID Connect (GitHub): endpoints given, the user from a userinfo JSON document.</summary>
+    public UpstreamProviderList OAuth2 { get; set; } = new();
+
+    /// <summary>Every provider of either protocol (names are unique across both).</summary>
+    public IEnumerable<UpstreamProviderOptions> AllProviders() => OpenIdConnect.Providers.Concat(OAuth2.Providers);
+
+    /// <summary>The provider named <paramref name="name"/>, or null.</summary>
+    public UpstreamProviderOptions? Find(string name) => AllProviders().FirstOrDefault(p => p.Name == name);
+
+    /// <summary>Whether <paramref name="provider"/> is one of the plain OAuth2 providers.</summary>
+    public bool IsOAuth2(UpstreamProviderOptions provider) => OAuth2.Providers.Contains(provider);
 }
 
-/// <summary>Upstream OpenID Connect providers, each a button on the login page.</summary>
-public sealed class OpenIdConnectLoginOptions
+/// <summary>Upstream providers of one protocol, each a button on the login page.</summary>
+public sealed class UpstreamProviderList
 {
     /// <summary>The providers, each under its own name.</summary>
-    public List<OpenIdConnectProviderOptions> Providers { get; set; } = [];
+    public List<UpstreamProviderOptions> Providers { get; set; } = [];
 }
 
-/// <summary>One upstream OpenID Connect provider and how its users become Greyhub users.</summary>
-public sealed class OpenIdConnectProviderOptions
+/// <summary>One upstream provider (OpenID Connect, or plain OAuth2) and how its users become Greyhub users.</summary>
+public sealed class UpstreamProviderOptions
 {
     /// <summary>Short name in URLs (<c>/hub/oidc/NAME/login</c>, callback <c>/hub/oidc/NAME/callback</c>): lowercase letters, digits, '-'.</summary>
     public string Name { get; set; } = "";
@@ -79,4 +91,51 @@ public sealed class OpenIdConnectProviderOptions
 
     /// <summary>Greyhub groups follow the upstream groups at each login (JupyterHub's <c>manage_groups</c>): missing groups are created, and the user leaves the groups not listed.</summary>
     public bool ManageGroups { get; set; }
+
+    /// <summary>
+    /// Store the provider's tokens and the user's claims as the user's <c>auth_state</c>, encrypted (JupyterHub's
+    /// <c>Authenticator.enable_auth_state</c>). Needed by <see cref="RefreshPreSpawn"/> and <see cref="SpawnerEnvironment"/>.
+    /// </summary>
+    public bool EnableAuthState { get; set; }
+
+    /// <summary>
+    /// Before a server starts, renew an access token that has expired or is older than <see cref="AuthRefreshAge"/> with
+    /// the refresh token (JupyterHub's <c>refresh_pre_spawn</c>); when renewal fails the start is refused and the user
+    /// asked to sign in again.
+    /// </summary>
+    public bool RefreshPreSpawn { get; set; }
+
+    /// <summary>How old an access token may be before a start renews it (JupyterHub's <c>auth_refresh_age</c>, 300 s).</summary>
+    public TimeSpan AuthRefreshAge { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// Environment variables given to the user's servers from the <c>auth_state</c>: variable name → path in it, with
+    /// dots (<c>access_token</c>, <c>oauth_user.email</c>). A missing value leaves the variable out.
+    /// </summary>
+    public Dictionary<string, string> SpawnerEnvironment { get; set; } = [];
+
+    /// <summary>
+    /// Signing out of the hub also ends the session at the provider, when its discovery document has an
+    /// <c>end_session_endpoint</c> (OpenID Connect only); the provider sends the browser back to the hub's login page.
+    /// </summary>
+    public bool EndSessionAtLogout { get; set; } = true;
+
+    /// <summary>OAuth2 only: the provider's authorization endpoint (<c>https://github.com/login/oauth/authorize</c>).</summary>
+    public string AuthorizationEndpoint { get; set; } = "";
+
+    /// <summary>OAuth2 only: the token endpoint (<c>https://github.com/login/oauth/access_token</c>).</summary>
+    public string TokenEndpoint { get; set; } = "";
+
+    /// <summary>OAuth2 only: the endpoint answering the user's JSON document with the access token (<c>https://api.github.com/user</c>).</summary>
+    public string UserInfoEndpoint { get; set; } = "";
+
+    /// <summary>
+    /// OAuth2 only: an endpoint answering a JSON array of the user's groups (strings, or objects whose
+    /// <see cref="GroupsField"/> names them), such as GitHub's <c>https://api.github.com/user/orgs</c>; empty: groups come
+    /// from <see cref="GroupsClaim"/> of the userinfo document.
+    /// </summary>
+    public string GroupsEndpoint { get; set; } = "";
+
+    /// <summary>OAuth2 only: the field naming a group in each object of <see cref="GroupsEndpoint"/>'s array (GitHub: <c>login</c>).</summary>
+    public string GroupsField { get; set; } = "login";
 }

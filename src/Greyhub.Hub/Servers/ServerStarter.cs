@@ -58,6 +58,14 @@ internal sealed partial class ServerStarter(
         {
             throw HubException.Invalid(ex.Message);
         }
+        // The hooks may refuse (an upstream sign-in that can no longer be renewed) before anything is written.
+        await scoped.RunAsync(async (ServerScope scope) =>
+        {
+            foreach (var hook in scope.StartHooks)
+            {
+                await hook.BeforeStartAsync(user, cancellationToken);
+            }
+        });
         var requested = System.Diagnostics.Stopwatch.GetTimestamp();
         if (!tracker.TryBegin(key, out var operation))
         {
@@ -193,6 +201,19 @@ internal sealed partial class ServerStarter(
         }
     }
 
+    private async Task<Dictionary<string, string>> EnvironmentAsync(ServerScope scope, ServerKey key, int userId, string apiToken, CancellationToken cancellationToken)
+    {
+        var hub = environment.For(key, apiToken);
+        foreach (var hook in scope.StartHooks)
+        {
+            foreach (var (name, value) in await hook.EnvironmentAsync(userId, cancellationToken))
+            {
+                hub.TryAdd(name, value);
+            }
+        }
+        return hub;
+    }
+
     private Task RunAsync(ServerKey key, int userId, int serverId, string userOptions, SpawnOperation operation, long requested) =>
         scoped.RunAsync((ServerScope scope) => RunAsync(scope, key, userId, serverId, userOptions, operation, requested));
 
@@ -215,7 +236,7 @@ internal sealed partial class ServerStarter(
                 UserName = key.User,
                 ServerName = key.Server,
                 ServicePrefix = prefix,
-                HubEnvironment = environment.For(key, issued.Secret),
+                HubEnvironment = await EnvironmentAsync(scope, key, userId, issued.Secret, cancellationToken),
                 UserOptions = userOptions,
             };
             var context = new SpawnContext(operation, async (spawnerState, ct) =>

@@ -120,7 +120,7 @@ internal static class SpawnPages
             await s.Starter.StartAsync(owner, server, options, context.RequestAborted);
             s.Audit.Record(context, AuditActions.ServerStart, owner.Name, server);
         }
-        catch (HubException ex) when (ex.Kind is HubErrorKind.Invalid or HubErrorKind.TooManyRequests)
+        catch (HubException ex) when (ex.Kind is HubErrorKind.Invalid or HubErrorKind.TooManyRequests or HubErrorKind.Forbidden)
         {
             if (owner.Servers.Any(s => s.Name == server && s.Phase != ServerPhases.Stopped))
             {

@@ -29,19 +29,22 @@ internal static class UpstreamLoginPages
         return hub;
     }
 
-    private static IResult Start(string provider, string? next, IOptions<UpstreamLoginOptions> options)
+    private static IResult Start(string provider, string? next, IOptions<UpstreamLoginOptions> options, TimeProvider time)
     {
-        if (options.Value.OpenIdConnect.Providers.FirstOrDefault(p => p.Name == provider) is not { } found)
+        if (options.Value.Find(provider) is not { } found)
         {
             return HubPage.Error(StatusCodes.Status404NotFound, "This hub has no such sign-in provider.");
         }
-        return Results.Challenge(new AuthenticationProperties { RedirectUri = SafeNext(next, "/hub/home") }, [UpstreamSchemes.Scheme(found.Name)]);
+        var properties = new AuthenticationProperties { RedirectUri = SafeNext(next, "/hub/home") };
+        // Sealed in the state parameter with the rest: the login's round trip is logged when it ends.
+        properties.Items[UpstreamLoginFlow.StartedItem] = time.GetUtcNow().ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return Results.Challenge(properties, [UpstreamSchemes.Scheme(found.Name)]);
     }
 
     private static IResult Refused(string provider, string? why, IOptions<UpstreamLoginOptions> options)
     {
         // Only fixed texts by code: the query string cannot put words on the hub's page.
-        var name = options.Value.OpenIdConnect.Providers.FirstOrDefault(p => p.Name == provider) is { } found
+        var name = options.Value.Find(provider) is { } found
             ? found.Label()
             : "the identity provider";
         var (status, heading, message) = why switch

@@ -1,6 +1,7 @@
 using Greyhub.Hub.Auth;
 using Greyhub.Hub.Login;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.OAuth;
 using Microsoft.AspNetCore.Authentication.OpenIdConnect;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
@@ -19,24 +20,36 @@ internal static class UpstreamSchemes
 
     public static string Scheme(string provider) => Prefix + provider;
 
-    public static OpenIdConnectProviderOptions? Provider(UpstreamLoginOptions options, string scheme) =>
-        scheme.StartsWith(Prefix, StringComparison.Ordinal)
-            ? options.OpenIdConnect.Providers.FirstOrDefault(p => p.Name == scheme[Prefix.Length..])
-            : null;
+    public static UpstreamProviderOptions? Provider(UpstreamLoginOptions options, string scheme) =>
+        scheme.StartsWith(Prefix, StringComparison.Ordinal) ? options.Find(scheme[Prefix.Length..]) : null;
 
     /// <summary>Adds each provider's scheme to the authentication options (read once, when the scheme provider starts).</summary>
     public static void AddSchemes(AuthenticationOptions authentication, UpstreamLoginOptions upstream)
     {
-        foreach (var provider in upstream.OpenIdConnect.Providers)
+        foreach (var provider in upstream.AllProviders())
         {
+            var oauth2 = upstream.IsOAuth2(provider);
             authentication.AddScheme(Scheme(provider.Name), scheme =>
             {
-                scheme.HandlerType = typeof(OpenIdConnectHandler);
+                scheme.HandlerType = oauth2 ? typeof(OAuthHandler<OAuthOptions>) : typeof(OpenIdConnectHandler);
                 scheme.DisplayName = provider.Label();
             });
         }
     }
 
+    /// <summary>
+    /// A query-string callback is a top-level GET from the provider, so SameSite=Lax correlation and nonce cookies come
+    /// back over plain http on loopback too; form_post would need SameSite=None, hence Secure.
+    /// </summary>
+    public static void LaxCookies(params CookieBuilder[] cookies)
+    {
+        foreach (var cookie in cookies)
+        {
+            cookie.SameSite = SameSiteMode.Lax;
+            cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+            cookie.Path = "/hub/";
+        }
+    }
 }
 
 /// <summary>Configures the named <see cref="OpenIdConnectOptions"/> of each provider's scheme from its settings.</summary>
@@ -46,7 +59,7 @@ internal sealed class UpstreamOpenIdConnectSetup(IOptions<UpstreamLoginOptions> 
 
     public void Configure(string? name, OpenIdConnectOptions o)
     {
-        if (name is null || UpstreamSchemes.Provider(upstream.Value, name) is not { } provider)
+        if (name is null || UpstreamSchemes.Provider(upstream.Value, name) is not { } provider || upstream.Value.IsOAuth2(provider))
         {
             return;
         }
@@ -77,13 +90,43 @@ internal sealed class UpstreamOpenIdConnectSetup(IOptions<UpstreamLoginOptions> 
         o.SaveTokens = true;
         o.TokenValidationParameters.NameClaimType = provider.UsernameClaim;
         o.TokenHandler = new SignedIdTokenHandler();
-        foreach (var cookie in new[] { o.CorrelationCookie, o.NonceCookie })
-        {
-            cookie.SameSite = SameSiteMode.Lax;
-            cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
-            cookie.Path = "/hub/";
-        }
+        UpstreamSchemes.LaxCookies(o.CorrelationCookie, o.NonceCookie);
         o.EventsType = typeof(UpstreamLoginEvents);
+        o.BackchannelTimeout = TimeSpan.FromSeconds(30);
+    }
+}
+
+/// <summary>
+/// Configures the named <see cref="OAuthOptions"/> of each plain OAuth2 provider (GitHub): the endpoints given, the code
+/// flow with PKCE, the tokens kept for <c>auth_state</c>; the user comes from the userinfo document
+/// (<see cref="UpstreamOAuthEvents"/>).
+/// </summary>
+internal sealed class UpstreamOAuthSetup(IOptions<UpstreamLoginOptions> upstream) : IConfigureNamedOptions<OAuthOptions>
+{
+    public void Configure(OAuthOptions options) => Configure(Options.DefaultName, options);
+
+    public void Configure(string? name, OAuthOptions o)
+    {
+        if (name is null || UpstreamSchemes.Provider(upstream.Value, name) is not { } provider || !upstream.Value.IsOAuth2(provider))
+        {
+            return;
+        }
+        o.ClientId = provider.ClientId;
+        o.ClientSecret = provider.ClientSecret;
+        o.AuthorizationEndpoint = provider.AuthorizationEndpoint;
+        o.TokenEndpoint = provider.TokenEndpoint;
+        o.UserInformationEndpoint = provider.UserInfoEndpoint;
+        o.UsePkce = true;
+        o.Scope.Clear();
+        foreach (var scope in provider.Scopes.Distinct(StringComparer.Ordinal))
+        {
+            o.Scope.Add(scope);
+        }
+        o.CallbackPath = $"/hub/oidc/{provider.Name}/callback";
+        o.SignInScheme = HubAuthentication.Cookie;
+        o.SaveTokens = true;
+        UpstreamSchemes.LaxCookies(o.CorrelationCookie);
+        o.EventsType = typeof(UpstreamOAuthEvents);
         o.BackchannelTimeout = TimeSpan.FromSeconds(30);
     }
 }

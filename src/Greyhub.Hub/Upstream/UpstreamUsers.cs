@@ -33,7 +33,7 @@ internal sealed record UpstreamLoginResult(string? User, UpstreamRefusal Refusal
 /// </summary>
 internal sealed class UpstreamUsers(UserStore users, GroupService groups, AccessPolicy policy, HubState state, TimeProvider time)
 {
-    public async Task<UpstreamLoginResult> MapAsync(ClaimsPrincipal principal, OpenIdConnectProviderOptions provider, CancellationToken cancellationToken)
+    public async Task<UpstreamLoginResult> MapAsync(ClaimsPrincipal principal, UpstreamProviderOptions provider, CancellationToken cancellationToken)
     {
         if (UserName(principal, provider) is not { } name)
         {
@@ -73,7 +73,7 @@ internal sealed class UpstreamUsers(UserStore users, GroupService groups, Access
     }
 
     /// <summary>The normalised user name: lower case, a listed domain stripped; null when missing or invalid.</summary>
-    public static string? UserName(ClaimsPrincipal principal, OpenIdConnectProviderOptions provider)
+    public static string? UserName(ClaimsPrincipal principal, UpstreamProviderOptions provider)
     {
         var raw = principal.FindFirst(provider.UsernameClaim)?.Value;
         if (string.IsNullOrWhiteSpace(raw))
@@ -90,7 +90,7 @@ internal sealed class UpstreamUsers(UserStore users, GroupService groups, Access
     }
 
     /// <summary>The upstream groups: repeated claims, or one claim holding a JSON array; invalid names dropped.</summary>
-    public static HashSet<string> Groups(ClaimsPrincipal principal, OpenIdConnectProviderOptions provider)
+    public static HashSet<string> Groups(ClaimsPrincipal principal, UpstreamProviderOptions provider)
     {
         var groups = new HashSet<string>(StringComparer.Ordinal);
         if (provider.GroupsClaim.Length == 0)

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Greyhub.Data;
 using Greyhub.Hub.Audit;
 using Greyhub.Hub.ApiModels;
@@ -162,11 +163,13 @@ internal static class UsersApi
         return (context.Caller(), user ?? throw ApiException.NotFound($"No such user: {name}"));
     }
 
-    private static async Task<IResult> Get(HttpContext context, string name, UserService users, Models models)
+    private static async Task<IResult> Get(HttpContext context, string name, UserService users, Models models, AuthStates authStates)
     {
         var (caller, user) = await LoadAsync(context, users, name);
         var includeStopped = IncludeStoppedServers(context.Request);
-        return JsonResult.Ok(w => models.WriteUser(w, user, caller.Scopes, includeStopped));
+        // As JupyterHub: only this endpoint decrypts auth_state, and only for holders of admin:auth_state.
+        var state = Models.SeesAuthState(caller.Scopes, user) ? (await authStates.GetAsync(user.Id, context.RequestAborted))?.State : null;
+        return JsonResult.Ok(w => models.WriteUser(w, user, caller.Scopes, includeStopped, state));
     }
 
     /// <summary>JupyterHub's <c>include_stopped_servers</c>: present and not <c>0</c> or <c>false</c>.</summary>
@@ -174,23 +177,33 @@ internal static class UsersApi
         request.Query.TryGetValue("include_stopped_servers", out var value)
         && !(value.ToString() is "0" || value.ToString().Equals("false", StringComparison.OrdinalIgnoreCase));
 
-    private static async Task<IResult> Create(HttpContext context, string name, UserService users, Models models, AuditLog audit)
+    private static async Task<IResult> Create(HttpContext context, string name, UserService users, Models models, AuthStates authStates, AuditLog audit)
     {
         var caller = context.Caller();
         var body = await JsonBody.ReadObjectAsync(context.Request, required: false, context.RequestAborted);
         var admin = false;
+        (bool Given, JsonObject? State) authState = default;
         if (body is { } b)
         {
             JsonBody.OnlyKeys(b, "user", "name", "admin", "groups", "auth_state");
             admin = JsonBody.Bool(b, "admin", "user") ?? false;
-            RefuseAuthState(b);
+            authState = ReadAuthState(b);
+            if (authState.Given && !caller.Scopes.CanAccess("admin:auth_state", Scopes.ResourceRef.User(name, [])))
+            {
+                throw ApiException.Forbidden("Setting auth_state requires the admin:auth_state scope");
+            }
         }
         var user = await users.CreateAsync(name, admin, caller, context.RequestAborted);
         audit.Record(context, AuditActions.UserCreate, user.Name, detail: user.Admin ? "admin" : null);
-        return JsonResult.Created(w => models.WriteUser(w, user, caller.Scopes, includeStopped: false));
+        if (authState.State is not null)
+        {
+            await authStates.SetAsync(user.Id, provider: null, authState.State, context.RequestAborted);
+        }
+        var shown = Models.SeesAuthState(caller.Scopes, user) ? authState.State : null;
+        return JsonResult.Created(w => models.WriteUser(w, user, caller.Scopes, includeStopped: false, shown));
     }
 
-    private static async Task<IResult> Patch(HttpContext context, string name, UserService users, Models models, AuditLog audit)
+    private static async Task<IResult> Patch(HttpContext context, string name, UserService users, Models models, AuthStates authStates, AuditLog audit)
     {
         var (caller, user) = await LoadAsync(context, users, name);
         var body = await JsonBody.ReadObjectAsync(context.Request, required: true, context.RequestAborted);
@@ -198,7 +211,11 @@ internal static class UsersApi
         var newName = JsonBody.String(body.Value, "name", "user");
         var admin = JsonBody.Bool(body.Value, "admin", "user");
         _ = JsonBody.StringList(body.Value, "groups", "user");
-        RefuseAuthState(body.Value);
+        var authState = ReadAuthState(body.Value);
+        if (authState.Given && !Models.SeesAuthState(caller.Scopes, user))
+        {
+            throw ApiException.Forbidden("Setting auth_state requires the admin:auth_state scope");
+        }
         if (newName is not null && newName != user.Name && user.Servers.Any(s => s.Phase != Data.Entities.ServerPhases.Stopped))
         {
             // A rename would orphan the running server's URL, route, token scopes and OAuth client.
@@ -213,22 +230,32 @@ internal static class UsersApi
         {
             audit.Record(context, AuditActions.UserAdmin, updated.Name, detail: updated.Admin ? "granted" : "revoked");
         }
-        return JsonResult.Ok(w => models.WriteUser(w, updated, caller.Scopes, includeStopped: false));
+        if (authState.Given)
+        {
+            // As JupyterHub's PATCH: the given object replaces the state; null clears it.
+            await authStates.SetAsync(updated.Id, provider: null, authState.State, context.RequestAborted);
+        }
+        // JupyterHub's PATCH answers with the user's auth_state, read back (the stored one when not given).
+        var state = Models.SeesAuthState(caller.Scopes, updated) ? (await authStates.GetAsync(updated.Id, context.RequestAborted))?.State : null;
+        return JsonResult.Ok(w => models.WriteUser(w, updated, caller.Scopes, includeStopped: false, state));
     }
 
     /// <summary>
-    /// JupyterHub stores a given <c>auth_state</c> (encrypted); the hub keeps none, so a body that sets one is refused
-    /// rather than silently dropped. <c>null</c> (clearing it) is what there is already.
+    /// The body's <c>auth_state</c>: absent, null (clear it) or an object (store it, encrypted); anything else is
+    /// JupyterHub's 400.
     /// </summary>
-    private static void RefuseAuthState(JsonElement body)
+    private static (bool Given, JsonObject? State) ReadAuthState(JsonElement body)
     {
-        if (!body.TryGetProperty("auth_state", out var state) || state.ValueKind == JsonValueKind.Null)
+        if (!body.TryGetProperty("auth_state", out var state))
         {
-            return;
+            return (false, null);
         }
-        throw state.ValueKind != JsonValueKind.Object
-            ? ApiException.BadRequest($"user.auth_state must be dict, not {JsonBody.TypeName(state)}")
-            : ApiException.BadRequest("This hub keeps no authentication state; auth_state cannot be set");
+        return state.ValueKind switch
+        {
+            JsonValueKind.Null => (true, null),
+            JsonValueKind.Object => (true, JsonNode.Parse(state.GetRawText())!.AsObject()),
+            _ => throw ApiException.BadRequest($"user.auth_state must be dict, not {JsonBody.TypeName(state)}"),
+        };
     }
 
     private static async Task<IResult> Delete(HttpContext context, string name, UserService users, IUserServers servers, AuditLog audit)
