@@ -21,13 +21,14 @@ internal static class HubPage
         });
 
     /// <summary>The styled error page: <paramref name="status"/>, a heading and what to do about it.</summary>
-    public static IResult Error(int status, string? message = null, string? heading = null, string? messageId = null) =>
+    public static IResult Error(int status, string? message = null, string? heading = null, string? messageId = null, (string Path, string Text)? action = null) =>
         Render<ErrorPage>(new Dictionary<string, object?>
         {
             [nameof(ErrorPage.Status)] = status,
             [nameof(ErrorPage.Message)] = message,
             [nameof(ErrorPage.Heading)] = heading,
             [nameof(ErrorPage.MessageId)] = messageId ?? "error-message",
+            [nameof(ErrorPage.Action)] = action,
         }, status);
 
     private sealed class PageResult(RazorComponentResult page) : IResult, IStatusCodeHttpResult

@@ -20,6 +20,9 @@ internal static class UpstreamAuthState
     public const string IssuedAt = "issued_at";
     public const string User = "oauth_user";
 
+    /// <summary>The item carrying an OAuth2 provider's userinfo document as it came (numbers stay numbers in <c>oauth_user</c>).</summary>
+    public const string UserInfoItem = "greyhub.userinfo";
+
     /// <summary>From the handler's saved tokens (<c>SaveTokens</c>) and the validated principal.</summary>
     public static JsonObject From(AuthenticationProperties properties, ClaimsPrincipal principal, DateTimeOffset now)
     {
@@ -39,7 +42,9 @@ internal static class UpstreamAuthState
             }
         }
         state[IssuedAt] = now.ToUnixTimeSeconds();
-        state[User] = Claims(principal);
+        state[User] = properties.Items.TryGetValue(UserInfoItem, out var userinfo) && userinfo is not null && JsonNode.Parse(userinfo) is JsonObject document
+            ? document
+            : Claims(principal);
         return state;
     }
 

@@ -34,6 +34,14 @@ internal sealed partial class UpstreamLoginOptionsValidator : IValidateOptions<U
                 CheckEndpoint(errors, at, "TokenEndpoint", p.TokenEndpoint, required: true);
                 CheckEndpoint(errors, at, "UserInfoEndpoint", p.UserInfoEndpoint, required: true);
                 CheckEndpoint(errors, at, "GroupsEndpoint", p.GroupsEndpoint, required: false);
+                if (p.ClientSecret.Length == 0)
+                {
+                    errors.Add($"{at}: ClientSecret is required for an OAuth2 provider.");
+                }
+                if (p.GroupsEndpoint.Length > 0 && p.GroupsClaim.Length == 0)
+                {
+                    errors.Add($"{at}: GroupsEndpoint needs a GroupsClaim (the claim its groups become).");
+                }
                 if (p.Issuer.Length > 0)
                 {
                     errors.Add($"{at}: an OAuth2 provider has no Issuer (it is not OpenID Connect); give its endpoints instead.");

@@ -1,3 +1,4 @@
+using Greyhub.Hub.Auth;
 using Greyhub.Hub.Login;
 using Greyhub.Hub.Pages;
 using Microsoft.AspNetCore.Authentication;
@@ -41,7 +42,7 @@ internal static class UpstreamLoginPages
         return Results.Challenge(properties, [UpstreamSchemes.Scheme(found.Name)]);
     }
 
-    private static IResult Refused(string provider, string? why, IOptions<UpstreamLoginOptions> options)
+    private static IResult Refused(HttpContext context, string provider, string? why, IOptions<UpstreamLoginOptions> options)
     {
         // Only fixed texts by code: the query string cannot put words on the hub's page.
         var name = options.Value.Find(provider) is { } found
@@ -60,6 +61,8 @@ internal static class UpstreamLoginPages
             _ => (StatusCodes.Status400BadRequest, "Sign-in did not complete",
                 $"The answer from {name} could not be accepted. Start again from the sign-in page; if it keeps happening, tell the hub's administrators."),
         };
-        return HubPage.Error(status, message, heading, "upstream-refused");
+        // Whoever lands here was refused a session: home would only send them to sign in, so the button says so.
+        (string, string)? action = context.Identity() is { IsUser: true } ? null : ("login", "Back to sign in");
+        return HubPage.Error(status, message, heading, "upstream-refused", action);
     }
 }

@@ -25,6 +25,7 @@ internal sealed class UpstreamOAuthEvents(UpstreamLoginFlow flow, IOptions<Upstr
             {
                 throw new AuthenticationFailureException($"The userinfo endpoint of {provider.Name} did not answer a JSON object.");
             }
+            context.Properties.Items[UpstreamAuthState.UserInfoItem] = user.RootElement.GetRawText();
             foreach (var field in user.RootElement.EnumerateObject())
             {
                 AddClaims(context.Identity!, field.Name, field.Value, context.Options.ClaimsIssuer ?? provider.Name);
