@@ -92,9 +92,9 @@ public sealed class BrowserUpstreamLoginTests
         Assert.Contains("not allowed on this hub", await bob.InnerTextAsync("#upstream-refused"));
         Assert.Contains("University SSO", await bob.InnerTextAsync("#upstream-refused"));
         // Bob has no session: the way on is the sign-in page, not a home page that would only redirect there.
-        var back = bob.Locator(".error-page .actions a");
-        Assert.Equal("Back to sign in", (await back.InnerTextAsync()).Trim());
-        Assert.EndsWith("/hub/login", await back.GetAttributeAsync("href"));
+        var way = bob.Locator(".error-page .actions a");
+        Assert.Equal("Back to sign in", (await way.InnerTextAsync()).Trim());
+        Assert.EndsWith("/hub/login", await way.GetAttributeAsync("href"));
         await PageChecks.CheckAsync(bob, "oidc-login-refused");
         Assert.DoesNotContain(await bobBrowser.Context.CookiesAsync(), c => c.Name == "jupyterhub-hub-login");
         using var missing = await api.GetAsync("hub/api/users/bob", Ct);
