@@ -216,6 +216,7 @@ internal sealed partial class ServerStarter(
                 ServerName = key.Server,
                 ServicePrefix = prefix,
                 HubEnvironment = environment.For(key, issued.Secret),
+                HubArguments = environment.Arguments,
                 UserOptions = userOptions,
             };
             var context = new SpawnContext(operation, async (spawnerState, ct) =>
