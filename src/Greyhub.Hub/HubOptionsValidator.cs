@@ -46,6 +46,10 @@ internal sealed class HubOptionsValidator : IValidateOptions<HubOptions>
         {
             errors.Add("Greyhub:Servers:ConcurrentSpawnLimit, ActiveServerLimit and NamedServerLimitPerUser must not be negative (0 = no limit).");
         }
+        if (servers.HubAuthCacheMaxAge < TimeSpan.Zero || servers.HubAuthCacheMaxAge.Ticks % TimeSpan.TicksPerSecond != 0)
+        {
+            errors.Add($"Greyhub:Servers:HubAuthCacheMaxAge must be whole seconds, zero or more (zero: the server's own default), not {servers.HubAuthCacheMaxAge}.");
+        }
         if (!Enum.IsDefined(servers.ConcurrentSpawnLimitMode))
         {
             errors.Add($"Greyhub:Servers:ConcurrentSpawnLimitMode must be Queue or Reject, not {servers.ConcurrentSpawnLimitMode}.");

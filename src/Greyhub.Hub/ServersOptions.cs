@@ -48,6 +48,17 @@ public sealed class ServersOptions
     /// <summary>How servers reach the hub's API, e.g. <c>http://10.0.0.5:8000</c>; empty: the hub's own listening address.</summary>
     public string HubConnectUrl { get; set; } = "";
 
+    /// <summary>
+    /// How long a single-user server may keep the hub's answer about a token (HubAuth's <c>cache_max_age</c>, passed as
+    /// <c>--HubAuth.cache_max_age</c>; 5 minutes in HubAuth itself). One second by default, so that revoking a share,
+    /// removing a user from a group or revoking a token takes effect on the server within a second rather than five
+    /// minutes; the cost is one <c>GET /hub/api/user</c> per browser tab per second in which the tab makes requests.
+    /// Whole seconds; <see cref="TimeSpan.Zero"/> passes nothing and leaves HubAuth's own default (its 0 would mean
+    /// "forever"), for a server command that takes no Jupyter options. Left out for a server whose command or arguments set
+    /// <c>--HubAuth.cache_max_age</c> themselves.
+    /// </summary>
+    public TimeSpan HubAuthCacheMaxAge { get; set; } = TimeSpan.FromSeconds(1);
+
     /// <summary>How often proxy activity is written to the database.</summary>
     public TimeSpan ActivityFlushInterval { get; set; } = TimeSpan.FromSeconds(30);
 

@@ -1,13 +1,15 @@
 using System.Diagnostics;
 using System.Text.Json;
 using Greyhub.Testing;
+using Microsoft.Extensions.Options;
 
 namespace Greyhub.Hub.Tests;
 
 /// <summary>
 /// Shared access reaches a real <c>jupyterhub-singleuser</c> (Debian's, unchanged) through the hub's proxy and the
 /// server's own OAuth, as in JupyterHub 5: a user and a group member granted access get in after confirming, someone
-/// else is refused by the hub, and revoking takes the access and the server's tokens away.
+/// else is refused by the hub, and revoking takes the access and the server's tokens away, also from a browser already
+/// on the server once the server's one-second cache of the hub's answer is over.
 /// </summary>
 public sealed class SharedServerAccessTests
 {
@@ -34,10 +36,8 @@ public sealed class SharedServerAccessTests
             (await alice.PostApiAsync("hub/api/shares/alice/", new { user = "bob" })).Is(200);
             (await alice.PostApiAsync("hub/api/shares/alice/", new { group = "team" })).Is(200);
 
-            using (var bob = await SignedInAsync(hub, "bob"))
-            {
-                Assert.Equal(200, await OpenAliceAsync(bob));
-            }
+            using var bob = await SignedInAsync(hub, "bob");
+            Assert.Equal(200, await OpenAliceAsync(bob));
             using (var carol = await SignedInAsync(hub, "carol"))
             {
                 Assert.Equal(200, await OpenAliceAsync(carol));
@@ -51,6 +51,10 @@ public sealed class SharedServerAccessTests
             Assert.Contains(await ServerTokensAsync(admin, "bob"), t => t == "jupyterhub-user-alice");
             (await alice.PatchApiAsync("hub/api/shares/alice/", new { user = "bob" })).Is(200);
             Assert.DoesNotContain(await ServerTokensAsync(admin, "bob"), t => t == "jupyterhub-user-alice");
+            // The browser bob already had on the server is refused too, once the server's one-second cache of the hub's
+            // answer (Servers:HubAuthCacheMaxAge, passed by the hub) is over: the server asks the hub again.
+            await Task.Delay(new ServersOptions().HubAuthCacheMaxAge + TimeSpan.FromSeconds(0.5), Api.Ct);
+            Assert.Equal(403, (await bob.GetAsync("user/alice/api/contents", referer: new Uri(bob.Client.BaseAddress!, "user/alice/tree").ToString())).Status);
             using (var again = await SignedInAsync(hub, "bob"))
             {
                 Assert.Equal(403, await OpenAliceAsync(again));
@@ -61,6 +65,16 @@ public sealed class SharedServerAccessTests
         finally
         {
             await admin.DeleteApiAsync("hub/api/users/alice/server");
+        }
+    }
+
+    [Fact]
+    public async Task The_servers_hub_auth_cache_is_whole_seconds_and_never_negative()
+    {
+        foreach (var age in new[] { "00:00:01.500", "-00:00:01" })
+        {
+            var error = await Assert.ThrowsAsync<OptionsValidationException>(() => HubInstance.StartAsync("Greyhub:Servers:HubAuthCacheMaxAge=" + age));
+            Assert.Contains("Greyhub:Servers:HubAuthCacheMaxAge must be whole seconds", string.Join("\n", error.Failures), StringComparison.Ordinal);
         }
     }
 

@@ -90,6 +90,13 @@ public sealed class SharingApiTests(SharingHub fixture) : IClassFixture<SharingH
         Assert.DoesNotContain(access, await SharingHub.ScopesAsync(bobApi));
         (await bobApi.GetApiAsync($"hub/api/users/{bob}/shared/{alice}/")).Is(404);
 
+        // Taken out of the group, carol loses the group's share at once (the hub's answer; servers ask again within a
+        // second); put back, she has it again.
+        (await fixture.Admin.DeleteApiAsync($"hub/api/groups/{team}/users", new { users = new[] { carol } })).Is(200);
+        Assert.DoesNotContain(access, await SharingHub.ScopesAsync(carolApi));
+        (await fixture.Admin.PostApiAsync($"hub/api/groups/{team}/users", new { users = new[] { carol } })).Is(200);
+        Assert.Contains(access, await SharingHub.ScopesAsync(carolApi));
+
         // A group member cannot leave the group's share as a user; the group's manager can end it.
         (await carolApi.DeleteApiAsync($"hub/api/users/{carol}/shared/{alice}/")).Is(404);
         (await fixture.Admin.DeleteApiAsync($"hub/api/groups/{team}/shared/{alice}/")).Is(204);
@@ -101,6 +108,13 @@ public sealed class SharingApiTests(SharingHub fixture) : IClassFixture<SharingH
         Assert.DoesNotContain(access, await SharingHub.ScopesAsync(bobApi));
         (await aliceApi.PostApiAsync($"hub/api/shares/{alice}/", new { user = bob })).Is(200);
         (await aliceApi.DeleteApiAsync($"hub/api/shares/{alice}/")).Is(204);
+        Assert.Empty((await aliceApi.GetApiAsync($"hub/api/shares/{alice}")).Is(200).Root.EnumerateArray());
+
+        // A deleted group takes its shares, and its members' access, with it.
+        (await aliceApi.PostApiAsync($"hub/api/shares/{alice}/", new { group = team })).Is(200);
+        Assert.Contains(access, await SharingHub.ScopesAsync(carolApi));
+        (await fixture.Admin.DeleteApiAsync($"hub/api/groups/{team}")).Is(204);
+        Assert.DoesNotContain(access, await SharingHub.ScopesAsync(carolApi));
         Assert.Empty((await aliceApi.GetApiAsync($"hub/api/shares/{alice}")).Is(200).Root.EnumerateArray());
     }
 

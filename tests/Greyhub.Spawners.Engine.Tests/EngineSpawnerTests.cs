@@ -85,16 +85,42 @@ public sealed class EngineSpawnerTests : SpawnerConformance
         Assert.Equal(["localhost/base:1", "localhost/gpu:1"], recording.Images);
     }
 
-    /// <summary>An engine that records the image of each launch and runs it locally.</summary>
+    [Fact]
+    public async Task The_hubs_arguments_follow_the_configured_ones_unless_those_set_the_same_option()
+    {
+        var local = new LocalProcessEngine(Options.Create(new LocalEngineOptions { JobsDirectory = Path.Combine(_root, "jobs") }), TimeProvider.System);
+        var recording = new RecordingEngine(local);
+        var spawner = new EngineSpawner(Options.Create(new EngineSpawnerOptions
+        {
+            Command = [.. EchoCommand],
+            Args = ["--allow-root"],
+            Profiles = [new() { Name = "plain" }, new() { Name = "own", Args = ["--HubAuth.cache_max_age=60", "--debug"] }],
+            HomeDirectory = Path.Combine(_root, "home", "{username}"),
+        }), [recording], TimeProvider.System);
+        string[] hubs = ["--HubAuth.cache_max_age=1", "--Other.flag=x"];
+        await EchoAsync(await StartAsync(spawner, Request("jill", userOptions: spawner.ValidateUserOptions(null)) with { HubArguments = hubs }));
+        await EchoAsync(await StartAsync(spawner, Request("jill", "o", spawner.ValidateUserOptions(System.Text.Json.JsonDocument.Parse("{\"profile\":\"own\"}").RootElement)) with { HubArguments = hubs }));
+        // The engine runs the server's command behind a shell prelude of its own: the command is the end of what it launches.
+        string[] plain = [.. EchoCommand, "--allow-root", "--HubAuth.cache_max_age=1", "--Other.flag=x"];
+        string[] own = [.. EchoCommand, "--HubAuth.cache_max_age=60", "--debug", "--Other.flag=x"];
+        Assert.Equal(plain, recording.Commands[0].TakeLast(plain.Length));
+        Assert.Equal(own, recording.Commands[1].TakeLast(own.Length));
+        Assert.Single(recording.Commands[1], a => a.StartsWith("--HubAuth.cache_max_age=", StringComparison.Ordinal));
+    }
+
+    /// <summary>An engine that records the image and command of each launch and runs it locally.</summary>
     private sealed class RecordingEngine(IComputeEngine inner) : IComputeEngine
     {
         public List<string?> Images { get; } = [];
+
+        public List<IReadOnlyList<string>> Commands { get; } = [];
 
         public string Name => inner.Name;
 
         public Task<JobHandle> LaunchAsync(JobSpec spec, CancellationToken cancellationToken)
         {
             Images.Add(spec.Image);
+            Commands.Add(spec.Command);
             return inner.LaunchAsync(spec, cancellationToken);
         }
 

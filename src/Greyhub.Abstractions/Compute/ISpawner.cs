@@ -50,6 +50,12 @@ public sealed record SpawnRequest
     /// <summary>The JupyterHub environment the hub gives every server (API token, URLs, OAuth client, ...).</summary>
     public required IReadOnlyDictionary<string, string> HubEnvironment { get; init; }
 
+    /// <summary>
+    /// Arguments the hub adds after the configured command and arguments (<c>--Class.trait=value</c>), each left out
+    /// when the command already sets that option itself: what the operator wrote wins.
+    /// </summary>
+    public IReadOnlyList<string> HubArguments { get; init; } = [];
+
     /// <summary>Validated, normalised <c>user_options</c> (a JSON object), as returned by <see cref="ISpawner.ValidateUserOptions"/>.</summary>
     public string UserOptions { get; init; } = "{}";
 }

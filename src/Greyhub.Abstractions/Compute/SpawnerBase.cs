@@ -116,6 +116,11 @@ public abstract class SpawnerBase : ISpawner
     /// <inheritdoc />
     public abstract Task<string> ReadLogAsync(string state, int maxBytes, CancellationToken cancellationToken);
 
+    /// <summary>The option a <c>--Name=value</c> argument sets (<c>--Name</c>), or null for any other argument.</summary>
+    private static string? OptionName(string argument) =>
+        argument.StartsWith("--", StringComparison.Ordinal) && argument.IndexOf('=', StringComparison.Ordinal) is > 2 and var equals
+            ? argument[..equals] : null;
+
     /// <summary>A variable of the hub's own environment (for <c>env_keep</c>); overridable for tests.</summary>
     protected virtual string? HostVariable(string name) => System.Environment.GetEnvironmentVariable(name);
 
@@ -135,6 +140,8 @@ public abstract class SpawnerBase : ISpawner
         var command = new List<string>(profile?.Command ?? _options.Command ?? ["jupyterhub-singleuser"]);
         // A profile with its own command brings its own arguments; the spawner's belong to the spawner's command.
         command.AddRange(profile?.Args ?? (profile?.Command is null ? _options.Args : null) ?? []);
+        // Traitlets refuses an option given twice, so the hub's own is dropped when the command sets it already.
+        command.AddRange(request.HubArguments.Where(a => !command.Any(c => OptionName(c) is { } set && set == OptionName(a))));
         var cpu = profile?.CpuLimit ?? _options.CpuLimit;
         var memory = profile?.MemoryLimit ?? _options.MemoryLimit;
         var home = _options.HomeDirectory.Length == 0 ? null

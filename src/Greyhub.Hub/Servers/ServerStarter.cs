@@ -237,6 +237,7 @@ internal sealed partial class ServerStarter(
                 ServerName = key.Server,
                 ServicePrefix = prefix,
                 HubEnvironment = await EnvironmentAsync(scope, key, userId, issued.Secret, cancellationToken),
+                HubArguments = environment.Arguments,
                 UserOptions = userOptions,
             };
             var context = new SpawnContext(operation, async (spawnerState, ct) =>
