@@ -3,6 +3,7 @@ using Greyhub.Data.Stores;
 using Greyhub.Hub.Auth;
 using Greyhub.Hub.Servers;
 using Greyhub.Scopes;
+using Microsoft.Extensions.Options;
 
 namespace Greyhub.Hub.Sharing;
 
@@ -13,10 +14,16 @@ internal sealed record ServerRef(UserRecord Owner, string Name, int Id);
 /// Sharing's rules (JupyterHub 5): who may grant which scopes on which server to whom, and what revoking takes away. A
 /// share adds its scopes to the user's (or the group's members') permissions, so access reaches the server through the
 /// proxy and the server's OAuth like any other; revoking also revokes the OAuth tokens the server's client issued to
-/// them, so the server's next check of such a token fails.
+/// them, so the server's next check of such a token fails. A revoke answers only once the servers' cached answers from
+/// before it have aged out (<see cref="ServersOptions.HubAuthCacheMaxAge"/>), so the revoked user's next request after it
+/// is refused.
 /// </summary>
-internal sealed class ShareService(ShareStore shares, UserStore users, GroupStore groups, TokenStore tokens, HubRoles roles, HubState state, TimeProvider time)
+internal sealed class ShareService(ShareStore shares, UserStore users, GroupStore groups, TokenStore tokens, HubRoles roles, HubState state,
+    IOptions<HubOptions> options, TimeProvider time)
 {
+    // A hub answer computed before the revoke may reach the server's cache a moment after it.
+    private static readonly TimeSpan InFlight = TimeSpan.FromMilliseconds(250);
+
     /// <summary>
     /// The server <paramref name="owner"/>/<paramref name="server"/>; 404 when the user or a named server does not exist.
     /// A default server never started has no row: <paramref name="write"/> makes it (to share it), otherwise its id is
@@ -95,6 +102,7 @@ internal sealed class ShareService(ShareStore shares, UserStore users, GroupStor
         IReadOnlyList<string>? scopes = request.Scopes is { Count: > 0 } ? request.ScopesFor(owner, server) : null;
         var left = await shares.RevokeAsync(target.Id, found, scopes, ct);
         await EndAccessAsync(target, found, ct);
+        await OutlastServerCachesAsync(ct);
         return left;
     }
 
@@ -109,6 +117,10 @@ internal sealed class ShareService(ShareStore shares, UserStore users, GroupStor
             await EndAccessAsync(target, await TargetOfAsync(share, ct), ct);
         }
         state.Changed();
+        if (page.Items.Count > 0)
+        {
+            await OutlastServerCachesAsync(ct);
+        }
     }
 
     /// <summary>The share of a server granted to a user or group (the <c>/users|groups/{name}/shared/{owner}/{server}</c> endpoints).</summary>
@@ -126,6 +138,7 @@ internal sealed class ShareService(ShareStore shares, UserStore users, GroupStor
         var target = await ServerAsync(share.Server.Owner, share.Server.Name, write: false, ct);
         await shares.RevokeAsync(target.Id, with, null, ct);
         await EndAccessAsync(target, with, ct);
+        await OutlastServerCachesAsync(ct);
     }
 
     /// <summary>A page of shares.</summary>
@@ -165,4 +178,12 @@ internal sealed class ShareService(ShareStore shares, UserStore users, GroupStor
         await tokens.DeleteClientTokensAsync(new ServerKey(server.Owner.Name, server.Name).ClientId, with, server.Owner.Id, ct);
         state.Changed();
     }
+
+    /// <summary>
+    /// Waits until every single-user server's cached answer from before the revoke has expired: the server keeps the
+    /// hub's answer for a token for HubAuth's <c>cache_max_age</c> and nothing outside it can clear that cache.
+    /// </summary>
+    private Task OutlastServerCachesAsync(CancellationToken ct) => options.Value.Servers.HubAuthCacheMaxAge is { Ticks: > 0 } age
+        ? Task.Delay(age + InFlight, time, ct)
+        : Task.CompletedTask;
 }
