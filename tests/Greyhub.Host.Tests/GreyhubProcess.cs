@@ -48,9 +48,16 @@ public sealed class GreyhubProcess : IAsyncDisposable
         RunInAsync(Path.GetTempPath(), args, stdin, cancellationToken);
 
     /// <summary>Runs a <c>greyhub</c> command to completion in <paramref name="workingDirectory"/> and returns its exit code and output.</summary>
-    public static async Task<(int ExitCode, string StdOut, string StdErr)> RunInAsync(string workingDirectory, IEnumerable<string> args, string? stdin = null, CancellationToken cancellationToken = default)
+    public static Task<(int ExitCode, string StdOut, string StdErr)> RunInAsync(string workingDirectory, IEnumerable<string> args, string? stdin = null, CancellationToken cancellationToken = default) =>
+        RunProgramAsync(null, workingDirectory, args, stdin, cancellationToken);
+
+    /// <summary>
+    /// Runs a <c>greyhub</c> command with <paramref name="program"/> (an installed or published <c>greyhub</c>
+    /// executable; null: the build next to the tests) to completion and returns its exit code and output.
+    /// </summary>
+    public static async Task<(int ExitCode, string StdOut, string StdErr)> RunProgramAsync(string? program, string workingDirectory, IEnumerable<string> args, string? stdin, CancellationToken cancellationToken)
     {
-        var psi = Start(args, workingDirectory);
+        var psi = Start(program, args, workingDirectory);
         using var process = Process.Start(psi)!;
         var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
         var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
@@ -82,14 +89,21 @@ public sealed class GreyhubProcess : IAsyncDisposable
         StartInAsync(Path.GetTempPath(), environment, dataDir, extraArgs, port, cancellationToken);
 
     /// <summary>Starts <c>greyhub serve</c> in <paramref name="workingDirectory"/> (where it looks for greyhub.json) and waits until it answers.</summary>
-    public static async Task<GreyhubProcess> StartInAsync(string workingDirectory, IReadOnlyDictionary<string, string> environment, string? dataDir, IEnumerable<string>? extraArgs, int? port, CancellationToken cancellationToken)
+    public static Task<GreyhubProcess> StartInAsync(string workingDirectory, IReadOnlyDictionary<string, string> environment, string? dataDir, IEnumerable<string>? extraArgs, int? port, CancellationToken cancellationToken) =>
+        StartProgramAsync(null, workingDirectory, environment, dataDir, extraArgs, port, cancellationToken);
+
+    /// <summary>
+    /// Starts <c>greyhub serve</c> with <paramref name="program"/> (an installed or published <c>greyhub</c> executable;
+    /// null: the build next to the tests) in <paramref name="workingDirectory"/> and waits until it answers.
+    /// </summary>
+    public static async Task<GreyhubProcess> StartProgramAsync(string? program, string workingDirectory, IReadOnlyDictionary<string, string> environment, string? dataDir, IEnumerable<string>? extraArgs, int? port, CancellationToken cancellationToken)
     {
         dataDir ??= Directory.CreateTempSubdirectory("greyhub-host-test-").FullName;
         port ??= FreePort.Next();
         var address = new Uri($"http://127.0.0.1:{port}/");
         var args = new List<string> { "serve", "--urls", address.ToString().TrimEnd('/'), "--data-dir", dataDir };
         args.AddRange(extraArgs ?? []);
-        var psi = Start(args, workingDirectory);
+        var psi = Start(program, args, workingDirectory);
         foreach (var (key, value) in environment)
         {
             psi.Environment[key] = value;
@@ -202,16 +216,19 @@ public sealed class GreyhubProcess : IAsyncDisposable
         await Greyhub.Hub.Tests.TestDatabase.DropAsync(DataDir);
     }
 
-    private static ProcessStartInfo Start(IEnumerable<string> args, string workingDirectory)
+    private static ProcessStartInfo Start(string? program, IEnumerable<string> args, string workingDirectory)
     {
-        var psi = new ProcessStartInfo("dotnet")
+        var psi = new ProcessStartInfo(program ?? "dotnet")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             RedirectStandardInput = true,
             WorkingDirectory = workingDirectory,
         };
-        psi.ArgumentList.Add(Dll);
+        if (program is null)
+        {
+            psi.ArgumentList.Add(Dll);
+        }
         foreach (var a in args)
         {
             psi.ArgumentList.Add(a);
