@@ -35,6 +35,7 @@ public static class DataServiceCollectionExtensions
         services.AddScoped<ServiceStore>();
         services.AddScoped<ShareStore>();
         services.AddScoped<AuditStore>();
+        services.AddScoped<LeaseStore>();
         return services;
     }
 
