@@ -36,6 +36,7 @@ public static class DataServiceCollectionExtensions
         services.AddScoped<ShareStore>();
         services.AddScoped<AuditStore>();
         services.AddScoped<AuthStateStore>();
+        services.AddScoped<LeaseStore>();
         return services;
     }
 

@@ -45,6 +45,9 @@ public sealed class HubDbContext(DbContextOptions<HubDbContext> options) : DbCon
     /// <summary>Users' encrypted authentication state.</summary>
     public DbSet<AuthStateEntity> AuthStates => Set<AuthStateEntity>();
 
+    /// <summary>Housekeeping leases: which hub of several runs the jobs only one may run.</summary>
+    public DbSet<HousekeepingLeaseEntity> HousekeepingLeases => Set<HousekeepingLeaseEntity>();
+
     /// <inheritdoc />
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -151,6 +154,13 @@ public sealed class HubDbContext(DbContextOptions<HubDbContext> options) : DbCon
             entry.Property(e => e.Actor).HasMaxLength(255);
             entry.Property(e => e.UserName).HasMaxLength(255);
             entry.Property(e => e.Address).HasMaxLength(64);
+        });
+        modelBuilder.Entity<HousekeepingLeaseEntity>(lease =>
+        {
+            lease.ToTable("housekeeping_leases");
+            lease.HasKey(l => l.Name);
+            lease.Property(l => l.Name).HasMaxLength(64);
+            lease.Property(l => l.Holder).HasMaxLength(255);
         });
         modelBuilder.Entity<OAuthClientEntity>(client =>
         {

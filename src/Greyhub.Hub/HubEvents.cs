@@ -8,6 +8,7 @@ namespace Greyhub.Hub;
 /// 1xx start-up, 20x login, 21x tokens, 22x upstream login, 3xx servers, 4xx pages, 5xx OAuth, 6xx proxy and routes, 7xx services, 8xx audit log,
 /// 9xx operating the hub,
 /// 1000+ the API edge.
+/// 110x housekeeping (the lease, the idle culler).
 /// </summary>
 internal static class HubEvents
 {
@@ -117,4 +118,14 @@ internal static class HubEvents
 
     // 1000+: the API edge.
     public const int ApiUnhandled = 1000;
+
+    // 110x: housekeeping: the lease; 111x: the idle culler.
+    public const int LeaseTaken = 1100;
+    public const int LeaseHeldElsewhere = 1101;
+    public const int LeaseRenewFailed = 1102;
+    public const int CullerCulled = 1110;
+    public const int CullerStopFailed = 1111;
+    public const int CullerUserDeleted = 1112;
+    public const int CullerRunFailed = 1113;
+    public const int CullerRan = 1114;
 }

@@ -69,6 +69,12 @@ public sealed class HubInstance : IAsyncDisposable
         {
             args.Add("--Greyhub:Servers:CheckRoutesInterval=01:00:00");
         }
+        // The idle culler (on by default, one hour) would stop servers of tests that move a fake clock by hours for other
+        // reasons; the tests of culling configure it.
+        if (!config.Any(c => c.StartsWith("Greyhub:Culler:", StringComparison.OrdinalIgnoreCase)))
+        {
+            args.Add("--Greyhub:Culler:Enabled=false");
+        }
         args.AddRange(config.Select(c => "--" + c));
         WebApplication app;
         try

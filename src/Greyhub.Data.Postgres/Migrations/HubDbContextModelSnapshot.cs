@@ -199,6 +199,27 @@ namespace Greyhub.Data.Postgres.Migrations
                     b.ToTable("groups", (string)null);
                 });
 
+            modelBuilder.Entity("Greyhub.Data.Entities.HousekeepingLeaseEntity", b =>
+                {
+                    b.Property<string>("Name")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .UseCollation("C");
+
+                    b.Property<DateTime>("ExpiresAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Holder")
+                        .IsRequired()
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)")
+                        .UseCollation("C");
+
+                    b.HasKey("Name");
+
+                    b.ToTable("housekeeping_leases", (string)null);
+                });
+
             modelBuilder.Entity("Greyhub.Data.Entities.OAuthClientEntity", b =>
                 {
                     b.Property<int>("Id")

@@ -173,6 +173,26 @@ namespace Greyhub.Data.Sqlite.Migrations
                     b.ToTable("groups", (string)null);
                 });
 
+            modelBuilder.Entity("Greyhub.Data.Entities.HousekeepingLeaseEntity", b =>
+                {
+                    b.Property<string>("Name")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ExpiresAt")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Holder")
+                        .IsRequired()
+                        .HasMaxLength(255)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Name");
+
+                    b.ToTable("housekeeping_leases", (string)null);
+                });
+
             modelBuilder.Entity("Greyhub.Data.Entities.OAuthClientEntity", b =>
                 {
                     b.Property<int>("Id")

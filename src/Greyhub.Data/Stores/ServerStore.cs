@@ -97,6 +97,16 @@ public sealed class ServerStore(HubDbContext db)
             .Select(s => new ActiveServer(s.Id, s.UserId, s.User!.Name, s.Name, s.Phase, s.Url, s.State, s.Started, s.UserOptions))
             .ToListAsync(cancellationToken);
 
+    /// <summary>
+    /// Every running server with its times and its owner's (admin flag, groups, created, last activity), in one query:
+    /// what the idle culler weighs. Its cost follows the running servers, never the number of users.
+    /// </summary>
+    public async Task<IReadOnlyList<RunningServer>> ListRunningWithOwnersAsync(CancellationToken cancellationToken) =>
+        await db.Servers.AsNoTracking().Where(s => s.Phase == ServerPhases.Running)
+            .Select(s => new RunningServer(s.Id, s.Name, s.Started, s.LastActivity,
+                new ServerOwner(s.UserId, s.User!.Name, s.User.Admin, s.User.Created, s.User.LastActivity, s.User.Groups.Select(g => g.Name).ToList())))
+            .ToListAsync(cancellationToken);
+
     /// <summary>Moves last activity of servers forward (never back), and their owners'.</summary>
     public async Task RecordActivityAsync(IReadOnlyCollection<(int ServerId, DateTime At)> activity, CancellationToken cancellationToken)
     {
@@ -112,3 +122,9 @@ public sealed class ServerStore(HubDbContext db)
 
 /// <summary>A server that is pending, running or stopping, with its owner's name, when its start was asked for and its options.</summary>
 public sealed record ActiveServer(int Id, int UserId, string UserName, string Name, string Phase, string? Url, string State, DateTime? Started = null, string UserOptions = "{}");
+
+/// <summary>A running server as the idle culler sees it: when it started, when it was last active, and its owner.</summary>
+public sealed record RunningServer(int Id, string Name, DateTime? Started, DateTime? LastActivity, ServerOwner Owner);
+
+/// <summary>The owner of a running server: admin flag, groups, when created and last active.</summary>
+public sealed record ServerOwner(int Id, string Name, bool Admin, DateTime Created, DateTime? LastActivity, IReadOnlyList<string> Groups);

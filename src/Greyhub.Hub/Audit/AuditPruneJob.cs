@@ -5,8 +5,11 @@ using Microsoft.Extensions.Options;
 
 namespace Greyhub.Hub.Audit;
 
-/// <summary>Deletes audit entries older than <see cref="AuditOptions.Retention"/>, every <see cref="AuditOptions.PruneInterval"/>.</summary>
-internal sealed partial class AuditPruneJob(ScopedRunner scoped, IOptions<AuditOptions> options, TimeProvider time, ILogger<AuditPruneJob> logger)
+/// <summary>
+/// Deletes audit entries older than <see cref="AuditOptions.Retention"/>, every <see cref="AuditOptions.PruneInterval"/>,
+/// on the hub holding the housekeeping lease only.
+/// </summary>
+internal sealed partial class AuditPruneJob(ScopedRunner scoped, HousekeepingLease lease, IOptions<AuditOptions> options, TimeProvider time, ILogger<AuditPruneJob> logger)
     : HubBackgroundService
 {
     protected override async Task RunAsync(CancellationToken stoppingToken)
@@ -18,7 +21,10 @@ internal sealed partial class AuditPruneJob(ScopedRunner scoped, IOptions<AuditO
             {
                 try
                 {
-                    await PruneOnceAsync(stoppingToken);
+                    if (await lease.TryHoldAsync(stoppingToken))
+                    {
+                        await PruneOnceAsync(stoppingToken);
+                    }
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {

@@ -74,6 +74,8 @@ public static class HubServiceCollectionExtensions
         services.AddSingleton<ManagedServices>();
         services.AddSingleton<IServiceProcesses>(sp => sp.GetRequiredService<ManagedServices>());
         services.AddHostedService(sp => sp.GetRequiredService<ManagedServices>());
+        // The lease first: at a clean stop hosted services stop in reverse order, so it is given up after the jobs it guards.
+        services.AddHousekeepingLease();
         services.AddHostedService<TokenPurgeJob>();
         services.AddAuditLog();
 
@@ -127,6 +129,7 @@ public static class HubServiceCollectionExtensions
         services.AddSingleton<IUserServers>(sp => sp.GetRequiredService<ServerStopper>());
         services.AddHostedService<ServerMonitorService>();
         services.AddHostedService<ActivityFlushJob>();
+        services.AddIdleCuller();
 
         // Who is calling: a policy scheme picks the token handler when an Authorization token header is present, else
         // the login cookie. OpenID Connect login and an OpenIddict server arrive as more schemes, not rewrites.

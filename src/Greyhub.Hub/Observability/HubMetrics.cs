@@ -62,6 +62,15 @@ internal sealed class HubMetrics
         PollDuration = factory.CreateHistogram("jupyterhub_server_poll_duration_seconds", "Time taken to poll all running servers in one batch",
             new HistogramConfiguration { Buckets = [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5] });
         ServersDied = factory.CreateCounter("greyhub_servers_died_total", "Running servers found ended by the poller or at start-up");
+        // JupyterHub has no culler metric (its culler is a separate service); these follow the greyhub_ names.
+        Culls = factory.CreateCounter("greyhub_culler_culls_total", "Servers the built-in idle culler stopped, by reason (idle, max_age)",
+            new CounterConfiguration { LabelNames = ["reason"] });
+        foreach (var reason in new[] { "idle", "max_age" })
+        {
+            Culls.WithLabels(reason);
+        }
+        CulledUsers = factory.CreateCounter("greyhub_culler_users_deleted_total", "Users the built-in idle culler deleted (Culler:CullUsers)");
+        CullerRuns = factory.CreateCounter("greyhub_culler_runs_total", "Passes of the built-in idle culler over the running servers (on the hub holding the housekeeping lease)");
         ProxyRoutes = factory.CreateGauge("greyhub_proxy_routes", "Routes in the proxy table");
         CheckRoutesDuration = factory.CreateHistogram("jupyterhub_check_routes_duration_seconds", "Time taken to validate all routes in proxy",
             new HistogramConfiguration { Buckets = [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10] });
@@ -119,6 +128,15 @@ internal sealed class HubMetrics
 
     /// <summary>Servers that ended on their own.</summary>
     public Counter ServersDied { get; }
+
+    /// <summary>Servers the idle culler stopped, by reason.</summary>
+    public Counter Culls { get; }
+
+    /// <summary>Users the idle culler deleted.</summary>
+    public Counter CulledUsers { get; }
+
+    /// <summary>Completed passes of the idle culler.</summary>
+    public Counter CullerRuns { get; }
 
     /// <summary>Routes in the proxy table.</summary>
     public Gauge ProxyRoutes { get; }

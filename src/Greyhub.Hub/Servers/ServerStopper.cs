@@ -63,6 +63,13 @@ internal sealed partial class ServerStopper(
         return tracker.StopOnce(key, () => StopCoreAsync(key, server.Id, remove: false));
     }
 
+    /// <summary>
+    /// Stops (and optionally removes) a server its owner did not ask to stop, the idle culler's, telling them
+    /// <paramref name="reason"/>; only a server still running is taken down. Completes when it is stopped.
+    /// </summary>
+    public Task StopUnaskedAsync(ServerKey key, int serverId, bool remove, string reason) =>
+        tracker.StopOnce(key, () => scoped.RunAsync((ServerScope scope) => StopCoreAsync(scope, key, serverId, remove, reason)));
+
     private async Task RemoveAfterAsync(Task stopped, int serverId)
     {
         await stopped;
@@ -73,7 +80,7 @@ internal sealed partial class ServerStopper(
     private Task StopCoreAsync(ServerKey key, int serverId, bool remove) =>
         scoped.RunAsync((ServerScope scope) => StopCoreAsync(scope, key, serverId, remove));
 
-    private async Task StopCoreAsync(ServerScope scope, ServerKey key, int serverId, bool remove)
+    private async Task StopCoreAsync(ServerScope scope, ServerKey key, int serverId, bool remove, string? reason = null)
     {
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var servers = scope.Servers;
@@ -82,9 +89,19 @@ internal sealed partial class ServerStopper(
         {
             return;
         }
-        await servers.TransitionAsync(serverId, current.Phase, ServerPhases.Stopping, current.Url, CancellationToken.None);
+        // A stop nobody asked for (reason set) only takes a server that is still running: one its owner stopped or
+        // restarted meanwhile is theirs.
+        var unasked = reason is not null;
+        if (unasked && current.Phase != ServerPhases.Running)
+        {
+            return;
+        }
+        if (!await servers.TransitionAsync(serverId, current.Phase, ServerPhases.Stopping, current.Url, CancellationToken.None) && unasked)
+        {
+            return;
+        }
         hubState.Changed();
-        await CleanUpAsync(scope, key, serverId, ServerState.Parse(current.State), stopServer: true, CancellationToken.None);
+        await CleanUpAsync(scope, key, serverId, ServerState.Parse(current.State), stopServer: true, CancellationToken.None, reason);
         if (remove)
         {
             await servers.DeleteAsync(serverId, CancellationToken.None);

@@ -3,8 +3,11 @@ using Microsoft.Extensions.Logging;
 
 namespace Greyhub.Hub.Tokens;
 
-/// <summary>Deletes expired tokens and OAuth codes every hour, in a fresh scope each run; errors are logged and the loop goes on.</summary>
-internal sealed partial class TokenPurgeJob(ScopedRunner scoped, TimeProvider time, ILogger<TokenPurgeJob> logger) : HubBackgroundService
+/// <summary>
+/// Deletes expired tokens and OAuth codes every hour, in a fresh scope each run, on the hub holding the housekeeping
+/// lease only; errors are logged and the loop goes on.
+/// </summary>
+internal sealed partial class TokenPurgeJob(ScopedRunner scoped, HousekeepingLease lease, TimeProvider time, ILogger<TokenPurgeJob> logger) : HubBackgroundService
 {
     private static readonly TimeSpan Interval = TimeSpan.FromHours(1);
 
@@ -17,6 +20,10 @@ internal sealed partial class TokenPurgeJob(ScopedRunner scoped, TimeProvider ti
             {
                 try
                 {
+                    if (!await lease.TryHoldAsync(stoppingToken))
+                    {
+                        continue;
+                    }
                     var purged = await scoped.RunAsync((TokenPurge purge) => purge.RunOnceAsync(stoppingToken));
                     LogPurged(logger, purged);
                 }

@@ -112,6 +112,12 @@ internal sealed class UserService(UserStore users, HubState state, TimeProvider 
         {
             throw HubException.Invalid($"User {user.Name} has a server running or pending; stop it first");
         }
+        await DeleteStoppedAsync(user, cancellationToken);
+    }
+
+    /// <summary>Deletes a user whose servers are all stopped (the API's delete once checked, the idle culler's).</summary>
+    public async Task DeleteStoppedAsync(UserRecord user, CancellationToken cancellationToken)
+    {
         await users.DeleteAsync(user.Name, cancellationToken);
         state.Changed();
     }
