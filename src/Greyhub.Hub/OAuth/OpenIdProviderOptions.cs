@@ -44,9 +44,10 @@ public sealed class OpenIdClientOptions
 
     /// <summary>
     /// What it may ask for: OpenID scopes (<c>openid</c>, <c>profile</c>, <c>groups</c>) and hub scopes
-    /// (<c>read:users:name!user</c>, ...); a request gets the intersection, cut to what the user holds.
+    /// (<c>read:users:name!user</c>, ...); a request gets the intersection, cut to what the user holds. Empty means
+    /// <c>openid profile groups</c> (a default list here would be appended to by configuration binding, not replaced).
     /// </summary>
-    public List<string> AllowedScopes { get; set; } = ["openid", "profile", "groups"];
+    public List<string> AllowedScopes { get; set; } = [];
 }
 
 /// <summary>Reports every problem of <see cref="OpenIdProviderOptions"/> at start.</summary>

@@ -36,7 +36,10 @@ internal sealed class ProviderClients(OAuthClients clients, IOptions<OpenIdProvi
         return configured is null
             ? new ProviderClient(record, false, [record.RedirectUri], ProviderClient.StandardScopes)
             : new ProviderClient(record, configured.Public, configured.RedirectUris,
-                [.. configured.AllowedScopes.Where(ProviderClient.StandardScopes.Contains)]) { IsHubClient = false };
+                configured.AllowedScopes.Count == 0 ? ProviderClient.StandardScopes : [.. configured.AllowedScopes.Where(ProviderClient.StandardScopes.Contains)])
+            {
+                IsHubClient = false,
+            };
     }
 
     /// <summary>Whether the presented secret authenticates the client: a public client presents none.</summary>
