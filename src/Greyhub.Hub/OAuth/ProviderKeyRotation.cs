@@ -13,11 +13,16 @@ internal sealed partial class ProviderKeyRotation(ProviderKeys keys, IOptionsMon
     ILogger<ProviderKeyRotation> logger) : BackgroundService
 {
     private static readonly TimeSpan Interval = TimeSpan.FromHours(1);
+    private readonly Lock _lock = new();
     private string? _fingerprint;
 
-    /// <summary>Rotates now if due; true when the published keys or the signing key changed.</summary>
+    /// <summary>
+    /// Rotates now if due; true when the published keys or the signing key changed. When it returns, OpenIddict's
+    /// next request sees the current ring (the hourly run and a caller never interleave).
+    /// </summary>
     public bool Rotate()
     {
+        using var scope = _lock.EnterScope();
         var ring = keys.Current();
         if (ring.Fingerprint == _fingerprint)
         {
