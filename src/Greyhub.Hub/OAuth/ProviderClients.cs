@@ -24,11 +24,28 @@ internal sealed record ProviderClient(OAuthClientRecord Record, bool IsPublic, I
 }
 
 /// <summary>Finds and authenticates the provider's clients; registers the configured third-party ones at start.</summary>
+/// <remarks>Scoped: one request asks several times (validation, the endpoint, the code), the registry answers once.</remarks>
 internal sealed class ProviderClients(OAuthClients clients, IOptions<OpenIdProviderOptions> options)
 {
+    private readonly Dictionary<string, ProviderClient?> _found = new(StringComparer.Ordinal);
+
     public async Task<ProviderClient?> FindAsync(string? clientId, CancellationToken ct)
     {
-        if (string.IsNullOrEmpty(clientId) || await clients.FindAsync(clientId, ct) is not { } record)
+        if (string.IsNullOrEmpty(clientId))
+        {
+            return null;
+        }
+        if (!_found.TryGetValue(clientId, out var client))
+        {
+            client = await LoadAsync(clientId, ct);
+            _found[clientId] = client;
+        }
+        return client;
+    }
+
+    private async Task<ProviderClient?> LoadAsync(string clientId, CancellationToken ct)
+    {
+        if (await clients.FindAsync(clientId, ct) is not { } record)
         {
             return null;
         }
