@@ -18,9 +18,6 @@ internal sealed record ProviderClient(OAuthClientRecord Record, bool IsPublic, I
     public static readonly IReadOnlyList<string> StandardScopes = ["openid", "profile", "groups"];
 
     public string ClientId => Record.ClientId;
-
-    /// <summary>The hub's own clients: servers and services (their registry record is their whole definition).</summary>
-    public bool IsHubClient { get; init; } = true;
 }
 
 /// <summary>Finds and authenticates the provider's clients; registers the configured third-party ones at start.</summary>
@@ -53,10 +50,7 @@ internal sealed class ProviderClients(OAuthClients clients, IOptions<OpenIdProvi
         return configured is null
             ? new ProviderClient(record, false, [record.RedirectUri], ProviderClient.StandardScopes)
             : new ProviderClient(record, configured.Public, configured.RedirectUris,
-                configured.AllowedScopes.Count == 0 ? ProviderClient.StandardScopes : [.. configured.AllowedScopes.Where(ProviderClient.StandardScopes.Contains)])
-            {
-                IsHubClient = false,
-            };
+                configured.AllowedScopes.Count == 0 ? ProviderClient.StandardScopes : [.. configured.AllowedScopes.Where(ProviderClient.StandardScopes.Contains)]);
     }
 
     /// <summary>Whether the presented secret authenticates the client: a public client presents none.</summary>
