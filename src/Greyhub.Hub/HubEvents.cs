@@ -70,6 +70,8 @@ internal static class HubEvents
     public const int OAuthClientAuthenticationFailed = 506;
     public const int OAuthAccessRefused = 507;
     public const int OAuthSessionTokensRevoked = 508;
+    public const int OpenIdKeysRotated = 509;
+    public const int OpenIdKeysRotationFailed = 510;
 
     // 60x: proxy activity and the route check; 64x: an external proxy the hub starts (the proxy brick's own events,
     // 61x-63x, are in Greyhub.Proxy's ProxyEvents).

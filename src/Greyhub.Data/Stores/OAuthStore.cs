@@ -176,6 +176,10 @@ public sealed class OAuthStore(HubDbContext db, TokenStore tokens)
         return hashes;
     }
 
+    /// <summary>Deletes the token with this hash if <paramref name="clientId"/> was issued it; false when there was none.</summary>
+    public async Task<bool> RevokeClientTokenAsync(string tokenHash, string clientId, CancellationToken cancellationToken) =>
+        await db.ApiTokens.Where(t => t.Hash == tokenHash && t.ClientId == clientId).ExecuteDeleteAsync(cancellationToken) > 0;
+
     /// <summary>Deletes expired codes; returns how many.</summary>
     public Task<int> PurgeExpiredCodesAsync(DateTime now, CancellationToken cancellationToken) =>
         db.OAuthCodes.Where(c => c.ExpiresAt <= now).ExecuteDeleteAsync(cancellationToken);

@@ -10,7 +10,6 @@ using Greyhub.Hub.Background;
 using Greyhub.Hub.Groups;
 using Greyhub.Hub.Http;
 using Greyhub.Hub.Login;
-using Greyhub.Hub.OAuth;
 using Greyhub.Hub.Observability;
 using Greyhub.Hub.Proxy;
 using Greyhub.Hub.Servers;
@@ -59,9 +58,7 @@ public static class HubServiceCollectionExtensions
         // Pages are Razor components rendered on the server (RazorComponentResult from the hub's own endpoints).
         services.AddRazorComponents();
         services.AddScoped<GroupService>();
-        services.AddScoped<OAuthClients>();
-        services.AddScoped<OAuthGrants>();
-        services.AddScoped<ClientAccess>();
+        services.AddGreyhubOpenIdProvider();
         services.AddScoped<TokenPurge>();
         services.AddSingleton<ServiceCatalog>();
         services.AddSingleton<ServiceSecrets>();

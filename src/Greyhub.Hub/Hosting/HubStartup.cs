@@ -43,6 +43,8 @@ public static partial class HubStartup
         }
         // Configured and stored services: tokens, OAuth clients (their routes follow with the first route check).
         await provider.GetRequiredService<ServiceRegistration>().StartAsync(cancellationToken);
+        // Third-party OpenID clients from configuration join the same registry.
+        await provider.GetRequiredService<OAuth.ProviderClients>().SyncAsync(cancellationToken);
         var purged = await provider.GetRequiredService<TokenStore>().PurgeExpiredAsync(now, cancellationToken);
         LogReady(logger, db.Database.ProviderName ?? "?", options.DataDir, purged);
         // A new hub nobody can sign in to is the first dead end: say how to get in (after the configured admins).

@@ -1,106 +1,99 @@
-using Greyhub.Data;
+using Microsoft.AspNetCore;
 using Greyhub.Hub.Auth;
 using Greyhub.Hub.Pages;
 using Microsoft.AspNetCore.Antiforgery;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Primitives;
+using OpenIddict.Abstractions;
+using OpenIddict.Server.AspNetCore;
 
 namespace Greyhub.Hub.OAuth;
 
 /// <summary>
-/// <c>/hub/api/oauth2/authorize</c> (RFC 6749 §4.1.1): a browser page, not a JSON endpoint, as in JupyterHub. A
-/// problem with the client or its redirect URI is shown to the user and never redirected (§4.1.2.1); anything else
-/// goes back to the client's registered redirect URI. The user is the login cookie's or, as JupyterHub accepts, a
-/// user's API token's (<c>Authorization: token</c>); a token authorizes no more than its own scopes.
+/// <c>/hub/api/oauth2/authorize</c>, after OpenIddict validated the request (client, redirect URI, response type, PKCE):
+/// a browser page, as in JupyterHub. A problem found before the redirect URI was validated is shown to the user and
+/// never redirected (RFC 6749 §4.1.2.1); the user's answer goes back to the client through OpenIddict. The user is the
+/// login cookie's or, as JupyterHub accepts, a user's API token's (<c>Authorization: token</c>); a token authorizes no
+/// more than its own scopes.
 /// </summary>
 internal static class AuthorizeEndpoint
 {
-    public static Task<IResult> GetAsync(HttpContext context, OAuthClients clients, ClientAccess access, OAuthGrants grants, ILoggerFactory loggers) =>
-        HandleAsync(context, clients, access, grants, loggers, decision: null);
+    public static Task<IResult> GetAsync(HttpContext context, ProviderClients clients, ClientAccess access, ILoggerFactory loggers) =>
+        HandleAsync(context, clients, access, loggers, decision: null);
 
-    public static async Task<IResult> PostAsync(HttpContext context, IAntiforgery antiforgery, OAuthClients clients, ClientAccess access, OAuthGrants grants,
-        ILoggerFactory loggers)
+    public static async Task<IResult> PostAsync(HttpContext context, IAntiforgery antiforgery, ProviderClients clients, ClientAccess access, ILoggerFactory loggers)
     {
         // The identity middleware drops a cookie identity whose POST fails the XSRF check; say so rather than ask for a login.
         if (context.Features.Get<XsrfFailed>() is not null)
         {
-            return ErrorPage(context, 403, "The authorization form was not sent by this site. Go back and try again.");
+            return ErrorPage(403, "The authorization form was not sent by this site. Go back and try again.");
         }
-        if (Authorizing(context) is not { } user)
+        if (context.GetOpenIddictServerResponse() is not { Error: not null } && Authorizing(context) is { ViaCookie: true }
+            && !await antiforgery.IsRequestValidAsync(context))
         {
-            return ToLogin(context);
-        }
-        // The form's XSRF token guards a cookie's session; a request carrying a token cannot be forged by another site.
-        if (user.ViaCookie && !await antiforgery.IsRequestValidAsync(context))
-        {
-            return ErrorPage(context, 403, "The authorization form was not sent by this site. Go back and try again.");
+            // The form's XSRF token guards a cookie's session; a request carrying a token cannot be forged by another site.
+            return ErrorPage(403, "The authorization form was not sent by this site. Go back and try again.");
         }
         var form = await context.Request.ReadFormAsync(context.RequestAborted);
-        return await HandleAsync(context, clients, access, grants, loggers, form["decision"].ToString());
+        return await HandleAsync(context, clients, access, loggers, form["decision"].ToString());
     }
 
-    private static async Task<IResult> HandleAsync(HttpContext context, OAuthClients clients, ClientAccess access, OAuthGrants grants, ILoggerFactory loggers,
-        string? decision)
+    private static async Task<IResult> HandleAsync(HttpContext context, ProviderClients clients, ClientAccess access, ILoggerFactory loggers, string? decision)
     {
         context.Response.Headers.CacheControl = "no-store";
+        // OpenIddict passes its validation errors through: those found before the redirect URI was validated are
+        // the user's to read; the others go back to the client with the state.
+        if (context.GetOpenIddictServerResponse() is { Error: not null } error)
+        {
+            return context.Items[AuthorizeHandlers.ValidatedRedirectUri] is string back
+                ? Results.Redirect(WithQuery(back, ("error", error.Error), ("error_description", error.ErrorDescription),
+                    ("state", context.GetOpenIddictServerRequest()?.State)))
+                : ErrorPage(400, error.ErrorDescription ?? error.Error);
+        }
+        if (context.GetOpenIddictServerRequest() is not { } request)
+        {
+            return ErrorPage(400, "This is not an authorization request.");
+        }
         if (context.Identity() is { IsUser: false } service)
         {
-            return ErrorPage(context, 403, $"Service {service.Name} cannot authorize OAuth clients; only users can.");
+            return ErrorPage(403, $"Service {service.Name} cannot authorize OAuth clients; only users can.");
         }
         if (Authorizing(context) is not { } user)
         {
             // JupyterHub sends the browser to the login page here, although the path is under /hub/api.
-            return ToLogin(context);
+            return Results.Redirect("/hub/login?next=" + Uri.EscapeDataString(context.Request.Path + context.Request.QueryString));
         }
-        var query = context.Request.Query;
-        if (!One(query, "client_id", out var clientId) || clientId.Length == 0)
+        if (await clients.FindAsync(request.ClientId, context.RequestAborted) is not { } client)
         {
-            return ErrorPage(context, 400, "The request names no client (client_id).");
+            return ErrorPage(400, $"There is no OAuth client '{request.ClientId}'.");
         }
-        var client = await clients.FindAsync(clientId, context.RequestAborted);
-        if (client is null)
-        {
-            return ErrorPage(context, 400, $"There is no OAuth client '{clientId}'. The server may have stopped; start it again from the home page.");
-        }
-        if (!One(query, "redirect_uri", out var redirectUri))
-        {
-            return ErrorPage(context, 400, "The request names more than one redirect_uri.");
-        }
-        if (redirectUri.Length > 0 && !string.Equals(redirectUri, client.RedirectUri, StringComparison.Ordinal))
-        {
-            return ErrorPage(context, 400, $"The redirect_uri is not the one registered for '{clientId}'.");
-        }
-        redirectUri = client.RedirectUri;
-        var stateOk = One(query, "state", out var state);
-        if (!stateOk || !One(query, "scope", out var scope) || !One(query, "response_type", out var responseType))
-        {
-            return Back(redirectUri, "invalid_request", stateOk ? state : null, "A parameter is repeated");
-        }
-        if (responseType != "code")
-        {
-            return Back(redirectUri, responseType.Length == 0 ? "invalid_request" : "unsupported_response_type", state,
-                responseType.Length == 0 ? "response_type is required" : "Only response_type=code is supported");
-        }
-        var requested = query.ContainsKey("scope") ? scope.Split(' ', StringSplitOptions.RemoveEmptyEntries) : null;
-        var verdict = await access.DecideAsync(user, client, requested, context.RequestAborted);
+        var requested = request.Scope is null ? null : request.GetScopes().ToList();
+        var openId = requested is null ? [] : requested.Where(client.OpenIdScopes.Contains).ToList();
+        var hubRequested = requested?.Where(s => !ProviderClient.StandardScopes.Contains(s)).ToList();
+        var verdict = await access.DecideAsync(user, client.Record, hubRequested, context.RequestAborted);
         if (!verdict.Allowed)
         {
             var logger = loggers.CreateLogger("Greyhub.OAuth");
             OAuthLog.AccessRefused(logger, user.Name, client.ClientId);
-            return ErrorPage(context, 403, $"{user.Name} may not access {Describe(client)}.");
+            return ErrorPage(403, $"{user.Name} may not access {Describe(client.Record)}.");
         }
         switch (decision)
         {
             case null when verdict.NeedsConsent:
-                return ConsentPage.Render(context, client, user, verdict.Scopes);
+                return ConsentPage.Render(context, client.Record, user, [.. openId, .. verdict.Scopes]);
             case null or "authorize":
-                var code = await grants.IssueCodeAsync(client, user, redirectUri, verdict.Scopes, context.RequestAborted);
-                return Results.Redirect(WithQuery(redirectUri, ("code", code), ("state", state)));
+                var redirectUri = request.RedirectUri ?? client.RedirectUris[0];
+                return Results.SignIn(ProviderPrincipal.Create(user, redirectUri, openId, verdict.Scopes), null,
+                    OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
             case "deny":
-                return Back(redirectUri, "access_denied", state, "The user denied access");
+                return Results.Forbid(new AuthenticationProperties(new Dictionary<string, string?>
+                {
+                    [OpenIddictServerAspNetCoreConstants.Properties.Error] = OpenIddictConstants.Errors.AccessDenied,
+                    [OpenIddictServerAspNetCoreConstants.Properties.ErrorDescription] = "The user denied access",
+                }), [OpenIddictServerAspNetCoreDefaults.AuthenticationScheme]);
             default:
-                return ErrorPage(context, 400, "The form must say authorize or deny.");
+                return ErrorPage(400, "The form must say authorize or deny.");
         }
     }
 
@@ -115,32 +108,18 @@ internal static class AuthorizeEndpoint
             {
                 continue;
             }
-            result.Append(separator).Append(name).Append('=').Append(Uri.EscapeDataString(value));
+            result.Append(separator).Append(Uri.EscapeDataString(name)).Append('=').Append(Uri.EscapeDataString(value));
             separator = '&';
         }
         return result.ToString();
     }
 
-    public static string Describe(OAuthClientRecord client) =>
+    public static string Describe(Greyhub.Data.OAuthClientRecord client) =>
         client.Description.Length > 0 ? $"{client.Description} ({client.ClientId})" : client.ClientId;
 
     private static RequestIdentity? Authorizing(HttpContext context) =>
         context.Identity() is { IsUser: true, UserId: not null } user ? user : null;
 
-    private static IResult ToLogin(HttpContext context) =>
-        Results.Redirect("/hub/login?next=" + Uri.EscapeDataString(context.Request.Path + context.Request.QueryString));
-
-    private static IResult Back(string redirectUri, string error, string? state, string description) =>
-        Results.Redirect(WithQuery(redirectUri, ("error", error), ("error_description", description), ("state", state)));
-
-    private static IResult ErrorPage(HttpContext context, int status, string message) =>
+    private static IResult ErrorPage(int status, string message) =>
         HubPage.Error(status, message, "Authorization failed", "oauth-error");
-
-    /// <summary>Reads a parameter given at most once (RFC 6749 §3.1); absent reads as empty.</summary>
-    private static bool One(IQueryCollection query, string name, out string value)
-    {
-        var values = query.TryGetValue(name, out var v) ? v : StringValues.Empty;
-        value = values.Count == 1 ? values[0] ?? "" : "";
-        return values.Count <= 1;
-    }
 }

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Greyhub.Data;
 using Greyhub.Data.Stores;
 using Greyhub.Hub.Auth;
@@ -15,8 +14,8 @@ internal sealed record TokenExchange(string? AccessToken, TokenRecord? Token, Ti
 }
 
 /// <summary>
-/// Authorization codes and the tokens they turn into. A code is 256 random bits, stored only as a keyed hash,
-/// valid five minutes, redeemable once, bound to client, redirect URI, user, login session and scopes. The token is
+/// Authorization codes and the tokens they turn into. A code is OpenIddict's (encrypted, carrying the
+/// authorization); the hub stores only its keyed hash, valid five minutes, redeemable once, bound to client, redirect URI, user, login session and scopes. The token is
 /// an ordinary hub API token (<c>api_tokens</c>, keyed hash, scopes) carrying the client id and the session.
 /// </summary>
 internal sealed class OAuthGrants(
@@ -31,15 +30,16 @@ internal sealed class OAuthGrants(
     /// <summary>How long a code may wait to be redeemed (JupyterHub: 300 s).</summary>
     public static readonly TimeSpan CodeLifetime = TimeSpan.FromSeconds(300);
 
-    /// <summary>Issues a code for a signed-in user; returns the code, which is never stored.</summary>
-    public async Task<string> IssueCodeAsync(OAuthClientRecord client, RequestIdentity user, string redirectUri, IReadOnlyList<string> scopes, CancellationToken ct)
+    /// <summary>
+    /// Stores a code OpenIddict issued for a signed-in user (its keyed hash only), bound to the client, redirect URI,
+    /// user, login session and hub scopes: redeeming it here, once, is what turns it into a token.
+    /// </summary>
+    public async Task RecordCodeAsync(OAuthClientRecord client, int userId, string? sessionId, string redirectUri, IReadOnlyList<string> scopes, string code,
+        CancellationToken ct)
     {
-        var userId = user.UserId ?? throw new InvalidOperationException("Only a user can authorize an OAuth client.");
-        var code = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
         var expiresAt = time.GetUtcNow().UtcDateTime + CodeLifetime;
-        await store.CreateCodeAsync(new NewOAuthCode(hasher.Hash(code), client.ClientId, userId, redirectUri, scopes, user.SessionId, expiresAt), ct);
-        OAuthLog.CodeIssued(logger, client.ClientId, user.Name);
-        return code;
+        await store.CreateCodeAsync(new NewOAuthCode(hasher.Hash(code), client.ClientId, userId, redirectUri, scopes, sessionId, expiresAt), ct);
+        OAuthLog.CodeIssued(logger, client.ClientId, userId);
     }
 
     /// <summary>Redeems a code presented by an authenticated client.</summary>
@@ -67,6 +67,15 @@ internal sealed class OAuthGrants(
                 return Refused(client, "The authorization code was issued to another client or redirect_uri");
             default:
                 return Refused(client, "Invalid authorization code");
+        }
+    }
+
+    /// <summary>Revokes a token the client was issued (RFC 7009); another client's token, or an unknown one, is left alone.</summary>
+    public async Task RevokeAsync(OAuthClientRecord client, string token, CancellationToken ct)
+    {
+        if (await store.RevokeClientTokenAsync(hasher.Hash(token), client.ClientId, ct))
+        {
+            state.Changed();
         }
     }
 

@@ -11,8 +11,8 @@ internal static partial class OAuthLog
     [LoggerMessage(EventId = HubEvents.OAuthClientRemoved, Level = LogLevel.Information, Message = "OAuth client {ClientId} removed ({Revoked} tokens revoked)")]
     public static partial void ClientRemoved(ILogger logger, string clientId, int revoked);
 
-    [LoggerMessage(EventId = HubEvents.OAuthCodeIssued, Level = LogLevel.Debug, Message = "OAuth code issued to {ClientId} for {User}")]
-    public static partial void CodeIssued(ILogger logger, string clientId, string user);
+    [LoggerMessage(EventId = HubEvents.OAuthCodeIssued, Level = LogLevel.Debug, Message = "OAuth code issued to {ClientId} for user id {UserId}")]
+    public static partial void CodeIssued(ILogger logger, string clientId, int userId);
 
     [LoggerMessage(EventId = HubEvents.OAuthTokenIssued, Level = LogLevel.Information, Message = "OAuth token a{TokenId} issued to {ClientId} for {User}")]
     public static partial void TokenIssued(ILogger logger, int tokenId, string clientId, string? user);
