@@ -1,13 +1,14 @@
 using System.Text;
 using System.Text.RegularExpressions;
 using Greyhub.Hub.Login;
+using Greyhub.Hub.OAuth;
 using Greyhub.Hub.Upstream;
 using Microsoft.Extensions.Configuration;
 
 namespace Greyhub.Hub.Tests;
 
 /// <summary>
-/// The provider examples in <c>docs/authentication.md</c> (Microsoft Entra ID, Keycloak, Google, GitHub) are real
+/// The examples in <c>docs/authentication.md</c> (Microsoft Entra ID, Keycloak, Google, GitHub, and the hub's own third-party clients) are real
 /// settings: each JSON snippet binds to the hub's options with unknown keys refused, and passes the start-up check.
 /// </summary>
 public sealed partial class AuthenticationDocsTests
@@ -21,6 +22,16 @@ public sealed partial class AuthenticationDocsTests
         foreach (var json in snippets)
         {
             var configuration = new ConfigurationBuilder().AddJsonStream(new MemoryStream(Encoding.UTF8.GetBytes(json))).Build();
+            if (configuration.GetSection(OpenIdProviderOptions.Section).Exists())
+            {
+                // The hub as a provider: its third-party clients, checked the same way.
+                var provider = new OpenIdProviderOptions();
+                configuration.GetSection(OpenIdProviderOptions.Section).Bind(provider, b => b.ErrorOnUnknownConfiguration = true);
+                var checkedProvider = new OpenIdProviderOptionsValidator().Validate(null, provider);
+                Assert.True(checkedProvider.Succeeded, $"{checkedProvider.FailureMessage}\n{json}");
+                Assert.Equal(["dashboard", "notebook-viewer"], provider.Clients.Select(c => c.ClientId));
+                continue;
+            }
             var options = new UpstreamLoginOptions();
             // A misspelt setting name in the docs fails here instead of being ignored at the reader's hub.
             configuration.GetSection(UpstreamLoginOptions.Section).Bind(options, b => b.ErrorOnUnknownConfiguration = true);
