@@ -19,6 +19,7 @@ internal sealed partial class RouteCheck(
     ScopedRunner scoped,
     ServerRoutes routes,
     SpawnTracker tracker,
+    ServerChecks checks,
     ServiceCatalog services,
     HubAddress address,
     HubMetrics metrics,
@@ -52,14 +53,15 @@ internal sealed partial class RouteCheck(
         {
             var key = new ServerKey(server.UserName, server.Name);
             var path = ProxyRoutePath.Normalize(routes.PathOf(server.UserName, server.Name));
-            if (server.Phase == ServerPhases.Running && server.Url is { } url && !tracker.IsStopping(key))
+            if (server.Phase == ServerPhases.Running && server.Url is { } url && !tracker.IsStopping(key) && !checks.IsChecking(server.Id))
             {
                 var target = new Uri(url);
                 wanted[path] = (ServerRoutes.TargetOf(target), () => routes.AddAsync(server.UserName, server.Name, target, cancellationToken));
             }
             else
             {
-                // Pending or stopping: its start adds the route, its stop removes it (JupyterHub's "pending" rule).
+                // Pending or stopping: its start adds the route, its stop removes it (JupyterHub's "pending" rule);
+                // being re-adopted: its check adds the route or removes it.
                 leftAlone.Add(path);
             }
         }

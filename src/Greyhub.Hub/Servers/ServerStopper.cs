@@ -21,6 +21,7 @@ internal sealed partial class ServerStopper(
     SpawnAdmission admission,
     ServerRoutes routes,
     HubState hubState,
+    ServerChecks checks,
     HubMetrics metrics,
     ILogger<ServerStopper> logger) : IUserServers
 {
@@ -77,9 +78,20 @@ internal sealed partial class ServerStopper(
     {
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var servers = scope.Servers;
+        // A server a restarted hub is still re-adopting: its check ends first (it may have found it stopped already).
+        await checks.WhenCheckedAsync(serverId, CancellationToken.None);
         var current = await servers.FindByIdAsync(serverId, CancellationToken.None);
         if (current is null)
         {
+            return;
+        }
+        if (current.Phase == ServerPhases.Stopped)
+        {
+            if (remove)
+            {
+                await servers.DeleteAsync(serverId, CancellationToken.None);
+                hubState.Changed();
+            }
             return;
         }
         await servers.TransitionAsync(serverId, current.Phase, ServerPhases.Stopping, current.Url, CancellationToken.None);
