@@ -54,6 +54,19 @@ def get(url, token, timeout=5):
         return 0, b""
 
 
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid):
+    """User + system CPU of a process so far (its children not included)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / TICKS
+    except OSError:
+        return 0.0
+
+
 def until_200(url, token, proc, t0, limit):
     """Polls every 10 ms; returns seconds since t0 at the first 200."""
     while True:
@@ -129,8 +142,8 @@ class GreyhubDb:
 
 
 def run_greyhub(dll, provider, n, dead, tmp):
-    data = os.path.join(tmp, f"greyhub-{provider}-{n}")
-    db = GreyhubDb(provider, data, n)
+    data = os.path.join(tmp, f"greyhub-{provider}-{n}-{dead}")
+    db = GreyhubDb(provider, data, f"{n}_{dead}")
     env = dict(os.environ, **db.env)
     try:
         token = subprocess.run(["dotnet", dll, "token", "--admin", "--data-dir", data, "bench-admin"], env=env, check=True,
@@ -142,17 +155,18 @@ def run_greyhub(dll, provider, n, dead, tmp):
         seeded = time.monotonic() - t
         port = free_port()
         base = f"http://127.0.0.1:{port}"
-        log = open(os.path.join(tmp, f"greyhub-{provider}-{n}.log"), "w")
+        log = open(os.path.join(tmp, f"greyhub-{provider}-{n}-{dead}.log"), "w")
         t0 = time.monotonic()
         proc = subprocess.Popen(["dotnet", dll, "serve", "--urls", base, "--data-dir", data], env=env, stdout=log, stderr=log)
         try:
             first = until_200(f"{base}/hub/api/users/crowd1", token, proc, t0, 900)
+            cpu = cpu_seconds(proc.pid)
             settled = None
             if dead and first is not None:
                 while int(db.sql(COUNT_STOPPED) or 0) < dead and time.monotonic() - t0 < 900:
                     time.sleep(0.05)
                 settled = time.monotonic() - t0
-            return {"first_200_s": first, "seed_s": round(seeded, 1), "dead_settled_s": settled}
+            return {"first_200_s": first, "cpu_s": cpu, "seed_s": round(seeded, 1), "dead_settled_s": settled}
         finally:
             stop(proc)
             log.close()
@@ -205,7 +219,7 @@ c.JupyterHub.load_roles = [{{'name': 'admin', 'services': ['bench']}}]
 """)
     env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C.UTF-8", "HOME": d, "NODE_PATH": "/usr/share/nodejs",
            "CONFIGPROXY_AUTH_TOKEN": secrets.token_hex(24), "BENCH_TOKEN": svc}
-    times = []
+    times, cpus = [], []
     for run in ("first", "restart"):
         log = open(os.path.join(d, f"jupyterhub-{run}.log"), "w")
         t0 = time.monotonic()
@@ -213,10 +227,11 @@ c.JupyterHub.load_roles = [{{'name': 'admin', 'services': ['bench']}}]
                                 cwd=d, env=env, stdout=log, stderr=log)
         try:
             times.append(until_200(f"http://127.0.0.1:{pub}/hub/api/users/crowd1", svc, proc, t0, 900))
+            cpus.append(cpu_seconds(proc.pid))
         finally:
             stop(proc)
             log.close()
-    return {"first_start_s": times[0], "first_200_s": times[1], "seed_s": round(seeded, 1)}
+    return {"first_start_s": times[0], "first_cpu_s": cpus[0], "first_200_s": times[1], "cpu_s": cpus[1], "seed_s": round(seeded, 1)}
 
 
 def fmt(v):
@@ -238,25 +253,26 @@ def main():
             for hub in a.hubs.split(","):
                 if hub == "jupyterhub":
                     r = run_jupyterhub(n, tmp)
-                    rows.append((f"JupyterHub 3.0 (SQLite), restart", n, 0, r["first_200_s"], None, r["seed_s"]))
-                    rows.append((f"JupyterHub 3.0 (SQLite), first start after seeding", n, 0, r["first_start_s"], None, r["seed_s"]))
+                    rows.append(("JupyterHub 3.0 (SQLite), restart", n, 0, r["first_200_s"], r["cpu_s"], None, r["seed_s"]))
+                    rows.append(("JupyterHub 3.0 (SQLite), first start after seeding", n, 0, r["first_start_s"], r["first_cpu_s"], None, r["seed_s"]))
                 else:
                     provider = hub.split("-", 1)[1]
                     r = run_greyhub(a.greyhub_dll, provider, n, 0, tmp)
-                    rows.append((f"Greyhub ({provider})", n, 0, r["first_200_s"], None, r["seed_s"]))
+                    rows.append((f"Greyhub ({provider})", n, 0, r["first_200_s"], r["cpu_s"], None, r["seed_s"]))
                     if a.dead_servers:
                         r = run_greyhub(a.greyhub_dll, provider, n, a.dead_servers, tmp)
-                        rows.append((f"Greyhub ({provider})", n, a.dead_servers, r["first_200_s"], r["dead_settled_s"], r["seed_s"]))
+                        rows.append((f"Greyhub ({provider})", n, a.dead_servers, r["first_200_s"], r["cpu_s"], r["dead_settled_s"], r["seed_s"]))
                 print(f"# {rows[-1]}", file=sys.stderr, flush=True)
     finally:
         if a.keep:
             print(f"# logs in {tmp}", file=sys.stderr)
         else:
             shutil.rmtree(tmp, ignore_errors=True)
-    print("| hub | users | dead 'running' servers | s to first 200 (GET /hub/api/users/crowd1) | s until all dead servers stopped | seeding s |")
-    print("|---|---|---|---|---|---|")
-    for hub, n, dead, first, settled, seed in rows:
-        print(f"| {hub} | {n:,} | {dead or '—'} | {fmt(first)} | {fmt(settled)} | {seed} |")
+    print(f"# load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs", file=sys.stderr)
+    print("| hub | users | dead 'running' servers | s to first 200 (GET /hub/api/users/crowd1) | hub CPU s until then | s until all dead servers stopped | seeding s |")
+    print("|---|---|---|---|---|---|---|")
+    for hub, n, dead, first, cpu, settled, seed in rows:
+        print(f"| {hub} | {n:,} | {dead or '—'} | {fmt(first)} | {fmt(cpu)} | {fmt(settled)} | {seed} |")
 
 
 if __name__ == "__main__":

@@ -10,10 +10,11 @@ using Microsoft.Extensions.Logging;
 namespace Greyhub.Hub.Servers;
 
 /// <summary>
-/// Re-adopts the servers a restarted hub finds not stopped, without holding up its start: before the hub serves it
-/// only reads those servers (its cost grows with running servers, never with users) and marks them being checked
-/// (<see cref="ServerChecks"/>); once the hub listens, each is polled and probed, and as soon as one is known alive
-/// its route is back, while a dead one (or one caught mid-start or mid-stop) is taken to stopped with its reason.
+/// Re-adopts the servers a restarted hub finds not stopped, without holding up its start. Before the hub serves it
+/// reads only those servers (its cost grows with running servers, never with users), marks them being checked
+/// (<see cref="ServerChecks"/>) and polls them in one spawner call: the in-process proxy gets back the route of each
+/// the spawner says is running, so its users' requests go through at once. Once the hub listens, each is probed (its
+/// route confirmed), and a dead one, or one caught mid-start or mid-stop, is taken to stopped with its reason.
 /// </summary>
 internal sealed partial class ServerRecovery(
     ScopedRunner scoped,
@@ -32,7 +33,7 @@ internal sealed partial class ServerRecovery(
     // Clean-ups write to the database: a few at a time, so that the hub's own requests are not queued behind a thousand.
     private const int CleanUpConcurrency = 4;
 
-    private IReadOnlyList<ActiveServer> _toCheck = [];
+    private Pending _pending = new([], [], null);
 
     /// <summary>Before the hub serves: reads the servers to re-adopt, puts starts that only waited back in line.</summary>
     public Task PrepareAsync(CancellationToken cancellationToken) => scoped.RunAsync(async (ServerStore servers) =>
@@ -43,31 +44,55 @@ internal sealed partial class ServerRecovery(
         var waiting = active.Where(s => s.Phase == ServerPhases.Pending && ServerState.Parse(s.State) == ServerState.Empty).ToList();
         starter.ResumeOnceListening([.. waiting.OrderBy(s => s.Started).ThenBy(s => s.Id)
             .Select(s => (new ServerKey(s.UserName, s.Name), s.UserId, s.Id, s.UserOptions))]);
-        _toCheck = [.. active.Except(waiting)];
-        checks.Begin(_toCheck.Select(s => s.Id));
-        LogChecking(logger, _toCheck.Count);
+        var toCheck = active.Except(waiting).ToList();
+        checks.Begin(toCheck.Select(s => s.Id));
+        LogChecking(logger, toCheck.Count);
+        var states = toCheck.Select(s => ServerState.Parse(s.State)).ToList();
+        var statuses = await TryPollAsync(states, cancellationToken);
+        if (statuses is not null && !routes.HasHubRoute)
+        {
+            // The in-process proxy's table is empty after a restart: routes of servers the spawner says are running go
+            // back before the hub listens (an external proxy kept its own, and is started only once the hub listens).
+            for (var i = 0; i < toCheck.Count; i++)
+            {
+                if (statuses[i]?.Running == true && toCheck[i] is { Phase: ServerPhases.Running, Url: { } url } server)
+                {
+                    await routes.AddAsync(server.UserName, server.Name, new Uri(url), cancellationToken);
+                }
+            }
+        }
+        _pending = new Pending(toCheck, states, statuses);
     });
+
+    private async Task<IReadOnlyList<SpawnerStatus?>?> TryPollAsync(IReadOnlyList<ServerState> states, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await ServerMonitor.PollAsync(spawner, states, cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            // The engine did not answer (a Slurm controller restarting, say): nothing is known, so nothing is stopped.
+            LogPollFailed(logger, e);
+            return null;
+        }
+    }
+
+    private sealed record Pending(IReadOnlyList<ActiveServer> Servers, IReadOnlyList<ServerState> States, IReadOnlyList<SpawnerStatus?>? Statuses);
 
     /// <summary>Once the hub listens: checks every server <see cref="PrepareAsync"/> found, each settled as soon as it is known.</summary>
     public async Task CheckAsync(CancellationToken cancellationToken)
     {
-        var active = Interlocked.Exchange(ref _toCheck, []);
+        var (active, states, polled) = Interlocked.Exchange(ref _pending, new Pending([], [], null));
         if (active.Count == 0)
         {
             return;
         }
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        var states = active.Select(s => ServerState.Parse(s.State)).ToList();
-        IReadOnlyList<SpawnerStatus?> statuses;
-        try
+        // The poll before the hub listened failed: once more; failing again, the servers stay as the database has them
+        // and the poller settles them.
+        if ((polled ?? await TryPollAsync(states, cancellationToken)) is not { } statuses)
         {
-            statuses = await ServerMonitor.PollAsync(spawner, states, cancellationToken);
-        }
-        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-        {
-            // The engine did not answer (a Slurm controller restarting, say): nothing is known, so nothing is stopped;
-            // the servers stay as the database has them and the poller settles them.
-            LogPollFailed(logger, e);
             foreach (var server in active)
             {
                 checks.Done(server.Id);
@@ -159,7 +184,7 @@ internal sealed partial class ServerRecovery(
     [LoggerMessage(EventId = HubEvents.ServerCheckFailed, Level = LogLevel.Error, Message = "Re-adopting server {Server} failed; the poller settles it")]
     private static partial void LogCheckFailed(ILogger logger, Exception exception, ServerKey server);
 
-    [LoggerMessage(EventId = HubEvents.ServersCheckPollFailed, Level = LogLevel.Error, Message = "Polling the servers to re-adopt failed; the poller settles them")]
+    [LoggerMessage(EventId = HubEvents.ServersCheckPollFailed, Level = LogLevel.Error, Message = "Polling the servers to re-adopt failed")]
     private static partial void LogPollFailed(ILogger logger, Exception exception);
 }
 
