@@ -9,9 +9,9 @@ until GET /hub/api/users/crowd1 (an admin token, through the hub's public port) 
                INSERT ... SELECT over a recursive row generator (sqlite3 for SQLite, psql for PostgreSQL);
                optionally (--dead-servers K) the first K users get a server marked running with no process
                behind it, which the hub re-adopts in the background (it is timed until all K are stopped too).
-  JupyterHub   its ORM creates the SQLite database and inserts the users; the hub is started once (it assigns
-               each new user the default role, a one-time cost, reported as "first start") and stopped, then
-               started again: the restart is the figure comparable to Greyhub's.
+  JupyterHub   a first start on an empty SQLite database creates its tables and roles; then its ORM inserts the
+               users, each with the default 'user' role (as users created through its API have), and the
+               timed start is a restart of a hub that has them.
 
 Usage: startup.py --greyhub-dll PATH [--users 5000,50000] [--hubs greyhub-sqlite,greyhub-postgres,jupyterhub]
                   [--dead-servers 1000] [--keep]
@@ -68,10 +68,10 @@ def cpu_seconds(pid):
 
 
 def until_200(url, token, proc, t0, limit):
-    """Polls every 10 ms; returns seconds since t0 at the first 200."""
+    """Polls every 10 ms; returns seconds since t0 at the first 200 (None after limit seconds)."""
     while True:
         if proc.poll() is not None:
-            sys.exit(f"hub exited early with {proc.returncode}")
+            raise RuntimeError(f"hub exited early with {proc.returncode}")
         status, _ = get(url, token)
         if status == 200:
             return time.monotonic() - t0
@@ -178,6 +178,7 @@ def run_greyhub(dll, provider, n, dead, tmp):
 
 JH_SEED = r"""
 import sys, uuid, datetime
+from sqlalchemy import text
 from jupyterhub import orm
 db = orm.new_session_factory(sys.argv[1])()
 n = int(sys.argv[2])
@@ -186,8 +187,11 @@ table = orm.User.__table__
 for start in range(1, n + 1, 5000):
     db.execute(table.insert(), [{"name": f"crowd{i}", "admin": False, "created": now, "cookie_id": uuid.uuid4().hex}
                                 for i in range(start, min(n, start + 4999) + 1)])
+# Each user holds the default 'user' role, as users created through JupyterHub's API do.
+role = db.query(orm.Role).filter_by(name="user").one()
+db.execute(text("INSERT INTO user_role_map (user_id, role_id) SELECT id, :role FROM users WHERE name LIKE 'crowd%'"), {"role": role.id})
 db.commit()
-print(db.query(orm.User).count())
+print(db.query(orm.User).filter(orm.User.name.like("crowd%")).count())
 """
 
 
@@ -195,11 +199,6 @@ def run_jupyterhub(n, tmp):
     d = os.path.join(tmp, f"jupyterhub-{n}")
     os.makedirs(d)
     db_url = f"sqlite:///{d}/jupyterhub.sqlite"
-    t = time.monotonic()
-    count = subprocess.run([JUPYTERHUB_PYTHON, "-c", JH_SEED, db_url, str(n)], check=True, capture_output=True, text=True).stdout.strip()
-    if int(count) != n:
-        sys.exit(f"JupyterHub seeding made {count} users, not {n}")
-    seeded = time.monotonic() - t
     pub, hubp, chpapi = free_port(), free_port(), free_port()
     svc = secrets.token_hex(24)
     with open(os.path.join(d, "jupyterhub_config.py"), "w") as f:
@@ -219,19 +218,28 @@ c.JupyterHub.load_roles = [{{'name': 'admin', 'services': ['bench']}}]
 """)
     env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C.UTF-8", "HOME": d, "NODE_PATH": "/usr/share/nodejs",
            "CONFIGPROXY_AUTH_TOKEN": secrets.token_hex(24), "BENCH_TOKEN": svc}
-    times, cpus = [], []
-    for run in ("first", "restart"):
+    # A first start on the empty database creates JupyterHub's tables and roles; the users are added after it (with
+    # their role), so the timed start is a restart of a hub that has them, as after an upgrade or a crash.
+    seeded = None
+    for run in ("empty", "timed"):
+        if run == "timed":
+            t = time.monotonic()
+            count = subprocess.run([JUPYTERHUB_PYTHON, "-c", JH_SEED, db_url, str(n)], check=True, capture_output=True, text=True).stdout.strip()
+            if int(count) != n:
+                raise RuntimeError(f"JupyterHub seeding made {count} users, not {n}")
+            seeded = time.monotonic() - t
         log = open(os.path.join(d, f"jupyterhub-{run}.log"), "w")
         t0 = time.monotonic()
         proc = subprocess.Popen([JUPYTERHUB_PYTHON, "-m", "jupyterhub", "-f", os.path.join(d, "jupyterhub_config.py")],
                                 cwd=d, env=env, stdout=log, stderr=log)
         try:
-            times.append(until_200(f"http://127.0.0.1:{pub}/hub/api/users/crowd1", svc, proc, t0, 900))
-            cpus.append(cpu_seconds(proc.pid))
+            url = f"http://127.0.0.1:{pub}/hub/api/" + ("users/crowd1" if run == "timed" else "")
+            first = until_200(url, svc, proc, t0, 900)
+            cpu = cpu_seconds(proc.pid)
         finally:
             stop(proc)
             log.close()
-    return {"first_start_s": times[0], "first_cpu_s": cpus[0], "first_200_s": times[1], "cpu_s": cpus[1], "seed_s": round(seeded, 1)}
+    return {"first_200_s": first, "cpu_s": cpu, "seed_s": round(seeded, 1)}
 
 
 def fmt(v):
@@ -251,18 +259,17 @@ def main():
     try:
         for n in [int(x) for x in a.users.split(",")]:
             for hub in a.hubs.split(","):
-                if hub == "jupyterhub":
-                    r = run_jupyterhub(n, tmp)
-                    rows.append(("JupyterHub 3.0 (SQLite), restart", n, 0, r["first_200_s"], r["cpu_s"], None, r["seed_s"]))
-                    rows.append(("JupyterHub 3.0 (SQLite), first start after seeding", n, 0, r["first_start_s"], r["first_cpu_s"], None, r["seed_s"]))
-                else:
-                    provider = hub.split("-", 1)[1]
-                    r = run_greyhub(a.greyhub_dll, provider, n, 0, tmp)
-                    rows.append((f"Greyhub ({provider})", n, 0, r["first_200_s"], r["cpu_s"], None, r["seed_s"]))
-                    if a.dead_servers:
-                        r = run_greyhub(a.greyhub_dll, provider, n, a.dead_servers, tmp)
-                        rows.append((f"Greyhub ({provider})", n, a.dead_servers, r["first_200_s"], r["cpu_s"], r["dead_settled_s"], r["seed_s"]))
-                print(f"# {rows[-1]}", file=sys.stderr, flush=True)
+                runs = [("JupyterHub 3.0 (SQLite)", 0, lambda: run_jupyterhub(n, tmp))] if hub == "jupyterhub" else [
+                    (f"Greyhub ({hub.split('-', 1)[1]})", dead, lambda dead=dead: run_greyhub(a.greyhub_dll, hub.split("-", 1)[1], n, dead, tmp))
+                    for dead in ([0, a.dead_servers] if a.dead_servers else [0])]
+                for name, dead, run in runs:
+                    try:
+                        r = run()
+                        rows.append((name, n, dead, r["first_200_s"], r["cpu_s"], r.get("dead_settled_s"), r["seed_s"]))
+                    except (RuntimeError, subprocess.CalledProcessError) as e:
+                        print(f"# {name}, {n} users: {e}", file=sys.stderr, flush=True)
+                        rows.append((name, n, dead, None, None, None, None))
+                    print(f"# {rows[-1]}", file=sys.stderr, flush=True)
     finally:
         if a.keep:
             print(f"# logs in {tmp}", file=sys.stderr)
