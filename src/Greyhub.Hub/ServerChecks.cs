@@ -51,6 +51,14 @@ internal sealed class ServerChecks
         }
     }
 
+    /// <summary>
+    /// The servers being checked now; read before reading the database, so that a server whose check ends in between
+    /// is still left to its check (what was read of it may be from before).
+    /// </summary>
+    public IReadOnlySet<int> Snapshot() => Count == 0 ? EmptySet : new HashSet<int>(_checking.Keys);
+
+    private static readonly HashSet<int> EmptySet = [];
+
     /// <summary>Completes when <paramref name="serverId"/> is checked (at once when it is not being checked).</summary>
     public Task WhenCheckedAsync(int serverId, CancellationToken cancellationToken) =>
         _checking.TryGetValue(serverId, out var done) ? done.Task.WaitAsync(cancellationToken) : Task.CompletedTask;

@@ -105,20 +105,25 @@ public sealed class StartupScaleTests
         (await admin.PostApiAsync("hub/api/users/template")).Is(201);
         var start = await admin.PostApiAsync("hub/api/users/template/server");
         Assert.True(start.Code is 201 or 202, start.ToString());
-        while (!(await admin.GetApiAsync("hub/api/users/template")).Is(200).Root.GetProperty("servers").TryGetProperty("", out var s)
-            || !s.GetProperty("ready").GetBoolean())
-        {
-            await Task.Delay(50, Ct);
-        }
         string state;
-        await using (var scope = hub.Services.CreateAsyncScope())
+        try
         {
+            while (!(await admin.GetApiAsync("hub/api/users/template")).Is(200).Root.GetProperty("servers").TryGetProperty("", out var s)
+                || !s.GetProperty("ready").GetBoolean())
+            {
+                await Task.Delay(50, Ct);
+            }
+            await using var scope = hub.Services.CreateAsyncScope();
             var user = (await scope.ServiceProvider.GetRequiredService<UserStore>().FindAsync("template", Ct))!;
             state = user.Servers.Single().State;
         }
+        finally
+        {
+            // Whatever happened, the server stops here: its process is gone before the restart (and after a failure).
+            var stop = await admin.DeleteApiAsync("hub/api/users/template/server");
+            Assert.True(stop.Status is System.Net.HttpStatusCode.NoContent or System.Net.HttpStatusCode.Accepted, stop.ToString());
+        }
         Assert.Contains("spawner", state, StringComparison.Ordinal);
-        var stop = await admin.DeleteApiAsync("hub/api/users/template/server");
-        Assert.True(stop.Status is System.Net.HttpStatusCode.NoContent or System.Net.HttpStatusCode.Accepted, stop.ToString());
         while ((await admin.GetApiAsync("hub/api/users/template")).Is(200).Root.GetProperty("servers").EnumerateObject().Any())
         {
             await Task.Delay(50, Ct);

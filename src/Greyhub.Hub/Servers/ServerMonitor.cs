@@ -47,8 +47,14 @@ internal sealed partial class ServerMonitor(
 
     private async Task PollOnceCoreAsync(ServerScope scope, CancellationToken cancellationToken)
     {
+        // While a restarted hub re-adopts its servers, their checks settle them: a poll reading a server just before its
+        // check takes it to stopped would stop it a second time. Checked before the read, so what it reads is settled.
+        if (checks.Count > 0)
+        {
+            return;
+        }
         var servers = scope.Servers;
-        var running = (await servers.ListActiveAsync(cancellationToken)).Where(s => s.Phase == ServerPhases.Running && !checks.IsChecking(s.Id)).ToList();
+        var running = (await servers.ListActiveAsync(cancellationToken)).Where(s => s.Phase == ServerPhases.Running).ToList();
         if (running.Count == 0)
         {
             return;

@@ -123,6 +123,15 @@ internal sealed partial class ServerRecovery(
         LogRecovered(logger, kept, active.Count - kept, seconds);
     }
 
+    /// <summary>Leaves the servers unchecked (the hub stops before it listened): as the database has them, for the next start.</summary>
+    public void Abandon()
+    {
+        foreach (var server in Interlocked.Exchange(ref _pending, new Pending([], [], null)).Servers)
+        {
+            checks.Done(server.Id);
+        }
+    }
+
     private async Task<bool> CheckOneAsync(ActiveServer server, ServerState state, SpawnerStatus? status, SemaphoreSlim cleanUps, CancellationToken cancellationToken)
     {
         var key = new ServerKey(server.UserName, server.Name);
@@ -202,6 +211,8 @@ internal sealed class ServerRecoveryJob(ServerRecovery recovery, IHostApplicatio
             }
             catch (OperationCanceledException)
             {
+                // Stopped before it listened: nothing was checked, and nothing may wait for a check that never comes.
+                recovery.Abandon();
                 return;
             }
         }
