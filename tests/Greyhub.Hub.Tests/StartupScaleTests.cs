@@ -35,10 +35,13 @@ public sealed class StartupScaleTests
             // stopped: its process is gone, exactly what a hub finds after the machine it ran on rebooted.
             deadState = await RealServerStateThenStoppedAsync(first);
             usersBefore = await SeedAsync(first, deadState);
-        }
-        finally
-        {
             await first.StopAsync(keepData: true);
+        }
+        catch
+        {
+            // The second hub would have deleted the data folder and its database; without one, they go here.
+            await first.StopAsync(keepData: false);
+            throw;
         }
 
         var clock = Stopwatch.StartNew();
