@@ -56,6 +56,9 @@ internal static class HubEvents
     public const int ServerDied = 322;
     public const int ServerPollFailed = 323;
     public const int ServerRouteDeferred = 324;
+    public const int ServersChecking = 325;
+    public const int ServerCheckFailed = 326;
+    public const int ServersCheckPollFailed = 327;
 
     // 4xx: pages.
     public const int CspViolation = 400;

@@ -82,7 +82,7 @@ public sealed class ContainerServerTests
             {
                 Assert.Equal(HttpStatusCode.OK, status.StatusCode);
             }
-            Assert.Contains("Re-attached 1 running servers; 0 found stopped", second.Log, StringComparison.Ordinal);
+            await second.LogWithAsync("Re-attached 1 running servers; 0 found stopped", Ct);
             Assert.Equal(adaContainer, await ContainerIdAsync(admin, "ada"));
 
             // Stopped on request: the container is gone, and nothing of this hub is left on the container host.

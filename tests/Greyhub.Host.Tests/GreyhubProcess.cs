@@ -40,6 +40,22 @@ public sealed class GreyhubProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// The log once it holds <paramref name="text"/> (a line written by background work, such as the re-adoption of
+    /// servers after a restart); fails with the log after 60 s.
+    /// </summary>
+    public async Task<string> LogWithAsync(string text, CancellationToken cancellationToken)
+    {
+        var watch = Stopwatch.StartNew();
+        string log;
+        while (!(log = Log).Contains(text, StringComparison.Ordinal))
+        {
+            Assert.True(watch.Elapsed < TimeSpan.FromSeconds(60), $"no '{text}' in the hub's log after 60 s:\n{log}");
+            await Task.Delay(50, cancellationToken);
+        }
+        return log;
+    }
+
     /// <summary>Path of greyhub.dll next to the tests.</summary>
     public static string Dll => Path.Combine(AppContext.BaseDirectory, "greyhub.dll");
 

@@ -63,6 +63,26 @@ internal sealed class JupyterClient : IDisposable
         return await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
     }
 
+    /// <summary>
+    /// The user model once none of the user's servers is still being re-adopted by a restarted hub (<c>pending: "check"</c>,
+    /// which the hub answers while it checks them in the background).
+    /// </summary>
+    public async Task<JsonElement> CheckedUserAsync(string name)
+    {
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            var model = await UserAsync(name);
+            if (!model.GetProperty("servers").EnumerateObject().Any(s => s.Value.GetProperty("pending").ValueKind == JsonValueKind.String
+                && s.Value.GetProperty("pending").GetString() == "check"))
+            {
+                return model;
+            }
+            Assert.True(watch.Elapsed < TimeSpan.FromSeconds(60), $"{name}'s servers are still being checked after 60 s: {model}");
+            await Task.Delay(50, Ct);
+        }
+    }
+
     /// <summary>Waits until the user model shows no default server (the hub took it down), failing after <paramref name="patience"/>.</summary>
     public async Task WaitStoppedAsync(string user, TimeSpan patience)
     {

@@ -57,7 +57,8 @@ public sealed class ShutdownApiTests
             // A new hub re-adopts the running server: same process, ready, routed.
             second = await proxy.StartHubAsync(dataDir, port);
             using var admin2 = await JupyterClient.AdminAsync(second);
-            var model = await admin2.UserAsync("alice");
+            // Re-adopted in the background once the new hub listens: ready once checked.
+            var model = await admin2.CheckedUserAsync("alice");
             Assert.True(model.GetProperty("servers").GetProperty("").GetProperty("ready").GetBoolean(), model.ToString());
             Assert.Equal(serverPid, await admin2.ServerPidAsync("alice"));
             Assert.Equal(proxyPid, ExternalProxy.Pid(second));

@@ -74,7 +74,7 @@ public sealed class SlurmFaultTests
                 Assert.Equal(HttpStatusCode.OK, status.StatusCode);
             }
             Assert.Equal("2", await survivor.ExecuteAsync("survivor", "1+1"));
-            Assert.Contains("Re-attached 2 running servers; 0 found stopped", second.Log, StringComparison.Ordinal);
+            await second.LogWithAsync("Re-attached 2 running servers; 0 found stopped", Ct);
 
             // slurmctld restarts while the jobs run: the hub's polls (every second here) wait it out, nothing is marked
             // stopped, and the server answers throughout.

@@ -208,7 +208,8 @@ public sealed class SpawnQueueTests
             var jo = await ProgressAsync(second, "jo");
             Assert.True(jo[^1].GetProperty("ready").GetBoolean(), jo[^1].ToString());
             Assert.Equal(1, engine.Calls);
-            // ida's start had begun (credentials issued): it is undone, not resumed.
+            // ida's start had begun (credentials issued): it is undone, not resumed (by the re-adoption after the start).
+            await second.Services.GetRequiredService<ServerChecks>().AllChecked.WaitAsync(Ct);
             var ida = (await admin.GetApiAsync("hub/api/users/ida")).Is(200);
             Assert.Empty(ida.Root.GetProperty("servers").EnumerateObject());
         }

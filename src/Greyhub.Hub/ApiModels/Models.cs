@@ -12,7 +12,7 @@ namespace Greyhub.Hub.ApiModels;
 /// JupyterHub's JSON models (User, Server, Group, Service, Token) with its vertical filtering:
 /// each key appears only when the requester holds a scope that covers it for that resource.
 /// </summary>
-internal sealed class Models(HubUrls urls, HubRoles roles)
+internal sealed class Models(HubUrls urls, HubRoles roles, ServerChecks checks)
 {
     [Flags]
     private enum UserFields
@@ -129,7 +129,7 @@ internal sealed class Models(HubUrls urls, HubRoles roles)
                     break;
                 }
             }
-            if (defaultServer is { Phase: ServerPhases.Running })
+            if (defaultServer is { Phase: ServerPhases.Running } && !checks.IsChecking(defaultServer.Id))
             {
                 w.WriteString(ServerName, urls.ServerUrl(user.Name, ""));
             }
@@ -187,7 +187,7 @@ internal sealed class Models(HubUrls urls, HubRoles roles)
         WriteTime(w, LastActivityName, server.LastActivity);
         WriteTime(w, StartedName, server.Started);
         WritePending(w, server);
-        w.WriteBoolean("ready", server.Phase == ServerPhases.Running);
+        w.WriteBoolean("ready", server.Phase == ServerPhases.Running && !checks.IsChecking(server.Id));
         w.WriteBoolean("stopped", server.Phase == ServerPhases.Stopped);
         var url = urls.ServerUrl(userName, server.Name);
         w.WriteString("url", url);
@@ -346,8 +346,14 @@ internal sealed class Models(HubUrls urls, HubRoles roles)
         return fields;
     }
 
-    private static void WritePending(Utf8JsonWriter w, ServerRecord? server)
+    private void WritePending(Utf8JsonWriter w, ServerRecord? server)
     {
+        // A server a restarted hub is still re-adopting is neither ready nor stopped yet: JupyterHub's "check".
+        if (server is not null && checks.IsChecking(server.Id))
+        {
+            w.WriteString(PendingName, "check");
+            return;
+        }
         switch (server?.Phase)
         {
             case ServerPhases.Pending:

@@ -47,7 +47,11 @@ internal sealed partial class IdleCuller(
                 var verdict = x.Verdict!;
                 try
                 {
-                    await stopper.StopUnaskedAsync(key, x.Server.Id, remove, verdict.OwnerReason);
+                    if (!await stopper.StopUnaskedAsync(key, x.Server.Id, remove, verdict.OwnerReason))
+                    {
+                        // Its owner stopped or restarted it between the query and the stop: not a cull.
+                        return;
+                    }
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {

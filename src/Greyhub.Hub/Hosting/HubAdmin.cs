@@ -29,7 +29,14 @@ public static class HubAdmin
         // from the key ring, a first admin command before any serve must ask for it.
         _ = services.GetRequiredService<Greyhub.Hub.Auth.HubSecrets>();
         await using var scope = services.CreateAsyncScope();
-        await scope.ServiceProvider.GetRequiredService<Greyhub.Data.HubDbContext>().Database.MigrateAsync(cancellationToken);
+        var database = scope.ServiceProvider.GetRequiredService<Greyhub.Data.HubDbContext>().Database;
+        // A database already at the latest migration (every start but the first after an upgrade) needs only the
+        // history table read: Migrate itself would also build the migrations' model and compare it with the current
+        // one, a large part of a start's CPU, for nothing.
+        if ((await database.GetPendingMigrationsAsync(cancellationToken)).Any())
+        {
+            await database.MigrateAsync(cancellationToken);
+        }
     }
 
     /// <summary>

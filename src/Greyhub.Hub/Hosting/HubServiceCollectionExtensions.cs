@@ -121,6 +121,9 @@ public static class HubServiceCollectionExtensions
         services.AddSingleton<ServerStarter>();
         services.AddSingleton<ServerStopper>();
         services.AddSingleton<ServerMonitor>();
+        services.AddSingleton<ServerChecks>();
+        services.AddSingleton<ServerRecovery>();
+        services.AddHostedService<ServerRecoveryJob>();
         services.AddScoped<ServerCredentials>();
         services.AddScoped<ServerScope>();
         services.AddSingleton<IUserServers>(sp => sp.GetRequiredService<ServerStopper>());

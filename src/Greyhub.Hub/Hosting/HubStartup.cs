@@ -9,7 +9,8 @@ using Microsoft.Extensions.Options;
 namespace Greyhub.Hub.Hosting;
 
 /// <summary>
-/// What runs before the hub serves: migrations, configured admins, the first admin, service tokens.
+/// What runs before the hub serves: migrations, configured admins, the first admin, service tokens, and reading the
+/// servers to re-adopt (checked in the background once the hub listens).
 /// Each step is idempotent, so a hub killed at any point starts cleanly next time.
 /// </summary>
 public static partial class HubStartup
@@ -52,8 +53,9 @@ public static partial class HubStartup
         {
             LogNoUsers(logger, options.DataDir);
         }
-        // Only servers that are not stopped are looked at: start-up costs time for running servers, not for all users.
-        await provider.GetRequiredService<Servers.ServerMonitor>().RecoverAsync(cancellationToken);
+        // Only servers that are not stopped are read, and they are checked once the hub listens (ServerRecoveryJob):
+        // start-up costs time for running servers, never for all users.
+        await provider.GetRequiredService<Servers.ServerRecovery>().PrepareAsync(cancellationToken);
     }
 
     [LoggerMessage(EventId = HubEvents.InitialAdminCreated, Level = LogLevel.Information, Message = "Created the first admin '{Name}' from configuration")]

@@ -19,6 +19,7 @@ internal sealed partial class RouteCheck(
     ScopedRunner scoped,
     ServerRoutes routes,
     SpawnTracker tracker,
+    ServerChecks checks,
     ServiceCatalog services,
     HubAddress address,
     HubMetrics metrics,
@@ -30,6 +31,7 @@ internal sealed partial class RouteCheck(
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         // The database first: a server that becomes ready meanwhile has its route added by its start before it is
         // marked running, so it is never taken for a stale route (it is pending in what was read).
+        var checking = checks.Snapshot();
         var active = await scoped.RunAsync((ServerStore servers) => servers.ListActiveAsync(cancellationToken));
         var current = await routes.AllAsync(cancellationToken);
         var wanted = new Dictionary<string, (Uri Target, Func<Task> Add)>(StringComparer.Ordinal);
@@ -52,14 +54,15 @@ internal sealed partial class RouteCheck(
         {
             var key = new ServerKey(server.UserName, server.Name);
             var path = ProxyRoutePath.Normalize(routes.PathOf(server.UserName, server.Name));
-            if (server.Phase == ServerPhases.Running && server.Url is { } url && !tracker.IsStopping(key))
+            if (server.Phase == ServerPhases.Running && server.Url is { } url && !tracker.IsStopping(key) && !checking.Contains(server.Id))
             {
                 var target = new Uri(url);
                 wanted[path] = (ServerRoutes.TargetOf(target), () => routes.AddAsync(server.UserName, server.Name, target, cancellationToken));
             }
             else
             {
-                // Pending or stopping: its start adds the route, its stop removes it (JupyterHub's "pending" rule).
+                // Pending or stopping: its start adds the route, its stop removes it (JupyterHub's "pending" rule);
+                // being re-adopted: its check adds the route or removes it.
                 leftAlone.Add(path);
             }
         }

@@ -9,7 +9,7 @@ namespace Greyhub.Hub.Servers;
 
 /// <summary>
 /// At a clean stop, stops every running server when the shutdown request asked for it (<c>servers: true</c>); otherwise
-/// servers keep running and the next start re-adopts them (<see cref="ServerMonitor.RecoverAsync"/>). Registered after
+/// servers keep running and the next start re-adopts them (<see cref="ServerRecovery"/>). Registered after
 /// the proxy's service, so it stops first: routes are removed while the proxy still answers.
 /// </summary>
 internal sealed partial class ServerShutdown(HubShutdown shutdown, ScopedRunner scoped, ServerStopper stopper, AuditLog audit, ILogger<ServerShutdown> logger)

@@ -18,7 +18,7 @@ namespace Greyhub.Hub.Servers;
 /// <summary>
 /// Starts servers: pending is written first, then the server's credentials, then the spawner's state as soon as it
 /// exists, then the readiness wait, the route and running. A failure at any step undoes the others and is reported
-/// with the server's last output; a hub killed at any step is put right by <see cref="ServerMonitor.RecoverAsync"/>.
+/// with the server's last output; a hub killed at any step is put right by <see cref="ServerRecovery"/>.
 /// Between the pending write and the first action a start may wait its turn in the <see cref="SpawnAdmission"/> line;
 /// while it waits its row is pending with an empty state (nothing to undo), which a restarted hub puts back in line.
 /// </summary>

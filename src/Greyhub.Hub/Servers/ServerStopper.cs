@@ -21,6 +21,7 @@ internal sealed partial class ServerStopper(
     SpawnAdmission admission,
     ServerRoutes routes,
     HubState hubState,
+    ServerChecks checks,
     HubMetrics metrics,
     ILogger<ServerStopper> logger) : IUserServers
 {
@@ -65,10 +66,15 @@ internal sealed partial class ServerStopper(
 
     /// <summary>
     /// Stops (and optionally removes) a server its owner did not ask to stop, the idle culler's, telling them
-    /// <paramref name="reason"/>; only a server still running is taken down. Completes when it is stopped.
+    /// <paramref name="reason"/>; only a server still running is taken down. Completes when it is stopped, with whether
+    /// this stop took it down (false when its owner stopped or restarted it meanwhile).
     /// </summary>
-    public Task StopUnaskedAsync(ServerKey key, int serverId, bool remove, string reason) =>
-        tracker.StopOnce(key, () => scoped.RunAsync((ServerScope scope) => StopCoreAsync(scope, key, serverId, remove, reason)));
+    public async Task<bool> StopUnaskedAsync(ServerKey key, int serverId, bool remove, string reason)
+    {
+        var took = false;
+        await tracker.StopOnce(key, () => scoped.RunAsync(async (ServerScope scope) => took = await StopCoreAsync(scope, key, serverId, remove, reason)));
+        return took;
+    }
 
     private async Task RemoveAfterAsync(Task stopped, int serverId)
     {
@@ -80,25 +86,36 @@ internal sealed partial class ServerStopper(
     private Task StopCoreAsync(ServerKey key, int serverId, bool remove) =>
         scoped.RunAsync((ServerScope scope) => StopCoreAsync(scope, key, serverId, remove));
 
-    private async Task StopCoreAsync(ServerScope scope, ServerKey key, int serverId, bool remove, string? reason = null)
+    private async Task<bool> StopCoreAsync(ServerScope scope, ServerKey key, int serverId, bool remove, string? reason = null)
     {
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var servers = scope.Servers;
+        // A server a restarted hub is still re-adopting: its check ends first (it may have found it stopped already).
+        await checks.WhenCheckedAsync(serverId, CancellationToken.None);
         var current = await servers.FindByIdAsync(serverId, CancellationToken.None);
         if (current is null)
         {
-            return;
+            return false;
         }
         // A stop nobody asked for (reason set) only takes a server that is still running: one its owner stopped or
         // restarted meanwhile is theirs.
         var unasked = reason is not null;
         if (unasked && current.Phase != ServerPhases.Running)
         {
-            return;
+            return false;
+        }
+        if (current.Phase == ServerPhases.Stopped)
+        {
+            if (remove)
+            {
+                await servers.DeleteAsync(serverId, CancellationToken.None);
+                hubState.Changed();
+            }
+            return false;
         }
         if (!await servers.TransitionAsync(serverId, current.Phase, ServerPhases.Stopping, current.Url, CancellationToken.None) && unasked)
         {
-            return;
+            return false;
         }
         hubState.Changed();
         await CleanUpAsync(scope, key, serverId, ServerState.Parse(current.State), stopServer: true, CancellationToken.None, reason);
@@ -108,6 +125,7 @@ internal sealed partial class ServerStopper(
         }
         metrics.StopDuration.WithLabels("success").Observe(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
         LogStopped(logger, key);
+        return true;
     }
 
     /// <summary>

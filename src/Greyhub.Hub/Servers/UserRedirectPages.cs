@@ -58,7 +58,7 @@ internal static class UserRedirectPages
         return Results.Redirect(urls.ServerUrl(me.Name, "") + (rest ?? "") + context.Request.QueryString);
     }
 
-    private static async Task<IResult> Handle(HttpContext context, HubUrls urls, UserService users, ServerRoutes routes, ISpawner spawner, string user, string? rest)
+    private static async Task<IResult> Handle(HttpContext context, HubUrls urls, UserService users, ServerRoutes routes, ServerChecks checks, ISpawner spawner, string user, string? rest)
     {
         // A page, but scripts reach it with a token too (JupyterHub authenticates page handlers by token as well).
         if (context.Identity() is not { IsUser: true } me)
@@ -80,6 +80,13 @@ internal static class UserRedirectPages
         var target = urls.ServerUrl(user, server) + rest;
         var isApi = rest.StartsWith("api/", StringComparison.Ordinal) || rest == "api";
         var record = owner?.Servers.FirstOrDefault(s => s.Name == server);
+        if (record is not null && checks.IsChecking(record.Id))
+        {
+            // The hub restarted and is still re-adopting this server: answer once its check is done (its route is back,
+            // or it is stopped with its reason), by asking again.
+            await checks.WhenCheckedAsync(record.Id, context.RequestAborted);
+            return Results.Redirect((context.Request.PathBase + context.Request.Path).ToUriComponent() + context.Request.QueryString);
+        }
         if (owner is not null && record is { Phase: ServerPhases.Running } && await routes.ExistsAsync(owner.Name, server, context.RequestAborted))
         {
             _ = int.TryParse(context.Request.Query["redirects"], out var redirects);
