@@ -25,11 +25,11 @@ public sealed partial class AuthenticationDocsTests
             if (configuration.GetSection(OpenIdProviderOptions.Section).Exists())
             {
                 // The hub as a provider: its third-party clients, checked the same way.
-                var provider = new OpenIdProviderOptions();
-                configuration.GetSection(OpenIdProviderOptions.Section).Bind(provider, b => b.ErrorOnUnknownConfiguration = true);
-                var checkedProvider = new OpenIdProviderOptionsValidator().Validate(null, provider);
+                var hubProvider = new OpenIdProviderOptions();
+                configuration.GetSection(OpenIdProviderOptions.Section).Bind(hubProvider, b => b.ErrorOnUnknownConfiguration = true);
+                var checkedProvider = new OpenIdProviderOptionsValidator().Validate(null, hubProvider);
                 Assert.True(checkedProvider.Succeeded, $"{checkedProvider.FailureMessage}\n{json}");
-                Assert.Equal(["dashboard", "notebook-viewer"], provider.Clients.Select(c => c.ClientId));
+                Assert.Equal(["dashboard", "notebook-viewer"], hubProvider.Clients.Select(c => c.ClientId));
                 continue;
             }
             var options = new UpstreamLoginOptions();
