@@ -77,21 +77,9 @@ public sealed class ContainerImageTests
         var watch = Stopwatch.StartNew();
         while (watch.Elapsed < TimeSpan.FromSeconds(90))
         {
-            try
+            if (await GreyhubProcess.AnswersAsync(client, Ct))
             {
-                using var response = await client.GetAsync("hub/api/", Ct);
-                if (response.IsSuccessStatusCode)
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException)
-            {
-                // Not listening yet.
-            }
-            catch (TaskCanceledException) when (!Ct.IsCancellationRequested)
-            {
-                // Busy starting.
+                return;
             }
             await Task.Delay(250, Ct);
         }

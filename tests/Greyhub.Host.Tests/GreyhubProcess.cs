@@ -153,25 +153,34 @@ public sealed class GreyhubProcess : IAsyncDisposable
             {
                 throw new InvalidOperationException($"greyhub exited with {process.ExitCode}:\n{hub.Log}");
             }
-            try
+            if (await AnswersAsync(client, cancellationToken))
             {
-                using var response = await client.GetAsync("hub/api/", cancellationToken);
-                if (response.IsSuccessStatusCode)
-                {
-                    return hub;
-                }
-            }
-            catch (HttpRequestException)
-            {
-                // Not listening yet.
-            }
-            catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
-            {
-                // Listening but still busy starting (a loaded machine); ask again.
+                return hub;
             }
             await Task.Delay(100, cancellationToken);
         }
         throw new TimeoutException($"greyhub did not answer within 90 s:\n{hub.Log}");
+    }
+
+    /// <summary>
+    /// Whether a hub answers <c>GET hub/api/</c> with success at <paramref name="client"/>'s address; false while it is not
+    /// listening yet, or listening but too busy starting to answer within the client's timeout.
+    /// </summary>
+    public static async Task<bool> AnswersAsync(HttpClient client, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var response = await client.GetAsync("hub/api/", cancellationToken);
+            return response.IsSuccessStatusCode;
+        }
+        catch (HttpRequestException)
+        {
+            return false;
+        }
+        catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return false;
+        }
     }
 
     /// <summary>The hub's process id.</summary>

@@ -11,19 +11,9 @@ internal sealed class UpstreamLoginEvents(UpstreamLoginFlow flow) : OpenIdConnec
 
     public override Task TicketReceived(TicketReceivedContext context) => flow.CompleteAsync(context);
 
-    public override Task AccessDenied(AccessDeniedContext context)
-    {
-        flow.Fail(context.HttpContext, context.Scheme.Name, "the provider answered access_denied", UpstreamLoginPages.Denied);
-        context.HandleResponse();
-        return Task.CompletedTask;
-    }
+    public override Task AccessDenied(AccessDeniedContext context) => flow.DeniedAsync(context);
 
-    public override Task RemoteFailure(RemoteFailureContext context)
-    {
-        flow.Fail(context.HttpContext, context.Scheme.Name, context.Failure?.Message ?? "unknown", UpstreamLoginPages.Failed);
-        context.HandleResponse();
-        return Task.CompletedTask;
-    }
+    public override Task RemoteFailure(RemoteFailureContext context) => flow.FailedAsync(context);
 
     public override Task RedirectToIdentityProviderForSignOut(RedirectContext context)
     {

@@ -70,7 +70,23 @@ internal sealed partial class UpstreamLoginFlow(
         context.HandleResponse();
     }
 
-    public void Fail(HttpContext http, string scheme, string reason, string why)
+    /// <summary>The provider answered <c>access_denied</c>: the refusal page says so.</summary>
+    public Task DeniedAsync(AccessDeniedContext context)
+    {
+        Fail(context.HttpContext, context.Scheme.Name, "the provider answered access_denied", UpstreamLoginPages.Denied);
+        context.HandleResponse();
+        return Task.CompletedTask;
+    }
+
+    /// <summary>The handler could not complete the login (bad state, token, signature...): the refusal page says so.</summary>
+    public Task FailedAsync(RemoteFailureContext context)
+    {
+        Fail(context.HttpContext, context.Scheme.Name, context.Failure?.Message ?? "unknown", UpstreamLoginPages.Failed);
+        context.HandleResponse();
+        return Task.CompletedTask;
+    }
+
+    private void Fail(HttpContext http, string scheme, string reason, string why)
     {
         var provider = UpstreamSchemes.Provider(upstream.Value, scheme)!;
         Log.Failed(logger, provider.Name, http.Connection.RemoteIpAddress?.ToString() ?? "unknown", reason);

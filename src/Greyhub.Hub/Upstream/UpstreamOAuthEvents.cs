@@ -53,19 +53,9 @@ internal sealed class UpstreamOAuthEvents(UpstreamLoginFlow flow, IOptions<Upstr
 
     public override Task TicketReceived(TicketReceivedContext context) => flow.CompleteAsync(context);
 
-    public override Task AccessDenied(AccessDeniedContext context)
-    {
-        flow.Fail(context.HttpContext, context.Scheme.Name, "the provider answered access_denied", UpstreamLoginPages.Denied);
-        context.HandleResponse();
-        return Task.CompletedTask;
-    }
+    public override Task AccessDenied(AccessDeniedContext context) => flow.DeniedAsync(context);
 
-    public override Task RemoteFailure(RemoteFailureContext context)
-    {
-        flow.Fail(context.HttpContext, context.Scheme.Name, context.Failure?.Message ?? "unknown", UpstreamLoginPages.Failed);
-        context.HandleResponse();
-        return Task.CompletedTask;
-    }
+    public override Task RemoteFailure(RemoteFailureContext context) => flow.FailedAsync(context);
 
     private static async Task<JsonDocument> GetJsonAsync(OAuthCreatingTicketContext context, string url, CancellationToken cancellationToken)
     {
