@@ -7,12 +7,17 @@ namespace Greyhub.Host.Tests;
 /// <summary>
 /// With the proxy in its own process, the hub can die and come back without a proxied request failing: the hub is
 /// killed with SIGKILL under load through the proxy and restarted on the same data folder and port; the new hub reuses
-/// the running proxy (same pid, routes intact) instead of starting another.
+/// the running proxy (same pid, routes intact) instead of starting another. The server keeps the hub's answer about
+/// alice's token for five minutes (<see cref="CacheForRestarts"/>, JupyterHub's default), as an operator who wants
+/// servers to ride out a hub restart sets it: with the hub's default of one second (revocation on the next request), a
+/// server cannot check a token while the hub is down and such requests fail until it is back.
 /// </summary>
 public sealed class HubRestartTests
 {
     private const int Clients = 4;
     private const int MinimumRequests = 1500;
+
+    private const string CacheForRestarts = "--Greyhub:Servers:HubAuthCacheMaxAge=00:05:00";
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -28,7 +33,7 @@ public sealed class HubRestartTests
         var output = TestContext.Current.TestOutputHelper;
         var dataDir = Directory.CreateTempSubdirectory("greyhub-restart-test-").FullName;
         var port = FreePort.Next();
-        var first = await proxy.StartHubAsync(dataDir, port);
+        var first = await proxy.StartHubAsync(dataDir, port, CacheForRestarts);
         GreyhubProcess? second = null;
         int? proxyPid = null, serverPid = null;
         try
@@ -80,7 +85,7 @@ public sealed class HubRestartTests
             }
             var killedAt = Volatile.Read(ref done);
             await first.KillHardAsync();
-            second = await proxy.StartHubAsync(dataDir, port);
+            second = await proxy.StartHubAsync(dataDir, port, CacheForRestarts);
             var restartedAt = Volatile.Read(ref done);
             restarted.SetResult();
             await Task.WhenAll(load);
