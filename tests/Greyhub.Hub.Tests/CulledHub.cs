@@ -151,37 +151,5 @@ public sealed class CulledHub : IAsyncDisposable
     /// <summary>Whether the server is stopped in the database.</summary>
     public async Task<bool> IsStoppedAsync(string user, string server = "") => (await RowAsync(user, server))?.Phase == ServerPhases.Stopped;
 
-    /// <summary>
-    /// Stops every server still running, then the hub: a hub leaves its servers running when it stops (the next start
-    /// re-adopts them), and a test's stand-in servers must not outlive the test.
-    /// </summary>
-    public async ValueTask DisposeAsync()
-    {
-        try
-        {
-            IReadOnlyList<ActiveServer> active;
-            await using (var scope = Hub.Services.CreateAsyncScope())
-            {
-                active = await scope.ServiceProvider.GetRequiredService<ServerStore>().ListActiveAsync(Ct);
-            }
-            foreach (var server in active)
-            {
-                await Admin.DeleteApiAsync(server.Name.Length == 0
-                    ? $"hub/api/users/{server.UserName}/server"
-                    : $"hub/api/users/{server.UserName}/servers/{server.Name}");
-            }
-            foreach (var server in active)
-            {
-                await UntilAsync(async () => await RowAsync(server.UserName, server.Name) is not { Phase: not ServerPhases.Stopped });
-            }
-        }
-        catch (ObjectDisposedException)
-        {
-            // The test stopped the hub itself.
-        }
-        finally
-        {
-            await Hub.DisposeAsync();
-        }
-    }
+    public async ValueTask DisposeAsync() => await Hub.DisposeAsync();
 }
