@@ -64,8 +64,8 @@ internal static class Published
     private static async Task<Artifacts> BuildAsync()
     {
         var output = Directory.CreateTempSubdirectory("greyhub-publish-").FullName;
-        // Shared by several tests, so removed when the test run ends rather than by any one of them.
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => Directory.Delete(output, recursive: true);
+        // Shared by several tests, so it lives as long as the test process: its temp folder goes when the process ends
+        // (tests/Shared/TestTempRoot.cs).
         var printed = await RunAsync(RepositoryRoot, "bash", [Path.Combine(RepositoryRoot, "scripts", "publish.sh"), "--output", output], patience: TimeSpan.FromMinutes(20));
         var paths = printed.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         var tarball = Assert.Single(paths, p => p.EndsWith("-linux-x64.tar.gz", StringComparison.Ordinal));
