@@ -49,6 +49,12 @@ internal sealed class FillValue
             case ZarrTypeKind.UInt:
                 WriteInteger(bytes, node, type);
                 break;
+            case ZarrTypeKind.DateTime:
+            case ZarrTypeKind.TimeDelta:
+                // zarr-python 2 writes the int64 count (NaT is its minimum); accept "NaT" as well.
+                BinaryPrimitives.WriteInt64LittleEndian(bytes, node is JsonValue nat && nat.TryGetValue(out string? ns) && ns == "NaT" ? ZarrTime.NaT
+                    : (long)Integer(node, type) is var t && t == Integer(node, type) ? t : throw Bad(node, type));
+                break;
             case ZarrTypeKind.Float:
                 WriteFloat(bytes, node, type, format);
                 break;
@@ -119,6 +125,7 @@ internal sealed class FillValue
         return type.Kind switch
         {
             ZarrTypeKind.Bool => JsonValue.Create(b[0] != 0),
+            ZarrTypeKind.DateTime or ZarrTypeKind.TimeDelta => JsonValue.Create(BinaryPrimitives.ReadInt64LittleEndian(b)),
             ZarrTypeKind.Int => type.Size switch
             {
                 1 => JsonValue.Create((sbyte)b[0]),
