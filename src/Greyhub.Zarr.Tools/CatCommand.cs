@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Globalization;
 using System.CommandLine;
 using System.Text;
 using System.Text.Json;
@@ -87,6 +88,14 @@ internal static class CatCommand
         switch (type.Kind, type.Size)
         {
             case (ZarrTypeKind.Bool, _): json.WriteBooleanValue(e[0] != 0); break;
+            case (ZarrTypeKind.DateTime, _):
+                // ISO 8601 as NumPy prints it; NaT as null.
+                if (ZarrTime.ToDateTime(BinaryPrimitives.ReadInt64LittleEndian(e), type.TimeUnit!) is { } t) { json.WriteStringValue(t.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFF", CultureInfo.InvariantCulture)); } else { json.WriteNullValue(); }
+                break;
+            case (ZarrTypeKind.TimeDelta, _):
+                var d = BinaryPrimitives.ReadInt64LittleEndian(e);
+                if (d == ZarrTime.NaT) { json.WriteNullValue(); } else { json.WriteNumberValue(d); }
+                break;
             case (ZarrTypeKind.Int, 1): json.WriteNumberValue((sbyte)e[0]); break;
             case (ZarrTypeKind.Int, 2): json.WriteNumberValue(BinaryPrimitives.ReadInt16LittleEndian(e)); break;
             case (ZarrTypeKind.Int, 4): json.WriteNumberValue(BinaryPrimitives.ReadInt32LittleEndian(e)); break;
