@@ -21,8 +21,10 @@ internal static class CatCommand
         {
             using var opener = new StoreOpener();
             var array = await ZarrArray.OpenAsync(opener.Open(parse.GetRequiredValue(source)), parse.GetValue(path) ?? "", cancellationToken: token);
-            var selection = ZarrSlice.Parse(parse.GetValue(region) ?? "");
+            var regionText = parse.GetValue(region) ?? "";
+            var selection = ZarrSlice.Parse(regionText);
             var counts = Counts(array, selection);
+            var shape = NumpyShape(array, regionText, selection, counts);
             var total = counts.Aggregate(1L, (a, b) => a * b);
             if (total > MaxElements)
             {
@@ -34,19 +36,48 @@ internal static class CatCommand
                 if (array.DataType.Kind is ZarrTypeKind.String or ZarrTypeKind.Unicode or ZarrTypeKind.Bytes)
                 {
                     var strings = await array.ReadStringsAsync(selection, token);
-                    Nest(json, counts, 0, 0, (w, i) => w.WriteStringValue(strings[i]));
+                    Nest(json, shape, 0, 0, (w, i) => w.WriteStringValue(strings[i]));
                 }
                 else
                 {
                     var size = array.DataType.Size;
                     var bytes = new byte[total * size];
                     await array.ReadBytesAsync(selection, bytes, token);
-                    Nest(json, counts, 0, 0, (w, i) => WriteElement(w, array.DataType, bytes.AsSpan((int)i * size, size)));
+                    Nest(json, shape, 0, 0, (w, i) => WriteElement(w, array.DataType, bytes.AsSpan((int)i * size, size)));
                 }
             }
             await output.WriteLineAsync(Encoding.UTF8.GetString(stream.GetBuffer(), 0, (int)stream.Length));
         }, ct));
         return command;
+    }
+
+    /// <summary>
+    /// The shape NumPy gives <c>a[region]</c>: an integer index drops its axis (a slice keeps it, even of length 1),
+    /// and an index outside the axis is an error, as NumPy's IndexError.
+    /// </summary>
+    private static long[] NumpyShape(ZarrArray array, string regionText, ZarrSlice[] selection, long[] counts)
+    {
+        if (selection.Length > counts.Length)
+        {
+            throw new ZarrShapeException($"too many indices: the array has {counts.Length} dimensions but --region has {selection.Length}");
+        }
+        var parts = regionText.Length == 0 ? [] : regionText.Split(',');
+        var kept = new List<long>();
+        for (var d = 0; d < counts.Length; d++)
+        {
+            if (d < parts.Length && !parts[d].Contains(':', StringComparison.Ordinal))
+            {
+                var index = selection[d].Start!.Value;
+                var n = array.Shape[d];
+                if (index < -n || index >= n)
+                {
+                    throw new ZarrShapeException($"index {index} is out of bounds for axis {d} with size {n}");
+                }
+                continue;
+            }
+            kept.Add(counts[d]);
+        }
+        return [.. kept];
     }
 
     /// <summary>The selection's shape (what the array would return), from the parsed slices.</summary>

@@ -52,10 +52,33 @@ public sealed class CommandTests
         JsonAssert.Equal(JsonNode.Parse("[[1,2,3],[11,12,13]]"), JsonNode.Parse(output));
         (exit, output, _) = await RunAsync("cat", Fixture("array_write_read.zarr"), "--path", "group/array", "--region", "3,3:6");
         Assert.Equal(0, exit);
-        Assert.Equal("[[\"NaN\",-3.4,-3.5]]", output.Trim());
+        // An integer index drops its axis, as in NumPy.
+        Assert.Equal("[\"NaN\",-3.4,-3.5]", output.Trim());
         (exit, output, _) = await RunAsync("cat", Fixture("v3/cities.zarr"), "--region", "47866:");
         Assert.Equal(0, exit);
         Assert.Equal(["Charlotte Amalie"], JsonNode.Parse(output)!.AsArray().Select(n => (string)n!).Skip(1));
+    }
+
+    [Fact]
+    public async Task Cat_region_has_numpys_shape_integer_indexes_drop_their_axes()
+    {
+        Greyhub.Testing.Requires.PythonModules("apt-get install -y python3-zarr python3-numpy", "zarr", "numpy");
+        string[] regions = ["1,2", "1:3,2", "2,1:3", "-1,:", "3", "0:1,4", "4:5,4:5", "-10,-1", "::3,7"];
+        var fixture = Fixture("v2/array_none_F.zarr");
+        var numpy = JsonNode.Parse(await Greyhub.Testing.DebianPython.RunAsync("""
+            import sys, json, numpy as np, zarr
+            z = zarr.open(sys.argv[1], mode="r")[...]
+            print(json.dumps([z[eval("np.s_[" + r + "]")].tolist() for r in sys.argv[2:]]))
+            """, [fixture, .. regions], Ct))!.AsArray();
+        for (var i = 0; i < regions.Length; i++)
+        {
+            var (exit, output, error) = await RunAsync("cat", fixture, "--region", regions[i]);
+            Assert.True(exit == 0, error);
+            JsonAssert.Equal(numpy[i], JsonNode.Parse(output));
+        }
+        var (code, _, message) = await RunAsync("cat", fixture, "--region", "100,200");
+        Assert.Equal(1, code);
+        Assert.Contains("index 100 is out of bounds for axis 0 with size 10", message, StringComparison.Ordinal);
     }
 
     [Fact]
