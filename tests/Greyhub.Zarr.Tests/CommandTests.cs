@@ -82,6 +82,35 @@ public sealed class CommandTests
     }
 
     [Fact]
+    public async Task Info_on_a_group_reports_an_array_it_cannot_open_and_lists_the_rest()
+    {
+        using var dir = new TempDir();
+        var root = dir.Sub("h.zarr");
+        foreach (var file in Directory.EnumerateFiles(Fixture("hierarchy.zarr"), "*", SearchOption.AllDirectories))
+        {
+            var target = Path.Combine(root, Path.GetRelativePath(Fixture("hierarchy.zarr"), file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
+        Directory.CreateDirectory(Path.Combine(root, "a", "broken"));
+        await File.WriteAllTextAsync(Path.Combine(root, "a", "broken", "zarr.json"), """
+            {"zarr_format": 3, "node_type": "array", "shape": [4], "data_type": "float32",
+             "chunk_grid": {"name": "regular", "configuration": {"chunk_shape": [2]}},
+             "chunk_key_encoding": {"name": "default"}, "fill_value": 0,
+             "codecs": [{"name": "bytes"}, {"name": "nosuchcodec"}]}
+            """, Ct);
+        var (exit, output, error) = await RunAsync("info", root);
+        Assert.True(exit == 0, error);
+        var info = JsonNode.Parse(output)!;
+        var nodes = info["nodes"]!.AsArray();
+        Assert.Equal(["/a", "/a/baz", "/a/broken", "/a/foo", "/b"], nodes.Select(n => (string)n!["path"]!));
+        Assert.Contains("nosuchcodec", (string)nodes[2]!["error"]!, StringComparison.Ordinal);
+        Assert.Equal("array", (string)nodes[2]!["node_type"]!);
+        Assert.Equal(0, (int)nodes[3]!["chunk_stats"]!["chunks_stored"]!);
+        Assert.Equal(1, (int)info["errors"]!);
+    }
+
+    [Fact]
     public async Task Convert_re_encodes_with_format_codec_chunks_and_shards()
     {
         using var dir = new TempDir();
