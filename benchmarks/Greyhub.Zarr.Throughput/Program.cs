@@ -5,7 +5,7 @@ using Greyhub.Zarr;
 using Greyhub.Zarr.Compression;
 using Greyhub.Zarr.Storage;
 
-// usage: write DIR SIZE CHUNK CODEC | read DIR|URL
+// usage: write DIR SIZE CHUNK CODEC | read DIR|URL | limit DIR (blosc, whole chunks: the machine's limit)
 // Prints the seconds taken and GB/s of decoded float32 data.
 if (args.Length < 2)
 {
@@ -14,6 +14,10 @@ if (args.Length < 2)
 }
 ZarrCompression.Register();
 var mode = args[0];
+if (mode == "limit")
+{
+    return Greyhub.Zarr.Throughput.MachineLimit.Run(args[1], int.TryParse(Environment.GetEnvironmentVariable("PASSES"), out var lp) ? Math.Max(1, lp) : 2);
+}
 var location = args[1];
 using var client = new HttpClient();
 IZarrStore store = location.StartsWith("http", StringComparison.Ordinal) ? new HttpStore(new Uri(location), client) : new FileSystemStore(location);
