@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Globalization;
 using System.CommandLine;
 using System.Text;
 using System.Text.Json;
@@ -20,8 +21,10 @@ internal static class CatCommand
         {
             using var opener = new StoreOpener();
             var array = await ZarrArray.OpenAsync(opener.Open(parse.GetRequiredValue(source)), parse.GetValue(path) ?? "", cancellationToken: token);
-            var selection = ZarrSlice.Parse(parse.GetValue(region) ?? "");
+            var regionText = parse.GetValue(region) ?? "";
+            var selection = ZarrSlice.Parse(regionText);
             var counts = Counts(array, selection);
+            var shape = NumpyShape(array, regionText, selection, counts);
             var total = counts.Aggregate(1L, (a, b) => a * b);
             if (total > MaxElements)
             {
@@ -33,19 +36,48 @@ internal static class CatCommand
                 if (array.DataType.Kind is ZarrTypeKind.String or ZarrTypeKind.Unicode or ZarrTypeKind.Bytes)
                 {
                     var strings = await array.ReadStringsAsync(selection, token);
-                    Nest(json, counts, 0, 0, (w, i) => w.WriteStringValue(strings[i]));
+                    Nest(json, shape, 0, 0, (w, i) => w.WriteStringValue(strings[i]));
                 }
                 else
                 {
                     var size = array.DataType.Size;
                     var bytes = new byte[total * size];
                     await array.ReadBytesAsync(selection, bytes, token);
-                    Nest(json, counts, 0, 0, (w, i) => WriteElement(w, array.DataType, bytes.AsSpan((int)i * size, size)));
+                    Nest(json, shape, 0, 0, (w, i) => WriteElement(w, array.DataType, bytes.AsSpan((int)i * size, size)));
                 }
             }
             await output.WriteLineAsync(Encoding.UTF8.GetString(stream.GetBuffer(), 0, (int)stream.Length));
         }, ct));
         return command;
+    }
+
+    /// <summary>
+    /// The shape NumPy gives <c>a[region]</c>: an integer index drops its axis (a slice keeps it, even of length 1),
+    /// and an index outside the axis is an error, as NumPy's IndexError.
+    /// </summary>
+    private static long[] NumpyShape(ZarrArray array, string regionText, ZarrSlice[] selection, long[] counts)
+    {
+        if (selection.Length > counts.Length)
+        {
+            throw new ZarrShapeException($"too many indices: the array has {counts.Length} dimensions but --region has {selection.Length}");
+        }
+        var parts = regionText.Length == 0 ? [] : regionText.Split(',');
+        var kept = new List<long>();
+        for (var d = 0; d < counts.Length; d++)
+        {
+            if (d < parts.Length && !parts[d].Contains(':', StringComparison.Ordinal))
+            {
+                var index = selection[d].Start!.Value;
+                var n = array.Shape[d];
+                if (index < -n || index >= n)
+                {
+                    throw new ZarrShapeException($"index {index} is out of bounds for axis {d} with size {n}");
+                }
+                continue;
+            }
+            kept.Add(counts[d]);
+        }
+        return [.. kept];
     }
 
     /// <summary>The selection's shape (what the array would return), from the parsed slices.</summary>
@@ -87,6 +119,14 @@ internal static class CatCommand
         switch (type.Kind, type.Size)
         {
             case (ZarrTypeKind.Bool, _): json.WriteBooleanValue(e[0] != 0); break;
+            case (ZarrTypeKind.DateTime, _):
+                // ISO 8601 as NumPy prints it; NaT as null.
+                if (ZarrTime.ToDateTime(BinaryPrimitives.ReadInt64LittleEndian(e), type.TimeUnit!) is { } t) { json.WriteStringValue(t.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFF", CultureInfo.InvariantCulture)); } else { json.WriteNullValue(); }
+                break;
+            case (ZarrTypeKind.TimeDelta, _):
+                var d = BinaryPrimitives.ReadInt64LittleEndian(e);
+                if (d == ZarrTime.NaT) { json.WriteNullValue(); } else { json.WriteNumberValue(d); }
+                break;
             case (ZarrTypeKind.Int, 1): json.WriteNumberValue((sbyte)e[0]); break;
             case (ZarrTypeKind.Int, 2): json.WriteNumberValue(BinaryPrimitives.ReadInt16LittleEndian(e)); break;
             case (ZarrTypeKind.Int, 4): json.WriteNumberValue(BinaryPrimitives.ReadInt32LittleEndian(e)); break;

@@ -36,11 +36,25 @@ internal static class InfoCommand
         {
             var group = await ZarrGroup.OpenAsync(store, path, cancellationToken: cancellationToken);
             var nodes = new JsonArray();
+            var errors = 0;
             await foreach (var n in group.WalkAsync(cancellationToken))
             {
-                nodes.Add(n.Kind == ZarrNodeKind.Array
-                    ? await DescribeArrayAsync(await group.OpenArrayAsync(n.Path[(group.Path.Length == 0 ? 0 : group.Path.Length + 1)..], cancellationToken), cancellationToken)
-                    : new JsonObject { ["path"] = "/" + n.Path, ["node_type"] = "group", ["zarr_format"] = n.ZarrFormat });
+                if (n.Kind != ZarrNodeKind.Array)
+                {
+                    nodes.Add(new JsonObject { ["path"] = "/" + n.Path, ["node_type"] = "group", ["zarr_format"] = n.ZarrFormat });
+                    continue;
+                }
+                try
+                {
+                    nodes.Add(await DescribeArrayAsync(await group.OpenArrayAsync(n.Path[(group.Path.Length == 0 ? 0 : group.Path.Length + 1)..], cancellationToken), cancellationToken));
+                }
+                catch (ZarrException e)
+                {
+                    // One array we cannot open (an unsupported codec or dtype) is reported as that array's error;
+                    // the rest of the hierarchy is still listed.
+                    errors++;
+                    nodes.Add(new JsonObject { ["path"] = "/" + n.Path, ["node_type"] = "array", ["zarr_format"] = n.ZarrFormat, ["error"] = e.Message });
+                }
             }
             return new JsonObject
             {
@@ -50,6 +64,7 @@ internal static class InfoCommand
                 ["consolidated"] = group.IsConsolidated,
                 ["attributes"] = group.Attributes,
                 ["nodes"] = nodes,
+                ["errors"] = errors,
             };
         }
     }

@@ -122,7 +122,9 @@ public sealed partial class ZarrArray
         {
             throw new ZarrUnsupportedException("string arrays must be in C order", path);
         }
-        var pipeline = new CodecPipeline(order, bytes, codecs);
+        // A categorize filter first on a string array is its object codec (numcodecs Categorize(dtype=object)).
+        var objectCodec = bytes is null && codecs.Length > 0 && codecs[0] is CategorizeCodec { IsObjectCodec: true } oc ? oc : null;
+        var pipeline = new CodecPipeline(order, bytes, objectCodec is null ? codecs : codecs[1..], objectCodec);
         if (def.ShardShape is { } shard)
         {
             if (def.ZarrFormat != 3 || bytes is null)

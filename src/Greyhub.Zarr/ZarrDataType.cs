@@ -22,6 +22,10 @@ public enum ZarrTypeKind
     Unicode,
     /// <summary>Variable-length UTF-8 text (v3 <c>string</c>).</summary>
     String,
+    /// <summary>NumPy <c>datetime64</c> (v2 <c>&lt;M8[unit]</c>): int64 counts of <see cref="ZarrDataType.TimeUnit"/> since 1970-01-01, <see cref="ZarrTime.NaT"/> for not-a-time.</summary>
+    DateTime,
+    /// <summary>NumPy <c>timedelta64</c> (v2 <c>&lt;m8[unit]</c>): int64 counts of <see cref="ZarrDataType.TimeUnit"/>, <see cref="ZarrTime.NaT"/> for not-a-time.</summary>
+    TimeDelta,
 }
 
 /// <summary>An element type: kind, size in bytes and stored byte order (elements in memory are always little-endian).</summary>
@@ -30,6 +34,9 @@ public enum ZarrTypeKind
 /// <param name="BigEndian">True when a v2 dtype stores elements big-endian.</param>
 public sealed record ZarrDataType(ZarrTypeKind Kind, int Size, bool BigEndian = false)
 {
+    /// <summary>The unit of a datetime64/timedelta64 type as NumPy spells it (<c>ns</c>, <c>s</c>, <c>D</c>, <c>10ms</c>), else null.</summary>
+    public string? TimeUnit { get; init; }
+
     /// <summary>The size of the unit that byte order applies to (the component of a complex, the code unit of text).</summary>
     public int SwapUnit => Kind switch
     {
@@ -68,6 +75,8 @@ public sealed record ZarrDataType(ZarrTypeKind Kind, int Size, bool BigEndian = 
                 ZarrTypeKind.Complex => $"{order}c{n}",
                 ZarrTypeKind.Bytes => $"|S{n}",
                 ZarrTypeKind.Unicode => $"{(BigEndian ? '>' : '<')}U{n}",
+                ZarrTypeKind.DateTime => $"{order}M8[{TimeUnit}]",
+                ZarrTypeKind.TimeDelta => $"{order}m8[{TimeUnit}]",
                 _ => "|O",
             };
         }
@@ -77,7 +86,7 @@ public sealed record ZarrDataType(ZarrTypeKind Kind, int Size, bool BigEndian = 
     internal string Name => Kind switch
     {
         ZarrTypeKind.String => "string",
-        ZarrTypeKind.Unicode => V2Name,
+        ZarrTypeKind.Unicode or ZarrTypeKind.DateTime or ZarrTypeKind.TimeDelta => V2Name,
         _ => V3Name,
     };
 
@@ -89,6 +98,7 @@ public sealed record ZarrDataType(ZarrTypeKind Kind, int Size, bool BigEndian = 
         (ZarrTypeKind.Int, 2) => typeof(short),
         (ZarrTypeKind.Int, 4) => typeof(int),
         (ZarrTypeKind.Int, 8) => typeof(long),
+        (ZarrTypeKind.DateTime or ZarrTypeKind.TimeDelta, _) => typeof(long),
         (ZarrTypeKind.UInt, 1) => typeof(byte),
         (ZarrTypeKind.UInt, 2) => typeof(ushort),
         (ZarrTypeKind.UInt, 4) => typeof(uint),
@@ -130,6 +140,10 @@ public sealed record ZarrDataType(ZarrTypeKind Kind, int Size, bool BigEndian = 
         {
             throw new ZarrUnsupportedException($"unsupported dtype '{dtype}'");
         }
+        if (dtype[1] is 'M' or 'm')
+        {
+            return Time(dtype);
+        }
         if (!int.TryParse(dtype.AsSpan(2), NumberStyles.None, CultureInfo.InvariantCulture, out var n) || n <= 0 || n > 1 << 20)
         {
             throw new ZarrUnsupportedException($"unsupported dtype '{dtype}'");
@@ -147,6 +161,17 @@ public sealed record ZarrDataType(ZarrTypeKind Kind, int Size, bool BigEndian = 
             _ => null,
         };
         return t ?? throw new ZarrUnsupportedException($"unsupported dtype '{dtype}'");
+    }
+
+    /// <summary>Parses <c>&lt;M8[unit]</c> / <c>&lt;m8[unit]</c> (xarray and pandas write <c>&lt;M8[ns]</c>).</summary>
+    private static ZarrDataType Time(string dtype)
+    {
+        var body = dtype.AsSpan(2);
+        if (!body.StartsWith("8[") || body[^1] != ']' || !ZarrTime.IsUnit(body[2..^1].ToString()))
+        {
+            throw new ZarrUnsupportedException($"unsupported dtype '{dtype}' (datetime64/timedelta64 need a unit, e.g. <M8[ns])");
+        }
+        return new(dtype[1] == 'M' ? ZarrTypeKind.DateTime : ZarrTypeKind.TimeDelta, 8, dtype[0] == '>') { TimeUnit = body[2..^1].ToString() };
     }
 
     /// <summary>True when elements of <typeparamref name="T"/> can stand for elements of this type.</summary>

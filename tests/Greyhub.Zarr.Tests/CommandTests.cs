@@ -52,10 +52,62 @@ public sealed class CommandTests
         JsonAssert.Equal(JsonNode.Parse("[[1,2,3],[11,12,13]]"), JsonNode.Parse(output));
         (exit, output, _) = await RunAsync("cat", Fixture("array_write_read.zarr"), "--path", "group/array", "--region", "3,3:6");
         Assert.Equal(0, exit);
-        Assert.Equal("[[\"NaN\",-3.4,-3.5]]", output.Trim());
+        // An integer index drops its axis, as in NumPy.
+        Assert.Equal("[\"NaN\",-3.4,-3.5]", output.Trim());
         (exit, output, _) = await RunAsync("cat", Fixture("v3/cities.zarr"), "--region", "47866:");
         Assert.Equal(0, exit);
         Assert.Equal(["Charlotte Amalie"], JsonNode.Parse(output)!.AsArray().Select(n => (string)n!).Skip(1));
+    }
+
+    [Fact]
+    public async Task Cat_region_has_numpys_shape_integer_indexes_drop_their_axes()
+    {
+        Greyhub.Testing.Requires.PythonModules("apt-get install -y python3-zarr python3-numpy", "zarr", "numpy");
+        string[] regions = ["1,2", "1:3,2", "2,1:3", "-1,:", "3", "0:1,4", "4:5,4:5", "-10,-1", "::3,7"];
+        var fixture = Fixture("v2/array_none_F.zarr");
+        var numpy = JsonNode.Parse(await Greyhub.Testing.DebianPython.RunAsync("""
+            import sys, json, numpy as np, zarr
+            z = zarr.open(sys.argv[1], mode="r")[...]
+            print(json.dumps([z[eval("np.s_[" + r + "]")].tolist() for r in sys.argv[2:]]))
+            """, [fixture, .. regions], Ct))!.AsArray();
+        for (var i = 0; i < regions.Length; i++)
+        {
+            var (exit, output, error) = await RunAsync("cat", fixture, "--region", regions[i]);
+            Assert.True(exit == 0, error);
+            JsonAssert.Equal(numpy[i], JsonNode.Parse(output));
+        }
+        var (code, _, message) = await RunAsync("cat", fixture, "--region", "100,200");
+        Assert.Equal(1, code);
+        Assert.Contains("index 100 is out of bounds for axis 0 with size 10", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Info_on_a_group_reports_an_array_it_cannot_open_and_lists_the_rest()
+    {
+        using var dir = new TempDir();
+        var root = dir.Sub("h.zarr");
+        foreach (var file in Directory.EnumerateFiles(Fixture("hierarchy.zarr"), "*", SearchOption.AllDirectories))
+        {
+            var target = Path.Combine(root, Path.GetRelativePath(Fixture("hierarchy.zarr"), file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
+        Directory.CreateDirectory(Path.Combine(root, "a", "broken"));
+        await File.WriteAllTextAsync(Path.Combine(root, "a", "broken", "zarr.json"), """
+            {"zarr_format": 3, "node_type": "array", "shape": [4], "data_type": "float32",
+             "chunk_grid": {"name": "regular", "configuration": {"chunk_shape": [2]}},
+             "chunk_key_encoding": {"name": "default"}, "fill_value": 0,
+             "codecs": [{"name": "bytes"}, {"name": "nosuchcodec"}]}
+            """, Ct);
+        var (exit, output, error) = await RunAsync("info", root);
+        Assert.True(exit == 0, error);
+        var info = JsonNode.Parse(output)!;
+        var nodes = info["nodes"]!.AsArray();
+        Assert.Equal(["/a", "/a/baz", "/a/broken", "/a/foo", "/b"], nodes.Select(n => (string)n!["path"]!));
+        Assert.Contains("nosuchcodec", (string)nodes[2]!["error"]!, StringComparison.Ordinal);
+        Assert.Equal("array", (string)nodes[2]!["node_type"]!);
+        Assert.Equal(0, (int)nodes[3]!["chunk_stats"]!["chunks_stored"]!);
+        Assert.Equal(1, (int)info["errors"]!);
     }
 
     [Fact]

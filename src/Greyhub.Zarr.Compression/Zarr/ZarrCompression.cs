@@ -5,8 +5,8 @@ using Greyhub.Zarr.Compression.Zarr;
 namespace Greyhub.Zarr.Compression;
 
 /// <summary>
-/// Plugs the codecs of this assembly into Greyhub.Zarr: v2 numcodecs ids <c>blosc</c>, <c>zstd</c>, <c>lz4</c>
-/// and v3 codecs <c>blosc</c>, <c>zstd</c>, <c>numcodecs.lz4</c>.
+/// Plugs the codecs of this assembly into Greyhub.Zarr: v2 numcodecs ids <c>blosc</c>, <c>zstd</c>, <c>lz4</c>,
+/// <c>bz2</c>, <c>lzma</c> and v3 codecs <c>blosc</c>, <c>zstd</c>, <c>numcodecs.lz4</c>, <c>numcodecs.bz2</c>, <c>numcodecs.lzma</c>.
 /// </summary>
 public static class ZarrCompression
 {
@@ -16,10 +16,12 @@ public static class ZarrCompression
         new Factory("blosc", "blosc", BloscZarrCodec.Create),
         new Factory("zstd", "zstd", ZstdZarrCodec.Create),
         new Factory(Lz4ZarrCodec.V3Name, "lz4", Lz4ZarrCodec.Create),
+        new Factory("numcodecs.bz2", "bz2", Bz2Codec.Create),
+        new Factory("numcodecs.lzma", "lzma", LzmaCodec.Create),
     ];
 
     /// <summary>
-    /// Registers blosc, zstd and lz4 in <paramref name="registry"/> (by default <see cref="ZarrCodecRegistry.Default"/>).
+    /// Registers blosc, zstd, lz4, bz2 and lzma in <paramref name="registry"/> (by default <see cref="ZarrCodecRegistry.Default"/>).
     /// Safe to call more than once.
     /// </summary>
     public static ZarrCodecRegistry Register(ZarrCodecRegistry? registry = null)

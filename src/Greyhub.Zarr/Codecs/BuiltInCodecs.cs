@@ -13,5 +13,10 @@ internal static class BuiltInCodecs
         registry.Register(new DelegateCodecFactory("shuffle", "shuffle",
             (c, ctx) => new ShuffleCodec(JsonConfig.GetInt(c, "elementsize", ctx.ElementSize, "shuffle"))));
         registry.Register(new DelegateCodecFactory("delta", "delta", DeltaCodec.Create));
+        registry.Register(new DelegateCodecFactory("fixedscaleoffset", "fixedscaleoffset", FixedScaleOffsetCodec.Create));
+        registry.Register(new DelegateCodecFactory("quantize", "quantize", QuantizeCodec.Create));
+        registry.Register(new DelegateCodecFactory("astype", "astype", AsTypeCodec.Create));
+        registry.Register(new DelegateCodecFactory("packbits", "packbits", (_, _) => new PackBitsCodec()));
+        registry.Register(new DelegateCodecFactory("categorize", "categorize", CategorizeCodec.Create));
     }
 }

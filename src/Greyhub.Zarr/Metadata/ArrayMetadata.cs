@@ -38,7 +38,7 @@ internal sealed record ArrayMetadata
         var filters = (HasCompressor ? codecs[..^1] : codecs).Select(c => (JsonNode?)(c.ToV2() ?? throw new ZarrUnsupportedException($"codec '{c.Name}' has no v2 form"))).ToList();
         if (Pipeline.IsVlenUtf8)
         {
-            filters.Insert(0, new JsonObject { ["id"] = "vlen-utf8" });
+            filters.Insert(0, Pipeline.ObjectCodec?.ToV2() ?? new JsonObject { ["id"] = "vlen-utf8" });
         }
         if (Pipeline.ArrayToBytes is ShardingCodec)
         {

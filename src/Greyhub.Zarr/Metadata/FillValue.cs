@@ -21,6 +21,9 @@ internal sealed class FillValue
 
     public string? Text { get; }
 
+    /// <summary>A v2 string array's numeric fill (zarr-python's default 0), re-emitted as it was read.</summary>
+    private JsonNode? _number;
+
     /// <summary>v2 <c>null</c>: undefined content (we use zeros).</summary>
     public bool IsNull { get; }
 
@@ -45,6 +48,12 @@ internal sealed class FillValue
             case ZarrTypeKind.Int:
             case ZarrTypeKind.UInt:
                 WriteInteger(bytes, node, type);
+                break;
+            case ZarrTypeKind.DateTime:
+            case ZarrTypeKind.TimeDelta:
+                // zarr-python 2 writes the int64 count (NaT is its minimum); accept "NaT" as well.
+                BinaryPrimitives.WriteInt64LittleEndian(bytes, node is JsonValue nat && nat.TryGetValue(out string? ns) && ns == "NaT" ? ZarrTime.NaT
+                    : (long)Integer(node, type) is var t && t == Integer(node, type) ? t : throw Bad(node, type));
                 break;
             case ZarrTypeKind.Float:
                 WriteFloat(bytes, node, type, format);
@@ -86,7 +95,17 @@ internal sealed class FillValue
                     break;
                 }
             case ZarrTypeKind.String:
-                return new([], node is JsonValue tv && tv.TryGetValue(out string? text) ? text : throw Bad(node, type), false);
+                if (node is JsonValue tv && tv.TryGetValue(out string? text))
+                {
+                    return new([], text, false);
+                }
+                // zarr-python 2 writes fill_value 0 for object (vlen-utf8) arrays and fills missing chunks with that
+                // Python object; as text it is the number as written ("0"), kept as a number in metadata we write back.
+                if (node is JsonValue nv && nv.GetValueKind() == System.Text.Json.JsonValueKind.Number && format == 2)
+                {
+                    return new([], nv.ToJsonString(), false) { _number = nv.DeepClone() };
+                }
+                throw Bad(node, type);
         }
         return new(bytes, null, false);
     }
@@ -98,10 +117,15 @@ internal sealed class FillValue
         {
             return null;
         }
+        if (_number is not null && format == 2)
+        {
+            return _number.DeepClone();
+        }
         var b = Bytes.AsSpan();
         return type.Kind switch
         {
             ZarrTypeKind.Bool => JsonValue.Create(b[0] != 0),
+            ZarrTypeKind.DateTime or ZarrTypeKind.TimeDelta => JsonValue.Create(BinaryPrimitives.ReadInt64LittleEndian(b)),
             ZarrTypeKind.Int => type.Size switch
             {
                 1 => JsonValue.Create((sbyte)b[0]),

@@ -117,6 +117,7 @@ internal static class PipelineParser
     {
         var context = new ZarrCodecContext(2, Math.Max(type.Size, 1), type.Kind == ZarrTypeKind.String ? "string" : type.V2Name);
         var bytes = new List<ZarrBytesCodec>();
+        CategorizeCodec? objectCodec = null;
         vlen = false;
         if (filters is JsonArray fl)
         {
@@ -126,9 +127,17 @@ internal static class PipelineParser
                 {
                     throw new ZarrMetadataException($"filter {f?.ToJsonString()} is not an object", path);
                 }
-                if (fo["id"] is JsonValue idv && idv.TryGetValue(out string? id) && id == "vlen-utf8" && bytes.Count == 0 && type.Kind == ZarrTypeKind.String)
+                var id = fo["id"] is JsonValue idv && idv.TryGetValue(out string? i) ? i : null;
+                if (id == "vlen-utf8" && bytes.Count == 0 && type.Kind == ZarrTypeKind.String)
                 {
                     vlen = true;
+                    continue;
+                }
+                // numcodecs Categorize(dtype=object) is itself the object codec of an |O array.
+                if (id == "categorize" && bytes.Count == 0 && !vlen && type.Kind == ZarrTypeKind.String)
+                {
+                    objectCodec = (CategorizeCodec)Create(() => CategorizeCodec.Create(fo, context), path);
+                    vlen = objectCodec.IsObjectCodec ? true : throw new ZarrMetadataException("categorize over an |O array needs dtype |O", path);
                     continue;
                 }
                 bytes.Add(Create(() => registry.CreateV2(fo, context), path));
@@ -151,7 +160,7 @@ internal static class PipelineParser
             throw new ZarrUnsupportedException("object dtype without a vlen-utf8 filter is not supported", path);
         }
         int[]? order = fortran && rank > 1 ? [.. Enumerable.Range(0, rank).Reverse()] : null;
-        return new CodecPipeline(order, vlen ? null : new BytesArrayCodec(type.BigEndian), [.. bytes]);
+        return new CodecPipeline(order, vlen ? null : new BytesArrayCodec(type.BigEndian), [.. bytes], objectCodec);
     }
 
     private static ZarrBytesCodec Create(Func<ZarrBytesCodec> create, string path)

@@ -9,8 +9,11 @@ namespace Greyhub.Zarr.Pipeline;
 /// A chunk's codecs: optional transpose (array to array), one array-to-bytes codec (bytes, sharding_indexed or
 /// vlen-utf8) and bytes-to-bytes codecs. Decodes into C-order little-endian chunk buffers.
 /// </summary>
-internal sealed class CodecPipeline(int[]? order, ArrayBytesCodec? arrayToBytes, ZarrBytesCodec[] bytesCodecs)
+internal sealed class CodecPipeline(int[]? order, ArrayBytesCodec? arrayToBytes, ZarrBytesCodec[] bytesCodecs, CategorizeCodec? objectCodec = null)
 {
+    /// <summary>The object codec of a v2 <c>|O</c> array when it is not vlen-utf8 (numcodecs categorize).</summary>
+    public CategorizeCodec? ObjectCodec { get; } = objectCodec;
+
     /// <summary>The composed transpose permutation, or null.</summary>
     public int[]? Order { get; } = order;
 
@@ -185,8 +188,15 @@ internal sealed class CodecPipeline(int[]? order, ArrayBytesCodec? arrayToBytes,
         PooledBufferWriter? writer = null;
         try
         {
-            var bytes = DecodeBytes(encoded, null, false, default, ref rented, ref writer, out _);
-            VlenUtf8.Decode(bytes, chunk);
+            var bytes = DecodeBytes(encoded, ObjectCodec is null ? null : chunk.Length * ObjectCodec.EncodedElementSize, false, default, ref rented, ref writer, out _);
+            if (ObjectCodec is null)
+            {
+                VlenUtf8.Decode(bytes, chunk);
+            }
+            else
+            {
+                ObjectCodec.DecodeStrings(bytes, chunk);
+            }
         }
         finally
         {
@@ -201,7 +211,15 @@ internal sealed class CodecPipeline(int[]? order, ArrayBytesCodec? arrayToBytes,
     public void EncodeStrings(ReadOnlySpan<string> chunk, PooledBufferWriter output)
     {
         using var stage = new PooledBufferWriter(4096);
-        VlenUtf8.Encode(chunk, BytesCodecs.Length == 0 ? output : stage);
+        var first = BytesCodecs.Length == 0 ? output : stage;
+        if (ObjectCodec is null)
+        {
+            VlenUtf8.Encode(chunk, first);
+        }
+        else
+        {
+            ObjectCodec.EncodeStrings(chunk, first);
+        }
         EncodeBytes(stage, output);
     }
 
@@ -212,7 +230,7 @@ internal sealed class CodecPipeline(int[]? order, ArrayBytesCodec? arrayToBytes,
         {
             list.Add(new JsonObject { ["name"] = "transpose", ["configuration"] = new JsonObject { ["order"] = new JsonArray([.. Order.Select(o => (JsonNode?)o)]) } });
         }
-        list.Add(ArrayToBytes?.ToV3() ?? new JsonObject { ["name"] = "vlen-utf8" });
+        list.Add(ArrayToBytes?.ToV3() ?? ObjectCodec?.ToV3() ?? new JsonObject { ["name"] = "vlen-utf8" });
         foreach (var c in BytesCodecs)
         {
             list.Add(c.ToV3());

@@ -9,19 +9,24 @@ namespace Greyhub.Zarr.Storage;
 
 /// <summary>
 /// A read-only store over HTTP: GET for values, <c>Range</c> GET for partial reads, HEAD for sizes. HTTP has no
-/// listing, so <see cref="ListAsync"/> uses consolidated metadata (<c>.zmetadata</c> or v3 inline).
+/// listing, so <see cref="ListAsync"/> uses consolidated metadata (<c>.zmetadata</c> or v3 inline). Transient
+/// failures are retried as <see cref="HttpStoreOptions"/> says.
 /// </summary>
-public sealed class HttpStore : IZarrStore
+public sealed partial class HttpStore : IZarrStore
 {
     private readonly HttpClient _client;
     private readonly Uri _base;
+    private readonly HttpStoreOptions _options;
 
     /// <summary>Reads the hierarchy under <paramref name="baseUri"/> with <paramref name="client"/>.</summary>
-    public HttpStore(Uri baseUri, HttpClient client)
+    public HttpStore(Uri baseUri, HttpClient client, HttpStoreOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(baseUri);
+        ArgumentNullException.ThrowIfNull(client);
         _client = client;
         _base = baseUri.AbsoluteUri.EndsWith('/') ? baseUri : new Uri(baseUri.AbsoluteUri + "/");
+        _options = options ?? new HttpStoreOptions();
+        _options.Validate();
     }
 
     /// <inheritdoc />
@@ -29,14 +34,17 @@ public sealed class HttpStore : IZarrStore
 
     /// <inheritdoc />
     public ValueTask<IMemoryOwner<byte>?> GetAsync(string key, CancellationToken cancellationToken)
-        => SendAsync(key, null, cancellationToken);
+        => RetryAsync(key, ct => SendAsync(key, null, ct), cancellationToken);
 
     /// <inheritdoc />
     public ValueTask<IMemoryOwner<byte>?> GetRangeAsync(string key, ByteRange range, CancellationToken cancellationToken)
-        => SendAsync(key, range, cancellationToken);
+        => RetryAsync(key, ct => SendAsync(key, range, ct), cancellationToken);
 
     /// <inheritdoc />
-    public async ValueTask<long?> GetSizeAsync(string key, CancellationToken cancellationToken)
+    public ValueTask<long?> GetSizeAsync(string key, CancellationToken cancellationToken)
+        => RetryAsync(key, ct => HeadAsync(key, ct), cancellationToken);
+
+    private async ValueTask<long?> HeadAsync(string key, CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(HttpMethod.Head, UriOf(key));
         using var response = await _client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
@@ -143,10 +151,11 @@ public sealed class HttpStore : IZarrStore
                 await stream.ReadExactlyAsync(owner.Memory, cancellationToken);
                 return owner;
             }
-            catch (EndOfStreamException e)
+            catch
             {
+                // A short body (EndOfStreamException) or a reset connection: the retry loop decides.
                 owner.Dispose();
-                throw new ZarrException($"HTTP body of {response.RequestMessage?.RequestUri} ended early", e);
+                throw;
             }
         }
         using var writer = new PooledBufferWriter(64 * 1024);
@@ -161,11 +170,17 @@ public sealed class HttpStore : IZarrStore
         }
     }
 
-    private static void EnsureSuccess(HttpResponseMessage response, string key)
+    private void EnsureSuccess(HttpResponseMessage response, string key)
     {
         if (!response.IsSuccessStatusCode)
         {
-            throw new ZarrException($"HTTP {(int)response.StatusCode} for '{key}' at {response.RequestMessage?.RequestUri}");
+            var message = $"HTTP {(int)response.StatusCode} for '{key}' at {response.RequestMessage?.RequestUri}";
+            if (IsTransient(response.StatusCode))
+            {
+                var after = response.Headers.RetryAfter;
+                throw new TransientStatusException(message, after?.Delta ?? (after?.Date is { } date ? date - _options.TimeProvider.GetUtcNow() : null));
+            }
+            throw new ZarrException(message);
         }
     }
 }
