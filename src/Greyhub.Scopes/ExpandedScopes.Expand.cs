@@ -81,6 +81,13 @@ public sealed partial class ExpandedScopes
             {
                 builder.Add(scope, ScopeFilterKind.User, owner.Name);
             }
+
+            // Greyhub's datasets (not in JupyterHub's self): a user reads those they own and those shared with their groups.
+            builder.Add(ScopeDefinitions.ReadDatasets, ScopeFilterKind.User, owner.Name);
+            foreach (var group in owner.Groups)
+            {
+                builder.Add(ScopeDefinitions.ReadDatasets, ScopeFilterKind.Group, group);
+            }
         }
 
         if (hasInherit)

@@ -21,10 +21,10 @@ public readonly record struct ResourceRef
     /// <summary>The user name (for users and servers), group name or service name.</summary>
     public string Name { get; }
 
-    /// <summary>The server name for servers (empty = default server); empty otherwise.</summary>
+    /// <summary>The server name for servers (empty = default server); for datasets, the owner; empty otherwise.</summary>
     public string ServerName { get; }
 
-    /// <summary>The group names of the user (for users and servers); empty otherwise.</summary>
+    /// <summary>The group names of the user (for users and servers), the groups that may read a dataset; empty otherwise.</summary>
     public IReadOnlyList<string> Groups { get; }
 
     /// <summary>A user.</summary>
@@ -51,6 +51,20 @@ public readonly record struct ResourceRef
     /// <param name="name">The service name.</param>
     /// <returns>The reference.</returns>
     public static ResourceRef Service(string name) => new(ScopeFilterKind.Service, name, "", null);
+
+    /// <summary>
+    /// A dataset: admitted by <c>!dataset=name</c>, by <c>!user=owner</c> and by <c>!group=g</c> for any group in
+    /// <paramref name="readGroups"/> (the groups the dataset is shared with for reading).
+    /// </summary>
+    /// <param name="name">The dataset name.</param>
+    /// <param name="owner">The owning user's name, or null for a dataset without an owner.</param>
+    /// <param name="readGroups">The groups that may read the dataset.</param>
+    /// <returns>The reference.</returns>
+    public static ResourceRef Dataset(string name, string? owner, IReadOnlyList<string>? readGroups) =>
+        new(ScopeFilterKind.Dataset, name, owner ?? "", readGroups);
+
+    /// <summary>For a dataset, the owner's name (empty when it has none).</summary>
+    public string DatasetOwner => Kind == ScopeFilterKind.Dataset ? ServerName : "";
 
     /// <summary>The filter value naming this resource: <c>alice</c>, <c>alice/</c>, <c>alice/gpu</c>, <c>students</c>.</summary>
     /// <returns>The value.</returns>
