@@ -30,8 +30,7 @@ internal static class DataEndpoints
     {
         string[] methods = [HttpMethods.Get, HttpMethods.Head];
         app.MapMethods("/data/catalog.yaml", methods, IntakeCatalog.HandleAsync).AllowAnonymous();
-        app.MapMethods("/data/{dataset}", methods, (HttpContext context, string dataset) =>
-            Results.Redirect(DataPaths.Dataset(dataset) + context.Request.QueryString)).AllowAnonymous();
+        // The catch-all is optional: /data/{dataset} is the dataset's root listing too (its links are absolute paths).
         app.MapMethods("/data/{dataset}/{**key}", methods, ServeAsync).AllowAnonymous();
         return app;
     }
