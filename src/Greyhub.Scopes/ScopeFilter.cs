@@ -102,6 +102,7 @@ public sealed class ScopeFilter
             // a dataset by name, by its owner, or by a group that may read it (ResourceRef.Dataset)
             ScopeFilterKind.Dataset => _datasets.Contains(target.Name)
                 || (target.ServerName.Length > 0 && _users.Contains(target.ServerName))
+                || (target.Reader.Length > 0 && _users.Contains(target.Reader))
                 || InAnyGroup(target.Groups),
             _ => false,
         };

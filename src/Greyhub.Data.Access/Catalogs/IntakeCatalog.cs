@@ -1,7 +1,6 @@
 using Greyhub.Data.Access.Datasets;
 using Greyhub.Data.Access.Serving;
 using Greyhub.Hub.Auth;
-using Greyhub.Scopes;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using YamlDotNet.Serialization;
@@ -32,7 +31,7 @@ internal static class IntakeCatalog
         foreach (var dataset in await registry.AllAsync(context.RequestAborted))
         {
             var d = dataset.Record;
-            if (d.Format == DatasetFormats.Files || !caller.Scopes.CanAccess(ScopeDefinitions.ReadDatasets, dataset.Target))
+            if (d.Format == DatasetFormats.Files || !DatasetAccess.CanRead(caller, dataset))
             {
                 continue;
             }

@@ -33,13 +33,13 @@ internal static class DatasetsApi
     {
         var caller = context.Caller();
         var all = await registry.AllAsync(context.RequestAborted);
-        var readable = all.Where(d => caller.Scopes.CanAccess(ScopeDefinitions.ReadDatasets, d.Target)).ToList();
+        var readable = all.Where(d => DatasetAccess.CanRead(caller, d)).ToList();
         return JsonResult.Ok(w =>
         {
             w.WriteStartArray();
             foreach (var d in readable)
             {
-                DatasetJson.Write(w, context.Request, d.Record, caller.Scopes.CanAccess(ScopeDefinitions.AdminDatasets, d.Target));
+                DatasetJson.Write(w, context.Request, d.Record, DatasetAccess.CanAdmin(caller, d));
             }
             w.WriteEndArray();
         });
@@ -48,7 +48,7 @@ internal static class DatasetsApi
     private static async Task<IResult> Get(HttpContext context, string name, DatasetRegistry registry)
     {
         var (caller, dataset) = await ReadableAsync(context, name, registry);
-        return JsonResult.Ok(w => DatasetJson.Write(w, context.Request, dataset.Record, caller.Scopes.CanAccess(ScopeDefinitions.AdminDatasets, dataset.Target)));
+        return JsonResult.Ok(w => DatasetJson.Write(w, context.Request, dataset.Record, DatasetAccess.CanAdmin(caller, dataset)));
     }
 
     private static async Task<IResult> Create(HttpContext context, string name, DatasetService datasets)
@@ -118,7 +118,7 @@ internal static class DatasetsApi
     {
         var caller = context.Caller();
         var dataset = await registry.FindAsync(name, context.RequestAborted);
-        return dataset is not null && caller.Scopes.CanAccess(ScopeDefinitions.ReadDatasets, dataset.Target)
+        return dataset is not null && DatasetAccess.CanRead(caller, dataset)
             ? (caller, dataset)
             : throw ApiException.NotFound($"No such dataset: {name}");
     }
@@ -127,7 +127,7 @@ internal static class DatasetsApi
     private static async Task AdministrableAsync(HttpContext context, string name, DatasetRegistry registry)
     {
         var (caller, dataset) = await ReadableAsync(context, name, registry);
-        if (!caller.Scopes.CanAccess(ScopeDefinitions.AdminDatasets, dataset.Target))
+        if (!DatasetAccess.CanAdmin(caller, dataset))
         {
             throw ApiException.Forbidden($"Action is not authorized with current scopes; requires any of [{ScopeDefinitions.AdminDatasets}]");
         }

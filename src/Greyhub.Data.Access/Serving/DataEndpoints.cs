@@ -1,7 +1,6 @@
 using Greyhub.Data.Access.Catalogs;
 using Greyhub.Data.Access.Datasets;
 using Greyhub.Hub.Auth;
-using Greyhub.Scopes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
@@ -82,7 +81,7 @@ internal static class DataEndpoints
         }
         var entry = await registry.FindAsync(dataset, context.RequestAborted);
         if (entry?.RealRoot is not { } root
-            || (!signedPath && !signedQuery && !context.Identity()!.Scopes.CanAccess(ScopeDefinitions.ReadDatasets, entry.Target)))
+            || (!signedPath && !signedQuery && !DatasetAccess.CanRead(context.Identity()!, entry)))
         {
             return DataResults.NotFound();
         }
