@@ -48,6 +48,9 @@ public sealed class HubDbContext(DbContextOptions<HubDbContext> options) : DbCon
     /// <summary>Housekeeping leases: which hub of several runs the jobs only one may run.</summary>
     public DbSet<HousekeepingLeaseEntity> HousekeepingLeases => Set<HousekeepingLeaseEntity>();
 
+    /// <summary>Registered datasets (the data-access brick).</summary>
+    public DbSet<DatasetEntity> Datasets => Set<DatasetEntity>();
+
     /// <inheritdoc />
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -154,6 +157,14 @@ public sealed class HubDbContext(DbContextOptions<HubDbContext> options) : DbCon
             entry.Property(e => e.Actor).HasMaxLength(255);
             entry.Property(e => e.UserName).HasMaxLength(255);
             entry.Property(e => e.Address).HasMaxLength(64);
+        });
+        modelBuilder.Entity<DatasetEntity>(dataset =>
+        {
+            dataset.ToTable("datasets");
+            dataset.HasIndex(d => d.Name).IsUnique();
+            dataset.Property(d => d.Name).HasMaxLength(255);
+            dataset.Property(d => d.Owner).HasMaxLength(255);
+            dataset.Property(d => d.Format).HasMaxLength(32);
         });
         modelBuilder.Entity<HousekeepingLeaseEntity>(lease =>
         {

@@ -162,3 +162,16 @@ public sealed record AuditRecord(
 /// <param name="Action">Entries of this action, or of every action under it when it ends with a dot (<c>server.</c>).</param>
 /// <param name="Since">Entries at or after this instant (UTC).</param>
 public sealed record AuditQuery(string? User, string? Action, DateTime? Since);
+
+/// <summary>A registered dataset (see <see cref="Entities.DatasetEntity"/>).</summary>
+public sealed record DatasetRecord(
+    string Name,
+    string Title,
+    string Description,
+    string? Owner,
+    IReadOnlyList<string> ReadGroups,
+    IReadOnlyList<string> WriteGroups,
+    string Location,
+    string Format,
+    DateTime Created,
+    DateTime Modified);

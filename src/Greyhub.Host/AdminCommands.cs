@@ -162,7 +162,7 @@ internal static class AdminCommands
     /// With <paramref name="existingDatabase"/>, a missing database is an error rather than created: reading users in
     /// the wrong folder must not leave an empty hub there.
     /// </summary>
-    private static async Task<int> WithHubAsync(string[] args, bool existingDatabase, Func<IServiceProvider, CancellationToken, Task<int>> action, CancellationToken cancellationToken)
+    internal static async Task<int> WithHubAsync(string[] args, bool existingDatabase, Func<IServiceProvider, CancellationToken, Task<int>> action, CancellationToken cancellationToken)
     {
         try
         {
@@ -173,6 +173,7 @@ internal static class AdminCommands
             services.AddSingleton<IConfiguration>(configuration);
             services.AddLogging(logging => logging.AddConfiguration(configuration.GetSection("Logging")).AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace));
             services.AddGreyhubAdmin().UseSqlite().UsePostgres();
+            services.AddGreyhubDatasets();
             await using var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true, ValidateOnBuild = true });
             if (existingDatabase && !await HubAdmin.DatabaseExistsAsync(provider, cancellationToken))
             {

@@ -52,6 +52,7 @@ internal static class GreyhubCommand
         root.Subcommands.Add(token);
 
         root.Subcommands.Add(UsersCommand.Create(result => HostArgs(result, dataDir, null)));
+        root.Subcommands.Add(DataCommand.Create(result => HostArgs(result, dataDir, null)));
 
         foreach (var extra in ExtraCommands.All())
         {

@@ -69,6 +69,7 @@ public static partial class HubHost
         LogStart(app.Services);
         app.UseGreyhubForwardedHeaders();
         app.UseGreyhubHub();
+        app.MapGreyhubDataAccess();
         await HubStartup.InitializeAsync(app.Services, cancellationToken);
         return app;
     }
@@ -99,6 +100,7 @@ public static partial class HubHost
     internal static void AddBricks(IServiceCollection services, string? engine)
     {
         services.AddGreyhub().UseSqlite().UsePostgres();
+        services.AddGreyhubDataAccess();
         if (engine is null or "local")
         {
             services.AddLocalComputeEngine();

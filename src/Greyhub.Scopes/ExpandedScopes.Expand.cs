@@ -81,6 +81,10 @@ public sealed partial class ExpandedScopes
             {
                 builder.Add(scope, ScopeFilterKind.User, owner.Name);
             }
+
+            // Greyhub's datasets (not in JupyterHub's self): !user=NAME admits the datasets NAME owns and, when NAME is the
+            // reader, those shared with NAME's groups (ResourceRef.Dataset's reader), so self stays independent of groups.
+            builder.Add(ScopeDefinitions.ReadDatasets, ScopeFilterKind.User, owner.Name);
         }
 
         if (hasInherit)

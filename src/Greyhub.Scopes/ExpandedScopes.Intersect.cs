@@ -95,7 +95,8 @@ public sealed partial class ExpandedScopes
             Common(a.Users, b.Users),
             Common(a.Servers, b.Servers),
             Common(a.Groups, b.Groups),
-            Common(a.Services, b.Services));
+            Common(a.Services, b.Services),
+            Common(a.Datasets, b.Datasets));
         var initialServers = new HashSet<string>(common.Servers ?? [], StringComparer.Ordinal);
         var initialUsers = new HashSet<string>(common.Users ?? [], StringComparer.Ordinal);
         var servers = new HashSet<string>(initialServers, StringComparer.Ordinal);

@@ -263,7 +263,7 @@ public sealed partial class ExpandedScopes : IEquatable<ExpandedScopes>
 
         public void AddSets(string name, FilterSets sets)
         {
-            foreach (var kind in (ReadOnlySpan<ScopeFilterKind>)[ScopeFilterKind.User, ScopeFilterKind.Server, ScopeFilterKind.Group, ScopeFilterKind.Service])
+            foreach (var kind in (ReadOnlySpan<ScopeFilterKind>)[ScopeFilterKind.User, ScopeFilterKind.Server, ScopeFilterKind.Group, ScopeFilterKind.Service, ScopeFilterKind.Dataset])
             {
                 foreach (var value in sets.Get(kind) ?? [])
                 {

@@ -7,12 +7,13 @@ internal sealed class FilterSets
     {
     }
 
-    public FilterSets(IReadOnlySet<string>? users, IReadOnlySet<string>? servers, IReadOnlySet<string>? groups, IReadOnlySet<string>? services)
+    public FilterSets(IReadOnlySet<string>? users, IReadOnlySet<string>? servers, IReadOnlySet<string>? groups, IReadOnlySet<string>? services, IReadOnlySet<string>? datasets = null)
     {
         Users = Copy(users);
         Servers = Copy(servers);
         Groups = Copy(groups);
         Services = Copy(services);
+        Datasets = Copy(datasets);
     }
 
     public HashSet<string>? Users { get; set; }
@@ -23,13 +24,16 @@ internal sealed class FilterSets
 
     public HashSet<string>? Services { get; set; }
 
-    public bool IsEmpty => Count(Users) + Count(Servers) + Count(Groups) + Count(Services) == 0;
+    public HashSet<string>? Datasets { get; set; }
+
+    public bool IsEmpty => Count(Users) + Count(Servers) + Count(Groups) + Count(Services) + Count(Datasets) == 0;
 
     public HashSet<string>? Get(ScopeFilterKind kind) => kind switch
     {
         ScopeFilterKind.User => Users,
         ScopeFilterKind.Server => Servers,
         ScopeFilterKind.Group => Groups,
+        ScopeFilterKind.Dataset => Datasets,
         _ => Services,
     };
 
@@ -40,6 +44,7 @@ internal sealed class FilterSets
             case ScopeFilterKind.User: Users = names; break;
             case ScopeFilterKind.Server: Servers = names; break;
             case ScopeFilterKind.Group: Groups = names; break;
+            case ScopeFilterKind.Dataset: Datasets = names; break;
             default: Services = names; break;
         }
     }

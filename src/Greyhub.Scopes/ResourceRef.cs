@@ -7,12 +7,13 @@ namespace Greyhub.Scopes;
 /// </summary>
 public readonly record struct ResourceRef
 {
-    private ResourceRef(ScopeFilterKind kind, string name, string serverName, IReadOnlyList<string>? groups)
+    private ResourceRef(ScopeFilterKind kind, string name, string serverName, IReadOnlyList<string>? groups, string reader = "")
     {
         Kind = kind;
         Name = name;
         ServerName = serverName;
         Groups = groups ?? [];
+        Reader = reader;
     }
 
     /// <summary>What kind of resource this is.</summary>
@@ -21,10 +22,10 @@ public readonly record struct ResourceRef
     /// <summary>The user name (for users and servers), group name or service name.</summary>
     public string Name { get; }
 
-    /// <summary>The server name for servers (empty = default server); empty otherwise.</summary>
+    /// <summary>The server name for servers (empty = default server); for datasets, the owner; empty otherwise.</summary>
     public string ServerName { get; }
 
-    /// <summary>The group names of the user (for users and servers); empty otherwise.</summary>
+    /// <summary>The group names of the user (for users and servers), the groups that may read a dataset; empty otherwise.</summary>
     public IReadOnlyList<string> Groups { get; }
 
     /// <summary>A user.</summary>
@@ -51,6 +52,26 @@ public readonly record struct ResourceRef
     /// <param name="name">The service name.</param>
     /// <returns>The reference.</returns>
     public static ResourceRef Service(string name) => new(ScopeFilterKind.Service, name, "", null);
+
+    /// <summary>
+    /// A dataset: admitted by <c>!dataset=name</c>, by <c>!user=owner</c>, by <c>!group=g</c> for any group in
+    /// <paramref name="readGroups"/> (the groups the dataset is shared with for reading), and by <c>!user=reader</c>
+    /// when <paramref name="reader"/> names the user asking who belongs to one of those groups: <c>!user=alice</c>
+    /// (what <c>self</c> gives) means "what alice may read herself".
+    /// </summary>
+    /// <param name="name">The dataset name.</param>
+    /// <param name="owner">The owning user's name, or null for a dataset without an owner.</param>
+    /// <param name="readGroups">The groups that may read the dataset.</param>
+    /// <param name="reader">The asking user, when they belong to a group in <paramref name="readGroups"/>; else null.</param>
+    /// <returns>The reference.</returns>
+    public static ResourceRef Dataset(string name, string? owner, IReadOnlyList<string>? readGroups, string? reader = null) =>
+        new(ScopeFilterKind.Dataset, name, owner ?? "", readGroups, reader ?? "");
+
+    /// <summary>For a dataset, the asking user who belongs to one of its read groups (empty otherwise).</summary>
+    public string Reader { get; }
+
+    /// <summary>For a dataset, the owner's name (empty when it has none).</summary>
+    public string DatasetOwner => Kind == ScopeFilterKind.Dataset ? ServerName : "";
 
     /// <summary>The filter value naming this resource: <c>alice</c>, <c>alice/</c>, <c>alice/gpu</c>, <c>students</c>.</summary>
     /// <returns>The value.</returns>

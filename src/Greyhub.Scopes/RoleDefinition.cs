@@ -69,6 +69,7 @@ public static class DefaultRoles
             "read:metrics",
             "shares",
             ScopeDefinitions.ReadAudit,
+            ScopeDefinitions.AdminDatasets,
         ],
     };
 

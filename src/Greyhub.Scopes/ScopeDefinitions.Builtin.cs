@@ -93,7 +93,16 @@ public sealed partial class ScopeDefinitions
         new("read:metrics", "Read Prometheus metrics."),
         // Greyhub's own, beyond JupyterHub's 47: the audit log (who did what), granted only by the admin role.
         new(ReadAudit, "Read the hub's audit log: logins, tokens, admin actions, server starts and stops."),
+        // Greyhub's datasets (/hub/api/datasets, /data/...): the admin role holds admin:datasets.
+        new(AdminDatasets, "Register, change and remove datasets, and read every dataset.", [ReadDatasets]),
+        new(ReadDatasets, "Read datasets: their models and their data at /data/."),
     ];
+
+    /// <summary>Greyhub's scope for reading datasets (their models and data).</summary>
+    public const string ReadDatasets = "read:datasets";
+
+    /// <summary>Greyhub's scope for managing datasets.</summary>
+    public const string AdminDatasets = "admin:datasets";
 
     /// <summary>Greyhub's scope for reading the audit log (not one of JupyterHub's).</summary>
     public const string ReadAudit = "read:audit";

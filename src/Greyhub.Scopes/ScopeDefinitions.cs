@@ -117,7 +117,7 @@ public sealed partial class ScopeDefinitions
         var eq = filter.IndexOf('=');
         if (eq < 0 || ScopeFilterKinds.Parse(filter[..eq]) is null)
         {
-            return $"Scope filter '!{filter}' in scope '{scope}'{forText} does not exist; use !user=, !server=, !group=, !service= or the self-referencing !user, !server, !service.";
+            return $"Scope filter '!{filter}' in scope '{scope}'{forText} does not exist; use !user=, !server=, !group=, !service=, !dataset= or the self-referencing !user, !server, !service.";
         }
 
         var kind = ScopeFilterKinds.Parse(filter[..eq]);

@@ -14,13 +14,15 @@ public sealed class ScopeFilter
     private readonly HashSet<string> _servers;
     private readonly HashSet<string> _groups;
     private readonly HashSet<string> _services;
+    private readonly HashSet<string> _datasets;
     private readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> _serverLookup;
     private IReadOnlySet<string>? _usersView;
     private IReadOnlySet<string>? _serversView;
     private IReadOnlySet<string>? _groupsView;
     private IReadOnlySet<string>? _servicesView;
+    private IReadOnlySet<string>? _datasetsView;
 
-    private ScopeFilter(bool held, bool unfiltered, HashSet<string> users, HashSet<string> servers, HashSet<string> groups, HashSet<string> services)
+    private ScopeFilter(bool held, bool unfiltered, HashSet<string> users, HashSet<string> servers, HashSet<string> groups, HashSet<string> services, HashSet<string> datasets)
     {
         IsHeld = held;
         IsUnfiltered = unfiltered;
@@ -28,14 +30,15 @@ public sealed class ScopeFilter
         _servers = servers;
         _groups = groups;
         _services = services;
+        _datasets = datasets;
         _serverLookup = servers.GetAlternateLookup<ReadOnlySpan<char>>();
     }
 
     /// <summary>The scope is not held at all.</summary>
-    public static ScopeFilter NotHeld { get; } = new(false, false, NoNames, NoNames, NoNames, NoNames);
+    public static ScopeFilter NotHeld { get; } = new(false, false, NoNames, NoNames, NoNames, NoNames, NoNames);
 
     /// <summary>The scope is held for every resource.</summary>
-    public static ScopeFilter Unfiltered { get; } = new(true, true, NoNames, NoNames, NoNames, NoNames);
+    public static ScopeFilter Unfiltered { get; } = new(true, true, NoNames, NoNames, NoNames, NoNames, NoNames);
 
     /// <summary>Whether the scope is held at all (with or without filters).</summary>
     public bool IsHeld { get; }
@@ -55,6 +58,9 @@ public sealed class ScopeFilter
     /// <summary>Services named by <c>!service=</c> filters.</summary>
     public IReadOnlySet<string> Services => _servicesView ??= View(_services);
 
+    /// <summary>Datasets named by <c>!dataset=</c> filters.</summary>
+    public IReadOnlySet<string> Datasets => _datasetsView ??= View(_datasets);
+
     /// <summary>Whether the filter has any <c>!group=</c> part, i.e. whether group membership matters for users and servers.</summary>
     public bool HasGroupFilters => _groups.Count > 0;
 
@@ -64,7 +70,8 @@ public sealed class ScopeFilter
         Freeze(sets.Users),
         Freeze(sets.Servers),
         Freeze(sets.Groups),
-        Freeze(sets.Services));
+        Freeze(sets.Services),
+        Freeze(sets.Datasets));
 
     /// <summary>
     /// Whether the filter admits a resource, as JupyterHub's <c>has_scope</c>/<c>check_scope_filter</c>: users by name or
@@ -92,6 +99,11 @@ public sealed class ScopeFilter
                 || InAnyGroup(target.Groups),
             ScopeFilterKind.Group => _groups.Contains(target.Name),
             ScopeFilterKind.Service => _services.Contains(target.Name),
+            // a dataset by name, by its owner, or by a group that may read it (ResourceRef.Dataset)
+            ScopeFilterKind.Dataset => _datasets.Contains(target.Name)
+                || (target.ServerName.Length > 0 && _users.Contains(target.ServerName))
+                || (target.Reader.Length > 0 && _users.Contains(target.Reader))
+                || InAnyGroup(target.Groups),
             _ => false,
         };
     }
@@ -136,6 +148,11 @@ public sealed class ScopeFilter
         if (Services.Count > 0)
         {
             yield return (ScopeFilterKind.Service, Services);
+        }
+
+        if (Datasets.Count > 0)
+        {
+            yield return (ScopeFilterKind.Dataset, Datasets);
         }
     }
 

@@ -14,6 +14,10 @@ public enum ScopeFilterKind
 
     /// <summary><c>!service=name</c>: a service.</summary>
     Service,
+
+    /// <summary><c>!dataset=name</c>: a dataset (Greyhub's own; datasets are also admitted by their owner's
+    /// <c>!user=</c> and by <c>!group=</c> naming a group that may read them).</summary>
+    Dataset,
 }
 
 internal static class ScopeFilterKinds
@@ -24,6 +28,7 @@ internal static class ScopeFilterKinds
         "server" => ScopeFilterKind.Server,
         "group" => ScopeFilterKind.Group,
         "service" => ScopeFilterKind.Service,
+        "dataset" => ScopeFilterKind.Dataset,
         _ => null,
     };
 
@@ -33,6 +38,7 @@ internal static class ScopeFilterKinds
         ScopeFilterKind.Server => "server",
         ScopeFilterKind.Group => "group",
         ScopeFilterKind.Service => "service",
+        ScopeFilterKind.Dataset => "dataset",
         _ => throw new ArgumentOutOfRangeException(nameof(kind)),
     };
 }

@@ -55,16 +55,19 @@ public sealed class HierarchyTests
         ["read:metrics"] = ["read:metrics"],
         // Greyhub's own, beyond JupyterHub's: implies nothing, implied by nothing.
         ["read:audit"] = ["read:audit"],
+        // Greyhub's datasets.
+        ["admin:datasets"] = ["admin:datasets", "read:datasets"],
+        ["read:datasets"] = ["read:datasets"],
     };
 
     public static TheoryData<string> AllScopes => new(Expected.Keys);
 
     [Fact]
-    public void There_are_exactly_the_47_JupyterHub_5_4_scopes_and_read_audit()
+    public void There_are_exactly_the_47_JupyterHub_5_4_scopes_read_audit_and_the_two_dataset_scopes()
     {
         var names = ScopeDefinitions.JupyterHub5.All.Select(d => d.Name).Order(StringComparer.Ordinal);
         Assert.Equal(Expected.Keys.Order(StringComparer.Ordinal), names);
-        Assert.Equal(48, ScopeDefinitions.JupyterHub5.All.Count);
+        Assert.Equal(50, ScopeDefinitions.JupyterHub5.All.Count);
     }
 
     [Theory]

@@ -11,8 +11,8 @@ public sealed class RoleTests
         Assert.Equal(["self"], DefaultRoles.User.Scopes);
         Assert.Equal(["inherit"], DefaultRoles.Token.Scopes);
         Assert.Equal(["users:activity!user", "access:servers!server"], DefaultRoles.Server.Scopes);
-        // JupyterHub's 16 and Greyhub's read:audit.
-        Assert.Equal(17, DefaultRoles.Admin.Scopes!.Count);
+        // JupyterHub's 16, Greyhub's read:audit and admin:datasets.
+        Assert.Equal(18, DefaultRoles.Admin.Scopes!.Count);
         Assert.Contains("read:audit", DefaultRoles.Admin.Scopes);
         Assert.Contains("admin:services", DefaultRoles.Admin.Scopes);
         Assert.Contains("shares", DefaultRoles.Admin.Scopes);

@@ -1,0 +1,29 @@
+namespace Greyhub.Data.Access;
+
+/// <summary>How the hub serves datasets (<c>Greyhub:Data</c>).</summary>
+public sealed class DataAccessOptions
+{
+    /// <summary>The configuration section.</summary>
+    public const string Section = "Greyhub:Data";
+
+    /// <summary>
+    /// Folders under which datasets may be registered; a location outside every one (after resolving symlinks) is
+    /// refused. Empty: the data folder's <c>datasets</c> folder alone.
+    /// </summary>
+    public List<string> AllowedRoots { get; set; } = [];
+
+    /// <summary>How long a signed URL lasts when the request names no lifetime.</summary>
+    public TimeSpan SignedUrlLifetime { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>The longest lifetime a signed URL may be issued for.</summary>
+    public TimeSpan SignedUrlMaxLifetime { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>
+    /// How long the dataset table is trusted before it is read again: a change through this hub takes effect at once,
+    /// a change through another hub sharing the database within this time. Chunk requests never wait on the database.
+    /// </summary>
+    public TimeSpan RegistryRefreshInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary><c>max-age</c> of served data (always <c>private</c>: the data is behind authentication).</summary>
+    public TimeSpan CacheMaxAge { get; set; } = TimeSpan.FromMinutes(1);
+}

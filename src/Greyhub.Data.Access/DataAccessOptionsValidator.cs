@@ -1,0 +1,36 @@
+using Microsoft.Extensions.Options;
+
+namespace Greyhub.Data.Access;
+
+/// <summary>Checks <see cref="DataAccessOptions"/> at start-up, reporting every problem at once.</summary>
+internal sealed class DataAccessOptionsValidator : IValidateOptions<DataAccessOptions>
+{
+    public ValidateOptionsResult Validate(string? name, DataAccessOptions options)
+    {
+        var failures = new List<string>();
+        foreach (var root in options.AllowedRoots)
+        {
+            if (string.IsNullOrWhiteSpace(root) || !Path.IsPathFullyQualified(root))
+            {
+                failures.Add($"{DataAccessOptions.Section}:AllowedRoots must hold absolute folder paths, not '{root}'.");
+            }
+        }
+        if (options.SignedUrlLifetime <= TimeSpan.Zero || options.SignedUrlMaxLifetime <= TimeSpan.Zero)
+        {
+            failures.Add($"{DataAccessOptions.Section}:SignedUrlLifetime and SignedUrlMaxLifetime must be positive.");
+        }
+        else if (options.SignedUrlLifetime > options.SignedUrlMaxLifetime)
+        {
+            failures.Add($"{DataAccessOptions.Section}:SignedUrlLifetime ({options.SignedUrlLifetime}) exceeds SignedUrlMaxLifetime ({options.SignedUrlMaxLifetime}).");
+        }
+        if (options.RegistryRefreshInterval < TimeSpan.Zero)
+        {
+            failures.Add($"{DataAccessOptions.Section}:RegistryRefreshInterval must not be negative.");
+        }
+        if (options.CacheMaxAge < TimeSpan.Zero)
+        {
+            failures.Add($"{DataAccessOptions.Section}:CacheMaxAge must not be negative.");
+        }
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}

@@ -1,0 +1,31 @@
+using Greyhub.Data.Access;
+using Greyhub.Data.Access.Datasets;
+using Greyhub.Data.Access.Serving;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Registers the data access brick: <c>services.AddGreyhubDataAccess()</c> beside the hub.</summary>
+public static class DataAccessServiceCollectionExtensions
+{
+    /// <summary>Adds datasets (registry, rules, signed URLs, consolidated metadata), configured from <c>Greyhub:Data</c>.</summary>
+    public static IServiceCollection AddGreyhubDataAccess(this IServiceCollection services)
+    {
+        services.AddGreyhubDatasets();
+        services.AddSingleton<SignedUrls>();
+        services.AddSingleton<ConsolidatedMetadata>();
+        return services;
+    }
+
+    /// <summary>What the CLI needs: the options and the dataset rules, nothing that serves.</summary>
+    public static IServiceCollection AddGreyhubDatasets(this IServiceCollection services)
+    {
+        services.AddOptions<DataAccessOptions>().BindConfiguration(DataAccessOptions.Section).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DataAccessOptions>, DataAccessOptionsValidator>());
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<DatasetRegistry>();
+        services.TryAddScoped<DatasetService>();
+        return services;
+    }
+}
