@@ -44,11 +44,14 @@ public sealed class CulledHub : IAsyncDisposable
 
     private HubMetrics Metrics => Hub.Services.GetRequiredService<HubMetrics>();
 
-    /// <summary>Starts a hub with extra culler settings (<c>Greyhub:Culler:...=...</c>) on a clock of its own, or on <paramref name="time"/>.</summary>
-    public static async Task<CulledHub> StartAsync(string[] config, FakeTimeProvider? time = null)
+    /// <summary>
+    /// Starts a hub with extra culler settings (<c>Greyhub:Culler:...=...</c>) on a clock of its own, or on
+    /// <paramref name="time"/>; in a fresh data folder, or in <paramref name="dataDir"/> (a restart).
+    /// </summary>
+    public static async Task<CulledHub> StartAsync(string[] config, FakeTimeProvider? time = null, string? dataDir = null)
     {
         time ??= new FakeTimeProvider(TimeProvider.System.GetUtcNow());
-        var hub = await HubInstance.StartWithAsync(b => b.Services.AddSingleton<TimeProvider>(time), null,
+        var hub = await HubInstance.StartWithAsync(b => b.Services.AddSingleton<TimeProvider>(time), dataDir,
             [.. StandInSingleUser.Config(), "Greyhub:Culler:Every=" + Every, .. config]);
         return new CulledHub(hub, time);
     }
