@@ -2,6 +2,8 @@ using System.Text.Json;
 using Greyhub.Data.Entities;
 using Greyhub.Data.Stores;
 using Greyhub.Hub.Observability;
+using Greyhub.Hub.Servers;
+using Greyhub.Processes;
 using Greyhub.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
@@ -11,11 +13,16 @@ namespace Greyhub.Hub.Tests;
 /// <summary>
 /// A real hub on a fake clock whose servers are the stand-in single-user command, for the idle culler's tests: time
 /// moves only when a test says, in steps of the culler's interval, each step waiting for the culler's pass it set off.
+/// A hub leaves its servers running when it stops (its next start re-adopts them): disposing stops them first, so no
+/// stand-in outlives its test, and fails the test if one of the processes it started is still alive afterwards.
 /// </summary>
 public sealed class CulledHub : IAsyncDisposable
 {
     /// <summary>The culler's interval these hubs run with (<c>Greyhub:Culler:Every</c>).</summary>
     public static readonly TimeSpan Every = TimeSpan.FromMinutes(10);
+
+    private readonly List<StandInProcess> _started = [];
+    private bool _disposed;
 
     private CulledHub(HubInstance hub, FakeTimeProvider time)
     {
@@ -30,15 +37,21 @@ public sealed class CulledHub : IAsyncDisposable
 
     public HttpClient Admin { get; }
 
+    /// <summary>The processes of the servers this fixture started, whether or not they have been stopped since.</summary>
+    public IReadOnlyList<StandInProcess> Started => _started;
+
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     private HubMetrics Metrics => Hub.Services.GetRequiredService<HubMetrics>();
 
-    /// <summary>Starts a hub with extra culler settings (<c>Greyhub:Culler:...=...</c>) on a clock of its own, or on <paramref name="time"/>.</summary>
-    public static async Task<CulledHub> StartAsync(string[] config, FakeTimeProvider? time = null)
+    /// <summary>
+    /// Starts a hub with extra culler settings (<c>Greyhub:Culler:...=...</c>) on a clock of its own, or on
+    /// <paramref name="time"/>; in a fresh data folder, or in <paramref name="dataDir"/> (a restart).
+    /// </summary>
+    public static async Task<CulledHub> StartAsync(string[] config, FakeTimeProvider? time = null, string? dataDir = null)
     {
         time ??= new FakeTimeProvider(TimeProvider.System.GetUtcNow());
-        var hub = await HubInstance.StartWithAsync(b => b.Services.AddSingleton<TimeProvider>(time), null,
+        var hub = await HubInstance.StartWithAsync(b => b.Services.AddSingleton<TimeProvider>(time), dataDir,
             [.. StandInSingleUser.Config(), "Greyhub:Culler:Every=" + Every, .. config]);
         return new CulledHub(hub, time);
     }
@@ -60,6 +73,8 @@ public sealed class CulledHub : IAsyncDisposable
             Time.Advance(TimeSpan.FromMilliseconds(20));
             await Task.Delay(20, patience.Token);
         }
+        var row = await RowAsync(user, server);
+        _started.Add(StandInProcess.FromState(row!.State) ?? throw new InvalidOperationException($"{user}/{server} has no local process in its state: {row.State}"));
     }
 
     /// <summary>The server's model in the user's API model, or null when the user or the server is gone.</summary>
@@ -151,5 +166,72 @@ public sealed class CulledHub : IAsyncDisposable
     /// <summary>Whether the server is stopped in the database.</summary>
     public async Task<bool> IsStoppedAsync(string user, string server = "") => (await RowAsync(user, server))?.Phase == ServerPhases.Stopped;
 
-    public async ValueTask DisposeAsync() => await Hub.DisposeAsync();
+    /// <summary>
+    /// Stops every server still running (as the hub's shutdown with <c>servers</c> does), moving the clock on in small
+    /// steps meanwhile, since a stop waits for its process on the hub's clock; then the hub. Throws when a process this
+    /// fixture started is still alive after that (and kills it, so that it does not outlive the test either).
+    /// </summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+        _disposed = true;
+        try
+        {
+            await StopServersAsync();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The test stopped the hub itself.
+        }
+        finally
+        {
+            await Hub.DisposeAsync();
+        }
+        var alive = _started.Where(p => p.IsAlive).ToList();
+        foreach (var process in alive)
+        {
+            LinuxProcess.SignalGroup(process.Pid, LinuxProcess.SigKill);
+        }
+        Assert.True(alive.Count == 0, $"stand-in servers outlived their hub: pids {string.Join(", ", alive.Select(p => p.Pid))}");
+    }
+
+    private async Task StopServersAsync()
+    {
+        IReadOnlyList<ActiveServer> active;
+        await using (var scope = Hub.Services.CreateAsyncScope())
+        {
+            active = await scope.ServiceProvider.GetRequiredService<ServerStore>().ListActiveAsync(CancellationToken.None);
+        }
+        _started.AddRange(active.Select(s => StandInProcess.FromState(s.State)).OfType<StandInProcess>().Except(_started));
+        var stopper = Hub.Services.GetRequiredService<ServerStopper>();
+        var stopped = Task.WhenAll(active.Select(stopper.StopRunningAsync));
+        using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        while (!stopped.IsCompleted)
+        {
+            patience.Token.ThrowIfCancellationRequested();
+            Time.Advance(TimeSpan.FromMilliseconds(20));
+            await Task.WhenAny(stopped, Task.Delay(20, CancellationToken.None));
+        }
+        await stopped;
+    }
+}
+
+/// <summary>A stand-in server's process as the local engine recorded it: its id and kernel start time (a reused id is another process).</summary>
+public sealed record StandInProcess(int Pid, long StartTicks)
+{
+    /// <summary>Whether the process still runs.</summary>
+    public bool IsAlive => LinuxProcess.IsAlive(Pid, StartTicks);
+
+    /// <summary>The process in a server's stored state (<c>{"spawner": {"engine": "local", "job": {"pid", "start_ticks"}}}</c>), if any.</summary>
+    public static StandInProcess? FromState(string state)
+    {
+        using var json = JsonDocument.Parse(state);
+        return json.RootElement.TryGetProperty("spawner", out var spawner) && spawner.TryGetProperty("job", out var job)
+            && job.TryGetProperty("pid", out var pid) && job.TryGetProperty("start_ticks", out var ticks)
+            ? new StandInProcess(pid.GetInt32(), ticks.GetInt64())
+            : null;
+    }
 }

@@ -52,6 +52,13 @@ public sealed class CullingTests
         await browser.LoginAsync(idle, "idle-password-1");
         var home = await browser.GetAsync("hub/home");
         Assert.Contains("Your default server stopped: The idle culler stopped it after 1h without activity", home.Body, StringComparison.Ordinal);
+
+        // The spared server is still running when the test ends: disposing the fixture stops it, and its process with it.
+        var spared = hub.Started[1];
+        Assert.True(spared.IsAlive, "the active server's process runs until the fixture stops it");
+        await hub.DisposeAsync();
+        Assert.False(spared.IsAlive, $"the spared server's process {spared.Pid} outlived the test");
+        Assert.All(hub.Started, p => Assert.False(p.IsAlive, $"process {p.Pid} outlived the test"));
     }
 
     [Fact]

@@ -48,6 +48,11 @@ public sealed class HousekeepingLeaseTests
         Assert.Equal(1, second.Culls("idle"));
         Assert.Equal(1, first.Culls("idle"));
 
+        // Neither hub leaves a stand-in running behind it.
+        await second.DisposeAsync();
+        await first.DisposeAsync();
+        Assert.Equal(2, first.Started.Count + second.Started.Count);
+        Assert.All([.. first.Started, .. second.Started], p => Assert.False(p.IsAlive, $"process {p.Pid} outlived the test"));
     }
 
     /// <summary>The settings that point a second hub at <paramref name="hub"/>'s database.</summary>

@@ -81,7 +81,9 @@ public static class HubApplicationBuilderExtensions
         // MapHubProxyApi, not the proxy brick's MapProxyApi (CHP's own REST API, which must never be mapped here).
         api.MapAuditApi().MapHubProxyApi().MapShutdownApi();
         api.MapMetrics("/metrics", options.AuthenticatePrometheus);
-        api.Map("/{**rest}", (HttpContext context, EndpointDataSource endpoints) => ApiFallback.HandleAsync(context, endpoints)).AllowAnonymous();
+        // OpenIddict answers its token, discovery and JWKS requests itself, unmapped: they land on the catch-alls.
+        api.Map("/{**rest}", (HttpContext context, EndpointDataSource endpoints) => ApiFallback.HandleAsync(context, endpoints)).AllowAnonymous()
+            .WithMetadata(ProviderRequests.Instance);
         app.MapGroup("/hub/api/oauth2").MapOAuthApi(apiEndpoint);
         app.MapGet("/hub/health", HubApi.Health).AllowAnonymous().WithMetadata(apiEndpoint);
         app.MapMetrics("/hub/metrics", options.AuthenticatePrometheus).WithMetadata(apiEndpoint);
@@ -92,7 +94,7 @@ public static class HubApplicationBuilderExtensions
         app.MapUnroutedUserPaths(app.Services.GetRequiredService<HubUrls>());
         app.MapGet("/", () => Results.Redirect("/hub/")).AllowAnonymous();
         // Whatever no endpoint matches is a 404 (the styled page), not the closed fallback policy's login redirect.
-        app.MapFallback("{**path}", () => Results.NotFound()).AllowAnonymous();
+        app.MapFallback("{**path}", () => Results.NotFound()).AllowAnonymous().WithMetadata(ProviderRequests.Instance);
         app.MapMethods("/favicon.ico", [HttpMethods.Get, HttpMethods.Head], (HttpContext context) => PageAssets.Serve(context, "favicon.ico")).AllowAnonymous();
         return app;
     }

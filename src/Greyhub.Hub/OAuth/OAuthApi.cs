@@ -19,8 +19,8 @@ internal static class OAuthApi
     {
         // Authorize is open: it sends an anonymous browser to the login page and checks the consent form's XSRF token
         // itself (it is a page, so it answers with pages). Revocation authenticates the client, not a user.
-        oauth.MapGet("/authorize", AuthorizeEndpoint.GetAsync).AllowAnonymous();
-        oauth.MapPost("/authorize", AuthorizeEndpoint.PostAsync).DisableAntiforgery().AllowAnonymous();
+        oauth.MapGet("/authorize", AuthorizeEndpoint.GetAsync).AllowAnonymous().WithMetadata(ProviderRequests.Instance);
+        oauth.MapPost("/authorize", AuthorizeEndpoint.PostAsync).DisableAntiforgery().AllowAnonymous().WithMetadata(ProviderRequests.Instance);
         oauth.MapMethods("/userinfo", [HttpMethods.Get, HttpMethods.Post], UserInfo).RequireCaller().DisableAntiforgery().WithMetadata(api);
         oauth.MapPost("/revoke", RevokeAsync).DisableAntiforgery().AllowAnonymous().WithMetadata(api);
         return oauth;

@@ -1,8 +1,10 @@
 using Greyhub.Hub;
 using Greyhub.Hub.OAuth;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
 using OpenIddict.Server;
+using OpenIddict.Server.AspNetCore;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
@@ -60,6 +62,11 @@ public static class OpenIdProviderServiceCollectionExtensions
             o.AddEventHandler(TokenHandlers.AttachHubToken);
             o.AddEventHandler(TokenHandlers.JupyterHubErrorFields);
         });
+        // The authentication middleware asks OpenIddict's handler about every request; the gate in its place asks it only
+        // about requests routed where the provider's may land (ProviderRequests), keeping it off the API's hot paths.
+        services.AddTransient<ProviderRequestGate>();
+        services.PostConfigure<AuthenticationOptions>(o =>
+            o.SchemeMap[OpenIddictServerAspNetCoreDefaults.AuthenticationScheme].HandlerType = typeof(ProviderRequestGate));
         // Keys and time come from the hub's services, read each time the options are built (ProviderKeyRotation rebuilds them).
         services.AddOptions<OpenIddictServerOptions>().Configure<ProviderKeys, TimeProvider, IOptions<OpenIdProviderOptions>>((o, keys, time, provider) =>
         {

@@ -35,14 +35,26 @@ internal static class ProviderHandlers
 
     internal sealed class HubBaseUriHandler : IOpenIddictServerHandler<ProcessRequestContext>
     {
+        // The base varies only with the scheme and host a request names, and a hub is mostly reached at one: the last
+        // one's issuer is kept rather than parsed again for every request.
+        private BaseAndIssuer? _last;
+
         public ValueTask HandleAsync(ProcessRequestContext context)
         {
             if (context.BaseUri is { } baseUri)
             {
-                context.BaseUri = new Uri(baseUri, "hub/");
+                var last = Volatile.Read(ref _last);
+                if (last is null || !string.Equals(last.Base, baseUri.OriginalString, StringComparison.Ordinal))
+                {
+                    last = new BaseAndIssuer(baseUri.OriginalString, new Uri(baseUri, "hub/"));
+                    Volatile.Write(ref _last, last);
+                }
+                context.BaseUri = last.Issuer;
             }
             return default;
         }
+
+        private sealed record BaseAndIssuer(string Base, Uri Issuer);
     }
 
     internal sealed class RecordCodeHandler(ProviderClients clients, OAuthGrants grants) : IOpenIddictServerHandler<ProcessSignInContext>
