@@ -91,12 +91,13 @@ public sealed class FaultyPlugin : IAsyncDisposable
         return plugin;
     }
 
-    /// <summary>An engine reaching this plug-in, impatient so that tests of hangs are short.</summary>
-    public Greyhub.Abstractions.Compute.IComputeEngine Engine(string? secret = null) => PythonEngine.Build("faulty", o =>
+    /// <summary>An engine reaching this plug-in with one retry; tests of hangs make it impatient (<paramref name="timeout"/>).</summary>
+    public Greyhub.Abstractions.Compute.IComputeEngine Engine(TimeSpan? timeout = null) => PythonEngine.Build("faulty", o =>
     {
         o.Url = Url;
-        o.Secret = secret ?? Secret;
-        o.Timeout = TimeSpan.FromSeconds(1);
+        o.Secret = Secret;
+        // Patient enough for a first answer on a loaded machine (the server's code is compiled on first use).
+        o.Timeout = timeout ?? TimeSpan.FromSeconds(20);
         o.Retries = 1;
         o.RetryDelay = TimeSpan.FromMilliseconds(10);
     });

@@ -45,8 +45,10 @@ public sealed class MisbehavingPluginTests
     public async Task A_hanging_plugin_times_out_and_a_launch_is_retried_with_the_same_key()
     {
         await using var plugin = await FaultyPlugin.StartAsync();
+        // Warmed up first, so that only the hang (not a slow first answer) meets the short timeout.
+        await plugin.Engine().GetStatusAsync([SomeJob], Ct);
         plugin.OnLaunch = (context, _) => Task.Delay(Timeout.Infinite, context.RequestAborted);
-        var error = await Assert.ThrowsAsync<PluginException>(() => plugin.Engine().LaunchAsync(Sleep, Ct));
+        var error = await Assert.ThrowsAsync<PluginException>(() => plugin.Engine(timeout: TimeSpan.FromSeconds(1)).LaunchAsync(Sleep, Ct));
         Assert.Equal(PluginFailure.Timeout, error.Kind);
         Assert.Contains("did not answer POST /v1/jobs/launch within 1 s", error.Message, StringComparison.Ordinal);
         // Retries = 1: two attempts, one key, so a plug-in that got both starts one job.
