@@ -100,5 +100,13 @@ public sealed class PythonEngine : IAsyncDisposable
             await _process.WaitForExitAsync();
         }
         _process.Dispose();
+        try
+        {
+            Directory.Delete(Jobs, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A job still writing its log: a leftover temp folder is harmless.
+        }
     }
 }
