@@ -43,7 +43,8 @@ public static partial class HubHost
         builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
         // YARP logs two lines per proxied request at Information: far too much for a hub's log (and its CPU).
         builder.Logging.AddFilter("Yarp", LogLevel.Warning);
-        AddBricks(builder.Services, builder.Configuration["Greyhub:Spawner:Engine"] ?? "local");
+        var engine = builder.Configuration["Greyhub:Spawner:Engine"] ?? "local";
+        AddBricks(builder.Services, engine, remote: !EngineNames.Contains(engine) && builder.Configuration.GetSection(RemoteSection + engine).Exists());
         // Embedded defaults under the data folder: job logs in jobs/, each user's folder in home/{username}.
         builder.Services.AddOptions<LocalEngineOptions>().PostConfigure<IOptions<HubOptions>>((o, hub) =>
         {
@@ -90,14 +91,18 @@ public static partial class HubHost
     /// <summary>Engines Greyhub ships, by the name <c>Greyhub:Spawner:Engine</c> picks.</summary>
     public static IReadOnlyList<string> EngineNames { get; } = ["local", "slurm", "containers"];
 
+    /// <summary>Where plug-in engines are configured, by name (<c>Greyhub:Compute:Remote:&lt;name&gt;:Url</c>...).</summary>
+    private const string RemoteSection = "Greyhub:Compute:Remote:";
+
     /// <summary>
     /// The hub with every database Greyhub ships (<c>Greyhub:Database:Provider</c> picks one), the engine
     /// <paramref name="engine"/> names and the engine-backed spawner. Only the picked engine is registered, so its
-    /// options alone are validated (a laptop needs no Slurm settings); an unknown name registers none, and the
-    /// spawner's validation lists the known ones. A null <paramref name="engine"/> registers them all: the settings
-    /// check knows every engine's keys, whichever is picked.
+    /// options alone are validated (a laptop needs no Slurm settings); a name Greyhub does not ship is a plug-in engine
+    /// when <paramref name="remote"/> (it has a <c>Greyhub:Compute:Remote:&lt;name&gt;</c> section), otherwise unknown: none
+    /// is registered, and the spawner's validation lists the known ones. A null <paramref name="engine"/> registers them
+    /// all: the settings check knows every engine's keys, whichever is picked.
     /// </summary>
-    internal static void AddBricks(IServiceCollection services, string? engine)
+    internal static void AddBricks(IServiceCollection services, string? engine, bool remote = false)
     {
         services.AddGreyhub().UseSqlite().UsePostgres();
         services.AddGreyhubDataAccess();
@@ -113,7 +118,15 @@ public static partial class HubHost
         {
             services.AddContainerComputeEngine();
         }
-        if (engine is not null && !EngineNames.Contains(engine))
+        if (engine is null)
+        {
+            services.AddAllRemoteEngineOptions();
+        }
+        else if (remote)
+        {
+            services.AddRemoteComputeEngine(engine);
+        }
+        if (engine is not null && !remote && !EngineNames.Contains(engine))
         {
             services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<EngineSpawnerOptions>>(new UnknownEngine());
         }
@@ -132,7 +145,7 @@ public static partial class HubHost
     private sealed class UnknownEngine : Microsoft.Extensions.Options.IValidateOptions<EngineSpawnerOptions>
     {
         public Microsoft.Extensions.Options.ValidateOptionsResult Validate(string? name, EngineSpawnerOptions options) =>
-            Microsoft.Extensions.Options.ValidateOptionsResult.Fail($"Greyhub:Spawner:Engine '{options.Engine}' is unknown; choose one of: {string.Join(", ", EngineNames)}");
+            Microsoft.Extensions.Options.ValidateOptionsResult.Fail($"Greyhub:Spawner:Engine '{options.Engine}' is unknown; choose one of: {string.Join(", ", EngineNames)}, or configure a plug-in engine under {RemoteSection}{options.Engine}");
     }
 
     /// <summary>Runs the hub until stopped.</summary>

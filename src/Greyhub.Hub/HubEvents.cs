@@ -49,6 +49,7 @@ internal static class HubEvents
     public const int SingleUserTooOld = 304;
     public const int ServerStartResumed = 305;
     public const int ServerLeftLine = 306;
+    public const int ServerStartUndoFailed = 307;
     public const int ServerStopped = 310;
     public const int ServerRouteNotRemoved = 311;
     public const int ServersRecovered = 320;

@@ -271,11 +271,20 @@ internal sealed partial class ServerStarter(
             var log = failure?.LogTail ?? "";
             if (state.Spawner is { } spawnerState)
             {
-                if (log.Length == 0)
+                try
                 {
-                    log = await spawner.ReadLogAsync(spawnerState, 4000, CancellationToken.None);
+                    if (log.Length == 0)
+                    {
+                        log = await spawner.ReadLogAsync(spawnerState, 4000, CancellationToken.None);
+                    }
+                    await spawner.StopAsync(spawnerState, CancellationToken.None);
                 }
-                await spawner.StopAsync(spawnerState, CancellationToken.None);
+                catch (Exception undo) when (undo is not OperationCanceledException)
+                {
+                    // The engine that failed the start may fail its undo too (a plug-in that died): the start still ends
+                    // as failed, rather than leaving the server pending for ever.
+                    LogUndoFailed(logger, undo, key);
+                }
             }
             if (ex is OperationCanceledException && lifetime.ApplicationStopping.IsCancellationRequested)
             {
@@ -334,6 +343,9 @@ internal sealed partial class ServerStarter(
 
     [LoggerMessage(EventId = HubEvents.ServerReady, Level = LogLevel.Information, Message = "Server {Server} ready at {Url}")]
     private static partial void LogReady(ILogger logger, ServerKey server, Uri url);
+
+    [LoggerMessage(EventId = HubEvents.ServerStartUndoFailed, Level = LogLevel.Error, Message = "Server {Server} failed to start, and stopping what had started failed too; the engine may still run it")]
+    private static partial void LogUndoFailed(ILogger logger, Exception exception, ServerKey server);
 
     [LoggerMessage(EventId = HubEvents.ServerStartFailed, Level = LogLevel.Warning, Message = "Server {Server} failed to start: {Reason}")]
     private static partial void LogFailed(ILogger logger, Exception exception, ServerKey server, string reason);

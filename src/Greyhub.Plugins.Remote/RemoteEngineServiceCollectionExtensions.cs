@@ -1,0 +1,59 @@
+using Greyhub.Abstractions.Compute;
+using Greyhub.Plugins.Remote;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Registers compute engines that are plug-ins in other processes.</summary>
+public static class RemoteEngineServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds the plug-in engine <paramref name="name"/>, configured from <c>Greyhub:Compute:Remote:&lt;name&gt;</c> (and
+    /// <paramref name="configure"/>): an <see cref="IComputeEngine"/> of that name, and, when the plug-in has a
+    /// <c>Command</c>, the supervisor that starts it with the hub and restarts it when it dies.
+    /// </summary>
+    public static IServiceCollection AddRemoteComputeEngine(this IServiceCollection services, string name, Action<RemoteEngineOptions>? configure = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        if (!services.Any(d => d.ServiceType == typeof(RemoteEngineMarker)))
+        {
+            services.AddSingleton<RemoteEngineMarker>();
+            services.AddAllRemoteEngineOptions();
+            // One client for every plug-in; each call sets its own timeout, so the client's is off.
+            services.AddHttpClient(PluginClient.HttpClientName, c => c.Timeout = Timeout.InfiniteTimeSpan)
+                .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(10), UseProxy = false });
+            services.TryAddSingleton(TimeProvider.System);
+        }
+        services.AddOptions<RemoteEnginesOptions>().PostConfigure(o =>
+        {
+            if (!o.Remote.TryGetValue(name, out var engine))
+            {
+                o.Remote[name] = engine = new RemoteEngineOptions();
+            }
+            configure?.Invoke(engine);
+        });
+        services.AddKeyedSingleton(name, (sp, _) => RemotePlugin.Create(sp, name));
+        services.AddSingleton<IComputeEngine>(sp => sp.GetRequiredKeyedService<RemotePlugin>(name).Engine);
+        services.AddSingleton<IHostedService>(sp => sp.GetRequiredKeyedService<RemotePlugin>(name).Supervisor ?? (IHostedService)new Unmanaged());
+        return services;
+    }
+
+    /// <summary>Binds and validates <c>Greyhub:Compute:Remote</c> (also what the hub's settings check reads the keys from).</summary>
+    public static IServiceCollection AddAllRemoteEngineOptions(this IServiceCollection services)
+    {
+        services.AddOptions<RemoteEnginesOptions>().BindConfiguration(RemoteEnginesOptions.Section).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RemoteEnginesOptions>, RemoteEngineOptionsValidator>());
+        return services;
+    }
+
+    private sealed class RemoteEngineMarker;
+
+    private sealed class Unmanaged : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+}

@@ -1,0 +1,26 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Greyhub.Plugins.Remote;
+
+/// <summary>One plug-in's parts, built once: its address, its engine and (when the hub starts it) its supervisor.</summary>
+internal sealed record RemotePlugin(PluginEndpoint Endpoint, RemoteComputeEngine Engine, ManagedPlugin? Supervisor)
+{
+    public static RemotePlugin Create(IServiceProvider services, string name)
+    {
+        var all = services.GetRequiredService<IOptions<RemoteEnginesOptions>>().Value;
+        var options = all.Remote[name];
+        var time = services.GetRequiredService<TimeProvider>();
+        var logs = services.GetRequiredService<ILoggerFactory>();
+        var endpoint = new PluginEndpoint(name);
+        var client = new PluginClient(endpoint, options, services.GetRequiredService<IHttpClientFactory>(), time, logs.CreateLogger<RemoteComputeEngine>());
+        var engine = new RemoteComputeEngine(client, options);
+        if (options.Command.Count == 0)
+        {
+            endpoint.Set(options.Url!, options.Secret ?? "");
+            return new RemotePlugin(endpoint, engine, null);
+        }
+        return new RemotePlugin(endpoint, engine, new ManagedPlugin(endpoint, engine, options, time, logs.CreateLogger<ManagedPlugin>()));
+    }
+}

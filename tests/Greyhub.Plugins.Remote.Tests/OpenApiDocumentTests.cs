@@ -1,0 +1,48 @@
+using System.Reflection;
+using System.Text.Json.Serialization;
+using YamlDotNet.RepresentationModel;
+
+namespace Greyhub.Plugins.Remote.Tests;
+
+/// <summary>docs/plugins/openapi.yaml says what the hub sends and reads: every call it makes and every field of its wire records.</summary>
+public sealed class OpenApiDocumentTests
+{
+    private static YamlMappingNode Document()
+    {
+        var yaml = new YamlStream();
+        using var reader = new StreamReader(Path.Combine(AppContext.BaseDirectory, "plugins", "openapi.yaml"));
+        yaml.Load(reader);
+        return (YamlMappingNode)yaml.Documents[0].RootNode;
+    }
+
+    private static YamlMappingNode Map(YamlNode node, params string[] path)
+    {
+        foreach (var key in path)
+        {
+            node = ((YamlMappingNode)node).Children[new YamlScalarNode(key)];
+        }
+        return (YamlMappingNode)node;
+    }
+
+    private static string[] Fields(Type type) =>
+        [.. type.GetProperties().Select(p => p.GetCustomAttribute<JsonPropertyNameAttribute>()!.Name).Order(StringComparer.Ordinal)];
+
+    private static string[] Properties(YamlMappingNode schema) =>
+        [.. Map(schema, "properties").Children.Keys.Select(k => ((YamlScalarNode)k).Value!).Order(StringComparer.Ordinal)];
+
+    [Fact]
+    public void The_document_names_every_call_and_field_the_hub_uses()
+    {
+        var document = Document();
+        var paths = Map(document, "paths").Children.Keys.Select(k => ((YamlScalarNode)k).Value).ToList();
+        Assert.Equal(["/v1/handshake", "/v1/jobs/launch", "/v1/jobs/status", "/v1/jobs/stop", "/v1/jobs/log"], paths);
+        var schemas = Map(document, "components", "schemas");
+        Assert.Equal(Fields(typeof(HandshakeResponse)), Properties(Map(schemas, "Handshake")));
+        Assert.Equal(Fields(typeof(LaunchRequest)), Properties(Map(schemas, "LaunchRequest")));
+        Assert.Equal(Fields(typeof(WireJobSpec)), Properties(Map(schemas, "JobSpec")));
+        Assert.Equal(Fields(typeof(WireResources)), Properties(Map(schemas, "JobSpec", "properties", "resources")));
+        Assert.Equal(Fields(typeof(WireJob)), Properties(Map(schemas, "Job")));
+        Assert.Equal(Fields(typeof(WireStatus)), Properties(Map(schemas, "Status")));
+        Assert.Equal(Fields(typeof(ErrorResponse)), Properties(Map(schemas, "Error")));
+    }
+}
