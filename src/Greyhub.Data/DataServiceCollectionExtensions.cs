@@ -37,6 +37,7 @@ public static class DataServiceCollectionExtensions
         services.AddScoped<AuditStore>();
         services.AddScoped<AuthStateStore>();
         services.AddScoped<LeaseStore>();
+        services.AddScoped<DaskClusterStore>();
         return services;
     }
 

@@ -48,6 +48,9 @@ public sealed class HubDbContext(DbContextOptions<HubDbContext> options) : DbCon
     /// <summary>Housekeeping leases: which hub of several runs the jobs only one may run.</summary>
     public DbSet<HousekeepingLeaseEntity> HousekeepingLeases => Set<HousekeepingLeaseEntity>();
 
+    /// <summary>Dask clusters.</summary>
+    public DbSet<DaskClusterEntity> DaskClusters => Set<DaskClusterEntity>();
+
     /// <inheritdoc />
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -154,6 +157,16 @@ public sealed class HubDbContext(DbContextOptions<HubDbContext> options) : DbCon
             entry.Property(e => e.Actor).HasMaxLength(255);
             entry.Property(e => e.UserName).HasMaxLength(255);
             entry.Property(e => e.Address).HasMaxLength(64);
+        });
+        modelBuilder.Entity<DaskClusterEntity>(cluster =>
+        {
+            cluster.ToTable("dask_clusters");
+            cluster.HasKey(c => c.Name);
+            cluster.Property(c => c.Name).HasMaxLength(64);
+            cluster.Property(c => c.UserName).HasMaxLength(255);
+            cluster.Property(c => c.TokenHash).HasMaxLength(64);
+            cluster.HasIndex(c => new { c.UserName, c.Status });
+            cluster.HasIndex(c => c.Status);
         });
         modelBuilder.Entity<HousekeepingLeaseEntity>(lease =>
         {

@@ -69,6 +69,7 @@ public static partial class HubHost
         LogStart(app.Services);
         app.UseGreyhubForwardedHeaders();
         app.UseGreyhubHub();
+        app.MapGreyhubClusters();
         await HubStartup.InitializeAsync(app.Services, cancellationToken);
         return app;
     }
@@ -116,6 +117,7 @@ public static partial class HubHost
             services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<EngineSpawnerOptions>>(new UnknownEngine());
         }
         services.AddEngineSpawner();
+        services.AddGreyhubClusters();
     }
 
     /// <summary>Stops the start when configuration under Greyhub's sections would not bind (<see cref="SettingsCheck"/>).</summary>

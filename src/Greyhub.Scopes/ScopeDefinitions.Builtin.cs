@@ -33,6 +33,8 @@ public sealed partial class ScopeDefinitions
         "tokens",
         "read:tokens",
         "access:servers",
+        "clusters",
+        "read:clusters",
     ];
 
     // The 47 scopes of JupyterHub 5.4 (jupyterhub/scopes.py scope_definitions), descriptions in our own words.
@@ -93,6 +95,11 @@ public sealed partial class ScopeDefinitions
         new("read:metrics", "Read Prometheus metrics."),
         // Greyhub's own, beyond JupyterHub's 47: the audit log (who did what), granted only by the admin role.
         new(ReadAudit, "Read the hub's audit log: logins, tokens, admin actions, server starts and stops."),
+        // Greyhub's Dask clusters (Dask Gateway's API under /services/dask-gateway): a user's own through self, every
+        // user's through admin:clusters.
+        new("admin:clusters", "Read, scale and stop every user's Dask clusters.", ["clusters"]),
+        new("clusters", "Create, read, scale and stop Dask clusters.", ["read:clusters"]),
+        new("read:clusters", "Read Dask clusters, with their credentials while they run."),
     ];
 
     /// <summary>Greyhub's scope for reading the audit log (not one of JupyterHub's).</summary>
