@@ -23,6 +23,7 @@ internal sealed partial class SniProxyService(
     private Task _acceptLoop = Task.CompletedTask;
     private long _nextId;
     private int _open;
+    private int _disposed;
 
     public IPEndPoint EndPoint => _endPoint ?? throw new InvalidOperationException("The SNI proxy has not started yet.");
 
@@ -60,6 +61,11 @@ internal sealed partial class SniProxyService(
 
     public void Dispose()
     {
+        // The container disposes it once per registration that resolves to it (service, endpoint, hosted service).
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
         _stopping.Cancel();
         _listener?.Dispose();
         _stopping.Dispose();
