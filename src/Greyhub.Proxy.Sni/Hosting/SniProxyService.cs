@@ -30,6 +30,9 @@ internal sealed partial class SniProxyService(
     /// <summary>Connections open right now (tests read it to see that refused clients left nothing behind).</summary>
     internal int OpenConnections => Volatile.Read(ref _open);
 
+    /// <summary>Connections accepted since start, within the limit (the benchmark divides CPU time by it).</summary>
+    internal long AcceptedConnections => Volatile.Read(ref _nextId);
+
     public Task StartAsync(CancellationToken cancellationToken)
     {
         var ip = IPAddress.Parse(_options.Ip);
