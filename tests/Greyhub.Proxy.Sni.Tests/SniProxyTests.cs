@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using System.Security.Authentication;
 using System.Text;
+using Greyhub.Proxy.Sni.Parsing;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using static Greyhub.Proxy.Sni.Tests.ClientHellos;
@@ -131,6 +132,46 @@ public sealed class SniProxyTests
         }
         await ReadToEndAsync(client);
         Assert.True(backend.Accepted == 0, $"{what}: a backend was reached");
+    }
+
+    [Fact]
+    public async Task Fuzzed_openings_reach_a_backend_exactly_when_the_parser_finds_a_routed_name()
+    {
+        var hello = await CaptureAsync("daskgateway-a", Ct);
+        using var a = ClusterCertificates.Create("daskgateway-a");
+        await using var backend = new TlsEchoServer(a.Leaf);
+        await using var proxy = await SniProxyHost.StartAsync();
+        proxy.Routes.Set("daskgateway-a", "127.0.0.1", backend.Port);
+        var random = new Random(7);
+        var expected = 0;
+        for (var i = 0; i < 300; i++)
+        {
+            var input = (byte[])hello.Clone();
+            for (var n = random.Next(1, 4); n > 0; n--)
+            {
+                input[random.Next(input.Length)] = (byte)random.Next(256);
+            }
+            if (random.Next(2) == 0)
+            {
+                input = input[..random.Next(1, input.Length)];
+            }
+            var parsed = ClientHelloParser.Parse(input, 16 * 1024);
+            expected += parsed is { Status: ClientHelloStatus.Found, ServerName: "daskgateway-a" } ? 1 : 0;
+
+            using var client = await proxy.ConnectRawAsync();
+            await client.SendAsync(input, SocketFlags.None, Ct);
+            client.Shutdown(SocketShutdown.Send);
+            await ReadToEndAsync(client);
+        }
+        Assert.InRange(expected, 10, 290); // Both outcomes were exercised.
+        Assert.Equal(expected, backend.Accepted);
+        await WaitUntilAsync(() => proxy.OpenConnections == 0);
+        // The proxy is still serving.
+        var (tls, _) = await proxy.ConnectTlsAsync("daskgateway-a", a.Ca);
+        await using (tls)
+        {
+            Assert.Equal("alive", await EchoAsync(tls, "alive"));
+        }
     }
 
     [Fact]
