@@ -42,6 +42,28 @@ public sealed partial class ClientHelloParserTests
     }
 
     [Fact]
+    public async Task Whole_records_end_moves_only_when_a_record_is_complete()
+    {
+        var records = Records(Unwrap(await CaptureAsync("daskgateway-a", TestContext.Current.CancellationToken)), 50);
+        var end = 0;
+        var moves = 0;
+        for (var length = 1; length <= records.Length; length++)
+        {
+            var next = ClientHelloParser.WholeRecordsEnd(records.AsSpan(0, length), end);
+            Assert.InRange(next, end, length);
+            if (next > end)
+            {
+                moves++;
+                Assert.Equal(length, next); // It moves on the very byte that completes a record.
+                Assert.Equal(next < records.Length ? ClientHelloStatus.NeedMore : ClientHelloStatus.Found, Parse(records[..next]).Status);
+            }
+            end = next;
+        }
+        Assert.Equal(records.Length, end);
+        Assert.Equal((records.Length + 54) / 55, moves);
+    }
+
+    [Fact]
     public void Bytes_after_the_ClientHello_do_not_matter()
     {
         Assert.Equal("x", Parse([.. Hello(HostName("x")), 0x17, 0x03, 0x03, 0xff]).ServerName);

@@ -79,8 +79,13 @@ public sealed class SniProxyTests
         proxy.Routes.Set("raw-backend", "127.0.0.1", ((System.Net.IPEndPoint)listener.LocalEndpoint).Port);
 
         using var client = await proxy.ConnectRawAsync();
+        client.NoDelay = true;
         byte[] sent = [.. hello, .. "and more"u8];
-        await client.SendAsync(sent, SocketFlags.None, Ct);
+        // Dripped a byte at a time: the proxy waits for whole records and routes once the ClientHello is complete.
+        for (var i = 0; i < sent.Length; i++)
+        {
+            await client.SendAsync(sent.AsMemory(i, 1), SocketFlags.None, Ct);
+        }
         client.Shutdown(SocketShutdown.Send);
 
         using var backend = await listener.AcceptSocketAsync(Ct);

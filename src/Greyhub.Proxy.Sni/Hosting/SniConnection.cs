@@ -68,6 +68,7 @@ internal sealed partial class SniConnection(Socket client, SniProxyOptions optio
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token, stopping);
         var limit = options.MaxClientHelloBytes + RecordOverheadBytes;
         var filled = 0;
+        var wholeRecords = 0;
         try
         {
             while (true)
@@ -78,10 +79,15 @@ internal sealed partial class SniConnection(Socket client, SniProxyOptions optio
                     return (new(ClientHelloStatus.Malformed), filled); // Closed before a whole ClientHello.
                 }
                 filled += read;
-                var result = ClientHelloParser.Parse(buffer.AsSpan(0, filled), options.MaxClientHelloBytes);
-                if (result.Status != ClientHelloStatus.NeedMore)
+                var end = ClientHelloParser.WholeRecordsEnd(buffer.AsSpan(0, filled), wholeRecords);
+                if (end > wholeRecords || buffer[0] != 0x16)
                 {
-                    return (result, filled);
+                    wholeRecords = end;
+                    var result = ClientHelloParser.Parse(buffer.AsSpan(0, filled), options.MaxClientHelloBytes);
+                    if (result.Status != ClientHelloStatus.NeedMore)
+                    {
+                        return (result, filled);
+                    }
                 }
                 if (filled == limit)
                 {

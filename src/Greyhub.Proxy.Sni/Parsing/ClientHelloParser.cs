@@ -68,6 +68,24 @@ internal static class ClientHelloParser
         }
     }
 
+    /// <summary>
+    /// Where the run of whole records starting at <paramref name="start"/> (a record boundary) ends. The caller parses
+    /// again only when this moves, so a client dripping bytes costs a header walk per read, not a parse.
+    /// </summary>
+    public static int WholeRecordsEnd(ReadOnlySpan<byte> data, int start)
+    {
+        while (data.Length - start >= RecordHeaderLength)
+        {
+            var end = start + RecordHeaderLength + BinaryPrimitives.ReadUInt16BigEndian(data[(start + 3)..]);
+            if (end > data.Length)
+            {
+                break;
+            }
+            start = end;
+        }
+        return start;
+    }
+
     private static ClientHelloResult Reassemble(ReadOnlySpan<byte> data, Span<byte> handshake, int maxHelloBytes)
     {
         var collected = 0;
