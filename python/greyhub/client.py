@@ -22,6 +22,8 @@ import dask
 import distributed
 from distributed.security import Security
 
+from .security import ClusterSecurity
+
 __all__ = ["Gateway", "GatewayCluster", "GatewayError", "new_cluster", "client_versions"]
 
 
@@ -114,8 +116,8 @@ class Gateway:
                 raise GatewayError(0, "Cluster %s did not start within %s s" % (name, timeout))
             time.sleep(0.5)
 
-    def connect(self, name, shutdown_on_close=False):
-        return GatewayCluster(self, name, self.wait_for_start(name), shutdown_on_close)
+    def connect(self, name, shutdown_on_close=False, direct=None):
+        return GatewayCluster(self, name, self.wait_for_start(name), shutdown_on_close, direct)
 
     def new_cluster(self, cluster_options=None, shutdown_on_close=True, **kwargs):
         name = self.submit(cluster_options, **kwargs)
@@ -148,11 +150,19 @@ def _close_open_clusters():
 class GatewayCluster:
     """A running cluster: its client, scale, adapt and shutdown."""
 
-    def __init__(self, gateway, name, report, shutdown_on_close):
+    def __init__(self, gateway, name, report, shutdown_on_close, direct=None):
         self.gateway = gateway
         self.name = name
         self.shutdown_on_close = shutdown_on_close
-        self.scheduler_address = report["scheduler_address"]
+        if direct is None:
+            direct = os.environ.get("GREYHUB_CLUSTER_DIRECT") == "1"
+        # Through the hub's TLS port (routed by the server name, end-to-end TLS), unless asked to go straight to the
+        # scheduler (a client on the scheduler's own network).
+        self.direct = direct or not report.get("proxy_port")
+        host = urllib.parse.urlsplit(gateway.address).hostname
+        self.scheduler_address = (
+            report["scheduler_address"] if self.direct else "tls://%s:%d" % (host, report["proxy_port"])
+        )
         self._dir = tempfile.mkdtemp(prefix="greyhub-cluster-")
         self._cert = os.path.join(self._dir, "dask.crt")
         self._key = os.path.join(self._dir, "dask.pem")
@@ -160,8 +170,9 @@ class GatewayCluster:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             with os.fdopen(fd, "w") as f:
                 f.write(text)
-        self.security = Security(
-            tls_ca_file=self._cert, tls_client_cert=self._cert, tls_client_key=self._key, require_encryption=True
+        credentials = dict(tls_ca_file=self._cert, tls_client_cert=self._cert, tls_client_key=self._key, require_encryption=True)
+        self.security = (
+            Security(**credentials) if self.direct else ClusterSecurity(report["server_hostname"], **credentials)
         )
         self._clients = []
         self.closed = False

@@ -18,12 +18,26 @@ import urllib.request
 
 import dask
 import distributed
+from distributed.diagnostics.plugin import SchedulerPlugin
 
 logger = logging.getLogger("greyhub.scheduler_preload")
 
 # A lower adaptive target is reported only after this many consecutive periods suggest it (hysteresis: a short lull
 # between two steps of a pipeline does not retire workers holding its data).
 SHRINK_AFTER = 3
+
+
+class ClientWatch(SchedulerPlugin):
+    """Remembers that a client connected, even one that came and went between two reports."""
+
+    name = "greyhub-client-watch"
+
+    def __init__(self):
+        self.had_client = False
+
+    def add_client(self, scheduler, client):
+        if client != "fire-and-forget":
+            self.had_client = True
 
 
 class Reporter:
@@ -35,6 +49,8 @@ class Reporter:
         self.period = float(os.environ.get("GREYHUB_HEARTBEAT_PERIOD", "5"))
         self.adaptive_period = float(os.environ.get("GREYHUB_ADAPTIVE_PERIOD", "3"))
         self.last_busy = time.monotonic()
+        self.watch = ClientWatch()
+        scheduler.add_plugin(self.watch)
         self.target = None
         self.lower_count = 0
         self.versions = {
@@ -82,6 +98,7 @@ class Reporter:
             "active_workers": [str(ws.name) for ws in s.workers.values()],
             "closed_workers": [],
             "n_clients": len([c for c in s.clients if c != "fire-and-forget"]),
+            "had_client": self.watch.had_client,
             "idle_seconds": now - self.last_busy,
             "versions": self.versions,
         }

@@ -6,7 +6,7 @@ namespace Greyhub.Clusters;
 /// <summary>Dask Gateway's cluster JSON (its <c>models.py</c> <c>Cluster.to_dict</c>), plus a few Greyhub fields.</summary>
 internal static class ClusterModel
 {
-    public static JsonObject ToJson(DaskClusterEntity cluster, bool withCredentials)
+    public static JsonObject ToJson(DaskClusterEntity cluster, bool withCredentials, int? proxyPort)
     {
         var state = ClusterState.Parse(cluster.State);
         var status = (ClusterStatus)cluster.Status;
@@ -24,6 +24,9 @@ internal static class ClusterModel
             // Greyhub's own: where the scheduler listens (TLS, the cluster's credentials), why it ended, and warnings.
             ["user"] = cluster.UserName,
             ["scheduler_address"] = running ? state.SchedulerAddress : null,
+            // The hub's TLS port and the server name that routes to this scheduler (gateway://HOST:PORT/NAME).
+            ["proxy_port"] = running ? proxyPort : null,
+            ["server_hostname"] = running ? ClusterRoutes.ServerName(cluster.Name) : null,
             ["workers"] = state.Live.Count(w => w.Connected),
             ["workers_requested"] = state.Live.Count(),
             ["adaptive"] = state.Adapt is { } a ? new JsonObject { ["minimum"] = a.Minimum, ["maximum"] = a.Maximum } : null,

@@ -19,11 +19,15 @@ internal sealed partial class ClusterReconciler(
     ClusterGate gate,
     ClusterJobs jobs,
     ClusterStopper stopper,
+    ClusterRoutes routes,
     IOptions<ClustersOptions> options,
     TimeProvider time,
     ILogger<ClusterReconciler> logger)
 {
     private readonly ClustersOptions _options = options.Value;
+
+    // Silence is counted from this hub's start at the earliest: while a previous hub was down, no scheduler could report.
+    private readonly DateTime _startedAt = time.GetUtcNow().UtcDateTime;
     private static readonly int[] Active = [(int)ClusterStatus.Pending, (int)ClusterStatus.Running, (int)ClusterStatus.Stopping];
 
     public Task RunOnceAsync(CancellationToken cancellationToken) => gate.RunAsync(async () =>
@@ -86,7 +90,8 @@ internal sealed partial class ClusterReconciler(
         {
             return;
         }
-        if (state.LastHeartbeat is { } beat && now - beat > _options.HeartbeatTimeout)
+        routes.Set(cluster.Name, state.SchedulerAddress);
+        if (state.LastHeartbeat is { } last && (last > _startedAt ? last : _startedAt) is var beat && now - beat > _options.HeartbeatTimeout)
         {
             await stopper.StopAsync(cluster, state, $"The scheduler stopped reporting ({(now - beat).TotalSeconds:0} s since its last heartbeat)", failed: true);
             return;

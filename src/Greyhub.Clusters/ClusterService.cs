@@ -16,6 +16,7 @@ internal sealed partial class ClusterService(
     ClusterGate gate,
     ClusterJobs jobs,
     ClusterStopper stopper,
+    ClusterRoutes routes,
     IOptions<ClustersOptions> options,
     TimeProvider time,
     ILogger<ClusterService> logger)
@@ -186,8 +187,9 @@ internal sealed partial class ClusterService(
                 state.HadClient = true;
                 state.NoClientSince = null;
             }
-            else if (state.HadClient)
+            else if (state.HadClient || beat.HadClient)
             {
+                state.HadClient = true;
                 state.NoClientSince ??= now;
             }
             state.IdleSince = beat.IdleSeconds is { } idle ? now - TimeSpan.FromSeconds(idle) : null;
@@ -200,6 +202,7 @@ internal sealed partial class ClusterService(
                 cluster.Status = (int)ClusterStatus.Running;
                 state.StartedAt = now;
                 LogRunning(logger, name, state.SchedulerAddress);
+                routes.Set(name, state.SchedulerAddress);
                 if (VersionCheck.Compare(state.ClientVersions, state.Versions) is { } mismatch)
                 {
                     if (_options.RefuseVersionMismatch)

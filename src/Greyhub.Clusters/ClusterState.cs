@@ -131,6 +131,9 @@ internal sealed class SchedulerHeartbeat
     [JsonPropertyName("n_clients")]
     public int Clients { get; set; }
 
+    [JsonPropertyName("had_client")]
+    public bool HadClient { get; set; }
+
     [JsonPropertyName("idle_seconds")]
     public double? IdleSeconds { get; set; }
 

@@ -10,7 +10,7 @@ namespace Greyhub.Clusters;
 /// is written and its files removed. A hub that dies in between finds the cluster stopping and finishes the job. Callers
 /// hold the <see cref="ClusterGate"/>.
 /// </summary>
-internal sealed partial class ClusterStopper(ScopedRunner scoped, ClusterGate gate, ClusterJobs jobs, TimeProvider time, ILogger<ClusterStopper> logger)
+internal sealed partial class ClusterStopper(ScopedRunner scoped, ClusterGate gate, ClusterJobs jobs, ClusterRoutes routes, TimeProvider time, ILogger<ClusterStopper> logger)
 {
     private static readonly TimeSpan Grace = TimeSpan.FromSeconds(5);
 
@@ -27,6 +27,7 @@ internal sealed partial class ClusterStopper(ScopedRunner scoped, ClusterGate ga
             state.Failing = failed;
             await SaveAsync(cluster, state);
         }
+        routes.Remove(cluster.Name);
         var engine = jobs.Engine(state.Engine);
         var handles = state.Workers.Select(w => w.Job).ToList();
         if (state.Scheduler is { } scheduler)

@@ -9,6 +9,12 @@ public sealed class ClustersOptions
     /// <summary>The compute engine that runs schedulers and workers (a registered <c>IComputeEngine</c>'s name).</summary>
     public string Engine { get; set; } = "local";
 
+    /// <summary>The address of the clusters' TLS port (every scheduler behind one port, routed by SNI).</summary>
+    public string TlsIp { get; set; } = "127.0.0.1";
+
+    /// <summary>The clusters' TLS port; 0 picks a free one at each start (clients read it from the API).</summary>
+    public int TlsPort { get; set; }
+
     /// <summary>The scheduler program (Debian's <c>dask-scheduler</c>, unchanged).</summary>
     public string SchedulerCommand { get; set; } = "/usr/bin/dask-scheduler";
 

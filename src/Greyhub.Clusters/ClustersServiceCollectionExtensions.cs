@@ -1,6 +1,9 @@
 using Greyhub.Clusters;
 using Greyhub.Hub;
 using Greyhub.Hub.Servers;
+using Greyhub.Proxy.Sni;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Options;
 
@@ -21,6 +24,15 @@ public static class ClustersServiceCollectionExtensions
         services.AddSingleton<ClusterReconciler>();
         services.AddSingleton<IServerStopHook, ClusterServerStopHook>();
         services.AddHostedService<ClusterJobsService>();
+        // The SNI proxy, configured from Greyhub:Clusters:TlsIp/TlsPort (its own section would be a second place to look).
+        services.AddSniProxy(new ConfigurationBuilder().Build());
+        services.RemoveAll<IOptionsChangeTokenSource<SniProxyOptions>>();
+        services.AddOptions<SniProxyOptions>().Configure<IOptions<ClustersOptions>>((sni, clusters) =>
+        {
+            sni.Ip = clusters.Value.TlsIp;
+            sni.Port = clusters.Value.TlsPort;
+        });
+        services.AddSingleton<ClusterRoutes>();
         return services;
     }
 
@@ -29,6 +41,7 @@ public static class ClustersServiceCollectionExtensions
     {
         var hub = app.ServiceProvider.GetRequiredService<IOptions<HubOptions>>().Value;
         app.MapDaskGatewayApi(hub.MaxApiBodyBytes);
+        app.MapClustersPages();
         return app;
     }
 }

@@ -3,10 +3,12 @@ using System.Text.Json.Nodes;
 using Greyhub.Data.Entities;
 using Greyhub.Hub.Auth;
 using Greyhub.Hub.Http;
+using Greyhub.Proxy.Sni;
 using Greyhub.Scopes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
 namespace Greyhub.Clusters;
@@ -81,7 +83,7 @@ internal static class DaskGatewayApi
         var result = new JsonObject();
         foreach (var cluster in list)
         {
-            result[cluster.Name] = ClusterModel.ToJson(cluster, withCredentials: false);
+            result[cluster.Name] = ClusterModel.ToJson(cluster, withCredentials: false, ProxyPort(context));
         }
         return Results.Json(result);
     });
@@ -111,7 +113,7 @@ internal static class DaskGatewayApi
             ? await clusters.WaitAsync(name, TimeSpan.FromSeconds(20), context.RequestAborted)
             : await clusters.FindAsync(name, context.RequestAborted);
         cluster = Authorize(context, cluster, name, ReadScope, "view");
-        return Results.Json(ClusterModel.ToJson(cluster, withCredentials: true));
+        return Results.Json(ClusterModel.ToJson(cluster, withCredentials: true, ProxyPort(context)));
     });
 
     private static Task<IResult> Delete(HttpContext context, ClusterService clusters, string name) => Guard(async () =>
@@ -170,6 +172,19 @@ internal static class DaskGatewayApi
         }
         return Results.Ok();
     });
+
+    private static int? ProxyPort(HttpContext context)
+    {
+        try
+        {
+            return context.RequestServices.GetRequiredService<ISniProxyEndpoint>().Port;
+        }
+        catch (InvalidOperationException)
+        {
+            // Not listening yet (the host is still starting).
+            return null;
+        }
+    }
 
     private static int MaxWorkers(IOptions<ClustersOptions> options, DaskClusterEntity cluster) =>
         ClusterOptionsSpec.Named(options.Value, ClusterState.Parse(cluster.State).ProfileGroup).MaxWorkers;

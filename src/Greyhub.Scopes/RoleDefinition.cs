@@ -77,8 +77,7 @@ public static class DefaultRoles
     public static RoleDefinition Server { get; } = new("server")
     {
         Description = "Post activity only",
-        // clusters!user: a notebook asks for its owner's Dask clusters with the server's own token (greyhub.new_cluster()).
-        Scopes = ["users:activity!user", "access:servers!server", "clusters!user"],
+        Scopes = ["users:activity!user", "access:servers!server"],
     };
 
     /// <summary><c>token</c>: the scopes of a new token that requests none (<c>inherit</c>).</summary>

@@ -69,6 +69,7 @@ public sealed class ClustersTests
             var output = await alice.RunPythonAsync($$"""
                 import greyhub, dask.array as da
                 cluster = greyhub.Gateway().connect("{{name}}")
+                print("via", cluster.scheduler_address)
                 client = cluster.get_client()
                 client.wait_for_workers(1, timeout=60)
                 print("gather", sum(client.gather(client.map(lambda x: x * x, range(100)))))
@@ -76,6 +77,9 @@ public sealed class ClustersTests
                 cluster.close()
                 """, TimeSpan.FromMinutes(2));
             Assert.Contains("gather 328350", output, StringComparison.Ordinal);
+            // Through the hub's one TLS port (routed by SNI), not straight to the scheduler.
+            Assert.Contains($"via tls://127.0.0.1:{running.GetProperty("proxy_port").GetInt32()}", output, StringComparison.Ordinal);
+            Assert.Equal("daskgateway-" + name, running.GetProperty("server_hostname").GetString());
             Assert.Contains("array 4000000", output, StringComparison.Ordinal);
             // A client that trusts the cluster's CA but shows no client certificate is refused by the scheduler (mutual TLS).
             var refused = await alice.RunPythonAsync($$"""

@@ -55,16 +55,20 @@ public sealed class HierarchyTests
         ["read:metrics"] = ["read:metrics"],
         // Greyhub's own, beyond JupyterHub's: implies nothing, implied by nothing.
         ["read:audit"] = ["read:audit"],
+        // Greyhub's Dask clusters: admin:clusters > clusters > read:clusters.
+        ["admin:clusters"] = ["admin:clusters", "clusters", "read:clusters"],
+        ["clusters"] = ["clusters", "read:clusters"],
+        ["read:clusters"] = ["read:clusters"],
     };
 
     public static TheoryData<string> AllScopes => new(Expected.Keys);
 
     [Fact]
-    public void There_are_exactly_the_47_JupyterHub_5_4_scopes_and_read_audit()
+    public void There_are_exactly_the_47_JupyterHub_5_4_scopes_read_audit_and_the_three_clusters_scopes()
     {
         var names = ScopeDefinitions.JupyterHub5.All.Select(d => d.Name).Order(StringComparer.Ordinal);
         Assert.Equal(Expected.Keys.Order(StringComparer.Ordinal), names);
-        Assert.Equal(48, ScopeDefinitions.JupyterHub5.All.Count);
+        Assert.Equal(51, ScopeDefinitions.JupyterHub5.All.Count);
     }
 
     [Theory]
