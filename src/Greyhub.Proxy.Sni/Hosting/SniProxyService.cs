@@ -56,6 +56,11 @@ internal sealed partial class SniProxyService(
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        // A host stopped again after it was disposed (a test's clean-up): Dispose already closed everything.
+        if (Volatile.Read(ref _disposed) == 1)
+        {
+            return;
+        }
         await _stopping.CancelAsync();
         _listener?.Dispose();
         await _acceptLoop;
