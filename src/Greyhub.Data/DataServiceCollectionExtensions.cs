@@ -38,6 +38,7 @@ public static class DataServiceCollectionExtensions
         services.AddScoped<AuthStateStore>();
         services.AddScoped<LeaseStore>();
         services.AddScoped<DatasetStore>();
+        services.AddScoped<DaskClusterStore>();
         return services;
     }
 

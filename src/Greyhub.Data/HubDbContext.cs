@@ -50,6 +50,8 @@ public sealed class HubDbContext(DbContextOptions<HubDbContext> options) : DbCon
 
     /// <summary>Registered datasets (the data-access brick).</summary>
     public DbSet<DatasetEntity> Datasets => Set<DatasetEntity>();
+    /// <summary>Dask clusters.</summary>
+    public DbSet<DaskClusterEntity> DaskClusters => Set<DaskClusterEntity>();
 
     /// <inheritdoc />
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
@@ -165,6 +167,16 @@ public sealed class HubDbContext(DbContextOptions<HubDbContext> options) : DbCon
             dataset.Property(d => d.Name).HasMaxLength(255);
             dataset.Property(d => d.Owner).HasMaxLength(255);
             dataset.Property(d => d.Format).HasMaxLength(32);
+        });
+        modelBuilder.Entity<DaskClusterEntity>(cluster =>
+        {
+            cluster.ToTable("dask_clusters");
+            cluster.HasKey(c => c.Name);
+            cluster.Property(c => c.Name).HasMaxLength(64);
+            cluster.Property(c => c.UserName).HasMaxLength(255);
+            cluster.Property(c => c.TokenHash).HasMaxLength(64);
+            cluster.HasIndex(c => new { c.UserName, c.Status });
+            cluster.HasIndex(c => c.Status);
         });
         modelBuilder.Entity<HousekeepingLeaseEntity>(lease =>
         {

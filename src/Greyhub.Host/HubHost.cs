@@ -71,6 +71,7 @@ public static partial class HubHost
         app.UseGreyhubForwardedHeaders();
         app.UseGreyhubHub();
         app.MapGreyhubDataAccess();
+        app.MapGreyhubClusters();
         await HubStartup.InitializeAsync(app.Services, cancellationToken);
         return app;
     }
@@ -131,6 +132,7 @@ public static partial class HubHost
             services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<EngineSpawnerOptions>>(new UnknownEngine());
         }
         services.AddEngineSpawner();
+        services.AddGreyhubClusters();
     }
 
     /// <summary>Stops the start when configuration under Greyhub's sections would not bind (<see cref="SettingsCheck"/>).</summary>

@@ -52,6 +52,7 @@ internal static class HubEvents
     public const int ServerStartUndoFailed = 307;
     public const int ServerStopped = 310;
     public const int ServerRouteNotRemoved = 311;
+    public const int ServerStopHookFailed = 312;
     public const int ServersRecovered = 320;
     public const int ServerNotRecovered = 321;
     public const int ServerDied = 322;

@@ -70,6 +70,7 @@ public static class DefaultRoles
             "shares",
             ScopeDefinitions.ReadAudit,
             ScopeDefinitions.AdminDatasets,
+            "admin:clusters",
         ],
     };
 

@@ -33,6 +33,8 @@ public sealed partial class ScopeDefinitions
         "tokens",
         "read:tokens",
         "access:servers",
+        "clusters",
+        "read:clusters",
     ];
 
     // The 47 scopes of JupyterHub 5.4 (jupyterhub/scopes.py scope_definitions), descriptions in our own words.
@@ -96,6 +98,11 @@ public sealed partial class ScopeDefinitions
         // Greyhub's datasets (/hub/api/datasets, /data/...): the admin role holds admin:datasets.
         new(AdminDatasets, "Register, change and remove datasets, and read every dataset.", [ReadDatasets]),
         new(ReadDatasets, "Read datasets: their models and their data at /data/."),
+        // Greyhub's Dask clusters (Dask Gateway's API under /services/dask-gateway): a user's own through self, every
+        // user's through admin:clusters.
+        new("admin:clusters", "Read, scale and stop every user's Dask clusters.", ["clusters"]),
+        new("clusters", "Create, read, scale and stop Dask clusters.", ["read:clusters"]),
+        new("read:clusters", "Read Dask clusters, with their credentials while they run."),
     ];
 
     /// <summary>Greyhub's scope for reading datasets (their models and data).</summary>

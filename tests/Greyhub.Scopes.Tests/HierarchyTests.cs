@@ -58,16 +58,20 @@ public sealed class HierarchyTests
         // Greyhub's datasets.
         ["admin:datasets"] = ["admin:datasets", "read:datasets"],
         ["read:datasets"] = ["read:datasets"],
+        // Greyhub's Dask clusters: admin:clusters > clusters > read:clusters.
+        ["admin:clusters"] = ["admin:clusters", "clusters", "read:clusters"],
+        ["clusters"] = ["clusters", "read:clusters"],
+        ["read:clusters"] = ["read:clusters"],
     };
 
     public static TheoryData<string> AllScopes => new(Expected.Keys);
 
     [Fact]
-    public void There_are_exactly_the_47_JupyterHub_5_4_scopes_read_audit_and_the_two_dataset_scopes()
+    public void There_are_exactly_the_47_JupyterHub_5_4_scopes_read_audit_and_the_dataset_and_clusters_scopes()
     {
         var names = ScopeDefinitions.JupyterHub5.All.Select(d => d.Name).Order(StringComparer.Ordinal);
         Assert.Equal(Expected.Keys.Order(StringComparer.Ordinal), names);
-        Assert.Equal(50, ScopeDefinitions.JupyterHub5.All.Count);
+        Assert.Equal(53, ScopeDefinitions.JupyterHub5.All.Count);
     }
 
     [Theory]

@@ -11,9 +11,10 @@ public sealed class RoleTests
         Assert.Equal(["self"], DefaultRoles.User.Scopes);
         Assert.Equal(["inherit"], DefaultRoles.Token.Scopes);
         Assert.Equal(["users:activity!user", "access:servers!server"], DefaultRoles.Server.Scopes);
-        // JupyterHub's 16, Greyhub's read:audit and admin:datasets.
-        Assert.Equal(18, DefaultRoles.Admin.Scopes!.Count);
+        // JupyterHub's 16, Greyhub's read:audit, admin:datasets and admin:clusters.
+        Assert.Equal(19, DefaultRoles.Admin.Scopes!.Count);
         Assert.Contains("read:audit", DefaultRoles.Admin.Scopes);
+        Assert.Contains("admin:clusters", DefaultRoles.Admin.Scopes);
         Assert.Contains("admin:services", DefaultRoles.Admin.Scopes);
         Assert.Contains("shares", DefaultRoles.Admin.Scopes);
         Assert.All(DefaultRoles.All.SelectMany(r => r.Scopes!), s => Assert.True(ScopeDefinitions.JupyterHub5.IsKnown(s), s));

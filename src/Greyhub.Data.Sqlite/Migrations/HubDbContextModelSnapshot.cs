@@ -150,6 +150,60 @@ namespace Greyhub.Data.Sqlite.Migrations
                     b.ToTable("auth_states", (string)null);
                 });
 
+            modelBuilder.Entity("Greyhub.Data.Entities.DaskClusterEntity", b =>
+                {
+                    b.Property<string>("Name")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("CreatedAt")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Options")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Reason")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Status")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("StoppedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("TlsCert")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("TlsKey")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("TokenHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("UserName")
+                        .IsRequired()
+                        .HasMaxLength(255)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Name");
+
+                    b.HasIndex("Status");
+
+                    b.HasIndex("UserName", "Status");
+
+                    b.ToTable("dask_clusters", (string)null);
+                });
+
             modelBuilder.Entity("Greyhub.Data.Entities.DatasetEntity", b =>
                 {
                     b.Property<int>("Id")

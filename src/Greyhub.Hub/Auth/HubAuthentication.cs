@@ -67,7 +67,9 @@ internal static class HubAuthentication
             return false;
         }
         var scheme = header.AsSpan(0, space);
-        if (!scheme.Equals("token", StringComparison.OrdinalIgnoreCase) && !scheme.Equals("bearer", StringComparison.OrdinalIgnoreCase))
+        // "jupyterhub" is how Dask Gateway's client sends a hub token (JupyterHubAuth); the same token, another name.
+        if (!scheme.Equals("token", StringComparison.OrdinalIgnoreCase) && !scheme.Equals("bearer", StringComparison.OrdinalIgnoreCase)
+            && !scheme.Equals("jupyterhub", StringComparison.OrdinalIgnoreCase))
         {
             return false;
         }
@@ -84,7 +86,8 @@ internal static class HubAuthentication
     public static bool HasTokenHeader(HttpRequest request)
     {
         var header = request.Headers.Authorization.ToString();
-        return header.StartsWith("token ", StringComparison.OrdinalIgnoreCase) || header.StartsWith("bearer ", StringComparison.OrdinalIgnoreCase);
+        return header.StartsWith("token ", StringComparison.OrdinalIgnoreCase) || header.StartsWith("bearer ", StringComparison.OrdinalIgnoreCase)
+            || header.StartsWith("jupyterhub ", StringComparison.OrdinalIgnoreCase);
     }
 }
 

@@ -15,8 +15,9 @@ internal sealed class ServerCredentials(TokenService tokens, OAuthClients client
     {
         var access = $"access:servers!server={key.User}/{key.Server}";
         // JupyterHub's server role is users:activity!user + access:servers!server; the server filter is written out
-        // here because the token itself does not know its server.
-        var issued = await tokens.IssueAsync(userId, ["users:activity!user", access], $"Server at {prefix}", sessionId: null, expiresIn: null, cancellationToken);
+        // here because the token itself does not know its server. Greyhub adds clusters!user: a notebook asks for its
+        // owner's Dask clusters with this token (greyhub.new_cluster(), Dask Gateway's JupyterHub auth).
+        var issued = await tokens.IssueAsync(userId, ["users:activity!user", access, "clusters!user"], $"Server at {prefix}", sessionId: null, expiresIn: null, cancellationToken);
         await clients.UpsertAsync(key.ClientId, issued.Secret, prefix + "oauth_callback", $"Server at {prefix}", [access], cancellationToken);
         return new Issued(issued.Record.Id, issued.Secret);
     }

@@ -23,6 +23,7 @@ internal sealed partial class ServerStopper(
     HubState hubState,
     ServerChecks checks,
     HubMetrics metrics,
+    IEnumerable<IServerStopHook> stopHooks,
     ILogger<ServerStopper> logger) : IUserServers
 {
     /// <inheritdoc/>
@@ -152,7 +153,22 @@ internal sealed partial class ServerStopper(
         await scope.Credentials.RevokeAsync(state, cancellationToken);
         await scope.Servers.MarkStoppedAsync(serverId, reason, cancellationToken);
         hubState.Changed();
+        foreach (var hook in stopHooks)
+        {
+            try
+            {
+                await hook.AfterStopAsync(key.User, key.Server, cancellationToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // A hook's failure (a cluster that would not stop) must not leave the server half stopped.
+                LogStopHookFailed(logger, e, key);
+            }
+        }
     }
+
+    [LoggerMessage(EventId = HubEvents.ServerStopHookFailed, Level = LogLevel.Warning, Message = "A stop hook failed after server {Server} stopped")]
+    private static partial void LogStopHookFailed(ILogger logger, Exception exception, ServerKey server);
 
     [LoggerMessage(EventId = HubEvents.ServerRouteNotRemoved, Level = LogLevel.Warning, Message = "Could not remove the route of server {Server}; the route check will")]
     private static partial void LogRouteNotRemoved(ILogger logger, Exception exception, ServerKey server);

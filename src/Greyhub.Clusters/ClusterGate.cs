@@ -1,0 +1,37 @@
+namespace Greyhub.Clusters;
+
+/// <summary>
+/// One change to clusters at a time in this hub (the API, heartbeats and the reconciler all read, decide and write the
+/// same rows), and a signal for long polls waiting on a change.
+/// </summary>
+internal sealed class ClusterGate : IDisposable
+{
+    private readonly SemaphoreSlim _lock = new(1, 1);
+    private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public async Task<T> RunAsync<T>(Func<Task<T>> work, CancellationToken cancellationToken)
+    {
+        await _lock.WaitAsync(cancellationToken);
+        try
+        {
+            return await work();
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+
+    public Task RunAsync(Func<Task> work, CancellationToken cancellationToken) => RunAsync(async () =>
+    {
+        await work();
+        return true;
+    }, cancellationToken);
+
+    /// <summary>Completes at the next change.</summary>
+    public Task NextChange => Volatile.Read(ref _changed).Task;
+
+    public void Dispose() => _lock.Dispose();
+
+    public void Changed() => Interlocked.Exchange(ref _changed, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+}

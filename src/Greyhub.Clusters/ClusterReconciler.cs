@@ -1,0 +1,221 @@
+using System.Text.Json.Nodes;
+using Greyhub.Abstractions.Compute;
+using Greyhub.Data.Entities;
+using Greyhub.Data.Stores;
+using Greyhub.Hub.Background;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Greyhub.Clusters;
+
+/// <summary>
+/// Brings every active cluster's jobs to what they should be, each period: one status query per engine for all jobs,
+/// then per cluster: a dead scheduler fails it, a silent one too, an idle or abandoned one is stopped, a stopping one
+/// (a hub died mid-stop) is finished, dead workers are replaced (and failed starts counted to the limit), and workers are
+/// launched or retired to the target. A restarted hub runs the same pass over the same rows: that is the re-adoption.
+/// </summary>
+internal sealed partial class ClusterReconciler(
+    ScopedRunner scoped,
+    ClusterGate gate,
+    ClusterJobs jobs,
+    ClusterStopper stopper,
+    ClusterRoutes routes,
+    IOptions<ClustersOptions> options,
+    TimeProvider time,
+    ILogger<ClusterReconciler> logger)
+{
+    private readonly ClustersOptions _options = options.Value;
+
+    // Silence is counted from this hub's start at the earliest: while a previous hub was down, no scheduler could report.
+    private readonly DateTime _startedAt = time.GetUtcNow().UtcDateTime;
+    private static readonly int[] Active = [(int)ClusterStatus.Pending, (int)ClusterStatus.Running, (int)ClusterStatus.Stopping];
+
+    public Task RunOnceAsync(CancellationToken cancellationToken) => gate.RunAsync(async () =>
+    {
+        var clusters = await scoped.RunAsync((DaskClusterStore store) => store.ListAsync(null, Active, cancellationToken));
+        if (clusters.Count == 0)
+        {
+            return;
+        }
+        var states = clusters.ToDictionary(c => c.Name, c => ClusterState.Parse(c.State));
+        var statuses = new Dictionary<JobHandle, JobStatus>();
+        foreach (var byEngine in states.Values.GroupBy(s => s.Engine))
+        {
+            var handles = byEngine.SelectMany(s => s.Workers.Select(w => w.Job).Append(s.Scheduler)).OfType<JobHandle>().Distinct().ToList();
+            if (handles.Count == 0)
+            {
+                continue;
+            }
+            var found = await jobs.Engine(byEngine.Key).GetStatusAsync(handles, cancellationToken);
+            for (var i = 0; i < handles.Count; i++)
+            {
+                statuses[handles[i]] = found[i];
+            }
+        }
+        foreach (var cluster in clusters)
+        {
+            try
+            {
+                await ReconcileAsync(cluster, states[cluster.Name], statuses, cancellationToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                LogReconcileFailed(logger, e, cluster.Name);
+            }
+        }
+    }, cancellationToken);
+
+    private async Task ReconcileAsync(DaskClusterEntity cluster, ClusterState state, Dictionary<JobHandle, JobStatus> statuses, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow().UtcDateTime;
+        if (cluster.Status == (int)ClusterStatus.Stopping)
+        {
+            await stopper.StopAsync(cluster, state, cluster.Reason ?? "stopped", state.Failing);
+            return;
+        }
+        var engine = jobs.Engine(state.Engine);
+        if (state.Scheduler is null || statuses.GetValueOrDefault(state.Scheduler) is not { } scheduler || scheduler.Phase == JobPhase.Exited)
+        {
+            var why = state.Scheduler is null ? "the scheduler was never launched" : await ExitReasonAsync(engine, state.Scheduler, statuses.GetValueOrDefault(state.Scheduler), cancellationToken);
+            await stopper.StopAsync(cluster, state, "The scheduler ended: " + why, failed: true);
+            return;
+        }
+        if (cluster.Status == (int)ClusterStatus.Pending && now - cluster.CreatedAt > _options.StartTimeout)
+        {
+            var log = await engine.ReadLogAsync(state.Scheduler, 2000, cancellationToken);
+            await stopper.StopAsync(cluster, state, $"The scheduler did not report within {_options.StartTimeout.TotalSeconds:0} s. Its output:\n{log}", failed: true);
+            return;
+        }
+        if (cluster.Status != (int)ClusterStatus.Running)
+        {
+            return;
+        }
+        routes.Set(cluster.Name, state.SchedulerAddress);
+        if (state.LastHeartbeat is { } last && (last > _startedAt ? last : _startedAt) is var beat && now - beat > _options.HeartbeatTimeout)
+        {
+            await stopper.StopAsync(cluster, state, $"The scheduler stopped reporting ({(now - beat).TotalSeconds:0} s since its last heartbeat)", failed: true);
+            return;
+        }
+        if (_options.IdleTimeout > TimeSpan.Zero && state.IdleSince is { } idle && now - idle > _options.IdleTimeout)
+        {
+            await stopper.StopAsync(cluster, state, $"Idle: no task for {_options.IdleTimeout} (Greyhub:Clusters:IdleTimeout)", failed: false);
+            return;
+        }
+        if (_options.ClientTimeout > TimeSpan.Zero && state.NoClientSince is { } gone && now - gone > _options.ClientTimeout)
+        {
+            await stopper.StopAsync(cluster, state, $"No client connected for {_options.ClientTimeout} (Greyhub:Clusters:ClientTimeout): its notebook or script is gone", failed: false);
+            return;
+        }
+        var changed = await ReplaceDeadWorkersAsync(cluster, state, statuses, engine, now, cancellationToken);
+        if (cluster.Status != (int)ClusterStatus.Running)
+        {
+            return;
+        }
+        changed |= await ScaleToTargetAsync(cluster, state, engine, now, cancellationToken);
+        if (changed)
+        {
+            await SaveAsync(cluster, state, CancellationToken.None);
+        }
+    }
+
+    private async Task<bool> ReplaceDeadWorkersAsync(DaskClusterEntity cluster, ClusterState state, Dictionary<JobHandle, JobStatus> statuses, IComputeEngine engine, DateTime now, CancellationToken cancellationToken)
+    {
+        var changed = false;
+        foreach (var worker in state.Workers.ToList())
+        {
+            var status = statuses.GetValueOrDefault(worker.Job);
+            var ended = status is null || status.Phase == JobPhase.Exited;
+            var late = !ended && !worker.Connected && now - worker.LaunchedAt > _options.StartTimeout;
+            if (!ended && !late)
+            {
+                continue;
+            }
+            if (late)
+            {
+                await engine.StopAsync(worker.Job, TimeSpan.FromSeconds(2), cancellationToken);
+            }
+            state.Workers.Remove(worker);
+            changed = true;
+            if (worker.Stopping)
+            {
+                continue;
+            }
+            if (worker.Connected)
+            {
+                // It ran and died (killed, out of memory): replaced below, not a failed start.
+                LogWorkerReplaced(logger, cluster.Name, worker.Name);
+                continue;
+            }
+            state.WorkerFailures++;
+            var why = late ? $"did not connect within {_options.StartTimeout.TotalSeconds:0} s" : await ExitReasonAsync(engine, worker.Job, status, cancellationToken);
+            LogWorkerFailed(logger, cluster.Name, worker.Name, why, state.WorkerFailures);
+            if (state.WorkerFailures >= _options.WorkerStartFailureLimit)
+            {
+                await stopper.StopAsync(cluster, state, $"{state.WorkerFailures} workers in a row failed to start; the last {why}", failed: true);
+                return true;
+            }
+        }
+        return changed;
+    }
+
+    private async Task<bool> ScaleToTargetAsync(DaskClusterEntity cluster, ClusterState state, IComputeEngine engine, DateTime now, CancellationToken cancellationToken)
+    {
+        var profile = ClusterOptionsSpec.Named(_options, state.ProfileGroup);
+        var desired = state.Desired(profile.MaxWorkers);
+        var live = state.Live.ToList();
+        var changed = false;
+        if (live.Count > desired)
+        {
+            // Retire the ones doing least first: not yet connected, then the newest.
+            foreach (var worker in live.OrderBy(w => w.Connected).ThenByDescending(w => w.LaunchedAt).Take(live.Count - desired))
+            {
+                worker.Stopping = true;
+                await SaveAsync(cluster, state, CancellationToken.None);
+                await engine.StopAsync(worker.Job, TimeSpan.FromSeconds(5), cancellationToken);
+                LogWorkerRetired(logger, cluster.Name, worker.Name);
+                changed = true;
+            }
+        }
+        var clusterOptions = JsonNode.Parse(cluster.Options)?.AsObject() ?? [];
+        for (var n = live.Count; n < desired && state.SchedulerAddress is { } address; n++)
+        {
+            var name = $"dask-worker-{cluster.Name}-{Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(4))}";
+            var handle = await engine.LaunchAsync(jobs.Worker(cluster.Name, cluster.UserName, name, address, state.Directory, profile, clusterOptions), cancellationToken);
+            state.Workers.Add(new WorkerState { Name = name, Job = handle, LaunchedAt = now });
+            // Written at once: a hub that dies now still knows this job.
+            await SaveAsync(cluster, state, CancellationToken.None);
+            LogWorkerLaunched(logger, cluster.Name, name);
+            changed = true;
+        }
+        return changed;
+    }
+
+    private static async Task<string> ExitReasonAsync(IComputeEngine engine, JobHandle job, JobStatus? status, CancellationToken cancellationToken)
+    {
+        var log = await engine.ReadLogAsync(job, 1500, cancellationToken);
+        var code = status?.ExitCode is { } c ? $"exit code {c}" : status?.Reason ?? "not found";
+        return log.Length == 0 ? code : $"{code}. Its output:\n{log}";
+    }
+
+    private async Task SaveAsync(DaskClusterEntity cluster, ClusterState state, CancellationToken cancellationToken)
+    {
+        cluster.State = state.Serialize();
+        await scoped.RunAsync((DaskClusterStore store) => store.UpdateAsync(cluster, cancellationToken));
+        gate.Changed();
+    }
+
+    [LoggerMessage(EventId = ClusterEvents.WorkerLaunched, Level = LogLevel.Information, Message = "Cluster {Cluster}: worker {Worker} launched")]
+    private static partial void LogWorkerLaunched(ILogger logger, string cluster, string worker);
+
+    [LoggerMessage(EventId = ClusterEvents.WorkerFailed, Level = LogLevel.Warning, Message = "Cluster {Cluster}: worker {Worker} failed to start ({Failures} in a row): {Reason}")]
+    private static partial void LogWorkerFailed(ILogger logger, string cluster, string worker, string reason, int failures);
+
+    [LoggerMessage(EventId = ClusterEvents.WorkerReplaced, Level = LogLevel.Warning, Message = "Cluster {Cluster}: worker {Worker} ended; replacing it")]
+    private static partial void LogWorkerReplaced(ILogger logger, string cluster, string worker);
+
+    [LoggerMessage(EventId = ClusterEvents.WorkerRetired, Level = LogLevel.Information, Message = "Cluster {Cluster}: worker {Worker} retired")]
+    private static partial void LogWorkerRetired(ILogger logger, string cluster, string worker);
+
+    [LoggerMessage(EventId = ClusterEvents.ReconcileFailed, Level = LogLevel.Error, Message = "Cluster {Cluster}: reconciling failed; retrying next period")]
+    private static partial void LogReconcileFailed(ILogger logger, Exception exception, string cluster);
+}
