@@ -197,12 +197,8 @@ internal sealed partial class ClusterReconciler(
         return log.Length == 0 ? code : $"{code}. Its output:\n{log}";
     }
 
-    private async Task SaveAsync(DaskClusterEntity cluster, ClusterState state, CancellationToken cancellationToken)
-    {
-        cluster.State = state.Serialize();
-        await scoped.RunAsync((DaskClusterStore store) => store.UpdateAsync(cluster, cancellationToken));
-        gate.Changed();
-    }
+    private Task SaveAsync(DaskClusterEntity cluster, ClusterState state, CancellationToken cancellationToken) =>
+        scoped.SaveStateAsync(gate, cluster, state, cancellationToken);
 
     [LoggerMessage(EventId = ClusterEvents.WorkerLaunched, Level = LogLevel.Information, Message = "Cluster {Cluster}: worker {Worker} launched")]
     private static partial void LogWorkerLaunched(ILogger logger, string cluster, string worker);

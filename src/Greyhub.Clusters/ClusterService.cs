@@ -217,12 +217,8 @@ internal sealed partial class ClusterService(
             return true;
         }, cancellationToken);
 
-    private async Task SaveAsync(DaskClusterEntity cluster, ClusterState state, CancellationToken cancellationToken)
-    {
-        cluster.State = state.Serialize();
-        await scoped.RunAsync((DaskClusterStore store) => store.UpdateAsync(cluster, cancellationToken));
-        gate.Changed();
-    }
+    private Task SaveAsync(DaskClusterEntity cluster, ClusterState state, CancellationToken cancellationToken) =>
+        scoped.SaveStateAsync(gate, cluster, state, cancellationToken);
 
     [LoggerMessage(EventId = ClusterEvents.Created, Level = LogLevel.Information, Message = "Cluster {Cluster} created for {User}")]
     private static partial void LogCreated(ILogger logger, string cluster, string user);

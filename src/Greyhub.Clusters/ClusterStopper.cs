@@ -1,5 +1,4 @@
 using Greyhub.Data.Entities;
-using Greyhub.Data.Stores;
 using Greyhub.Hub.Background;
 using Microsoft.Extensions.Logging;
 
@@ -53,12 +52,8 @@ internal sealed partial class ClusterStopper(ScopedRunner scoped, ClusterGate ga
         LogStopped(logger, cluster.Name, state.Failing ? "failed" : "stopped", cluster.Reason ?? "");
     }
 
-    private async Task SaveAsync(DaskClusterEntity cluster, ClusterState state)
-    {
-        cluster.State = state.Serialize();
-        await scoped.RunAsync((DaskClusterStore store) => store.UpdateAsync(cluster, CancellationToken.None));
-        gate.Changed();
-    }
+    private Task SaveAsync(DaskClusterEntity cluster, ClusterState state) =>
+        scoped.SaveStateAsync(gate, cluster, state, CancellationToken.None);
 
     [LoggerMessage(EventId = ClusterEvents.Stopped, Level = LogLevel.Information, Message = "Cluster {Cluster} {Outcome}: {Reason}")]
     private static partial void LogStopped(ILogger logger, string cluster, string outcome, string reason);
