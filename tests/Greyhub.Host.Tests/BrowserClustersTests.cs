@@ -36,7 +36,10 @@ public sealed class BrowserClustersTests
             await using var chromium = await Chromium.OpenPageAsync(90_000, b => PageChecks.NewContextAsync(b));
             var page = chromium.Page;
             await SignInAsync(page, hub, "ada");
-            await page.GotoAsync(new Uri(hub.Address, "hub/clusters").ToString());
+            // A user finds the page from the navigation bar of any hub page.
+            await page.ClickAsync("#nav-clusters");
+            await page.WaitForURLAsync(u => u.EndsWith("/hub/clusters", StringComparison.Ordinal));
+            Assert.Equal("page", await page.GetAttributeAsync("#nav-clusters", "aria-current"));
             var row = page.Locator($"tr[data-cluster='{name}']");
             Assert.Equal("RUNNING", await row.Locator("td[data-label='State']").InnerTextAsync());
             Assert.StartsWith("2 of 2", await row.Locator("td[data-label='Workers']").InnerTextAsync(), StringComparison.Ordinal);
