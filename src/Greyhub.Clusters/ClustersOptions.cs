@@ -6,8 +6,11 @@ public sealed class ClustersOptions
     /// <summary>The configuration section.</summary>
     public const string Section = "Greyhub:Clusters";
 
-    /// <summary>The compute engine that runs schedulers and workers (a registered <c>IComputeEngine</c>'s name).</summary>
-    public string Engine { get; set; } = "local";
+    /// <summary>
+    /// The compute engine that runs schedulers and workers (a registered <c>IComputeEngine</c>'s name); empty means the
+    /// engine the hub runs Jupyter servers on (<c>Greyhub:Spawner:Engine</c>), so clusters run where servers do.
+    /// </summary>
+    public string Engine { get; set; } = "";
 
     /// <summary>The address of the clusters' TLS port (every scheduler behind one port, routed by SNI).</summary>
     public string TlsIp { get; set; } = "127.0.0.1";

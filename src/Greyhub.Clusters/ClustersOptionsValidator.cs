@@ -10,7 +10,11 @@ internal sealed class ClustersOptionsValidator(IEnumerable<IComputeEngine> engin
     {
         var failures = new List<string>();
         var known = engines.Select(e => e.Name).ToList();
-        if (!known.Contains(options.Engine))
+        if (options.Engine.Length == 0)
+        {
+            failures.Add($"{ClustersOptions.Section}:Engine is not set and there is no server engine to follow; set it to one of: {string.Join(", ", known)}");
+        }
+        else if (!known.Contains(options.Engine))
         {
             failures.Add($"{ClustersOptions.Section}:Engine '{options.Engine}' is not a registered engine; choose one of: {string.Join(", ", known)}");
         }

@@ -1,3 +1,4 @@
+using Greyhub.Clusters;
 using Greyhub.Compute.Local;
 using Greyhub.Hub;
 using Greyhub.Hub.Hosting;
@@ -133,6 +134,14 @@ public static partial class HubHost
         }
         services.AddEngineSpawner();
         services.AddGreyhubClusters();
+        // Clusters run on the servers' engine unless configured otherwise (that is the engine this hub has).
+        services.AddOptions<ClustersOptions>().PostConfigure<IOptions<EngineSpawnerOptions>>((o, spawner) =>
+        {
+            if (o.Engine.Length == 0)
+            {
+                o.Engine = spawner.Value.Engine;
+            }
+        });
     }
 
     /// <summary>Stops the start when configuration under Greyhub's sections would not bind (<see cref="SettingsCheck"/>).</summary>
