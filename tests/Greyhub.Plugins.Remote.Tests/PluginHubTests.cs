@@ -150,9 +150,10 @@ public sealed class PluginHubTests
             var told = (spawn.StatusCode == HttpStatusCode.Accepted
                 ? await hub.GetStringAsync("hub/api/users/bob/server/progress", Ct)
                 : await spawn.Content.ReadAsStringAsync(Ct)).Replace("\\u0027", "'", StringComparison.Ordinal);
-            // The spawner's own undo (reading the log) fails too, as the plug-in has no such call, and SpawnerBase reports
-            // that failure rather than the first one; the hub's undo fails as well, yet the start ends, with the plug-in named.
+            // The spawner's own undo (reading the log, stopping) fails too, as the plug-in has no such calls; the user is
+            // told the start's own error, with the plug-in named, and the hub's undo failing as well still ends the start.
             Assert.Contains("Plug-in 'faulty': failed POST /v1/jobs/", told, StringComparison.Ordinal);
+            Assert.Contains("the backend exploded", told, StringComparison.Ordinal);
             // Bob has no server left pending.
             using var bob = JsonDocument.Parse(await hub.GetStringAsync("hub/api/users/bob", Ct));
             Assert.Empty(bob.RootElement.GetProperty("servers").EnumerateObject());

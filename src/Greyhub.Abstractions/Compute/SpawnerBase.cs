@@ -84,11 +84,28 @@ public abstract class SpawnerBase : ISpawner
         catch (Exception ex)
         {
             var log = "";
+            string? cleanupFailure = null;
             if (tracking.State is { } state)
             {
-                log = await ReadLogAsync(state, 4000, CancellationToken.None);
-                // A failed or cancelled start leaves nothing behind: the hub only records that it stopped.
-                await StopAsync(state, CancellationToken.None);
+                // A failed or cancelled start leaves nothing behind: the hub only records that it stopped. The
+                // engine that failed the start may fail this cleanup too (a plug-in that died); the start's own error
+                // is what the user needs, so the cleanup's failure is added to it rather than thrown instead of it.
+                try
+                {
+                    log = await ReadLogAsync(state, 4000, CancellationToken.None);
+                }
+                catch (Exception readFailure) when (readFailure is not OperationCanceledException)
+                {
+                    log = "";
+                }
+                try
+                {
+                    await StopAsync(state, CancellationToken.None);
+                }
+                catch (Exception stopFailure) when (stopFailure is not OperationCanceledException)
+                {
+                    cleanupFailure = stopFailure.Message;
+                }
             }
             if (cancellationToken.IsCancellationRequested)
             {
@@ -100,6 +117,10 @@ public abstract class SpawnerBase : ISpawner
                 SpawnFailedException failed => failed.Message,
                 _ => "Spawner failed to start: " + ex.Message,
             };
+            if (cleanupFailure is not null)
+            {
+                message += $" (stopping what had started failed too: {cleanupFailure})";
+            }
             throw new SpawnFailedException(message, log.Length > 0 ? log : (ex as SpawnFailedException)?.LogTail ?? "", ex);
         }
     }
