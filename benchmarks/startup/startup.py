@@ -14,7 +14,8 @@ until GET /hub/api/users/crowd1 (an admin token, through the hub's public port) 
                timed start is a restart of a hub that has them.
 
 Usage: startup.py --greyhub-dll PATH [--users 5000,50000] [--hubs greyhub-sqlite,greyhub-postgres,jupyterhub]
-                  [--dead-servers 1000] [--keep]
+                  [--dead-servers 1000] [--runs 1] [--env NAME=VALUE ...] [--keep]
+PATH is greyhub.dll (the build, run with dotnet) or the published greyhub executable (ReadyToRun, scripts/publish.sh).
 PostgreSQL: GREYHUB_BENCH_POSTGRES (or GREYHUB_TEST_POSTGRES, as scripts/postgres-local.sh env prints) is a
 superuser's connection string (Host=..;Port=..;Username=..;Password=..); each run creates its own database and
 drops it. Stdlib only; starts and stops only its own processes, by PID.
@@ -141,12 +142,17 @@ class GreyhubDb:
             psql(self.pg, "postgres", f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)')
 
 
-def run_greyhub(dll, provider, n, dead, tmp):
-    data = os.path.join(tmp, f"greyhub-{provider}-{n}-{dead}")
-    db = GreyhubDb(provider, data, f"{n}_{dead}")
-    env = dict(os.environ, **db.env)
+def greyhub_command(greyhub):
+    """greyhub.dll runs with dotnet (the build); anything else is the published greyhub executable."""
+    return ["dotnet", greyhub] if greyhub.endswith(".dll") else [greyhub]
+
+
+def run_greyhub(dll, provider, n, dead, tmp, extra_env, run):
+    data = os.path.join(tmp, f"greyhub-{provider}-{n}-{dead}-{run}")
+    db = GreyhubDb(provider, data, f"{n}_{dead}_{run}")
+    env = dict(os.environ, **db.env, **extra_env)
     try:
-        token = subprocess.run(["dotnet", dll, "token", "--admin", "--data-dir", data, "bench-admin"], env=env, check=True,
+        token = subprocess.run(greyhub_command(dll) + ["token", "--admin", "--data-dir", data, "bench-admin"], env=env, check=True,
                                capture_output=True, text=True).stdout.strip().splitlines()[-1].strip()
         t = time.monotonic()
         db.sql(SEED_USERS.format(n=n))
@@ -155,9 +161,9 @@ def run_greyhub(dll, provider, n, dead, tmp):
         seeded = time.monotonic() - t
         port = free_port()
         base = f"http://127.0.0.1:{port}"
-        log = open(os.path.join(tmp, f"greyhub-{provider}-{n}-{dead}.log"), "w")
+        log = open(os.path.join(tmp, f"greyhub-{provider}-{n}-{dead}-{run}.log"), "w")
         t0 = time.monotonic()
-        proc = subprocess.Popen(["dotnet", dll, "serve", "--urls", base, "--data-dir", data], env=env, stdout=log, stderr=log)
+        proc = subprocess.Popen(greyhub_command(dll) + ["serve", "--urls", base, "--data-dir", data], env=env, stdout=log, stderr=log)
         try:
             first = until_200(f"{base}/hub/api/users/crowd1", token, proc, t0, 900)
             cpu = cpu_seconds(proc.pid)
@@ -248,38 +254,42 @@ def fmt(v):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--greyhub-dll", required=True)
+    p.add_argument("--greyhub-dll", required=True, help="greyhub.dll (run with dotnet) or the published greyhub executable")
     p.add_argument("--users", default="5000,50000")
     p.add_argument("--hubs", default="greyhub-sqlite,greyhub-postgres,jupyterhub")
     p.add_argument("--dead-servers", type=int, default=1000, help="also time Greyhub with this many dead 'running' servers (0: skip)")
     p.add_argument("--keep", action="store_true", help="keep the temp folder (logs)")
+    p.add_argument("--runs", type=int, default=1, help="runs of each Greyhub configuration (each row is one run)")
+    p.add_argument("--env", action="append", default=[], help="NAME=VALUE for Greyhub's environment (repeatable)")
     a = p.parse_args()
+    extra = dict(e.split("=", 1) for e in a.env)
     tmp = tempfile.mkdtemp(prefix="startup-bench-")
     rows = []
     try:
         for n in [int(x) for x in a.users.split(",")]:
             for hub in a.hubs.split(","):
                 runs = [("JupyterHub 3.0 (SQLite)", 0, lambda: run_jupyterhub(n, tmp))] if hub == "jupyterhub" else [
-                    (f"Greyhub ({hub.split('-', 1)[1]})", dead, lambda dead=dead: run_greyhub(a.greyhub_dll, hub.split("-", 1)[1], n, dead, tmp))
-                    for dead in ([0, a.dead_servers] if a.dead_servers else [0])]
+                    (f"Greyhub ({hub.split('-', 1)[1]})", dead, lambda dead=dead, run=run: run_greyhub(a.greyhub_dll, hub.split("-", 1)[1], n, dead, tmp, extra, run))
+                    for dead in ([0, a.dead_servers] if a.dead_servers else [0]) for run in range(a.runs)]
                 for name, dead, run in runs:
                     try:
                         r = run()
-                        rows.append((name, n, dead, r["first_200_s"], r["cpu_s"], r.get("dead_settled_s"), r["seed_s"]))
+                        r["load"] = os.getloadavg()[0]
+                        rows.append((name, n, dead, r["first_200_s"], r["cpu_s"], r.get("dead_settled_s"), r["seed_s"], r["load"]))
                     except (RuntimeError, subprocess.CalledProcessError) as e:
                         print(f"# {name}, {n} users: {e}", file=sys.stderr, flush=True)
-                        rows.append((name, n, dead, None, None, None, None))
+                        rows.append((name, n, dead, None, None, None, None, os.getloadavg()[0]))
                     print(f"# {rows[-1]}", file=sys.stderr, flush=True)
     finally:
         if a.keep:
             print(f"# logs in {tmp}", file=sys.stderr)
         else:
             shutil.rmtree(tmp, ignore_errors=True)
-    print(f"# load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs", file=sys.stderr)
-    print("| hub | users | dead 'running' servers | s to first 200 (GET /hub/api/users/crowd1) | hub CPU s until then | s until all dead servers stopped | seeding s |")
-    print("|---|---|---|---|---|---|---|")
-    for hub, n, dead, first, cpu, settled, seed in rows:
-        print(f"| {hub} | {n:,} | {dead or '—'} | {fmt(first)} | {fmt(cpu)} | {fmt(settled)} | {seed} |")
+    print(f"# load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs" + (f"; env {' '.join(a.env)}" if a.env else ""), file=sys.stderr)
+    print("| hub | users | dead 'running' servers | s to first 200 (GET /hub/api/users/crowd1) | hub CPU s until then | s until all dead servers stopped | seeding s | load average |")
+    print("|---|---|---|---|---|---|---|---|")
+    for hub, n, dead, first, cpu, settled, seed, load in rows:
+        print(f"| {hub} | {n:,} | {dead or '—'} | {fmt(first)} | {fmt(cpu)} | {fmt(settled)} | {seed} | {load:.0f} |")
 
 
 if __name__ == "__main__":

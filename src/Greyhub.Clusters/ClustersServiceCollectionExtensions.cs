@@ -23,7 +23,7 @@ public static class ClustersServiceCollectionExtensions
         services.AddSingleton<ClusterService>();
         services.AddSingleton<ClusterReconciler>();
         services.AddSingleton<IServerStopHook, ClusterServerStopHook>();
-        services.AddHostedService<ClusterJobsService>();
+        services.AddHostedServiceAfterStart<ClusterJobsService>();
         // The SNI proxy, configured from Greyhub:Clusters:TlsIp/TlsPort (its own section would be a second place to look).
         services.AddSniProxy(new ConfigurationBuilder().Build());
         services.RemoveAll<IOptionsChangeTokenSource<SniProxyOptions>>();

@@ -18,8 +18,8 @@ public static class EngineSpawnerServiceCollectionExtensions
         services.AddSingleton<IValidateOptions<EngineSpawnerOptions>, EngineSpawnerOptionsValidator>();
         services.AddSingleton<EngineSpawner>();
         services.AddSingleton<ISpawner>(sp => sp.GetRequiredService<EngineSpawner>());
-        // The servers' command, checked on the hub's machine as the hub starts (local engine only).
-        services.AddHostedService<EngineSpawnerStartupCheck>();
+        // The servers' command, checked on the hub's machine once the hub listens (local engine only): a spawn waits for the check.
+        services.AddHostedServiceAfterStart<EngineSpawnerStartupCheck>();
         return services;
     }
 

@@ -81,6 +81,9 @@ public sealed class HubInstance : IAsyncDisposable
         {
             app = await HubHost.BuildAsync([.. args], configure);
             await app.StartAsync();
+            // The housekeeping jobs start once the hub listens (AddHostedServiceAfterStart): a test that moves a fake clock
+            // right away expects their timers to exist, as they did when they started with the host.
+            await app.Services.GetRequiredService<Greyhub.Abstractions.Hosting.HostedServicesAfterStart>().AllStarted;
         }
         catch when (ownDataDir)
         {

@@ -15,7 +15,7 @@ internal static class HousekeepingServiceCollectionExtensions
         services.AddOptions<HousekeepingOptions>().BindConfiguration(HousekeepingOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<HousekeepingOptions>, HousekeepingOptionsValidator>();
         services.AddSingleton<HousekeepingLease>();
-        services.AddHostedService<HousekeepingLeaseService>();
+        services.AddHostedServiceAfterStart<HousekeepingLeaseService>();
         return services;
     }
 }

@@ -12,7 +12,7 @@ internal static class CullingServiceCollectionExtensions
         services.AddOptions<CullerOptions>().BindConfiguration(CullerOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<CullerOptions>, CullerOptionsValidator>();
         services.AddSingleton<IdleCuller>();
-        services.AddHostedService<IdleCullerJob>();
+        services.AddHostedServiceAfterStart<IdleCullerJob>();
         return services;
     }
 }

@@ -73,7 +73,7 @@ public static class HubServiceCollectionExtensions
         services.AddHostedService(sp => sp.GetRequiredService<ManagedServices>());
         // The lease first: at a clean stop hosted services stop in reverse order, so it is given up after the jobs it guards.
         services.AddHousekeepingLease();
-        services.AddHostedService<TokenPurgeJob>();
+        services.AddHostedServiceAfterStart<TokenPurgeJob>();
         services.AddAuditLog();
 
         // The proxy brick in-process: the hub's routes go to it through IProxyRoutes (ServerRoutes). Its trusted
@@ -127,8 +127,8 @@ public static class HubServiceCollectionExtensions
         services.AddScoped<ServerCredentials>();
         services.AddScoped<ServerScope>();
         services.AddSingleton<IUserServers>(sp => sp.GetRequiredService<ServerStopper>());
-        services.AddHostedService<ServerMonitorService>();
-        services.AddHostedService<ActivityFlushJob>();
+        services.AddHostedServiceAfterStart<ServerMonitorService>();
+        services.AddHostedServiceAfterStart<ActivityFlushJob>();
         services.AddIdleCuller();
 
         // Who is calling: a policy scheme picks the token handler when an Authorization token header is present, else
@@ -182,7 +182,7 @@ public static class HubServiceCollectionExtensions
         services.AddSingleton<AuditLog>();
         services.AddHostedService<AuditWriter>();
         services.AddSingleton<AuditPruneJob>();
-        services.AddHostedService(sp => sp.GetRequiredService<AuditPruneJob>());
+        services.AddHostedServiceAfterStart(sp => sp.GetRequiredService<AuditPruneJob>());
     }
 
     /// <summary>Options, database, secrets, hashing, token and user rules: what serving and the admin commands share.</summary>

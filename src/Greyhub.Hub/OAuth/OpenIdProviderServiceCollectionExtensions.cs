@@ -27,7 +27,7 @@ public static class OpenIdProviderServiceCollectionExtensions
         services.AddSingleton(sp => new ProviderKeys(Path.Combine(sp.GetRequiredService<IOptions<HubOptions>>().Value.DataDir, "secrets"),
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<OpenIdProviderOptions>>().Value));
         services.AddSingleton<ProviderKeyRotation>();
-        services.AddHostedService(sp => sp.GetRequiredService<ProviderKeyRotation>());
+        services.AddHostedServiceAfterStart(sp => sp.GetRequiredService<ProviderKeyRotation>());
 
         services.AddOpenIddict().AddServer(o =>
         {
