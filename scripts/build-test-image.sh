@@ -4,8 +4,9 @@
 #   scripts/build-test-image.sh            # both images below
 #   scripts/build-test-image.sh python     # only the small one the engine tests use
 #
-#   localhost/greyhub-python:bookworm   debootstrap --variant=minbase of Debian 12 with python3, imported with
-#                                       `podman import` (the containers engine tests run it)
+#   localhost/greyhub-python:bookworm   debootstrap --variant=minbase of Debian 12 with python3 and Dask
+#                                       (python3-distributed, python3-numpy), imported with `podman import` (the
+#                                       containers engine tests and the clusters tests on containers run it)
 #   localhost/greyhub-jupyter:bookworm  FROM the one above + Debian's jupyterhub (jupyterhub-singleuser), the
 #                                       classic Notebook and ipykernel, built with `podman build --network host`
 #
@@ -21,6 +22,8 @@ cache="${GREYHUB_IMAGE_CACHE:-/var/cache/greyhub-images}"
 suite=bookworm
 python_image=localhost/greyhub-python:$suite
 jupyter_image=localhost/greyhub-jupyter:$suite
+# Dask (scheduler, workers and dask.array) for the clusters tests on the containers engine.
+python_packages="python3,python3-distributed,python3-numpy"
 jupyter_packages="jupyterhub python3-notebook python3-ipykernel"
 # Bump when the steps below change in a way the recipe strings do not show.
 recipe_version=1
@@ -82,13 +85,13 @@ save() {
 
 build_python() {
   local hash root start
-  hash=$(hash_of "v$recipe_version debootstrap minbase $suite python3")
+  hash=$(hash_of "v$recipe_version debootstrap minbase $suite $python_packages")
   up_to_date "$python_image" "$hash" && return 0
   need debootstrap
   start=$SECONDS
   root=$(mktemp -d /tmp/greyhub-rootfs.XXXXXX)
   trap 'rm -rf "$root"' RETURN
-  debootstrap --variant=minbase --include=python3 "$suite" "$root" "$(mirror)" >"$root.log" 2>&1 \
+  debootstrap --variant=minbase --include="$python_packages" "$suite" "$root" "$(mirror)" >"$root.log" 2>&1 \
     || { tail -20 "$root.log" >&2; return 1; }
   rm -f "$root.log"
   rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/*

@@ -68,6 +68,10 @@ public sealed partial class ContainerEngine : IComputeEngine, IDisposable
         {
             throw new ArgumentException("The containers engine offers no GPUs; run GPU jobs on an engine that has them.", nameof(spec));
         }
+        if (spec.Key is { } invalid && !JobSpec.IsValidKey(invalid))
+        {
+            throw new ArgumentException($"Invalid job key '{invalid}'.", nameof(spec));
+        }
         var image = ContainerSpec.Image(spec, _options);
         var name = ContainerSpec.Name(spec);
         var hasPort = spec.PortVariable is { Length: > 0 };

@@ -16,6 +16,9 @@ internal static class ContainerSpec
     /// <summary>The job's name, for people.</summary>
     public const string JobLabel = "greyhub.job";
 
+    /// <summary>The job's <see cref="JobSpec.Key"/>, when it has one.</summary>
+    public const string KeyLabel = "greyhub.key";
+
     /// <summary>The image to run: the job's, else the default; anything not allowed is refused.</summary>
     public static string Image(JobSpec spec, ContainerEngineOptions options)
     {
@@ -69,6 +72,10 @@ internal static class ContainerSpec
             [InstanceLabel] = options.InstanceId,
             [JobLabel] = spec.Name,
         };
+        if (spec.Key is { } key)
+        {
+            labels[KeyLabel] = key;
+        }
         var containerPort = $"{options.ContainerPort.ToString(CultureInfo.InvariantCulture)}/tcp";
         var host = new HostConfig
         {

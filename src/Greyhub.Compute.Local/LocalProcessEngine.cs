@@ -17,6 +17,9 @@ namespace Greyhub.Compute.Local;
 /// </summary>
 public sealed class LocalProcessEngine(IOptions<LocalEngineOptions> options, TimeProvider time) : IComputeEngine
 {
+    /// <summary>The environment variable that carries a job's <see cref="JobSpec.Key"/> (set only for jobs with one).</summary>
+    public const string KeyVariable = "GREYHUB_JOB_KEY";
+
     private const string Wrapper = "log=\"$1\"; shift; exec \"$@\" >>\"$log\" 2>&1 </dev/null";
     private readonly LocalEngineOptions _options = options.Value;
     private readonly ConcurrentDictionary<int, Process> _children = new();
@@ -35,8 +38,12 @@ public sealed class LocalProcessEngine(IOptions<LocalEngineOptions> options, Tim
         {
             throw new ArgumentException("A job needs a command.", nameof(spec));
         }
+        if (spec.Key is { } invalid && !JobSpec.IsValidKey(invalid))
+        {
+            throw new ArgumentException($"Invalid job key '{invalid}'.", nameof(spec));
+        }
         Directory.CreateDirectory(_options.JobsDirectory);
-        var log = Path.Combine(_options.JobsDirectory, $"{Safe(spec.Name)}-{Guid.NewGuid():N}.log");
+        var log = LogPath(spec, spec.Key ?? Guid.NewGuid().ToString("N"));
         File.WriteAllText(log, "");
         var workingDirectory = spec.WorkingDirectory ?? _options.JobsDirectory;
         Directory.CreateDirectory(workingDirectory);
@@ -49,6 +56,11 @@ public sealed class LocalProcessEngine(IOptions<LocalEngineOptions> options, Tim
         foreach (var (key, value) in spec.Environment)
         {
             psi.Environment[key] = value;
+        }
+        if (spec.Key is { } jobKey)
+        {
+            // The process carries its key where FindAsync reads it back: its environment, set at exec, so no window.
+            psi.Environment[KeyVariable] = jobKey;
         }
         if (!psi.Environment.ContainsKey("PATH"))
         {
@@ -115,6 +127,57 @@ public sealed class LocalProcessEngine(IOptions<LocalEngineOptions> options, Tim
         await stream.ReadExactlyAsync(buffer, cancellationToken);
         return Encoding.UTF8.GetString(buffer);
     }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// The job is the session leader (<c>setsid</c>) whose environment holds the key; its children share the key but
+    /// not the session id. Only processes this user may read are seen, which are the only ones the engine starts.
+    /// </remarks>
+    public Task<JobHandle?> FindAsync(JobSpec spec, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        if (spec.Key is not { } key || !JobSpec.IsValidKey(key))
+        {
+            return Task.FromResult<JobHandle?>(null);
+        }
+        var wanted = $"{KeyVariable}={key}";
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (!int.TryParse(Path.GetFileName(dir), NumberStyles.None, CultureInfo.InvariantCulture, out var pid))
+            {
+                continue;
+            }
+            try
+            {
+                var env = File.ReadAllText(Path.Combine(dir, "environ")).Split('\0');
+                if (!env.Contains(wanted, StringComparer.Ordinal) || !IsSessionLeader(dir, pid) || LinuxProcess.Stat(pid) is not { State: not 'Z' } stat)
+                {
+                    continue;
+                }
+                int? port = spec.PortVariable is { Length: > 0 } variable
+                    && env.FirstOrDefault(e => e.StartsWith(variable + "=", StringComparison.Ordinal)) is { } setting
+                    && int.TryParse(setting.AsSpan(variable.Length + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var p) ? p : null;
+                var state = new LocalJobState(pid, stat.StartTicks, port, LogPath(spec, key));
+                return Task.FromResult<JobHandle?>(new JobHandle(Name, pid.ToString(CultureInfo.InvariantCulture), JsonSerializer.Serialize(state, LocalJson.Default.LocalJobState)));
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Ended while we looked, or not ours to read.
+            }
+        }
+        return Task.FromResult<JobHandle?>(null);
+    }
+
+    private static bool IsSessionLeader(string dir, int pid)
+    {
+        var stat = File.ReadAllText(Path.Combine(dir, "stat"));
+        // Fields after the command's closing parenthesis: state, ppid, pgrp, session.
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return fields.Length > 3 && fields[3] == pid.ToString(CultureInfo.InvariantCulture);
+    }
+
+    private string LogPath(JobSpec spec, string unique) => Path.Combine(_options.JobsDirectory, $"{Safe(spec.Name)}-{unique}.log");
 
     private async Task<JobStatus> StatusAsync(JobHandle job, CancellationToken cancellationToken)
     {

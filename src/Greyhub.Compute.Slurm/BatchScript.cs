@@ -227,7 +227,7 @@ internal static partial class BatchScript
         return user;
     }
 
-    private static string JobName(string name)
+    internal static string JobName(string name)
     {
         var safe = new string([.. name.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '_').Take(100)]);
         return safe.Length == 0 ? "greyhub-job" : safe;

@@ -25,6 +25,9 @@ internal sealed partial class ControllerRetryTransport(ISlurmTransport inner, Ti
     public Task<IReadOnlyList<SlurmJobInfo>> QueryFinishedAsync(IReadOnlyCollection<string> ids, CancellationToken cancellationToken) =>
         RetryAsync(() => inner.QueryFinishedAsync(ids, cancellationToken), cancellationToken);
 
+    public Task<IReadOnlyList<SlurmJobInfo>> QueryByNameAsync(string name, CancellationToken cancellationToken) =>
+        RetryAsync(() => inner.QueryByNameAsync(name, cancellationToken), cancellationToken);
+
     public Task TerminateAsync(string id, CancellationToken cancellationToken) =>
         RetryAsync(async () => { await inner.TerminateAsync(id, cancellationToken); return true; }, cancellationToken);
 

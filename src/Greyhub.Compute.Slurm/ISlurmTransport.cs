@@ -27,6 +27,9 @@ internal interface ISlurmTransport
     /// <summary>Jobs slurmctld has forgotten, from accounting, in one call; empty when there is no accounting.</summary>
     Task<IReadOnlyList<SlurmJobInfo>> QueryFinishedAsync(IReadOnlyCollection<string> ids, CancellationToken cancellationToken);
 
+    /// <summary>The jobs slurmctld still knows whose name is <paramref name="name"/>, in one call.</summary>
+    Task<IReadOnlyList<SlurmJobInfo>> QueryByNameAsync(string name, CancellationToken cancellationToken);
+
     /// <summary>Sends SIGTERM to every process of the job, the batch script included (<c>scancel --signal=TERM --full</c>).</summary>
     Task TerminateAsync(string id, CancellationToken cancellationToken);
 

@@ -29,7 +29,11 @@ internal sealed partial class SlurmCliTransport(SlurmEngineOptions options, ICom
 
     public async Task<IReadOnlyList<SlurmJobInfo>> QueryAsync(IReadOnlyCollection<string> ids, CancellationToken cancellationToken)
     {
-        var args = new List<string> { "--noheader", "--states=all", "--jobs=" + string.Join(',', ids), "--Format=" + SqueueFormat };
+        return await SqueueAsync(["--noheader", "--states=all", "--jobs=" + string.Join(',', ids), "--Format=" + SqueueFormat], cancellationToken);
+    }
+
+    private async Task<IReadOnlyList<SlurmJobInfo>> SqueueAsync(List<string> args, CancellationToken cancellationToken)
+    {
         var result = await runner.RunAsync("squeue", args, cancellationToken);
         if (result.ExitCode != 0)
         {
@@ -52,6 +56,9 @@ internal sealed partial class SlurmCliTransport(SlurmEngineOptions options, ICom
         }
         return jobs;
     }
+
+    public Task<IReadOnlyList<SlurmJobInfo>> QueryByNameAsync(string name, CancellationToken cancellationToken) =>
+        SqueueAsync(["--noheader", "--states=all", "--name=" + name, "--Format=" + SqueueFormat], cancellationToken);
 
     public async Task<IReadOnlyList<SlurmJobInfo>> QueryFinishedAsync(IReadOnlyCollection<string> ids, CancellationToken cancellationToken)
     {

@@ -44,8 +44,13 @@ public sealed class SlurmEngine : IComputeEngine, IJobEndpointReceiver
     public async Task<JobHandle> LaunchAsync(JobSpec spec, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        var marker = Guid.NewGuid().ToString("N");
-        var folder = new SlurmJobFolder(Path.Combine(_options.JobsDirectory, $"{Safe(spec.Name)}-{marker}"));
+        if (spec.Key is { } invalid && !JobSpec.IsValidKey(invalid))
+        {
+            throw new ArgumentException($"Invalid job key '{invalid}'.", nameof(spec));
+        }
+        // A keyed job's marker is its key: FindAsync knows its comment and folder from the spec alone.
+        var marker = spec.Key ?? Guid.NewGuid().ToString("N");
+        var folder = Folder(spec, marker);
         var job = BatchScript.Build(spec, folder, marker, _options);
         Directory.CreateDirectory(folder.Path);
         if (job.RunAsUser is { } user)
@@ -57,6 +62,30 @@ public sealed class SlurmEngine : IComputeEngine, IJobEndpointReceiver
         var state = new SlurmJobState(id, marker, folder.Path, spec.PortVariable is { Length: > 0 });
         return new JobHandle(Name, id, JsonSerializer.Serialize(state, SlurmStateJson.Default.SlurmJobState));
     }
+
+    /// <inheritdoc />
+    /// <remarks>One <c>squeue --name</c> (or slurmrestd listing); the job is the one whose comment carries the key.</remarks>
+    public async Task<JobHandle?> FindAsync(JobSpec spec, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        if (spec.Key is not { } key || !JobSpec.IsValidKey(key))
+        {
+            return null;
+        }
+        var comment = BatchScript.CommentPrefix + key;
+        var found = (await _transport.QueryByNameAsync(BatchScript.JobName(spec.Name), cancellationToken))
+            .Where(i => i.Comment == comment)
+            .OrderByDescending(i => long.TryParse(i.Id, System.Globalization.CultureInfo.InvariantCulture, out var n) ? n : 0)
+            .FirstOrDefault();
+        if (found is null)
+        {
+            return null;
+        }
+        var state = new SlurmJobState(found.Id, key, Folder(spec, key).Path, spec.PortVariable is { Length: > 0 });
+        return new JobHandle(Name, found.Id, JsonSerializer.Serialize(state, SlurmStateJson.Default.SlurmJobState));
+    }
+
+    private SlurmJobFolder Folder(JobSpec spec, string marker) => new(Path.Combine(_options.JobsDirectory, $"{Safe(spec.Name)}-{marker}"));
 
     /// <inheritdoc />
     public async Task<IReadOnlyList<JobStatus>> GetStatusAsync(IReadOnlyList<JobHandle> jobs, CancellationToken cancellationToken)

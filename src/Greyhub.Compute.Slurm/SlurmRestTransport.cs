@@ -60,9 +60,17 @@ internal sealed class SlurmRestTransport(SlurmEngineOptions options, HttpClient 
             : throw new SlurmException("slurmrestd returned no job id");
     }
 
-    public async Task<IReadOnlyList<SlurmJobInfo>> QueryAsync(IReadOnlyCollection<string> ids, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<SlurmJobInfo>> QueryAsync(IReadOnlyCollection<string> ids, CancellationToken cancellationToken)
     {
         var wanted = ids.ToHashSet(StringComparer.Ordinal);
+        return JobsAsync((id, _) => wanted.Contains(id), cancellationToken);
+    }
+
+    public Task<IReadOnlyList<SlurmJobInfo>> QueryByNameAsync(string name, CancellationToken cancellationToken) =>
+        JobsAsync((_, job) => Str(job, "name") == name, cancellationToken);
+
+    private async Task<IReadOnlyList<SlurmJobInfo>> JobsAsync(Func<string, JsonElement, bool> wanted, CancellationToken cancellationToken)
+    {
         using var request = new HttpRequestMessage(HttpMethod.Get, Api + "jobs");
         using var doc = await SendAsync(request, _rest.UserName, cancellationToken);
         var jobs = new List<SlurmJobInfo>();
@@ -71,7 +79,7 @@ internal sealed class SlurmRestTransport(SlurmEngineOptions options, HttpClient 
             foreach (var j in list.EnumerateArray())
             {
                 var id = j.TryGetProperty("job_id", out var i) && i.ValueKind == JsonValueKind.Number ? i.GetInt64().ToString(CultureInfo.InvariantCulture) : null;
-                if (id is null || !wanted.Contains(id))
+                if (id is null || !wanted(id, j))
                 {
                     continue;
                 }

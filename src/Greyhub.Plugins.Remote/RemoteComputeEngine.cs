@@ -32,11 +32,16 @@ public sealed class RemoteComputeEngine : IComputeEngine
     public async Task<JobHandle> LaunchAsync(JobSpec spec, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(spec);
+        if (spec.Key is { } invalid && !JobSpec.IsValidKey(invalid))
+        {
+            throw new ArgumentException($"Invalid job key '{invalid}'.", nameof(spec));
+        }
         var wire = new WireJobSpec(spec.Name, spec.Command, spec.Environment, spec.Image, spec.WorkingDirectory,
             new WireResources(spec.Resources.Cpus, spec.Resources.MemoryBytes, spec.Resources.Gpus, spec.Resources.TimeLimit?.TotalSeconds),
             spec.Labels, spec.PortVariable, spec.HostVariable);
         // One key for every attempt of this launch: a retry after a lost answer gets the first job back, not a second one.
-        var request = new LaunchRequest(Guid.NewGuid().ToString("N"), wire);
+        // The protocol has no lookup by key, so FindAsync keeps the interface's default (not found).
+        var request = new LaunchRequest(spec.Key ?? Guid.NewGuid().ToString("N"), wire);
         var job = await _client.CallAsync("v1/jobs/launch", request, PluginJson.Default.LaunchRequest, PluginJson.Default.WireJob,
             retry: true, _options.Timeout, cancellationToken);
         if (string.IsNullOrEmpty(job.Id) || job.State is null)

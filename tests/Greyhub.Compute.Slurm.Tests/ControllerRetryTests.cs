@@ -53,6 +53,8 @@ public sealed class ControllerRetryTests
 
         public Task<IReadOnlyList<SlurmJobInfo>> QueryFinishedAsync(IReadOnlyCollection<string> ids, CancellationToken cancellationToken) => throw new NotSupportedException();
 
+        public Task<IReadOnlyList<SlurmJobInfo>> QueryByNameAsync(string name, CancellationToken cancellationToken) => throw new NotSupportedException();
+
         public Task TerminateAsync(string id, CancellationToken cancellationToken) => throw new NotSupportedException();
 
         public Task CancelAsync(string id, CancellationToken cancellationToken) => throw new NotSupportedException();

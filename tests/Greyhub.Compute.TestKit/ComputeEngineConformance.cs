@@ -147,6 +147,46 @@ public abstract class ComputeEngineConformance : IAsyncLifetime
         Assert.Equal(JobPhase.Exited, (await first.GetStatusAsync([job], Ct))[0].Phase);
     }
 
+    /// <summary>Whether the engine finds jobs by their key (<see cref="IComputeEngine.FindAsync"/>); engines that cannot say so and must answer null.</summary>
+    protected virtual bool FindsJobsByKey => true;
+
+    [Fact]
+    public async Task A_new_engine_finds_a_job_by_the_key_it_was_launched_with_and_nothing_by_another()
+    {
+        var first = CreateEngine();
+        var key = "k-" + Guid.NewGuid().ToString("N");
+        var spec = new JobSpec { Name = "keyed", Command = ["/bin/sh", "-c", "exec sleep 300"], Key = key };
+        var job = await LaunchAsync(first, spec);
+        // A sibling without a key and one with another key: neither may be taken for the keyed job.
+        await LaunchAsync(first, spec with { Key = null });
+        await LaunchAsync(first, spec with { Key = "k-" + Guid.NewGuid().ToString("N") });
+        await WaitForAsync(first, job, JobPhase.Running);
+
+        // A hub that crashed before storing the handle: a new engine with only the spec (and so the key).
+        var second = CreateEngine();
+        var found = await second.FindAsync(spec, Ct);
+        Assert.Null(await second.FindAsync(spec with { Key = "k-" + Guid.NewGuid().ToString("N") }, Ct));
+        Assert.Null(await second.FindAsync(spec with { Key = null }, Ct));
+        if (!FindsJobsByKey)
+        {
+            Assert.Null(found);
+            return;
+        }
+        Assert.NotNull(found);
+        Assert.Equal(job.Id, found.Id);
+        Assert.Equal(JobPhase.Running, (await second.GetStatusAsync([found], Ct))[0].Phase);
+        await second.StopAsync(found, TimeSpan.FromSeconds(5), Ct);
+        Assert.Equal(JobPhase.Exited, (await first.GetStatusAsync([job], Ct))[0].Phase);
+    }
+
+    [Fact]
+    public async Task A_job_with_an_invalid_key_is_refused()
+    {
+        var engine = CreateEngine();
+        var spec = new JobSpec { Name = "badkey", Command = ["/bin/sh", "-c", "exit 0"], Key = "no spaces/or slashes" };
+        await Assert.ThrowsAnyAsync<ArgumentException>(() => engine.LaunchAsync(spec, Ct));
+    }
+
     [Fact]
     public async Task Status_of_many_jobs_comes_back_in_order()
     {

@@ -29,6 +29,14 @@ public interface IComputeEngine
 
     /// <summary>The last <paramref name="maxBytes"/> of the job's combined output.</summary>
     Task<string> ReadLogAsync(JobHandle job, int maxBytes, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The job this engine launched from <paramref name="spec"/> (matched by its <see cref="JobSpec.Key"/>), running or
+    /// ended but still known; null when there is none. A caller stores the key before it launches, so a job launched
+    /// just before a crash, whose handle was never stored, is found again instead of orphaned. Engines that cannot look
+    /// jobs up by key keep this default (null): for them that window stays open.
+    /// </summary>
+    Task<JobHandle?> FindAsync(JobSpec spec, CancellationToken cancellationToken) => Task.FromResult<JobHandle?>(null);
 }
 
 /// <summary>What to run.</summary>
@@ -58,6 +66,17 @@ public sealed record JobSpec
 
     /// <summary>Labels that mark the job (owner, kind); engines that can store them do.</summary>
     public IReadOnlyDictionary<string, string> Labels { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>
+    /// An idempotency key the caller chose and stored before launching (letters, digits, <c>-</c>, <c>_</c>, at most 64):
+    /// engines record it with the job (a label, its Slurm comment, its environment) so that
+    /// <see cref="IComputeEngine.FindAsync"/> finds the job by it. One key names one launch.
+    /// </summary>
+    public string? Key { get; init; }
+
+    /// <summary>Whether <paramref name="key"/> is a valid <see cref="Key"/>; engines refuse to launch a job with an invalid one.</summary>
+    public static bool IsValidKey(string key) =>
+        key is { Length: > 0 and <= 64 } && key.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_');
 
     /// <summary>When set, the engine picks a free port for the job and passes it in this environment variable.</summary>
     public string? PortVariable { get; init; }
