@@ -6,11 +6,13 @@ namespace Greyhub.Clusters;
 /// <summary>Dask Gateway's cluster JSON (its <c>models.py</c> <c>Cluster.to_dict</c>), plus a few Greyhub fields.</summary>
 internal static class ClusterModel
 {
-    public static JsonObject ToJson(DaskClusterEntity cluster, bool withCredentials, int? proxyPort)
+    /// <summary>The cluster's JSON; with <paramref name="keys"/>, the running cluster's credentials (its owner's view).</summary>
+    public static JsonObject ToJson(DaskClusterEntity cluster, ClusterKeys? keys, int? proxyPort)
     {
         var state = ClusterState.Parse(cluster.State);
         var status = (ClusterStatus)cluster.Status;
         var running = status == ClusterStatus.Running;
+        var withCredentials = keys is not null && running;
         var json = new JsonObject
         {
             ["name"] = cluster.Name,
@@ -19,8 +21,8 @@ internal static class ClusterModel
             ["start_time"] = Millis(cluster.CreatedAt),
             ["stop_time"] = cluster.StoppedAt is { } stopped ? Millis(stopped) : null,
             ["options"] = JsonNode.Parse(cluster.Options),
-            ["tls_cert"] = withCredentials && running ? cluster.TlsCert : null,
-            ["tls_key"] = withCredentials && running ? cluster.TlsKey : null,
+            ["tls_cert"] = withCredentials ? cluster.TlsCert : null,
+            ["tls_key"] = withCredentials ? keys!.Unprotect(cluster.TlsKey) : null,
             // Greyhub's own: where the scheduler listens (TLS, the cluster's credentials), why it ended, and warnings.
             ["user"] = cluster.UserName,
             ["scheduler_address"] = running ? state.SchedulerAddress : null,

@@ -17,6 +17,7 @@ internal sealed partial class ClusterService(
     ClusterJobs jobs,
     ClusterStopper stopper,
     ClusterRoutes routes,
+    ClusterKeys keys,
     IOptions<ClustersOptions> options,
     TimeProvider time,
     ILogger<ClusterService> logger)
@@ -79,7 +80,7 @@ internal sealed partial class ClusterService(
                 Options = clusterOptions.ToJsonString(),
                 TokenHash = hash,
                 TlsCert = cert,
-                TlsKey = key,
+                TlsKey = keys.Protect(key),
                 State = state.Serialize(),
                 CreatedAt = now.UtcDateTime,
             };

@@ -19,6 +19,7 @@ public static class ClustersServiceCollectionExtensions
         services.AddSingleton<IValidateOptions<ClustersOptions>, ClustersOptionsValidator>();
         services.AddSingleton<ClusterGate>();
         services.AddSingleton<ClusterJobs>();
+        services.AddSingleton<ClusterKeys>();
         services.AddSingleton<ClusterStopper>();
         services.AddSingleton<ClusterService>();
         services.AddSingleton<ClusterReconciler>();

@@ -83,7 +83,7 @@ internal static class DaskGatewayApi
         var result = new JsonObject();
         foreach (var cluster in list)
         {
-            result[cluster.Name] = ClusterModel.ToJson(cluster, withCredentials: false, ProxyPort(context));
+            result[cluster.Name] = ClusterModel.ToJson(cluster, keys: null, ProxyPort(context));
         }
         return Results.Json(result);
     });
@@ -107,13 +107,13 @@ internal static class DaskGatewayApi
         return Results.Json(new JsonObject { ["name"] = name }, statusCode: 201);
     });
 
-    private static Task<IResult> Get(HttpContext context, ClusterService clusters, string name, string? wait) => Guard(async () =>
+    private static Task<IResult> Get(HttpContext context, ClusterService clusters, ClusterKeys keys, string name, string? wait) => Guard(async () =>
     {
         var cluster = Flag(wait)
             ? await clusters.WaitAsync(name, TimeSpan.FromSeconds(20), context.RequestAborted)
             : await clusters.FindAsync(name, context.RequestAborted);
         cluster = Authorize(context, cluster, name, ReadScope, "view");
-        return Results.Json(ClusterModel.ToJson(cluster, withCredentials: true, ProxyPort(context)));
+        return Results.Json(ClusterModel.ToJson(cluster, keys, ProxyPort(context)));
     });
 
     private static Task<IResult> Delete(HttpContext context, ClusterService clusters, string name) => Guard(async () =>
