@@ -26,4 +26,17 @@ public sealed class DataAccessOptions
 
     /// <summary><c>max-age</c> of served data (always <c>private</c>: the data is behind authentication).</summary>
     public TimeSpan CacheMaxAge { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// Whether web pages of other origins may read <c>/data/</c> (GET, HEAD, the STAC search's POST) with CORS. They
+    /// never get credentials: the browser's login cookie is not honoured cross-origin, only a token the page sends
+    /// itself or a signed URL.
+    /// </summary>
+    public bool CorsEnabled { get; set; } = true;
+
+    /// <summary>
+    /// The origins (<c>https://viewer.example.org</c>) allowed to read cross-origin. Empty: any origin (<c>*</c>), which
+    /// is safe because no credentials are allowed: a page must already hold a token or a signed URL.
+    /// </summary>
+    public List<string> CorsAllowedOrigins { get; set; } = [];
 }

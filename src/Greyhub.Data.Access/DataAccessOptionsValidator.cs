@@ -1,3 +1,4 @@
+using Greyhub.Data.Access.Serving;
 using Microsoft.Extensions.Options;
 
 namespace Greyhub.Data.Access;
@@ -30,6 +31,13 @@ internal sealed class DataAccessOptionsValidator : IValidateOptions<DataAccessOp
         if (options.CacheMaxAge < TimeSpan.Zero)
         {
             failures.Add($"{DataAccessOptions.Section}:CacheMaxAge must not be negative.");
+        }
+        foreach (var origin in options.CorsAllowedOrigins)
+        {
+            if (!DataCors.IsOrigin(origin))
+            {
+                failures.Add($"{DataAccessOptions.Section}:CorsAllowedOrigins must hold origins such as 'https://viewer.example.org' (scheme, host, optional port; no path), not '{origin}'.");
+            }
         }
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }

@@ -1,5 +1,6 @@
 using Greyhub.Data.Access.Datasets;
 using Greyhub.Data.Access.Serving;
+using Greyhub.Data.Access.Stac;
 using Greyhub.Hub;
 using Greyhub.Hub.Http;
 using Microsoft.Extensions.DependencyInjection;
@@ -12,13 +13,17 @@ public static class DataAccessEndpointRouteBuilderExtensions
 {
     /// <summary>
     /// Maps <c>/hub/api/datasets</c> (with the hub's API metadata: JSON errors, body limit), <c>/data/{dataset}/...</c>
-    /// and <c>/data/catalog.yaml</c>. Call after <c>UseGreyhubHub</c>, whose pipeline authenticates the caller.
+    /// <c>/data/catalog.yaml</c> and the STAC API at <c>/data/stac</c>. Call after <c>UseGreyhubHub</c>, whose pipeline authenticates the caller.
     /// </summary>
     public static WebApplication MapGreyhubDataAccess(this WebApplication app)
     {
         var hub = app.Services.GetRequiredService<IOptions<HubOptions>>().Value;
         app.MapGroup("/hub/api").WithMetadata(new HubApiEndpoint(hub.MaxApiBodyBytes)).MapDatasetsApi();
+        // After the hub's routing and authentication: preflights are anonymous, and only endpoints that name the data
+        // policy (RequireCors) get CORS headers; the hub's own API and pages get none.
+        app.UseCors();
         app.MapDataEndpoints();
+        app.MapStacApi();
         return app;
     }
 }

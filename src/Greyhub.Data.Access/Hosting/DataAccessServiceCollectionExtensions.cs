@@ -1,6 +1,8 @@
 using Greyhub.Data.Access;
 using Greyhub.Data.Access.Datasets;
 using Greyhub.Data.Access.Serving;
+using Greyhub.Data.Access.Stac;
+using Microsoft.AspNetCore.Cors.Infrastructure;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -15,6 +17,9 @@ public static class DataAccessServiceCollectionExtensions
         services.AddGreyhubDatasets();
         services.AddSingleton<SignedUrls>();
         services.AddSingleton<ConsolidatedMetadata>();
+        services.AddSingleton<DatasetExtents>();
+        services.AddCors();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<CorsOptions>, DataCors>());
         return services;
     }
 

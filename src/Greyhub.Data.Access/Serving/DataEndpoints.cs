@@ -28,9 +28,9 @@ internal static class DataEndpoints
     public static IEndpointRouteBuilder MapDataEndpoints(this IEndpointRouteBuilder app)
     {
         string[] methods = [HttpMethods.Get, HttpMethods.Head];
-        app.MapMethods("/data/catalog.yaml", methods, IntakeCatalog.HandleAsync).AllowAnonymous();
+        app.MapMethods("/data/catalog.yaml", methods, IntakeCatalog.HandleAsync).AllowAnonymous().RequireCors(DataCors.Policy);
         // The catch-all is optional: /data/{dataset} is the dataset's root listing too (its links are absolute paths).
-        app.MapMethods("/data/{dataset}/{**key}", methods, ServeAsync).AllowAnonymous();
+        app.MapMethods("/data/{dataset}/{**key}", methods, ServeAsync).AllowAnonymous().RequireCors(DataCors.Policy);
         return app;
     }
 
