@@ -1,5 +1,6 @@
 using Greyhub.Clusters;
 using Greyhub.Hub;
+using Greyhub.Hub.Pages;
 using Greyhub.Hub.Servers;
 using Greyhub.Proxy.Sni;
 using Microsoft.Extensions.Configuration;
@@ -33,6 +34,7 @@ public static class ClustersServiceCollectionExtensions
             sni.Port = clusters.Value.TlsPort;
         });
         services.AddSingleton<ClusterRoutes>();
+        services.AddHubNavEntry(new HubNavEntry("Clusters", "clusters", "read:clusters", Order: 20));
         return services;
     }
 

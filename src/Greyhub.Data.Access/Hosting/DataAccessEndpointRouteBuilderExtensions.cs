@@ -1,4 +1,5 @@
 using Greyhub.Data.Access.Datasets;
+using Greyhub.Data.Access.Pages;
 using Greyhub.Data.Access.Serving;
 using Greyhub.Hub;
 using Greyhub.Hub.Http;
@@ -12,13 +13,14 @@ public static class DataAccessEndpointRouteBuilderExtensions
 {
     /// <summary>
     /// Maps <c>/hub/api/datasets</c> (with the hub's API metadata: JSON errors, body limit), <c>/data/{dataset}/...</c>
-    /// and <c>/data/catalog.yaml</c>. Call after <c>UseGreyhubHub</c>, whose pipeline authenticates the caller.
+    /// <c>/data/catalog.yaml</c> and the data page <c>/hub/data</c>. Call after <c>UseGreyhubHub</c>, whose pipeline authenticates the caller.
     /// </summary>
     public static WebApplication MapGreyhubDataAccess(this WebApplication app)
     {
         var hub = app.Services.GetRequiredService<IOptions<HubOptions>>().Value;
         app.MapGroup("/hub/api").WithMetadata(new HubApiEndpoint(hub.MaxApiBodyBytes)).MapDatasetsApi();
         app.MapDataEndpoints();
+        app.MapDataPages();
         return app;
     }
 }

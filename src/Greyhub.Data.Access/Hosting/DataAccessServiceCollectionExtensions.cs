@@ -1,6 +1,10 @@
 using Greyhub.Data.Access;
 using Greyhub.Data.Access.Datasets;
+using Greyhub.Data.Access.QuickLook;
 using Greyhub.Data.Access.Serving;
+using Greyhub.Hub.Pages;
+using Greyhub.Scopes;
+using Greyhub.Zarr.Compression;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -9,12 +13,18 @@ namespace Microsoft.Extensions.DependencyInjection;
 /// <summary>Registers the data access brick: <c>services.AddGreyhubDataAccess()</c> beside the hub.</summary>
 public static class DataAccessServiceCollectionExtensions
 {
-    /// <summary>Adds datasets (registry, rules, signed URLs, consolidated metadata), configured from <c>Greyhub:Data</c>.</summary>
+    /// <summary>Adds datasets (registry, rules, signed URLs, consolidated metadata, the data page and its navigation link), configured from <c>Greyhub:Data</c>.</summary>
     public static IServiceCollection AddGreyhubDataAccess(this IServiceCollection services)
     {
         services.AddGreyhubDatasets();
         services.AddSingleton<SignedUrls>();
         services.AddSingleton<ConsolidatedMetadata>();
+        // The data page: its quick looks decode blosc, zstd, lz4, bz2 and lzma chunks too.
+        ZarrCompression.Register();
+        services.AddOptions<QuickLookOptions>().BindConfiguration(QuickLookOptions.Section).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<QuickLookOptions>, QuickLookOptionsValidator>());
+        services.AddSingleton<QuickLookRenderer>();
+        services.AddHubNavEntry(new HubNavEntry("Data", "data", ScopeDefinitions.ReadDatasets, Order: 10));
         return services;
     }
 
