@@ -1,5 +1,6 @@
 using Greyhub.Clusters;
 using Greyhub.Hub;
+using Greyhub.Hub.Pages;
 using Greyhub.Hub.Servers;
 using Greyhub.Proxy.Sni;
 using Microsoft.Extensions.Configuration;
@@ -34,6 +35,7 @@ public static class ClustersServiceCollectionExtensions
             sni.Port = clusters.Value.TlsPort;
         });
         services.AddSingleton<ClusterRoutes>();
+        services.AddHubNavEntry(new HubNavEntry("Clusters", "clusters", "read:clusters", Order: 20));
         return services;
     }
 

@@ -1,4 +1,5 @@
 using Greyhub.Data.Access.Datasets;
+using Greyhub.Data.Access.Pages;
 using Greyhub.Data.Access.Serving;
 using Greyhub.Data.Access.Stac;
 using Greyhub.Hub;
@@ -13,7 +14,7 @@ public static class DataAccessEndpointRouteBuilderExtensions
 {
     /// <summary>
     /// Maps <c>/hub/api/datasets</c> (with the hub's API metadata: JSON errors, body limit), <c>/data/{dataset}/...</c>
-    /// <c>/data/catalog.yaml</c> and the STAC API at <c>/data/stac</c>. Call after <c>UseGreyhubHub</c>, whose pipeline authenticates the caller.
+    /// <c>/data/catalog.yaml</c>, the STAC API at <c>/data/stac</c> and the data page <c>/hub/data</c>. Call after <c>UseGreyhubHub</c>, whose pipeline authenticates the caller.
     /// </summary>
     public static WebApplication MapGreyhubDataAccess(this WebApplication app)
     {
@@ -24,6 +25,7 @@ public static class DataAccessEndpointRouteBuilderExtensions
         app.UseCors();
         app.MapDataEndpoints();
         app.MapStacApi();
+        app.MapDataPages();
         return app;
     }
 }

@@ -1,8 +1,12 @@
 using Greyhub.Data.Access;
 using Greyhub.Data.Access.Datasets;
+using Greyhub.Data.Access.QuickLook;
 using Greyhub.Data.Access.Serving;
 using Greyhub.Data.Access.Stac;
 using Microsoft.AspNetCore.Cors.Infrastructure;
+using Greyhub.Hub.Pages;
+using Greyhub.Scopes;
+using Greyhub.Zarr.Compression;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -11,7 +15,7 @@ namespace Microsoft.Extensions.DependencyInjection;
 /// <summary>Registers the data access brick: <c>services.AddGreyhubDataAccess()</c> beside the hub.</summary>
 public static class DataAccessServiceCollectionExtensions
 {
-    /// <summary>Adds datasets (registry, rules, signed URLs, consolidated metadata), configured from <c>Greyhub:Data</c>.</summary>
+    /// <summary>Adds datasets (registry, rules, signed URLs, consolidated metadata, the data page and its navigation link), configured from <c>Greyhub:Data</c>.</summary>
     public static IServiceCollection AddGreyhubDataAccess(this IServiceCollection services)
     {
         services.AddGreyhubDatasets();
@@ -20,6 +24,12 @@ public static class DataAccessServiceCollectionExtensions
         services.AddSingleton<DatasetExtents>();
         services.AddCors();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<CorsOptions>, DataCors>());
+        // The data page: its quick looks decode blosc, zstd, lz4, bz2 and lzma chunks too.
+        ZarrCompression.Register();
+        services.AddOptions<QuickLookOptions>().BindConfiguration(QuickLookOptions.Section).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<QuickLookOptions>, QuickLookOptionsValidator>());
+        services.AddSingleton<QuickLookRenderer>();
+        services.AddHubNavEntry(new HubNavEntry("Data", "data", ScopeDefinitions.ReadDatasets, Order: 10));
         return services;
     }
 
