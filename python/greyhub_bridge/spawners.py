@@ -50,6 +50,11 @@ class SpawnerHost:
         self.spawners = {}  # (user, server) -> Spawner
         self.servers = {}  # user -> {server name -> Server}, for user.server
         self.spawns = {}  # spawn id -> Spawn
+        # Whether the configured class has an options form (a string or a callable), so the hub shows its spawn page.
+        try:
+            self.has_form = bool(cls(config=bridge.config).options_form)
+        except Exception:  # noqa: BLE001 - a class that cannot be built without a user: assume it may ask
+            self.has_form = True
 
     def _user(self, name, admin, groups, base_url):
         return host.BridgeUser(name, admin, groups, base_url, self.servers.setdefault(name, {}))
@@ -115,6 +120,12 @@ class SpawnerHost:
                     setattr(spawner, trait, json.loads(env[key]))
                 except ValueError:
                     raise BadRequest(f"environment {key} is not JSON") from None
+        arguments = body.get("arguments") or []
+        if not isinstance(arguments, list) or not all(isinstance(a, str) for a in arguments):
+            raise BadRequest("arguments must be a list of strings")
+        # The hub's own arguments (--Class.trait=value) go after the operator's, unless the operator set that option.
+        given = {a.split("=", 1)[0] for a in spawner.args if a.startswith("--")}
+        spawner.args = list(spawner.args) + [a for a in arguments if a.split("=", 1)[0] not in given]
         _extend_env(spawner, env)
         key = (spawner.user.name, spawner.name)
         self.spawners[key] = spawner
@@ -252,8 +263,8 @@ def _describe(bridge):
     if getattr(bridge, "spawner_host", None) is None:
         return None
     cls = bridge.spawner_host.cls
-    return {"class": f"{cls.__module__}.{cls.__name__}", "calls": ["start", "progress", "poll", "stop", "log",
-                                                                   "options_form", "options_from_form"]}
+    return {"class": f"{cls.__module__}.{cls.__name__}", "options_form": bridge.spawner_host.has_form,
+            "calls": ["start", "progress", "poll", "stop", "log", "options_form", "options_from_form"]}
 
 
 class _SpawnerHandler(PluginHandler):
