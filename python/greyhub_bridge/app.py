@@ -78,6 +78,19 @@ class Bridge(Application):
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
+        if os.environ.get("GREYHUB_PLUGIN_NAME"):
+            # Started by a hub (managed): end with it, even when it was killed with SIGKILL and could not say so.
+            # The next hub starts its own bridge, which re-attaches the servers from their stored state.
+            parent = os.getppid()
+
+            def watch():
+                if os.getppid() != parent:
+                    self.log.warning("greyhub-bridge: the hub that started it is gone; stopping")
+                    stop.set()
+                else:
+                    loop.call_later(1.0, watch)
+
+            loop.call_later(1.0, watch)
         await stop.wait()
         server.stop()
         # Servers are not ours to stop: they outlive the bridge and the next one re-attaches them from their state.
