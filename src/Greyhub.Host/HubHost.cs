@@ -45,7 +45,8 @@ public static partial class HubHost
         // YARP logs two lines per proxied request at Information: far too much for a hub's log (and its CPU).
         builder.Logging.AddFilter("Yarp", LogLevel.Warning);
         var engine = builder.Configuration["Greyhub:Spawner:Engine"] ?? "local";
-        AddBricks(builder.Services, engine, remote: !EngineNames.Contains(engine) && builder.Configuration.GetSection(RemoteSection + engine).Exists());
+        AddBricks(builder.Services, engine, remote: !EngineNames.Contains(engine) && builder.Configuration.GetSection(RemoteSection + engine).Exists(),
+            spawnerPlugin: builder.Configuration["Greyhub:Spawner:Plugin"] is { Length: > 0 } plugin ? plugin : null);
         // Embedded defaults under the data folder: job logs in jobs/, each user's folder in home/{username}.
         builder.Services.AddOptions<LocalEngineOptions>().PostConfigure<IOptions<HubOptions>>((o, hub) =>
         {
@@ -102,9 +103,10 @@ public static partial class HubHost
     /// options alone are validated (a laptop needs no Slurm settings); a name Greyhub does not ship is a plug-in engine
     /// when <paramref name="remote"/> (it has a <c>Greyhub:Compute:Remote:&lt;name&gt;</c> section), otherwise unknown: none
     /// is registered, and the spawner's validation lists the known ones. A null <paramref name="engine"/> registers them
-    /// all: the settings check knows every engine's keys, whichever is picked.
+    /// all: the settings check knows every engine's keys, whichever is picked. A <paramref name="spawnerPlugin"/>
+    /// (<c>Greyhub:Spawner:Plugin</c>) replaces the engine-backed spawner with that plug-in's.
     /// </summary>
-    internal static void AddBricks(IServiceCollection services, string? engine, bool remote = false)
+    internal static void AddBricks(IServiceCollection services, string? engine, bool remote = false, string? spawnerPlugin = null)
     {
         services.AddGreyhub().UseSqlite().UsePostgres();
         services.AddGreyhubDataAccess();
@@ -133,6 +135,11 @@ public static partial class HubHost
             services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<EngineSpawnerOptions>>(new UnknownEngine());
         }
         services.AddEngineSpawner();
+        if (spawnerPlugin is not null)
+        {
+            // A spawner plug-in (the JupyterHub bridge) starts servers; the engine above still runs clusters.
+            services.AddRemoteSpawner(spawnerPlugin);
+        }
         services.AddGreyhubClusters();
         // Clusters run on the servers' engine unless configured otherwise (that is the engine this hub has).
         services.AddOptions<ClustersOptions>().PostConfigure<IOptions<EngineSpawnerOptions>>((o, spawner) =>

@@ -16,7 +16,8 @@ internal static class PluginProtocol
 internal sealed record HandshakeResponse(
     [property: JsonPropertyName("protocols")] IReadOnlyList<int> Protocols,
     [property: JsonPropertyName("engine")] string Engine,
-    [property: JsonPropertyName("runs_locally")] bool RunsLocally = false);
+    [property: JsonPropertyName("runs_locally")] bool RunsLocally = false,
+    [property: JsonPropertyName("hosts")] HostedParts? Hosts = null);
 
 /// <summary>What to run, as <c>JobSpec</c> on the wire.</summary>
 internal sealed record WireJobSpec(

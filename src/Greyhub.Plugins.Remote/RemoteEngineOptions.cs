@@ -42,6 +42,9 @@ public sealed class RemoteEngineOptions
     /// <summary>Where a managed plug-in's output goes; empty means <c>greyhub-plugins/&lt;name&gt;.log</c> in the temporary folder.</summary>
     public string LogFile { get; set; } = "";
 
+    /// <summary>Longest wait for a spawner plug-in's start, from the call to its answer with the server's URL.</summary>
+    public TimeSpan SpawnTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
     /// <summary>Longest wait for a managed plug-in to answer its handshake after a start.</summary>
     public TimeSpan StartTimeout { get; set; } = TimeSpan.FromSeconds(30);
 

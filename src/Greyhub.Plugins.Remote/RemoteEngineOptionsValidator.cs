@@ -27,6 +27,10 @@ internal sealed class RemoteEngineOptionsValidator : IValidateOptions<RemoteEngi
             {
                 failures.Add($"{at}:Timeout must be positive.");
             }
+            if (o.SpawnTimeout <= TimeSpan.Zero)
+            {
+                failures.Add($"{at}:SpawnTimeout must be positive.");
+            }
             if (o.Retries is < 0 or > 10)
             {
                 failures.Add($"{at}:Retries must be between 0 and 10.");

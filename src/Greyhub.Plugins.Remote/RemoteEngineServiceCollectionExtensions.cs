@@ -16,7 +16,32 @@ public static class RemoteEngineServiceCollectionExtensions
     /// </summary>
     public static IServiceCollection AddRemoteComputeEngine(this IServiceCollection services, string name, Action<RemoteEngineOptions>? configure = null)
     {
+        AddRemotePlugin(services, name, configure);
+        services.AddSingleton<IComputeEngine>(sp => sp.GetRequiredKeyedService<RemotePlugin>(name).Engine);
+        return services;
+    }
+
+    /// <summary>
+    /// Makes the plug-in <paramref name="name"/> (configured under <c>Greyhub:Compute:Remote:&lt;name&gt;</c>, e.g. the
+    /// JupyterHub bridge) the hub's <see cref="ISpawner"/>, replacing the engine-backed spawner; a managed plug-in is
+    /// started with the hub and restarted when it dies.
+    /// </summary>
+    public static IServiceCollection AddRemoteSpawner(this IServiceCollection services, string name, Action<RemoteEngineOptions>? configure = null)
+    {
+        AddRemotePlugin(services, name, configure);
+        services.RemoveAll<ISpawner>();
+        services.AddSingleton<RemoteSpawner>(sp => sp.GetRequiredKeyedService<RemotePlugin>(name).Spawner);
+        services.AddSingleton<ISpawner>(sp => sp.GetRequiredService<RemoteSpawner>());
+        return services;
+    }
+
+    private static void AddRemotePlugin(IServiceCollection services, string name, Action<RemoteEngineOptions>? configure)
+    {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        if (services.Any(d => d.IsKeyedService && Equals(d.ServiceKey, name) && d.ServiceType == typeof(RemotePlugin)))
+        {
+            return; // one process and one supervisor per plug-in, whether it serves as engine, spawner or both
+        }
         if (!services.Any(d => d.ServiceType == typeof(RemoteEngineMarker)))
         {
             services.AddSingleton<RemoteEngineMarker>();
@@ -35,9 +60,7 @@ public static class RemoteEngineServiceCollectionExtensions
             configure?.Invoke(engine);
         });
         services.AddKeyedSingleton(name, (sp, _) => RemotePlugin.Create(sp, name));
-        services.AddSingleton<IComputeEngine>(sp => sp.GetRequiredKeyedService<RemotePlugin>(name).Engine);
         services.AddSingleton<IHostedService>(sp => sp.GetRequiredKeyedService<RemotePlugin>(name).Supervisor ?? (IHostedService)new Unmanaged());
-        return services;
     }
 
     /// <summary>Binds and validates <c>Greyhub:Compute:Remote</c> (also what the hub's settings check reads the keys from).</summary>

@@ -4,8 +4,11 @@ using Microsoft.Extensions.Options;
 
 namespace Greyhub.Plugins.Remote;
 
-/// <summary>One plug-in's parts, built once: its address, its engine and (when the hub starts it) its supervisor.</summary>
-internal sealed record RemotePlugin(PluginEndpoint Endpoint, RemoteComputeEngine Engine, ManagedPlugin? Supervisor)
+/// <summary>
+/// One plug-in's parts, built once: its address, its engine, its spawner and (when the hub starts it) its supervisor.
+/// The engine and the spawner are two views of the same calls; the hub uses the one its configuration picks.
+/// </summary>
+internal sealed record RemotePlugin(PluginEndpoint Endpoint, RemoteComputeEngine Engine, RemoteSpawner Spawner, ManagedPlugin? Supervisor)
 {
     public static RemotePlugin Create(IServiceProvider services, string name)
     {
@@ -16,11 +19,12 @@ internal sealed record RemotePlugin(PluginEndpoint Endpoint, RemoteComputeEngine
         var endpoint = new PluginEndpoint(name);
         var client = new PluginClient(endpoint, options, services.GetRequiredService<IHttpClientFactory>(), time, logs.CreateLogger<RemoteComputeEngine>());
         var engine = new RemoteComputeEngine(client, options);
+        var spawner = new RemoteSpawner(client, options);
         if (options.Command.Count == 0)
         {
             endpoint.Set(options.Url!, options.Secret ?? "");
-            return new RemotePlugin(endpoint, engine, null);
+            return new RemotePlugin(endpoint, engine, spawner, null);
         }
-        return new RemotePlugin(endpoint, engine, new ManagedPlugin(endpoint, engine, options, time, logs.CreateLogger<ManagedPlugin>()));
+        return new RemotePlugin(endpoint, engine, spawner, new ManagedPlugin(endpoint, engine, options, time, logs.CreateLogger<ManagedPlugin>()));
     }
 }

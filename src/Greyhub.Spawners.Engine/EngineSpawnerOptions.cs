@@ -12,6 +12,13 @@ public sealed class EngineSpawnerOptions : SpawnerOptions
     public string Engine { get; set; } = "local";
 
     /// <summary>
+    /// When set, servers are started by this plug-in's spawner instead of an engine: a plug-in configured under
+    /// <c>Greyhub:Compute:Remote:&lt;name&gt;</c> that serves the protocol's spawner calls, such as the JupyterHub
+    /// bridge hosting a JupyterHub <c>Spawner</c> class (docs/plugins.md). <see cref="Engine"/> still runs clusters.
+    /// </summary>
+    public string? Plugin { get; set; }
+
+    /// <summary>
     /// The web UI servers open: <c>auto</c> finds out from the command's Python on an engine that runs servers on this
     /// machine (JupyterLab, else the Notebook, else Jupyter Server's own page); <c>lab</c>, <c>notebook</c> (7),
     /// <c>classic</c> (Notebook 6), <c>server</c> fix one; <c>none</c> leaves the single-user server's default. A

@@ -35,7 +35,9 @@ public sealed class OpenApiDocumentTests
     {
         var document = Document();
         var paths = Map(document, "paths").Children.Keys.Select(k => ((YamlScalarNode)k).Value).ToList();
-        Assert.Equal(["/v1/handshake", "/v1/jobs/launch", "/v1/jobs/status", "/v1/jobs/stop", "/v1/jobs/log"], paths);
+        Assert.Equal(["/v1/handshake", "/v1/jobs/launch", "/v1/jobs/status", "/v1/jobs/stop", "/v1/jobs/log",
+            "/v1/spawner/start", "/v1/spawner/progress", "/v1/spawner/poll", "/v1/spawner/stop", "/v1/spawner/log",
+            "/v1/spawner/options_form", "/v1/spawner/options_from_form"], paths);
         var schemas = Map(document, "components", "schemas");
         Assert.Equal(Fields(typeof(HandshakeResponse)), Properties(Map(schemas, "Handshake")));
         Assert.Equal(Fields(typeof(LaunchRequest)), Properties(Map(schemas, "LaunchRequest")));
@@ -44,5 +46,12 @@ public sealed class OpenApiDocumentTests
         Assert.Equal(Fields(typeof(WireJob)), Properties(Map(schemas, "Job")));
         Assert.Equal(Fields(typeof(WireStatus)), Properties(Map(schemas, "Status")));
         Assert.Equal(Fields(typeof(ErrorResponse)), Properties(Map(schemas, "Error")));
+        Assert.Equal(Fields(typeof(HostedSpawner)), Properties(Map(schemas, "Handshake", "properties", "hosts", "properties", "spawner")));
+        Assert.Equal(Fields(typeof(WireUser)), Properties(Map(schemas, "SpawnerUser")));
+        Assert.Equal(Fields(typeof(SpawnerStartRequest)), Properties(Map(schemas, "SpawnerStart")));
+        Assert.Equal(Fields(typeof(SpawnerProgressRequest)), Properties(Map(schemas, "SpawnerProgressRequest")));
+        Assert.Equal(Fields(typeof(SpawnerProgressResponse)), Properties(Map(schemas, "SpawnerProgress")));
+        Assert.Equal(Fields(typeof(WireProgressEvent)), Properties(Map(schemas, "SpawnerProgress", "properties", "events", "items")));
+        Assert.Equal(Fields(typeof(WireSpawnerStatus)), Properties(Map(schemas, "SpawnerStatus")));
     }
 }

@@ -44,6 +44,12 @@ public sealed record SpawnRequest
     /// <summary>Server name; empty for the default server.</summary>
     public string ServerName { get; init; } = "";
 
+    /// <summary>Whether the owner is an admin (JupyterHub's <c>user.admin</c>, which some spawners read).</summary>
+    public bool Admin { get; init; }
+
+    /// <summary>The owner's groups (JupyterHub's <c>user.groups</c>, which some spawners read).</summary>
+    public IReadOnlyList<string> Groups { get; init; } = [];
+
     /// <summary>The server's URL prefix, e.g. <c>/user/alice/</c>; the server must serve under it.</summary>
     public required string ServicePrefix { get; init; }
 

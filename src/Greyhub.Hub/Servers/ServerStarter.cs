@@ -231,10 +231,14 @@ internal sealed partial class ServerStarter(
             var issued = await credentials.IssueAsync(userId, key, prefix, cancellationToken);
             state = new ServerState(null, issued.TokenId, key.ClientId);
             await servers.SaveStateAsync(serverId, state.ToJson(), cancellationToken);
+            // Who the owner is now (admin, groups): JupyterHub's spawners may read them from their user object.
+            var owner = await scope.Users.FindAsync(key.User, cancellationToken);
             var request = new SpawnRequest
             {
                 UserName = key.User,
                 ServerName = key.Server,
+                Admin = owner?.Admin ?? false,
+                Groups = owner?.Groups ?? [],
                 ServicePrefix = prefix,
                 HubEnvironment = await EnvironmentAsync(scope, key, userId, issued.Secret, cancellationToken),
                 HubArguments = environment.Arguments,

@@ -44,8 +44,8 @@ internal static class SpawnPages
     /// <summary>What the pages use, bound per request.</summary>
     internal readonly record struct SpawnPageServices(UserService Users, ISpawner Spawner, ServerStarter Starter, ServerStopper Stopper, SpawnTracker Tracker, HubUrls Urls, IOptions<HubOptions> Options, AuditLog Audit);
 
-    /// <summary>Whether starting asks the user anything: only when there are profiles to choose between.</summary>
-    public static bool NeedsChoice(ISpawner spawner) => spawner.Profiles.Count > 1;
+    /// <summary>Whether starting asks the user anything: when there are profiles to choose between, or the spawner has its own form.</summary>
+    public static bool NeedsChoice(ISpawner spawner) => spawner.Profiles.Count > 1 || spawner is ISpawnerOptionsForm { MayAskOptions: true };
 
     /// <summary>The owner's record when the signed-in user may act on that server (own, or granted <c>servers</c>).</summary>
     internal static async Task<(RequestIdentity? Me, UserRecord? Owner, IResult? Refusal)> OwnerAsync(HttpContext context, UserService users, string? user, string server, string scope)
@@ -77,6 +77,15 @@ internal static class SpawnPages
         {
             return Results.Redirect(paths.Pending);
         }
+        string? optionsForm;
+        try
+        {
+            optionsForm = await SpawnerOptionsForms.HtmlAsync(s.Spawner, owner, server, context.RequestAborted);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            return HubPage.Error(StatusCodes.Status502BadGateway, "The spawner's options form could not be shown: " + ex.Message, "The server could not start", "spawn-error");
+        }
         return HubPage.Render<SpawnPage>(new
         {
             OwnerName = owner.Name,
@@ -84,6 +93,7 @@ internal static class SpawnPages
             Mine = owner.Name == me!.Name,
             Action = paths.Spawn,
             Next = context.Request.Query["next"].ToString(),
+            OptionsForm = optionsForm,
         });
     }
 
@@ -99,18 +109,32 @@ internal static class SpawnPages
             return HubPage.Error(StatusCodes.Status403Forbidden, ForgedForm);
         }
         var form = await context.Request.ReadFormAsync(context.RequestAborted);
+        JsonElement? fromForm;
+        try
+        {
+            fromForm = await SpawnerOptionsForms.UserOptionsAsync(s.Spawner, owner, server, form, context.RequestAborted);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            return HubPage.Error(StatusCodes.Status400BadRequest, "The spawner did not accept the form: " + ex.Message, "The server could not start", "spawn-error");
+        }
+        if (fromForm is { } options)
+        {
+            return await StartAsync(context, s, owner, server, options, form["next"].ToString());
+        }
         return await StartAsync(context, s, owner, server, form["profile"], form["next"].ToString());
     }
 
     /// <summary>Starts a server (profile from the form, if any) and goes to its progress page; a refusal is a page that says why.</summary>
-    internal static async Task<IResult> StartAsync(HttpContext context, SpawnPageServices s, UserRecord owner, string server, IEnumerable<string?> profile, string? next)
+    internal static Task<IResult> StartAsync(HttpContext context, SpawnPageServices s, UserRecord owner, string server, IEnumerable<string?> profile, string? next) =>
+        StartAsync(context, s, owner, server,
+            profile.Any() ? JsonSerializer.SerializeToElement(new Dictionary<string, string[]> { ["profile"] = [.. profile.Select(p => p ?? "")] }) : null,
+            next);
+
+    /// <summary>Starts a server with these <c>user_options</c> and goes to its progress page; a refusal is a page that says why.</summary>
+    private static async Task<IResult> StartAsync(HttpContext context, SpawnPageServices s, UserRecord owner, string server, JsonElement? options, string? next)
     {
         var paths = PathsFor(s.Urls, owner.Name, server, next);
-        JsonElement? options = null;
-        if (profile.Any())
-        {
-            options = JsonSerializer.SerializeToElement(new Dictionary<string, string[]> { ["profile"] = [.. profile.Select(p => p ?? "")] });
-        }
         try
         {
             if (server.Length > 0)
