@@ -11,6 +11,7 @@ internal static class ClusterEvents
     public const int WorkerFailed = 2011;
     public const int WorkerReplaced = 2012;
     public const int WorkerRetired = 2013;
+    public const int LaunchAdopted = 2014;
     public const int ReconcileFailed = 2020;
     public const int ReconcilerFailed = 2021;
 }

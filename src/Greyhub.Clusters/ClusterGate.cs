@@ -8,6 +8,7 @@ internal sealed class ClusterGate : IDisposable
 {
     private readonly SemaphoreSlim _lock = new(1, 1);
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private TaskCompletionSource _reconcile = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public async Task<T> RunAsync<T>(Func<Task<T>> work, CancellationToken cancellationToken)
     {
@@ -30,6 +31,18 @@ internal sealed class ClusterGate : IDisposable
 
     /// <summary>Completes at the next change.</summary>
     public Task NextChange => Volatile.Read(ref _changed).Task;
+
+    /// <summary>Completes when a change asks the reconciler to run now rather than at its next period.</summary>
+    public Task ReconcileRequested => Volatile.Read(ref _reconcile).Task;
+
+    /// <summary>
+    /// Asks for a reconciler pass now (a scale, an adapt, a scheduler that just reported its address): workers launch
+    /// without waiting up to a period. Heartbeats do not ask: their changes wait for the period.
+    /// </summary>
+    public void RequestReconcile() => Volatile.Read(ref _reconcile).TrySetResult();
+
+    /// <summary>Called by the reconciler as a pass starts: requests made from now on ask for the next one.</summary>
+    public void ReconcileStarting() => Interlocked.Exchange(ref _reconcile, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
 
     public void Dispose() => _lock.Dispose();
 

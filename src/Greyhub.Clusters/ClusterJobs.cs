@@ -16,6 +16,29 @@ internal sealed class ClusterJobs(IOptions<ClustersOptions> options, IOptions<Hu
 
     public IComputeEngine Engine(string name) => engines.First(e => e.Name == name);
 
+    /// <summary>A launch intent for a job of this name; the key is the name, unique per cluster and launch.</summary>
+    public static LaunchIntent Intent(string jobName, bool scheduler, DateTime at) => new() { Name = jobName, Key = jobName, Scheduler = scheduler, At = at };
+
+    /// <summary>
+    /// Looks up the jobs of launches a hub wrote but did not finish (it died between launching and storing the handle);
+    /// each found job is returned, every intent is cleared. Engines find a job by its name and key.
+    /// </summary>
+    public async Task<List<(LaunchIntent Intent, JobHandle Job)>> ResolveLaunchesAsync(ClusterState state, CancellationToken cancellationToken)
+    {
+        var found = new List<(LaunchIntent, JobHandle)>();
+        var engine = Engine(state.Engine);
+        foreach (var intent in state.Launching)
+        {
+            var lookup = new JobSpec { Name = intent.Name, Key = intent.Key, Command = [] };
+            if (await engine.FindAsync(lookup, cancellationToken) is { } job)
+            {
+                found.Add((intent, job));
+            }
+        }
+        state.Launching.Clear();
+        return found;
+    }
+
     public string Root => _options.Directory.Length > 0 ? _options.Directory : Path.Combine(Path.GetFullPath(hub.Value.DataDir), "clusters");
 
     /// <summary>Writes the cluster's folder and credentials; returns the folder.</summary>
@@ -25,6 +48,16 @@ internal sealed class ClusterJobs(IOptions<ClustersOptions> options, IOptions<Hu
         Directory.CreateDirectory(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         Write(Path.Combine(dir, "dask.crt"), certPem);
         Write(Path.Combine(dir, "dask.pem"), keyPem);
+        if (_options.PythonPath.Length == 0)
+        {
+            // Jobs in a container or on another node see the cluster's folder (shared: it holds the credentials), not
+            // the hub's installation: the preload travels with the cluster.
+            var package = Directory.CreateDirectory(Path.Combine(dir, "python", "greyhub")).FullName;
+            foreach (var file in Directory.EnumerateFiles(Path.Combine(AppContext.BaseDirectory, "python", "greyhub"), "*.py"))
+            {
+                File.Copy(file, Path.Combine(package, Path.GetFileName(file)), overwrite: true);
+            }
+        }
         return dir;
     }
 
@@ -55,13 +88,16 @@ internal sealed class ClusterJobs(IOptions<ClustersOptions> options, IOptions<Hu
         }
     }
 
+    public static string SchedulerJobName(string cluster) => $"dask-scheduler-{cluster}";
+
     public JobSpec Scheduler(string name, string user, string token, string dir, ClusterProfile profile, bool local)
     {
         var crt = Path.Combine(dir, "dask.crt");
         var pem = Path.Combine(dir, "dask.pem");
         return new JobSpec
         {
-            Name = $"dask-scheduler-{name}",
+            Name = SchedulerJobName(name),
+            Key = SchedulerJobName(name),
             Command =
             [
                 _options.SchedulerCommand, "--protocol", "tls", "--host", local ? "127.0.0.1" : "0.0.0.0", "--port", "0",
@@ -93,6 +129,7 @@ internal sealed class ClusterJobs(IOptions<ClustersOptions> options, IOptions<Hu
         return new JobSpec
         {
             Name = workerName,
+            Key = workerName,
             // No nanny: one process per job, so a job's end is the worker's end and the hub replaces it itself.
             Command =
             [
@@ -116,7 +153,7 @@ internal sealed class ClusterJobs(IOptions<ClustersOptions> options, IOptions<Hu
         {
             ["PATH"] = "/usr/local/bin:/usr/bin:/bin",
             ["HOME"] = dir,
-            ["PYTHONPATH"] = PythonPath,
+            ["PYTHONPATH"] = _options.PythonPath.Length > 0 ? _options.PythonPath : Path.Combine(dir, "python"),
             ["DASK_DISTRIBUTED__COMM__REQUIRE_ENCRYPTION"] = "True",
             ["DASK_GATEWAY_CLUSTER_NAME"] = name,
         };
@@ -126,8 +163,6 @@ internal sealed class ClusterJobs(IOptions<ClustersOptions> options, IOptions<Hu
         }
         return env;
     }
-
-    private string PythonPath => _options.PythonPath.Length > 0 ? _options.PythonPath : Path.Combine(AppContext.BaseDirectory, "python");
 
     private static string Seconds(TimeSpan t) => t.TotalSeconds.ToString(CultureInfo.InvariantCulture);
 }

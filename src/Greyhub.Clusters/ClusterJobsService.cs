@@ -8,17 +8,17 @@ namespace Greyhub.Clusters;
 /// Runs the <see cref="ClusterReconciler"/> every <see cref="ClustersOptions.ReconcilePeriod"/> and purges old records;
 /// its first pass, at start-up, re-adopts the clusters a previous hub left running and reaps the dead ones.
 /// </summary>
-internal sealed partial class ClusterJobsService(ClusterReconciler reconciler, ScopedRunner scoped, IOptions<ClustersOptions> options, TimeProvider time, ILogger<ClusterJobsService> logger)
+internal sealed partial class ClusterJobsService(ClusterReconciler reconciler, ClusterGate gate, ScopedRunner scoped, IOptions<ClustersOptions> options, TimeProvider time, ILogger<ClusterJobsService> logger)
     : HubBackgroundService
 {
     protected override async Task RunAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(options.Value.ReconcilePeriod, time);
         var runs = 0L;
         do
         {
             try
             {
+                gate.ReconcileStarting();
                 await reconciler.RunOnceAsync(stoppingToken);
                 if (runs++ % 600 == 0)
                 {
@@ -35,19 +35,17 @@ internal sealed partial class ClusterJobsService(ClusterReconciler reconciler, S
                 LogFailed(logger, e);
             }
         }
-        while (await NextAsync(timer, stoppingToken));
+        while (await NextAsync(stoppingToken));
     }
 
-    private static async Task<bool> NextAsync(PeriodicTimer timer, CancellationToken stoppingToken)
+    /// <summary>Waits for the next period, or less when a change asked for a pass; false at shutdown.</summary>
+    private async Task<bool> NextAsync(CancellationToken stoppingToken)
     {
-        try
-        {
-            return await timer.WaitForNextTickAsync(stoppingToken);
-        }
-        catch (OperationCanceledException)
-        {
-            return false;
-        }
+        using var period = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        var delay = Task.Delay(options.Value.ReconcilePeriod, time, period.Token);
+        await Task.WhenAny(delay, gate.ReconcileRequested);
+        await period.CancelAsync();
+        return !stoppingToken.IsCancellationRequested;
     }
 
     [LoggerMessage(EventId = ClusterEvents.ReconcilerFailed, Level = LogLevel.Error, Message = "The cluster reconciler failed; it runs again next period")]

@@ -68,6 +68,10 @@ internal sealed partial class ClusterReconciler(
     private async Task ReconcileAsync(DaskClusterEntity cluster, ClusterState state, Dictionary<JobHandle, JobStatus> statuses, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow().UtcDateTime;
+        if (state.Launching.Count > 0)
+        {
+            await AdoptLaunchesAsync(cluster, state, statuses, cancellationToken);
+        }
         if (cluster.Status == (int)ClusterStatus.Stopping)
         {
             await stopper.StopAsync(cluster, state, cluster.Reason ?? "stopped", state.Failing);
@@ -80,7 +84,8 @@ internal sealed partial class ClusterReconciler(
             await stopper.StopAsync(cluster, state, "The scheduler ended: " + why, failed: true);
             return;
         }
-        if (cluster.Status == (int)ClusterStatus.Pending && now - cluster.CreatedAt > _options.StartTimeout)
+        // Like silence, a start is timed from this hub's start at the earliest: while no hub ran, no scheduler could report.
+        if (cluster.Status == (int)ClusterStatus.Pending && now - (cluster.CreatedAt > _startedAt ? cluster.CreatedAt : _startedAt) > _options.StartTimeout)
         {
             var log = await engine.ReadLogAsync(state.Scheduler, 2000, cancellationToken);
             await stopper.StopAsync(cluster, state, $"The scheduler did not report within {_options.StartTimeout.TotalSeconds:0} s. Its output:\n{log}", failed: true);
@@ -180,7 +185,13 @@ internal sealed partial class ClusterReconciler(
         for (var n = live.Count; n < desired && state.SchedulerAddress is { } address; n++)
         {
             var name = $"dask-worker-{cluster.Name}-{Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(4))}";
+            // The intent first: a hub that dies after the launch but before the save below finds the job by its key.
+            var intent = ClusterJobs.Intent(name, scheduler: false, now);
+            state.Launching.Add(intent);
+            await SaveAsync(cluster, state, CancellationToken.None);
             var handle = await engine.LaunchAsync(jobs.Worker(cluster.Name, cluster.UserName, name, address, state.Directory, profile, clusterOptions), cancellationToken);
+            CrashPoints.Reach(CrashPoints.WorkerLaunched);
+            state.Launching.Remove(intent);
             state.Workers.Add(new WorkerState { Name = name, Job = handle, LaunchedAt = now });
             // Written at once: a hub that dies now still knows this job.
             await SaveAsync(cluster, state, CancellationToken.None);
@@ -188,6 +199,37 @@ internal sealed partial class ClusterReconciler(
             changed = true;
         }
         return changed;
+    }
+
+    /// <summary>
+    /// Launches a previous hub wrote and did not finish (only a dead hub leaves them: launches happen under the gate this
+    /// pass holds): their jobs, when the engine finds them by key, become the cluster's scheduler or workers again.
+    /// </summary>
+    private async Task AdoptLaunchesAsync(DaskClusterEntity cluster, ClusterState state, Dictionary<JobHandle, JobStatus> statuses, CancellationToken cancellationToken)
+    {
+        var found = await jobs.ResolveLaunchesAsync(state, cancellationToken);
+        foreach (var (intent, job) in found)
+        {
+            if (intent.Scheduler)
+            {
+                state.Scheduler ??= job;
+            }
+            else
+            {
+                state.Workers.Add(new WorkerState { Name = intent.Name, Job = job, LaunchedAt = intent.At });
+            }
+            LogLaunchAdopted(logger, cluster.Name, intent.Name, job.Id);
+        }
+        if (found.Count > 0)
+        {
+            var handles = found.Select(f => f.Job).ToList();
+            var foundStatuses = await jobs.Engine(state.Engine).GetStatusAsync(handles, cancellationToken);
+            for (var i = 0; i < handles.Count; i++)
+            {
+                statuses[handles[i]] = foundStatuses[i];
+            }
+        }
+        await SaveAsync(cluster, state, CancellationToken.None);
     }
 
     private static async Task<string> ExitReasonAsync(IComputeEngine engine, JobHandle job, JobStatus? status, CancellationToken cancellationToken)
@@ -199,6 +241,9 @@ internal sealed partial class ClusterReconciler(
 
     private Task SaveAsync(DaskClusterEntity cluster, ClusterState state, CancellationToken cancellationToken) =>
         scoped.SaveStateAsync(gate, cluster, state, cancellationToken);
+
+    [LoggerMessage(EventId = ClusterEvents.LaunchAdopted, Level = LogLevel.Warning, Message = "Cluster {Cluster}: job {Job} ({JobId}), launched just before a previous hub stopped, found by its key and adopted")]
+    private static partial void LogLaunchAdopted(ILogger logger, string cluster, string job, string jobId);
 
     [LoggerMessage(EventId = ClusterEvents.WorkerLaunched, Level = LogLevel.Information, Message = "Cluster {Cluster}: worker {Worker} launched")]
     private static partial void LogWorkerLaunched(ILogger logger, string cluster, string worker);

@@ -72,6 +72,8 @@ internal sealed partial class ClusterService(
             var dir = jobs.WriteFiles(name, cert, key);
             var engine = jobs.Engine(_options.Engine);
             var state = new ClusterState { Engine = engine.Name, ProfileGroup = group, Directory = dir, ClientVersions = clientVersions };
+            // Stored with the row, before the launch: a hub that dies before storing the handle finds the job by its key.
+            state.Launching.Add(ClusterJobs.Intent(ClusterJobs.SchedulerJobName(name), scheduler: true, now.UtcDateTime));
             var entity = new DaskClusterEntity
             {
                 Name = name,
@@ -88,15 +90,18 @@ internal sealed partial class ClusterService(
             try
             {
                 state.Scheduler = await engine.LaunchAsync(jobs.Scheduler(name, user, token, dir, profile, engine.RunsLocally), cancellationToken);
+                CrashPoints.Reach(CrashPoints.SchedulerLaunched);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
+                state.Launching.Clear();
                 entity.Status = (int)ClusterStatus.Failed;
                 entity.Reason = "The scheduler did not launch: " + e.Message;
                 entity.StoppedAt = now.UtcDateTime;
                 await SaveAsync(entity, state, CancellationToken.None);
                 throw ClusterException.Unprocessable(entity.Reason);
             }
+            state.Launching.Clear();
             await SaveAsync(entity, state, CancellationToken.None);
             LogCreated(logger, name, user);
             return name;
@@ -136,6 +141,7 @@ internal sealed partial class ClusterService(
         var state = ClusterState.Parse(cluster.State);
         change(state);
         await SaveAsync(cluster, state, cancellationToken);
+        gate.RequestReconcile();
     }, cancellationToken);
 
     /// <summary>Stops a cluster (idempotent).</summary>
@@ -204,6 +210,8 @@ internal sealed partial class ClusterService(
                 state.StartedAt = now;
                 LogRunning(logger, name, state.SchedulerAddress);
                 routes.Set(name, state.SchedulerAddress);
+                // Workers asked for while pending can launch now that the scheduler has an address.
+                gate.RequestReconcile();
                 if (VersionCheck.Compare(state.ClientVersions, state.Versions) is { } mismatch)
                 {
                     if (_options.RefuseVersionMismatch)

@@ -32,6 +32,12 @@ internal sealed class ClusterState
     /// <summary>The worker jobs.</summary>
     public List<WorkerState> Workers { get; set; } = [];
 
+    /// <summary>
+    /// Launches written before they are made and removed once their job is stored: one left over means the hub died in
+    /// between, and its job is looked up by key (<see cref="IComputeEngine.FindAsync"/>) rather than orphaned.
+    /// </summary>
+    public List<LaunchIntent> Launching { get; set; } = [];
+
     /// <summary>Workers asked for by scale (used while adaptive is off).</summary>
     public int Target { get; set; }
 
@@ -105,6 +111,20 @@ internal sealed class WorkerState
 
     /// <summary>Being retired by the hub (scale down, stop).</summary>
     public bool Stopping { get; set; }
+}
+
+/// <summary>A job about to be launched: its name and idempotency key (<see cref="JobSpec.Key"/>), and when.</summary>
+internal sealed class LaunchIntent
+{
+    /// <summary>The job's name; for a worker, also the worker's name in Dask.</summary>
+    public required string Name { get; set; }
+
+    public required string Key { get; set; }
+
+    /// <summary>True for the scheduler, false for a worker.</summary>
+    public bool Scheduler { get; set; }
+
+    public DateTime At { get; set; }
 }
 
 /// <summary>Adaptive bounds.</summary>

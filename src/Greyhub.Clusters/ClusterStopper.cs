@@ -28,7 +28,9 @@ internal sealed partial class ClusterStopper(ScopedRunner scoped, ClusterGate ga
         }
         routes.Remove(cluster.Name);
         var engine = jobs.Engine(state.Engine);
-        var handles = state.Workers.Select(w => w.Job).ToList();
+        // A launch a dead hub left unfinished may have a job: stopped too.
+        var unfinished = state.Launching.Count > 0 ? await jobs.ResolveLaunchesAsync(state, CancellationToken.None) : [];
+        var handles = state.Workers.Select(w => w.Job).Concat(unfinished.Select(u => u.Job)).ToList();
         if (state.Scheduler is { } scheduler)
         {
             handles.Add(scheduler);

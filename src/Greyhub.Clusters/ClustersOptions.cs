@@ -24,7 +24,10 @@ public sealed class ClustersOptions
     /// <summary>The worker program (Debian's <c>dask-worker</c>, unchanged).</summary>
     public string WorkerCommand { get; set; } = "/usr/bin/dask-worker";
 
-    /// <summary>Folder holding the <c>greyhub</c> Python package (the scheduler preload); the copy next to the hub when empty.</summary>
+    /// <summary>
+    /// Folder holding the <c>greyhub</c> Python package (the scheduler preload), as the jobs see it; when empty, the copy
+    /// next to the hub is copied into each cluster's folder (which jobs on any engine see) and used from there.
+    /// </summary>
     public string PythonPath { get; set; } = "";
 
     /// <summary>Folder for each cluster's files (credentials, working folder); <c>{DataDir}/clusters</c> when empty.</summary>

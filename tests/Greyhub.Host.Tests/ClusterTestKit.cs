@@ -109,7 +109,7 @@ internal sealed class ClusterTestKit : IDisposable
                 // A zombie (state Z) has ended; only its parent has not read its exit yet.
                 var state = stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[0];
                 if (cmdline.Contains(name, StringComparison.Ordinal) && (also is null || cmdline.Contains(also, StringComparison.Ordinal)) && state != "Z"
-                    && !cmdline.Contains("-c ", StringComparison.Ordinal))
+                    && !cmdline.Contains("-c ", StringComparison.Ordinal) && !IsContainerInit(cmdline))
                 {
                     pids.Add(pid);
                 }
@@ -124,6 +124,11 @@ internal sealed class ClusterTestKit : IDisposable
         }
         return pids;
     }
+
+    // A container's init (PID 1 inside, forwarding signals) carries its job's command line: the job is its child.
+    private static bool IsContainerInit(string cmdline) =>
+        cmdline.Split(' ', 2)[0] is var program && (program.EndsWith("podman-init", StringComparison.Ordinal)
+            || program.EndsWith("catatonit", StringComparison.Ordinal) || program.EndsWith("docker-init", StringComparison.Ordinal));
 
     /// <summary>Waits until no process of the cluster is left.</summary>
     public static async Task AssertGoneAsync(string name)
