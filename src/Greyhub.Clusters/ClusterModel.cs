@@ -16,7 +16,10 @@ internal static class ClusterModel
         var json = new JsonObject
         {
             ["name"] = cluster.Name,
-            ["dashboard_route"] = running && state.DashboardAddress is not null ? $"/clusters/{cluster.Name}/status" : null,
+            // No dashboard is routed through the hub yet (Debian's Dask has no bokeh to serve one): both say so with null,
+            // rather than name a route that would answer 404.
+            ["dashboard_route"] = null,
+            ["dashboard_link"] = null,
             ["status"] = status.ToString().ToUpperInvariant(),
             ["start_time"] = Millis(cluster.CreatedAt),
             ["stop_time"] = cluster.StoppedAt is { } stopped ? Millis(stopped) : null,

@@ -30,6 +30,10 @@ internal sealed partial class ClusterService(
     public Task<DaskClusterEntity?> FindAsync(string name, CancellationToken cancellationToken) =>
         scoped.RunAsync((DaskClusterStore store) => store.FindAsync(name, cancellationToken));
 
+    /// <summary>The groups <paramref name="user"/> belongs to now (for <c>!group=</c> scope filters on their clusters).</summary>
+    public Task<IReadOnlyList<string>> GroupsOfAsync(string user, CancellationToken cancellationToken) =>
+        scoped.RunAsync((UserStore store) => store.GroupsOfAsync(user, cancellationToken));
+
     /// <summary>The cluster, after waiting (up to <paramref name="patience"/>) while it is still pending.</summary>
     public async Task<DaskClusterEntity?> WaitAsync(string name, TimeSpan patience, CancellationToken cancellationToken)
     {

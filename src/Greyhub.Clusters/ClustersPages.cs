@@ -49,7 +49,9 @@ internal static class ClustersPages
         {
             return await RenderAsync(context, clusters, $"No cluster named {name}.", 404);
         }
-        if (!caller.Scopes.FilterFor("clusters").Matches(ResourceRef.User(cluster.UserName)))
+        var filter = caller.Scopes.FilterFor("clusters");
+        var groups = filter.HasGroupFilters ? await clusters.GroupsOfAsync(cluster.UserName, context.RequestAborted) : [];
+        if (!filter.Matches(ResourceRef.User(cluster.UserName, groups)))
         {
             return await RenderAsync(context, clusters, $"You may not stop cluster {name}.", 403);
         }

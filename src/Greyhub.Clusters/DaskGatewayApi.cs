@@ -112,15 +112,18 @@ internal static class DaskGatewayApi
         var cluster = Flag(wait)
             ? await clusters.WaitAsync(name, TimeSpan.FromSeconds(20), context.RequestAborted)
             : await clusters.FindAsync(name, context.RequestAborted);
-        cluster = Authorize(context, cluster, name, ReadScope, "view");
-        return Results.Json(ClusterModel.ToJson(cluster, keys, ProxyPort(context)));
+        var owner = await AuthorizeAsync(context, clusters, cluster, name, ReadScope, "view");
+        // The key pair lets its holder compute on the cluster: only to those who may act on it (owner, admins, a
+        // clusters!group= holder), not to a read-only viewer.
+        var mayUse = context.Caller().Scopes.FilterFor(WriteScope).Matches(owner);
+        return Results.Json(ClusterModel.ToJson(cluster!, mayUse ? keys : null, ProxyPort(context)));
     });
 
     private static Task<IResult> Delete(HttpContext context, ClusterService clusters, string name) => Guard(async () =>
     {
         if (await clusters.FindAsync(name, context.RequestAborted) is { } cluster)
         {
-            Authorize(context, cluster, name, WriteScope, "stop");
+            await AuthorizeAsync(context, clusters, cluster, name, WriteScope, "stop");
             await clusters.StopAsync(name, $"Stopped by {context.Caller().Name}", context.RequestAborted);
         }
         return Results.NoContent();
@@ -128,25 +131,27 @@ internal static class DaskGatewayApi
 
     private static Task<IResult> Scale(HttpContext context, ClusterService clusters, IOptions<ClustersOptions> options, string name) => Guard(async () =>
     {
-        var cluster = Authorize(context, await clusters.FindAsync(name, context.RequestAborted), name, WriteScope, "scale");
+        var cluster = await clusters.FindAsync(name, context.RequestAborted);
+        await AuthorizeAsync(context, clusters, cluster, name, WriteScope, "scale");
         var body = await ReadBodyAsync(context);
         if (body is not { } b || !b.TryGetProperty("count", out var c) || c.ValueKind != JsonValueKind.Number || !c.TryGetInt32(out var count) || count < 0)
         {
             var got = body is { } bb && bb.TryGetProperty("count", out var g) ? g.GetRawText() : "None";
             return Error(422, $"Scale expects a non-negative integer, got {got}");
         }
-        await clusters.ScaleAsync(name, count, MaxWorkers(options, cluster), context.RequestAborted);
+        await clusters.ScaleAsync(name, count, MaxWorkers(options, cluster!), context.RequestAborted);
         return Results.Ok();
     });
 
     private static Task<IResult> Adapt(HttpContext context, ClusterService clusters, IOptions<ClustersOptions> options, string name) => Guard(async () =>
     {
-        var cluster = Authorize(context, await clusters.FindAsync(name, context.RequestAborted), name, WriteScope, "adapt");
+        var cluster = await clusters.FindAsync(name, context.RequestAborted);
+        await AuthorizeAsync(context, clusters, cluster, name, WriteScope, "adapt");
         var body = await ReadBodyAsync(context) ?? JsonDocument.Parse("{}").RootElement;
         var minimum = OptionalCount(body, "minimum");
         var maximum = OptionalCount(body, "maximum");
         var active = !body.TryGetProperty("active", out var a) || a.ValueKind != JsonValueKind.False;
-        await clusters.AdaptAsync(name, minimum, maximum, active, MaxWorkers(options, cluster), context.RequestAborted);
+        await clusters.AdaptAsync(name, minimum, maximum, active, MaxWorkers(options, cluster!), context.RequestAborted);
         return Results.Ok();
     });
 
@@ -189,16 +194,24 @@ internal static class DaskGatewayApi
     private static int MaxWorkers(IOptions<ClustersOptions> options, DaskClusterEntity cluster) =>
         ClusterOptionsSpec.Named(options.Value, ClusterState.Parse(cluster.State).ProfileGroup).MaxWorkers;
 
-    /// <summary>The cluster when the caller's <paramref name="scope"/> covers its owner; 404 or 403 otherwise, as Gateway answers.</summary>
-    private static DaskClusterEntity Authorize(HttpContext context, DaskClusterEntity? cluster, string name, string scope, string action)
+    /// <summary>
+    /// The cluster's owner when the caller's <paramref name="scope"/> covers them; 404 or 403 otherwise, as Gateway
+    /// answers. A <c>!group=</c> filter covers the clusters of the group's members, as it covers their servers in
+    /// JupyterHub: the owner's groups are read (at that moment) only when the caller holds such a filter.
+    /// </summary>
+    private static async Task<ResourceRef> AuthorizeAsync(HttpContext context, ClusterService clusters, DaskClusterEntity? cluster, string name, string scope, string action)
     {
         var caller = context.Caller();
         if (cluster is null)
         {
             throw ClusterException.NotFound(name);
         }
-        // Owner names are all the filter needs: group filters on clusters are not resolved (the owner's groups are not loaded here).
-        return caller.Scopes.FilterFor(scope).Matches(ResourceRef.User(cluster.UserName)) ? cluster : throw ClusterException.Forbidden(caller.Name, action, name);
+        var filter = caller.Scopes.FilterFor(scope);
+        var groups = filter.HasGroupFilters || caller.Scopes.FilterFor(WriteScope).HasGroupFilters
+            ? await clusters.GroupsOfAsync(cluster.UserName, context.RequestAborted)
+            : [];
+        var owner = ResourceRef.User(cluster.UserName, groups);
+        return filter.Matches(owner) ? owner : throw ClusterException.Forbidden(caller.Name, action, name);
     }
 
     private static int? OptionalCount(JsonElement body, string name) =>

@@ -57,6 +57,7 @@ public sealed class ClustersWorkerFailureTests
             await row.Locator(".cluster-output summary").ClickAsync();
             Assert.Contains("No module named 'greyhub_no_such_module'", await row.Locator(".cluster-output pre").InnerTextAsync(), StringComparison.Ordinal);
             Assert.Equal(0, await row.Locator("button.stop-cluster").CountAsync());
+            Assert.Contains("No dashboards", await page.Locator("#no-dashboard").InnerTextAsync(), StringComparison.Ordinal);
             await PageChecks.CheckAsync(page, "clusters-failed-workers");
         }
         finally
