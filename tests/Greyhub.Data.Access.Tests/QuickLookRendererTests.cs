@@ -21,7 +21,7 @@ public sealed class QuickLookRendererTests : IDisposable
     [Fact]
     public async Task A_large_slice_is_strided_to_fit_and_cached()
     {
-        // field[y, x] = x: 1000 × 1500, chunks 100 × 100. The longer side 1500 → stride 3 → 334 × 500 pixels.
+        // field[y, x] = x + 1 (0 is the fill value, which xarray too reads as missing): 1000 × 1500, chunks 100 × 100. The longer side 1500 → stride 3 → 334 × 500 pixels.
         var array = await ZarrArray.CreateAsync(new FileSystemStore(_root), "field", new ZarrArrayDefinition
         {
             Shape = [1000, 1500], ChunkShape = [100, 100], DataType = ZarrDataType.FromV3("float32"), DimensionNames = ["y", "x"],
@@ -29,7 +29,7 @@ public sealed class QuickLookRendererTests : IDisposable
         var values = new float[1000 * 1500];
         for (var i = 0; i < values.Length; i++)
         {
-            values[i] = i % 1500;
+            values[i] = (i % 1500) + 1;
         }
         await array.WriteAsync<float>(null, values, Ct);
         using var renderer = new QuickLookRenderer(Options.Create(new QuickLookOptions()));
@@ -38,7 +38,7 @@ public sealed class QuickLookRendererTests : IDisposable
         var first = await renderer.RenderAsync(dataset, _root, "field", null, Ct);
         var image = Assert.IsType<QuickLookImage>(first.Image);
         Assert.Equal((500, 334, 3), (image.Width, image.Height, image.Stride));
-        Assert.Equal((0, 1497), (image.Min, image.Max));
+        Assert.Equal((1, 1498), (image.Min, image.Max));
         Assert.Equal(new[] { "y", "x" }, image.Dimensions);
         using (var bitmap = SKBitmap.Decode(image.Png))
         {
