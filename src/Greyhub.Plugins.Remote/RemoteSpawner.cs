@@ -63,6 +63,7 @@ public sealed class RemoteSpawner : ISpawner, ISpawnerOptionsForm
             await _client.CallAsync("v1/spawner/start", start, SpawnerJson.Default.SpawnerStartRequest, SpawnerJson.Default.SpawnerStartResponse,
                 retry: true, _options.Timeout, timeout.Token);
             var after = 0;
+            var percent = 0;
             while (true)
             {
                 var progress = await _client.CallAsync("v1/spawner/progress", new SpawnerProgressRequest(start.SpawnId, after, ProgressWait.TotalSeconds),
@@ -72,7 +73,9 @@ public sealed class RemoteSpawner : ISpawner, ISpawnerOptionsForm
                     // "Server requested" is the hub's own first event already.
                     if (after++ > 0 || e.Progress is not 0)
                     {
-                        context.Report(Math.Clamp(e.Progress ?? -1, -1, 100), e.Message ?? "");
+                        // An event without progress keeps the bar where it was (JupyterHub's rule).
+                        percent = Math.Clamp(e.Progress ?? percent, 0, 100);
+                        context.Report(percent, e.Message ?? "");
                     }
                 }
                 after = Math.Max(after, progress.Next);

@@ -36,6 +36,9 @@ public sealed class FaultyPlugin : IAsyncDisposable
     /// <summary>Answers a status call (attempt number from 1); the default says every job is running.</summary>
     public Func<HttpContext, int, Task>? OnStatus { get; set; }
 
+    /// <summary>Answers a spawner call (<c>/v1/spawner/{call}</c>) with the call's name and its body; unset calls answer 404.</summary>
+    public Func<HttpContext, string, JsonElement, Task>? OnSpawner { get; set; }
+
     /// <summary>The idempotency key of each launch attempt, in order.</summary>
     public ConcurrentQueue<string> LaunchKeys { get; } = new();
 
@@ -85,6 +88,17 @@ public sealed class FaultyPlugin : IAsyncDisposable
             var count = body.RootElement.GetProperty("jobs").GetArrayLength();
             await context.Response.WriteAsJsonAsync(new { statuses = Enumerable.Repeat(new { phase = "running", host = "127.0.0.1", port = 1 }, count) });
         });
+        app.MapPost("/v1/spawner/{call}", async (HttpContext context, string call) =>
+        {
+            using var body = await JsonDocument.ParseAsync(context.Request.Body);
+            if (plugin!.OnSpawner is not { } answer)
+            {
+                context.Response.StatusCode = 404;
+                await context.Response.WriteAsJsonAsync(new { error = "no spawner here" });
+                return;
+            }
+            await answer(context, call, body.RootElement.Clone());
+        });
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         plugin = new FaultyPlugin(app, new Uri(address.TrimEnd('/') + "/"));
@@ -101,6 +115,23 @@ public sealed class FaultyPlugin : IAsyncDisposable
         o.Retries = 1;
         o.RetryDelay = TimeSpan.FromMilliseconds(10);
     });
+
+    /// <summary>A spawner reaching this plug-in with one retry.</summary>
+    public RemoteSpawner Spawner()
+    {
+        var services = new ServiceCollection();
+        services.AddSingleton<Microsoft.Extensions.Configuration.IConfiguration>(new Microsoft.Extensions.Configuration.ConfigurationBuilder().Build());
+        services.AddLogging(b => b.SetMinimumLevel(LogLevel.Warning));
+        services.AddRemoteSpawner("faulty", o =>
+        {
+            o.Url = Url;
+            o.Secret = Secret;
+            o.Timeout = TimeSpan.FromSeconds(20);
+            o.Retries = 1;
+            o.RetryDelay = TimeSpan.FromMilliseconds(10);
+        });
+        return services.BuildServiceProvider().GetRequiredService<RemoteSpawner>();
+    }
 
     public async ValueTask DisposeAsync()
     {
