@@ -4,7 +4,6 @@ using System.Text;
 using Greyhub.Hub.Servers;
 using Greyhub.Proxy;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 
 namespace Greyhub.Hub.Tests;
 
@@ -427,7 +426,8 @@ public sealed partial class ProxyForwardingTests(ProxyHubs hubs) : IClassFixture
         Assert.Equal("ok", await scene.Hub.Client().GetStringAsync(scene.Path(), ct));
         Assert.True(scene.Route.LastActivityTicks > added);
 
-        var flush = scene.Hub.Services.GetServices<IHostedService>().OfType<ActivityFlushJob>().Single();
+        // Registered to start after the hub listens (AddHostedServiceAfterStart): resolvable as itself, not among the IHostedService list.
+        var flush = scene.Hub.Services.GetRequiredService<ActivityFlushJob>();
         await flush.FlushAsync(ct);
     }
 
