@@ -12,11 +12,12 @@ internal static class PluginProtocol
     public const string VersionHeader = "Greyhub-Plugin-Protocol";
 }
 
-/// <summary>GET /v1/handshake: who the plug-in is and which protocol versions it speaks.</summary>
+/// <summary>GET /v1/handshake: who the plug-in is (the engine and/or authenticator it serves) and which protocol versions it speaks.</summary>
 internal sealed record HandshakeResponse(
     [property: JsonPropertyName("protocols")] IReadOnlyList<int> Protocols,
-    [property: JsonPropertyName("engine")] string Engine,
-    [property: JsonPropertyName("runs_locally")] bool RunsLocally = false);
+    [property: JsonPropertyName("engine")] string? Engine,
+    [property: JsonPropertyName("runs_locally")] bool RunsLocally = false,
+    [property: JsonPropertyName("authenticator")] string? Authenticator = null);
 
 /// <summary>What to run, as <c>JobSpec</c> on the wire.</summary>
 internal sealed record WireJobSpec(
