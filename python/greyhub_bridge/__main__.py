@@ -1,0 +1,13 @@
+"""``python3 -m greyhub_bridge`` or ``python3 path/to/greyhub_bridge``."""
+
+import os
+import sys
+
+if __package__ in (None, ""):
+    # Run as a folder: make the package importable by its name.
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    __package__ = "greyhub_bridge"  # noqa: A001
+
+from greyhub_bridge.app import main  # noqa: E402
+
+main()
