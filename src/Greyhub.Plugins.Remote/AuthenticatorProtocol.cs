@@ -3,7 +3,7 @@ using System.Text.Json.Serialization;
 
 namespace Greyhub.Plugins.Remote;
 
-/// <summary>POST /v1/auth/authenticate: the login form's fields, as JupyterHub's <c>Authenticator.authenticate(handler, data)</c> receives them.</summary>
+/// <summary>POST /v1/authenticator/authenticate: the login form's fields, as JupyterHub's <c>Authenticator.authenticate(handler, data)</c> receives them.</summary>
 internal sealed record AuthenticateRequest([property: JsonPropertyName("data")] IReadOnlyDictionary<string, string> Data);
 
 /// <summary>The answer: the user, or null for wrong credentials (and for a user the plug-in's own rules block or do not allow).</summary>
@@ -22,7 +22,7 @@ internal sealed record WireUserModel(
     [property: JsonPropertyName("admin")] bool Admin,
     [property: JsonPropertyName("groups")] IReadOnlyList<string> Groups);
 
-/// <summary>POST /v1/auth/pre_spawn_start: a server of this user is about to start.</summary>
+/// <summary>POST /v1/authenticator/pre_spawn_start: a server of this user is about to start.</summary>
 internal sealed record PreSpawnStartRequest(
     [property: JsonPropertyName("user")] WireUserModel User,
     [property: JsonPropertyName("auth_state")] JsonObject? AuthState,

@@ -40,9 +40,10 @@ internal sealed partial class PluginClient(PluginEndpoint endpoint, RemoteEngine
             throw new PluginException(Name, PluginFailure.ProtocolMismatch,
                 $"speaks protocol version(s) [{string.Join(", ", response.Protocols ?? [])}]; this hub speaks {PluginProtocol.Version}.");
         }
-        if (_handshake?.Response.Engine != response.Engine || _handshake?.Response.Authenticator != response.Authenticator)
+        var authenticator = response.AuthenticatorClass();
+        if (_handshake?.Response.Engine != response.Engine || _handshake?.Response.AuthenticatorClass() != authenticator)
         {
-            LogHandshake(logger, Name, response.Engine ?? "(none)", response.Authenticator ?? "(none)", current.Url);
+            LogHandshake(logger, Name, response.Engine ?? "(none)", authenticator ?? "(none)", current.Url);
         }
         _handshake = new Handshake(current.Url, response);
         return response;

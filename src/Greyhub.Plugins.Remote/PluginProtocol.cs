@@ -17,7 +17,16 @@ internal sealed record HandshakeResponse(
     [property: JsonPropertyName("protocols")] IReadOnlyList<int> Protocols,
     [property: JsonPropertyName("engine")] string? Engine,
     [property: JsonPropertyName("runs_locally")] bool RunsLocally = false,
-    [property: JsonPropertyName("authenticator")] string? Authenticator = null);
+    [property: JsonPropertyName("hosts")] IReadOnlyDictionary<string, WireHosted>? Hosts = null)
+{
+    /// <summary>The authenticator class the plug-in serves, or null when it serves none.</summary>
+    public string? AuthenticatorClass() => Hosts is not null && Hosts.TryGetValue("authenticator", out var hosted) ? hosted?.Class : null;
+}
+
+/// <summary>One part a plug-in serves (<c>spawner</c>, <c>authenticator</c>): its class and the calls it answers.</summary>
+internal sealed record WireHosted(
+    [property: JsonPropertyName("class")] string? Class,
+    [property: JsonPropertyName("calls")] IReadOnlyList<string>? Calls = null);
 
 /// <summary>What to run, as <c>JobSpec</c> on the wire.</summary>
 internal sealed record WireJobSpec(

@@ -31,7 +31,7 @@ public sealed class RemoteAuthenticator : IPasswordAuthenticator
     {
         ArgumentNullException.ThrowIfNull(userName);
         ArgumentNullException.ThrowIfNull(password);
-        var answer = await CallAsync("v1/auth/authenticate",
+        var answer = await CallAsync("v1/authenticator/authenticate",
             new AuthenticateRequest(new Dictionary<string, string>(StringComparer.Ordinal) { ["username"] = userName, ["password"] = password }),
             AuthJson.Default.AuthenticateRequest, AuthJson.Default.AuthenticateResponse, cancellationToken);
         if (answer.User is not { } user)
@@ -50,7 +50,7 @@ public sealed class RemoteAuthenticator : IPasswordAuthenticator
     {
         ArgumentNullException.ThrowIfNull(user);
         var request = new PreSpawnStartRequest(new WireUserModel(user.Name, user.Admin ?? false, user.Groups ?? []), user.AuthState, serverName ?? "");
-        var answer = await CallAsync("v1/auth/pre_spawn_start", request, AuthJson.Default.PreSpawnStartRequest, AuthJson.Default.PreSpawnStartResponse, cancellationToken);
+        var answer = await CallAsync("v1/authenticator/pre_spawn_start", request, AuthJson.Default.PreSpawnStartRequest, AuthJson.Default.PreSpawnStartResponse, cancellationToken);
         return answer.Environment ?? AuthenticatedUser.NoEnvironment;
     }
 
@@ -69,7 +69,7 @@ public sealed class RemoteAuthenticator : IPasswordAuthenticator
         }
     }
 
-    private string Served(HandshakeResponse handshake) => handshake.Authenticator is { Length: > 0 } authenticator
+    private string Served(HandshakeResponse handshake) => handshake.AuthenticatorClass() is { Length: > 0 } authenticator
         ? authenticator
         : throw new PluginException(Name, PluginFailure.MalformedAnswer, "names no authenticator in its handshake: it serves no authenticator.");
 
