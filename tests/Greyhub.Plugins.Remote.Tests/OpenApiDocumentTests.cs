@@ -35,7 +35,8 @@ public sealed class OpenApiDocumentTests
     {
         var document = Document();
         var paths = Map(document, "paths").Children.Keys.Select(k => ((YamlScalarNode)k).Value).ToList();
-        Assert.Equal(["/v1/handshake", "/v1/jobs/launch", "/v1/jobs/status", "/v1/jobs/stop", "/v1/jobs/log"], paths);
+        Assert.Equal(["/v1/handshake", "/v1/jobs/launch", "/v1/jobs/status", "/v1/jobs/stop", "/v1/jobs/log",
+            "/v1/authenticator/authenticate", "/v1/authenticator/pre_spawn_start"], paths);
         var schemas = Map(document, "components", "schemas");
         Assert.Equal(Fields(typeof(HandshakeResponse)), Properties(Map(schemas, "Handshake")));
         Assert.Equal(Fields(typeof(LaunchRequest)), Properties(Map(schemas, "LaunchRequest")));
@@ -44,5 +45,10 @@ public sealed class OpenApiDocumentTests
         Assert.Equal(Fields(typeof(WireJob)), Properties(Map(schemas, "Job")));
         Assert.Equal(Fields(typeof(WireStatus)), Properties(Map(schemas, "Status")));
         Assert.Equal(Fields(typeof(ErrorResponse)), Properties(Map(schemas, "Error")));
+        Assert.Equal(Fields(typeof(WireHosted)), Properties(Map(schemas, "Hosted")));
+        Assert.Equal(Fields(typeof(AuthenticateRequest)), Properties(Map(schemas, "AuthenticateRequest")));
+        Assert.Equal(Fields(typeof(WireAuthUser)), Properties(Map(schemas, "AuthenticatedUser")));
+        Assert.Equal(Fields(typeof(WireUserModel)), Properties(Map(schemas, "UserModel")));
+        Assert.Equal(Fields(typeof(PreSpawnStartRequest)), Properties(Map(schemas, "PreSpawnStartRequest")));
     }
 }
