@@ -120,7 +120,7 @@ internal sealed partial class PluginClient(PluginEndpoint endpoint, RemoteEngine
         if (status is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
         {
             throw new PluginException(Name, PluginFailure.Unauthorized,
-                $"refused the hub's secret ({(int)status} on {method} /{path}); the plug-in and the hub's configured Secret for {Name} must hold the same secret.");
+                $"refused the hub's secret ({(int)status} on {method} /{path}); the plug-in and Greyhub:Compute:Remote:{Name}:Secret (Greyhub:Authenticator:Remote:{Name}:Secret for an authenticator) must hold the same secret.");
         }
         if ((int)status is < 200 or > 299)
         {

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Greyhub.Abstractions.Authentication;
 using Greyhub.Authentication.TestKit;
 using Greyhub.Testing;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Greyhub.Plugins.Remote.Tests;
@@ -38,6 +39,7 @@ public sealed class BridgeAuthenticatorConformanceTests : PasswordAuthenticatorC
         _ = _bridge.StandardOutput.ReadToEndAsync();
         var url = new Uri($"http://127.0.0.1:{port}/");
         var services = new ServiceCollection().AddLogging();
+        services.AddSingleton<IConfiguration>(new ConfigurationBuilder().Build());
         services.AddRemoteAuthenticator("bridge", o =>
         {
             o.Url = url;
