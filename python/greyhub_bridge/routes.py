@@ -12,4 +12,4 @@ ROUTES = []
 HOSTS = {}
 
 # Modules that add routes; the authenticator part appends its module here.
-PARTS = ["greyhub_bridge.spawners"]
+PARTS = ["greyhub_bridge.spawners", "greyhub_bridge.authenticator"]

@@ -47,6 +47,12 @@ public static partial class HubHost
         var engine = builder.Configuration["Greyhub:Spawner:Engine"] ?? "local";
         AddBricks(builder.Services, engine, remote: !EngineNames.Contains(engine) && builder.Configuration.GetSection(RemoteSection + engine).Exists(),
             spawnerPlugin: builder.Configuration["Greyhub:Spawner:Plugin"] is { Length: > 0 } plugin ? plugin : null);
+        // A plug-in authenticator is registered when picked and configured; any other unknown name fails the hub's validation.
+        var authenticator = builder.Configuration["Greyhub:Authenticator:Type"];
+        if (authenticator is { Length: > 0 } && builder.Configuration.GetSection(RemoteAuthenticatorSection + authenticator).Exists())
+        {
+            builder.Services.AddRemoteAuthenticator(authenticator);
+        }
         // Embedded defaults under the data folder: job logs in jobs/, each user's folder in home/{username}.
         builder.Services.AddOptions<LocalEngineOptions>().PostConfigure<IOptions<HubOptions>>((o, hub) =>
         {
@@ -97,6 +103,9 @@ public static partial class HubHost
     /// <summary>Where plug-in engines are configured, by name (<c>Greyhub:Compute:Remote:&lt;name&gt;:Url</c>...).</summary>
     private const string RemoteSection = "Greyhub:Compute:Remote:";
 
+    /// <summary>Where plug-in authenticators are configured, by name (<c>Greyhub:Authenticator:Remote:&lt;name&gt;:Command</c>...).</summary>
+    private const string RemoteAuthenticatorSection = "Greyhub:Authenticator:Remote:";
+
     /// <summary>
     /// The hub with every database Greyhub ships (<c>Greyhub:Database:Provider</c> picks one), the engine
     /// <paramref name="engine"/> names and the engine-backed spawner. Only the picked engine is registered, so its
@@ -125,6 +134,7 @@ public static partial class HubHost
         if (engine is null)
         {
             services.AddAllRemoteEngineOptions();
+            services.AddAllRemoteAuthenticatorOptions();
         }
         else if (remote)
         {

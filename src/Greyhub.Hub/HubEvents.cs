@@ -22,6 +22,7 @@ internal static class HubEvents
     public const int LoginFailed = 201;
     public const int LoginThrottled = 202;
     public const int LoggedOut = 203;
+    public const int AuthenticatorUnavailable = 204;
     public const int PasswordChanged = 205;
     public const int PasswordChangeRefused = 206;
 

@@ -72,6 +72,12 @@ public sealed class HubOptions
 /// <summary>Who may log in (JupyterHub 5's allow/block semantics).</summary>
 public sealed class AuthenticatorOptions
 {
+    /// <summary>
+    /// Which password authenticator checks the login form (JupyterHub's <c>authenticator_class</c>): <c>builtin</c>
+    /// (users and passwords in the hub's database) or the name of a plug-in under <c>Greyhub:Authenticator:Remote</c>.
+    /// </summary>
+    public string Type { get; set; } = "builtin";
+
     /// <summary>Users who are admins; they may always log in.</summary>
     public List<string> AdminUsers { get; set; } = [];
 

@@ -13,7 +13,7 @@ namespace Greyhub.Plugins.Remote;
 /// (a plug-in must not tie them to its own life), so the next plug-in finds them again through their saved state.
 /// </summary>
 internal sealed partial class ManagedPlugin(
-    PluginEndpoint endpoint, RemoteComputeEngine engine, RemoteEngineOptions options, TimeProvider time, ILogger<ManagedPlugin> logger)
+    PluginEndpoint endpoint, Func<CancellationToken, Task> handshake, RemoteEngineOptions options, TimeProvider time, ILogger<ManagedPlugin> logger)
     : BackgroundService
 {
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(30);
@@ -139,7 +139,7 @@ internal sealed partial class ManagedPlugin(
             }
             try
             {
-                await engine.HandshakeAsync(stoppingToken);
+                await handshake(stoppingToken);
                 return true;
             }
             catch (PluginException e) when (e.Kind is PluginFailure.Unreachable or PluginFailure.Timeout)
@@ -169,7 +169,7 @@ internal sealed partial class ManagedPlugin(
             }
             try
             {
-                await engine.HandshakeAsync(stoppingToken);
+                await handshake(stoppingToken);
                 failed = 0;
             }
             catch (PluginException e)

@@ -40,9 +40,10 @@ internal sealed partial class PluginClient(PluginEndpoint endpoint, RemoteEngine
             throw new PluginException(Name, PluginFailure.ProtocolMismatch,
                 $"speaks protocol version(s) [{string.Join(", ", response.Protocols ?? [])}]; this hub speaks {PluginProtocol.Version}.");
         }
-        if (_handshake?.Response.Engine != response.Engine)
+        var authenticator = response.AuthenticatorClass();
+        if (_handshake?.Response.Engine != response.Engine || _handshake?.Response.AuthenticatorClass() != authenticator)
         {
-            LogHandshake(logger, Name, response.Engine, current.Url);
+            LogHandshake(logger, Name, response.Engine ?? "(none)", authenticator ?? "(none)", current.Url);
         }
         _handshake = new Handshake(current.Url, response);
         return response;
@@ -119,7 +120,7 @@ internal sealed partial class PluginClient(PluginEndpoint endpoint, RemoteEngine
         if (status is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
         {
             throw new PluginException(Name, PluginFailure.Unauthorized,
-                $"refused the hub's secret ({(int)status} on {method} /{path}); the plug-in and Greyhub:Compute:Remote:{Name}:Secret must hold the same secret.");
+                $"refused the hub's secret ({(int)status} on {method} /{path}); the plug-in and Greyhub:Compute:Remote:{Name}:Secret (Greyhub:Authenticator:Remote:{Name}:Secret for an authenticator) must hold the same secret.");
         }
         if ((int)status is < 200 or > 299)
         {
@@ -174,8 +175,8 @@ internal sealed partial class PluginClient(PluginEndpoint endpoint, RemoteEngine
 
     private sealed record Handshake(Uri Url, HandshakeResponse Response);
 
-    [LoggerMessage(EventId = PluginEvents.Handshake, Level = LogLevel.Information, Message = "Plug-in {Plugin} is engine {Engine} at {Url}")]
-    private static partial void LogHandshake(ILogger logger, string plugin, string engine, Uri url);
+    [LoggerMessage(EventId = PluginEvents.Handshake, Level = LogLevel.Information, Message = "Plug-in {Plugin} is engine {Engine}, authenticator {Authenticator} at {Url}")]
+    private static partial void LogHandshake(ILogger logger, string plugin, string engine, string authenticator, Uri url);
 
     [LoggerMessage(EventId = PluginEvents.Retry, Level = LogLevel.Warning, Message = "Plug-in {Plugin}: retrying {Path} (attempt {Attempt}) after: {Error}")]
     private static partial void LogRetry(ILogger logger, string plugin, string path, int attempt, string error);

@@ -12,12 +12,21 @@ internal static class PluginProtocol
     public const string VersionHeader = "Greyhub-Plugin-Protocol";
 }
 
-/// <summary>GET /v1/handshake: who the plug-in is and which protocol versions it speaks.</summary>
+/// <summary>GET /v1/handshake: who the plug-in is (the engine and/or authenticator it serves) and which protocol versions it speaks.</summary>
 internal sealed record HandshakeResponse(
     [property: JsonPropertyName("protocols")] IReadOnlyList<int> Protocols,
-    [property: JsonPropertyName("engine")] string Engine,
+    [property: JsonPropertyName("engine")] string? Engine,
     [property: JsonPropertyName("runs_locally")] bool RunsLocally = false,
-    [property: JsonPropertyName("hosts")] HostedParts? Hosts = null);
+    [property: JsonPropertyName("hosts")] HostedParts? Hosts = null)
+{
+    /// <summary>The authenticator class the plug-in serves, or null when it serves none.</summary>
+    public string? AuthenticatorClass() => Hosts?.Authenticator?.Class;
+}
+
+/// <summary>One part a plug-in serves (<c>authenticator</c>): its class and the calls it answers.</summary>
+internal sealed record WireHosted(
+    [property: JsonPropertyName("class")] string? Class,
+    [property: JsonPropertyName("calls")] IReadOnlyList<string>? Calls = null);
 
 /// <summary>What to run, as <c>JobSpec</c> on the wire.</summary>
 internal sealed record WireJobSpec(

@@ -26,7 +26,8 @@ public sealed class RemoteComputeEngine : IComputeEngine
 
     /// <summary>Checks the plug-in answers and speaks this hub's protocol version; returns the engine it says it is.</summary>
     public async Task<string> HandshakeAsync(CancellationToken cancellationToken) =>
-        (await _client.HandshakeAsync(fresh: true, cancellationToken)).Engine;
+        (await _client.HandshakeAsync(fresh: true, cancellationToken)).Engine
+        ?? throw new PluginException(Name, PluginFailure.MalformedAnswer, "names no engine in its handshake: it serves no compute engine.");
 
     /// <inheritdoc />
     public async Task<JobHandle> LaunchAsync(JobSpec spec, CancellationToken cancellationToken)

@@ -12,7 +12,20 @@ public sealed class RemoteEnginesOptions
     public Dictionary<string, RemoteEngineOptions> Remote { get; } = new(StringComparer.Ordinal);
 }
 
-/// <summary>One plug-in engine: where it listens (or how to start it) and how patient the hub is with it.</summary>
+/// <summary>
+/// Every plug-in authenticator, by the name <c>Greyhub:Authenticator:Type</c> picks:
+/// <c>Greyhub:Authenticator:Remote:&lt;name&gt;:...</c>, with the same settings as a plug-in engine.
+/// </summary>
+public sealed class RemoteAuthenticatorsOptions
+{
+    /// <summary>Configuration section (the plug-ins are under its <c>Remote</c> key).</summary>
+    public const string Section = "Greyhub:Authenticator";
+
+    /// <summary>The plug-ins, by authenticator name.</summary>
+    public Dictionary<string, RemoteEngineOptions> Remote { get; } = new(StringComparer.Ordinal);
+}
+
+/// <summary>One plug-in engine (or authenticator): where it listens (or how to start it) and how patient the hub is with it.</summary>
 public sealed class RemoteEngineOptions
 {
     /// <summary>

@@ -3,14 +3,18 @@ using Microsoft.Extensions.Options;
 namespace Greyhub.Plugins.Remote;
 
 /// <summary>Checks every configured plug-in engine at start-up, reporting every problem at once.</summary>
-internal sealed class RemoteEngineOptionsValidator : IValidateOptions<RemoteEnginesOptions>
+internal sealed class RemoteEngineOptionsValidator : IValidateOptions<RemoteEnginesOptions>, IValidateOptions<RemoteAuthenticatorsOptions>
 {
-    public ValidateOptionsResult Validate(string? name, RemoteEnginesOptions options)
+    public ValidateOptionsResult Validate(string? name, RemoteEnginesOptions options) => Validate(RemoteEnginesOptions.Section, options.Remote);
+
+    public ValidateOptionsResult Validate(string? name, RemoteAuthenticatorsOptions options) => Validate(RemoteAuthenticatorsOptions.Section, options.Remote);
+
+    private static ValidateOptionsResult Validate(string section, Dictionary<string, RemoteEngineOptions> plugins)
     {
         var failures = new List<string>();
-        foreach (var (engine, o) in options.Remote)
+        foreach (var (engine, o) in plugins)
         {
-            var at = $"{RemoteEnginesOptions.Section}:Remote:{engine}";
+            var at = $"{section}:Remote:{engine}";
             if (o.Url is null && o.Command.Count == 0)
             {
                 failures.Add($"{at}: set Url (a running plug-in) or Command (a plug-in the hub starts).");

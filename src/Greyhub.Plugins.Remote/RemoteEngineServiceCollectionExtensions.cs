@@ -46,10 +46,7 @@ public static class RemoteEngineServiceCollectionExtensions
         {
             services.AddSingleton<RemoteEngineMarker>();
             services.AddAllRemoteEngineOptions();
-            // One client for every plug-in; each call sets its own timeout, so the client's is off.
-            services.AddHttpClient(PluginClient.HttpClientName, c => c.Timeout = Timeout.InfiniteTimeSpan)
-                .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(10), UseProxy = false });
-            services.TryAddSingleton(TimeProvider.System);
+            services.AddPluginHttpClient();
         }
         services.AddOptions<RemoteEnginesOptions>().PostConfigure(o =>
         {
@@ -70,6 +67,22 @@ public static class RemoteEngineServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RemoteEnginesOptions>, RemoteEngineOptionsValidator>());
         return services;
     }
+
+    /// <summary>The one HTTP client every plug-in call uses (engines and authenticators), added once.</summary>
+    internal static IServiceCollection AddPluginHttpClient(this IServiceCollection services)
+    {
+        if (!services.Any(d => d.ServiceType == typeof(PluginHttpClientMarker)))
+        {
+            services.AddSingleton<PluginHttpClientMarker>();
+            // Each call sets its own timeout, so the client's is off.
+            services.AddHttpClient(PluginClient.HttpClientName, c => c.Timeout = Timeout.InfiniteTimeSpan)
+                .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(10), UseProxy = false });
+            services.TryAddSingleton(TimeProvider.System);
+        }
+        return services;
+    }
+
+    private sealed class PluginHttpClientMarker;
 
     private sealed class RemoteEngineMarker;
 

@@ -25,6 +25,6 @@ internal sealed record RemotePlugin(PluginEndpoint Endpoint, RemoteComputeEngine
             endpoint.Set(options.Url!, options.Secret ?? "");
             return new RemotePlugin(endpoint, engine, spawner, null);
         }
-        return new RemotePlugin(endpoint, engine, spawner, new ManagedPlugin(endpoint, engine, options, time, logs.CreateLogger<ManagedPlugin>()));
+        return new RemotePlugin(endpoint, engine, spawner, new ManagedPlugin(endpoint, engine.HandshakeAsync, options, time, logs.CreateLogger<ManagedPlugin>()));
     }
 }

@@ -97,7 +97,9 @@ internal sealed record HostedSpawner(
     [property: JsonPropertyName("options_form")] bool OptionsForm = false);
 
 /// <summary>The handshake's <c>hosts</c>: what a bridge serves.</summary>
-internal sealed record HostedParts([property: JsonPropertyName("spawner")] HostedSpawner? Spawner);
+internal sealed record HostedParts(
+    [property: JsonPropertyName("spawner")] HostedSpawner? Spawner = null,
+    [property: JsonPropertyName("authenticator")] WireHosted? Authenticator = null);
 
 
 [JsonSerializable(typeof(SpawnerStartRequest))]

@@ -37,7 +37,9 @@ public sealed class OpenApiDocumentTests
         var paths = Map(document, "paths").Children.Keys.Select(k => ((YamlScalarNode)k).Value).ToList();
         Assert.Equal(["/v1/handshake", "/v1/jobs/launch", "/v1/jobs/status", "/v1/jobs/stop", "/v1/jobs/log",
             "/v1/spawner/start", "/v1/spawner/progress", "/v1/spawner/poll", "/v1/spawner/stop", "/v1/spawner/log",
-            "/v1/spawner/options_form", "/v1/spawner/options_from_form"], paths);
+            "/v1/spawner/options_form", "/v1/spawner/options_from_form",
+            "/v1/authenticator/authenticate", "/v1/authenticator/pre_spawn_start"], paths);
+
         var schemas = Map(document, "components", "schemas");
         Assert.Equal(Fields(typeof(HandshakeResponse)), Properties(Map(schemas, "Handshake")));
         Assert.Equal(Fields(typeof(LaunchRequest)), Properties(Map(schemas, "LaunchRequest")));
@@ -53,5 +55,10 @@ public sealed class OpenApiDocumentTests
         Assert.Equal(Fields(typeof(SpawnerProgressResponse)), Properties(Map(schemas, "SpawnerProgress")));
         Assert.Equal(Fields(typeof(WireProgressEvent)), Properties(Map(schemas, "SpawnerProgress", "properties", "events", "items")));
         Assert.Equal(Fields(typeof(WireSpawnerStatus)), Properties(Map(schemas, "SpawnerStatus")));
+        Assert.Equal(Fields(typeof(WireHosted)), Properties(Map(schemas, "Hosted")));
+        Assert.Equal(Fields(typeof(AuthenticateRequest)), Properties(Map(schemas, "AuthenticateRequest")));
+        Assert.Equal(Fields(typeof(WireAuthUser)), Properties(Map(schemas, "AuthenticatedUser")));
+        Assert.Equal(Fields(typeof(WireUserModel)), Properties(Map(schemas, "UserModel")));
+        Assert.Equal(Fields(typeof(PreSpawnStartRequest)), Properties(Map(schemas, "PreSpawnStartRequest")));
     }
 }

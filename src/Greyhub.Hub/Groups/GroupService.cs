@@ -73,6 +73,29 @@ internal sealed class GroupService(GroupStore groups, HubState state, HubRoles r
         return (await groups.FindAsync(name, cancellationToken))!;
     }
 
+    /// <summary>
+    /// Makes <paramref name="user"/> a member of exactly <paramref name="wanted"/>, creating missing groups (an
+    /// authenticator or provider that manages groups: JupyterHub's <c>manage_groups</c>).
+    /// </summary>
+    public async Task SetMembershipAsync(string user, IReadOnlySet<string> wanted, IReadOnlyList<string> current, CancellationToken cancellationToken)
+    {
+        foreach (var group in current.Where(g => !wanted.Contains(g)))
+        {
+            await ChangeMembersAsync(group, [user], add: false, cancellationToken);
+        }
+        foreach (var group in wanted.Where(g => !current.Contains(g, StringComparer.Ordinal)))
+        {
+            if (await FindAsync(group, cancellationToken) is null)
+            {
+                await CreateAsync([group], [user], cancellationToken);
+            }
+            else
+            {
+                await ChangeMembersAsync(group, [user], add: true, cancellationToken);
+            }
+        }
+    }
+
     /// <summary>User names as stored: JupyterHub normalizes the names given for group members.</summary>
     private static List<string> Members(IReadOnlyList<string> users) =>
         users.Select(Names.NormalizeUser).Distinct(StringComparer.Ordinal).ToList();

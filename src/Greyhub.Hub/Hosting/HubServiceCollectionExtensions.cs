@@ -52,7 +52,12 @@ public static class HubServiceCollectionExtensions
         services.AddSingleton<LoginThrottle>();
         services.AddSingleton<Models>();
         services.AddSingleton<ResponseCache>();
-        services.AddScoped<IPasswordAuthenticator, BuiltInAuthenticator>();
+        // Authenticators by name; Greyhub:Authenticator:Type picks the one the login form uses.
+        services.AddKeyedScoped<IPasswordAuthenticator, BuiltInAuthenticator>("builtin");
+        services.AddScoped(sp => sp.GetRequiredKeyedService<IPasswordAuthenticator>(sp.GetRequiredService<IOptions<HubOptions>>().Value.Authenticator.Type));
+        services.AddSingleton<IValidateOptions<HubOptions>, AuthenticatorTypeValidator>();
+        services.AddScoped<AuthenticatedLogins>();
+        services.AddScoped<IServerStartHook, AuthenticatorStartHook>();
         services.AddScoped<PasswordChange>();
         services.AddScoped<AuthStates>();
         // Pages are Razor components rendered on the server (RazorComponentResult from the hub's own endpoints).

@@ -105,7 +105,17 @@ internal static class LoginPages
         AuthenticatedUser? authenticated = null;
         if (userName.Length > 0 && Names.IsValid(userName) && password.Length > 0)
         {
-            authenticated = await authenticator.AuthenticateAsync(userName, password, context.RequestAborted);
+            try
+            {
+                authenticated = Checked(authenticator, await authenticator.AuthenticateAsync(userName, password, context.RequestAborted));
+            }
+            catch (AuthenticatorUnavailableException e)
+            {
+                // Not the user's fault and not a failed attempt: no throttling, no audit entry; the operator's log says why.
+                metrics.LoginAttempts.WithLabels("unavailable").Inc();
+                HubLog.AuthenticatorUnavailable(logger, authenticator.Name, e.Message);
+                return await RenderAsync(context, users, next, Unavailable, userName.Length > 255 ? "" : userName, StatusCodes.Status503ServiceUnavailable);
+            }
         }
         var existing = authenticated is null ? null : await users.FindAsync(authenticated.Name, context.RequestAborted);
         if (authenticated is null || !policy.MayLogIn(authenticated.Name, existing is not null))
@@ -119,12 +129,32 @@ internal static class LoginPages
             // Never echo more than needed about the attempt (CVE-2026-54338: unbounded user names).
             return await RenderAsync(context, users, next, "Invalid username or password.", userName.Length > 255 ? "" : userName, 403);
         }
+        await context.RequestServices.GetRequiredService<AuthenticatedLogins>().ApplyAsync(authenticated, authenticator.Name, context.RequestAborted);
         throttle.Succeeded(userName);
         metrics.LoginAttempts.WithLabels("success").Inc();
         HubLog.LoginSucceeded(logger, authenticated.Name, client);
         audit.Record(AuditActions.LoginSuccess, AuditActor.User(authenticated.Name), authenticated.Name, address: client);
         await LoginSession.SignInAsync(context, authenticated.Name, userStore, options.Value, time);
         return Results.Redirect(SafeNext(next, "/hub/home"));
+    }
+
+    /// <summary>What the login page says when the authenticator cannot answer (the cause is in the hub's log only).</summary>
+    public const string Unavailable = "The login service is unavailable. Please try again in a few minutes.";
+
+    /// <summary>
+    /// An authenticator's answer with a name the hub can use, normalised as every user name is; a plug-in that answers
+    /// an invalid name is broken, not a failed login.
+    /// </summary>
+    public static AuthenticatedUser? Checked(IPasswordAuthenticator authenticator, AuthenticatedUser? authenticated)
+    {
+        if (authenticated is null)
+        {
+            return null;
+        }
+        var name = Names.NormalizeUser(authenticated.Name ?? "");
+        return Names.IsValid(name)
+            ? authenticated with { Name = name }
+            : throw new AuthenticatorUnavailableException($"Authenticator '{authenticator.Name}' answered an invalid user name.");
     }
 
     /// <summary>

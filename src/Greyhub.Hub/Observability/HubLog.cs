@@ -9,6 +9,9 @@ internal static partial class HubLog
     public static partial void LoginSucceeded(ILogger logger, string user, string client);
 
     // The name tried is never logged: it is often a password typed in the wrong box.
+    [LoggerMessage(EventId = HubEvents.AuthenticatorUnavailable, Level = LogLevel.Error, Message = "Login refused: authenticator {Authenticator} is unavailable: {Cause}")]
+    public static partial void AuthenticatorUnavailable(ILogger logger, string authenticator, string cause);
+
     [LoggerMessage(EventId = HubEvents.LoginFailed, Level = LogLevel.Warning, Message = "Failed login from {Client}")]
     public static partial void LoginFailed(ILogger logger, string client);
 

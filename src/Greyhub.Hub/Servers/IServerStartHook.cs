@@ -12,5 +12,5 @@ internal interface IServerStartHook
     Task BeforeStartAsync(UserRecord user, CancellationToken cancellationToken);
 
     /// <summary>Environment variables added to the server's (the hub's own <c>JUPYTERHUB_*</c> ones win).</summary>
-    Task<IReadOnlyDictionary<string, string>> EnvironmentAsync(int userId, CancellationToken cancellationToken);
+    Task<IReadOnlyDictionary<string, string>> EnvironmentAsync(int userId, ServerKey server, CancellationToken cancellationToken);
 }

@@ -206,7 +206,7 @@ internal sealed partial class ServerStarter(
         var hub = environment.For(key, apiToken);
         foreach (var hook in scope.StartHooks)
         {
-            foreach (var (name, value) in await hook.EnvironmentAsync(userId, cancellationToken))
+            foreach (var (name, value) in await hook.EnvironmentAsync(userId, key, cancellationToken))
             {
                 hub.TryAdd(name, value);
             }

@@ -38,7 +38,7 @@ internal sealed partial class UpstreamStartHook(
         Log.Refreshed(logger, user.Name, provider.Name);
     }
 
-    public async Task<IReadOnlyDictionary<string, string>> EnvironmentAsync(int userId, CancellationToken cancellationToken)
+    public async Task<IReadOnlyDictionary<string, string>> EnvironmentAsync(int userId, ServerKey server, CancellationToken cancellationToken)
     {
         if (!upstream.Value.AllProviders().Any(p => p.SpawnerEnvironment.Count > 0)
             || await authStates.GetAsync(userId, cancellationToken) is not { Provider: { } name } stored

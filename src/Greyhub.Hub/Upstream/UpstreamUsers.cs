@@ -67,7 +67,7 @@ internal sealed class UpstreamUsers(UserStore users, GroupService groups, Access
         state.Changed();
         if (provider.ManageGroups)
         {
-            await SyncGroupsAsync(name, upstreamGroups, cancellationToken);
+            await groups.SetMembershipAsync(name, upstreamGroups, await users.GroupsOfAsync(name, cancellationToken), cancellationToken);
         }
         return new(name, UpstreamRefusal.None);
     }
@@ -127,25 +127,5 @@ internal sealed class UpstreamUsers(UserStore users, GroupService groups, Access
         }
         groups.RemoveWhere(g => !Names.IsValid(g));
         return groups;
-    }
-
-    private async Task SyncGroupsAsync(string name, HashSet<string> upstream, CancellationToken cancellationToken)
-    {
-        var current = (await users.GroupsOfAsync(name, cancellationToken)).ToHashSet(StringComparer.Ordinal);
-        foreach (var group in current.Where(g => !upstream.Contains(g)))
-        {
-            await groups.ChangeMembersAsync(group, [name], add: false, cancellationToken);
-        }
-        foreach (var group in upstream.Where(g => !current.Contains(g)))
-        {
-            if (await groups.FindAsync(group, cancellationToken) is null)
-            {
-                await groups.CreateAsync([group], [name], cancellationToken);
-            }
-            else
-            {
-                await groups.ChangeMembersAsync(group, [name], add: true, cancellationToken);
-            }
-        }
     }
 }

@@ -1,0 +1,77 @@
+using Greyhub.Abstractions.Authentication;
+
+namespace Greyhub.Plugins.Remote;
+
+/// <summary>
+/// A password authenticator in another process, reached over the grey plug protocol (docs/plugins.md): the login
+/// form's fields go to the plug-in, which answers the user (name, admin, groups, <c>auth_state</c>) or null. A
+/// plug-in that cannot answer is <see cref="AuthenticatorUnavailableException"/>, never a failed login. Logins are
+/// not retried: a password check may count failures (PAM's faillock), so a second try is not harmless.
+/// </summary>
+public sealed class RemoteAuthenticator : IPasswordAuthenticator
+{
+    private readonly PluginClient _client;
+    private readonly RemoteEngineOptions _options;
+
+    internal RemoteAuthenticator(PluginClient client, RemoteEngineOptions options)
+    {
+        _client = client;
+        _options = options;
+    }
+
+    /// <inheritdoc />
+    public string Name => _client.Name;
+
+    /// <summary>Checks the plug-in answers, speaks this hub's protocol and serves an authenticator; returns the authenticator it says it is.</summary>
+    public async Task<string> HandshakeAsync(CancellationToken cancellationToken) =>
+        Served(await _client.HandshakeAsync(fresh: true, cancellationToken));
+
+    /// <inheritdoc />
+    public async Task<AuthenticatedUser?> AuthenticateAsync(string userName, string password, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(userName);
+        ArgumentNullException.ThrowIfNull(password);
+        var answer = await CallAsync("v1/authenticator/authenticate",
+            new AuthenticateRequest(new Dictionary<string, string>(StringComparer.Ordinal) { ["username"] = userName, ["password"] = password }),
+            AuthJson.Default.AuthenticateRequest, AuthJson.Default.AuthenticateResponse, cancellationToken);
+        if (answer.User is not { } user)
+        {
+            return null;
+        }
+        if (string.IsNullOrEmpty(user.Name))
+        {
+            throw Unavailable(new PluginException(Name, PluginFailure.MalformedAnswer, "answered a user without a name."));
+        }
+        return new AuthenticatedUser(user.Name, user.Admin, user.Groups, user.AuthState);
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyDictionary<string, string>> PreSpawnStartAsync(AuthenticatedUser user, string serverName, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        var request = new PreSpawnStartRequest(new WireUserModel(user.Name, user.Admin ?? false, user.Groups ?? []), user.AuthState, serverName ?? "");
+        var answer = await CallAsync("v1/authenticator/pre_spawn_start", request, AuthJson.Default.PreSpawnStartRequest, AuthJson.Default.PreSpawnStartResponse, cancellationToken);
+        return answer.Environment ?? AuthenticatedUser.NoEnvironment;
+    }
+
+    private async Task<TResponse> CallAsync<TRequest, TResponse>(
+        string path, TRequest request, System.Text.Json.Serialization.Metadata.JsonTypeInfo<TRequest> requestType,
+        System.Text.Json.Serialization.Metadata.JsonTypeInfo<TResponse> responseType, CancellationToken cancellationToken)
+    {
+        try
+        {
+            Served(await _client.HandshakeAsync(fresh: false, cancellationToken));
+            return await _client.CallAsync(path, request, requestType, responseType, retry: false, _options.Timeout, cancellationToken);
+        }
+        catch (PluginException e)
+        {
+            throw Unavailable(e);
+        }
+    }
+
+    private string Served(HandshakeResponse handshake) => handshake.AuthenticatorClass() is { Length: > 0 } authenticator
+        ? authenticator
+        : throw new PluginException(Name, PluginFailure.MalformedAnswer, "names no authenticator in its handshake: it serves no authenticator.");
+
+    private static AuthenticatorUnavailableException Unavailable(PluginException e) => new(e.Message, e);
+}

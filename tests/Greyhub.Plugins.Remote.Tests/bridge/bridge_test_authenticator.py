@@ -1,0 +1,25 @@
+"""A small JupyterHub Authenticator for the bridge's tests: passwords from its config, groups and auth_state in its
+answer, and a pre_spawn_start that puts auth_state and groups into the server's environment."""
+
+from jupyterhub.auth import Authenticator
+from traitlets import Dict
+
+
+class GroupsAuthenticator(Authenticator):
+    passwords = Dict(config=True, help="user name -> password")
+
+    async def authenticate(self, handler, data):
+        name = data.get("username", "")
+        if not name or self.passwords.get(name) != data.get("password"):
+            return None
+        return {
+            "name": name,
+            "groups": ["bridge-users", f"team-{name}"],
+            "auth_state": {"token": f"token-of-{name}", "claims": {"email": f"{name}@example.org"}},
+        }
+
+    async def pre_spawn_start(self, user, spawner):
+        auth_state = await user.get_auth_state()
+        spawner.environment["BRIDGE_TOKEN"] = (auth_state or {}).get("token", "none")
+        spawner.environment["BRIDGE_GROUPS"] = ",".join(sorted(g.name for g in user.groups))
+        spawner.environment["BRIDGE_SERVER"] = spawner.name or "default"
