@@ -41,8 +41,9 @@ public sealed class RemoteComputeEngine : IComputeEngine
             new WireResources(spec.Resources.Cpus, spec.Resources.MemoryBytes, spec.Resources.Gpus, spec.Resources.TimeLimit?.TotalSeconds),
             spec.Labels, spec.PortVariable, spec.HostVariable);
         // One key for every attempt of this launch: a retry after a lost answer gets the first job back, not a second one.
-        // The protocol has no lookup by key, so FindAsync keeps the interface's default (not found).
-        var request = new LaunchRequest(spec.Key ?? Guid.NewGuid().ToString("N"), wire);
+        // (Not JobSpec.Key: the protocol's keys are letters and digits only, and it has no lookup by key, so FindAsync
+        // keeps the interface's default, not found.)
+        var request = new LaunchRequest(Guid.NewGuid().ToString("N"), wire);
         var job = await _client.CallAsync("v1/jobs/launch", request, PluginJson.Default.LaunchRequest, PluginJson.Default.WireJob,
             retry: true, _options.Timeout, cancellationToken);
         if (string.IsNullOrEmpty(job.Id) || job.State is null)
