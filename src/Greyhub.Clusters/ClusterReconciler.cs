@@ -26,12 +26,14 @@ internal sealed partial class ClusterReconciler(
 {
     private readonly ClustersOptions _options = options.Value;
 
-    // Silence is counted from this hub's start at the earliest: while a previous hub was down, no scheduler could report.
-    private readonly DateTime _startedAt = time.GetUtcNow().UtcDateTime;
+    // Silence is counted from this hub's first pass at the earliest. That pass runs once the hub listens (the jobs start
+    // after ApplicationStarted): before, no scheduler could report, and a loaded machine may take many seconds to listen.
+    private DateTime? _firstPass;
     private static readonly int[] Active = [(int)ClusterStatus.Pending, (int)ClusterStatus.Running, (int)ClusterStatus.Stopping];
 
     public Task RunOnceAsync(CancellationToken cancellationToken) => gate.RunAsync(async () =>
     {
+        _firstPass ??= time.GetUtcNow().UtcDateTime;
         var clusters = await scoped.RunAsync((DaskClusterStore store) => store.ListAsync(null, Active, cancellationToken));
         if (clusters.Count == 0)
         {
@@ -84,8 +86,9 @@ internal sealed partial class ClusterReconciler(
             await stopper.StopAsync(cluster, state, "The scheduler ended: " + why, failed: true);
             return;
         }
-        // Like silence, a start is timed from this hub's start at the earliest: while no hub ran, no scheduler could report.
-        if (cluster.Status == (int)ClusterStatus.Pending && now - (cluster.CreatedAt > _startedAt ? cluster.CreatedAt : _startedAt) > _options.StartTimeout)
+        // Like silence, a start is timed from this hub's first pass at the earliest: while no hub ran, no scheduler could report.
+        var since = _firstPass ?? now;
+        if (cluster.Status == (int)ClusterStatus.Pending && now - (cluster.CreatedAt > since ? cluster.CreatedAt : since) > _options.StartTimeout)
         {
             var log = await engine.ReadLogAsync(state.Scheduler, 2000, cancellationToken);
             await stopper.StopAsync(cluster, state, $"The scheduler did not report within {_options.StartTimeout.TotalSeconds:0} s. Its output:\n{log}", failed: true);
@@ -96,7 +99,7 @@ internal sealed partial class ClusterReconciler(
             return;
         }
         routes.Set(cluster.Name, state.SchedulerAddress);
-        if (state.LastHeartbeat is { } last && (last > _startedAt ? last : _startedAt) is var beat && now - beat > _options.HeartbeatTimeout)
+        if (state.LastHeartbeat is { } last && (last > since ? last : since) is var beat && now - beat > _options.HeartbeatTimeout)
         {
             await stopper.StopAsync(cluster, state, $"The scheduler stopped reporting ({(now - beat).TotalSeconds:0} s since its last heartbeat)", failed: true);
             return;

@@ -25,7 +25,7 @@ public sealed class DaskClusterEntity
     /// <summary>The cluster's certificate (PEM), its own CA.</summary>
     public required string TlsCert { get; set; }
 
-    /// <summary>The cluster's private key (PEM), handed to the owner while the cluster runs.</summary>
+    /// <summary>The cluster's private key, encrypted with the hub's Data Protection key ring (rows written before that: PEM); handed to the owner while the cluster runs.</summary>
     public required string TlsKey { get; set; }
 
     /// <summary>Jobs, scale target and the scheduler's last report (JSON, the clusters brick's own shape).</summary>
