@@ -15,7 +15,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -23,9 +22,11 @@ import time
 import urllib.error
 import urllib.request
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from hubproc import cpu_seconds, free_port  # noqa: E402
+
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 PROJECT = os.path.join(REPO, "src", "Greyhub.Host", "Greyhub.Host.csproj")
-TICK = os.sysconf("SC_CLK_TCK")
 
 
 def publish(out, r2r):
@@ -35,19 +36,6 @@ def publish(out, r2r):
                     os.path.join(out, "build-r2r" if r2r else "build-jit"), "-o", target, "-nologo", "-v", "quiet"],
                    check=True)
     return os.path.join(target, "greyhub")
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def cpu_seconds(pid):
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    # After the ")" of comm: field 3 is index 0, so utime (14) and stime (15) are 11 and 12.
-    return (int(fields[11]) + int(fields[12])) / TICK
 
 
 def call(base, method, path, token=None, timeout=30):

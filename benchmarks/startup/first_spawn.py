@@ -23,7 +23,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -32,22 +31,11 @@ import time
 import urllib.error
 import urllib.request
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from hubproc import cpu_seconds, free_port, greyhub_command  # noqa: E402
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 STAND_IN = os.path.normpath(os.path.join(HERE, "..", "..", "tests", "Greyhub.Testing", "Services", "stand_in_singleuser.py"))
-TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def cpu_seconds(pid):
-    """User + system CPU of a process so far (its children not included)."""
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICKS
 
 
 def call(method, url, token, body=None, timeout=30):
@@ -62,10 +50,6 @@ def call(method, url, token, body=None, timeout=30):
         return e.code, e.read()
     except (urllib.error.URLError, OSError):
         return 0, b""
-
-
-def command(greyhub):
-    return ["dotnet", greyhub] if greyhub.endswith(".dll") else [greyhub]
 
 
 def spawn(base, token, user, proc, limit=300):
@@ -88,13 +72,13 @@ def one_run(greyhub, extra_env, tmp, i):
     data = os.path.join(tmp, f"run{i}")
     env = dict(os.environ, **extra_env, Greyhub__Spawner__Command__0="/usr/bin/python3", Greyhub__Spawner__Command__1="-S",
                Greyhub__Spawner__Command__2=STAND_IN)
-    token = subprocess.run(command(greyhub) + ["token", "--admin", "--data-dir", data, "bench-admin"], env=env, check=True,
+    token = subprocess.run(greyhub_command(greyhub) + ["token", "--admin", "--data-dir", data, "bench-admin"], env=env, check=True,
                            capture_output=True, text=True).stdout.strip().splitlines()[-1].strip()
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     with open(os.path.join(tmp, f"run{i}.log"), "w") as log:
         t0 = time.monotonic()
-        proc = subprocess.Popen(command(greyhub) + ["serve", "--urls", base, "--data-dir", data], env=env, stdout=log, stderr=log)
+        proc = subprocess.Popen(greyhub_command(greyhub) + ["serve", "--urls", base, "--data-dir", data], env=env, stdout=log, stderr=log)
         try:
             while call("GET", f"{base}/hub/api/", token)[0] != 200:
                 if proc.poll() is not None:

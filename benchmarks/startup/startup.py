@@ -25,8 +25,6 @@ import json
 import os
 import secrets
 import shutil
-import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -35,13 +33,15 @@ import time
 import urllib.error
 import urllib.request
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from hubproc import cpu_seconds, free_port, greyhub_command, stop  # noqa: E402
+
+
+def cpu_seconds_or_zero(pid):
+    return cpu_seconds(pid, default=0.0)
+
+
 JUPYTERHUB_PYTHON = "/usr/bin/python3"
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def get(url, token, timeout=5):
@@ -55,17 +55,6 @@ def get(url, token, timeout=5):
         return 0, b""
 
 
-TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def cpu_seconds(pid):
-    """User + system CPU of a process so far (its children not included)."""
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / TICKS
-    except OSError:
-        return 0.0
 
 
 def until_200(url, token, proc, t0, limit):
@@ -79,16 +68,6 @@ def until_200(url, token, proc, t0, limit):
         if time.monotonic() - t0 > limit:
             return None
         time.sleep(0.01)
-
-
-def stop(proc):
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(60)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 # ---------- Greyhub ----------
@@ -142,11 +121,6 @@ class GreyhubDb:
             psql(self.pg, "postgres", f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)')
 
 
-def greyhub_command(greyhub):
-    """greyhub.dll runs with dotnet (the build); anything else is the published greyhub executable."""
-    return ["dotnet", greyhub] if greyhub.endswith(".dll") else [greyhub]
-
-
 def run_greyhub(dll, provider, n, dead, tmp, extra_env, run):
     data = os.path.join(tmp, f"greyhub-{provider}-{n}-{dead}-{run}")
     db = GreyhubDb(provider, data, f"{n}_{dead}_{run}")
@@ -166,7 +140,7 @@ def run_greyhub(dll, provider, n, dead, tmp, extra_env, run):
         proc = subprocess.Popen(greyhub_command(dll) + ["serve", "--urls", base, "--data-dir", data], env=env, stdout=log, stderr=log)
         try:
             first = until_200(f"{base}/hub/api/users/crowd1", token, proc, t0, 900)
-            cpu = cpu_seconds(proc.pid)
+            cpu = cpu_seconds_or_zero(proc.pid)
             settled = None
             if dead and first is not None:
                 while int(db.sql(COUNT_STOPPED) or 0) < dead and time.monotonic() - t0 < 900:
@@ -186,6 +160,7 @@ JH_SEED = r"""
 import sys, uuid, datetime
 from sqlalchemy import text
 from jupyterhub import orm
+
 db = orm.new_session_factory(sys.argv[1])()
 n = int(sys.argv[2])
 now = datetime.datetime.utcnow()
@@ -241,7 +216,7 @@ c.JupyterHub.load_roles = [{{'name': 'admin', 'services': ['bench']}}]
         try:
             url = f"http://127.0.0.1:{pub}/hub/api/" + ("users/crowd1" if run == "timed" else "")
             first = until_200(url, svc, proc, t0, 900)
-            cpu = cpu_seconds(proc.pid)
+            cpu = cpu_seconds_or_zero(proc.pid)
         finally:
             stop(proc)
             log.close()

@@ -1,0 +1,43 @@
+"""What the hub benchmarks share: a free loopback port, a process's CPU time, the command that runs a Greyhub build,
+and stopping a process they started. Standard library only; each script imports it from benchmarks/."""
+import os
+import signal
+import socket
+import subprocess
+
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def cpu_seconds(pid, default=None):
+    """User + system CPU of a process so far (its children not included); `default` when it is gone, if given."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        if default is None:
+            raise
+        return default
+    # After the ")" of comm: field 3 is index 0, so utime (14) and stime (15) are 11 and 12.
+    return (int(fields[11]) + int(fields[12])) / TICKS
+
+
+def greyhub_command(greyhub):
+    """greyhub.dll runs with dotnet (the build); anything else is the published greyhub executable."""
+    return ["dotnet", greyhub] if greyhub.endswith(".dll") else [greyhub]
+
+
+def stop(proc, patience=60):
+    """SIGTERM, then SIGKILL after `patience` seconds, for a process this script started."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(patience)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
