@@ -4,6 +4,7 @@ import asyncio
 import importlib
 import os
 import signal
+import threading
 
 from tornado import web
 from traitlets import Unicode, Integer, Any, default
@@ -81,7 +82,9 @@ class Bridge(Application):
         if os.environ.get("GREYHUB_PLUGIN_NAME"):
             # Started by a hub (managed): end with it, even when it was killed with SIGKILL and could not say so.
             # The next hub starts its own bridge, which re-attaches the servers from their stored state.
-            parent = os.getppid()
+            # The hub's pid comes from the hub itself: a hub that died while this bridge was still starting has
+            # already handed it to another parent, which os.getppid() alone would take for the hub.
+            parent = int(os.environ.get("GREYHUB_PLUGIN_HUB_PID") or os.getppid())
 
             def watch():
                 if os.getppid() != parent:
@@ -95,6 +98,12 @@ class Bridge(Application):
         server.stop()
         # Servers are not ours to stop: they outlive the bridge and the next one re-attaches them from their state.
         self.log.info("greyhub-bridge stopping; its servers keep running")
+        # asyncio.run then cancels what is left and waits for the default executor: a hosted class's blocking call there
+        # (a PAM check, a spawner's own thread) would keep this process alive, and a hub's next bridge beside it. The
+        # bridge holds nothing to save (the hub stores every server's state), so it ends within seconds whatever is left.
+        deadline = threading.Timer(5.0, os._exit, (0,))
+        deadline.daemon = True
+        deadline.start()
 
     def hosted(self):
         return {name: describe(self) for name, describe in routes.HOSTS.items() if describe(self) is not None}

@@ -116,6 +116,8 @@ internal sealed partial class ManagedPlugin(
             psi.Environment[key] = value;
         }
         psi.Environment["GREYHUB_PLUGIN_NAME"] = endpoint.Name;
+        // Who started it, so a plug-in that ends with its hub can tell even when the hub died before it first looked.
+        psi.Environment["GREYHUB_PLUGIN_HUB_PID"] = Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
         psi.Environment["GREYHUB_PLUGIN_URL"] = url.ToString();
         psi.Environment["GREYHUB_PLUGIN_HOST"] = url.Host;
         psi.Environment["GREYHUB_PLUGIN_PORT"] = url.Port.ToString(CultureInfo.InvariantCulture);

@@ -86,7 +86,8 @@ public sealed class BridgeSpawnerTests
 
             // kill -9 of the hub: its bridge ends with it; the next hub starts a new bridge and re-attaches the server.
             await first.KillHardAsync();
-            await UntilAsync(() => Bridges(config).Count == 0, "the bridge outlived the hub that started it");
+            await UntilAsync(() => Bridges(config).Count == 0, () => "the bridge outlived the hub that started it: "
+                + string.Join("; ", Bridges(config).Select(p => $"{p}: {Describe(p)}")) + "; its log ends:\n" + Tail(Path.Combine(data, "bridge.log")));
             Assert.True(Alive(servers[0]), "alice's server outlives the hub and its bridge");
             await using var second = await GreyhubProcess.StartAsync(data, args, port, Ct);
             bridges.AddRange(Bridges(config));
@@ -240,13 +241,33 @@ public sealed class BridgeSpawnerTests
         await Greyhub.Hub.Tests.TestDatabase.DropAsync(data);
     }
 
-    private static async Task UntilAsync(Func<bool> condition, string failure)
+    private static Task UntilAsync(Func<bool> condition, string failure) => UntilAsync(condition, () => failure);
+
+    private static async Task UntilAsync(Func<bool> condition, Func<string> failure)
     {
         var watch = Stopwatch.StartNew();
         while (!condition())
         {
-            Assert.True(watch.Elapsed < TimeSpan.FromSeconds(90), failure);
+            Assert.True(watch.Elapsed < TimeSpan.FromSeconds(90), watch.Elapsed < TimeSpan.FromSeconds(90) ? "" : failure());
             await Task.Delay(100, Ct);
         }
+    }
+
+    private static string Describe(int pid)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid}/stat") + " " + File.ReadAllText($"/proc/{pid}/cmdline").Replace('\0', ' ');
+        }
+        catch (IOException e)
+        {
+            return e.Message;
+        }
+    }
+
+    private static string Tail(string path)
+    {
+        var text = File.Exists(path) ? File.ReadAllText(path) : "(no log at " + path + ")";
+        return text.Length > 4000 ? text[^4000..] : text;
     }
 }

@@ -78,7 +78,7 @@ public sealed partial class BridgeAuthenticatorHubTests
             // pre_spawn_start's environment reaches alice's real server.
             (await admin.PostAsync("hub/api/users/alice/server", null, Ct)).EnsureSuccessStatusCode();
             Assert.Contains("\"ready\": true", await admin.GetStringAsync("hub/api/users/alice/server/progress", Ct), StringComparison.Ordinal);
-            var environment = ServerEnvironment("alice");
+            var environment = ServerEnvironment("alice", address);
             Assert.Equal("token-of-alice", environment["BRIDGE_TOKEN"]);
             Assert.Equal("bridge-users,team-alice", environment["BRIDGE_GROUPS"]);
             (await admin.DeleteAsync("hub/api/users/alice/server", Ct)).EnsureSuccessStatusCode();
@@ -141,8 +141,13 @@ public sealed partial class BridgeAuthenticatorHubTests
     }
 
     /// <summary>The environment of the user's running jupyterhub-singleuser, read from /proc.</summary>
-    private static Dictionary<string, string> ServerEnvironment(string user)
+    /// <summary>
+    /// The environment of <paramref name="user"/>'s server started by the hub at <paramref name="hub"/>: other test classes
+    /// running at the same time start servers for users of the same name, for other hubs.
+    /// </summary>
+    private static Dictionary<string, string> ServerEnvironment(string user, Uri hub)
     {
+        var port = ":" + hub.Port.ToString(System.Globalization.CultureInfo.InvariantCulture) + "/";
         foreach (var dir in Directory.GetDirectories("/proc"))
         {
             string[] variables;
@@ -155,7 +160,8 @@ public sealed partial class BridgeAuthenticatorHubTests
                 continue;
             }
             var environment = variables.Select(v => v.Split('=', 2)).Where(p => p.Length == 2).GroupBy(p => p[0]).ToDictionary(g => g.Key, g => g.First()[1]);
-            if (environment.GetValueOrDefault("JUPYTERHUB_USER") == user && environment.ContainsKey("JUPYTERHUB_API_TOKEN"))
+            if (environment.GetValueOrDefault("JUPYTERHUB_USER") == user && environment.ContainsKey("JUPYTERHUB_API_TOKEN")
+                && environment.GetValueOrDefault("JUPYTERHUB_API_URL") is { } api && api.Contains(port, StringComparison.Ordinal))
             {
                 return environment;
             }

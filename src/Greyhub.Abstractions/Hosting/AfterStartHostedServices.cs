@@ -45,6 +45,7 @@ public static partial class AfterStartHostedServices
         private CancellationTokenRegistration _registration;
         private Task _started = Task.CompletedTask;
         private IHostedService? _service;
+        private bool _disposed;
 
         public Task StartAsync(CancellationToken cancellationToken)
         {
@@ -94,6 +95,11 @@ public static partial class AfterStartHostedServices
             _registration.Dispose();
             lock (_lock)
             {
+                if (_disposed)
+                {
+                    // A host stopped again after its disposal (as a test's cleanup may do): nothing is left to stop.
+                    return;
+                }
                 _stopping.Cancel();
                 service = _service;
                 started = _started;
@@ -110,7 +116,11 @@ public static partial class AfterStartHostedServices
         public void Dispose()
         {
             _registration.Dispose();
-            _stopping.Dispose();
+            lock (_lock)
+            {
+                _disposed = true;
+                _stopping.Dispose();
+            }
         }
 
         [LoggerMessage(EventId = 90, Level = LogLevel.Critical, Message = "A hosted service started after the application had started failed to start; stopping the application")]
