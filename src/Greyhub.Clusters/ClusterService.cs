@@ -2,6 +2,7 @@ using System.Text.Json;
 using Greyhub.Data.Entities;
 using Greyhub.Data.Stores;
 using Greyhub.Hub.Background;
+using Greyhub.Scopes;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -29,6 +30,42 @@ internal sealed partial class ClusterService(
 
     public Task<DaskClusterEntity?> FindAsync(string name, CancellationToken cancellationToken) =>
         scoped.RunAsync((DaskClusterStore store) => store.FindAsync(name, cancellationToken));
+
+    /// <summary>
+    /// The clusters whose owner <paramref name="filter"/> (the caller's <c>read:clusters</c>) covers, as JupyterHub lists
+    /// users by scope: everyone's when unfiltered; else those of the users it names and of the groups' current members.
+    /// </summary>
+    public async Task<List<DaskClusterEntity>> ListVisibleAsync(ScopeFilter filter, IReadOnlyCollection<int>? statuses, CancellationToken cancellationToken)
+    {
+        var owners = await OwnersCoveredAsync(filter, cancellationToken);
+        if (owners is null)
+        {
+            return await ListAsync(null, statuses, cancellationToken);
+        }
+        if (owners.Count == 1)
+        {
+            return await ListAsync(owners.First(), statuses, cancellationToken);
+        }
+        return owners.Count == 0 ? [] : [.. (await ListAsync(null, statuses, cancellationToken)).Where(c => owners.Contains(c.UserName))];
+    }
+
+    /// <summary>
+    /// The users whose clusters <paramref name="filter"/> covers (null: everyone's): those it names, and the current
+    /// members of the groups it names (one query, none when it names no group).
+    /// </summary>
+    public async Task<IReadOnlySet<string>?> OwnersCoveredAsync(ScopeFilter filter, CancellationToken cancellationToken)
+    {
+        if (filter.IsUnfiltered)
+        {
+            return null;
+        }
+        var owners = new HashSet<string>(filter.Users, StringComparer.Ordinal);
+        if (filter.HasGroupFilters)
+        {
+            owners.UnionWith(await scoped.RunAsync((GroupStore store) => store.MembersOfAsync([.. filter.Groups], cancellationToken)));
+        }
+        return owners;
+    }
 
     /// <summary>The groups <paramref name="user"/> belongs to now (for <c>!group=</c> scope filters on their clusters).</summary>
     public Task<IReadOnlyList<string>> GroupsOfAsync(string user, CancellationToken cancellationToken) =>

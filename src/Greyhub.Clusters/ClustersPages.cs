@@ -1,3 +1,4 @@
+using Greyhub.Data.Entities;
 using Greyhub.Hub.Auth;
 using Greyhub.Hub.Pages;
 using Greyhub.Scopes;
@@ -26,11 +27,16 @@ internal static class ClustersPages
     {
         var caller = context.Caller();
         var all = caller.Scopes.HasUnfiltered(AdminScope);
-        var list = await clusters.ListAsync(all ? null : caller.Name, null, context.RequestAborted);
+        // Whatever the caller's read scope covers: their own, a !group= role's members', everyone's for admins.
+        var list = await clusters.ListVisibleAsync(caller.Scopes.FilterFor("read:clusters"), null, context.RequestAborted);
+        // A stop button only where the caller's clusters scope reaches (a read:clusters!group= holder only watches).
+        var stoppers = await clusters.OwnersCoveredAsync(caller.Scopes.FilterFor("clusters"), context.RequestAborted);
         return HubPage.Render<ClustersPage>(new Dictionary<string, object?>
         {
             [nameof(ClustersPage.Clusters)] = list,
             [nameof(ClustersPage.All)] = all,
+            [nameof(ClustersPage.Others)] = all || list.Any(c => c.UserName != caller.Name),
+            [nameof(ClustersPage.MayStop)] = (Func<DaskClusterEntity, bool>)(c => stoppers is null || stoppers.Contains(c.UserName)),
             [nameof(ClustersPage.Message)] = message,
         }, status);
     }

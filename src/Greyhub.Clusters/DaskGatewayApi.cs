@@ -78,8 +78,9 @@ internal static class DaskGatewayApi
                     : throw ClusterException.Unprocessable($"Invalid cluster status '{s}'; one of PENDING, RUNNING, STOPPING, STOPPED, FAILED"));
             }
         }
-        // Gateway's list is the caller's own clusters; admins see everyone's on the clusters page.
-        var list = await clusters.ListAsync(caller.Name, statuses, context.RequestAborted);
+        // Gateway lists the caller's own clusters; here, as JupyterHub lists users, every cluster the caller's read scope
+        // covers: their own (self's read:clusters!user=), their groups' members' (read:clusters!group=), all for admins.
+        var list = await clusters.ListVisibleAsync(caller.Scopes.FilterFor(ReadScope), statuses, context.RequestAborted);
         var result = new JsonObject();
         foreach (var cluster in list)
         {

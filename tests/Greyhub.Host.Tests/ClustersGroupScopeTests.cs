@@ -6,10 +6,13 @@ namespace Greyhub.Host.Tests;
 
 /// <summary>
 /// <c>clusters!group=</c> and <c>read:clusters!group=</c>, as JupyterHub's <c>!group=</c> works for servers: a role
-/// with the filter covers the clusters of the group's members, at the moment of each request; anyone else's stay out.
+/// with the filter covers the clusters of the group's members, at the moment of each request, in the list and on the
+/// clusters page too; anyone else's stay out.
 /// </summary>
 public sealed class ClustersGroupScopeTests
 {
+    private const string Password = "correct horse battery staple";
+
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
@@ -19,7 +22,7 @@ public sealed class ClustersGroupScopeTests
         var dataDir = Directory.CreateTempSubdirectory("greyhub-clusters-groups-").FullName;
         foreach (var user in new[] { "alice", "bob", "carol", "dave" })
         {
-            var (code, _, stderr) = await GreyhubProcess.RunAsync(["users", "add", "--password-stdin", "--data-dir", dataDir, user], "correct horse battery staple\n", Ct);
+            var (code, _, stderr) = await GreyhubProcess.RunAsync(["users", "add", "--password-stdin", "--data-dir", dataDir, user], Password + "\n", Ct);
             Assert.True(code == 0, stderr);
         }
         await using var hub = await GreyhubProcess.StartAsync(dataDir, extraArgs:
@@ -69,6 +72,19 @@ public sealed class ClustersGroupScopeTests
             Assert.Equal(HttpStatusCode.Forbidden, (await dave.SendAsync(HttpMethod.Get, "v1/clusters/" + name)).Status);
             Assert.Equal(HttpStatusCode.Forbidden, (await dave.SendAsync(HttpMethod.Post, $"v1/clusters/{name}/scale", new { count = 2 })).Status);
 
+            // The list and the clusters page hold it for bob and carol (a stop button for bob only), not for dave.
+            Assert.True(await ListsAsync(bob, name));
+            Assert.True(await ListsAsync(carol, name));
+            Assert.False(await ListsAsync(dave, name));
+            var bobPage = await HubPages.ReadAsync(hub.Address, "bob", Password, "hub/clusters");
+            Assert.Contains($"data-cluster=\"{name}\"", bobPage, StringComparison.Ordinal);
+            Assert.Contains($"Stop cluster {name}", bobPage, StringComparison.Ordinal);
+            Assert.Contains(">alice</td>", bobPage, StringComparison.Ordinal);
+            var carolPage = await HubPages.ReadAsync(hub.Address, "carol", Password, "hub/clusters");
+            Assert.Contains($"data-cluster=\"{name}\"", carolPage, StringComparison.Ordinal);
+            Assert.DoesNotContain($"Stop cluster {name}", carolPage, StringComparison.Ordinal);
+            Assert.DoesNotContain(name, await HubPages.ReadAsync(hub.Address, "dave", Password, "hub/clusters"), StringComparison.Ordinal);
+
             // alice leaves the group: at once, neither bob nor carol reach her cluster.
             using (var leave = new HttpRequestMessage(HttpMethod.Delete, "hub/api/groups/science/users") { Content = JsonContent.Create(new { users = new[] { "alice" } }) })
             using (var left = await admin.Http.SendAsync(leave, Ct))
@@ -78,6 +94,8 @@ public sealed class ClustersGroupScopeTests
             Assert.Equal(HttpStatusCode.Forbidden, (await bob.SendAsync(HttpMethod.Get, "v1/clusters/" + name)).Status);
             Assert.Equal(HttpStatusCode.Forbidden, (await bob.SendAsync(HttpMethod.Delete, "v1/clusters/" + name)).Status);
             Assert.Equal(HttpStatusCode.Forbidden, (await carol.SendAsync(HttpMethod.Get, "v1/clusters/" + name)).Status);
+            Assert.False(await ListsAsync(bob, name));
+            Assert.False(await ListsAsync(carol, name));
             Assert.Equal("RUNNING", (await alice.GetAsync(name)).GetProperty("status").GetString());
 
             // Back in the group, bob may stop it.
@@ -95,5 +113,12 @@ public sealed class ClustersGroupScopeTests
             await alice.SendAsync(HttpMethod.Delete, "v1/clusters/" + name);
             await ClusterCleanup.KillAllAsync(name);
         }
+    }
+
+    private static async Task<bool> ListsAsync(ClusterTestKit user, string name)
+    {
+        var (status, list) = await user.SendAsync(HttpMethod.Get, "v1/clusters/");
+        Assert.Equal(HttpStatusCode.OK, status);
+        return list.TryGetProperty(name, out _);
     }
 }
