@@ -39,4 +39,23 @@ public sealed class DataAccessOptions
     /// is safe because no credentials are allowed: a page must already hold a token or a signed URL.
     /// </summary>
     public List<string> CorsAllowedOrigins { get; set; } = [];
+
+    /// <summary>
+    /// URL prefixes (<c>https://data.example.org/zarr/</c>, ending in <c>/</c>) under which remote HTTP Zarr stores may be
+    /// registered as datasets. Empty: no remote dataset may be registered, so the hub never fetches from an address an
+    /// administrator typed unless the operator allowed it.
+    /// </summary>
+    public List<string> AllowedRemotes { get; set; } = [];
+
+    /// <summary>The longest a request to a remote store may take, headers and body together.</summary>
+    public TimeSpan RemoteTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>The largest answer taken from a remote store; a larger one is refused (or cut) with an error.</summary>
+    public long RemoteMaxResponseBytes { get; set; } = 512L * 1024 * 1024;
+
+    /// <summary>How many redirects of a remote store are followed, each only within the dataset's own URL.</summary>
+    public int RemoteMaxRedirects { get; set; } = 3;
+
+    /// <summary>The largest key a writer may PUT or POST to a local dataset.</summary>
+    public long MaxWriteBytes { get; set; } = 256L * 1024 * 1024;
 }

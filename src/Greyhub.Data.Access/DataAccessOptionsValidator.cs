@@ -1,3 +1,4 @@
+using Greyhub.Data.Access.Remote;
 using Greyhub.Data.Access.Serving;
 using Microsoft.Extensions.Options;
 
@@ -38,6 +39,25 @@ internal sealed class DataAccessOptionsValidator : IValidateOptions<DataAccessOp
             {
                 failures.Add($"{DataAccessOptions.Section}:CorsAllowedOrigins must hold origins such as 'https://viewer.example.org' (scheme, host, optional port; no path), not '{origin}'.");
             }
+        }
+        foreach (var prefix in options.AllowedRemotes)
+        {
+            if (RemoteLocation.PrefixProblem(prefix) is { } problem)
+            {
+                failures.Add($"{DataAccessOptions.Section}:AllowedRemotes: {problem}");
+            }
+        }
+        if (options.RemoteTimeout <= TimeSpan.Zero)
+        {
+            failures.Add($"{DataAccessOptions.Section}:RemoteTimeout must be positive.");
+        }
+        if (options.RemoteMaxResponseBytes <= 0 || options.MaxWriteBytes <= 0)
+        {
+            failures.Add($"{DataAccessOptions.Section}:RemoteMaxResponseBytes and MaxWriteBytes must be positive.");
+        }
+        if (options.RemoteMaxRedirects is < 0 or > 20)
+        {
+            failures.Add($"{DataAccessOptions.Section}:RemoteMaxRedirects must be between 0 and 20.");
         }
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }

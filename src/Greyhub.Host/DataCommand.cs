@@ -25,7 +25,7 @@ internal static class DataCommand
                 return 0;
             }
             var rows = new List<string[]> { new[] { "NAME", "FORMAT", "OWNER", "READ GROUPS", "LOCATION" } };
-            rows.AddRange(datasets.Select(d => new[] { d.Name, d.Format, d.Owner ?? "-", d.ReadGroups.Count == 0 ? "-" : string.Join(",", d.ReadGroups), d.Location }));
+            rows.AddRange(datasets.Select(d => new[] { d.Name, d.Format, d.Owner ?? "-", d.ReadGroups.Count == 0 ? "-" : string.Join(",", d.ReadGroups), Greyhub.Data.Access.Remote.RemoteLocation.Display(d.Location) }));
             var widths = Enumerable.Range(0, 5).Select(c => rows.Max(r => r[c].Length)).ToArray();
             foreach (var row in rows)
             {
@@ -99,7 +99,7 @@ internal static class DataCommand
         Console.WriteLine($"format:      {d.Format}");
         Console.WriteLine($"owner:       {d.Owner ?? "-"}");
         Console.WriteLine($"read groups: {(d.ReadGroups.Count == 0 ? "-" : string.Join(", ", d.ReadGroups))}");
-        Console.WriteLine($"location:    {d.Location}");
+        Console.WriteLine($"location:    {Greyhub.Data.Access.Remote.RemoteLocation.Display(d.Location)}");
         Console.WriteLine($"url path:    {DataPaths.Dataset(d.Name)}");
         Console.WriteLine($"created:     {d.Created.ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture)}");
         if (d.Description.Length > 0)

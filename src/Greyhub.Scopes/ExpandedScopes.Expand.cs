@@ -85,6 +85,8 @@ public sealed partial class ExpandedScopes
             // Greyhub's datasets (not in JupyterHub's self): !user=NAME admits the datasets NAME owns and, when NAME is the
             // reader, those shared with NAME's groups (ResourceRef.Dataset's reader), so self stays independent of groups.
             builder.Add(ScopeDefinitions.ReadDatasets, ScopeFilterKind.User, owner.Name);
+            // Likewise writing: the datasets NAME owns and those whose write groups hold NAME.
+            builder.Add(ScopeDefinitions.WriteDatasets, ScopeFilterKind.User, owner.Name);
         }
 
         if (hasInherit)

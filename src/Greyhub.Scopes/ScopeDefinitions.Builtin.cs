@@ -96,7 +96,8 @@ public sealed partial class ScopeDefinitions
         // Greyhub's own, beyond JupyterHub's 47: the audit log (who did what), granted only by the admin role.
         new(ReadAudit, "Read the hub's audit log: logins, tokens, admin actions, server starts and stops."),
         // Greyhub's datasets (/hub/api/datasets, /data/...): the admin role holds admin:datasets.
-        new(AdminDatasets, "Register, change and remove datasets, and read every dataset.", [ReadDatasets]),
+        new(AdminDatasets, "Register, change and remove datasets, and read and write every dataset.", [WriteDatasets]),
+        new(WriteDatasets, "Write and delete keys of datasets at /data/ (PUT, POST, DELETE), and read them.", [ReadDatasets]),
         new(ReadDatasets, "Read datasets: their models and their data at /data/."),
         // Greyhub's Dask clusters (Dask Gateway's API under /services/dask-gateway): a user's own through self, every
         // user's through admin:clusters.
@@ -107,6 +108,9 @@ public sealed partial class ScopeDefinitions
 
     /// <summary>Greyhub's scope for reading datasets (their models and data).</summary>
     public const string ReadDatasets = "read:datasets";
+
+    /// <summary>Greyhub's scope for writing datasets' keys (implies <see cref="ReadDatasets"/>).</summary>
+    public const string WriteDatasets = "write:datasets";
 
     /// <summary>Greyhub's scope for managing datasets.</summary>
     public const string AdminDatasets = "admin:datasets";

@@ -61,4 +61,21 @@ public sealed class DatasetScopeTests
     {
         Assert.Throws<FormatException>(() => ExpandedScopes.Expand(["read:datasets!table=x"], null));
     }
+
+    [Fact]
+    public void Write_implies_read_admin_implies_write_and_self_writes_what_the_user_owns_or_is_a_writer_of()
+    {
+        var writer = ExpandedScopes.Expand(["write:datasets!group=staff"], null);
+        Assert.Equal(["read:datasets!group=staff", "write:datasets!group=staff"], writer.Scopes);
+        var admin = ExpandedScopes.Expand(["admin:datasets"], null);
+        Assert.Contains("write:datasets", admin.Scopes);
+        Assert.Contains("read:datasets", admin.Scopes);
+
+        var alice = ExpandedScopes.Expand(["self"], ScopeOwner.User("alice", ["staff"]));
+        Assert.Contains("write:datasets!user=alice", alice.Scopes);
+        // The target names the write groups, and alice as the writer when she is in one of them.
+        Assert.True(alice.CanAccess("write:datasets", ResourceRef.Dataset("ocean", "ann", ["staff"], reader: "alice")));
+        Assert.True(alice.CanAccess("write:datasets", ResourceRef.Dataset("mine", "alice", [])));
+        Assert.False(alice.CanAccess("write:datasets", ResourceRef.Dataset("ocean", "ann", ["staff"])));
+    }
 }

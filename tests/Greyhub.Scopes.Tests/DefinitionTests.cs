@@ -64,8 +64,8 @@ public sealed class DefinitionTests
             new("custom:lab:read:files", "Read lab files"),
         ]);
 
-        // JupyterHub's 47, Greyhub's read:audit, two dataset scopes and three clusters scopes, the two custom ones.
-        Assert.Equal(55, definitions.All.Count);
+        // JupyterHub's 47, Greyhub's read:audit, three dataset scopes and three clusters scopes, the two custom ones.
+        Assert.Equal(56, definitions.All.Count);
         Assert.True(definitions.IsKnown("custom:lab:read!user=alice"));
         var expanded = ExpandedScopes.Expand(["custom:lab:read!group=x"], null, definitions);
         Assert.Equal(["custom:lab:read!group=x", "custom:lab:read:files!group=x"], expanded.Scopes);

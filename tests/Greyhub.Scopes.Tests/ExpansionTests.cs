@@ -5,7 +5,7 @@ public sealed class ExpansionTests
     private static readonly ScopeOwner Alice = ScopeOwner.User("alice", ["students"]);
 
     [Fact]
-    public void Self_for_a_user_is_the_14_self_scopes_read_datasets_and_the_two_clusters_scopes_filtered_to_the_user()
+    public void Self_for_a_user_is_the_14_self_scopes_read_and_write_datasets_and_the_two_clusters_scopes_filtered_to_the_user()
     {
         var expanded = ExpandedScopes.Expand(["self"], Alice);
 
@@ -15,7 +15,7 @@ public sealed class ExpansionTests
             "read:servers!user=alice", "read:shares!user=alice", "read:tokens!user=alice", "read:users!user=alice", "read:users:activity!user=alice",
             "read:users:groups!user=alice",
             "read:users:name!user=alice", "read:users:shares!user=alice", "servers!user=alice", "tokens!user=alice",
-            "users:activity!user=alice", "users:shares!user=alice",
+            "users:activity!user=alice", "users:shares!user=alice", "write:datasets!user=alice",
         ];
         Assert.Equal(expected, expanded.Scopes);
     }

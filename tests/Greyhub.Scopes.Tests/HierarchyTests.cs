@@ -56,7 +56,8 @@ public sealed class HierarchyTests
         // Greyhub's own, beyond JupyterHub's: implies nothing, implied by nothing.
         ["read:audit"] = ["read:audit"],
         // Greyhub's datasets.
-        ["admin:datasets"] = ["admin:datasets", "read:datasets"],
+        ["admin:datasets"] = ["admin:datasets", "read:datasets", "write:datasets"],
+        ["write:datasets"] = ["read:datasets", "write:datasets"],
         ["read:datasets"] = ["read:datasets"],
         // Greyhub's Dask clusters: admin:clusters > clusters > read:clusters.
         ["admin:clusters"] = ["admin:clusters", "clusters", "read:clusters"],
@@ -71,7 +72,7 @@ public sealed class HierarchyTests
     {
         var names = ScopeDefinitions.JupyterHub5.All.Select(d => d.Name).Order(StringComparer.Ordinal);
         Assert.Equal(Expected.Keys.Order(StringComparer.Ordinal), names);
-        Assert.Equal(53, ScopeDefinitions.JupyterHub5.All.Count);
+        Assert.Equal(54, ScopeDefinitions.JupyterHub5.All.Count);
     }
 
     [Theory]

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Greyhub.Data.Access.Remote;
 using Greyhub.Hub.Http;
 using Microsoft.AspNetCore.Http;
 
@@ -31,7 +32,12 @@ internal static class DatasetJson
         w.WriteString("url", Origin(request) + DataPaths.Dataset(d.Name));
         if (admin)
         {
-            w.WriteString("location", d.Location);
+            // A remote's URL, never its credential: only whether one is set.
+            w.WriteString("location", RemoteLocation.Display(d.Location));
+            if (RemoteLocation.TryParse(d.Location) is { } remote)
+            {
+                w.WriteBoolean("remote_header_set", remote.ProtectedHeader is not null);
+            }
         }
         w.WriteString("created", Iso.Format(d.Created));
         w.WriteString("modified", Iso.Format(d.Modified));

@@ -1,4 +1,5 @@
 using System.Collections.Frozen;
+using Greyhub.Data.Access.Remote;
 using Greyhub.Data.Stores;
 using Greyhub.Scopes;
 using Microsoft.Extensions.DependencyInjection;
@@ -9,6 +10,9 @@ namespace Greyhub.Data.Access.Datasets;
 /// <summary>A dataset as the data path sees it: its record, its canonical root (null when missing) and its scope target.</summary>
 internal sealed record DatasetEntry(DatasetRecord Record, string? RealRoot)
 {
+    /// <summary>The remote store the dataset's bytes are in, or null for a folder.</summary>
+    public RemoteLocation? Remote { get; } = RemoteLocation.TryParse(Record.Location);
+
     /// <summary>What <c>read:datasets</c>/<c>admin:datasets</c> filters are checked against.</summary>
     public ResourceRef Target { get; } = ResourceRef.Dataset(Record.Name, Record.Owner, Record.ReadGroups);
 }
@@ -64,7 +68,7 @@ internal sealed class DatasetRegistry(IServiceScopeFactory scopes, TimeProvider 
             var generation = Volatile.Read(ref _generation);
             await using var scope = scopes.CreateAsyncScope();
             var records = await scope.ServiceProvider.GetRequiredService<DatasetStore>().ListAsync(cancellationToken);
-            var entries = records.Select(r => new DatasetEntry(r, RealPath.Resolve(r.Location))).ToList();
+            var entries = records.Select(r => new DatasetEntry(r, RemoteLocation.IsRemote(r.Location) ? null : RealPath.Resolve(r.Location))).ToList();
             snapshot = new Snapshot(loadedAt, entries, entries.ToFrozenDictionary(e => e.Record.Name, StringComparer.Ordinal));
             // A change made while the table was read may be missing from it: answer with it, but do not keep it.
             if (generation == Volatile.Read(ref _generation))

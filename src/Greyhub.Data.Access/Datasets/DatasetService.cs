@@ -1,3 +1,4 @@
+using Greyhub.Data.Access.Remote;
 using Greyhub.Data.Stores;
 using Greyhub.Hub;
 using Microsoft.Extensions.Options;
@@ -12,13 +13,21 @@ internal sealed record DatasetSpec(
     IReadOnlyList<string>? ReadGroups = null,
     IReadOnlyList<string>? WriteGroups = null,
     string? Location = null,
-    string? Format = null);
+    string? Format = null,
+    string? RemoteHeader = null);
 
 /// <summary>
 /// The rules of registering datasets: valid names, locations only under the allowed roots (after resolving symlinks),
 /// a known format (detected when not given). Who may call it is the edge's decision (<c>admin:datasets</c>).
 /// </summary>
-internal sealed class DatasetService(DatasetStore store, DatasetRegistry registry, IOptions<DataAccessOptions> options, IOptions<HubOptions> hub, TimeProvider time)
+internal sealed class DatasetService(
+    DatasetStore store,
+    DatasetRegistry registry,
+    RemoteCredentials credentials,
+    RemoteStores remotes,
+    IOptions<DataAccessOptions> options,
+    IOptions<HubOptions> hub,
+    TimeProvider time)
 {
     /// <summary>Every dataset, by name, fresh from the database.</summary>
     public Task<IReadOnlyList<DatasetRecord>> ListAsync(CancellationToken cancellationToken) => store.ListAsync(cancellationToken);
@@ -40,10 +49,9 @@ internal sealed class DatasetService(DatasetStore store, DatasetRegistry registr
         }
         if (string.IsNullOrWhiteSpace(spec.Location))
         {
-            throw HubException.Invalid("A dataset needs a location: an absolute folder path under an allowed root.");
+            throw HubException.Invalid("A dataset needs a location: an absolute folder path under an allowed root, or a remote store's URL under an allowed remote prefix.");
         }
-        var location = CheckLocation(spec.Location);
-        var format = CheckFormat(spec.Format, location);
+        var (location, format) = await PlaceAsync(spec.Location, spec.RemoteHeader, null, spec.Format, cancellationToken);
         var now = time.GetUtcNow().UtcDateTime;
         var record = new DatasetRecord(
             name,
@@ -73,7 +81,17 @@ internal sealed class DatasetService(DatasetStore store, DatasetRegistry registr
     public async Task<DatasetRecord> UpdateAsync(string name, DatasetSpec spec, CancellationToken cancellationToken)
     {
         var current = await store.FindAsync(name, cancellationToken) ?? throw HubException.NotFound($"No such dataset: {name}");
-        var location = spec.Location is null ? current.Location : CheckLocation(spec.Location);
+        var (location, format) = (current.Location, current.Format);
+        if (spec.Location is not null || spec.RemoteHeader is not null || spec.Format is not null)
+        {
+            var currentRemote = RemoteLocation.TryParse(current.Location);
+            var target = spec.Location ?? currentRemote?.Base.AbsoluteUri ?? current.Location;
+            // The credential stays only while the URL does: moving a dataset never sends its header to another address.
+            var keep = spec.RemoteHeader is null && currentRemote is not null && RemoteLocation.TryParse(target.EndsWith('/') ? target : target + "/")?.Base == currentRemote.Base
+                ? currentRemote.ProtectedHeader
+                : null;
+            (location, format) = await PlaceAsync(target, spec.RemoteHeader, keep, spec.Format ?? current.Format, cancellationToken);
+        }
         var updated = current with
         {
             Title = spec.Title ?? current.Title,
@@ -82,7 +100,7 @@ internal sealed class DatasetService(DatasetStore store, DatasetRegistry registr
             ReadGroups = spec.ReadGroups is null ? current.ReadGroups : Groups(spec.ReadGroups, "read_groups"),
             WriteGroups = spec.WriteGroups is null ? current.WriteGroups : Groups(spec.WriteGroups, "write_groups"),
             Location = location,
-            Format = spec.Format is null && spec.Location is null ? current.Format : CheckFormat(spec.Format ?? current.Format, location),
+            Format = format,
             Modified = time.GetUtcNow().UtcDateTime,
         };
         if (!await store.UpdateAsync(updated, cancellationToken))
@@ -102,6 +120,70 @@ internal sealed class DatasetService(DatasetStore store, DatasetRegistry registr
             throw HubException.NotFound($"No such dataset: {name}");
         }
         registry.Invalidate();
+    }
+
+    /// <summary>
+    /// What the location column stores for a requested location and its format: a folder under an allowed root, or a
+    /// remote store's URL under an allowed remote prefix with its protected header (<paramref name="header"/>: a new
+    /// one; empty: none; null: <paramref name="keepProtectedHeader"/>). A remote's format is probed when not given.
+    /// </summary>
+    private async Task<(string Location, string Format)> PlaceAsync(string location, string? header, string? keepProtectedHeader, string? format, CancellationToken cancellationToken)
+    {
+        if (!RemoteLocation.IsRemote(location))
+        {
+            if (!string.IsNullOrEmpty(header))
+            {
+                throw HubException.Invalid("remote_header applies only to a remote (http or https) location.");
+            }
+            var real = CheckLocation(location);
+            return (real, CheckFormat(format, real));
+        }
+        var remote = CheckRemote(location, header, keepProtectedHeader);
+        if (!string.IsNullOrEmpty(format))
+        {
+            return (remote.Stored, CheckFormat(format, location));
+        }
+        try
+        {
+            return (remote.Stored, await remotes.DetectFormatAsync(remote, cancellationToken));
+        }
+        catch (Exception e) when (e is HttpRequestException or RemoteStoreException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            throw HubException.Invalid($"The remote store at '{remote.Base}' could not be read to detect its format ({e.Message}); give the format.");
+        }
+    }
+
+    /// <summary>A remote location: a clean http(s) URL (made to end in <c>/</c>) under an allowed remote prefix.</summary>
+    private RemoteLocation CheckRemote(string url, string? header, string? keepProtectedHeader)
+    {
+        if (RemoteLocation.UrlProblem(url) is { } problem)
+        {
+            throw HubException.Invalid("The location " + problem);
+        }
+        var uri = new Uri(url.EndsWith('/') ? url : url + "/");
+        var prefixes = options.Value.AllowedRemotes;
+        if (!prefixes.Any(prefix => RemoteLocation.IsUnder(uri, new Uri(prefix))))
+        {
+            var allowed = prefixes.Count == 0 ? "none are configured" : string.Join(", ", prefixes);
+            throw HubException.Forbidden($"The location '{url}' is not under an allowed remote prefix ({DataAccessOptions.Section}:AllowedRemotes: {allowed}).");
+        }
+        var protectedHeader = keepProtectedHeader;
+        if (header is { Length: > 0 })
+        {
+            try
+            {
+                protectedHeader = credentials.Protect(RemoteCredentials.Parse(header));
+            }
+            catch (ArgumentException e)
+            {
+                throw HubException.Invalid(e.Message);
+            }
+        }
+        else if (header is not null)
+        {
+            protectedHeader = null;
+        }
+        return new RemoteLocation(uri, protectedHeader);
     }
 
     /// <summary>The canonical folder of <paramref name="location"/>, if it is an existing folder under an allowed root.</summary>

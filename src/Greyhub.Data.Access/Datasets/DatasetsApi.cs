@@ -16,7 +16,7 @@ namespace Greyhub.Data.Access.Datasets;
 /// </summary>
 internal static class DatasetsApi
 {
-    private static readonly string[] Fields = ["name", "title", "description", "owner", "read_groups", "write_groups", "location", "format"];
+    private static readonly string[] Fields = ["name", "title", "description", "owner", "read_groups", "write_groups", "location", "format", "remote_header"];
 
     public static IEndpointRouteBuilder MapDatasetsApi(this IEndpointRouteBuilder api)
     {
@@ -68,9 +68,9 @@ internal static class DatasetsApi
     {
         await AdministrableAsync(context, name, registry);
         var spec = await ReadSpecAsync(context, name, required: true);
-        if (spec.Location is not null && !context.Caller().Scopes.FilterFor(ScopeDefinitions.AdminDatasets).IsUnfiltered)
+        if ((spec.Location is not null || spec.RemoteHeader is not null) && !context.Caller().Scopes.FilterFor(ScopeDefinitions.AdminDatasets).IsUnfiltered)
         {
-            throw ApiException.Forbidden("Moving a dataset requires admin:datasets without filters");
+            throw ApiException.Forbidden("Moving a dataset or changing its remote credential requires admin:datasets without filters");
         }
         var updated = await datasets.UpdateAsync(name, spec, context.RequestAborted);
         return JsonResult.Ok(w => DatasetJson.Write(w, context.Request, updated, admin: true));
@@ -153,6 +153,7 @@ internal static class DatasetsApi
             JsonBody.StringList(b, "read_groups", what),
             JsonBody.StringList(b, "write_groups", what),
             JsonBody.String(b, "location", what),
-            JsonBody.String(b, "format", what));
+            JsonBody.String(b, "format", what),
+            JsonBody.String(b, "remote_header", what));
     }
 }

@@ -1,6 +1,7 @@
 using Greyhub.Data.Access;
 using Greyhub.Data.Access.Datasets;
 using Greyhub.Data.Access.QuickLook;
+using Greyhub.Data.Access.Remote;
 using Greyhub.Data.Access.Serving;
 using Greyhub.Data.Access.Stac;
 using Microsoft.AspNetCore.Cors.Infrastructure;
@@ -41,6 +42,18 @@ public static class DataAccessServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<DatasetRegistry>();
         services.TryAddScoped<DatasetService>();
+        services.TryAddSingleton<RemoteCredentials>();
+        services.TryAddSingleton<RemoteStores>();
+        // Remote stores: redirects are followed by RemoteStores, only within the dataset's URL; no cookies; bytes as sent.
+        services.AddHttpClient(RemoteStores.ClientName, c => c.Timeout = Timeout.InfiniteTimeSpan)
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
+            {
+                AllowAutoRedirect = false,
+                UseCookies = false,
+                AutomaticDecompression = System.Net.DecompressionMethods.None,
+                ConnectTimeout = TimeSpan.FromSeconds(15),
+                PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+            });
         return services;
     }
 }

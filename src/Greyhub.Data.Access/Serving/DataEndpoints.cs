@@ -1,5 +1,7 @@
 using Greyhub.Data.Access.Catalogs;
 using Greyhub.Data.Access.Datasets;
+using Greyhub.Data.Access.Remote;
+using Greyhub.Data.Access.Writes;
 using Greyhub.Hub.Auth;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics;
@@ -31,6 +33,8 @@ internal static class DataEndpoints
         app.MapMethods("/data/catalog.yaml", methods, IntakeCatalog.HandleAsync).AllowAnonymous().RequireCors(DataCors.Policy);
         // The catch-all is optional: /data/{dataset} is the dataset's root listing too (its links are absolute paths).
         app.MapMethods("/data/{dataset}/{**key}", methods, ServeAsync).AllowAnonymous().RequireCors(DataCors.Policy);
+        // Writes: no CORS policy of their own, and never on the login cookie alone (DataWrites).
+        app.MapMethods("/data/{dataset}/{**key}", [HttpMethods.Put, HttpMethods.Post, HttpMethods.Delete], DataWrites.HandleAsync).AllowAnonymous();
         return app;
     }
 
@@ -41,6 +45,7 @@ internal static class DataEndpoints
         DatasetRegistry registry,
         SignedUrls signer,
         ConsolidatedMetadata consolidated,
+        RemoteStores remotes,
         IOptions<DataAccessOptions> options)
     {
         // Data answers are plain text or JSON, never the hub's HTML error page.
@@ -80,13 +85,26 @@ internal static class DataEndpoints
             return DataResults.Unauthorized("Authentication required: a hub token (Authorization: token ...), the login cookie or a signed URL.");
         }
         var entry = await registry.FindAsync(dataset, context.RequestAborted);
-        if (entry?.RealRoot is not { } root
-            || (!signedPath && !signedQuery && !DatasetAccess.CanRead(context.Identity()!, entry)))
+        if (entry is null || (!signedPath && !signedQuery && !DatasetAccess.CanRead(context.Identity()!, entry)))
         {
             return DataResults.NotFound();
         }
 
         var cacheControl = "private, max-age=" + (long)options.Value.CacheMaxAge.TotalSeconds;
+        if (entry.Remote is { } remote)
+        {
+            if (key.Length == 0 || key.EndsWith('/'))
+            {
+                return Results.Text("Listings are not available for remote datasets; read keys by name (or .zmetadata).\n", "text/plain",
+                    statusCode: StatusCodes.Status501NotImplemented);
+            }
+            context.Response.Headers.CacheControl = cacheControl;
+            return await remotes.ServeAsync(context, dataset, remote, key);
+        }
+        if (entry.RealRoot is not { } root)
+        {
+            return DataResults.NotFound();
+        }
         context.Response.Headers.CacheControl = cacheControl;
         var real = RealPath.Resolve(key.Length == 0 ? root : root + "/" + key.TrimEnd('/'));
         if (real is null)

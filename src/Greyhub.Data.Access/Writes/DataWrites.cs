@@ -1,0 +1,170 @@
+using Greyhub.Data.Access.Datasets;
+using Greyhub.Data.Access.Serving;
+using Greyhub.Hub.Auth;
+using Greyhub.Scopes;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Greyhub.Data.Access.Writes;
+
+/// <summary>
+/// PUT, POST (what fsspec's <c>HTTPFileSystem.put_file</c> sends by default) and DELETE of keys of local datasets, for
+/// the dataset's owner, members of its write groups and holders of <c>admin:datasets</c> — whoever's
+/// <c>write:datasets</c> admits it. Only with a hub token: the login cookie alone would let any page the user visits
+/// write, so it is refused, and signed URLs only read.
+/// </summary>
+/// <remarks>
+/// A caller who may not read the dataset gets the same 404 as for a missing one; a reader who may not write gets 403
+/// (they already know the dataset exists). Keys follow the read path's rules (<see cref="DataEndpoints.KeyIsSafe"/>
+/// and containment after resolving symlinks).
+/// </remarks>
+internal static partial class DataWrites
+{
+    public static async Task<IResult> HandleAsync(
+        HttpContext context,
+        string dataset,
+        string? key,
+        DatasetRegistry registry,
+        IOptions<DataAccessOptions> options,
+        ILoggerFactory loggers)
+    {
+        context.Features.Get<IStatusCodePagesFeature>()?.Enabled = false;
+        key ??= "";
+        if (context.Identity() is not { } caller)
+        {
+            return DataResults.Unauthorized("Authentication required: writes need a hub token (Authorization: token ...).");
+        }
+        if (caller.ViaCookie)
+        {
+            return DataResults.Forbidden("Writes need a hub token in the Authorization header; the login cookie alone is not accepted.");
+        }
+        if (key.StartsWith(Serving.SignedUrls.PathMarker, StringComparison.Ordinal) || context.Request.Query.ContainsKey("sig"))
+        {
+            return DataResults.Forbidden("Signed URLs only read; writes need a hub token.");
+        }
+        if (!DataEndpoints.KeyIsSafe(key))
+        {
+            return DataResults.NotFound();
+        }
+        var entry = await registry.FindAsync(dataset, context.RequestAborted);
+        if (entry is null || !DatasetAccess.CanRead(caller, entry))
+        {
+            return DataResults.NotFound();
+        }
+        if (!DatasetAccess.CanWrite(caller, entry))
+        {
+            return DataResults.Forbidden($"Writing to dataset {dataset} requires {ScopeDefinitions.WriteDatasets} for it: its owner, a member of its write groups, or admin:datasets.");
+        }
+        if (entry.Remote is not null)
+        {
+            context.Response.Headers.Allow = "GET, HEAD";
+            return Results.Text($"Dataset {dataset} is a remote store; the hub only reads it.\n", "text/plain", statusCode: StatusCodes.Status405MethodNotAllowed);
+        }
+        if (key.Length == 0 || key.EndsWith('/'))
+        {
+            return Results.Text("Name a key to write or delete; folders are made by writing keys in them.\n", "text/plain", statusCode: StatusCodes.Status400BadRequest);
+        }
+        if (entry.RealRoot is not { } root)
+        {
+            return DataResults.NotFound();
+        }
+        var logger = loggers.CreateLogger(typeof(DataWrites));
+        return HttpMethods.IsDelete(context.Request.Method)
+            ? Delete(root, key, dataset, caller.Name, logger)
+            : await PutAsync(context, root, key, dataset, caller.Name, options.Value.MaxWriteBytes, logger);
+    }
+
+    private static async Task<IResult> PutAsync(HttpContext context, string root, string key, string dataset, string who, long max, ILogger logger)
+    {
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)
+        {
+            size.MaxRequestBodySize = max;
+        }
+        if (context.Request.ContentLength > max)
+        {
+            return TooLarge(max);
+        }
+        var (parent, problem) = KeyFolders.Parent(root, key, create: true);
+        if (parent is null)
+        {
+            return problem == KeyFolders.Problem.Conflict ? Conflict(key) : DataResults.NotFound();
+        }
+        var name = key[(key.LastIndexOf('/') + 1)..];
+        var target = Path.Combine(parent, name);
+        if (Directory.Exists(target))
+        {
+            return Conflict(key);
+        }
+        // Written beside the key, then renamed over it: readers see the old bytes or the new, never a mix, and a writer
+        // that dies or is cut off leaves the old bytes. Concurrent writers each rename a whole file; the last one wins.
+        var temp = Path.Combine(parent, $".{name}.{Guid.NewGuid():N}.greyhub-tmp");
+        try
+        {
+            long total = 0;
+            await using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920, FileOptions.Asynchronous))
+            {
+                var buffer = new byte[81920];
+                int read;
+                while ((read = await context.Request.Body.ReadAsync(buffer, context.RequestAborted)) > 0)
+                {
+                    total += read;
+                    if (total > max)
+                    {
+                        return TooLarge(max);
+                    }
+                    await file.WriteAsync(buffer.AsMemory(0, read), context.RequestAborted);
+                }
+                await file.FlushAsync(context.RequestAborted);
+                file.Flush(flushToDisk: true);
+            }
+            var existed = File.Exists(target);
+            File.Move(temp, target, overwrite: true);
+            LogWritten(logger, dataset, key, total, who);
+            return Results.StatusCode(existed ? StatusCodes.Status204NoContent : StatusCodes.Status201Created);
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return TooLarge(max);
+        }
+        finally
+        {
+            File.Delete(temp);   // nothing to do after the rename; a no-op for a missing file
+        }
+    }
+
+    private static IResult Delete(string root, string key, string dataset, string who, ILogger logger)
+    {
+        var (parent, problem) = KeyFolders.Parent(root, key, create: false);
+        if (parent is null)
+        {
+            return problem == KeyFolders.Problem.Conflict ? Conflict(key) : DataResults.NotFound();
+        }
+        var target = Path.Combine(parent, key[(key.LastIndexOf('/') + 1)..]);
+        if (Directory.Exists(target))
+        {
+            return Conflict(key);
+        }
+        if (!File.Exists(target) && new FileInfo(target).LinkTarget is null)
+        {
+            return DataResults.NotFound();
+        }
+        File.Delete(target);
+        LogDeleted(logger, dataset, key, who);
+        return Results.NoContent();
+    }
+
+    private static IResult TooLarge(long max) =>
+        Results.Text($"The body is larger than the hub accepts for one key ({max} bytes).\n", "text/plain", statusCode: StatusCodes.Status413PayloadTooLarge);
+
+    private static IResult Conflict(string key) =>
+        Results.Text($"'{key}' is a folder or lies under a file; only keys (files) are written and deleted.\n", "text/plain", statusCode: StatusCodes.Status409Conflict);
+
+    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Dataset {Dataset}: key '{Key}' written ({Bytes} bytes) by {Who}")]
+    private static partial void LogWritten(ILogger logger, string dataset, string key, long bytes, string who);
+
+    [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "Dataset {Dataset}: key '{Key}' deleted by {Who}")]
+    private static partial void LogDeleted(ILogger logger, string dataset, string key, string who);
+}
