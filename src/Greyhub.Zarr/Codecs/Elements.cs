@@ -17,7 +17,11 @@ internal static class Elements
         {
             return fallback ?? throw new ZarrCodecException($"codec '{codec}': '{key}' is required");
         }
-        return name.Length > 0 && name[0] is '<' or '>' or '|' or '=' ? ZarrDataType.FromV2(name) : ZarrDataType.FromV3(name);
+        return name.Length > 0 && name[0] is '<' or '>' or '|' or '=' ? ZarrDataType.FromV2(name)
+            // NumPy's short spellings without a byte order ("f8", "u2") are native, little-endian wherever this runs.
+            : name.Length is 2 or 3 && char.IsAsciiLetterLower(name[0]) && !name.AsSpan(1).ContainsAnyExceptInRange('0', '9')
+                ? ZarrDataType.FromV2("<" + name)
+            : ZarrDataType.FromV3(name);
     }
 
     /// <summary>The array's data type from a codec context (v2 typestr or v3 name).</summary>

@@ -10,6 +10,9 @@ internal abstract class ElementwiseCodec(ZarrDataType dtype, ZarrDataType astype
 
     protected ZarrDataType Astype { get; } = astype;
 
+    /// <summary>The element type of the encoded values (what a v3 codec chain's next codec sees).</summary>
+    internal ZarrDataType EncodedType => Astype;
+
     public override void Encode(ReadOnlySpan<byte> source, IBufferWriter<byte> destination)
     {
         var n = Elements.Count(source.Length, Dtype.Size, Name);

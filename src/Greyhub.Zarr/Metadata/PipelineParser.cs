@@ -7,6 +7,12 @@ namespace Greyhub.Zarr.Metadata;
 /// <summary>Builds codec pipelines from v3 <c>codecs</c> lists and v2 filters/compressor.</summary>
 internal static class PipelineParser
 {
+    /// <summary>The numcodecs.zarr3 array-to-array codecs whose v2 numcodecs filter this library implements.</summary>
+    private static readonly HashSet<string> NumcodecsArrayFilters = new(StringComparer.Ordinal)
+    {
+        "numcodecs.fixedscaleoffset", "numcodecs.quantize", "numcodecs.astype", "numcodecs.delta", "numcodecs.packbits",
+    };
+
     public static CodecPipeline ParseV3(JsonNode? codecs, ZarrDataType type, int rank, ZarrCodecRegistry registry, string path)
     {
         if (codecs is not JsonArray list || list.Count == 0)
@@ -17,6 +23,8 @@ internal static class PipelineParser
         ArrayBytesCodec? arrayToBytes = null;
         var vlen = false;
         var bytes = new List<ZarrBytesCodec>();
+        var filters = new List<ZarrBytesCodec>();
+        var encodedType = type;
         var context = new ZarrCodecContext(3, Math.Max(type.Size, 1), type.Name);
         foreach (var codec in list)
         {
@@ -27,6 +35,12 @@ internal static class PipelineParser
             switch (name)
             {
                 case "transpose" when !haveArrayToBytes:
+                    // The filters run on the transposed chunk's bytes (after transpose in the list, as in the store);
+                    // one that depends on element order (delta, packbits) cannot also run before it.
+                    if (filters.Any(f => f is not ElementwiseCodec))
+                    {
+                        throw new ZarrUnsupportedException("transpose after a numcodecs delta or packbits filter is not supported", path);
+                    }
                     var o = ParseOrder(config?["order"], rank, path);
                     order = order is null ? o : [.. o.Select(i => order[i])];
                     break;
@@ -42,6 +56,10 @@ internal static class PipelineParser
                     {
                         throw new ZarrUnsupportedException("string arrays need the vlen-utf8 codec", path);
                     }
+                    if (endian == "big" && filters.Count > 0 && encodedType.Size > 1)
+                    {
+                        throw new ZarrUnsupportedException("big-endian bytes after numcodecs array-to-array filters is not supported", path);
+                    }
                     arrayToBytes = new BytesArrayCodec(endian == "big");
                     break;
                 case "vlen-utf8":
@@ -52,10 +70,29 @@ internal static class PipelineParser
                     vlen = true;
                     break;
                 case "sharding_indexed":
+                    if (filters.Count > 0)
+                    {
+                        throw new ZarrUnsupportedException("numcodecs filters before sharding_indexed are not supported; put them in the shard's own codecs", path);
+                    }
                     arrayToBytes = ParseSharding(config, type, rank, registry, path);
                     break;
                 case "transpose":
                     throw new ZarrMetadataException("transpose must come before the array-to-bytes codec", path);
+                case var f when !haveArrayToBytes && NumcodecsArrayFilters.Contains(f):
+                    // zarr-python 3's numcodecs.zarr3 filters act on the array before `bytes`. With little-endian
+                    // `bytes` the array's bytes are its C-order little-endian elements, exactly what the same numcodecs
+                    // filter sees in a v2 store, so the v2 filter runs first among the bytes codecs. What follows sees
+                    // the filter's output type (fixedscaleoffset's astype, for Blosc's typesize).
+                    var filter = Create(() => registry.CreateV3(codec!, context), path);
+                    filters.Add(filter);
+                    encodedType = filter switch
+                    {
+                        ElementwiseCodec elementwise => elementwise.EncodedType,
+                        PackBitsCodec => new ZarrDataType(ZarrTypeKind.UInt, 1),
+                        _ => encodedType,
+                    };
+                    context = new ZarrCodecContext(3, Math.Max(encodedType.Size, 1), encodedType.Name);
+                    break;
                 default:
                     if (!haveArrayToBytes)
                     {
@@ -73,7 +110,11 @@ internal static class PipelineParser
         {
             throw new ZarrUnsupportedException("transpose of string arrays is not supported", path);
         }
-        return new CodecPipeline(order, arrayToBytes, [.. bytes]);
+        if (vlen && filters.Count > 0)
+        {
+            throw new ZarrUnsupportedException("numcodecs filters on string arrays are not supported", path);
+        }
+        return new CodecPipeline(order, arrayToBytes, [.. filters, .. bytes]);
     }
 
     private static ShardingCodec ParseSharding(JsonObject? config, ZarrDataType type, int rank, ZarrCodecRegistry registry, string path)
