@@ -31,6 +31,13 @@ class Bridge(Application):
     ip = Unicode(config=True, help="Address to listen on (default: GREYHUB_PLUGIN_HOST or 127.0.0.1)")
     port = Integer(config=True, help="Port to listen on (default: GREYHUB_PLUGIN_PORT or 9310)")
     secret = Unicode(config=True, help="The shared secret (default: GREYHUB_PLUGIN_SECRET)")
+    server_log_dir = Unicode(config=True, help="Where the output of servers a LocalProcessSpawner starts is written, one "
+                             "file per server, for the hub's log tail (default: a private folder in the temp dir).")
+
+    @default("server_log_dir")
+    def _server_log_dir(self):
+        import tempfile
+        return os.path.join(tempfile.gettempdir(), f"greyhub-bridge-logs-{os.getuid()}")
 
     @default("ip")
     def _ip(self):

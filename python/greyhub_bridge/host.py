@@ -89,6 +89,7 @@ def encode_state(spawner, url):
         "service_prefix": spawner.server.base_url if spawner.server else "",
         "url": url,
         "spawner": spawner.get_state(),
+        "log": getattr(spawner, "_greyhub_log", None),
     }, sort_keys=True)
 
 

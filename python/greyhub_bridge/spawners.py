@@ -6,6 +6,9 @@ handle reaps its child; after the bridge's restart they are rebuilt from the sta
 
 import asyncio
 import json
+import os
+import re
+import subprocess
 
 from tornado import web
 
@@ -27,6 +30,7 @@ class Spawn:
         self.url = None
         self.state = None
         self.error = None
+        self.log = ""
         self.task = None
 
     def add(self, event):
@@ -37,7 +41,8 @@ class Spawn:
     def answer(self, after):
         answer = {"events": self.events[after:], "next": len(self.events), "done": self.done}
         if self.done:
-            answer.update({"url": self.url, "state": self.state} if self.error is None else {"error": self.error})
+            answer.update({"url": self.url, "state": self.state} if self.error is None
+                          else {"error": self.error, "log": self.log})
         return answer
 
 
@@ -76,6 +81,53 @@ class SpawnerHost:
                                       env.get("JUPYTERHUB_CLIENT_ID", "")),
             user_options=user_options, servers=self.servers[name])
         return spawner, env
+
+    def _capture_output(self, spawner):
+        """A LocalProcessSpawner (or subclass) writes its server's output to a file of the bridge's own, unless the
+        operator sent it elsewhere (``popen_kwargs`` stdout/stderr): the hub's log tail, even after restarts."""
+        kwargs = getattr(spawner, "popen_kwargs", None)
+        if not isinstance(kwargs, dict) or "stdout" in kwargs or "stderr" in kwargs:
+            return
+        folder = self.log_dir()
+        safe = re.sub(r"[^A-Za-z0-9_.-]", "_", f"{spawner.user.name}--{spawner.name}")[:200]
+        path = os.path.join(folder, safe + ".log")
+        # Truncated per start, created by the bridge; the child only inherits the open descriptor.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+        out = os.fdopen(fd, "ab", buffering=0)
+        spawner.popen_kwargs = {**kwargs, "stdout": out, "stderr": subprocess.STDOUT}
+        spawner._greyhub_log = path
+        spawner._greyhub_log_file = out
+
+    def log_dir(self):
+        folder = os.path.realpath(self.bridge.server_log_dir)
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+        if os.stat(folder).st_uid != os.getuid():
+            raise web.HTTPError(500, reason=f"the server log folder {folder} is not the bridge's own")
+        return folder
+
+    def log(self, body):
+        """The last ``max_bytes`` of a server's output, from the file named in its state (only inside the log folder)."""
+        state = host.decode_state(body.get("state"))
+        max_bytes = body.get("max_bytes", 65536)
+        if not isinstance(max_bytes, int) or max_bytes < 0:
+            raise BadRequest("max_bytes must be a non-negative integer")
+        return self.tail(state and state.get("log"), max_bytes)
+
+    def tail(self, path, max_bytes):
+        if not isinstance(path, str) or max_bytes == 0:
+            return ""
+        folder = self.log_dir()
+        path = os.path.realpath(path)
+        if os.path.dirname(path) != folder:
+            return ""
+        try:
+            with open(path, "rb") as f:
+                f.seek(0, os.SEEK_END)
+                size = f.tell()
+                f.seek(max(0, size - max_bytes))
+                return f.read().decode("utf-8", "replace")
+        except OSError:
+            return ""
 
     def from_state(self, value):
         """The live Spawner of a stored state, or one rebuilt from it (after the bridge restarted); None when the
@@ -127,6 +179,7 @@ class SpawnerHost:
         given = {a.split("=", 1)[0] for a in spawner.args if a.startswith("--")}
         spawner.args = list(spawner.args) + [a for a in arguments if a.split("=", 1)[0] not in given]
         _extend_env(spawner, env)
+        self._capture_output(spawner)
         key = (spawner.user.name, spawner.name)
         self.spawners[key] = spawner
         spawn = Spawn(spawner)
@@ -142,6 +195,7 @@ class SpawnerHost:
             result = await asyncio.wait_for(_maybe(spawner.start()), timeout=spawner.start_timeout)
             spawn.url = host.spawner_url(spawner, result)
             spawn.state = host.encode_state(spawner, spawn.url)
+            _close_log(spawner)
         except Exception as e:  # noqa: BLE001 - any failure of the hosted class is the spawn's error
             self.bridge.log.exception("start of %s failed", spawner._log_name)
             spawn.error = (f"{type(spawner).__name__}.start() did not finish within {spawner.start_timeout} s"
@@ -153,6 +207,8 @@ class SpawnerHost:
                 self.bridge.log.exception("stop after failed start of %s failed", spawner._log_name)
             spawner.clear_state()
             self.spawners.pop((spawner.user.name, spawner.name), None)
+            _close_log(spawner)
+            spawn.log = self.tail(getattr(spawner, "_greyhub_log", None), 4000)
         finally:
             spawner._spawn_pending = False
             progress.cancel()
@@ -235,6 +291,14 @@ class SpawnerHost:
         return {"user_options": options if isinstance(options, dict) else {}}
 
 
+def _close_log(spawner):
+    """The bridge's copy of the log descriptor: the child has its own."""
+    out = getattr(spawner, "_greyhub_log_file", None)
+    if out is not None:
+        out.close()
+        spawner._greyhub_log_file = None
+
+
 def _extend_env(spawner, hub_env):
     """The spawner's own ``get_env()`` decides (as in JupyterHub); variables only the hub knows are added."""
     own = spawner.get_env
@@ -303,8 +367,8 @@ class StopHandler(_SpawnerHandler):
 
 class LogHandler(_SpawnerHandler):
     def post(self):
-        # JupyterHub's Spawner has no log call; a LocalProcessSpawner's output goes to the bridge's own log.
-        self.answer({"log": ""})
+        # JupyterHub's Spawner has no log call: the bridge keeps a LocalProcessSpawner's output in a file per server.
+        self.answer({"log": self.spawners.log(self.body())})
 
 
 class OptionsFormHandler(_SpawnerHandler):

@@ -3,14 +3,16 @@
 
 A template to copy. It speaks the grey plug protocol, version 1 (docs/plugins.md,
 docs/plugins/openapi.yaml), with Python's standard library only. To plug in your
-own platform, keep the HTTP part and replace the four functions of ``LocalJobs``
-(launch, status, stop, log) with calls to your scheduler.
+own platform, keep the HTTP part and replace the functions of ``LocalJobs``
+(launch, status, stop, log, and the optional find) with calls to your scheduler.
 
 Rules every engine keeps (the conformance kit checks them):
   * a job sees only the environment it is given;
   * a job outlives the plug-in: after a restart, the plug-in finds it again from the
     opaque ``state`` string it returned at launch (the hub stores it and sends it back);
   * a launch with an ``idempotency_key`` already seen returns the same job;
+  * a job launched with a ``spec.key`` is found again by it (``find``, protocol 1.2, optional: a
+    plug-in without it leaves ``find`` out of its handshake's ``engine_calls``);
   * stopping an ended job is not an error; status of many jobs comes in one call.
 
 Configuration (the hub sets these when it starts the plug-in itself):
@@ -33,6 +35,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 PROTOCOLS = [1]
 ENGINE = "python-local"
+# The optional calls this engine serves (1.2: find a job by the key it was launched with).
+ENGINE_CALLS = ["launch", "status", "stop", "log", "find"]
 MAX_BODY = 16 * 1024 * 1024
 # The job's output goes to its log through the shell, and its exit code to a file, so
 # neither depends on this plug-in still running when the job ends.
@@ -56,6 +60,10 @@ def _start_ticks(pid):
     return int(fields[19])
 
 
+def _valid_job_key(key):
+    return isinstance(key, str) and 0 < len(key) <= 64 and all(c.isascii() and (c.isalnum() or c in "-_") for c in key)
+
+
 def _free_port(host):
     with socket.socket() as s:
         s.bind((host, 0))
@@ -63,7 +71,7 @@ def _free_port(host):
 
 
 class LocalJobs:
-    """The engine proper: replace these four methods to run jobs elsewhere."""
+    """The engine proper: replace these methods to run jobs elsewhere."""
 
     def __init__(self, folder, host="127.0.0.1"):
         self.folder = folder
@@ -71,6 +79,7 @@ class LocalJobs:
         self.children = {}  # pid -> Popen, so ended children are reaped
         self.launch_lock = threading.Lock()
         os.makedirs(os.path.join(folder, "keys"), exist_ok=True)
+        os.makedirs(os.path.join(folder, "jobkeys"), exist_ok=True)
 
     def launch(self, key, spec):
         """Starts a job; returns (id, state). The same key returns the same job."""
@@ -78,6 +87,9 @@ class LocalJobs:
             raise BadRequest("spec.command must be a non-empty list")
         if key is not None and (not isinstance(key, str) or not key.isalnum() or len(key) > 100):
             raise BadRequest("idempotency_key must be letters and digits")
+        job_key = spec.get("key")
+        if job_key is not None and not _valid_job_key(job_key):
+            raise BadRequest("spec.key must be letters, digits, - and _ (at most 64)")
         with self.launch_lock:
             seen = key and os.path.join(self.folder, "keys", key + ".json")
             if seen and os.path.exists(seen):
@@ -105,10 +117,23 @@ class LocalJobs:
             self.children[child.pid] = child
             state = json.dumps({"pid": child.pid, "start_ticks": _start_ticks(child.pid), "port": port,
                                 "log": log, "exit": code})
-            if seen:
-                with open(seen, "w") as f:
-                    json.dump({"id": str(child.pid), "state": state}, f)
+            for path in (seen, job_key and os.path.join(self.folder, "jobkeys", job_key + ".json")):
+                if path:
+                    with open(path, "w") as f:
+                        json.dump({"id": str(child.pid), "state": state}, f)
             return str(child.pid), state
+
+    def find(self, job_key):
+        """The job launched with ``spec.key`` == job_key, as (id, state), or None. A scheduler would ask for the job
+        labelled with the key; this engine wrote it down at launch."""
+        if not _valid_job_key(job_key):
+            raise BadRequest("key must be letters, digits, - and _ (at most 64)")
+        try:
+            with open(os.path.join(self.folder, "jobkeys", job_key + ".json")) as f:
+                job = json.load(f)
+        except FileNotFoundError:
+            return None
+        return job["id"], job["state"]
 
     def _parse(self, job):
         try:
@@ -203,7 +228,7 @@ class Handler(BaseHTTPRequestHandler):
         if not self._authorized():
             return
         if self.path == "/v1/handshake":
-            self._answer(200, {"protocols": PROTOCOLS, "engine": ENGINE, "runs_locally": True})
+            self._answer(200, {"protocols": PROTOCOLS, "engine": ENGINE, "runs_locally": True, "engine_calls": ENGINE_CALLS})
         else:
             self._answer(404, {"error": f"no such call: GET {self.path}"})
 
@@ -222,6 +247,9 @@ class Handler(BaseHTTPRequestHandler):
                 self._answer(200, {"id": job_id, "state": state})
             elif self.path == "/v1/jobs/status":
                 self._answer(200, {"statuses": [self.jobs.status(j) for j in body.get("jobs") or []]})
+            elif self.path == "/v1/jobs/find":
+                found = self.jobs.find(body.get("key"))
+                self._answer(200, {"job": found and {"id": found[0], "state": found[1]}})
             elif self.path == "/v1/jobs/stop":
                 self.jobs.stop(body["job"], float(body.get("grace_seconds", 10)))
                 self._answer(200, {})

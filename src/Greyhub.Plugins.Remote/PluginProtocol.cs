@@ -17,8 +17,12 @@ internal sealed record HandshakeResponse(
     [property: JsonPropertyName("protocols")] IReadOnlyList<int> Protocols,
     [property: JsonPropertyName("engine")] string? Engine,
     [property: JsonPropertyName("runs_locally")] bool RunsLocally = false,
-    [property: JsonPropertyName("hosts")] HostedParts? Hosts = null)
+    [property: JsonPropertyName("hosts")] HostedParts? Hosts = null,
+    [property: JsonPropertyName("engine_calls")] IReadOnlyList<string>? EngineCalls = null)
 {
+    /// <summary>Whether the engine serves an optional call (1.2: <c>find</c>); a plug-in older than the call lists none.</summary>
+    public bool EngineServes(string call) => EngineCalls?.Contains(call) ?? false;
+
     /// <summary>The authenticator class the plug-in serves, or null when it serves none.</summary>
     public string? AuthenticatorClass() => Hosts?.Authenticator?.Class;
 }
@@ -38,7 +42,8 @@ internal sealed record WireJobSpec(
     [property: JsonPropertyName("resources")] WireResources Resources,
     [property: JsonPropertyName("labels")] IReadOnlyDictionary<string, string> Labels,
     [property: JsonPropertyName("port_variable")] string? PortVariable,
-    [property: JsonPropertyName("host_variable")] string? HostVariable);
+    [property: JsonPropertyName("host_variable")] string? HostVariable,
+    [property: JsonPropertyName("key")] string? Key = null);
 
 /// <summary>Resources; null is the plug-in's default.</summary>
 internal sealed record WireResources(
@@ -71,6 +76,12 @@ internal sealed record WireStatus(
     [property: JsonPropertyName("exit_code")] int? ExitCode = null,
     [property: JsonPropertyName("reason")] string? Reason = null);
 
+/// <summary>POST /v1/jobs/find (1.2, optional): the job launched with <c>spec.key</c>, for a hub that crashed before storing it.</summary>
+internal sealed record FindRequest([property: JsonPropertyName("key")] string Key);
+
+/// <summary>The job launched with the key, or null when the plug-in knows none.</summary>
+internal sealed record FindResponse([property: JsonPropertyName("job")] WireJob? Job);
+
 /// <summary>POST /v1/jobs/stop.</summary>
 internal sealed record StopRequest(
     [property: JsonPropertyName("job")] WireJob Job,
@@ -95,6 +106,8 @@ internal sealed record ErrorResponse([property: JsonPropertyName("error")] strin
 [JsonSerializable(typeof(WireJob))]
 [JsonSerializable(typeof(StatusRequest))]
 [JsonSerializable(typeof(StatusResponse))]
+[JsonSerializable(typeof(FindRequest))]
+[JsonSerializable(typeof(FindResponse))]
 [JsonSerializable(typeof(StopRequest))]
 [JsonSerializable(typeof(LogRequest))]
 [JsonSerializable(typeof(LogResponse))]

@@ -39,10 +39,10 @@ public sealed class RemoteComputeEngine : IComputeEngine
         }
         var wire = new WireJobSpec(spec.Name, spec.Command, spec.Environment, spec.Image, spec.WorkingDirectory,
             new WireResources(spec.Resources.Cpus, spec.Resources.MemoryBytes, spec.Resources.Gpus, spec.Resources.TimeLimit?.TotalSeconds),
-            spec.Labels, spec.PortVariable, spec.HostVariable);
-        // One key for every attempt of this launch: a retry after a lost answer gets the first job back, not a second one.
-        // (Not JobSpec.Key: the protocol's keys are letters and digits only, and it has no lookup by key, so FindAsync
-        // keeps the interface's default, not found.)
+            spec.Labels, spec.PortVariable, spec.HostVariable, spec.Key);
+        // One idempotency key for every attempt of this launch: a retry after a lost answer gets the first job back, not
+        // a second one. (Not JobSpec.Key, which the plug-in records for find: a caller may launch one key again after
+        // the first job ended.)
         var request = new LaunchRequest(Guid.NewGuid().ToString("N"), wire);
         var job = await _client.CallAsync("v1/jobs/launch", request, PluginJson.Default.LaunchRequest, PluginJson.Default.WireJob,
             retry: true, _options.Timeout, cancellationToken);
@@ -51,6 +51,39 @@ public sealed class RemoteComputeEngine : IComputeEngine
             throw new PluginException(Name, PluginFailure.MalformedAnswer, "answered a launch without a job id or state.");
         }
         return new JobHandle(Name, job.Id, job.State);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// <c>/v1/jobs/find</c> is optional (protocol 1.2): it is called only when the handshake lists <c>find</c> in
+    /// <c>engine_calls</c>, and a 404 or 501 answer (a plug-in, or a proxy before it, that does not know the call) is
+    /// "not supported" too. Not supported is null, the interface's default: the crash window stays open for that plug-in.
+    /// </remarks>
+    public async Task<JobHandle?> FindAsync(JobSpec spec, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        if (spec.Key is not { } key || !JobSpec.IsValidKey(key)
+            || !(await _client.HandshakeAsync(fresh: false, cancellationToken)).EngineServes("find"))
+        {
+            return null;
+        }
+        FindResponse response;
+        try
+        {
+            response = await _client.CallAsync("v1/jobs/find", new FindRequest(key), PluginJson.Default.FindRequest, PluginJson.Default.FindResponse,
+                retry: true, _options.Timeout, cancellationToken);
+        }
+        catch (PluginException e) when (e.Kind == PluginFailure.PluginError && e.Data["status"] is 404 or 501)
+        {
+            return null;
+        }
+        if (response.Job is not { } job)
+        {
+            return null;
+        }
+        return string.IsNullOrEmpty(job.Id) || job.State is null
+            ? throw new PluginException(Name, PluginFailure.MalformedAnswer, "answered a find with a job without an id or state.")
+            : new JobHandle(Name, job.Id, job.State);
     }
 
     /// <inheritdoc />

@@ -57,7 +57,7 @@ public sealed class RemoteSpawner : ISpawner, ISpawnerOptionsForm
             Guid.NewGuid().ToString("N"), new WireUser(request.UserName, request.Admin, request.Groups), request.ServerName,
             request.ServicePrefix, Env("JUPYTERHUB_BASE_URL") is { Length: > 0 } b ? b : "/", Env("JUPYTERHUB_API_URL"),
             Env("JUPYTERHUB_API_TOKEN"), Env("JUPYTERHUB_CLIENT_ID"), Env("JUPYTERHUB_OAUTH_CALLBACK_URL"), env,
-            request.HubArguments, userOptions.RootElement, null);
+            request.HubArguments, userOptions.RootElement, request.PreviousState);
         try
         {
             await _client.CallAsync("v1/spawner/start", start, SpawnerJson.Default.SpawnerStartRequest, SpawnerJson.Default.SpawnerStartResponse,
@@ -85,7 +85,7 @@ public sealed class RemoteSpawner : ISpawner, ISpawnerOptionsForm
                 }
                 if (progress.Error is { } error)
                 {
-                    throw new SpawnFailedException($"Plug-in '{Name}': {error}");
+                    throw new SpawnFailedException($"Plug-in '{Name}': {error}", progress.Log ?? "");
                 }
                 if (progress.State is null || !Uri.TryCreate(progress.Url, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https"))
                 {

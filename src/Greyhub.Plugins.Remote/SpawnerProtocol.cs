@@ -42,14 +42,15 @@ internal sealed record WireProgressEvent(
     [property: JsonPropertyName("progress")] int? Progress,
     [property: JsonPropertyName("message")] string? Message);
 
-/// <summary>Progress so far; once <c>done</c>, the server's <c>url</c> and <c>state</c>, or the <c>error</c>.</summary>
+/// <summary>Progress so far; once <c>done</c>, the server's <c>url</c> and <c>state</c>, or the <c>error</c> and the server's last output (<c>log</c>).</summary>
 internal sealed record SpawnerProgressResponse(
     [property: JsonPropertyName("events")] IReadOnlyList<WireProgressEvent>? Events,
     [property: JsonPropertyName("next")] int Next,
     [property: JsonPropertyName("done")] bool Done,
     [property: JsonPropertyName("url")] string? Url = null,
     [property: JsonPropertyName("state")] string? State = null,
-    [property: JsonPropertyName("error")] string? Error = null);
+    [property: JsonPropertyName("error")] string? Error = null,
+    [property: JsonPropertyName("log")] string? Log = null);
 
 /// <summary>POST /v1/spawner/poll: many servers' states, one call.</summary>
 internal sealed record SpawnerPollRequest([property: JsonPropertyName("servers")] IReadOnlyList<string> Servers);

@@ -30,6 +30,17 @@ public sealed class FaultyPlugin : IAsyncDisposable
     /// <summary>The protocol versions the handshake claims.</summary>
     public int[] Protocols { get; set; } = [1];
 
+    /// <summary>The optional engine calls the handshake lists (<c>engine_calls</c>); null leaves the field out, as a 1.1 plug-in does.</summary>
+    public string[]? EngineCalls { get; set; }
+
+    /// <summary>Answers a find (<c>/v1/jobs/find</c>) with the key asked for; unset, the call is unknown (404).</summary>
+    public Func<HttpContext, string, Task>? OnFind { get; set; }
+
+    /// <summary>How many find calls arrived.</summary>
+    public int FindCalls => _findCalls;
+
+    private int _findCalls;
+
     /// <summary>Answers a launch (attempt number from 1); the default launches a job named after the key.</summary>
     public Func<HttpContext, int, Task>? OnLaunch { get; set; }
 
@@ -63,7 +74,21 @@ public sealed class FaultyPlugin : IAsyncDisposable
             }
             await next(context);
         });
-        app.MapGet("/v1/handshake", () => Results.Json(new { protocols = plugin!.Protocols, engine = "faulty" }));
+        app.MapGet("/v1/handshake", () => plugin!.EngineCalls is { } calls
+            ? Results.Json(new { protocols = plugin.Protocols, engine = "faulty", engine_calls = calls })
+            : Results.Json(new { protocols = plugin.Protocols, engine = "faulty" }));
+        app.MapPost("/v1/jobs/find", async (HttpContext context) =>
+        {
+            Interlocked.Increment(ref plugin!._findCalls);
+            using var body = await JsonDocument.ParseAsync(context.Request.Body);
+            if (plugin.OnFind is not { } answer)
+            {
+                context.Response.StatusCode = 404;
+                await context.Response.WriteAsJsonAsync(new { error = "no such call: POST /v1/jobs/find" });
+                return;
+            }
+            await answer(context, body.RootElement.GetProperty("key").GetString()!);
+        });
         app.MapPost("/v1/jobs/launch", async (HttpContext context) =>
         {
             using var body = await JsonDocument.ParseAsync(context.Request.Body);

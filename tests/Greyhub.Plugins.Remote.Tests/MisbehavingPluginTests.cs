@@ -158,4 +158,41 @@ public sealed class MisbehavingPluginTests
         Assert.Equal(JobPhase.Exited, statuses[0].Phase);
         Assert.Equal(0, plugin.StatusCalls);
     }
+
+    [Fact]
+    public async Task Find_is_asked_only_of_a_plugin_that_lists_it_and_not_supported_is_not_found()
+    {
+        await using var plugin = await FaultyPlugin.StartAsync();
+        var keyed = Sleep with { Key = "server-7" };
+
+        // A 1.1 plug-in (no engine_calls): not asked at all.
+        Assert.Null(await plugin.Engine().FindAsync(keyed, Ct));
+        Assert.Equal(0, plugin.FindCalls);
+
+        // One that lists find but whose call is unknown on the way (404): not supported, so not found.
+        plugin.EngineCalls = ["launch", "status", "stop", "log", "find"];
+        Assert.Null(await plugin.Engine().FindAsync(keyed, Ct));
+        Assert.Equal(1, plugin.FindCalls);
+
+        // A spec without a key is never looked up.
+        Assert.Null(await plugin.Engine().FindAsync(Sleep, Ct));
+        Assert.Equal(1, plugin.FindCalls);
+
+        // Found: the job the plug-in names for that key; a job without a state is malformed.
+        plugin.OnFind = (context, key) => context.Response.WriteAsJsonAsync(new { job = new { id = "j-" + key, state = "{}" } });
+        var found = await plugin.Engine().FindAsync(keyed, Ct);
+        Assert.Equal(new JobHandle("faulty", "j-server-7", "{}"), found);
+        plugin.OnFind = (context, key) => context.Response.WriteAsJsonAsync(new { job = new { id = key } });
+        var error = await Assert.ThrowsAsync<PluginException>(() => plugin.Engine().FindAsync(keyed, Ct));
+        Assert.Equal(PluginFailure.MalformedAnswer, error.Kind);
+
+        // Any other failure is the plug-in's error, not "not found".
+        plugin.OnFind = (context, _) =>
+        {
+            context.Response.StatusCode = 500;
+            return context.Response.WriteAsJsonAsync(new { error = "the scheduler is down" });
+        };
+        var down = await Assert.ThrowsAsync<PluginException>(() => plugin.Engine().FindAsync(keyed, Ct));
+        Assert.Contains("the scheduler is down", down.Message, StringComparison.Ordinal);
+    }
 }

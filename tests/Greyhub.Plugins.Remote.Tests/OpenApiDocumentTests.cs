@@ -35,7 +35,7 @@ public sealed class OpenApiDocumentTests
     {
         var document = Document();
         var paths = Map(document, "paths").Children.Keys.Select(k => ((YamlScalarNode)k).Value).ToList();
-        Assert.Equal(["/v1/handshake", "/v1/jobs/launch", "/v1/jobs/status", "/v1/jobs/stop", "/v1/jobs/log",
+        Assert.Equal(["/v1/handshake", "/v1/jobs/launch", "/v1/jobs/status", "/v1/jobs/find", "/v1/jobs/stop", "/v1/jobs/log",
             "/v1/spawner/start", "/v1/spawner/progress", "/v1/spawner/poll", "/v1/spawner/stop", "/v1/spawner/log",
             "/v1/spawner/options_form", "/v1/spawner/options_from_form",
             "/v1/authenticator/authenticate", "/v1/authenticator/pre_spawn_start"], paths);
@@ -47,6 +47,8 @@ public sealed class OpenApiDocumentTests
         Assert.Equal(Fields(typeof(WireResources)), Properties(Map(schemas, "JobSpec", "properties", "resources")));
         Assert.Equal(Fields(typeof(WireJob)), Properties(Map(schemas, "Job")));
         Assert.Equal(Fields(typeof(WireStatus)), Properties(Map(schemas, "Status")));
+        Assert.Equal(Fields(typeof(FindRequest)), Properties(Map(document, "paths", "/v1/jobs/find", "post", "requestBody", "content", "application/json", "schema")));
+        Assert.Equal(Fields(typeof(FindResponse)), Properties(Map(document, "paths", "/v1/jobs/find", "post", "responses", "200", "content", "application/json", "schema")));
         Assert.Equal(Fields(typeof(ErrorResponse)), Properties(Map(schemas, "Error")));
         Assert.Equal(Fields(typeof(HostedSpawner)), Properties(Map(schemas, "Handshake", "properties", "hosts", "properties", "spawner")));
         Assert.Equal(Fields(typeof(WireUser)), Properties(Map(schemas, "SpawnerUser")));

@@ -10,9 +10,6 @@ public sealed class PythonEngineConformanceTests : ComputeEngineConformance
 
     protected override IComputeEngine CreateEngine() => _plugin!.Engine();
 
-    // The plug protocol has no lookup by key (a launch key only makes retries idempotent): FindAsync answers null.
-    protected override bool FindsJobsByKey => false;
-
     public override async ValueTask InitializeAsync()
     {
         await base.InitializeAsync();

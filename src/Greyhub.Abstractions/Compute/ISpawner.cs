@@ -64,6 +64,12 @@ public sealed record SpawnRequest
 
     /// <summary>Validated, normalised <c>user_options</c> (a JSON object), as returned by <see cref="ISpawner.ValidateUserOptions"/>.</summary>
     public string UserOptions { get; init; } = "{}";
+
+    /// <summary>
+    /// The state this spawner saved for the server's last run, null for its first: JupyterHub loads a spawner's stored
+    /// state before each start (then clears what a new start must not reuse), so a spawner may reuse a name it chose.
+    /// </summary>
+    public string? PreviousState { get; init; }
 }
 
 /// <summary>The hub's side of a start: where progress goes and where state is stored.</summary>
