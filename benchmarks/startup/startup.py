@@ -57,11 +57,20 @@ def get(url, token, timeout=5):
 
 
 
-def until_200(url, token, proc, t0, limit):
+def log_tail(path, lines=15):
+    try:
+        with open(path, errors="replace") as f:
+            return "".join(f.readlines()[-lines:])
+    except OSError:
+        return ""
+
+
+def until_200(url, token, proc, t0, limit, log=None):
     """Polls every 10 ms; returns seconds since t0 at the first 200 (None after limit seconds)."""
     while True:
         if proc.poll() is not None:
-            raise RuntimeError(f"hub exited early with {proc.returncode}")
+            tail = f"; the end of its log ({log}):\n{log_tail(log)}" if log else ""
+            raise RuntimeError(f"hub exited early with {proc.returncode}{tail}")
         status, _ = get(url, token)
         if status == 200:
             return time.monotonic() - t0
@@ -139,7 +148,7 @@ def run_greyhub(dll, provider, n, dead, tmp, extra_env, run):
         t0 = time.monotonic()
         proc = subprocess.Popen(greyhub_command(dll) + ["serve", "--urls", base, "--data-dir", data], env=env, stdout=log, stderr=log)
         try:
-            first = until_200(f"{base}/hub/api/users/crowd1", token, proc, t0, 900)
+            first = until_200(f"{base}/hub/api/users/crowd1", token, proc, t0, 900, log.name)
             cpu = cpu_seconds_or_zero(proc.pid)
             settled = None
             if dead and first is not None:
@@ -176,12 +185,38 @@ print(db.query(orm.User).filter(orm.User.name.like("crowd%")).count())
 """
 
 
-def run_jupyterhub(n, tmp):
-    d = os.path.join(tmp, f"jupyterhub-{n}")
-    os.makedirs(d)
-    db_url = f"sqlite:///{d}/jupyterhub.sqlite"
-    pub, hubp, chpapi = free_port(), free_port(), free_port()
-    svc = secrets.token_hex(24)
+def free_ports(count):
+    """Distinct free ports (free_port alone may hand out the same port twice once each socket is closed)."""
+    ports = []
+    while len(ports) < count:
+        port = free_port()
+        if port not in ports:
+            ports.append(port)
+    return ports
+
+
+def wait_gone(pid_file, patience=30):
+    """Waits for the process a pid file names (JupyterHub's configurable-http-proxy) to end, for at most `patience` s."""
+    try:
+        with open(pid_file) as f:
+            pid = int(f.read().strip())
+    except (OSError, ValueError):
+        return
+    deadline = time.monotonic() + patience
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return
+        except PermissionError:
+            return
+        time.sleep(0.05)
+
+
+def write_jupyterhub_config(d, db_url):
+    """A configuration on ports free now: each start gets its own, so a restart never races the previous proxy's
+    sockets (Node may still hold them just after JupyterHub's cleanup has returned)."""
+    pub, hubp, chpapi = free_ports(3)
     with open(os.path.join(d, "jupyterhub_config.py"), "w") as f:
         f.write(f"""import os
 c.JupyterHub.ip = '127.0.0.1'
@@ -197,6 +232,14 @@ c.JupyterHub.pid_file = '{d}/jupyterhub.pid'
 c.JupyterHub.services = [{{'name': 'bench', 'api_token': os.environ['BENCH_TOKEN']}}]
 c.JupyterHub.load_roles = [{{'name': 'admin', 'services': ['bench']}}]
 """)
+    return pub
+
+
+def run_jupyterhub(n, tmp):
+    d = os.path.join(tmp, f"jupyterhub-{n}")
+    os.makedirs(d)
+    db_url = f"sqlite:///{d}/jupyterhub.sqlite"
+    svc = secrets.token_hex(24)
     env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C.UTF-8", "HOME": d, "NODE_PATH": "/usr/share/nodejs",
            "CONFIGPROXY_AUTH_TOKEN": secrets.token_hex(24), "BENCH_TOKEN": svc}
     # A first start on the empty database creates JupyterHub's tables and roles; the users are added after it (with
@@ -209,17 +252,21 @@ c.JupyterHub.load_roles = [{{'name': 'admin', 'services': ['bench']}}]
             if int(count) != n:
                 raise RuntimeError(f"JupyterHub seeding made {count} users, not {n}")
             seeded = time.monotonic() - t
-        log = open(os.path.join(d, f"jupyterhub-{run}.log"), "w")
+        pub = write_jupyterhub_config(d, db_url)
+        log_path = os.path.join(d, f"jupyterhub-{run}.log")
+        log = open(log_path, "w")
         t0 = time.monotonic()
         proc = subprocess.Popen([JUPYTERHUB_PYTHON, "-m", "jupyterhub", "-f", os.path.join(d, "jupyterhub_config.py")],
                                 cwd=d, env=env, stdout=log, stderr=log)
         try:
             url = f"http://127.0.0.1:{pub}/hub/api/" + ("users/crowd1" if run == "timed" else "")
-            first = until_200(url, svc, proc, t0, 900)
+            first = until_200(url, svc, proc, t0, 900, log_path)
             cpu = cpu_seconds_or_zero(proc.pid)
         finally:
             stop(proc)
             log.close()
+            # JupyterHub's cleanup signals its proxy without waiting for it: the next start must not find it still there.
+            wait_gone(os.path.join(d, "proxy.pid"))
     return {"first_200_s": first, "cpu_s": cpu, "seed_s": round(seeded, 1)}
 
 

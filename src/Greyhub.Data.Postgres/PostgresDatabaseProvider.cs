@@ -17,7 +17,7 @@ internal sealed class PostgresDatabaseProvider : IHubDatabaseProvider
     public const int DefaultMaxAutoPrepare = 64;
 
     public void Configure(DbContextOptionsBuilder builder, DatabaseOptions options) =>
-        Apply(builder, WithDefaults(options.ConnectionString ?? ""));
+        Apply(builder, WithDefaults(options.ConnectionString ?? ""), options.CompiledModel);
 
     /// <summary>
     /// The configured connection string with the hub's defaults for what it leaves unsaid.
@@ -54,10 +54,18 @@ internal sealed class PostgresDatabaseProvider : IHubDatabaseProvider
     public bool IsConstraintViolation(DbException exception) =>
         exception is PostgresException { SqlState: [ '2', '3', _, _, _ ] };
 
-    /// <summary>Everything but the configured connection: used by the hub and by the design-time factory alike.</summary>
-    public static DbContextOptionsBuilder Apply(DbContextOptionsBuilder builder, string connectionString) =>
+    /// <summary>
+    /// Everything but the configured connection: used by the hub and by the design-time factory alike. The hub uses the
+    /// compiled model (<c>CompiledModel/</c>, from <c>dotnet ef dbcontext optimize</c>, the collations of
+    /// <see cref="PostgresModelCustomizer"/> included); the design-time factory builds the model from
+    /// <c>OnModelCreating</c> and the customizer, as do migrations when one is pending.
+    /// </summary>
+    public static DbContextOptionsBuilder Apply(DbContextOptionsBuilder builder, string connectionString, bool compiledModel)
+    {
         builder.UseNpgsql(connectionString, n => n
                 .MigrationsAssembly(typeof(PostgresDatabaseProvider).Assembly.GetName().Name)
                 .UseQuerySplittingBehavior(QuerySplittingBehavior.SingleQuery))
             .ReplaceService<IModelCustomizer, PostgresModelCustomizer>();
+        return compiledModel ? builder.UseModel(CompiledModel.HubDbContextModel.Instance) : builder;
+    }
 }

@@ -1,3 +1,4 @@
+using Greyhub.Abstractions.Hosting;
 using Greyhub.Clusters;
 using Greyhub.Compute.Local;
 using Greyhub.Hub;
@@ -29,8 +30,10 @@ public static partial class HubHost
             Args = args,
             ContentRootPath = AppContext.BaseDirectory,
         });
+        StartupTimeline.Mark("builder created");
         Configuration(builder.Configuration, args);
         CheckSettings(builder.Configuration);
+        StartupTimeline.Mark("configuration read and checked");
         builder.WebHost.UseKestrelHttpsConfiguration();
         // The hub's own handlers are moved off the socket threads by the proxy middleware.
         builder.WebHost.UseGreyhubProxyTransport();
@@ -74,14 +77,35 @@ public static partial class HubHost
             }
         });
         configure?.Invoke(builder);
+        StartupTimeline.Mark("services added");
         var app = builder.Build();
+        StartupTimeline.Mark("application built");
         LogStart(app.Services);
+        if (StartupTimeline.Enabled)
+        {
+            UseStartupTimeline(app);
+        }
         app.UseGreyhubForwardedHeaders();
         app.UseGreyhubHub();
         app.MapGreyhubDataAccess();
         app.MapGreyhubClusters();
+        StartupTimeline.Mark("pipeline and endpoints mapped");
         await HubStartup.InitializeAsync(app.Services, cancellationToken);
+        StartupTimeline.Mark("database and accounts initialized");
         return app;
+    }
+
+    /// <summary>With <see cref="StartupTimeline"/> on: marks when the hub listens and logs the timeline after the first answer.</summary>
+    private static void UseStartupTimeline(WebApplication app)
+    {
+        app.Lifetime.ApplicationStarted.Register(() => StartupTimeline.Mark("listening (application started)"));
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Greyhub.Startup");
+        app.Use(async (context, next) =>
+        {
+            await next(context);
+            StartupTimeline.Mark($"first answer: {context.Request.Path} {context.Response.StatusCode}");
+            StartupTimeline.Write(logger);
+        });
     }
 
     /// <summary>Where <c>greyhub.json</c> is looked for: the folder greyhub runs in.</summary>

@@ -1,4 +1,7 @@
+using Greyhub.Abstractions.Hosting;
 using Greyhub.Host;
+
+StartupTimeline.Mark("main");
 
 // Socket completions run on the socket engine's thread instead of hopping to the thread pool: the proxy forwards
 // each request with two fewer thread switches (measured: about a fifth more proxied requests per second on 2 cores).

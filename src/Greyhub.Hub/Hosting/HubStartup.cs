@@ -1,3 +1,4 @@
+using Greyhub.Abstractions.Hosting;
 using Greyhub.Data;
 using Greyhub.Data.Stores;
 using Greyhub.Hub.Services;
@@ -24,6 +25,7 @@ public static partial class HubStartup
         var logger = provider.GetRequiredService<ILoggerFactory>().CreateLogger("Greyhub.Startup");
         // The data folder (through the secrets) and the schema, exactly as the admin commands prepare them.
         await HubAdmin.MigrateAsync(services, cancellationToken);
+        StartupTimeline.Mark("migrations checked");
         var db = provider.GetRequiredService<HubDbContext>();
         var users = provider.GetRequiredService<UserStore>();
         var time = provider.GetRequiredService<TimeProvider>();
@@ -42,10 +44,12 @@ public static partial class HubStartup
                 LogInitialAdmin(logger, initial.Name);
             }
         }
+        StartupTimeline.Mark("configured admins ensured (first model use)");
         // Configured and stored services: tokens, OAuth clients (their routes follow with the first route check).
         await provider.GetRequiredService<ServiceRegistration>().StartAsync(cancellationToken);
         // Third-party OpenID clients from configuration join the same registry.
         await provider.GetRequiredService<OAuth.ProviderClients>().SyncAsync(cancellationToken);
+        StartupTimeline.Mark("services and OpenID clients registered");
         var purged = await provider.GetRequiredService<TokenStore>().PurgeExpiredAsync(now, cancellationToken);
         LogReady(logger, db.Database.ProviderName ?? "?", options.DataDir, purged);
         // A new hub nobody can sign in to is the first dead end: say how to get in (after the configured admins).
@@ -55,7 +59,9 @@ public static partial class HubStartup
         }
         // Only servers that are not stopped are read, and they are checked once the hub listens (ServerRecoveryJob):
         // start-up costs time for running servers, never for all users.
+        StartupTimeline.Mark("expired tokens purged, users counted");
         await provider.GetRequiredService<Servers.ServerRecovery>().PrepareAsync(cancellationToken);
+        StartupTimeline.Mark("servers to re-adopt read");
     }
 
     [LoggerMessage(EventId = HubEvents.InitialAdminCreated, Level = LogLevel.Information, Message = "Created the first admin '{Name}' from configuration")]
