@@ -33,6 +33,10 @@ internal static partial class DataWrites
     {
         context.Features.Get<IStatusCodePagesFeature>()?.Enabled = false;
         key ??= "";
+        if (key.StartsWith(Serving.SignedUrls.PathMarker, StringComparison.Ordinal) || context.Request.Query.ContainsKey("sig"))
+        {
+            return DataResults.Forbidden("Signed URLs only read; writes need a hub token.");
+        }
         if (context.Identity() is not { } caller)
         {
             return DataResults.Unauthorized("Authentication required: writes need a hub token (Authorization: token ...).");
@@ -40,10 +44,6 @@ internal static partial class DataWrites
         if (caller.ViaCookie)
         {
             return DataResults.Forbidden("Writes need a hub token in the Authorization header; the login cookie alone is not accepted.");
-        }
-        if (key.StartsWith(Serving.SignedUrls.PathMarker, StringComparison.Ordinal) || context.Request.Query.ContainsKey("sig"))
-        {
-            return DataResults.Forbidden("Signed URLs only read; writes need a hub token.");
         }
         if (!DataEndpoints.KeyIsSafe(key))
         {
