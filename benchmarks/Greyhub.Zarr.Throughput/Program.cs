@@ -6,6 +6,7 @@ using Greyhub.Zarr.Compression;
 using Greyhub.Zarr.Storage;
 
 // usage: write DIR SIZE CHUNK CODEC | read DIR|URL | limit DIR (blosc, whole chunks: the machine's limit)
+//        | chunkcost DIR (single-threaded CPU per chunk: Blosc decode + one copy, then the library's read)
 // Prints the seconds taken and GB/s of decoded float32 data.
 if (args.Length < 2)
 {
@@ -17,6 +18,10 @@ var mode = args[0];
 if (mode == "limit")
 {
     return Greyhub.Zarr.Throughput.MachineLimit.Run(args[1], int.TryParse(Environment.GetEnvironmentVariable("PASSES"), out var lp) ? Math.Max(1, lp) : 2);
+}
+if (mode == "chunkcost")
+{
+    return await Greyhub.Zarr.Throughput.ChunkCost.RunAsync(args[1], int.TryParse(Environment.GetEnvironmentVariable("PASSES"), out var cp) ? Math.Max(1, cp) : 2);
 }
 var location = args[1];
 using var client = new HttpClient();
