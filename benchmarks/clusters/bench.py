@@ -18,6 +18,9 @@ import tempfile
 import time
 import urllib.request
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from hubproc import cpu_seconds  # noqa: E402
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROUNDS = int(os.environ.get("ROUNDS", "3"))
 PY = "/usr/bin/python3"
@@ -51,8 +54,21 @@ client.close(); cluster.close()
 print(t)
 """
 
-HAND = """
-import os, subprocess, sys, tempfile, time, json
+# Both timed children measure from t0 in CLOCK_BOOTTIME, the clock of /proc/PID/stat's start time, and print, besides the
+# total, when the scheduler's process and the last worker's process started: where the time goes.
+CLOCKS = """
+import os, time
+TICKS = os.sysconf("SC_CLK_TCK")
+def started(pid):
+    # When a process started, in CLOCK_BOOTTIME seconds (10 ms resolution).
+    with open("/proc/%d/stat" % pid) as f:
+        return int(f.read().rsplit(")", 1)[1].split()[19]) / TICKS
+def now():
+    return time.clock_gettime(time.CLOCK_BOOTTIME)
+"""
+
+HAND = CLOCKS + """
+import subprocess, sys, tempfile, json
 from distributed import Client
 from distributed.security import Security
 d = tempfile.mkdtemp()
@@ -62,53 +78,80 @@ subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-ke
 tls = ["--tls-ca-file", crt, "--tls-cert", crt, "--tls-key", key]
 env = dict(os.environ, DASK_DISTRIBUTED__COMM__REQUIRE_ENCRYPTION="True")
 sf = os.path.join(d, "s.json")
-t0 = time.perf_counter()
+t0 = now()
+# Each process in its own session, as the local engine starts jobs (setsid): with the kernel's autogroup scheduling, a
+# session is one CPU share, so on a loaded machine processes sharing the benchmark's session would start slower.
 procs = [subprocess.Popen(["dask-scheduler", "--protocol", "tls", "--host", "127.0.0.1", "--port", "0",
                            "--dashboard-address", "127.0.0.1:0", "--scheduler-file", sf] + tls,
-                          env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
+                          env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)]
 while not os.path.exists(sf):
     time.sleep(0.01)
 time.sleep(0.01)
 addr = json.load(open(sf))["address"]
 for i in range({n}):
     procs.append(subprocess.Popen(["dask-worker", addr, "--nthreads", "1", "--no-nanny", "--no-dashboard",
-                                   "--local-directory", d] + tls, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+                                   "--local-directory", d] + tls, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                  start_new_session=True))
 client = Client(addr, security=Security(tls_ca_file=crt, tls_client_cert=crt, tls_client_key=key, require_encryption=True))
 client.wait_for_workers({n}, timeout=300)
-t = time.perf_counter() - t0
+t = now() - t0
+sched = started(procs[0].pid) - t0
+last_worker = max(started(p.pid) for p in procs[1:]) - t0
 client.close()
 for p in procs:
     p.terminate()
 for p in procs:
     p.wait()
+print(sched, last_worker)
 print(t)
 """
 
-HUB = """
-import os, time, logging, greyhub
+HUB = CLOCKS + """
+import logging, greyhub
 logging.disable(logging.WARNING)
 g = greyhub.Gateway()
-t0 = time.perf_counter()
+t0 = now()
 name = g.submit()
 g.scale_cluster(name, {n})
-t_api = time.perf_counter() - t0
+t_api = now() - t0
 cluster = g.connect(name)
 client = cluster.get_client()
 client.wait_for_workers({n}, timeout=300)
-t = time.perf_counter() - t0
+t = now() - t0
+# The cluster's processes carry its name on their command line (the scheduler's job name, the workers' --name).
+starts = {{}}
+for pid in filter(str.isdigit, os.listdir("/proc")):
+    try:
+        cmd = open("/proc/%s/cmdline" % pid, "rb").read().replace(b"\\0", b" ").decode()
+        if name in cmd and ("dask-scheduler" in cmd or "dask-worker" in cmd) and " -c " not in cmd:
+            starts.setdefault("worker" if "dask-worker" in cmd else "scheduler", []).append(started(int(pid)) - t0)
+    except OSError:
+        pass
 client.close()
 g.stop_cluster(name)
+print(min(starts.get("scheduler", [float("nan")])), max(starts.get("worker", [float("nan")])))
 print(t_api)
 print(t)
 """
 
 
-def hub_round(env, n):
+def hand_round(n):
+    out = subprocess.run([PY, "-c", HAND.format(n=n)], capture_output=True, text=True, timeout=600)
+    if out.returncode != 0:
+        raise RuntimeError(out.stderr[-3000:])
+    lines = out.stdout.strip().splitlines()
+    sched, worker = [float(x) for x in lines[-2].split()]
+    return sched, worker, float(lines[-1])
+
+
+def hub_round(env, n, hub_pid):
+    cpu = cpu_seconds(hub_pid)
     out = subprocess.run([PY, "-c", HUB.format(n=n)], env=env, capture_output=True, text=True, timeout=600)
     if out.returncode != 0:
         raise RuntimeError(out.stderr[-3000:])
-    api, total = [float(x) for x in out.stdout.strip().splitlines()[-2:]]
-    return api, total
+    lines = out.stdout.strip().splitlines()
+    sched, worker = [float(x) for x in lines[-3].split()]
+    return sched, worker, float(lines[-2]), float(lines[-1]), cpu_seconds(hub_pid) - cpu
 
 
 def start_hub(dll, extra):
@@ -142,16 +185,22 @@ def main():
                    JUPYTERHUB_API_URL=base + "/hub/api", JUPYTERHUB_API_TOKEN=token)
     results = {}
     try:
-        hub_round(hub_env, 1)  # warm-up: JIT, first database writes
+        hub_round(hub_env, 1, proc.pid)  # warm-up: JIT, first database writes
         for n in ns:
-            rows = {"local": [], "hand": [], "hub": [], "hub_api": []}
+            rows = {k: [] for k in ("local", "hand", "hand_sched", "hand_worker", "hub", "hub_api", "hub_sched", "hub_worker", "hub_cpu")}
             for _ in range(ROUNDS):
                 # Interleaved, so that load from other work on the machine falls on all three alike.
                 rows["local"].append(run_child(LOCAL.format(n=n)))
-                rows["hand"].append(run_child(HAND.format(n=n)))
-                api, total = hub_round(hub_env, n)
+                sched, worker, total = hand_round(n)
+                rows["hand"].append(total)
+                rows["hand_sched"].append(sched)
+                rows["hand_worker"].append(worker)
+                sched, worker, api, total, cpu = hub_round(hub_env, n, proc.pid)
                 rows["hub"].append(total)
                 rows["hub_api"].append(api)
+                rows["hub_sched"].append(sched)
+                rows["hub_worker"].append(worker)
+                rows["hub_cpu"].append(cpu)
             results[n] = rows
             print(json.dumps({"n": n, **rows}), flush=True)
     finally:
@@ -159,13 +208,24 @@ def main():
         proc.wait()
     print()
     print(f"load average at the end: {os.getloadavg()}")
-    print("| N | LocalCluster best / median | hand-started TLS best / median | hub best / median | hub − hand (median) | create+scale API calls (median) |")
-    print("|---|---|---|---|---|---|")
+    print("| N | LocalCluster best / median | hand-started TLS best / median | hub best / median | hub − hand (median) | create+scale API calls (median) | hub CPU per cluster (median) |")
+    print("|---|---|---|---|---|---|---|")
     for n, r in results.items():
         med = {k: statistics.median(v) for k, v in r.items()}
         best = {k: min(v) for k, v in r.items()}
         print(f"| {n} | {best['local']:.2f} / {med['local']:.2f} s | {best['hand']:.2f} / {med['hand']:.2f} s | "
-              f"{best['hub']:.2f} / {med['hub']:.2f} s | {med['hub'] - med['hand']:+.2f} s | {med['hub_api'] * 1000:.0f} ms |")
+              f"{best['hub']:.2f} / {med['hub']:.2f} s | {med['hub'] - med['hand']:+.2f} s | {med['hub_api'] * 1000:.0f} ms | "
+              f"{med['hub_cpu'] * 1000:.0f} ms |")
+    print()
+    print("Where the time goes (medians, seconds from the first request or the first process start):")
+    print("| N | scheduler process started: hand / hub | last worker process started: hand / hub | "
+          "last worker started after the scheduler: hand / hub |")
+    print("|---|---|---|---|")
+    for n, r in results.items():
+        med = {k: statistics.median(v) for k, v in r.items()}
+        gap = {k: statistics.median(w - s for s, w in zip(r[k + "_sched"], r[k + "_worker"])) for k in ("hand", "hub")}
+        print(f"| {n} | {med['hand_sched']:.2f} / {med['hub_sched']:.2f} | {med['hand_worker']:.2f} / {med['hub_worker']:.2f} | "
+              f"{gap['hand']:.2f} / {gap['hub']:.2f} |")
 
 
 if __name__ == "__main__":

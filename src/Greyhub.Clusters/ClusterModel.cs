@@ -32,7 +32,7 @@ internal static class ClusterModel
             // The hub's TLS port and the server name that routes to this scheduler (gateway://HOST:PORT/NAME).
             ["proxy_port"] = running ? proxyPort : null,
             ["server_hostname"] = running ? ClusterRoutes.ServerName(cluster.Name) : null,
-            ["workers"] = state.Live.Count(w => w.Connected),
+            ["workers"] = state.Live.Count(w => w.Reported),
             ["workers_requested"] = state.Live.Count(),
             ["adaptive"] = state.Adapt is { } a ? new JsonObject { ["minimum"] = a.Minimum, ["maximum"] = a.Maximum } : null,
             ["reason"] = cluster.Reason,

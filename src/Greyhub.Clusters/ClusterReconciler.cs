@@ -114,7 +114,7 @@ internal sealed partial class ClusterReconciler(
             await stopper.StopAsync(cluster, state, $"No client connected for {_options.ClientTimeout} (Greyhub:Clusters:ClientTimeout): its notebook or script is gone", failed: false);
             return;
         }
-        var changed = await ReplaceDeadWorkersAsync(cluster, state, statuses, engine, now, cancellationToken);
+        var changed = await ReplaceDeadWorkersAsync(cluster, state, statuses, engine, now, since, cancellationToken);
         if (cluster.Status != (int)ClusterStatus.Running)
         {
             return;
@@ -126,14 +126,16 @@ internal sealed partial class ClusterReconciler(
         }
     }
 
-    private async Task<bool> ReplaceDeadWorkersAsync(DaskClusterEntity cluster, ClusterState state, Dictionary<JobHandle, JobStatus> statuses, IComputeEngine engine, DateTime now, CancellationToken cancellationToken)
+    private async Task<bool> ReplaceDeadWorkersAsync(DaskClusterEntity cluster, ClusterState state, Dictionary<JobHandle, JobStatus> statuses, IComputeEngine engine, DateTime now, DateTime since, CancellationToken cancellationToken)
     {
         var changed = false;
         foreach (var worker in state.Workers.ToList())
         {
             var status = statuses.GetValueOrDefault(worker.Job);
             var ended = status is null || status.Phase == JobPhase.Exited;
-            var late = !ended && !worker.Connected && now - worker.LaunchedAt > _options.StartTimeout;
+            // Timed from this hub's first pass at the earliest, as the scheduler's start is: a worker launched just before
+            // a hub died may have connected long ago, but only heartbeats this hub receives can say so.
+            var late = !ended && !worker.Connected && now - (worker.LaunchedAt > since ? worker.LaunchedAt : since) > _options.StartTimeout;
             if (!ended && !late)
             {
                 continue;

@@ -225,10 +225,23 @@ internal sealed partial class ClusterService(
             state.DashboardAddress = beat.DashboardAddress;
             state.AdaptiveTarget = beat.Count;
             var active = beat.ActiveWorkers.ToHashSet(StringComparer.Ordinal);
-            foreach (var w in state.Workers.Where(w => active.Contains(w.Name) && !w.Connected))
+            foreach (var w in state.Workers)
             {
-                w.Connected = true;
-                state.WorkerFailures = 0;
+                if (active.Contains(w.Name))
+                {
+                    if (!w.Connected)
+                    {
+                        w.Connected = true;
+                        state.WorkerFailures = 0;
+                    }
+                    w.Missing = false;
+                }
+                else
+                {
+                    // A worker that connected and is no longer the scheduler's (killed, crashed, retired) stops counting
+                    // now, not only once the reconciler's next pass sees its job end.
+                    w.Missing = w.Connected;
+                }
             }
             if (beat.Clients > 0)
             {

@@ -111,6 +111,16 @@ internal sealed class WorkerState
 
     /// <summary>Being retired by the hub (scale down, stop).</summary>
     public bool Stopping { get; set; }
+
+    /// <summary>
+    /// Connected once, but absent from the scheduler's latest report: it ended or lost the scheduler. Not counted as a
+    /// connected worker, though its job stays the hub's until the reconciler sees it end.
+    /// </summary>
+    public bool Missing { get; set; }
+
+    /// <summary>Connected, and in the scheduler's latest report: what the API and the page count as a worker.</summary>
+    [JsonIgnore]
+    public bool Reported => Connected && !Missing;
 }
 
 /// <summary>A job about to be launched: its name and idempotency key (<see cref="JobSpec.Key"/>), and when.</summary>

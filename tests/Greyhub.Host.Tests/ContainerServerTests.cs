@@ -1,7 +1,4 @@
 using System.Net;
-using System.Net.Http.Json;
-using System.Net.Sockets;
-using System.Text.Json;
 using System.Text.RegularExpressions;
 using Greyhub.Testing;
 
@@ -18,10 +15,6 @@ public sealed class ContainerServerTests
     private const string Password = "container password";
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private static string Socket => Environment.GetEnvironmentVariable("GREYHUB_CONTAINERS_ENDPOINT") is { Length: > 0 } endpoint
-        ? new Uri(endpoint).AbsolutePath
-        : "/tmp/greyhub-podman/podman.sock";
-
     [Fact]
     public async Task A_jupyter_server_in_a_container_runs_a_cell_and_survives_a_hub_crash_while_a_removed_one_is_reported()
     {
@@ -30,19 +23,9 @@ public sealed class ContainerServerTests
         var logs = Directory.CreateTempSubdirectory("greyhub-container-logs-").FullName;
         var dataDir = Directory.CreateTempSubdirectory("greyhub-container-hub-").FullName;
         var port = FreePort.Next();
-        string[] args =
-        [
-            "--Greyhub:Spawner:Engine=containers",
-            "--Greyhub:Compute:Containers:Endpoint=unix://" + Socket,
-            "--Greyhub:Compute:Containers:InstanceId=" + instance,
-            "--Greyhub:Compute:Containers:DefaultImage=" + Image,
-            "--Greyhub:Compute:Containers:LogsDirectory=" + logs,
-            // The servers call the hub's API on 127.0.0.1: they share the host's network (docs/containers.md).
-            "--Greyhub:Compute:Containers:NetworkMode=Host",
-            "--Greyhub:Servers:SlowSpawnTimeout=00:00:00",
-            "--Greyhub:Servers:PollInterval=00:00:01",
-        ];
-        using var docker = DockerApi();
+        // The servers call the hub's API on 127.0.0.1: they share the host's network (docs/containers.md).
+        var args = PodmanTestHost.HubArgs(instance, Image, logs, "--Greyhub:Servers:SlowSpawnTimeout=00:00:00", "--Greyhub:Servers:PollInterval=00:00:01");
+        using var docker = PodmanTestHost.DockerApi();
         try
         {
             await using var first = await GreyhubProcess.StartAsync(dataDir, args, port, Ct);
@@ -95,10 +78,7 @@ public sealed class ContainerServerTests
         }
         finally
         {
-            foreach (var left in await ContainersAsync(docker, instance))
-            {
-                using var _ = await docker.DeleteAsync($"containers/{left}?force=true", CancellationToken.None);
-            }
+            await PodmanTestHost.RemoveAllAsync(docker, instance);
             Directory.Delete(logs, recursive: true);
         }
     }
@@ -106,37 +86,11 @@ public sealed class ContainerServerTests
     private static async Task RequireAsync()
     {
         Requires.Program("/usr/bin/jupyterhub-singleuser", "apt-get install -y jupyterhub python3-ipykernel");
-        const string install = "sudo bash scripts/podman-local.sh start && sudo bash scripts/build-test-image.sh jupyter";
-        if (!File.Exists(Socket))
-        {
-            Requires.Missing($"No container API at {Socket}; start it with: {install}");
-        }
-        using var docker = DockerApi();
-        using var image = await docker.GetAsync($"images/{Uri.EscapeDataString(Image)}/json", Ct);
-        if (!image.IsSuccessStatusCode)
-        {
-            Requires.Missing($"The image {Image} is not on the container host; build it with: {install}");
-        }
+        await PodmanTestHost.RequireAsync(Image, "sudo bash scripts/podman-local.sh start && sudo bash scripts/build-test-image.sh jupyter");
     }
 
-    /// <summary>The Docker Engine API over its Unix socket: what an operator's container tools use too.</summary>
-    private static HttpClient DockerApi() => new(new SocketsHttpHandler
-    {
-        ConnectCallback = async (_, ct) =>
-        {
-            var socket = new System.Net.Sockets.Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-            await socket.ConnectAsync(new UnixDomainSocketEndPoint(Socket), ct);
-            return new NetworkStream(socket, ownsSocket: true);
-        },
-    })
-    { BaseAddress = new Uri("http://podman/v1.41/") };
-
-    private static async Task<List<string>> ContainersAsync(HttpClient docker, string instance)
-    {
-        var filters = Uri.EscapeDataString(JsonSerializer.Serialize(new Dictionary<string, string[]> { ["label"] = [$"greyhub.instance={instance}"] }));
-        var list = await docker.GetFromJsonAsync<JsonElement>($"containers/json?all=true&filters={filters}", Ct);
-        return [.. list.EnumerateArray().Select(c => c.GetProperty("Id").GetString()!)];
-    }
+    private static async Task<List<string>> ContainersAsync(HttpClient docker, string instance) =>
+        [.. (await PodmanTestHost.ContainersAsync(docker, $"greyhub.instance={instance}")).Select(c => c.GetProperty("Id").GetString()!)];
 
     private static async Task<string> ContainerIdAsync(JupyterClient admin, string user) =>
         (await admin.UserAsync(user)).GetProperty("servers").GetProperty("").GetProperty("state").GetProperty("spawner").GetProperty("id").GetString()!;
