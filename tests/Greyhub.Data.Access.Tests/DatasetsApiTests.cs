@@ -98,6 +98,9 @@ public sealed class DatasetsApiTests(DataHub data)
         Assert.Equal("admin", model.GetProperty("owner").GetString());
         using var again = await admin.PostAsJsonAsync($"hub/api/datasets/{name}", new { location = folder }, Ct);
         Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
+        // Forgotten again: the shared hub's listings stay exactly the fixture's, whichever order tests run in.
+        using var removed = await admin.DeleteAsync($"hub/api/datasets/{name}", Ct);
+        Assert.Equal(HttpStatusCode.NoContent, removed.StatusCode);
     }
 
     [Fact]

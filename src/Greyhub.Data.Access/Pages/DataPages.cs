@@ -46,7 +46,11 @@ internal static class DataPages
     {
         if (await ReadableAsync(context, name, registry) is not { } found)
         {
-            return NotFound(name);
+            return await RemoteAsync(context, name, registry) is { } remote
+                ? HubPage.Error(StatusCodes.Status501NotImplemented,
+                    $"{name} is a remote store, read through the hub at {DatasetJson.Origin(context.Request) + DataPaths.Dataset(remote.Record.Name)}; this page describes local datasets only.",
+                    messageId: "not-found-message", action: ("data", "All datasets"))
+                : NotFound(name);
         }
         var (dataset, root) = found;
         var record = dataset.Record;
@@ -99,6 +103,13 @@ internal static class DataPages
     {
         var dataset = await registry.FindAsync(name, context.RequestAborted);
         return dataset is { RealRoot: { } root } && DatasetAccess.CanRead(context.Caller(), dataset) ? (dataset, root) : null;
+    }
+
+    /// <summary>The remote dataset named <paramref name="name"/> if the caller may read it.</summary>
+    private static async Task<DatasetEntry?> RemoteAsync(HttpContext context, string name, DatasetRegistry registry)
+    {
+        var dataset = await registry.FindAsync(name, context.RequestAborted);
+        return dataset is { Remote: not null } && DatasetAccess.CanRead(context.Caller(), dataset) ? dataset : null;
     }
 
     private static IResult NotFound(string name) =>

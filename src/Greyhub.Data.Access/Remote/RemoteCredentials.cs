@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using Microsoft.AspNetCore.DataProtection;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Greyhub.Data.Access.Remote;
 
@@ -11,10 +12,16 @@ internal sealed record RemoteHeader(string Name, string Value);
 /// hub's key ring before it goes into the datasets table, so the database alone never holds a usable credential. It is
 /// sent only to the dataset's own URL and never shown by the API nor passed on to readers.
 /// </summary>
-internal sealed class RemoteCredentials(IDataProtectionProvider protection)
+/// <remarks>
+/// The protection provider is the hub's (its key ring in the data folder); the command line's dataset commands run
+/// without one, so there a header cannot be set (<see cref="Protect"/> says so) while everything else works.
+/// </remarks>
+internal sealed class RemoteCredentials(IServiceProvider services)
 {
     // Versioned purpose, its own: nothing else protected by the hub can be unprotected as a remote header.
-    private readonly IDataProtector _protector = protection.CreateProtector("Greyhub.Data.RemoteHeader.v1");
+    private IDataProtector? _protector;
+
+    private IDataProtector? Protector => _protector ??= services.GetService<IDataProtectionProvider>()?.CreateProtector("Greyhub.Data.RemoteHeader.v1");
 
     // Headers the HTTP client owns or that would change how the request is framed or routed.
     private static readonly HashSet<string> Reserved = new(StringComparer.OrdinalIgnoreCase)
@@ -49,14 +56,21 @@ internal sealed class RemoteCredentials(IDataProtectionProvider protection)
     }
 
     /// <summary>What the location column stores for <paramref name="header"/>.</summary>
-    public string Protect(RemoteHeader header) => _protector.Protect(header.Name + "\n" + header.Value);
+    /// <exception cref="ArgumentException">There is no key ring here (the command line).</exception>
+    public string Protect(RemoteHeader header) =>
+        (Protector ?? throw new ArgumentException("remote_header can be set only through the hub's REST API, whose key ring encrypts it."))
+            .Protect(header.Name + "\n" + header.Value);
 
     /// <summary>The header a stored value holds; null when it can no longer be decrypted (the key ring was lost or replaced).</summary>
     public RemoteHeader? Unprotect(string stored)
     {
         try
         {
-            var plain = _protector.Unprotect(stored);
+            if (Protector is not { } protector)
+            {
+                return null;
+            }
+            var plain = protector.Unprotect(stored);
             var newline = plain.IndexOf('\n', StringComparison.Ordinal);
             return newline > 0 ? new RemoteHeader(plain[..newline], plain[(newline + 1)..]) : null;
         }

@@ -161,10 +161,4 @@ internal static partial class DataWrites
 
     private static IResult Conflict(string key) =>
         Results.Text($"'{key}' is a folder or lies under a file; only keys (files) are written and deleted.\n", "text/plain", statusCode: StatusCodes.Status409Conflict);
-
-    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Dataset {Dataset}: key '{Key}' written ({Bytes} bytes) by {Who}")]
-    private static partial void LogWritten(ILogger logger, string dataset, string key, long bytes, string who);
-
-    [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "Dataset {Dataset}: key '{Key}' deleted by {Who}")]
-    private static partial void LogDeleted(ILogger logger, string dataset, string key, string who);
 }
