@@ -121,18 +121,20 @@ internal static class DataEndpoints
         {
             return DataResults.NotFound();
         }
-        if (Directory.Exists(real))
-        {
-            return Listing.Result(context, real);
-        }
+        // One stat for a chunk (the common case); a folder is asked about only when the path is not a file.
         var info = new FileInfo(real);
-        if (!info.Exists || key.EndsWith('/'))
+        if (!info.Exists)
+        {
+            return Directory.Exists(real) ? Listing.Result(context, real) : DataResults.NotFound();
+        }
+        if (key.EndsWith('/'))
         {
             return DataResults.NotFound();
         }
         var lastModified = new DateTimeOffset(info.LastWriteTimeUtc, TimeSpan.Zero);
         // Strong, as nginx's: modification time and length, so If-Range and range requests work across hubs.
         var etag = new EntityTagHeaderValue($"\"{info.LastWriteTimeUtc.Ticks:x}-{info.Length:x}\"");
+        DirectFileBody.Use(context);
         return TypedResults.PhysicalFile(real, ContentType(info.Name), lastModified: lastModified, entityTag: etag, enableRangeProcessing: true);
     }
 
