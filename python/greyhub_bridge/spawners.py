@@ -266,8 +266,12 @@ class SpawnerHost:
         if spawner is None:
             return
         await _maybe(spawner.stop(now=bool(body.get("now", False))))
+        # As User.stop: the post-stop hook, then clear_state (what is left is what the next start loads).
+        try:
+            await _maybe(spawner.run_post_stop_hook())
+        except Exception:  # noqa: BLE001 - JupyterHub logs a failing hook and stops anyway
+            self.bridge.log.exception("post_stop_hook of %s failed", spawner._log_name)
         spawner.clear_state()
-        spawner.run_post_stop_hook()
         self.spawners.pop((spawner.user.name, spawner.name), None)
         self.servers.get(spawner.user.name, {}).pop(spawner.name, None)
 

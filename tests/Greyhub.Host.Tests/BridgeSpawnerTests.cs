@@ -110,37 +110,94 @@ public sealed class BridgeSpawnerTests
     }
 
     [Fact]
-    public async Task LocalProcessSpawner_runs_a_server_as_the_unix_user()
+    public async Task LocalProcessSpawner_runs_a_server_as_the_unix_user_that_survives_kill_9_and_gets_its_state_back_on_the_next_start()
     {
         Requires.Program("jupyterhub-singleuser", "apt-get install -y jupyterhub");
         Assert.True(LinuxProcess.IsRoot, "LocalProcessSpawner switches to the user's Unix account: run this test as root (CI does)");
         await EnsureUnixUserAsync();
         var data = Directory.CreateTempSubdirectory("greyhub-bridge-").FullName;
+        // LocalProcessSpawner unchanged, but for a count of its starts kept in its state (not cleared), as a spawner
+        // that reuses what it named across starts (a pod, a volume) keeps it: the next start sees it only if the hub
+        // gives the stored state back, as JupyterHub does.
         var config = WriteConfig(data, """
-            c.Bridge.spawner_class = "jupyterhub.spawner.LocalProcessSpawner"
+            from jupyterhub.spawner import LocalProcessSpawner
+            from traitlets import Integer
+
+            class CountingSpawner(LocalProcessSpawner):
+                starts = Integer(0)
+
+                def load_state(self, state):
+                    super().load_state(state)
+                    self.starts = state.get("starts", 0)
+
+                def get_state(self):
+                    return {**super().get_state(), "starts": self.starts}
+
+                def get_env(self):
+                    return {**super().get_env(), "STARTS": str(self.starts)}
+
+                async def start(self):
+                    self.starts += 1
+                    return await super().start()
+
+            c.Bridge.spawner_class = CountingSpawner
             """);
         var servers = new List<int>();
         var bridges = new List<int>();
-        var hub = await GreyhubProcess.StartAsync(data, HubArgs(data, config), null, Ct);
+        var port = FreePort.Next();
+        var args = HubArgs(data, config);
+        var first = await GreyhubProcess.StartAsync(data, args, port, Ct);
         try
         {
-            using var admin = await JupyterClient.AdminAsync(hub);
+            using var admin = await JupyterClient.AdminAsync(first);
             using var user = await admin.CreateUserAsync(UnixUser);
-            bridges.AddRange(Bridges(config));
+            bridges.Add(Bridge(config));
             await user.StartAndWaitAsync(UnixUser);
             servers.Add(await ServerPidAsync(admin, UnixUser));
             var (uid, unixHome) = await UnixAccountAsync();
-            Assert.Equal($"{uid} {unixHome} {UnixUser}\n",
-                await user.ExecuteAsync(UnixUser, "import os, getpass; print(os.getuid(), os.environ['HOME'], getpass.getuser())"));
+            const string Who = "import os, getpass; print(os.getuid(), os.environ['HOME'], getpass.getuser(), os.environ['STARTS'])";
+            Assert.Equal($"{uid} {unixHome} {UnixUser} 1\n", await user.ExecuteAsync(UnixUser, Who));
+
+            // kill -9 of the bridge: the next one rebuilds the LocalProcessSpawner from the stored state (load_state),
+            // and its poll() finds the pid it saved.
+            LinuxProcess.Signal(bridges[0], 9);
+            await UntilAsync(() => Bridges(config).Any(p => p != bridges[0]), "the hub did not start the bridge again");
+            bridges.Add(Bridges(config).First(p => p != bridges[0]));
+            Assert.Equal("2", await user.ExecuteAsync(UnixUser, "1+1"));
+            Assert.True((await admin.CheckedUserAsync(UnixUser)).GetProperty("servers").GetProperty("").GetProperty("ready").GetBoolean());
+
+            // kill -9 of the hub: the next hub's bridge re-attaches the server from the database's state.
+            await first.KillHardAsync();
+            await UntilAsync(() => Bridges(config).Count == 0, () => "the bridge outlived the hub that started it: "
+                + string.Join("; ", Bridges(config).Select(p => $"{p}: {Describe(p)}")) + "; its log ends:\n" + Tail(Path.Combine(data, "bridge.log")));
+            Assert.True(Alive(servers[0]), "the server outlives the hub and its bridge");
+            await using var second = await GreyhubProcess.StartAsync(data, args, port, Ct);
+            bridges.AddRange(Bridges(config));
+            var model = await admin.CheckedUserAsync(UnixUser);
+            Assert.True(model.GetProperty("servers").GetProperty("").GetProperty("ready").GetBoolean(), model.ToString());
+            Assert.Equal("6", await user.ExecuteAsync(UnixUser, "2*3"));
+            Assert.Equal(servers[0], await ServerPidAsync(admin, UnixUser));
+
             using (var stop = await user.Http.DeleteAsync($"hub/api/users/{UnixUser}/server", Ct))
             {
                 Assert.Equal(HttpStatusCode.NoContent, stop.StatusCode);
             }
             await UntilAsync(() => !Alive(servers[0]), "the server outlived its stop");
+
+            // A new start is given the state the last run left (by a bridge and a hub that no longer exist).
+            await user.StartAndWaitAsync(UnixUser);
+            servers.Add(await ServerPidAsync(admin, UnixUser));
+            Assert.NotEqual(servers[0], servers[1]);
+            Assert.Equal($"{uid} {unixHome} {UnixUser} 2\n", await user.ExecuteAsync(UnixUser, Who));
+            using (var stop = await user.Http.DeleteAsync($"hub/api/users/{UnixUser}/server", Ct))
+            {
+                Assert.Equal(HttpStatusCode.NoContent, stop.StatusCode);
+            }
+            await UntilAsync(() => !Alive(servers[1]), "the server outlived its stop");
         }
         finally
         {
-            await hub.DisposeAsync();
+            await first.DisposeAsync();
             await CleanUpAsync(servers, bridges, config, data);
         }
     }

@@ -41,7 +41,8 @@ public sealed class ServerStore(HubDbContext db)
 
     /// <summary>
     /// Marks a stopped (or new) server pending with its options; false when it is not stopped. This write comes
-    /// before any action, so a hub killed right after it knows a start was under way.
+    /// before any action, so a hub killed right after it knows a start was under way. The state a stopped server kept
+    /// stays, for the start to read.
     /// </summary>
     public async Task<bool> TryMarkPendingAsync(int userId, string name, string userOptions, DateTime now, CancellationToken cancellationToken)
     {
@@ -65,8 +66,7 @@ public sealed class ServerStore(HubDbContext db)
                 .SetProperty(x => x.Started, now)
                 .SetProperty(x => x.LastActivity, now)
                 .SetProperty(x => x.Url, (string?)null)
-                .SetProperty(x => x.StopReason, (string?)null)
-                .SetProperty(x => x.State, "{}"), cancellationToken);
+                .SetProperty(x => x.StopReason, (string?)null), cancellationToken);
         return changed == 1;
     }
 
@@ -84,8 +84,15 @@ public sealed class ServerStore(HubDbContext db)
     /// owner did not ask for it (null otherwise).
     /// </summary>
     public Task MarkStoppedAsync(int serverId, string? reason, CancellationToken cancellationToken) =>
+        MarkStoppedAsync(serverId, reason, "{}", cancellationToken);
+
+    /// <summary>
+    /// Marks a server stopped, whatever its phase, keeping <paramref name="keptState"/> as its state (what the next
+    /// start is given back, as JupyterHub keeps a stopped spawner's state), or its state as it is when null.
+    /// </summary>
+    public Task MarkStoppedAsync(int serverId, string? reason, string? keptState, CancellationToken cancellationToken) =>
         db.Servers.Where(s => s.Id == serverId).ExecuteUpdateAsync(s => s.SetProperty(x => x.Phase, ServerPhases.Stopped)
-            .SetProperty(x => x.Url, (string?)null).SetProperty(x => x.State, "{}").SetProperty(x => x.StopReason, reason), cancellationToken);
+            .SetProperty(x => x.Url, (string?)null).SetProperty(x => x.State, x => keptState ?? x.State).SetProperty(x => x.StopReason, reason), cancellationToken);
 
     /// <summary>Deletes a stopped server row (a removed named server).</summary>
     public Task DeleteAsync(int serverId, CancellationToken cancellationToken) =>

@@ -41,7 +41,7 @@ internal sealed partial class ServerRecovery(
         var active = await servers.ListActiveAsync(cancellationToken);
         // Starts accepted but never begun (waiting in line: pending, nothing written yet) go back in line in the order
         // they were asked for; there is nothing of theirs to re-attach or undo.
-        var waiting = active.Where(s => s.Phase == ServerPhases.Pending && ServerState.Parse(s.State) == ServerState.Empty).ToList();
+        var waiting = active.Where(s => s.Phase == ServerPhases.Pending && ServerState.Parse(s.State).Unstarted).ToList();
         starter.ResumeOnceListening([.. waiting.OrderBy(s => s.Started).ThenBy(s => s.Id)
             .Select(s => (new ServerKey(s.UserName, s.Name), s.UserId, s.Id, s.UserOptions))]);
         var toCheck = active.Except(waiting).ToList();

@@ -176,8 +176,9 @@ internal sealed partial class ServerStarter(
         operation.InLine = false;
         if (!admitted)
         {
-            // Stopped (or its user deleted) while it waited: nothing ran, so stopped is all there is to write.
-            await scoped.RunAsync((ServerStore servers) => servers.MarkStoppedAsync(serverId, null, CancellationToken.None));
+            // Stopped (or its user deleted) while it waited: nothing ran, so stopped is all there is to write (the
+            // state it kept from its last run stays).
+            await scoped.RunAsync((ServerStore servers) => servers.MarkStoppedAsync(serverId, null, null, CancellationToken.None));
             hubState.Changed();
             tracker.Forget(key);
             LogLeftLine(logger, key);
@@ -228,8 +229,10 @@ internal sealed partial class ServerStarter(
         var prefix = urls.ServerUrl(key.User, key.Server);
         try
         {
+            // The spawner state the server kept from its last run, given back to the spawner as JupyterHub does.
+            var previous = ServerState.Parse((await servers.FindByIdAsync(serverId, cancellationToken))?.State ?? "{}").Previous;
             var issued = await credentials.IssueAsync(userId, key, prefix, cancellationToken);
-            state = new ServerState(null, issued.TokenId, key.ClientId);
+            state = new ServerState(null, issued.TokenId, key.ClientId, previous);
             await servers.SaveStateAsync(serverId, state.ToJson(), cancellationToken);
             // Who the owner is now (admin, groups): JupyterHub's spawners may read them from their user object.
             var owner = await scope.Users.FindAsync(key.User, cancellationToken);
@@ -243,6 +246,7 @@ internal sealed partial class ServerStarter(
                 HubEnvironment = await EnvironmentAsync(scope, key, userId, issued.Secret, cancellationToken),
                 HubArguments = environment.Arguments,
                 UserOptions = userOptions,
+                PreviousState = previous,
             };
             var context = new SpawnContext(operation, async (spawnerState, ct) =>
             {
@@ -297,7 +301,7 @@ internal sealed partial class ServerStarter(
                 return;
             }
             await credentials.RevokeAsync(state, CancellationToken.None);
-            await servers.MarkStoppedAsync(serverId, "Its start failed: " + message, CancellationToken.None);
+            await servers.MarkStoppedAsync(serverId, "Its start failed: " + message, state.Kept(), CancellationToken.None);
             hubState.Changed();
             metrics.SpawnDuration.WithLabels("failure").Observe(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
             LogFailed(logger, ex, key, message);

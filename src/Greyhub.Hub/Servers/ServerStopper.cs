@@ -151,7 +151,7 @@ internal sealed partial class ServerStopper(
             await spawner.StopAsync(spawnerState, cancellationToken);
         }
         await scope.Credentials.RevokeAsync(state, cancellationToken);
-        await scope.Servers.MarkStoppedAsync(serverId, reason, cancellationToken);
+        await scope.Servers.MarkStoppedAsync(serverId, reason, state.Kept(), cancellationToken);
         hubState.Changed();
         foreach (var hook in stopHooks)
         {
