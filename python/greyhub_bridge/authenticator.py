@@ -41,6 +41,15 @@ class AuthenticatorHost:
         return user
 
     async def pre_spawn_start(self, body):
+        hub_user, spawner = self._hook_arguments(body)
+        await _maybe(self.authenticator.pre_spawn_start(hub_user, spawner))
+        return {str(k): str(v) for k, v in (spawner.environment or {}).items()}
+
+    async def post_spawn_stop(self, body):
+        hub_user, spawner = self._hook_arguments(body)
+        await _maybe(self.authenticator.post_spawn_stop(hub_user, spawner))
+
+    def _hook_arguments(self, body):
         user = body.get("user")
         if not isinstance(user, dict) or not isinstance(user.get("name"), str):
             raise BadRequest("user must be an object with a name")
@@ -59,8 +68,7 @@ class AuthenticatorHost:
                                    get_auth_state=get_auth_state)
         # The parts of a Spawner an Authenticator's hook touches; only the environment goes back to the hub.
         spawner = SimpleNamespace(user=hub_user, name=server_name, environment={}, user_options={})
-        await _maybe(self.authenticator.pre_spawn_start(hub_user, spawner))
-        return {str(k): str(v) for k, v in (spawner.environment or {}).items()}
+        return hub_user, spawner
 
 
 def _json_object(value, what):
@@ -87,7 +95,7 @@ def _describe(bridge):
     host = getattr(bridge, "authenticator_host", None)
     if host is None:
         return None
-    return {"class": f"{host.cls.__module__}.{host.cls.__name__}", "calls": ["authenticate", "pre_spawn_start"],
+    return {"class": f"{host.cls.__module__}.{host.cls.__name__}", "calls": ["authenticate", "pre_spawn_start", "post_spawn_stop"],
             "manage_groups": bool(host.authenticator.manage_groups)}
 
 
@@ -112,8 +120,15 @@ class PreSpawnStartHandler(_AuthenticatorHandler):
         self.answer({"environment": await self.host.pre_spawn_start(self.body())})
 
 
+class PostSpawnStopHandler(_AuthenticatorHandler):
+    async def post(self):
+        await self.host.post_spawn_stop(self.body())
+        self.answer({})
+
+
 ROUTES.extend([
     (r"/v1/authenticator/authenticate", AuthenticateHandler),
     (r"/v1/authenticator/pre_spawn_start", PreSpawnStartHandler),
+    (r"/v1/authenticator/post_spawn_stop", PostSpawnStopHandler),
 ])
 HOSTS["authenticator"] = _describe

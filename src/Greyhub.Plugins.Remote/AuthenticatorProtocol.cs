@@ -22,7 +22,7 @@ internal sealed record WireUserModel(
     [property: JsonPropertyName("admin")] bool Admin,
     [property: JsonPropertyName("groups")] IReadOnlyList<string> Groups);
 
-/// <summary>POST /v1/authenticator/pre_spawn_start: a server of this user is about to start.</summary>
+/// <summary>POST /v1/authenticator/pre_spawn_start: a server of this user is about to start (and, 1.2, post_spawn_stop: it stopped).</summary>
 internal sealed record PreSpawnStartRequest(
     [property: JsonPropertyName("user")] WireUserModel User,
     [property: JsonPropertyName("auth_state")] JsonObject? AuthState,
@@ -31,6 +31,10 @@ internal sealed record PreSpawnStartRequest(
 /// <summary>The environment variables to add to the server.</summary>
 internal sealed record PreSpawnStartResponse([property: JsonPropertyName("environment")] IReadOnlyDictionary<string, string>? Environment);
 
+/// <summary>An answer without content (post_spawn_stop).</summary>
+internal sealed record EmptyAnswer;
+
+[JsonSerializable(typeof(EmptyAnswer))]
 [JsonSerializable(typeof(AuthenticateRequest))]
 [JsonSerializable(typeof(AuthenticateResponse))]
 [JsonSerializable(typeof(PreSpawnStartRequest))]

@@ -54,6 +54,19 @@ public sealed class RemoteAuthenticator : IPasswordAuthenticator
         return answer.Environment ?? AuthenticatedUser.NoEnvironment;
     }
 
+    /// <inheritdoc />
+    /// <remarks>Sent only to a plug-in whose handshake lists <c>post_spawn_stop</c> among its calls (protocol 1.2).</remarks>
+    public async Task PostSpawnStopAsync(AuthenticatedUser user, string serverName, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        if (!((await _client.HandshakeAsync(fresh: false, cancellationToken)).Hosts?.Authenticator?.Calls?.Contains("post_spawn_stop") ?? false))
+        {
+            return;
+        }
+        var request = new PreSpawnStartRequest(new WireUserModel(user.Name, user.Admin ?? false, user.Groups ?? []), user.AuthState, serverName ?? "");
+        await CallAsync("v1/authenticator/post_spawn_stop", request, AuthJson.Default.PreSpawnStartRequest, AuthJson.Default.EmptyAnswer, cancellationToken);
+    }
+
     private async Task<TResponse> CallAsync<TRequest, TResponse>(
         string path, TRequest request, System.Text.Json.Serialization.Metadata.JsonTypeInfo<TRequest> requestType,
         System.Text.Json.Serialization.Metadata.JsonTypeInfo<TResponse> responseType, CancellationToken cancellationToken)

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net.Http.Headers;
+using System.Net.Http.Json;
 using System.Text.Json;
 using Greyhub.Testing;
 using Microsoft.Playwright;
@@ -9,7 +10,8 @@ namespace Greyhub.Host.Tests;
 /// <summary>
 /// Debian's own <c>jupyterhub.auth.PAMAuthenticator</c>, served by the JupyterHub bridge that the hub starts, logs a
 /// real Unix account in through the browser's login form: the right password signs in, a wrong one and a blocked
-/// account fail as any failed login, and the Authenticator's <c>admin_users</c> makes an admin.
+/// account fail as any failed login, and the Authenticator's <c>admin_users</c> makes an admin. The same password gets an
+/// API token through <c>POST /hub/api/users/NAME/tokens</c> with <c>auth</c>, as JupyterHub's token API allows.
 /// </summary>
 public sealed class BrowserPamLoginTests
 {
@@ -71,6 +73,27 @@ public sealed class BrowserPamLoginTests
             Assert.True(user.RootElement.GetProperty("admin").GetBoolean());
             using var blocked = await api.GetAsync("hub/api/users/" + Blocked, Ct);
             Assert.Equal(System.Net.HttpStatusCode.NotFound, blocked.StatusCode);
+
+            // As JupyterHub's token API: a client with no token proves who it is with the Unix password in the body,
+            // checked by PAM through the bridge; a wrong password and the blocked account are a bare 403.
+            using var anonymous = new HttpClient { BaseAddress = hub.Address };
+            async Task<HttpResponseMessage> RequestTokenAsync(string name, string password) =>
+                await anonymous.PostAsync($"hub/api/users/{name}/tokens", JsonContent.Create(new { auth = new { username = name, password } }), Ct);
+            using (var wrong = await RequestTokenAsync(User, "not-the-password"))
+            {
+                Assert.Equal(System.Net.HttpStatusCode.Forbidden, wrong.StatusCode);
+            }
+            using (var refused = await RequestTokenAsync(Blocked, Password))
+            {
+                Assert.Equal(System.Net.HttpStatusCode.Forbidden, refused.StatusCode);
+            }
+            using var issued = await RequestTokenAsync(User, Password);
+            Assert.Equal(System.Net.HttpStatusCode.Created, issued.StatusCode);
+            using var model = JsonDocument.Parse(await issued.Content.ReadAsStringAsync(Ct));
+            using var withToken = new HttpClient { BaseAddress = hub.Address };
+            withToken.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("token", model.RootElement.GetProperty("token").GetString());
+            using var me = JsonDocument.Parse(await withToken.GetStringAsync("hub/api/user", Ct));
+            Assert.Equal(User, me.RootElement.GetProperty("name").GetString());
         }
         finally
         {

@@ -574,6 +574,31 @@ public sealed class ContractTests(ContractHub fixture) : IClassFixture<ContractH
     // ---- tokens ----------------------------------------------------------------------------------------
 
     [Fact]
+    public async Task A_client_without_a_token_gets_one_with_its_password_in_the_body_as_in_JupyterHub()
+    {
+        var name = Api.Unique("pw");
+        var other = Api.Unique("pw");
+        await Hub.SetPasswordAsync(name, "a long enough password");
+        await Hub.SetPasswordAsync(other, "another long password");
+        var anonymous = Hub.Client();
+        object Auth(string user, string password) => new { auth = new { username = user, password }, note = "by password", expires_in = 600 };
+
+        // Refusals are a bare 403 whatever the cause (JupyterHub turns every authentication error into one).
+        (await anonymous.PostApiAsync($"hub/api/users/{name}/tokens")).Is(403);
+        (await anonymous.PostApiAsync($"hub/api/users/{name}/tokens", Auth(name, "not the password"))).Is(403);
+        (await anonymous.PostApiAsync($"hub/api/users/{name}/tokens", new { auth = new { username = name, password = 7 } })).Is(403);
+        (await anonymous.PostApiAsync($"hub/api/users/{name}/tokens", Auth(Api.Unique("nobody"), "a long enough password"))).Is(403);
+        // The password proves who the caller is, not a right to another user's tokens.
+        (await anonymous.PostApiAsync($"hub/api/users/{other}/tokens", Auth(name, "a long enough password"))).Is(403);
+
+        var created = (await anonymous.PostApiAsync($"hub/api/users/{name}/tokens", Auth(name, "a long enough password"))).Is(201).Root;
+        Assert.Equal(name, created.GetProperty("user").GetString());
+        Assert.Equal("by password", created.GetProperty("note").GetString());
+        var me = (await Hub.Client(created.GetProperty("token").GetString()!).GetApiAsync("hub/api/user")).Is(200).Root;
+        Assert.Equal(name, me.GetProperty("name").GetString());
+    }
+
+    [Fact]
     public async Task Token_lifecycle_and_the_secret_is_shown_once()
     {
         var name = Api.Unique("tok");

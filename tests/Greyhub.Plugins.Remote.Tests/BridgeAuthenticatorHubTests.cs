@@ -34,6 +34,7 @@ public sealed partial class BridgeAuthenticatorHubTests
             "--urls", "http://127.0.0.1:0", "--Greyhub:DataDir=" + data, "--Logging:LogLevel:Default=Warning",
             "--Greyhub:Culler:Enabled=false", "--Greyhub:Authenticator:AllowAll=true",
             .. JupyterHubBridge.AuthenticatorArgs("bridge", Path.Combine(JupyterHubBridge.TestData, "groups_config.py"), Path.Combine(data, "bridge.log"), "00:00:03"),
+            "--Greyhub:Authenticator:Remote:bridge:Environment:BRIDGE_STOP_LOG=" + Path.Combine(data, "stops.log"),
         ];
         var app = await HubHost.BuildAsync(args, cancellationToken: Ct);
         try
@@ -82,6 +83,9 @@ public sealed partial class BridgeAuthenticatorHubTests
             Assert.Equal("token-of-alice", environment["BRIDGE_TOKEN"]);
             Assert.Equal("bridge-users,team-alice", environment["BRIDGE_GROUPS"]);
             (await admin.DeleteAsync("hub/api/users/alice/server", Ct)).EnsureSuccessStatusCode();
+            // post_spawn_stop: the Authenticator hears of the stop, with the user's auth_state.
+            await UntilAsync(() => Task.FromResult(File.Exists(Path.Combine(data, "stops.log"))), "post_spawn_stop was not called");
+            Assert.Equal("alice default token-of-alice\n", await File.ReadAllTextAsync(Path.Combine(data, "stops.log"), Ct));
 
             // A bridge that hangs: the login page says the service is unavailable (no trace), the hub answers.
             var pid = app.Services.GetServices<Microsoft.Extensions.Hosting.IHostedService>().OfType<ManagedPlugin>().Single().ProcessId!.Value;

@@ -27,6 +27,15 @@ public interface IPasswordAuthenticator
     /// <param name="cancellationToken">Cancels the call.</param>
     Task<IReadOnlyDictionary<string, string>> PreSpawnStartAsync(AuthenticatedUser user, string serverName, CancellationToken cancellationToken) =>
         Task.FromResult<IReadOnlyDictionary<string, string>>(AuthenticatedUser.NoEnvironment);
+
+    /// <summary>
+    /// JupyterHub's <c>Authenticator.post_spawn_stop</c>: a server of <paramref name="user"/> has stopped (to clean up
+    /// what <see cref="PreSpawnStartAsync"/> set up). Nothing by default; a failure is logged and changes nothing.
+    /// </summary>
+    /// <param name="user">The user as the hub knows it now, with its decrypted <c>auth_state</c>.</param>
+    /// <param name="serverName">The server's name ("" for the default server).</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    Task PostSpawnStopAsync(AuthenticatedUser user, string serverName, CancellationToken cancellationToken) => Task.CompletedTask;
 }
 
 /// <summary>The outcome of a successful authentication.</summary>

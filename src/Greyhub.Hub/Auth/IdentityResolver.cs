@@ -145,6 +145,13 @@ internal sealed class IdentityResolver(
     }
 
     /// <summary>
+    /// A user who proved who they are with a password in the request itself (JupyterHub's token request with
+    /// <c>auth</c>): the user's full scopes, as a login session has them; null when the user is blocked.
+    /// </summary>
+    public async Task<RequestIdentity?> ForPasswordAsync(UserRecord user, ShareStore shares, CancellationToken cancellationToken) =>
+        policy.IsBlocked(user.Name) ? null : ForUser(user, await OwnerScopesAsync(user, shares, cancellationToken));
+
+    /// <summary>
     /// Everything a user may do: their roles' scopes and, as JupyterHub 5's <c>get_scopes_for</c>, the scopes of the
     /// servers shared with them or their groups.
     /// </summary>

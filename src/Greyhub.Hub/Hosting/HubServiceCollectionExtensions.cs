@@ -57,7 +57,9 @@ public static class HubServiceCollectionExtensions
         services.AddScoped(sp => sp.GetRequiredKeyedService<IPasswordAuthenticator>(sp.GetRequiredService<IOptions<HubOptions>>().Value.Authenticator.Type));
         services.AddSingleton<IValidateOptions<HubOptions>, AuthenticatorTypeValidator>();
         services.AddScoped<AuthenticatedLogins>();
+        services.AddScoped<IApiPasswordLogin, ApiPasswordLogin>();
         services.AddScoped<IServerStartHook, AuthenticatorStartHook>();
+        services.AddSingleton<IServerStopHook, AuthenticatorStopHook>();
         services.AddScoped<PasswordChange>();
         services.AddScoped<AuthStates>();
         // Pages are Razor components rendered on the server (RazorComponentResult from the hub's own endpoints).

@@ -22,7 +22,8 @@ internal sealed record TokenRequest(string? Note = null, TimeSpan? ExpiresIn = n
         {
             return new TokenRequest();
         }
-        JsonBody.OnlyKeys(b, "token", "expires_in", "note", "scopes", "roles");
+        // "auth" is the anonymous caller's proof of who it is (ApiPasswordLogin), not part of the request.
+        JsonBody.OnlyKeys(b, "token", "expires_in", "note", "scopes", "roles", "auth");
         var note = JsonBody.String(b, "note", "token");
         if (note is not null && note.Contains('\0', StringComparison.Ordinal))
         {

@@ -18,8 +18,9 @@ internal static class TokensApi
     {
         api.MapGet("/users/{name}/tokens", List).RequireScope(ScopeTarget.User, "read:tokens");
         // JupyterHub checks the `tokens` filter itself on this endpoint (no needs_scope) and answers 403, not 404,
-        // whether the user is missing or out of the caller's reach.
-        api.MapPost("/users/{name}/tokens", Create).RequireCaller();
+        // whether the user is missing or out of the caller's reach. Open to anonymous callers, as there: one without a
+        // token or cookie proves who it is with a password in the body (ApiPasswordLogin), or is refused (403).
+        api.MapPost("/users/{name}/tokens", Create).AllowAnonymous();
         api.MapGet("/users/{name}/tokens/{tokenId}", Get).RequireScope(ScopeTarget.User, "read:tokens");
         api.MapDelete("/users/{name}/tokens/{tokenId}", Delete).RequireScope(ScopeTarget.User, "tokens");
         api.MapAuthorizationsApi();
@@ -47,15 +48,15 @@ internal static class TokensApi
         });
     }
 
-    private static async Task<IResult> Create(HttpContext context, string name, UserService users, TokenService tokens, HubRoles roles, AuditLog audit)
+    private static async Task<IResult> Create(HttpContext context, string name, UserService users, TokenService tokens, HubRoles roles, AuditLog audit, IApiPasswordLogin passwords)
     {
-        var caller = context.Caller();
+        var body = await JsonBody.ReadObjectAsync(context.Request, required: false, context.RequestAborted);
+        var caller = context.Identity() ?? await passwords.CallerAsync(context, body);
         var user = await users.FindAsync(name, context.RequestAborted);
         if (user is null || !caller.Scopes.CanAccess("tokens", ResourceRef.User(name, user.Groups)))
         {
             throw ApiException.Forbidden($"{(caller.IsUser ? "User" : "Service")} {name} not found or no permissions to generate tokens");
         }
-        var body = await JsonBody.ReadObjectAsync(context.Request, required: false, context.RequestAborted);
         var issued = await tokens.CreateForUserAsync(user, TokenRequest.Read(body), caller, context.RequestAborted);
         audit.Record(context, AuditActions.TokenCreate, user.Name, TokenTarget(issued.Record.Id), string.Join(' ', issued.Record.Scopes));
         return JsonResult.Created(w => Models.WriteToken(w, issued.Record, issued.Secret, EffectiveScopes(issued.Record, user, roles)));

@@ -1,6 +1,8 @@
 """A small JupyterHub Authenticator for the bridge's tests: passwords from its config, groups and auth_state in its
 answer, and a pre_spawn_start that puts auth_state and groups into the server's environment."""
 
+import os
+
 from jupyterhub.auth import Authenticator
 from traitlets import Dict
 
@@ -23,3 +25,11 @@ class GroupsAuthenticator(Authenticator):
         spawner.environment["BRIDGE_TOKEN"] = (auth_state or {}).get("token", "none")
         spawner.environment["BRIDGE_GROUPS"] = ",".join(sorted(g.name for g in user.groups))
         spawner.environment["BRIDGE_SERVER"] = spawner.name or "default"
+
+    async def post_spawn_stop(self, user, spawner):
+        # Where the test reads it: who stopped which server, with the auth_state the hub sent back.
+        path = os.environ.get("BRIDGE_STOP_LOG")
+        if path:
+            auth_state = await user.get_auth_state()
+            with open(path, "a") as f:
+                f.write(f"{user.name} {spawner.name or 'default'} {(auth_state or {}).get('token', 'none')}\n")
