@@ -171,7 +171,7 @@ public sealed class RemoteHub : IAsyncLifetime
                     location = /allowed/sky.zarr/moved-in { return 302 /allowed/sky.zarr/.zattrs; }
                     location = /allowed/sky.zarr/gz.json { add_header Content-Encoding gzip always; try_files $uri =404; }
                     location = /allowed/sky.zarr/sib { return 302 /allowed/sky.zarr-secret/x; }
-                    location = /allowed/sky.zarr/semi { return 302 /allowed/sky.zarr/..;/..;/outside/secret.txt; }
+                    location = /allowed/sky.zarr/semi { return 302 "/allowed/sky.zarr/..;/..;/outside/secret.txt"; }
                     location /outside/ { try_files $uri =404; }
                 }
             }
