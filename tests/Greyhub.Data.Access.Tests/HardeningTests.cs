@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Greyhub.Data.Access.Remote;
+using Greyhub.Hub.Tests;
 
 namespace Greyhub.Data.Access.Tests;
 
@@ -136,6 +137,30 @@ public sealed class HardeningTests(RemoteHub hub)
             Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
             Assert.DoesNotContain(RemoteHub.Secret, await response.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
         }
+    }
+
+    [Fact]
+    public async Task A_remote_dataset_whose_prefix_left_the_allowlist_is_no_longer_read()
+    {
+        // A second hub on the same data folder and database, as after a restart, with the prefix taken out.
+        var restarted = await HubInstance.StartInAsync(hub.Hub.DataDir,
+            "Greyhub:Data:AllowedRoots:0=" + Path.GetDirectoryName(hub.ScratchPath),
+            "Greyhub:Data:AllowedRemotes:0=" + new Uri(hub.Remote, "elsewhere/"));
+        try
+        {
+            using var response = await restarted.Client(hub.DaveToken).GetAsync("data/sky/.zattrs", Ct);
+            Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
+            var body = await response.Content.ReadAsStringAsync(Ct);
+            Assert.Contains("AllowedRemotes", body, StringComparison.Ordinal);
+            Assert.DoesNotContain("synthetic sky", body, StringComparison.Ordinal);
+        }
+        finally
+        {
+            await restarted.StopAsync(keepData: true);
+        }
+        // The hub that still allows it reads it as before.
+        using var before = await Dave.GetAsync("data/sky/.zattrs", Ct);
+        Assert.Equal(HttpStatusCode.OK, before.StatusCode);
     }
 
     [Theory]
