@@ -239,5 +239,5 @@ public sealed class DataWriteTests(RemoteHub hub)
     }
 
     private List<string> TempFiles() =>
-        [.. Directory.EnumerateFiles(hub.ScratchPath, "*.greyhub-tmp", SearchOption.AllDirectories)];
+        [.. Directory.EnumerateFiles(hub.ScratchPath, ".greyhub-tmp-*", SearchOption.AllDirectories)];
 }

@@ -151,7 +151,7 @@ public sealed class RemoteHub : IAsyncLifetime
             http {
                 access_log off;
                 default_type application/octet-stream;
-                types { application/json zarray zgroup zattrs zmetadata json; }
+                types { application/json zarray zgroup zattrs zmetadata json; text/html html; image/svg+xml svg; }
                 client_body_temp_path {{_root}}/tmp/body;
                 proxy_temp_path {{_root}}/tmp/proxy;
                 fastcgi_temp_path {{_root}}/tmp/fastcgi;
@@ -169,6 +169,9 @@ public sealed class RemoteHub : IAsyncLifetime
                     location = /allowed/sky.zarr/echo { return 200 "auth=[$http_authorization] cookie=[$http_cookie] args=[$args]"; }
                     location = /allowed/sky.zarr/moved-out { return 302 http://127.0.0.1:{{port}}/outside/secret.txt; }
                     location = /allowed/sky.zarr/moved-in { return 302 /allowed/sky.zarr/.zattrs; }
+                    location = /allowed/sky.zarr/gz.json { add_header Content-Encoding gzip always; try_files $uri =404; }
+                    location = /allowed/sky.zarr/sib { return 302 /allowed/sky.zarr-secret/x; }
+                    location = /allowed/sky.zarr/semi { return 302 "/allowed/sky.zarr/..;/..;/outside/secret.txt"; }
                     location /outside/ { try_files $uri =404; }
                 }
             }

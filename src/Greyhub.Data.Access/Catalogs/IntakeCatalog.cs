@@ -20,6 +20,7 @@ internal static class IntakeCatalog
     public static async Task<IResult> HandleAsync(HttpContext context, DatasetRegistry registry, SignedUrls signer)
     {
         context.Features.Get<IStatusCodePagesFeature>()?.Enabled = false;
+        DataFileHeaders.Protect(context.Response);
         var caller = context.Identity();
         if (caller is null)
         {

@@ -75,6 +75,47 @@ internal sealed record RemoteLocation(Uri Base, string? ProtectedHeader)
                 return $"'{text}' has dot segments or escaped dots, slashes, backslashes or NUL in its path.";
             }
         }
+        return PathProblem(path) is { } problem ? $"'{text}' {problem}" : null;
+    }
+
+    /// <summary>
+    /// Why the part of <paramref name="url"/> after <paramref name="prefix"/> (which it lies under) could be read by a
+    /// remote server as leaving the prefix, or null; checked on every redirect.
+    /// </summary>
+    public static string? RemainderProblem(Uri url, Uri prefix) =>
+        PathProblem(url.AbsolutePath[prefix.AbsolutePath.Length..].Insert(0, "/"));
+
+    // Servers differ in what they make of ';' (path parameters), double escapes, overlong UTF-8 and '//': none of them
+    // belong in a store's path, so a path holding one is refused rather than guessed about.
+    private static string? PathProblem(string path)
+    {
+        var segments = path.Split('/');
+        for (var i = 0; i < segments.Length; i++)
+        {
+            var segment = segments[i];
+            if (segment.Length == 0 && i > 0 && i < segments.Length - 1)
+            {
+                return "has an empty segment ('//') in its path.";
+            }
+            for (var j = 0; j < segment.Length; j++)
+            {
+                var c = segment[j];
+                if (c is ';' || c > '~' || char.IsControl(c))
+                {
+                    return "has ';' or characters outside printable ASCII in its path.";
+                }
+                if (c != '%')
+                {
+                    continue;
+                }
+                if (j + 2 >= segment.Length || !byte.TryParse(segment.AsSpan(j + 1, 2), System.Globalization.NumberStyles.HexNumber, null, out var escaped)
+                    || escaped is < 0x20 or > 0x7e || escaped is (byte)'%' or (byte)';' or (byte)'.' or (byte)'/' or (byte)'\\' or (byte)'?' or (byte)'#')
+                {
+                    return "has an escape in its path that a server might read as something else (%25, %3b, non-ASCII or control bytes).";
+                }
+                j += 2;
+            }
+        }
         return null;
     }
 

@@ -80,19 +80,30 @@ internal sealed partial class RemoteStores(
                     LogRefused(dataset, key, $"answered {status}");
                     return Failure(StatusCodes.Status502BadGateway, $"The dataset's remote store answered {status}.");
             }
+            // Encoded bytes would reach the reader without the header that says so (or, with it, ranges and lengths
+            // would count encoded bytes): the hub passes on only identity-encoded objects.
+            if (response.Content.Headers.ContentEncoding.Any(e => !e.Equals("identity", StringComparison.OrdinalIgnoreCase)))
+            {
+                var encoding = string.Join(", ", response.Content.Headers.ContentEncoding);
+                LogRefused(dataset, key, $"Content-Encoding {encoding}");
+                return Failure(StatusCodes.Status502BadGateway, $"The dataset's remote store sent the key with Content-Encoding: {encoding}; the hub passes on only unencoded objects.");
+            }
+            var answer = context.Response;
+            // HEAD and 304 carry no body: their length is the object's, and passing it on costs nothing.
+            if (method == HttpMethod.Head || status == 304)
+            {
+                answer.StatusCode = status;
+                CopyHeaders(response, answer, key);
+                return Results.Empty;
+            }
             var length = response.Content.Headers.ContentLength;
             if (length > o.RemoteMaxResponseBytes)
             {
                 LogRefused(dataset, key, $"answer of {length} bytes exceeds {o.RemoteMaxResponseBytes}");
                 return Failure(StatusCodes.Status502BadGateway, $"The remote answer is larger than the hub passes on ({o.RemoteMaxResponseBytes} bytes).");
             }
-            var answer = context.Response;
             answer.StatusCode = status;
-            CopyHeaders(response, answer);
-            if (method == HttpMethod.Head || status == 304)
-            {
-                return Results.Empty;
-            }
+            CopyHeaders(response, answer, key);
             await CopyBodyAsync(context, dataset, key, response, o.RemoteMaxResponseBytes, limit.Token);
             return Results.Empty;
         }
@@ -131,6 +142,7 @@ internal sealed partial class RemoteStores(
         {
             throw new RemoteStoreException(StatusCodes.Status404NotFound, "Not found");
         }
+        CheckAllowed(url);
         for (var hop = 0; ; hop++)
         {
             using var request = new HttpRequestMessage(method, url);
@@ -156,11 +168,23 @@ internal sealed partial class RemoteStores(
             var location = response.Headers.Location;
             response.Dispose();
             var next = location is null ? null : location.IsAbsoluteUri ? location : new Uri(url, location);
-            if (next is null || hop >= options.Value.RemoteMaxRedirects || !RemoteLocation.IsUnder(next, remote.Base))
+            if (next is null || hop >= options.Value.RemoteMaxRedirects || !RemoteLocation.IsUnder(next, remote.Base)
+                || RemoteLocation.RemainderProblem(next, remote.Base) is not null)
             {
                 throw new RemoteStoreException(StatusCodes.Status502BadGateway, "The dataset's remote store redirected outside the dataset's location; the hub does not follow it.");
             }
+            CheckAllowed(next);
             url = next;
+        }
+    }
+
+    // The allowlist as configured now, not as it was when the dataset was registered: removing a prefix cuts it off.
+    private void CheckAllowed(Uri url)
+    {
+        if (!options.Value.AllowedRemotes.Any(prefix => RemoteLocation.IsUnder(url, new Uri(prefix))))
+        {
+            throw new RemoteStoreException(StatusCodes.Status502BadGateway,
+                $"The dataset's remote store is no longer under an allowed remote prefix ({DataAccessOptions.Section}:AllowedRemotes); the hub does not read it.");
         }
     }
 
@@ -169,16 +193,14 @@ internal sealed partial class RemoteStores(
             or HttpStatusCode.TemporaryRedirect or HttpStatusCode.PermanentRedirect;
 
     // An allowlist: what a range-reading client needs, never the remote's cookies, servers, auth challenges or CORS.
-    private static void CopyHeaders(HttpResponseMessage from, HttpResponse to)
+    // The type is the hub's, from the key's name (Serving.DataFileHeaders), never the remote's.
+    private static void CopyHeaders(HttpResponseMessage from, HttpResponse to, string key)
     {
+        to.ContentType = Serving.DataFileHeaders.Apply(to, key[(key.LastIndexOf('/') + 1)..]);
         var content = from.Content.Headers;
         if (content.ContentLength is { } length)
         {
             to.ContentLength = length;
-        }
-        if (content.ContentType is { } type)
-        {
-            to.ContentType = type.ToString();
         }
         if (content.ContentRange is { } range)
         {

@@ -7,7 +7,6 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
-using Microsoft.AspNetCore.StaticFiles;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 
@@ -25,8 +24,6 @@ namespace Greyhub.Data.Access.Serving;
 /// </remarks>
 internal static class DataEndpoints
 {
-    private static readonly FileExtensionContentTypeProvider ContentTypes = CreateContentTypes();
-
     public static IEndpointRouteBuilder MapDataEndpoints(this IEndpointRouteBuilder app)
     {
         string[] methods = [HttpMethods.Get, HttpMethods.Head];
@@ -50,6 +47,7 @@ internal static class DataEndpoints
     {
         // Data answers are plain text or JSON, never the hub's HTML error page.
         context.Features.Get<IStatusCodePagesFeature>()?.Enabled = false;
+        DataFileHeaders.Protect(context.Response);
         key ??= "";
         var signedPath = false;
         var token = "";
@@ -134,13 +132,17 @@ internal static class DataEndpoints
         var lastModified = new DateTimeOffset(info.LastWriteTimeUtc, TimeSpan.Zero);
         // Strong, as nginx's: modification time and length, so If-Range and range requests work across hubs.
         var etag = new EntityTagHeaderValue($"\"{info.LastWriteTimeUtc.Ticks:x}-{info.Length:x}\"");
+        if (KeyFolders.IsTemporary(info.Name))
+        {
+            return DataResults.NotFound();
+        }
         DirectFileBody.Use(context);
-        return TypedResults.PhysicalFile(real, ContentType(info.Name), lastModified: lastModified, entityTag: etag, enableRangeProcessing: true);
+        return TypedResults.PhysicalFile(real, DataFileHeaders.Apply(context.Response, info.Name), lastModified: lastModified, entityTag: etag, enableRangeProcessing: true);
     }
 
     /// <summary>
     /// Refuses keys that try to leave the dataset before any path is built: dot segments (also once percent-decoded),
-    /// backslashes, NUL and empty segments. Symlinks are caught after resolving (<see cref="RealPath"/>).
+    /// backslashes, control characters (NUL, newlines: they would reach logs and file names) and empty segments. Symlinks are caught after resolving (<see cref="RealPath"/>).
     /// </summary>
     internal static bool KeyIsSafe(string key)
     {
@@ -156,25 +158,12 @@ internal static class DataEndpoints
         foreach (var segment in segments)
         {
             var decoded = Uri.UnescapeDataString(segment);
-            if (segment.Length == 0 || decoded is "." or ".." || decoded.Contains('/') || decoded.Contains('\\') || decoded.Contains('\0'))
+            if (segment.Length == 0 || decoded is "." or ".." || decoded.Contains('/') || decoded.Contains('\\') || decoded.Any(char.IsControl))
             {
                 return false;
             }
         }
         return true;
-    }
-
-    private static string ContentType(string fileName) =>
-        fileName is ".zarray" or ".zgroup" or ".zattrs" or ".zmetadata" || fileName.EndsWith(".json", StringComparison.Ordinal) ? "application/json"
-        : ContentTypes.TryGetContentType(fileName, out var type) ? type
-        : "application/octet-stream";
-
-    private static FileExtensionContentTypeProvider CreateContentTypes()
-    {
-        var provider = new FileExtensionContentTypeProvider();
-        provider.Mappings[".nc"] = "application/x-netcdf";
-        provider.Mappings[".yaml"] = "application/yaml";
-        return provider;
     }
 }
 

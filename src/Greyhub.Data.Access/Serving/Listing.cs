@@ -15,6 +15,7 @@ internal static class Listing
     public static IResult Result(HttpContext context, string folder)
     {
         var entries = new DirectoryInfo(folder).EnumerateFileSystemInfos()
+            .Where(e => !Writes.KeyFolders.IsTemporary(e.Name))
             .OrderBy(e => e.Name, StringComparer.Ordinal)
             .ToList();
         var accept = context.Request.GetTypedHeaders().Accept;

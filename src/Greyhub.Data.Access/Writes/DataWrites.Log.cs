@@ -9,4 +9,7 @@ internal static partial class DataWrites
 
     [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "Dataset {Dataset}: key '{Key}' deleted by {Who}")]
     private static partial void LogDeleted(ILogger logger, string dataset, string key, string who);
+
+    [LoggerMessage(EventId = 3, Level = LogLevel.Warning, Message = "Dataset {Dataset}: key '{Key}' could not be written or deleted: {Reason}")]
+    private static partial void LogFailed(ILogger logger, string dataset, string key, string reason, Exception exception);
 }

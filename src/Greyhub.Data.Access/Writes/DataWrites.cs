@@ -29,6 +29,7 @@ internal static partial class DataWrites
         string? key,
         DatasetRegistry registry,
         IOptions<DataAccessOptions> options,
+        TimeProvider time,
         ILoggerFactory loggers)
     {
         context.Features.Get<IStatusCodePagesFeature>()?.Enabled = false;
@@ -71,13 +72,49 @@ internal static partial class DataWrites
         {
             return DataResults.NotFound();
         }
+        if (KeyFolders.NameProblem(key) is { } problem)
+        {
+            return Results.Text(problem + "\n", "text/plain", statusCode: StatusCodes.Status400BadRequest);
+        }
+        // Another dataset registered inside this one is that dataset's writers' to change, not this one's.
+        var nested = (await registry.AllAsync(context.RequestAborted))
+            .Where(other => other != entry && other.RealRoot is { } inner && RealPath.IsWithin(inner, root))
+            .ToList();
+        if (Inside(root + "/" + key, nested, caller) is { } refusal)
+        {
+            return refusal;
+        }
         var logger = loggers.CreateLogger(typeof(DataWrites));
-        return HttpMethods.IsDelete(context.Request.Method)
-            ? Delete(root, key, dataset, caller.Name, logger)
-            : await PutAsync(context, root, key, dataset, caller.Name, options.Value.MaxWriteBytes, logger);
+        try
+        {
+            return HttpMethods.IsDelete(context.Request.Method)
+                ? Delete(root, key, dataset, caller, nested, logger)
+                : await PutAsync(context, root, key, dataset, caller, nested, options.Value.MaxWriteBytes, time, logger);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException && !context.RequestAborted.IsCancellationRequested)
+        {
+            LogFailed(logger, dataset, key, e.Message, e);
+            return Results.Text($"The hub could not write or delete '{key}' in dataset {dataset}: the file system refused it.\n", "text/plain",
+                statusCode: StatusCodes.Status500InternalServerError);
+        }
     }
 
-    private static async Task<IResult> PutAsync(HttpContext context, string root, string key, string dataset, string who, long max, ILogger logger)
+    // The 403 of a writer without write access, when the path (canonical, or about to be) lies in a nested dataset the
+    // caller may not write; null otherwise.
+    private static IResult? Inside(string path, List<DatasetEntry> nested, RequestIdentity caller)
+    {
+        foreach (var other in nested)
+        {
+            if (RealPath.IsWithin(path, other.RealRoot!) && !DatasetAccess.CanWrite(caller, other))
+            {
+                return DataResults.Forbidden("This key lies inside another dataset; writing to it requires write:datasets for that dataset.");
+            }
+        }
+        return null;
+    }
+
+    private static async Task<IResult> PutAsync(
+        HttpContext context, string root, string key, string dataset, RequestIdentity caller, List<DatasetEntry> nested, long max, TimeProvider time, ILogger logger)
     {
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)
         {
@@ -94,13 +131,18 @@ internal static partial class DataWrites
         }
         var name = key[(key.LastIndexOf('/') + 1)..];
         var target = Path.Combine(parent, name);
+        if (Inside(target, nested, caller) is { } refusal)
+        {
+            return refusal;   // a symlinked folder on the way led into a nested dataset
+        }
         if (Directory.Exists(target))
         {
             return Conflict(key);
         }
+        KeyFolders.SweepStale(parent, time.GetUtcNow());
         // Written beside the key, then renamed over it: readers see the old bytes or the new, never a mix, and a writer
         // that dies or is cut off leaves the old bytes. Concurrent writers each rename a whole file; the last one wins.
-        var temp = Path.Combine(parent, $".{name}.{Guid.NewGuid():N}.greyhub-tmp");
+        var temp = Path.Combine(parent, KeyFolders.TemporaryName());
         try
         {
             long total = 0;
@@ -122,7 +164,7 @@ internal static partial class DataWrites
             }
             var existed = File.Exists(target);
             File.Move(temp, target, overwrite: true);
-            LogWritten(logger, dataset, key, total, who);
+            LogWritten(logger, dataset, key, total, caller.Name);
             return Results.StatusCode(existed ? StatusCodes.Status204NoContent : StatusCodes.Status201Created);
         }
         catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
@@ -135,7 +177,7 @@ internal static partial class DataWrites
         }
     }
 
-    private static IResult Delete(string root, string key, string dataset, string who, ILogger logger)
+    private static IResult Delete(string root, string key, string dataset, RequestIdentity caller, List<DatasetEntry> nested, ILogger logger)
     {
         var (parent, problem) = KeyFolders.Parent(root, key, create: false);
         if (parent is null)
@@ -143,6 +185,10 @@ internal static partial class DataWrites
             return problem == KeyFolders.Problem.Conflict ? Conflict(key) : DataResults.NotFound();
         }
         var target = Path.Combine(parent, key[(key.LastIndexOf('/') + 1)..]);
+        if (Inside(target, nested, caller) is { } refusal)
+        {
+            return refusal;
+        }
         if (Directory.Exists(target))
         {
             return Conflict(key);
@@ -152,7 +198,7 @@ internal static partial class DataWrites
             return DataResults.NotFound();
         }
         File.Delete(target);
-        LogDeleted(logger, dataset, key, who);
+        LogDeleted(logger, dataset, key, caller.Name);
         return Results.NoContent();
     }
 

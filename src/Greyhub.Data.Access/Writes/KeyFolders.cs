@@ -16,6 +16,57 @@ internal static class KeyFolders
         Conflict,
     }
 
+    /// <summary>How temporary files of writes in progress begin: short, so any key's name fits beside them.</summary>
+    public const string TemporaryPrefix = ".greyhub-tmp-";
+
+    /// <summary>The longest segment of a key, in UTF-8 bytes: Linux's NAME_MAX.</summary>
+    public const int MaxSegmentBytes = 255;
+
+    /// <summary>How old a temporary file must be before a write in its folder removes it as a dead writer's.</summary>
+    public static readonly TimeSpan StaleAfter = TimeSpan.FromHours(1);
+
+    /// <summary>Whether <paramref name="name"/> is a write's temporary file: never served, listed or written as a key.</summary>
+    public static bool IsTemporary(string name) => name.StartsWith(TemporaryPrefix, StringComparison.Ordinal);
+
+    /// <summary>A new temporary file's name.</summary>
+    public static string TemporaryName() => TemporaryPrefix + Guid.NewGuid().ToString("N");
+
+    /// <summary>Why <paramref name="key"/> cannot name a file, or null.</summary>
+    public static string? NameProblem(string key)
+    {
+        foreach (var segment in key.Split('/'))
+        {
+            if (System.Text.Encoding.UTF8.GetByteCount(segment) > MaxSegmentBytes)
+            {
+                return $"Each part of a key between slashes may be at most {MaxSegmentBytes} bytes (UTF-8).";
+            }
+            if (IsTemporary(segment))
+            {
+                return $"Keys may not begin with '{TemporaryPrefix}'; the hub uses such names for writes in progress.";
+            }
+        }
+        return null;
+    }
+
+    /// <summary>Removes temporary files older than <see cref="StaleAfter"/> from <paramref name="folder"/>: writers that died.</summary>
+    public static void SweepStale(string folder, DateTimeOffset now)
+    {
+        try
+        {
+            foreach (var file in new DirectoryInfo(folder).EnumerateFiles(TemporaryPrefix + "*"))
+            {
+                if (now - file.LastWriteTimeUtc > StaleAfter)
+                {
+                    file.Delete();
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Best effort: another writer may have removed it, and the next write tries again.
+        }
+    }
+
     /// <summary>
     /// The canonical folder holding <paramref name="key"/>'s file under <paramref name="root"/> (canonical), making missing
     /// folders when <paramref name="create"/>. A symlinked folder is followed only when it stays inside the dataset.
