@@ -1,9 +1,12 @@
 """What the hub benchmarks share: a free loopback port, a process's CPU time, the command that runs a Greyhub build,
-and stopping a process they started. Standard library only; each script imports it from benchmarks/."""
+a JSON call over HTTP, and stopping a process they started. Standard library only; each script imports it from benchmarks/."""
+import json
 import os
 import signal
 import socket
 import subprocess
+import urllib.error
+import urllib.request
 
 TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -25,6 +28,24 @@ def cpu_seconds(pid, default=None):
         return default
     # After the ")" of comm: field 3 is index 0, so utime (14) and stime (15) are 11 and 12.
     return (int(fields[11]) + int(fields[12])) / TICKS
+
+
+def call(method, url, token=None, body=None, timeout=30):
+    """(status, body bytes) of one request, a JSON body if given, `Authorization: token` if given; status 0 when
+    nothing answered."""
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(url, data=data, method=method)
+    if token:
+        req.add_header("Authorization", f"token {token}")
+    if data is not None:
+        req.add_header("Content-Type", "application/json")
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as r:
+            return r.status, r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read()
+    except OSError:
+        return 0, b""
 
 
 def greyhub_command(greyhub):

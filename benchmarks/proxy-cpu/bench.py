@@ -16,16 +16,14 @@ NGINX_SERVER = os.path.join(HERE, "..", "compute", "nginx-server.sh")
 CLK = os.sysconf("SC_CLK_TCK")
 PATH = "/usr/sbin:/usr/bin:/sbin:/bin"
 started = []
+sys.path.insert(0, os.path.join(HERE, ".."))
+from hubproc import free_port  # noqa: E402
+from hubproc import call as http  # noqa: E402
 
 
 def log(*a):
     print(time.strftime("[%H:%M:%S]", time.gmtime()), *a, file=sys.stderr, flush=True)
 
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def cpu_ticks(pid):
@@ -41,20 +39,6 @@ def rss_kib(pid):
                 return int(line.split()[1])
     return 0
 
-
-def http(method, url, token=None, body=None, timeout=10):
-    req = urllib.request.Request(url, method=method, data=None if body is None else json.dumps(body).encode())
-    if token:
-        req.add_header("Authorization", "token " + token)
-    if body is not None:
-        req.add_header("Content-Type", "application/json")
-    try:
-        with urllib.request.urlopen(req, timeout=timeout) as r:
-            return r.status, r.read()
-    except urllib.error.HTTPError as e:
-        return e.code, e.read()
-    except OSError:
-        return 0, b""
 
 
 def wait_for(url, proc, seconds=60, token=None):

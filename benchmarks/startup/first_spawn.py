@@ -32,24 +32,11 @@ import urllib.error
 import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from hubproc import cpu_seconds, free_port, greyhub_command  # noqa: E402
+from hubproc import call, cpu_seconds, free_port, greyhub_command  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 STAND_IN = os.path.normpath(os.path.join(HERE, "..", "..", "tests", "Greyhub.Testing", "Services", "stand_in_singleuser.py"))
 
-
-def call(method, url, token, body=None, timeout=30):
-    data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(url, data=data, method=method, headers={"Authorization": f"token {token}"})
-    if data is not None:
-        req.add_header("Content-Type", "application/json")
-    try:
-        with urllib.request.urlopen(req, timeout=timeout) as r:
-            return r.status, r.read()
-    except urllib.error.HTTPError as e:
-        return e.code, e.read()
-    except (urllib.error.URLError, OSError):
-        return 0, b""
 
 
 def spawn(base, token, user, proc, limit=300):

@@ -5,20 +5,26 @@ namespace Greyhub.Data.Access.Tests;
 /// <summary>The Python the tests run with Debian's interpreter.</summary>
 internal static class PythonScripts
 {
-    /// <summary>argv: path, seed. A float32 field (time, lat, lon) chunked (5, 30, 60), unconsolidated: the hub must produce .zmetadata.</summary>
+    /// <summary>
+    /// argv: path, seed[, title, "consolidated"]. A float32 field (time, lat, lon) chunked (5, 30, 60), titled
+    /// "synthetic ocean" by default and unconsolidated unless asked (a local store: the hub must produce .zmetadata;
+    /// a remote one cannot be listed, so it is written consolidated).
+    /// </summary>
     public const string WriteOcean = """
         import sys
         import numpy as np
         import xarray as xr
         path, seed = sys.argv[1], int(sys.argv[2])
+        title = sys.argv[3] if len(sys.argv) > 3 else "synthetic ocean"
+        consolidated = len(sys.argv) > 4 and sys.argv[4] == "consolidated"
         rng = np.random.default_rng(seed)
         temp = rng.random((20, 90, 180), dtype="float32") * 30
         ds = xr.Dataset(
             {"temp": (("time", "lat", "lon"), temp, {"units": "degC"})},
             coords={"time": np.arange(20, dtype="int32"), "lat": np.linspace(-89, 89, 90), "lon": np.linspace(-179, 179, 180)},
-            attrs={"title": "synthetic ocean"},
+            attrs={"title": title},
         )
-        ds.to_zarr(path, mode="w", consolidated=False, encoding={"temp": {"chunks": (5, 30, 60)}})
+        ds.to_zarr(path, mode="w", consolidated=consolidated, encoding={"temp": {"chunks": (5, 30, 60)}})
         """;
 
     /// <summary>argv: url, token, local path. Prints the mean over HTTP and from the files.</summary>

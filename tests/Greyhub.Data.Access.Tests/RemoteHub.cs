@@ -70,7 +70,7 @@ public sealed class RemoteHub : IAsyncLifetime
         _root = Directory.CreateTempSubdirectory("greyhub-remote-").FullName;
         var www = Directory.CreateDirectory(Path.Combine(_root, "www")).FullName;
         SkyPath = Path.Combine(www, "allowed", "sky.zarr");
-        await DebianPython.RunAsync(RemoteScripts.WriteConsolidated, [SkyPath, "3"], ct);
+        await DebianPython.RunAsync(PythonScripts.WriteOcean, [SkyPath, "3", "synthetic sky", "consolidated"], ct);
         var big = new byte[2 * MaxRemoteBytes];
         Random.Shared.NextBytes(big);
         await File.WriteAllBytesAsync(Path.Combine(SkyPath, "big.bin"), big, ct);

@@ -3,22 +3,6 @@ namespace Greyhub.Data.Access.Tests;
 /// <summary>The Python of the remote-store and write tests, run with Debian's interpreter.</summary>
 internal static class RemoteScripts
 {
-    /// <summary>argv: path, seed. The ocean field of <see cref="PythonScripts.WriteOcean"/>, consolidated (a remote store cannot be listed).</summary>
-    public const string WriteConsolidated = """
-        import sys
-        import numpy as np
-        import xarray as xr
-        path, seed = sys.argv[1], int(sys.argv[2])
-        rng = np.random.default_rng(seed)
-        temp = rng.random((20, 90, 180), dtype="float32") * 30
-        ds = xr.Dataset(
-            {"temp": (("time", "lat", "lon"), temp, {"units": "degC"})},
-            coords={"time": np.arange(20, dtype="int32"), "lat": np.linspace(-89, 89, 90), "lon": np.linspace(-179, 179, 180)},
-            attrs={"title": "synthetic sky"},
-        )
-        ds.to_zarr(path, mode="w", consolidated=True, encoding={"temp": {"chunks": (5, 30, 60)}})
-        """;
-
     /// <summary>
     /// argv: dataset URL (ending in /), token, local folder. zarr writes an array through the hub: fsspec 2022.11's
     /// HTTPFileSystem has no pipe_file (so its mapper cannot write), but its put_file does, with POST and a chunked
