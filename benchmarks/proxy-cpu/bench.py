@@ -9,7 +9,7 @@ with wrk on /user/fast/x.txt (1 KiB), ROUNDS times, and reports per build and fo
 CPU-second from /proc/PID/stat (utime+stime of the proxy's process over the wrk run), the figure that survives a
 shared box. Everything binds 127.0.0.1; only processes it started are stopped, by PID.
 """
-import argparse, json, os, re, secrets, shutil, signal, socket, statistics, subprocess, sys, tempfile, time, urllib.request
+import argparse, json, os, re, secrets, shutil, signal, statistics, subprocess, sys, tempfile, time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 NGINX_SERVER = os.path.join(HERE, "..", "compute", "nginx-server.sh")
