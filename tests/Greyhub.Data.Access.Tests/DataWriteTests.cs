@@ -194,8 +194,10 @@ public sealed class DataWriteTests(RemoteHub hub)
     {
         var key = Path.Combine(hub.ScratchPath, "limited.bin");
         await File.WriteAllTextAsync(key, "small", Ct);
-        using var response = await Carol.PutAsync("data/scratch/limited.bin", new ByteArrayContent(new byte[RemoteHub.MaxWriteBytes + 1]), Ct);
-        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        // The declared length alone is refused, before any body byte is read. (An HttpClient sending the body may see the
+        // connection closed under it instead of the 413, so the request is written by hand and sends no body.)
+        var (status, answer) = await hub.RawAsync("PUT", "/data/scratch/limited.bin", hub.CarolToken, RemoteHub.MaxWriteBytes + 1);
+        Assert.True(status == 413, answer);
         Assert.Equal("small", await File.ReadAllTextAsync(key, Ct));
         Assert.Empty(TempFiles());
     }

@@ -121,13 +121,14 @@ public sealed class RemoteHub : IAsyncLifetime
     }
 
     /// <summary>One request over a raw socket, so that the target reaches the hub exactly as written.</summary>
-    public async Task<(int Status, string Answer)> RawAsync(string method, string target, string token)
+    /// <summary>One request over a raw socket: the target as written (no client normalises it) and a declared body length with no body sent.</summary>
+    public async Task<(int Status, string Answer)> RawAsync(string method, string target, string token, long contentLength = 0)
     {
         var ct = TestContext.Current.CancellationToken;
         using var tcp = new TcpClient();
         await tcp.ConnectAsync(IPAddress.Loopback, Hub.Address.Port, ct);
         await using var stream = tcp.GetStream();
-        var request = $"{method} {target} HTTP/1.1\r\nHost: 127.0.0.1:{Hub.Address.Port}\r\nAuthorization: token {token}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+        var request = $"{method} {target} HTTP/1.1\r\nHost: 127.0.0.1:{Hub.Address.Port}\r\nAuthorization: token {token}\r\nContent-Length: {contentLength}\r\nConnection: close\r\n\r\n";
         await stream.WriteAsync(Encoding.Latin1.GetBytes(request), ct);
         using var reader = new StreamReader(stream, Encoding.Latin1);
         var answer = await reader.ReadToEndAsync(ct);
