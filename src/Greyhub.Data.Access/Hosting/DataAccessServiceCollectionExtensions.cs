@@ -53,7 +53,10 @@ public static class DataAccessServiceCollectionExtensions
                 AutomaticDecompression = System.Net.DecompressionMethods.None,
                 ConnectTimeout = TimeSpan.FromSeconds(15),
                 PooledConnectionLifetime = TimeSpan.FromMinutes(5),
-            });
+            })
+            // One chunk read is one upstream request: IHttpClientFactory's own request logging would write lines at
+            // Information for every chunk; RemoteStores logs refusals and failures itself.
+            .RemoveAllLoggers();
         return services;
     }
 }
