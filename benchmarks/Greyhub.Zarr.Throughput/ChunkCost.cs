@@ -1,8 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Runtime.InteropServices;
-using System.Text.Json.Nodes;
-using Greyhub.Zarr.Compression;
 using Greyhub.Zarr.Storage;
 
 namespace Greyhub.Zarr.Throughput;
@@ -17,18 +14,10 @@ internal static class ChunkCost
 {
     public static async Task<int> RunAsync(string dir, int passes)
     {
-        var meta = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, ".zarray")))!;
-        var n = (int)meta["shape"]![0]!;
-        var c = (int)meta["chunks"]![0]!;
-        var grid = (n + c - 1) / c;
-        var chunks = new byte[grid * grid * grid][];
-        for (var i = 0; i < chunks.Length; i++)
-        {
-            var (x, y, z) = (i / (grid * grid), i / grid % grid, i % grid);
-            chunks[i] = File.ReadAllBytes(Path.Combine(dir, $"{x}.{y}.{z}"));
-        }
+        var stored = StoredChunks.Load(dir);
+        var (n, c, chunks) = (stored.Size, stored.Chunk, stored.Encoded);
         var output = new float[(long)n * n * n];
-        var scratch = new float[c * c * c];
+        var scratch = stored.NewScratch();
         // Untimed passes first (about 20,000 chunks): the JIT's tiering must be done before CPU is counted, or its
         // compilations land in the measurement.
         var warm = Math.Max(1, 20_000 / chunks.Length);
@@ -38,15 +27,7 @@ internal static class ChunkCost
             var cpu = ProcessCpu();
             for (var i = 0; i < chunks.Length; i++)
             {
-                Blosc.Decompress(chunks[i], MemoryMarshal.AsBytes(scratch.AsSpan()));
-                var (x, y, z) = (i / (grid * grid) * c, i / grid % grid * c, i % grid * c);
-                for (var a = 0; a < c; a++)
-                {
-                    for (var b = 0; b < c; b++)
-                    {
-                        scratch.AsSpan(((a * c) + b) * c, c).CopyTo(output.AsSpan((int)((((long)(x + a) * n) + y + b) * n + z), c));
-                    }
-                }
+                stored.DecodeAndCopy(i, scratch, output);
             }
             if (pass >= warm)
             {

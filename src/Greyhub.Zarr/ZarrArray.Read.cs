@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text;
+using Greyhub.Zarr.Codecs;
 using Greyhub.Zarr.Metadata;
 using Greyhub.Zarr.Pipeline;
 using Greyhub.Zarr.Storage;
@@ -122,7 +123,12 @@ public sealed partial class ZarrArray
         var idx = new int[lists.Length];
         while (true)
         {
-            yield return [.. lists.Select((l, d) => l[idx[d]])];
+            var coords = new long[lists.Length];
+            for (var k = 0; k < coords.Length; k++)
+            {
+                coords[k] = lists[k][idx[k]];
+            }
+            yield return coords;
             var d = lists.Length - 1;
             for (; d >= 0; d--)
             {
@@ -139,8 +145,25 @@ public sealed partial class ZarrArray
         }
     }
 
-    private DimMap[] Maps(ArrayMetadata meta, ResolvedSelection sel, long[] origin, int[] shape)
-        => [.. shape.Select((c, d) => sel.Map(d, origin[d], Math.Min(c, meta.Shape[d] - origin[d])))];
+    private static DimMap[] Maps(ArrayMetadata meta, ResolvedSelection sel, long[] origin, int[] shape)
+    {
+        var maps = new DimMap[shape.Length];
+        for (var d = 0; d < maps.Length; d++)
+        {
+            maps[d] = sel.Map(d, origin[d], Math.Min(shape[d], meta.Shape[d] - origin[d]));
+        }
+        return maps;
+    }
+
+    private static long[] Origin(ArrayMetadata meta, long[] coords)
+    {
+        var origin = new long[coords.Length];
+        for (var d = 0; d < origin.Length; d++)
+        {
+            origin[d] = coords[d] * meta.ChunkShape[d];
+        }
+        return origin;
+    }
 
     private async ValueTask<IMemoryOwner<byte>?> GetAsync(string key, ByteRange? range, CancellationToken cancellationToken)
     {
@@ -157,7 +180,7 @@ public sealed partial class ZarrArray
     private async ValueTask ReadChunkAsync(ArrayMetadata meta, ResolvedSelection sel, long[] coords, Memory<byte> destination, CancellationToken cancellationToken)
     {
         var key = NodeStore.Prefix(Path) + meta.Keys.Key(coords);
-        var origin = coords.Select((c, d) => c * meta.ChunkShape[d]).ToArray();
+        var origin = Origin(meta, coords);
         if (meta.Pipeline.PartialSharding is { } sharding && await ReadShardPartialAsync(meta, sharding, sel, origin, key, destination, cancellationToken))
         {
             return;
@@ -183,6 +206,10 @@ public sealed partial class ZarrArray
             Decode(pipeline, spec, encoded, output.Slice((int)(offset * item), spec.ByteLength), key);
             return;
         }
+        if (encoded is { } data && TryDecodeRows(pipeline, spec, data.Span, maps, sel, output, key))
+        {
+            return;
+        }
         var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(1, spec.ByteLength));
         try
         {
@@ -193,6 +220,101 @@ public sealed partial class ZarrArray
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>
+    /// A chunk that is not contiguous in the output but selected with step 1 along every axis (the whole-array read
+    /// of a chunked array, edge chunks included): its codecs write each row straight into place when they can.
+    /// </summary>
+    private bool TryDecodeRows(CodecPipeline pipeline, ChunkSpec spec, ReadOnlySpan<byte> encoded, DimMap[] maps, ResolvedSelection sel, Span<byte> output, string key)
+    {
+        var shape = spec.Shape;
+        var rank = shape.Length;
+        if (rank == 0)
+        {
+            return false;
+        }
+        foreach (var m in maps)
+        {
+            if (m.Step != 1 || m.Count == 0)
+            {
+                return false;
+            }
+        }
+        var item = spec.Type.Size;
+        var rowCount = 1;
+        for (var d = 0; d < rank - 1; d++)
+        {
+            rowCount *= shape[d];
+        }
+        var offsets = ArrayPool<long>.Shared.Rent(rowCount);
+        try
+        {
+            RowOffsets(shape, maps, sel.Count, item, offsets.AsSpan(0, rowCount));
+            var last = maps[rank - 1];
+            var rows = new ChunkRows(output, shape[rank - 1] * item, last.ChunkStart * item, last.Count * item, offsets.AsSpan(0, rowCount));
+            return pipeline.TryDecodeRows(encoded, rows, spec);
+        }
+        catch (Exception e) when (e is not (ZarrChunkException or OperationCanceledException))
+        {
+            throw new ZarrChunkException($"chunk is corrupt or truncated: {e.Message}", Path, key, e);
+        }
+        finally
+        {
+            ArrayPool<long>.Shared.Return(offsets);
+        }
+    }
+
+    /// <summary>Byte offset in the output of each chunk row's first selected element, or -1 for rows outside the selection.</summary>
+    private static void RowOffsets(int[] shape, DimMap[] maps, long[] outShape, int item, Span<long> offsets)
+    {
+        // Rows are indexed by every axis but the last; the one before it varies fastest and is filled by a linear run.
+        var rank = shape.Length;
+        if (rank == 1)
+        {
+            offsets[0] = maps[0].OutStart * item;
+            return;
+        }
+        var stride = new long[rank];
+        long s = item;
+        for (var d = rank - 1; d >= 0; d--)
+        {
+            stride[d] = s;
+            s *= outShape[d];
+        }
+        var inner = rank - 2;
+        var run = shape[inner];
+        var m = maps[inner];
+        var idx = new int[Math.Max(inner, 1)];
+        for (var r = 0; r < offsets.Length; r += run)
+        {
+            long at = maps[rank - 1].OutStart * item;
+            var inside = true;
+            for (var d = 0; d < inner; d++)
+            {
+                var k = idx[d] - maps[d].ChunkStart;
+                inside &= k >= 0 && k < maps[d].Count;
+                at += (maps[d].OutStart + k) * stride[d];
+            }
+            var line = offsets.Slice(r, run);
+            line.Fill(-1);
+            if (inside)
+            {
+                at += (m.OutStart - m.ChunkStart) * stride[inner];
+                for (var k = m.ChunkStart; k < m.ChunkStart + m.Count; k++)
+                {
+                    line[k] = at + (k * stride[inner]);
+                }
+            }
+            for (var d = inner - 1; d >= 0; d--)
+            {
+                if (++idx[d] < shape[d])
+                {
+                    break;
+                }
+                idx[d] = 0;
+            }
         }
     }
 
@@ -216,7 +338,7 @@ public sealed partial class ZarrArray
     private async ValueTask ReadStringChunkAsync(ArrayMetadata meta, ResolvedSelection sel, long[] coords, string[] output, CancellationToken cancellationToken)
     {
         var key = NodeStore.Prefix(Path) + meta.Keys.Key(coords);
-        var origin = coords.Select((c, d) => c * meta.ChunkShape[d]).ToArray();
+        var origin = Origin(meta, coords);
         var chunk = new string[meta.ChunkSpec.Elements];
         using (var value = await GetAsync(key, null, cancellationToken))
         {

@@ -8,7 +8,7 @@ namespace Greyhub.Zarr.Compression.Engine;
 /// Reads Blosc 1 frames as c-blosc 1.x does (blosc.c <c>blosc_run_decompression_with_context</c>/<c>blosc_d</c>),
 /// checking every offset and size against the frame so that corrupt input raises <see cref="BloscException"/>.
 /// </summary>
-internal static class BloscDecoder
+internal static partial class BloscDecoder
 {
     private const int Header = BloscFrameInfo.HeaderSize;
 
@@ -107,7 +107,22 @@ internal static class BloscDecoder
         var shuffle = (info.Flags & BloscFrameInfo.FlagShuffle) != 0 && typeSize > 1;
         var bitShuffle = !shuffle && (info.Flags & BloscFrameInfo.FlagBitShuffle) != 0 && size >= typeSize;
         var target = shuffle || bitShuffle ? scratch.AsSpan(0, size) : output;
+        DecodeSplits(info, frame, offset, isLeftover, target);
+        if (shuffle)
+        {
+            ByteShuffle.Unshuffle(typeSize, target, output);
+        }
+        else if (bitShuffle)
+        {
+            BitShuffle.Unshuffle(typeSize, target, output);
+        }
+    }
 
+    /// <summary>Decodes the splits of one block into <paramref name="target"/> (still shuffled when the frame is).</summary>
+    private static void DecodeSplits(BloscFrameInfo info, ReadOnlySpan<byte> frame, int offset, bool isLeftover, Span<byte> target)
+    {
+        var size = target.Length;
+        var typeSize = info.TypeSize;
         // The decoder's split rule keeps compatibility with frames written before the don't-split flag.
         var nsplits = !info.DontSplit && typeSize <= BlockSizing.MaxSplits && size / typeSize >= BlockSizing.MinBufferSize && !isLeftover
             ? typeSize
@@ -146,15 +161,6 @@ internal static class BloscDecoder
                 }
             }
             offset += cbytes;
-        }
-
-        if (shuffle)
-        {
-            ByteShuffle.Unshuffle(typeSize, target, output);
-        }
-        else if (bitShuffle)
-        {
-            BitShuffle.Unshuffle(typeSize, target, output);
         }
     }
 }

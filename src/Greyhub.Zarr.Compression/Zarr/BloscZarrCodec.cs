@@ -105,6 +105,23 @@ internal sealed class BloscZarrCodec : ZarrBytesCodec
         }
     }
 
+    public override bool TryDecodeRows(ReadOnlySpan<byte> source, ChunkRows rows)
+    {
+        try
+        {
+            var info = Blosc.GetInfo(source);
+            if (info.UncompressedSize != rows.ChunkBytes)
+            {
+                throw new ZarrCodecException($"codec 'blosc': frame decodes to {info.UncompressedSize} bytes, expected {rows.ChunkBytes}");
+            }
+            return Engine.BloscDecoder.TryDecompressRows(source, rows.Destination, rows.RowBytes, rows.Start, rows.Length, rows.Offsets);
+        }
+        catch (BloscException e)
+        {
+            throw new ZarrCodecException($"codec 'blosc': {e.Message}", e);
+        }
+    }
+
     public override int? GetDecodedLength(ReadOnlySpan<byte> source)
     {
         try

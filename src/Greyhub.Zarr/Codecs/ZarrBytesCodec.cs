@@ -54,6 +54,13 @@ public abstract class ZarrBytesCodec
         destination.Advance(written);
     }
 
+    /// <summary>
+    /// Decodes <paramref name="source"/> straight into rows spread through a larger output (see <see cref="ChunkRows"/>),
+    /// which saves copying them out of a chunk buffer. Returns false, having written nothing, when this codec or this
+    /// input has no such path; the caller then decodes into a buffer and copies. The default returns false.
+    /// </summary>
+    public virtual bool TryDecodeRows(ReadOnlySpan<byte> source, ChunkRows rows) => false;
+
     /// <summary>The decoded size recorded in the encoded form (e.g. a header), or null when it is not recorded.</summary>
     public virtual int? GetDecodedLength(ReadOnlySpan<byte> source) => null;
 

@@ -77,6 +77,29 @@ internal sealed class CodecPipeline(int[]? order, ArrayBytesCodec? arrayToBytes,
         }
     }
 
+    /// <summary>
+    /// Decodes a chunk straight into its rows' places in a larger output when the chunk's bytes are its elements as
+    /// stored (no transpose, little-endian or single-byte) and at most one bytes codec stands in between, which then
+    /// writes the rows itself. False when this pipeline or that codec has no such path; nothing is written then.
+    /// </summary>
+    public bool TryDecodeRows(ReadOnlySpan<byte> encoded, ChunkRows rows, ChunkSpec spec)
+    {
+        if (Order is not null || ArrayToBytes is not BytesArrayCodec b || (b.BigEndian && spec.Type.SwapUnit != 1) || BytesCodecs.Length > 1)
+        {
+            return false;
+        }
+        if (BytesCodecs.Length == 1)
+        {
+            return BytesCodecs[0].TryDecodeRows(encoded, rows);
+        }
+        if (encoded.Length != rows.ChunkBytes)
+        {
+            throw new ZarrCodecException($"chunk has {encoded.Length} bytes, expected {rows.ChunkBytes}");
+        }
+        rows.CopyFrom(encoded);
+        return true;
+    }
+
     /// <summary>Runs the bytes-to-bytes codecs backwards; when <paramref name="direct"/>, the bytes codec is the identity,
     /// so the last step decodes straight into <paramref name="target"/> and sets <paramref name="done"/>.</summary>
     private ReadOnlySpan<byte> DecodeBytes(ReadOnlySpan<byte> encoded, int? arrayBytesSize, bool direct, Span<byte> target,
