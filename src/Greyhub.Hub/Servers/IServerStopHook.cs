@@ -9,4 +9,10 @@ internal interface IServerStopHook
 {
     /// <summary>Called once the server of <paramref name="userName"/> named <paramref name="serverName"/> is stopped.</summary>
     Task AfterStopAsync(string userName, string serverName, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Called once many servers are stopped together (the dead ones a restarted hub finds): a hook that reads the
+    /// database reads it once for all of them, not once per server.
+    /// </summary>
+    Task AfterStopManyAsync(IReadOnlyList<ServerKey> servers, CancellationToken cancellationToken);
 }
