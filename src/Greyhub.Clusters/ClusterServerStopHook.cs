@@ -7,7 +7,7 @@ namespace Greyhub.Clusters;
 /// A user's clusters end with their server (the notebook that made them is gone), whoever stopped it: the owner, an
 /// admin, the idle culler, or the server's own death. Off with <see cref="ClustersOptions.StopWithServer"/>.
 /// </summary>
-internal sealed class ClusterServerStopHook(ClusterService clusters, IOptions<ClustersOptions> options) : IServerStopHook
+internal sealed class ClusterServerStopHook(ClusterService clusters, IOptions<ClustersOptions> options) : IServerStopManyHook
 {
     private static readonly int[] Active = [(int)ClusterStatus.Pending, (int)ClusterStatus.Running];
 

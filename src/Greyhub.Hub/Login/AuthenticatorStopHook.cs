@@ -12,29 +12,18 @@ namespace Greyhub.Hub.Login;
 /// </summary>
 internal sealed class AuthenticatorStopHook(IServiceScopeFactory scopes) : IServerStopHook
 {
-    public Task AfterStopAsync(string userName, string serverName, CancellationToken cancellationToken) =>
-        AfterStopManyAsync([new ServerKey(userName, serverName)], cancellationToken);
-
-    public async Task AfterStopManyAsync(IReadOnlyList<ServerKey> servers, CancellationToken cancellationToken)
+    public async Task AfterStopAsync(string userName, string serverName, CancellationToken cancellationToken)
     {
         // The stopper is a singleton; the authenticator and the stores live per request.
         await using var scope = scopes.CreateAsyncScope();
         var authenticator = scope.ServiceProvider.GetRequiredService<IPasswordAuthenticator>();
         // The built-in authenticator has no hook: no database read on its stops.
-        if (authenticator is BuiltInAuthenticator)
+        if (authenticator is BuiltInAuthenticator
+            || await scope.ServiceProvider.GetRequiredService<UserStore>().FindAsync(userName, cancellationToken) is not { } user)
         {
             return;
         }
-        var users = scope.ServiceProvider.GetRequiredService<UserStore>();
-        var authStates = scope.ServiceProvider.GetRequiredService<AuthStates>();
-        foreach (var server in servers)
-        {
-            if (await users.FindAsync(server.User, cancellationToken) is not { } user)
-            {
-                continue;
-            }
-            var authState = (await authStates.GetAsync(user.Id, cancellationToken))?.State;
-            await authenticator.PostSpawnStopAsync(new AuthenticatedUser(user.Name, user.Admin, user.Groups, authState), server.Server, cancellationToken);
-        }
+        var authState = (await scope.ServiceProvider.GetRequiredService<AuthStates>().GetAsync(user.Id, cancellationToken))?.State;
+        await authenticator.PostSpawnStopAsync(new AuthenticatedUser(user.Name, user.Admin, user.Groups, authState), serverName, cancellationToken);
     }
 }

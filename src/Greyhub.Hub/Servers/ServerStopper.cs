@@ -220,13 +220,28 @@ internal sealed partial class ServerStopper(
         var keys = done.Select(d => d.Key).ToList();
         foreach (var hook in stopHooks)
         {
-            try
+            if (hook is IServerStopManyHook many)
             {
-                await hook.AfterStopManyAsync(keys, cancellationToken);
+                try
+                {
+                    await many.AfterStopManyAsync(keys, cancellationToken);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    LogStopHookFailedMany(logger, e, keys.Count);
+                }
+                continue;
             }
-            catch (Exception e) when (e is not OperationCanceledException)
+            foreach (var key in keys)
             {
-                LogStopHookFailedMany(logger, e, keys.Count);
+                try
+                {
+                    await hook.AfterStopAsync(key.User, key.Server, cancellationToken);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    LogStopHookFailed(logger, e, key);
+                }
             }
         }
         return done;
