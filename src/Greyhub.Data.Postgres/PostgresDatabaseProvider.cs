@@ -63,6 +63,10 @@ internal sealed class PostgresDatabaseProvider : IHubDatabaseProvider
     public static DbContextOptionsBuilder Apply(DbContextOptionsBuilder builder, string connectionString, bool compiledModel)
     {
         builder.UseNpgsql(connectionString, n => n
+                // The hub's columns are all of PostgreSQL's built-in types (integer, bigint, boolean, text, timestamptz,
+                // bytea, and arrays of them for IN lists), which Npgsql knows without asking: without this its first
+                // connection reads the server's whole type catalogue, a query and its parsing on the start's critical path.
+                .ConfigureDataSource(source => source.ConfigureTypeLoading(types => types.EnableTypeLoading(false)))
                 .MigrationsAssembly(typeof(PostgresDatabaseProvider).Assembly.GetName().Name)
                 .UseQuerySplittingBehavior(QuerySplittingBehavior.SingleQuery))
             .ReplaceService<IModelCustomizer, PostgresModelCustomizer>();

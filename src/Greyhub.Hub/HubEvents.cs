@@ -54,6 +54,7 @@ internal static class HubEvents
     public const int ServerStopped = 310;
     public const int ServerRouteNotRemoved = 311;
     public const int ServerStopHookFailed = 312;
+    public const int ServersStopHookFailed = 313;
     public const int ServersRecovered = 320;
     public const int ServerNotRecovered = 321;
     public const int ServerDied = 322;
@@ -62,6 +63,8 @@ internal static class HubEvents
     public const int ServersChecking = 325;
     public const int ServerCheckFailed = 326;
     public const int ServersCheckPollFailed = 327;
+    public const int ServersCleanUpFailed = 328;
+    public const int ServerDeadStopFailed = 329;
 
     // 4xx: pages.
     public const int CspViolation = 400;

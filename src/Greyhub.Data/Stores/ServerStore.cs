@@ -94,6 +94,29 @@ public sealed class ServerStore(HubDbContext db)
         db.Servers.Where(s => s.Id == serverId).ExecuteUpdateAsync(s => s.SetProperty(x => x.Phase, ServerPhases.Stopped)
             .SetProperty(x => x.Url, (string?)null).SetProperty(x => x.State, x => keptState ?? x.State).SetProperty(x => x.StopReason, reason), cancellationToken);
 
+    /// <summary>
+    /// Marks many servers stopped at once (the dead ones a restarted hub finds), as <see cref="MarkStoppedAsync(int, string?, string?, CancellationToken)"/>
+    /// does one: one update per distinct reason and kept state, all in one transaction, so a thousand servers cost one
+    /// commit rather than a thousand.
+    /// </summary>
+    public async Task MarkStoppedManyAsync(IReadOnlyList<(int ServerId, string? Reason, string? KeptState)> servers, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(servers);
+        if (servers.Count == 0)
+        {
+            return;
+        }
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        foreach (var group in servers.GroupBy(s => (s.Reason, s.KeptState)))
+        {
+            var (reason, keptState) = group.Key;
+            var ids = group.Select(s => s.ServerId).ToList();
+            await db.Servers.Where(s => ids.Contains(s.Id)).ExecuteUpdateAsync(s => s.SetProperty(x => x.Phase, ServerPhases.Stopped)
+                .SetProperty(x => x.Url, (string?)null).SetProperty(x => x.State, x => keptState ?? x.State).SetProperty(x => x.StopReason, reason), cancellationToken);
+        }
+        await transaction.CommitAsync(cancellationToken);
+    }
+
     /// <summary>Deletes a stopped server row (a removed named server).</summary>
     public Task DeleteAsync(int serverId, CancellationToken cancellationToken) =>
         db.Servers.Where(s => s.Id == serverId && s.Phase == ServerPhases.Stopped).ExecuteDeleteAsync(cancellationToken);

@@ -8,6 +8,7 @@ using Greyhub.Hub.Admission;
 using Greyhub.Hub.Auth;
 using Greyhub.Hub.Background;
 using Greyhub.Hub.Groups;
+using Greyhub.Hub.Hosting;
 using Greyhub.Hub.Http;
 using Greyhub.Hub.Login;
 using Greyhub.Hub.Observability;
@@ -130,6 +131,8 @@ public static class HubServiceCollectionExtensions
         services.AddSingleton<ServerMonitor>();
         services.AddSingleton<ServerChecks>();
         services.AddSingleton<ServerRecovery>();
+        services.AddSingleton<FirstAnswer>();
+        services.AddTransient<Microsoft.AspNetCore.Hosting.IStartupFilter, FirstAnswerStartupFilter>();
         services.AddHostedService<ServerRecoveryJob>();
         services.AddScoped<ServerCredentials>();
         services.AddScoped<ServerScope>();

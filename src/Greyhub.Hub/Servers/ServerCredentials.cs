@@ -22,6 +22,20 @@ internal sealed class ServerCredentials(TokenService tokens, OAuthClients client
         return new Issued(issued.Record.Id, issued.Secret);
     }
 
+    /// <summary>Revokes the credentials of many stopped servers, each client and token once.</summary>
+    public async Task RevokeManyAsync(IEnumerable<ServerState> states, CancellationToken cancellationToken)
+    {
+        var list = states.ToList();
+        foreach (var clientId in list.Select(s => s.ClientId).OfType<string>().Distinct(StringComparer.Ordinal))
+        {
+            await clients.RemoveAsync(clientId, cancellationToken);
+        }
+        foreach (var id in list.Select(s => s.TokenId).OfType<int>().Distinct())
+        {
+            await tokens.RevokeAsync(id, cancellationToken);
+        }
+    }
+
     public async Task RevokeAsync(ServerState state, CancellationToken cancellationToken)
     {
         if (state.ClientId is { } clientId)

@@ -30,9 +30,6 @@ internal sealed partial class ServerRecovery(
 {
     private static readonly TimeSpan RecoveryProbe = TimeSpan.FromSeconds(5);
 
-    // Clean-ups write to the database: a few at a time, so that the hub's own requests are not queued behind a thousand.
-    private const int CleanUpConcurrency = 4;
-
     private Pending _pending = new([], [], null);
 
     /// <summary>Before the hub serves: reads the servers to re-adopt, puts starts that only waited back in line.</summary>
@@ -80,7 +77,11 @@ internal sealed partial class ServerRecovery(
 
     private sealed record Pending(IReadOnlyList<ActiveServer> Servers, IReadOnlyList<ServerState> States, IReadOnlyList<SpawnerStatus?>? Statuses);
 
-    /// <summary>Once the hub listens: checks every server <see cref="PrepareAsync"/> found, each settled as soon as it is known.</summary>
+    /// <summary>
+    /// Once the hub listens: checks every server <see cref="PrepareAsync"/> found. Those the spawner says are gone (or
+    /// that were caught mid-start or mid-stop) are taken to stopped together, in one batch, while the ones it says run
+    /// are probed, each settled as soon as it is known; the probes that fail are taken down in a second batch.
+    /// </summary>
     public async Task CheckAsync(CancellationToken cancellationToken)
     {
         var (active, states, polled) = Interlocked.Exchange(ref _pending, new Pending([], [], null));
@@ -99,46 +100,64 @@ internal sealed partial class ServerRecovery(
             }
             return;
         }
-        using var cleanUps = new SemaphoreSlim(CleanUpConcurrency);
-        var kept = 0;
-        await Task.WhenAll(active.Select(async (server, i) =>
+        var pending = new Pending(active, states, statuses);
+        var dead = new List<int>();
+        var live = new List<int>();
+        for (var i = 0; i < active.Count; i++)
         {
-            try
+            (MayBeAlive(active[i], statuses[i]) ? live : dead).Add(i);
+        }
+        var deadDown = CleanUpAsync(pending, dead, cancellationToken);
+        bool?[] probed;
+        try
+        {
+            probed = await Task.WhenAll(live.Select(i => ProbeAsync(active[i], statuses[i]!, cancellationToken)));
+        }
+        finally
+        {
+            // Stopping: nothing may wait for a check that never comes (a stop waits for its server's check).
+            if (cancellationToken.IsCancellationRequested)
             {
-                if (await CheckOneAsync(server, states[i], statuses[i], cleanUps, cancellationToken))
-                {
-                    Interlocked.Increment(ref kept);
-                }
+                Abandon(active);
             }
-            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-            {
-                LogCheckFailed(logger, e, new ServerKey(server.UserName, server.Name));
-            }
-            finally
-            {
-                checks.Done(server.Id);
-            }
-        }));
+        }
+        await deadDown;
+        var failed = live.Where((_, j) => probed[j] == false).ToList();
+        await CleanUpAsync(pending, failed, cancellationToken);
         var seconds = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds;
-        LogRecovered(logger, kept, active.Count - kept, seconds);
+        var kept = probed.Count(p => p == true);
+        LogRecovered(logger, kept, dead.Count + failed.Count, seconds);
     }
 
     /// <summary>Leaves the servers unchecked (the hub stops before it listened): as the database has them, for the next start.</summary>
-    public void Abandon()
+    public void Abandon() => Abandon(Interlocked.Exchange(ref _pending, new Pending([], [], null)).Servers);
+
+    private void Abandon(IEnumerable<ActiveServer> servers)
     {
-        foreach (var server in Interlocked.Exchange(ref _pending, new Pending([], [], null)).Servers)
+        foreach (var server in servers)
         {
             checks.Done(server.Id);
         }
     }
 
-    private async Task<bool> CheckOneAsync(ActiveServer server, ServerState state, SpawnerStatus? status, SemaphoreSlim cleanUps, CancellationToken cancellationToken)
+    private static bool MayBeAlive(ActiveServer server, SpawnerStatus? status) =>
+        status?.Running == true && server.Url is not null && server.Phase == ServerPhases.Running;
+
+    /// <summary>
+    /// Probes a server the spawner says runs: true, re-attached (its route back) and checked; false, not answering (to
+    /// take down); null, the check failed (checked, left as it is for the poller).
+    /// </summary>
+    private async Task<bool?> ProbeAsync(ActiveServer server, SpawnerStatus status, CancellationToken cancellationToken)
     {
         var key = new ServerKey(server.UserName, server.Name);
-        var alive = status?.Running == true && server.Url is { } url && server.Phase == ServerPhases.Running
-            && await probe.WaitAsync(new Uri(url), _ => Task.FromResult(status), RecoveryProbe, cancellationToken);
-        if (alive)
+        bool? result = null;
+        try
         {
+            if (!await probe.WaitAsync(new Uri(server.Url!), _ => Task.FromResult(status), RecoveryProbe, cancellationToken))
+            {
+                result = false;
+                return result;
+            }
             try
             {
                 await routes.AddAsync(key.User, key.Server, new Uri(server.Url!), cancellationToken);
@@ -149,34 +168,77 @@ internal sealed partial class ServerRecovery(
                 // start adds the route (and a reused proxy kept it).
                 LogRouteDeferred(logger, e, key);
             }
-            return true;
+            result = true;
+            return result;
         }
-        // Dead, or caught mid-start or mid-stop by the restart: finish the way down (never leave half a server).
-        await cleanUps.WaitAsync(cancellationToken);
-        try
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            LogNotRecovered(logger, key, server.Phase);
-            metrics.ServersDied.Inc();
-            var reason = server.Phase switch
-            {
-                ServerPhases.Stopping => null, // its owner asked for this stop
-                ServerPhases.Pending => "The hub restarted while it was starting",
-                _ when status is { Running: false } ended => ServerMonitor.StopReason(ended),
-                _ => "It did not answer after the hub restarted",
-            };
-            await scoped.RunAsync((ServerScope scope) =>
-                stopper.CleanUpAsync(scope, key, server.Id, state, stopServer: true, cancellationToken, reason));
-            if (reason is not null)
-            {
-                audit.Record(AuditActions.ServerStop, status is { Running: false } ? AuditActor.Engine : AuditActor.Hub, key.User, key.Server, reason);
-            }
-            return false;
+            LogCheckFailed(logger, e, key);
+            return null;
         }
         finally
         {
-            cleanUps.Release();
+            // One not answering is checked once it is taken down; anything else (the hub stopping included) is checked now.
+            if (result != false)
+            {
+                checks.Done(server.Id);
+            }
         }
     }
+
+    /// <summary>
+    /// Dead, or caught mid-start or mid-stop by the restart: finishes the way down of the servers at
+    /// <paramref name="indices"/> (never half a server), all in one batch, then marks them checked.
+    /// </summary>
+    private async Task CleanUpAsync(Pending pending, IReadOnlyList<int> indices, CancellationToken cancellationToken)
+    {
+        if (indices.Count == 0)
+        {
+            return;
+        }
+        var statuses = pending.Statuses!;
+        try
+        {
+            var dead = indices.Select(i =>
+            {
+                var server = pending.Servers[i];
+                var key = new ServerKey(server.UserName, server.Name);
+                LogNotRecovered(logger, key, server.Phase);
+                var reason = server.Phase switch
+                {
+                    ServerPhases.Stopping => null, // its owner asked for this stop
+                    ServerPhases.Pending => "The hub restarted while it was starting",
+                    _ when statuses[i] is { Running: false } ended => ServerMonitor.StopReason(ended),
+                    _ => "It did not answer after the hub restarted",
+                };
+                return new DeadServer(key, server.Id, pending.States[i], reason);
+            }).ToList();
+            var engineEnded = indices.Where(i => statuses[i] is { Running: false }).Select(i => pending.Servers[i].Id).ToHashSet();
+            var done = await scoped.RunAsync((ServerScope scope) => stopper.CleanUpManyAsync(scope, dead, cancellationToken));
+            foreach (var server in done)
+            {
+                metrics.ServersDied.Inc();
+                if (server.Reason is not null)
+                {
+                    audit.Record(AuditActions.ServerStop, engineEnded.Contains(server.Id) ? AuditActor.Engine : AuditActor.Hub, server.Key.User, server.Key.Server, server.Reason);
+                }
+            }
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            LogCleanUpFailed(logger, e, indices.Count);
+        }
+        finally
+        {
+            foreach (var i in indices)
+            {
+                checks.Done(pending.Servers[i].Id);
+            }
+        }
+    }
+
+    [LoggerMessage(EventId = HubEvents.ServersCleanUpFailed, Level = LogLevel.Error, Message = "Taking {Count} servers found dead after the restart to stopped failed; the poller settles them")]
+    private static partial void LogCleanUpFailed(ILogger logger, Exception exception, int count);
 
     [LoggerMessage(EventId = HubEvents.ServersChecking, Level = LogLevel.Information, Message = "Re-adopting {Count} servers in the background once the hub listens")]
     private static partial void LogChecking(ILogger logger, int count);
@@ -197,9 +259,16 @@ internal sealed partial class ServerRecovery(
     private static partial void LogPollFailed(ILogger logger, Exception exception);
 }
 
-/// <summary>Runs <see cref="ServerRecovery.CheckAsync"/> once the hub listens.</summary>
-internal sealed class ServerRecoveryJob(ServerRecovery recovery, IHostApplicationLifetime lifetime) : HubBackgroundService
+/// <summary>
+/// Runs <see cref="ServerRecovery.CheckAsync"/> once the hub listens and has answered its first request (or
+/// <see cref="FirstAnswerGrace"/> after it listens, if no request comes): the first users are answered before the
+/// re-adoption takes the CPU.
+/// </summary>
+internal sealed class ServerRecoveryJob(ServerRecovery recovery, IHostApplicationLifetime lifetime, Hosting.FirstAnswer firstAnswer) : HubBackgroundService
 {
+    /// <summary>How long after the hub listens the re-adoption waits for a first request before it starts anyway.</summary>
+    internal static readonly TimeSpan FirstAnswerGrace = TimeSpan.FromSeconds(2);
+
     protected override async Task RunAsync(CancellationToken stoppingToken)
     {
         var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -215,6 +284,15 @@ internal sealed class ServerRecoveryJob(ServerRecovery recovery, IHostApplicatio
                 recovery.Abandon();
                 return;
             }
+        }
+        try
+        {
+            await firstAnswer.WaitAsync(FirstAnswerGrace, stoppingToken);
+        }
+        catch (OperationCanceledException)
+        {
+            recovery.Abandon();
+            return;
         }
         await recovery.CheckAsync(stoppingToken);
     }

@@ -10,6 +10,9 @@ using Microsoft.Extensions.Logging;
 
 namespace Greyhub.Hub.Servers;
 
+/// <summary>A server found dead, to take to stopped with <paramref name="Reason"/> (null: its owner had asked for the stop).</summary>
+internal sealed record DeadServer(ServerKey Key, int Id, ServerState State, string? Reason);
+
 /// <summary>
 /// Stops servers: stopping is written first, then the route goes, the spawner stops the server, its credentials are
 /// revoked, and stopped is written last. The same clean-up serves a server found dead by the poller.
@@ -166,6 +169,89 @@ internal sealed partial class ServerStopper(
             }
         }
     }
+
+    /// <summary>
+    /// Takes many servers nobody is running any more to stopped together (the dead ones a restarted hub finds): what
+    /// <see cref="CleanUpAsync"/> does for one, with the database work batched (one transaction marks them all stopped,
+    /// each credential is revoked once, each stop hook reads once for all), so a thousand dead servers cost a few
+    /// queries instead of thousands. A server whose engine stop fails is left as it is, for the poller. Returns the
+    /// servers taken to stopped.
+    /// </summary>
+    public async Task<IReadOnlyList<DeadServer>> CleanUpManyAsync(ServerScope scope, IReadOnlyList<DeadServer> dead, CancellationToken cancellationToken)
+    {
+        foreach (var server in dead)
+        {
+            try
+            {
+                await routes.RemoveAsync(server.Key.User, server.Key.Server, cancellationToken);
+            }
+            catch (Exception e) when (e is HttpRequestException || (e is TaskCanceledException && !cancellationToken.IsCancellationRequested))
+            {
+                LogRouteNotRemoved(logger, e, server.Key);
+            }
+            tracker.Forget(server.Key);
+        }
+        // A server caught mid-start may still have a process: the engine is asked to stop each, a few at a time.
+        var stopped = new bool[dead.Count];
+        await Parallel.ForEachAsync(Enumerable.Range(0, dead.Count), new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = cancellationToken },
+            async (i, ct) =>
+            {
+                try
+                {
+                    if (dead[i].State.Spawner is { } spawnerState)
+                    {
+                        await spawner.StopAsync(spawnerState, ct);
+                    }
+                    stopped[i] = true;
+                }
+                catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+                {
+                    LogCleanUpFailed(logger, e, dead[i].Key);
+                }
+            });
+        var done = dead.Where((_, i) => stopped[i]).ToList();
+        if (done.Count == 0)
+        {
+            return done;
+        }
+        await scope.Credentials.RevokeManyAsync(done.Select(d => d.State), cancellationToken);
+        await scope.Servers.MarkStoppedManyAsync([.. done.Select(d => (ServerId: d.Id, d.Reason, KeptState: (string?)d.State.Kept()))], cancellationToken);
+        hubState.Changed();
+        var keys = done.Select(d => d.Key).ToList();
+        foreach (var hook in stopHooks)
+        {
+            if (hook is IServerStopManyHook many)
+            {
+                try
+                {
+                    await many.AfterStopManyAsync(keys, cancellationToken);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    LogStopHookFailedMany(logger, e, keys.Count);
+                }
+                continue;
+            }
+            foreach (var key in keys)
+            {
+                try
+                {
+                    await hook.AfterStopAsync(key.User, key.Server, cancellationToken);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    LogStopHookFailed(logger, e, key);
+                }
+            }
+        }
+        return done;
+    }
+
+    [LoggerMessage(EventId = HubEvents.ServersStopHookFailed, Level = LogLevel.Warning, Message = "A stop hook failed after {Count} servers found dead had stopped")]
+    private static partial void LogStopHookFailedMany(ILogger logger, Exception exception, int count);
+
+    [LoggerMessage(EventId = HubEvents.ServerDeadStopFailed, Level = LogLevel.Error, Message = "Stopping server {Server}, found dead, failed; the poller settles it")]
+    private static partial void LogCleanUpFailed(ILogger logger, Exception exception, ServerKey server);
 
     [LoggerMessage(EventId = HubEvents.ServerStopHookFailed, Level = LogLevel.Warning, Message = "A stop hook failed after server {Server} stopped")]
     private static partial void LogStopHookFailed(ILogger logger, Exception exception, ServerKey server);
