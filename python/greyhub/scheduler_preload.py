@@ -1,7 +1,7 @@
 """Greyhub's Dask scheduler preload: reports the scheduler to the hub.
 
-Loaded by ``dask-scheduler --preload greyhub.scheduler_preload``; standard library and ``distributed`` only. Every
-``GREYHUB_HEARTBEAT_PERIOD`` seconds it POSTs to ``{GREYHUB_CLUSTER_API_URL}/clusters/{name}/heartbeat`` (with the
+Loaded by ``dask-scheduler --preload greyhub.scheduler_preload``; standard library and ``distributed`` only. At once
+when something changed, else every ``GREYHUB_HEARTBEAT_PERIOD`` seconds, it POSTs to ``{GREYHUB_CLUSTER_API_URL}/clusters/{name}/heartbeat`` (with the
 cluster's own token): its TLS address, the workers it sees, the connected clients, how long it has run no task, its
 adaptive target and the Python, dask and distributed versions. The hub decides everything else (workers to start or
 retire, idle and abandoned clusters) from these reports.
@@ -116,19 +116,30 @@ class Reporter:
     async def run(self):
         loop = asyncio.get_running_loop()
         next_adapt = 0.0
+        next_post = 0.0
+        last = None
+        # Looks often (cheap, in this process) and reports a change at once (its address, a worker come or gone, a new
+        # adaptive target, a client), and otherwise once a heartbeat period: each report is a request and a database
+        # write on the hub.
+        tick = min(self.period, self.adaptive_period, 1.0)
         while True:
             now = time.monotonic()
             if now >= next_adapt:
                 self.adapt()
                 next_adapt = now + self.adaptive_period
-            try:
-                await loop.run_in_executor(None, self.post, self.report())
-            except (urllib.error.URLError, OSError) as e:
-                # The hub may be restarting: the scheduler keeps running and reports again next period.
-                logger.warning("Heartbeat to the hub failed: %s", e)
-            except Exception:  # noqa: BLE001
-                logger.exception("Heartbeat failed")
-            await asyncio.sleep(min(self.period, self.adaptive_period))
+            body = self.report()
+            news = {k: v for k, v in body.items() if k != "idle_seconds"}
+            if news != last or now >= next_post:
+                # Failed or not, the next report is due a period later, or at the next change.
+                last, next_post = news, now + self.period
+                try:
+                    await loop.run_in_executor(None, self.post, body)
+                except (urllib.error.URLError, OSError) as e:
+                    # The hub may be restarting: the scheduler keeps running and reports again next period.
+                    logger.warning("Heartbeat to the hub failed: %s", e)
+                except Exception:  # noqa: BLE001
+                    logger.exception("Heartbeat failed")
+            await asyncio.sleep(tick)
 
 
 def dask_setup(scheduler):

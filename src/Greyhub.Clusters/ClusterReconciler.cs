@@ -119,8 +119,8 @@ internal sealed partial class ClusterReconciler(
         {
             return;
         }
-        changed |= await ScaleToTargetAsync(cluster, state, engine, now, cancellationToken);
-        if (changed)
+        var saved = await ScaleToTargetAsync(cluster, state, engine, now, cancellationToken);
+        if (changed && !saved)
         {
             await SaveAsync(cluster, state, CancellationToken.None);
         }
@@ -168,42 +168,58 @@ internal sealed partial class ClusterReconciler(
         return changed;
     }
 
+    /// <summary>Launches or retires workers to the target; true when it wrote the state (the whole of it, as it is now).</summary>
     private async Task<bool> ScaleToTargetAsync(DaskClusterEntity cluster, ClusterState state, IComputeEngine engine, DateTime now, CancellationToken cancellationToken)
     {
         var profile = ClusterOptionsSpec.Named(_options, state.ProfileGroup);
         var desired = state.Desired(profile.MaxWorkers);
         var live = state.Live.ToList();
-        var changed = false;
         if (live.Count > desired)
         {
-            // Retire the ones doing least first: not yet connected, then the newest.
-            foreach (var worker in live.OrderBy(w => w.Connected).ThenByDescending(w => w.LaunchedAt).Take(live.Count - desired))
+            // Retire the ones doing least first: not yet connected, then the newest. All are marked in one write before
+            // any is signalled, then stopped together (each job's stop waits for its process to end).
+            var retiring = live.OrderBy(w => w.Connected).ThenByDescending(w => w.LaunchedAt).Take(live.Count - desired).ToList();
+            foreach (var worker in retiring)
             {
                 worker.Stopping = true;
-                await SaveAsync(cluster, state, CancellationToken.None);
+            }
+            await SaveAsync(cluster, state, CancellationToken.None);
+            await Task.WhenAll(retiring.Select(async worker =>
+            {
                 await engine.StopAsync(worker.Job, TimeSpan.FromSeconds(5), cancellationToken);
                 LogWorkerRetired(logger, cluster.Name, worker.Name);
-                changed = true;
+            }));
+            return true;
+        }
+        if (live.Count == desired || state.SchedulerAddress is not { } address)
+        {
+            return false;
+        }
+        // Every launch's intent first, in one write: a hub that dies during the launches finds each job it made by its key
+        // (an intent with no job is dropped then), so no job is unknown to the database at any moment.
+        var intents = Enumerable.Range(0, desired - live.Count)
+            .Select(_ => ClusterJobs.Intent($"dask-worker-{cluster.Name}-{Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(4))}", scheduler: false, now))
+            .ToList();
+        state.Launching.AddRange(intents);
+        await SaveAsync(cluster, state, CancellationToken.None);
+        var clusterOptions = JsonNode.Parse(cluster.Options)?.AsObject() ?? [];
+        try
+        {
+            foreach (var intent in intents)
+            {
+                var handle = await engine.LaunchAsync(jobs.Worker(cluster.Name, cluster.UserName, intent.Name, address, state.Directory, profile, clusterOptions), cancellationToken);
+                CrashPoints.Reach(CrashPoints.WorkerLaunched);
+                state.Launching.Remove(intent);
+                state.Workers.Add(new WorkerState { Name = intent.Name, Job = handle, LaunchedAt = now });
+                LogWorkerLaunched(logger, cluster.Name, intent.Name);
             }
         }
-        var clusterOptions = JsonNode.Parse(cluster.Options)?.AsObject() ?? [];
-        for (var n = live.Count; n < desired && state.SchedulerAddress is { } address; n++)
+        finally
         {
-            var name = $"dask-worker-{cluster.Name}-{Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(4))}";
-            // The intent first: a hub that dies after the launch but before the save below finds the job by its key.
-            var intent = ClusterJobs.Intent(name, scheduler: false, now);
-            state.Launching.Add(intent);
+            // The handles of the launches made, in one write (also when one failed: the next pass looks up the rest by key).
             await SaveAsync(cluster, state, CancellationToken.None);
-            var handle = await engine.LaunchAsync(jobs.Worker(cluster.Name, cluster.UserName, name, address, state.Directory, profile, clusterOptions), cancellationToken);
-            CrashPoints.Reach(CrashPoints.WorkerLaunched);
-            state.Launching.Remove(intent);
-            state.Workers.Add(new WorkerState { Name = name, Job = handle, LaunchedAt = now });
-            // Written at once: a hub that dies now still knows this job.
-            await SaveAsync(cluster, state, CancellationToken.None);
-            LogWorkerLaunched(logger, cluster.Name, name);
-            changed = true;
         }
-        return changed;
+        return true;
     }
 
     /// <summary>

@@ -17,7 +17,13 @@ internal sealed partial class SniRoutes(ILogger<SniRoutes> logger) : ISniRoutes
         ArgumentException.ThrowIfNullOrWhiteSpace(host);
         ArgumentOutOfRangeException.ThrowIfLessThan(port, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(port, 65535);
-        _routes[serverName] = new SniBackend(host, port);
+        var backend = new SniBackend(host, port);
+        // Callers set every route again each period (the clusters' reconciler, once a second): only a change is news.
+        if (_routes.TryGetValue(serverName, out var current) && current == backend)
+        {
+            return;
+        }
+        _routes[serverName] = backend;
         LogRouteSet(serverName, host, port);
     }
 
