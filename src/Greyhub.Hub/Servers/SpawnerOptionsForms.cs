@@ -31,6 +31,12 @@ internal static class SpawnerOptionsForms
     }
 
     /// <summary>
+    /// <paramref name="html"/> from a plug-in reduced to form fields and plain markup, for a form of the hub's own (the
+    /// spawn page's options, an authenticator's sign-in fields): the same policy for both.
+    /// </summary>
+    public static string Sanitize(string html) => Sanitizer.Sanitize(html);
+
+    /// <summary>
     /// The posted fields (all but the hub's own) through the spawner's <c>options_from_form</c>, as <c>user_options</c>;
     /// null when the post did not come from a spawner's form.
     /// </summary>
