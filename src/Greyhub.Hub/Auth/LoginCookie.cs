@@ -31,7 +31,7 @@ internal static class LoginCookie
 /// Resolves the cookie's user and session to a caller with the user's current scopes; a deleted or blocked user is
 /// signed out, and so is a cookie signed in with a password that has changed since (<see cref="PasswordStamp"/>).
 /// </summary>
-internal sealed class LoginCookieEvents(IdentityResolver resolver, UserStore users, ShareStore shares, Login.UserAuthRefresh refresh) : CookieAuthenticationEvents
+internal sealed class LoginCookieEvents(IdentityResolver resolver, UserStore users, ShareStore shares, IUserAuthRefresh refresh) : CookieAuthenticationEvents
 {
     public override async Task ValidatePrincipal(CookieValidatePrincipalContext context)
     {

@@ -21,7 +21,7 @@ internal sealed class TokenAuthenticationHandler(
     TokenStore tokens,
     UserStore users,
     ShareStore shares,
-    Login.UserAuthRefresh refresh) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+    IUserAuthRefresh refresh) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {

@@ -58,6 +58,7 @@ public static class HubServiceCollectionExtensions
         services.AddSingleton<IValidateOptions<HubOptions>, AuthenticatorTypeValidator>();
         services.AddScoped<AuthenticatedLogins>();
         services.AddSingleton<UserAuthRefresh>();
+        services.AddSingleton<IUserAuthRefresh>(sp => sp.GetRequiredService<UserAuthRefresh>());
         services.AddScoped<IApiPasswordLogin, ApiPasswordLogin>();
         services.AddScoped<IServerStartHook, AuthenticatorStartHook>();
         services.AddSingleton<IServerStopHook, AuthenticatorStopHook>();

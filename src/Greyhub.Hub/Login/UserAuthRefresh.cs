@@ -17,7 +17,7 @@ namespace Greyhub.Hub.Login;
 /// not refresh costs nothing at all. A singleton: the authenticator (scoped) is the caller's, and a refresh call resolves
 /// its own in a scope of its own, since requests of the same user share it.
 /// </summary>
-internal sealed partial class UserAuthRefresh(IServiceScopeFactory scopes, TimeProvider time, ILogger<UserAuthRefresh> logger)
+internal sealed partial class UserAuthRefresh(IServiceScopeFactory scopes, TimeProvider time, ILogger<UserAuthRefresh> logger) : IUserAuthRefresh
 {
     private readonly ConcurrentDictionary<string, long> _refreshed = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Lazy<Task<bool>>> _running = new(StringComparer.Ordinal);
