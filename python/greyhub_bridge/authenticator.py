@@ -126,7 +126,8 @@ def _describe(bridge):
             "auth_refresh_age": authenticator.auth_refresh_age, "refresh_pre_spawn": bool(authenticator.refresh_pre_spawn),
             "manage_groups": bool(authenticator.manage_groups),
             # The sign-in form as the Authenticator would have JupyterHub's login page show it (the hub sanitises it).
-            # JupyterHub renders it as a template per request; the hub shows it as written (links and actions are dropped).
+            # JupyterHub renders it as a template per request; the hub shows it as written, sanitised:
+            # no scripts, links, ids, forms or fields named as the hub's own (_xsrf, username, password, next).
             "custom_html": str(authenticator.get_custom_html("/hub/") or "") or None,
             "login_service": str(getattr(authenticator, "login_service", "") or "") or None}
 

@@ -12,6 +12,7 @@ public sealed class RemoteAuthenticator : IPasswordAuthenticator
 {
     private readonly PluginClient _client;
     private readonly RemoteEngineOptions _options;
+    private volatile CachedPolicy? _policy;
 
     internal RemoteAuthenticator(PluginClient client, RemoteEngineOptions options)
     {
@@ -72,9 +73,22 @@ public sealed class RemoteAuthenticator : IPasswordAuthenticator
     /// From the last handshake (made at start and by each health check), so reading it costs no call: a plug-in whose
     /// <c>hosts.authenticator.calls</c> lists <c>refresh_user</c>, with its <c>auth_refresh_age</c> (JupyterHub's default 300 s).
     /// </remarks>
-    public AuthRefreshPolicy? RefreshPolicy => _client.Known?.Hosts?.Authenticator is { } hosted && (hosted.Calls?.Contains("refresh_user") ?? false)
-        ? new AuthRefreshPolicy(TimeSpan.FromSeconds(Math.Max(0, hosted.AuthRefreshAge ?? 300)), hosted.RefreshPreSpawn ?? false)
-        : null;
+    public AuthRefreshPolicy? RefreshPolicy
+    {
+        get
+        {
+            var known = _client.Known;
+            var cached = _policy;
+            if (cached is null || !ReferenceEquals(cached.Handshake, known))
+            {
+                cached = new CachedPolicy(known, Policy(known));
+                _policy = cached;
+            }
+            return cached.Policy;
+        }
+    }
+
+    private sealed record CachedPolicy(HandshakeResponse? Handshake, AuthRefreshPolicy? Policy);
 
     /// <inheritdoc />
     public async Task<AuthRefresh> RefreshUserAsync(AuthenticatedUser user, CancellationToken cancellationToken)
@@ -125,11 +139,41 @@ public sealed class RemoteAuthenticator : IPasswordAuthenticator
         }
     }
 
-    private string Served(HandshakeResponse handshake) => handshake.AuthenticatorClass() is { Length: > 0 } authenticator
-        ? authenticator
-        : throw new PluginException(Name, PluginFailure.MalformedAnswer, "names no authenticator in its handshake: it serves no authenticator.");
+    private string Served(HandshakeResponse handshake)
+    {
+        if (handshake.AuthenticatorClass() is not { Length: > 0 } authenticator)
+        {
+            throw new PluginException(Name, PluginFailure.MalformedAnswer, "names no authenticator in its handshake: it serves no authenticator.");
+        }
+        if (handshake.Hosts?.Authenticator?.AuthRefreshAge is { } age && !ValidAge(age))
+        {
+            throw new PluginException(Name, PluginFailure.MalformedAnswer, $"gives auth_refresh_age {age}: it must be a number of seconds, 0 or more.");
+        }
+        return authenticator;
+    }
 
-    private static AuthenticatorUnavailableException Unavailable(PluginException e) => new(e.Message, Reason(e.Kind), e);
+    private static AuthenticatorUnavailableException Unavailable(PluginException e) => new(e.Message, Reason(e.Kind), e)
+    {
+        Transient = e.Kind is PluginFailure.Unreachable or PluginFailure.Timeout,
+    };
+
+    /// <summary>Ages above this (about ten years) mean "never refresh": no TimeSpan overflow whatever the plug-in says.</summary>
+    private const double NeverRefreshSeconds = 3650 * 86400.0;
+
+    /// <summary>The policy of a handshake, never throwing: none without <c>refresh_user</c> or with an age that is not a
+    /// number of seconds (the handshake is refused then, see <see cref="Served"/>); above ten years, never refresh.</summary>
+    private static AuthRefreshPolicy? Policy(HandshakeResponse? handshake)
+    {
+        if (handshake?.Hosts?.Authenticator is not { } hosted || !(hosted.Calls?.Contains("refresh_user") ?? false)
+            || hosted.AuthRefreshAge is { } age && !ValidAge(age))
+        {
+            return null;
+        }
+        var seconds = hosted.AuthRefreshAge ?? 300;
+        return new AuthRefreshPolicy(seconds > NeverRefreshSeconds ? TimeSpan.MaxValue : TimeSpan.FromSeconds(seconds), hosted.RefreshPreSpawn ?? false);
+    }
+
+    private static bool ValidAge(double age) => !double.IsNaN(age) && age >= 0;
 
     /// <summary>The failure in words for the sign-in page: the kind only, never the address, the call or the answer (those go to the log).</summary>
     private static string Reason(PluginFailure kind) => kind switch

@@ -78,9 +78,24 @@ public sealed class BridgeAuthRefreshTests
             {
                 Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
             }
-            // Good again for the Authenticator: the token works, but the cookie was cleared, so the browser signs in again.
+            // Good again for the Authenticator: the token works (once the remembered expiry, at most the age, is over),
+            // but the cookie was cleared, so the browser signs in again.
             await File.WriteAllTextAsync(answers, "{}", Ct);
-            Assert.Equal(HttpStatusCode.OK, (await aliceToken.GetAsync("hub/api/user", Ct)).StatusCode);
+            await UntilAsync(async () => (await aliceToken.GetAsync("hub/api/user", Ct)).StatusCode == HttpStatusCode.OK,
+                "a token good again for the Authenticator stayed refused");
+
+            // refresh_user raising (a revoked user, say) fails closed: the token is refused, not let through for an age.
+            await File.WriteAllTextAsync(answers, """{"alice": "raise"}""", Ct);
+            await UntilAsync(async () => (await aliceToken.GetAsync("hub/api/user", Ct)).StatusCode == HttpStatusCode.Forbidden,
+                "a refresh_user that raised left the token authenticated");
+            // The deprecated token lookup says not found for her, as every other route refuses her.
+            using (var lookup = await admin.GetAsync("hub/api/authorizations/token/" + aliceToken.DefaultRequestHeaders.Authorization!.Parameter, Ct))
+            {
+                Assert.Equal(HttpStatusCode.NotFound, lookup.StatusCode);
+            }
+            await File.WriteAllTextAsync(answers, "{}", Ct);
+            await UntilAsync(async () => (await aliceToken.GetAsync("hub/api/user", Ct)).StatusCode == HttpStatusCode.OK,
+                "the token stayed refused once refresh_user answered again");
             using (var home = await alice.GetAsync("hub/home", Ct))
             {
                 Assert.Equal(HttpStatusCode.Redirect, home.StatusCode);

@@ -138,4 +138,10 @@ public sealed class AuthenticatorUnavailableException : Exception
     /// secret or answer in it: the sign-in page shows it. Null when there is nothing more to say than "unavailable".
     /// </summary>
     public string? Reason { get; }
+
+    /// <summary>
+    /// True when the authenticator could not be asked at all (not reachable, no answer in time), false when it answered
+    /// with an error or something unreadable. A refresh lets the request through only when transient.
+    /// </summary>
+    public bool Transient { get; init; }
 }

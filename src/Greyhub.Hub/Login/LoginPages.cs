@@ -58,15 +58,18 @@ internal static class LoginPages
         var own = upstream.BuiltInUsers
             ? await context.RequestServices.GetRequiredService<IPasswordAuthenticator>().GetLoginFormAsync(context.RequestAborted)
             : null;
+        context.Response.Headers.ContentSecurityPolicy = HubPage.LoginContentSecurityPolicy;
         return HubPage.Render<LoginPage>(new
         {
-            CustomHtml = own?.CustomHtml is { } html ? Servers.SpawnerOptionsForms.Sanitize(html) : null,
+            CustomHtml = own?.CustomHtml is { } html ? Servers.SpawnerOptionsForms.SanitizeLoginForm(html) : null,
             own?.LoginService,
             Next = SafeNext(next, "/hub/home"),
             Error = error,
             UserName = userName,
             // Only the built-in form can use the first administrator: with it off, the providers' admins come from them.
-            FirstRun = upstream.BuiltInUsers && !await users.AnyAsync(context.RequestAborted),
+            // A plug-in authenticator creates its users as they sign in: no "no users yet" box for it.
+            FirstRun = upstream.BuiltInUsers && context.RequestServices.GetRequiredService<IPasswordAuthenticator>() is BuiltInAuthenticator
+                && !await users.AnyAsync(context.RequestAborted),
             BuiltInUsers = upstream.BuiltInUsers,
             Providers = upstream.AllProviders().Select(p => new LoginProvider(p.Name, p.Label())).ToList(),
         }, status);

@@ -19,12 +19,20 @@ namespace Greyhub.Hub.Login;
 /// </summary>
 internal sealed partial class UserAuthRefresh(IServiceScopeFactory scopes, TimeProvider time, ILogger<UserAuthRefresh> logger) : IUserAuthRefresh
 {
+    /// <summary>A refresh that could not reach the plug-in is tried again after this, not after a whole age.</summary>
+    internal static readonly TimeSpan UnavailableRetry = TimeSpan.FromSeconds(30);
+
+    /// <summary>An expiry is remembered at most this long, so a still-valid token does not ask the plug-in on every request.</summary>
+    internal static readonly TimeSpan ExpiryMemory = TimeSpan.FromSeconds(60);
+
     private readonly ConcurrentDictionary<string, long> _refreshed = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, long> _expired = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Lazy<Task<bool>>> _running = new(StringComparer.Ordinal);
 
     /// <summary>The user just signed in through the authenticator: fresh from now.</summary>
     public void SignedIn(IPasswordAuthenticator authenticator, string user)
     {
+        _expired.TryRemove(user, out _);
         if (authenticator.RefreshPolicy is not null)
         {
             _refreshed[user] = time.GetTimestamp();
@@ -41,6 +49,11 @@ internal sealed partial class UserAuthRefresh(IServiceScopeFactory scopes, TimeP
             || (_refreshed.TryGetValue(caller.Name, out var at) && time.GetElapsedTime(at) < policy.MaxAge))
         {
             return ValueTask.FromResult(true);
+        }
+        if (_expired.TryGetValue(caller.Name, out var expiredAt) && time.GetElapsedTime(expiredAt) < Min(policy.MaxAge, ExpiryMemory))
+        {
+            // Expired a moment ago: still expired, without another call and two reads per request of a still-valid token.
+            return ValueTask.FromResult(false);
         }
         return new ValueTask<bool>(RefreshAsync(caller.Name, cancellationToken));
     }
@@ -75,19 +88,29 @@ internal sealed partial class UserAuthRefresh(IServiceScopeFactory scopes, TimeP
             {
                 answer = await authenticator.RefreshUserAsync(new AuthenticatedUser(user.Name, user.Admin, user.Groups, authState), CancellationToken.None);
             }
+            catch (AuthenticatorUnavailableException e) when (e.Transient)
+            {
+                // Down or slow, not the user's fault: the request goes on, and the next try comes after a short wait
+                // (no call per request while it is down), never a whole age.
+                LogUnavailable(logger, name, authenticator.Name, e.Message);
+                _refreshed[name] = time.GetTimestamp() - Stopwatch(AgeLess(authenticator, UnavailableRetry));
+                return true;
+            }
             catch (AuthenticatorUnavailableException e)
             {
-                // Not the user's fault: the request goes on, and the next try waits a whole age (no call per request while it is down).
-                LogUnavailable(logger, name, authenticator.Name, e.Message);
-                _refreshed[name] = time.GetTimestamp();
-                return true;
+                // It answered, with an error or something unreadable: its refresh_user may have raised for a revoked user,
+                // so the request is not authenticated (as JupyterHub lets the exception fail it), nothing is recorded fresh.
+                LogRefreshFailed(logger, name, authenticator.Name, e.Message);
+                Expire(name);
+                return false;
             }
             if (!answer.Valid)
             {
-                _refreshed.TryRemove(name, out _);
+                Expire(name);
                 LogExpired(logger, name, authenticator.Name);
                 return false;
             }
+            _expired.TryRemove(name, out _);
             if (answer.Updated is { } updated)
             {
                 await scope.ServiceProvider.GetRequiredService<AuthenticatedLogins>().ApplyAsync(updated with { Name = user.Name }, authenticator.Name, CancellationToken.None);
@@ -101,6 +124,23 @@ internal sealed partial class UserAuthRefresh(IServiceScopeFactory scopes, TimeP
             _running.TryRemove(name, out _);
         }
     }
+
+    private void Expire(string name)
+    {
+        _refreshed.TryRemove(name, out _);
+        _expired[name] = time.GetTimestamp();
+    }
+
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
+
+    /// <summary>How much of the authenticator's age to count as already spent, so the next refresh comes after <paramref name="wait"/>.</summary>
+    private static TimeSpan AgeLess(IPasswordAuthenticator authenticator, TimeSpan wait) =>
+        authenticator.RefreshPolicy is { } policy && policy.MaxAge > wait && policy.MaxAge - wait < TimeSpan.FromDays(3650) ? policy.MaxAge - wait : TimeSpan.Zero;
+
+    private long Stopwatch(TimeSpan span) => (long)(span.TotalSeconds * time.TimestampFrequency);
+
+    [LoggerMessage(EventId = HubEvents.AuthExpired, Level = LogLevel.Warning, Message = "Signed out {User}: authenticator {Authenticator} failed to refresh the authentication: {Cause}")]
+    private static partial void LogRefreshFailed(ILogger logger, string user, string authenticator, string cause);
 
     [LoggerMessage(EventId = HubEvents.AuthRefreshed, Level = LogLevel.Debug, Message = "Refreshed the authentication of {User} (updated: {Updated})")]
     private static partial void LogRefreshed(ILogger logger, string user, bool updated);

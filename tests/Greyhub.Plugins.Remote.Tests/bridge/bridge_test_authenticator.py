@@ -38,7 +38,7 @@ class GroupsAuthenticator(Authenticator):
 
 class RefreshingAuthenticator(GroupsAuthenticator):
     """GroupsAuthenticator with a refresh_user the test steers through a JSON file (BRIDGE_REFRESH_FILE):
-    {"user": "fresh" | "expired" | {"groups": [...], "auth_state": {...}}}; each call appends the user's name and the
+    {"user": "fresh" | "expired" | "raise" | {"groups": [...], "auth_state": {...}}}; each call appends the user's name and the
     auth_state token it was given to BRIDGE_REFRESH_LOG. Its auth_refresh_age is read from BRIDGE_REFRESH_AGE_FILE at
     each handshake, so the test can make sign-ins go stale without waiting five minutes."""
 
@@ -61,4 +61,6 @@ class RefreshingAuthenticator(GroupsAuthenticator):
             return True
         if answer == "expired":
             return False
+        if answer == "raise":
+            raise RuntimeError(f"{user.name} was revoked")
         return answer
