@@ -8,6 +8,11 @@ if __package__ in (None, ""):
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     __package__ = "greyhub_bridge"  # noqa: A001
 
+# Before anything slow is imported: a hub killed while this bridge starts is noticed all the same.
+from greyhub_bridge import hubwatch  # noqa: E402
+
+hubwatch.start()
+
 from greyhub_bridge.app import main  # noqa: E402
 
 main()

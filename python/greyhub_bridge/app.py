@@ -86,21 +86,8 @@ class Bridge(Application):
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
-        if os.environ.get("GREYHUB_PLUGIN_NAME"):
-            # Started by a hub (managed): end with it, even when it was killed with SIGKILL and could not say so.
-            # The next hub starts its own bridge, which re-attaches the servers from their stored state.
-            # The hub's pid comes from the hub itself: a hub that died while this bridge was still starting has
-            # already handed it to another parent, which os.getppid() alone would take for the hub.
-            parent = int(os.environ.get("GREYHUB_PLUGIN_HUB_PID") or os.getppid())
-
-            def watch():
-                if os.getppid() != parent:
-                    self.log.warning("greyhub-bridge: the hub that started it is gone; stopping")
-                    stop.set()
-                else:
-                    loop.call_later(1.0, watch)
-
-            loop.call_later(1.0, watch)
+        # A managed bridge ends with its hub (even one killed with SIGKILL): hubwatch, started before anything slow,
+        # sends the SIGTERM that sets `stop`.
         await stop.wait()
         server.stop()
         # Servers are not ours to stop: they outlive the bridge and the next one re-attaches them from their state.
@@ -119,7 +106,15 @@ class Bridge(Application):
         asyncio.run(self.serve())
 
 
+def _watching():
+    return any(t.name == "greyhub-hub-watch" for t in threading.enumerate())
+
+
 def main(argv=None):
+    # Run as `-m greyhub_bridge` it is started already (before the imports); started twice is harmless.
+    from greyhub_bridge import hubwatch
+    if not _watching():
+        hubwatch.start()
     bridge = Bridge.instance()
     bridge.initialize(argv)
     bridge.start()

@@ -10,6 +10,7 @@ import asyncio
 import json
 from types import SimpleNamespace
 
+from jupyterhub.auth import Authenticator
 from tornado import web
 
 from greyhub_bridge.protocol import BadRequest, PluginHandler
@@ -44,6 +45,29 @@ class AuthenticatorHost:
         hub_user, spawner = self._hook_arguments(body)
         await _maybe(self.authenticator.pre_spawn_start(hub_user, spawner))
         return {str(k): str(v) for k, v in (spawner.environment or {}).items()}
+
+    def refreshes(self):
+        """Whether the Authenticator has a refresh_user of its own (JupyterHub's answers True: nothing to ask)."""
+        return type(self.authenticator).refresh_user is not Authenticator.refresh_user
+
+    async def refresh_user(self, body):
+        hub_user, _ = self._hook_arguments(body)
+        # JupyterHub passes the request's handler; there is none here, as for a refresh before a spawn from the API.
+        result = await _maybe(self.authenticator.refresh_user(hub_user, None))
+        if result is True:
+            return {"valid": True, "user": None}
+        if not result:
+            return {"valid": False, "user": None}
+        if not isinstance(result, dict):
+            raise TypeError("refresh_user returned neither True, False nor a dict")
+        # The name cannot change (JupyterHub sets it back); the rest as in a sign-in's answer.
+        groups = result.get("groups")
+        return {"valid": True, "user": {
+            "name": hub_user.name,
+            "admin": result.get("admin"),
+            "groups": [str(g) for g in groups] if self.authenticator.manage_groups and groups is not None else None,
+            "auth_state": _json_object(result.get("auth_state"), "auth_state"),
+        }}
 
     async def post_spawn_stop(self, body):
         hub_user, spawner = self._hook_arguments(body)
@@ -95,8 +119,17 @@ def _describe(bridge):
     host = getattr(bridge, "authenticator_host", None)
     if host is None:
         return None
-    return {"class": f"{host.cls.__module__}.{host.cls.__name__}", "calls": ["authenticate", "pre_spawn_start", "post_spawn_stop"],
-            "manage_groups": bool(host.authenticator.manage_groups)}
+    authenticator = host.authenticator
+    calls = ["authenticate", "pre_spawn_start", "post_spawn_stop"] + (["refresh_user"] if host.refreshes() else [])
+    return {"class": f"{host.cls.__module__}.{host.cls.__name__}", "calls": calls,
+            # Read at each handshake: the hub picks up a changed age with its next health check.
+            "auth_refresh_age": authenticator.auth_refresh_age, "refresh_pre_spawn": bool(authenticator.refresh_pre_spawn),
+            "manage_groups": bool(authenticator.manage_groups),
+            # The sign-in form as the Authenticator would have JupyterHub's login page show it (the hub sanitises it).
+            # JupyterHub renders it as a template per request; the hub shows it as written, sanitised:
+            # no scripts, links, ids, forms or fields named as the hub's own (_xsrf, username, password, next).
+            "custom_html": str(authenticator.get_custom_html("/hub/") or "") or None,
+            "login_service": str(getattr(authenticator, "login_service", "") or "") or None}
 
 
 class _AuthenticatorHandler(PluginHandler):
@@ -120,6 +153,11 @@ class PreSpawnStartHandler(_AuthenticatorHandler):
         self.answer({"environment": await self.host.pre_spawn_start(self.body())})
 
 
+class RefreshUserHandler(_AuthenticatorHandler):
+    async def post(self):
+        self.answer(await self.host.refresh_user(self.body()))
+
+
 class PostSpawnStopHandler(_AuthenticatorHandler):
     async def post(self):
         await self.host.post_spawn_stop(self.body())
@@ -130,5 +168,6 @@ ROUTES.extend([
     (r"/v1/authenticator/authenticate", AuthenticateHandler),
     (r"/v1/authenticator/pre_spawn_start", PreSpawnStartHandler),
     (r"/v1/authenticator/post_spawn_stop", PostSpawnStopHandler),
+    (r"/v1/authenticator/refresh_user", RefreshUserHandler),
 ])
 HOSTS["authenticator"] = _describe

@@ -25,6 +25,9 @@ internal static class HubEvents
     public const int AuthenticatorUnavailable = 204;
     public const int PasswordChanged = 205;
     public const int PasswordChangeRefused = 206;
+    public const int AuthRefreshed = 207;
+    public const int AuthExpired = 208;
+    public const int AuthRefreshUnavailable = 209;
 
     // 21x: tokens.
     public const int TokenIssued = 210;

@@ -31,6 +31,14 @@ internal sealed record PreSpawnStartRequest(
 /// <summary>The environment variables to add to the server.</summary>
 internal sealed record PreSpawnStartResponse([property: JsonPropertyName("environment")] IReadOnlyDictionary<string, string>? Environment);
 
+/// <summary>
+/// POST /v1/authenticator/refresh_user's answer (1.2): <c>valid</c> false when the user must sign in again; otherwise
+/// <c>user</c> is what changed (null: nothing).
+/// </summary>
+internal sealed record RefreshUserResponse(
+    [property: JsonPropertyName("valid")] bool Valid,
+    [property: JsonPropertyName("user")] WireAuthUser? User = null);
+
 /// <summary>An answer without content (post_spawn_stop).</summary>
 internal sealed record EmptyAnswer;
 
@@ -39,5 +47,6 @@ internal sealed record EmptyAnswer;
 [JsonSerializable(typeof(AuthenticateResponse))]
 [JsonSerializable(typeof(PreSpawnStartRequest))]
 [JsonSerializable(typeof(PreSpawnStartResponse))]
+[JsonSerializable(typeof(RefreshUserResponse))]
 [JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
 internal sealed partial class AuthJson : JsonSerializerContext;

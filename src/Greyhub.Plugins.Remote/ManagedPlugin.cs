@@ -32,9 +32,10 @@ internal sealed partial class ManagedPlugin(
         while (!stoppingToken.IsCancellationRequested)
         {
             var healthy = false;
+            Process? process = null;
             try
             {
-                var process = Start();
+                process = Start();
                 _process = process;
                 healthy = await WaitReadyAsync(process, stoppingToken);
                 if (healthy)
@@ -43,17 +44,23 @@ internal sealed partial class ManagedPlugin(
                     _ready.TrySetResult();
                     await WatchAsync(process, stoppingToken);
                 }
-                Kill(process);
-                _process = null;
-                process.Dispose();
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
+                // The hub is stopping: StopAsync asks this process to end (politely, then not).
                 return;
             }
             catch (Exception e)
             {
                 LogStartFailed(logger, endpoint.Name, e);
+            }
+            // Whatever ended this run (it died, stopped answering, answered a handshake that is not the protocol's),
+            // its process ends here: the next run's replaces it in _process, and one left running would outlive the hub.
+            if (process is not null)
+            {
+                Kill(process);
+                _process = null;
+                process.Dispose();
             }
             if (!healthy)
             {

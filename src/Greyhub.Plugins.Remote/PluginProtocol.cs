@@ -27,10 +27,18 @@ internal sealed record HandshakeResponse(
     public string? AuthenticatorClass() => Hosts?.Authenticator?.Class;
 }
 
-/// <summary>One part a plug-in serves (<c>authenticator</c>): its class and the calls it answers.</summary>
+/// <summary>
+/// One part a plug-in serves (<c>authenticator</c>): its class and the calls it answers; for an authenticator (1.2) its
+/// sign-in form's own HTML and service name (JupyterHub's <c>custom_html</c> and <c>login_service</c>), and when it
+/// refreshes users (<c>auth_refresh_age</c> in seconds, <c>refresh_pre_spawn</c>; asked only when <c>calls</c> lists <c>refresh_user</c>).
+/// </summary>
 internal sealed record WireHosted(
     [property: JsonPropertyName("class")] string? Class,
-    [property: JsonPropertyName("calls")] IReadOnlyList<string>? Calls = null);
+    [property: JsonPropertyName("calls")] IReadOnlyList<string>? Calls = null,
+    [property: JsonPropertyName("custom_html")] string? CustomHtml = null,
+    [property: JsonPropertyName("login_service")] string? LoginService = null,
+    [property: JsonPropertyName("auth_refresh_age")] double? AuthRefreshAge = null,
+    [property: JsonPropertyName("refresh_pre_spawn")] bool? RefreshPreSpawn = null);
 
 /// <summary>What to run, as <c>JobSpec</c> on the wire.</summary>
 internal sealed record WireJobSpec(

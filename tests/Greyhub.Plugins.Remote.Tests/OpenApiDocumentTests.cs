@@ -38,7 +38,8 @@ public sealed class OpenApiDocumentTests
         Assert.Equal(["/v1/handshake", "/v1/jobs/launch", "/v1/jobs/status", "/v1/jobs/find", "/v1/jobs/stop", "/v1/jobs/log",
             "/v1/spawner/start", "/v1/spawner/progress", "/v1/spawner/poll", "/v1/spawner/stop", "/v1/spawner/log",
             "/v1/spawner/options_form", "/v1/spawner/options_from_form",
-            "/v1/authenticator/authenticate", "/v1/authenticator/pre_spawn_start", "/v1/authenticator/post_spawn_stop"], paths);
+            "/v1/authenticator/authenticate", "/v1/authenticator/pre_spawn_start", "/v1/authenticator/post_spawn_stop",
+            "/v1/authenticator/refresh_user"], paths);
 
         var schemas = Map(document, "components", "schemas");
         Assert.Equal(Fields(typeof(HandshakeResponse)), Properties(Map(schemas, "Handshake")));
@@ -62,5 +63,6 @@ public sealed class OpenApiDocumentTests
         Assert.Equal(Fields(typeof(WireAuthUser)), Properties(Map(schemas, "AuthenticatedUser")));
         Assert.Equal(Fields(typeof(WireUserModel)), Properties(Map(schemas, "UserModel")));
         Assert.Equal(Fields(typeof(PreSpawnStartRequest)), Properties(Map(schemas, "PreSpawnStartRequest")));
+        Assert.Equal(Fields(typeof(RefreshUserResponse)), Properties(Map(schemas, "RefreshUserResponse")));
     }
 }

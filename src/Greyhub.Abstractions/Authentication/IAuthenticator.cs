@@ -36,7 +36,55 @@ public interface IPasswordAuthenticator
     /// <param name="serverName">The server's name ("" for the default server).</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     Task PostSpawnStopAsync(AuthenticatedUser user, string serverName, CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>
+    /// JupyterHub's <c>Authenticator.custom_html</c> and <c>login_service</c>: what the sign-in form shows instead of the
+    /// hub's user name and password fields, or null for the hub's own form (the default). Asked on each sign-in page, so
+    /// an implementation answers from what it already knows rather than making a call each time.
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    Task<LoginFormText?> GetLoginFormAsync(CancellationToken cancellationToken) => Task.FromResult<LoginFormText?>(null);
+
+    /// <summary>
+    /// When the hub asks <see cref="RefreshUserAsync"/> (JupyterHub's <c>auth_refresh_age</c> and <c>refresh_pre_spawn</c>),
+    /// or null when this authenticator never refreshes (the default: nothing is asked, nothing is kept per user).
+    /// </summary>
+    AuthRefreshPolicy? RefreshPolicy => null;
+
+    /// <summary>
+    /// JupyterHub's <c>Authenticator.refresh_user</c>: whether what the hub knows of <paramref name="user"/> is still
+    /// good, better (an updated user), or expired (the user must sign in again).
+    /// </summary>
+    /// <param name="user">The user as the hub knows it now, with its decrypted <c>auth_state</c>.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <exception cref="AuthenticatorUnavailableException">The authenticator could not answer.</exception>
+    Task<AuthRefresh> RefreshUserAsync(AuthenticatedUser user, CancellationToken cancellationToken) => Task.FromResult(AuthRefresh.Fresh);
 }
+
+/// <summary>When the hub refreshes a user's authentication (JupyterHub's <c>auth_refresh_age</c> and <c>refresh_pre_spawn</c>).</summary>
+/// <param name="MaxAge">How old a user's authentication may be before a request refreshes it; zero: never on requests.</param>
+/// <param name="BeforeSpawn">Refresh before every server start, whatever its age (a failed refresh refuses the start).</param>
+public sealed record AuthRefreshPolicy(TimeSpan MaxAge, bool BeforeSpawn);
+
+/// <summary>What <see cref="IPasswordAuthenticator.RefreshUserAsync"/> found.</summary>
+/// <param name="Valid">False: the authentication expired, the user must sign in again.</param>
+/// <param name="Updated">A newer admin flag, groups or <c>auth_state</c> to apply (its name is ignored: a refresh cannot rename); null: nothing changed.</param>
+public sealed record AuthRefresh(bool Valid, AuthenticatedUser? Updated = null)
+{
+    /// <summary>Still good, nothing to change (JupyterHub's <c>True</c>).</summary>
+    public static AuthRefresh Fresh { get; } = new(true);
+
+    /// <summary>Expired: sign in again (JupyterHub's <c>False</c> or <c>None</c>).</summary>
+    public static AuthRefresh Expired { get; } = new(false);
+}
+
+/// <summary>An authenticator's own sign-in form (JupyterHub's <c>custom_html</c> and <c>login_service</c>).</summary>
+/// <param name="CustomHtml">
+/// The form's fields and text, as the authenticator wrote them (untrusted: the hub sanitises it, and posts its fields
+/// named <c>username</c> and <c>password</c> to <see cref="IPasswordAuthenticator.AuthenticateAsync"/>); null for the hub's fields.
+/// </param>
+/// <param name="LoginService">The service's name for the button, "Sign in with …"; null for "Sign in".</param>
+public sealed record LoginFormText(string? CustomHtml, string? LoginService);
 
 /// <summary>The outcome of a successful authentication.</summary>
 /// <param name="Name">User name.</param>
@@ -74,4 +122,26 @@ public sealed class AuthenticatorUnavailableException : Exception
         : base(message, innerException)
     {
     }
+
+    /// <summary>Creates the error with a message for the log, a reason for the sign-in page and its cause.</summary>
+    /// <param name="message">Everything the operator needs (addresses, calls, the answer's excerpt): for the log only.</param>
+    /// <param name="reason">What went wrong in a few words, safe to show to anyone signing in: see <see cref="Reason"/>.</param>
+    /// <param name="innerException">The cause.</param>
+    public AuthenticatorUnavailableException(string message, string reason, Exception? innerException)
+        : base(message, innerException)
+    {
+        Reason = reason;
+    }
+
+    /// <summary>
+    /// What went wrong in a few words ("did not answer in time"), completing "the authenticator …", with no address,
+    /// secret or answer in it: the sign-in page shows it. Null when there is nothing more to say than "unavailable".
+    /// </summary>
+    public string? Reason { get; }
+
+    /// <summary>
+    /// True when the authenticator could not be asked at all (not reachable, no answer in time), false when it answered
+    /// with an error or something unreadable. A refresh lets the request through only when transient.
+    /// </summary>
+    public bool Transient { get; init; }
 }

@@ -1,5 +1,8 @@
 using System.Security.Claims;
 using Greyhub.Data.Stores;
+using Greyhub.Abstractions.Authentication;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Http;
 
@@ -28,7 +31,7 @@ internal static class LoginCookie
 /// Resolves the cookie's user and session to a caller with the user's current scopes; a deleted or blocked user is
 /// signed out, and so is a cookie signed in with a password that has changed since (<see cref="PasswordStamp"/>).
 /// </summary>
-internal sealed class LoginCookieEvents(IdentityResolver resolver, UserStore users, ShareStore shares) : CookieAuthenticationEvents
+internal sealed class LoginCookieEvents(IdentityResolver resolver, UserStore users, ShareStore shares, IUserAuthRefresh refresh) : CookieAuthenticationEvents
 {
     public override async Task ValidatePrincipal(CookieValidatePrincipalContext context)
     {
@@ -45,6 +48,14 @@ internal sealed class LoginCookieEvents(IdentityResolver resolver, UserStore use
         if (caller is null)
         {
             context.RejectPrincipal();
+            return;
+        }
+        // The authenticator's refresh_user said the sign-in expired: signed out, as JupyterHub asks for a new login.
+        if (caller.IsUser && !await refresh.CheckAsync(
+            context.HttpContext.RequestServices.GetRequiredService<IPasswordAuthenticator>(), caller, context.HttpContext.RequestAborted))
+        {
+            context.RejectPrincipal();
+            await context.HttpContext.SignOutAsync(HubAuthentication.Cookie);
             return;
         }
         // The same claims as the cookie (a sliding renewal writes them back), plus the resolved caller.

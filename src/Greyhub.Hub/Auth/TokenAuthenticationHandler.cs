@@ -1,6 +1,8 @@
 using System.Security.Claims;
 using System.Text.Encodings.Web;
+using Greyhub.Abstractions.Authentication;
 using Greyhub.Data.Stores;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -18,7 +20,8 @@ internal sealed class TokenAuthenticationHandler(
     IdentityResolver resolver,
     TokenStore tokens,
     UserStore users,
-    ShareStore shares) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+    ShareStore shares,
+    IUserAuthRefresh refresh) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
@@ -30,6 +33,11 @@ internal sealed class TokenAuthenticationHandler(
         if (caller is null)
         {
             return AuthenticateResult.Fail("Invalid token");
+        }
+        // As JupyterHub's get_current_user: a token's user whose authentication expired (refresh_user) is not authenticated.
+        if (caller.IsUser && !await refresh.CheckAsync(Context.RequestServices.GetRequiredService<IPasswordAuthenticator>(), caller, Context.RequestAborted))
+        {
+            return AuthenticateResult.Fail("Authentication expired: sign in again");
         }
         var identity = new HubIdentity(caller, [new Claim(ClaimTypes.Name, caller.Name)], Scheme.Name);
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), Scheme.Name));

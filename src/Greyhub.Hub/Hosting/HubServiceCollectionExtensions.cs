@@ -58,6 +58,8 @@ public static class HubServiceCollectionExtensions
         services.AddScoped(sp => sp.GetRequiredKeyedService<IPasswordAuthenticator>(sp.GetRequiredService<IOptions<HubOptions>>().Value.Authenticator.Type));
         services.AddSingleton<IValidateOptions<HubOptions>, AuthenticatorTypeValidator>();
         services.AddScoped<AuthenticatedLogins>();
+        services.AddSingleton<UserAuthRefresh>();
+        services.AddSingleton<IUserAuthRefresh>(sp => sp.GetRequiredService<UserAuthRefresh>());
         services.AddScoped<IApiPasswordLogin, ApiPasswordLogin>();
         services.AddScoped<IServerStartHook, AuthenticatorStartHook>();
         services.AddSingleton<IServerStopHook, AuthenticatorStopHook>();

@@ -63,7 +63,7 @@ internal sealed class ApiPasswordLogin(
             {
                 metrics.LoginAttempts.WithLabels("unavailable").Inc();
                 HubLog.AuthenticatorUnavailable(logger, authenticator.Name, e.Message);
-                throw new ApiException(StatusCodes.Status503ServiceUnavailable, LoginPages.Unavailable);
+                throw new ApiException(StatusCodes.Status503ServiceUnavailable, LoginPages.UnavailableText(authenticator, e));
             }
         }
         var user = authenticated is null ? null : await users.FindAsync(authenticated.Name, context.RequestAborted);

@@ -11,9 +11,16 @@ namespace Greyhub.Hub.Login;
 /// <c>auth_state</c>) and may add environment variables. An authenticator that cannot answer fails the start, as an
 /// exception in JupyterHub's <c>pre_spawn_start</c> does.
 /// </summary>
-internal sealed class AuthenticatorStartHook(IPasswordAuthenticator authenticator, UserStore users, AuthStates authStates) : IServerStartHook
+internal sealed class AuthenticatorStartHook(IPasswordAuthenticator authenticator, UserStore users, AuthStates authStates, UserAuthRefresh refresh) : IServerStartHook
 {
-    public Task BeforeStartAsync(UserRecord user, CancellationToken cancellationToken) => Task.CompletedTask;
+    /// <summary>JupyterHub's <c>refresh_pre_spawn</c>: a refresh whatever its age, and an expired sign-in refuses the start.</summary>
+    public async Task BeforeStartAsync(UserRecord user, CancellationToken cancellationToken)
+    {
+        if (UserAuthRefresh.BeforeSpawn(authenticator) && !await refresh.RefreshAsync(user.Name, cancellationToken))
+        {
+            throw HubException.Forbidden($"The sign-in of {user.Name} has expired: sign in again, then start the server.");
+        }
+    }
 
     public async Task<IReadOnlyDictionary<string, string>> EnvironmentAsync(int userId, ServerKey server, CancellationToken cancellationToken)
     {

@@ -54,13 +54,22 @@ internal static class LoginPages
     private static async Task<IResult> RenderAsync(HttpContext context, UserService users, string? next, string? error, string userName, int status)
     {
         var upstream = context.RequestServices.GetRequiredService<IOptions<UpstreamLoginOptions>>().Value;
+        // An authenticator's own fields (JupyterHub's custom_html), sanitised as a spawner's options form, inside the hub's form.
+        var own = upstream.BuiltInUsers
+            ? await context.RequestServices.GetRequiredService<IPasswordAuthenticator>().GetLoginFormAsync(context.RequestAborted)
+            : null;
+        context.Response.Headers.ContentSecurityPolicy = HubPage.LoginContentSecurityPolicy;
         return HubPage.Render<LoginPage>(new
         {
+            CustomHtml = own?.CustomHtml is { } html ? Servers.SpawnerOptionsForms.SanitizeLoginForm(html) : null,
+            own?.LoginService,
             Next = SafeNext(next, "/hub/home"),
             Error = error,
             UserName = userName,
             // Only the built-in form can use the first administrator: with it off, the providers' admins come from them.
-            FirstRun = upstream.BuiltInUsers && !await users.AnyAsync(context.RequestAborted),
+            // A plug-in authenticator creates its users as they sign in: no "no users yet" box for it.
+            FirstRun = upstream.BuiltInUsers && context.RequestServices.GetRequiredService<IPasswordAuthenticator>() is BuiltInAuthenticator
+                && !await users.AnyAsync(context.RequestAborted),
             BuiltInUsers = upstream.BuiltInUsers,
             Providers = upstream.AllProviders().Select(p => new LoginProvider(p.Name, p.Label())).ToList(),
         }, status);
@@ -114,7 +123,7 @@ internal static class LoginPages
                 // Not the user's fault and not a failed attempt: no throttling, no audit entry; the operator's log says why.
                 metrics.LoginAttempts.WithLabels("unavailable").Inc();
                 HubLog.AuthenticatorUnavailable(logger, authenticator.Name, e.Message);
-                return await RenderAsync(context, users, next, Unavailable, userName.Length > 255 ? "" : userName, StatusCodes.Status503ServiceUnavailable);
+                return await RenderAsync(context, users, next, UnavailableText(authenticator, e), userName.Length > 255 ? "" : userName, StatusCodes.Status503ServiceUnavailable);
             }
         }
         var existing = authenticated is null ? null : await users.FindAsync(authenticated.Name, context.RequestAborted);
@@ -130,6 +139,7 @@ internal static class LoginPages
             return await RenderAsync(context, users, next, "Invalid username or password.", userName.Length > 255 ? "" : userName, 403);
         }
         await context.RequestServices.GetRequiredService<AuthenticatedLogins>().ApplyAsync(authenticated, authenticator.Name, context.RequestAborted);
+        context.RequestServices.GetRequiredService<UserAuthRefresh>().SignedIn(authenticator, authenticated.Name);
         throttle.Succeeded(userName);
         metrics.LoginAttempts.WithLabels("success").Inc();
         HubLog.LoginSucceeded(logger, authenticated.Name, client);
@@ -138,8 +148,15 @@ internal static class LoginPages
         return Results.Redirect(SafeNext(next, "/hub/home"));
     }
 
-    /// <summary>What the login page says when the authenticator cannot answer (the cause is in the hub's log only).</summary>
-    public const string Unavailable = "The login service is unavailable. Please try again in a few minutes.";
+    /// <summary>What the login page says when the authenticator cannot answer, before it names the authenticator and why.</summary>
+    public const string Unavailable = "The login service is unavailable";
+
+    /// <summary>
+    /// The sign-in page's (and the API's) words for an authenticator that cannot answer: which one, and the kind of
+    /// failure as the authenticator put it for anyone to read; the addresses and the answer itself stay in the hub's log.
+    /// </summary>
+    public static string UnavailableText(IPasswordAuthenticator authenticator, AuthenticatorUnavailableException e) =>
+        $"{Unavailable}: the authenticator '{authenticator.Name}' {e.Reason ?? "could not answer"}. Please try again in a few minutes; the hub's log says more.";
 
     /// <summary>
     /// An authenticator's answer with a name the hub can use, normalised as every user name is; a plug-in that answers
@@ -154,7 +171,7 @@ internal static class LoginPages
         var name = Names.NormalizeUser(authenticated.Name ?? "");
         return Names.IsValid(name)
             ? authenticated with { Name = name }
-            : throw new AuthenticatorUnavailableException($"Authenticator '{authenticator.Name}' answered an invalid user name.");
+            : throw new AuthenticatorUnavailableException($"Authenticator '{authenticator.Name}' answered an invalid user name.", "answered an invalid user name", null);
     }
 
     /// <summary>

@@ -10,6 +10,15 @@ namespace Greyhub.Hub.Pages;
 /// </summary>
 internal static class HubPage
 {
+    /// <summary>The pages' Content-Security-Policy: scripts and styles only from the hub's own files.</summary>
+    public const string ContentSecurityPolicy = "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self'; frame-ancestors 'self'";
+
+    /// <summary>
+    /// The sign-in page's: forms post only to the hub (it shows an authenticator's own fields). Not on every page: a
+    /// browser applies form-action to the redirects after a post too, and signing out may redirect to a provider.
+    /// </summary>
+    public const string LoginContentSecurityPolicy = ContentSecurityPolicy + "; form-action 'self'";
+
     /// <summary>Renders <typeparamref name="TComponent"/> with <paramref name="parameters"/> (an anonymous object or a dictionary).</summary>
     public static IResult Render<TComponent>(object? parameters = null, int status = StatusCodes.Status200OK)
         where TComponent : IComponent =>
@@ -46,7 +55,7 @@ internal static class HubPage
             // A page with a stricter policy of its own (the OAuth consent page) keeps it.
             if (!headers.ContainsKey("Content-Security-Policy"))
             {
-                headers.ContentSecurityPolicy = "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self'; frame-ancestors 'self'";
+                headers.ContentSecurityPolicy = ContentSecurityPolicy;
             }
             return page.ExecuteAsync(context);
         }

@@ -17,7 +17,14 @@ internal static class SpawnerOptionsForms
     /// <summary>The hidden field that marks a post as coming from a spawner's form.</summary>
     public const string Marker = "greyhub-options-form";
 
+    /// <summary>Longer sign-in fields than this are not shown: the page says nothing rather than a megabyte of markup.</summary>
+    public const int LoginFormMaxLength = 64 * 1024;
+
     private static readonly HtmlSanitizer Sanitizer = CreateSanitizer();
+    private static readonly HtmlSanitizer LoginSanitizer = CreateLoginSanitizer();
+
+    /// <summary>The last plug-in text and its sanitised form: the text is the same string for as long as its handshake holds.</summary>
+    private static volatile Tuple<string, string?>? _lastLogin;
 
     /// <summary>The sanitised form of <paramref name="spawner"/> for this server, or null when it has none.</summary>
     public static async Task<string?> HtmlAsync(ISpawner spawner, UserRecord owner, string server, CancellationToken cancellationToken)
@@ -28,6 +35,29 @@ internal static class SpawnerOptionsForms
         }
         var html = await form.GetOptionsFormAsync(new SpawnUser(owner.Name, server, owner.Admin, owner.Groups), cancellationToken);
         return html is null ? null : Sanitizer.Sanitize(html);
+    }
+
+    /// <summary>
+    /// <paramref name="html"/> from a plug-in reduced to form fields and plain markup, for a form of the hub's own (the
+    /// spawn page's options, an authenticator's sign-in fields): the same policy for both.
+    /// </summary>
+    public static string Sanitize(string html) => Sanitizer.Sanitize(html);
+
+    /// <summary>
+    /// An authenticator's sign-in fields (<c>custom_html</c>): as <see cref="Sanitize"/>, and no links (a phishing link on
+    /// the sign-in page), no ids (colliding with the page's own) and no field posting as one of the hub's (<c>_xsrf</c>,
+    /// <c>username</c>, <c>password</c>, <c>next</c>). Null when longer than <see cref="LoginFormMaxLength"/>. Sanitised
+    /// once per handshake's text, not on every sign-in page.
+    /// </summary>
+    public static string? SanitizeLoginForm(string html)
+    {
+        if (_lastLogin is { } last && ReferenceEquals(last.Item1, html))
+        {
+            return last.Item2;
+        }
+        var clean = html.Length > LoginFormMaxLength ? null : LoginSanitizer.Sanitize(html);
+        _lastLogin = Tuple.Create(html, clean);
+        return clean;
     }
 
     /// <summary>
@@ -46,6 +76,26 @@ internal static class SpawnerOptionsForms
         var options = await form.OptionsFromFormAsync(new SpawnUser(owner.Name, server, owner.Admin, owner.Groups), fields, cancellationToken);
         using var document = JsonDocument.Parse(options);
         return document.RootElement.Clone();
+    }
+
+    private static HtmlSanitizer CreateLoginSanitizer()
+    {
+        var sanitizer = CreateSanitizer();
+        sanitizer.AllowedTags.Remove("a");
+        sanitizer.AllowedAttributes.Remove("id");
+        sanitizer.AllowedAttributes.Remove("for");
+        sanitizer.AllowedAttributes.Remove("list");
+        sanitizer.AllowedAttributes.Remove("aria-describedby");
+        // A field named as one of the hub's own would post a second value for it: it keeps its markup and loses its name.
+        sanitizer.PostProcessNode += (_, e) =>
+        {
+            if (e.Node is AngleSharp.Dom.IElement element && element.GetAttribute("name") is { } name
+                && name.Trim().ToLowerInvariant() is Auth.HubCookies.Xsrf or "username" or "password" or "next")
+            {
+                element.RemoveAttribute("name");
+            }
+        };
+        return sanitizer;
     }
 
     private static HtmlSanitizer CreateSanitizer()

@@ -1,3 +1,4 @@
+using Greyhub.Abstractions.Authentication;
 using Greyhub.Data.Stores;
 using Greyhub.Hub.ApiModels;
 using Greyhub.Hub.Auth;
@@ -48,7 +49,8 @@ internal static class AuthorizationsApi
             || ticket.Principal.Identity?.Name is not { } name
             || await lookup.Resolver.FromSessionAsync(name, ticket.Principal.FindFirstValue(HubAuthentication.SessionClaim) ?? "",
                 ticket.Principal.FindFirstValue(PasswordStamp.Claim) ?? "", lookup.UserStore, lookup.Shares,
-                context.RequestAborted) is null
+                context.RequestAborted) is not { } owner
+            || !await lookup.Refresh.CheckAsync(lookup.Authenticator, owner, context.RequestAborted)
             || await lookup.Users.FindAsync(name, context.RequestAborted) is not { } user)
         {
             throw ApiException.NotFound();
@@ -69,6 +71,11 @@ internal static class AuthorizationsApi
         // lookup records the token's activity, as JupyterHub does.
         var owner = await lookup.Resolver.FromTokenAsync(token, lookup.Tokens, lookup.UserStore, lookup.Shares, context.RequestAborted)
             ?? throw ApiException.NotFound();
+        // A user whose sign-in the authenticator says expired (refresh_user) is not found either, as on every other route.
+        if (owner.IsUser && !await lookup.Refresh.CheckAsync(lookup.Authenticator, owner, context.RequestAborted))
+        {
+            throw ApiException.NotFound();
+        }
         if (owner.IsUser)
         {
             var user = await lookup.Users.FindAsync(owner.Name, context.RequestAborted) ?? throw ApiException.NotFound();
@@ -88,5 +95,7 @@ internal static class AuthorizationsApi
         UserService Users,
         ServiceCatalog Catalog,
         IServiceProcesses Running,
-        Models Models);
+        Models Models,
+        IUserAuthRefresh Refresh,
+        IPasswordAuthenticator Authenticator);
 }
