@@ -237,6 +237,67 @@ def shut(hub):
         log.close()
 
 
+def bridge_call(port, secret, path, body):
+    req = urllib.request.Request(f"http://127.0.0.1:{port}/{path}", data=None if body is None else json.dumps(body).encode(), headers={
+        "Authorization": f"Bearer {secret}", "Greyhub-Plugin-Protocol": "1", "Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=300) as r:
+        return json.loads(r.read())
+
+
+def bridge_poll(bridge_dir, tmp, n_servers, repeat):
+    """The bridge's POST /v1/spawner/poll timed from this script (urllib on loopback: the round trip, JSON both ways,
+    and SimpleLocalProcessSpawner.poll() per server): 1 server, and N servers in one call, each state naming a live
+    process (a `sleep` this script starts), so every poll answers "running". The first N-server call builds the N
+    Spawner objects from their states (as after a bridge restart); the others reuse them."""
+    port, secret = free_port(), secrets.token_hex(16)
+    config = os.path.join(tmp, "poll_config.py")
+    with open(config, "w") as f:
+        f.write(f"c.Bridge.spawner_class = 'jupyterhub.spawner.SimpleLocalProcessSpawner'\nc.Bridge.server_log_dir = {os.path.join(tmp, 'poll-logs')!r}\n")
+    log = open(os.path.join(tmp, "poll-bridge.log"), "w")
+    env = dict(os.environ, GREYHUB_PLUGIN_PORT=str(port), GREYHUB_PLUGIN_SECRET=secret)
+    env.pop("GREYHUB_PLUGIN_NAME", None)
+    bridge = subprocess.Popen(["/usr/bin/python3", bridge_dir, "-f", config], env=env, stdout=log, stderr=log)
+    sleeper = subprocess.Popen(["sleep", "600"])
+    try:
+        end = time.monotonic() + 120
+        while True:
+            try:
+                bridge_call(port, secret, "v1/handshake", None)
+                break
+            except OSError:
+                if bridge.poll() is not None or time.monotonic() > end:
+                    raise RuntimeError("the bridge did not answer its handshake (see poll-bridge.log with --keep)")
+                time.sleep(0.05)
+
+        def state(i):
+            return json.dumps({"bridge": 1, "user": {"name": f"p{i}", "admin": False, "groups": []}, "server_name": "",
+                               "base_url": f"/user/p{i}/", "service_prefix": f"/user/p{i}/", "url": "http://127.0.0.1:1/",
+                               "spawner": {"pid": sleeper.pid}, "log": None}, sort_keys=True)
+
+        states = [state(i) for i in range(n_servers)]
+
+        def timed(batch):
+            t = time.perf_counter()
+            answer = bridge_call(port, secret, "v1/spawner/poll", {"servers": batch})
+            elapsed = time.perf_counter() - t
+            if len(answer["statuses"]) != len(batch) or not all(s["running"] for s in answer["statuses"]):
+                raise RuntimeError(f"poll answered {answer['statuses'][:2]}")
+            return elapsed
+
+        one = [timed(states[:1]) for _ in range(repeat * 10)]
+        first = timed(states)
+        many = [timed(states) for _ in range(repeat)]
+        cpu_before = cpu_seconds(bridge.pid)
+        timed(states)
+        cpu = cpu_seconds(bridge.pid) - cpu_before
+        return {"one_ms": statistics.median(one) * 1000, "first_ms": first * 1000, "many_ms": statistics.median(many) * 1000,
+                "many_cpu_ms": cpu * 1000, "n": n_servers}
+    finally:
+        stop(sleeper, 5)
+        stop(bridge)
+        log.close()
+
+
 def med(values):
     values = [v for v in values if v is not None]
     return statistics.median(values) if values else None
@@ -251,15 +312,21 @@ def main():
     p.add_argument("--greyhub", required=True, help="greyhub.dll (Release build) or the published greyhub executable")
     p.add_argument("--rounds", type=int, default=5)
     p.add_argument("--hubs", default="bridge,local,jupyterhub")
+    p.add_argument("--poll-servers", type=int, default=1000, help="servers in the bridge's batched poll (0: skip it)")
     p.add_argument("--keep", action="store_true", help="keep the temp folder (logs)")
     a = p.parse_args()
     if not shutil.which("jupyterhub-singleuser"):
         sys.exit("jupyterhub-singleuser is missing: apt-get install -y jupyterhub")
     tmp = tempfile.mkdtemp(prefix="plugin-spawn-bench-")
-    names = a.hubs.split(",")
+    names = [n for n in a.hubs.split(",") if n]
     hubs = {}
     results = {n: [] for n in names}
+    poll = None
     try:
+        if a.poll_servers:
+            bridge_dir = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "python", "greyhub_bridge"))
+            poll = bridge_poll(bridge_dir, tmp, a.poll_servers, 10)
+            print(f"# bridge poll: {json.dumps({k: round(v, 1) for k, v in poll.items()})}", file=sys.stderr, flush=True)
         for n in names:
             if n == "bridge":
                 hubs[n] = start_greyhub(n, a.greyhub, tmp, "c.Bridge.spawner_class = 'jupyterhub.spawner.SimpleLocalProcessSpawner'\n"
@@ -294,10 +361,20 @@ def main():
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for n in names:
         rs = results[n]
+        if not rs:
+            continue
         mm = {k: med(r[k] for r in rs) for k in rs[0]}
         overhead = med(r["ready_s"] - r["own_s"] for r in rs if r["own_s"] is not None)
         print(f"| {n} | {fmt(mm['ready_s'])} | {fmt(mm['proxied_s'])} | {fmt(mm['own_s'])} | {fmt(overhead)} | {fmt(mm['hub_cpu'], 1000, 0)} | "
               f"{fmt(mm['bridge_cpu'], 1000, 0)} | {fmt(mm['stop_s'])} | {fmt(mm['stop_cpu'], 1000, 0)} | {fmt(mm['stop_bridge_cpu'], 1000, 0)} |")
+    if poll:
+        print()
+        print("| bridge POST /v1/spawner/poll (from this script) | ms |")
+        print("|---|---:|")
+        print(f"| 1 server, median of 100 | {poll['one_ms']:.2f} |")
+        print(f"| {poll['n']:,} servers in one call, first (builds the Spawners from their states) | {poll['first_ms']:.1f} |")
+        print(f"| {poll['n']:,} servers in one call, median of 10 | {poll['many_ms']:.1f} |")
+        print(f"| {poll['n']:,} servers in one call, the bridge's CPU | {poll['many_cpu_ms']:.0f} |")
 
 
 if __name__ == "__main__":
