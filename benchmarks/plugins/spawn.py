@@ -22,6 +22,7 @@ ended by PID at the end).
 """
 import argparse
 import json
+import re
 import os
 import secrets
 import shutil
@@ -103,8 +104,39 @@ def follow(base, token, user, seconds=300):
     raise RuntimeError(f"{user}'s progress ended without ready")
 
 
+ACCESS = re.compile(r"^\d{3} (?:GET|POST) /v1/(\S+) \(.*\) ([0-9.]+)ms$")
+
+
+def bridge_calls(hub, since):
+    """The protocol calls in the bridge's log (tornado's access lines) after offset `since`: (count, ms the bridge
+    spent answering them, long-polled progress calls left out as their time is waiting, the count of those)."""
+    path = hub.get("bridge_log")
+    if not path or not os.path.exists(path):
+        return None, None, None, since
+    with open(path, errors="replace") as f:
+        f.seek(since)
+        text = f.read()
+        end = f.tell()
+    n = ms = waits = 0
+    for line in text.splitlines():
+        m = ACCESS.match(line.strip().split("] ", 1)[-1])
+        if m:
+            if m.group(1) == "spawner/progress":
+                waits += 1
+            else:
+                n += 1
+                ms += float(m.group(2))
+    return n, ms, waits, end
+
+
+def log_size(hub):
+    path = hub.get("bridge_log")
+    return os.path.getsize(path) if path and os.path.exists(path) else 0
+
+
 def round_trip(hub, user):
     """One spawn and stop; returns the measures."""
+    log0 = log_size(hub)
     pids = hub["cpu_pids"]()
     bridge = hub.get("bridge_pid", lambda: None)()
     known = {int(d) for d in os.listdir("/proc") if d.isdigit()}
@@ -128,6 +160,7 @@ def round_trip(hub, user):
     watcher.join(10)
     server_pid = watcher.pid
     hub["servers"].add(server_pid) if server_pid else None
+    calls, calls_ms, progress_calls, _ = bridge_calls(hub, log0)
     status, body = call("DELETE", f"{hub['base']}/hub/api/users/{user}/server", hub["token"])
     if status not in (202, 204):
         raise RuntimeError(f"{hub['name']}: DELETE {user}'s server: {status} {body[:300]!r}")
@@ -143,7 +176,7 @@ def round_trip(hub, user):
     c2, b2 = sum(cpu_seconds(p, 0) for p in pids), cpu_seconds(bridge, 0) if bridge else 0
     return {"ready_s": t_ready - t0, "proxied_s": t_proxied - t0, "own_s": watcher.own, "hub_cpu": c1 - c0,
             "bridge_cpu": (b1 - b0) if bridge else None, "stop_s": t_stopped - t_proxied, "stop_cpu": c2 - c1,
-            "stop_bridge_cpu": (b2 - b1) if bridge else None}
+            "stop_bridge_cpu": (b2 - b1) if bridge else None, "calls": calls, "calls_ms": calls_ms, "progress_calls": progress_calls}
 
 
 def start_greyhub(name, greyhub, tmp, bridge_config=None):
@@ -179,6 +212,7 @@ def start_greyhub(name, greyhub, tmp, bridge_config=None):
                         pass
             return None
         hub["bridge_pid"] = bridge_pid
+        hub["bridge_log"] = os.path.join(data, "bridge.log")
     wait_up(f"{base}/hub/api/", proc, token)
     return hub
 
@@ -329,7 +363,10 @@ def main():
             print(f"# bridge poll: {json.dumps({k: round(v, 1) for k, v in poll.items()})}", file=sys.stderr, flush=True)
         for n in names:
             if n == "bridge":
-                hubs[n] = start_greyhub(n, a.greyhub, tmp, "c.Bridge.spawner_class = 'jupyterhub.spawner.SimpleLocalProcessSpawner'\n"
+                # tornado's access line for every protocol call (with its time) on the bridge's stderr, its LogFile
+                hubs[n] = start_greyhub(n, a.greyhub, tmp, "import logging\n_access = logging.getLogger('tornado.access')\n"
+                                        "_access.setLevel(logging.INFO)\n_access.addHandler(logging.StreamHandler())\n"
+                                        "c.Bridge.spawner_class = 'jupyterhub.spawner.SimpleLocalProcessSpawner'\n"
                                         f"c.SimpleLocalProcessSpawner.home_dir_template = {os.path.join(tmp, 'bridge-home')!r} + '/{{username}}'\n"
                                         f"c.Spawner.args = {ARGS!r}\n")
             elif n == "local":
@@ -367,6 +404,13 @@ def main():
         overhead = med(r["ready_s"] - r["own_s"] for r in rs if r["own_s"] is not None)
         print(f"| {n} | {fmt(mm['ready_s'])} | {fmt(mm['proxied_s'])} | {fmt(mm['own_s'])} | {fmt(overhead)} | {fmt(mm['hub_cpu'], 1000, 0)} | "
               f"{fmt(mm['bridge_cpu'], 1000, 0)} | {fmt(mm['stop_s'])} | {fmt(mm['stop_cpu'], 1000, 0)} | {fmt(mm['stop_bridge_cpu'], 1000, 0)} |")
+    for n in names:
+        rs = [r for r in results[n] if r.get("calls") is not None]
+        if rs:
+            print()
+            print(f"{n}: protocol calls of one spawn (POST -> proxied 200), from the bridge's access log: median "
+                  f"{med(r['calls'] for r in rs):.0f} calls answered in {med(r['calls_ms'] for r in rs):.1f} ms in all, "
+                  f"plus {med(r['progress_calls'] for r in rs):.0f} long-polled spawner/progress calls (their time is waiting)")
     if poll:
         print()
         print("| bridge POST /v1/spawner/poll (from this script) | ms |")
