@@ -16,6 +16,10 @@ hub (for JupyterHub: the hub plus its proxy; Greyhub's proxy is in the hub) and,
 The server's own start (its process start -> its port answers) is timed by a watcher that finds the process by its
 JUPYTERHUB_USER / JUPYTERHUB_SERVICE_URL and polls its port, so "hub overhead" = spawn time - own start.
 
+For the bridge it also counts the protocol calls of each spawn and the time the bridge spent answering them (tornado's
+access log, turned on in the bridge's config), and times the batched POST /v1/spawner/poll for 1 and --poll-servers
+(default 1,000) servers against a bridge it starts alone.
+
 Usage: spawn.py --greyhub src/Greyhub.Host/bin/Release/net10.0/greyhub.dll [--rounds 5] [--hubs bridge,local,jupyterhub] [--keep]
 Stdlib only; starts and stops only its own processes, by PID (servers are stopped through their hub; any left are
 ended by PID at the end).
