@@ -30,6 +30,8 @@ internal sealed partial class ClusterReconciler(
     // after ApplicationStarted): before, no scheduler could report, and a loaded machine may take many seconds to listen.
     private DateTime? _firstPass;
     private static readonly int[] Active = [(int)ClusterStatus.Pending, (int)ClusterStatus.Running, (int)ClusterStatus.Stopping];
+    // Bounded, so that scaling to hundreds does not start hundreds of sbatch or podman calls at once.
+    private const int MaxParallelLaunches = 8;
 
     public Task RunOnceAsync(CancellationToken cancellationToken) => gate.RunAsync(async () =>
     {
@@ -203,20 +205,28 @@ internal sealed partial class ClusterReconciler(
         state.Launching.AddRange(intents);
         await SaveAsync(cluster, state, CancellationToken.None);
         var clusterOptions = JsonNode.Parse(cluster.Options)?.AsObject() ?? [];
+        // The launches run side by side (engines take concurrent launches, as in a spawn storm): a container or a batch
+        // job takes seconds to start, and eight in a row made a cluster of eight wait for the sum.
+        var launched = new System.Collections.Concurrent.ConcurrentQueue<(LaunchIntent Intent, JobHandle Handle)>();
         try
         {
-            foreach (var intent in intents)
+            var parallel = new ParallelOptions { MaxDegreeOfParallelism = MaxParallelLaunches, CancellationToken = cancellationToken };
+            await Parallel.ForEachAsync(intents, parallel, async (intent, ct) =>
             {
-                var handle = await engine.LaunchAsync(jobs.Worker(cluster.Name, cluster.UserName, intent.Name, address, state.Directory, profile, clusterOptions), cancellationToken);
+                var handle = await engine.LaunchAsync(jobs.Worker(cluster.Name, cluster.UserName, intent.Name, address, state.Directory, profile, clusterOptions), ct);
                 CrashPoints.Reach(CrashPoints.WorkerLaunched);
-                state.Launching.Remove(intent);
-                state.Workers.Add(new WorkerState { Name = intent.Name, Job = handle, LaunchedAt = now });
+                launched.Enqueue((intent, handle));
                 LogWorkerLaunched(logger, cluster.Name, intent.Name);
-            }
+            });
         }
         finally
         {
             // The handles of the launches made, in one write (also when one failed: the next pass looks up the rest by key).
+            foreach (var (intent, handle) in launched)
+            {
+                state.Launching.Remove(intent);
+                state.Workers.Add(new WorkerState { Name = intent.Name, Job = handle, LaunchedAt = now });
+            }
             await SaveAsync(cluster, state, CancellationToken.None);
         }
         return true;
