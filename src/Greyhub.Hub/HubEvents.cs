@@ -5,7 +5,7 @@ namespace Greyhub.Hub;
 /// against this class). Ids are stable: operators filter on them, so an id never changes meaning.
 /// It sits at the project root, not in a feature folder, so every folder (the API edge and the proxy included) may use it
 /// without a dependency cycle. Ranges by feature:
-/// 1xx start-up, 20x login, 21x tokens, 22x upstream login, 3xx servers, 4xx pages, 5xx OAuth, 6xx proxy and routes, 7xx services, 8xx audit log,
+/// 1xx start-up, 20x login, 21x tokens, 22x upstream login, 23x login continued, 3xx servers, 4xx pages, 5xx OAuth, 6xx proxy and routes, 7xx services, 8xx audit log,
 /// 9xx operating the hub,
 /// 1000+ the API edge.
 /// 110x housekeeping (the lease, the idle culler).
@@ -44,6 +44,9 @@ internal static class HubEvents
     public const int UpstreamSignOut = 225;
     public const int UpstreamSignOutSkipped = 226;
     public const int UpstreamLoginTiming = 227;
+
+    // 23x: login, continued (20x is full).
+    public const int AuthRefreshFailed = 230;
 
     // 30x: server starts; 31x: stops; 32x: the server monitor.
     public const int ServerRequested = 300;

@@ -139,7 +139,7 @@ internal sealed partial class UserAuthRefresh(IServiceScopeFactory scopes, TimeP
 
     private long Stopwatch(TimeSpan span) => (long)(span.TotalSeconds * time.TimestampFrequency);
 
-    [LoggerMessage(EventId = HubEvents.AuthExpired, Level = LogLevel.Warning, Message = "Signed out {User}: authenticator {Authenticator} failed to refresh the authentication: {Cause}")]
+    [LoggerMessage(EventId = HubEvents.AuthRefreshFailed, Level = LogLevel.Warning, Message = "Signed out {User}: authenticator {Authenticator} failed to refresh the authentication: {Cause}")]
     private static partial void LogRefreshFailed(ILogger logger, string user, string authenticator, string cause);
 
     [LoggerMessage(EventId = HubEvents.AuthRefreshed, Level = LogLevel.Debug, Message = "Refreshed the authentication of {User} (updated: {Updated})")]
