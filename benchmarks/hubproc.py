@@ -62,3 +62,23 @@ def stop(proc, patience=60):
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+def jupyterhub_config(d, pub, hub_port, chp_api, db_url):
+    """The start of a jupyterhub_config.py for Debian's JupyterHub 3.0 on loopback, its files under `d`: DummyAuthenticator,
+    its configurable-http-proxy on `chp_api`, and a service "bench" with the admin role whose token the hub reads from
+    BENCH_TOKEN. Each benchmark appends its own spawner lines."""
+    return f"""import os
+c.JupyterHub.ip = '127.0.0.1'
+c.JupyterHub.port = {pub}
+c.JupyterHub.hub_ip = '127.0.0.1'
+c.JupyterHub.hub_port = {hub_port}
+c.ConfigurableHTTPProxy.api_url = 'http://127.0.0.1:{chp_api}'
+c.ConfigurableHTTPProxy.pid_file = '{d}/proxy.pid'
+c.JupyterHub.authenticator_class = 'jupyterhub.auth.DummyAuthenticator'
+c.JupyterHub.db_url = '{db_url}'
+c.JupyterHub.cookie_secret_file = '{d}/cookie_secret'
+c.JupyterHub.pid_file = '{d}/jupyterhub.pid'
+c.JupyterHub.services = [{{'name': 'bench', 'api_token': os.environ['BENCH_TOKEN']}}]
+c.JupyterHub.load_roles = [{{'name': 'admin', 'services': ['bench']}}]
+"""

@@ -40,7 +40,7 @@ import time
 import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from hubproc import TICKS, call, cpu_seconds, free_port, greyhub_command, stop  # noqa: E402
+from hubproc import TICKS, call, cpu_seconds, free_port, greyhub_command, jupyterhub_config, stop  # noqa: E402
 
 ROOT = os.geteuid() == 0
 ARGS = ["--allow-root"] if ROOT else []
@@ -227,20 +227,7 @@ def start_jupyterhub(tmp):
     pub, hubp, chpapi = free_port(), free_port(), free_port()
     svc = secrets.token_hex(24)
     with open(os.path.join(d, "jupyterhub_config.py"), "w") as f:
-        f.write(f"""import os
-c.JupyterHub.ip = '127.0.0.1'
-c.JupyterHub.port = {pub}
-c.JupyterHub.hub_ip = '127.0.0.1'
-c.JupyterHub.hub_port = {hubp}
-c.ConfigurableHTTPProxy.api_url = 'http://127.0.0.1:{chpapi}'
-c.ConfigurableHTTPProxy.pid_file = '{d}/proxy.pid'
-c.JupyterHub.authenticator_class = 'jupyterhub.auth.DummyAuthenticator'
-c.JupyterHub.db_url = 'sqlite:///{d}/jupyterhub.sqlite'
-c.JupyterHub.cookie_secret_file = '{d}/cookie_secret'
-c.JupyterHub.pid_file = '{d}/jupyterhub.pid'
-c.JupyterHub.services = [{{'name': 'bench', 'api_token': os.environ['BENCH_TOKEN']}}]
-c.JupyterHub.load_roles = [{{'name': 'admin', 'services': ['bench']}}]
-c.JupyterHub.spawner_class = 'jupyterhub.spawner.SimpleLocalProcessSpawner'
+        f.write(jupyterhub_config(d, pub, hubp, chpapi, f'sqlite:///{d}/jupyterhub.sqlite') + f"""c.JupyterHub.spawner_class = 'jupyterhub.spawner.SimpleLocalProcessSpawner'
 c.SimpleLocalProcessSpawner.home_dir_template = '{d}/home/{{username}}'
 c.Spawner.args = {ARGS!r}
 """)

@@ -23,7 +23,7 @@ import urllib.error
 import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from hubproc import cpu_seconds, free_port, stop as stop_within  # noqa: E402
+from hubproc import cpu_seconds, free_port, jupyterhub_config, stop as stop_within  # noqa: E402
 
 
 def stop(proc):
@@ -154,20 +154,7 @@ def run_jupyterhub(n, tmp):
     pub, hubp, chpapi = free_port(), free_port(), free_port()
     svc = secrets.token_hex(24)
     with open(os.path.join(d, "jupyterhub_config.py"), "w") as f:
-        f.write(f"""import os
-c.JupyterHub.ip = '127.0.0.1'
-c.JupyterHub.port = {pub}
-c.JupyterHub.hub_ip = '127.0.0.1'
-c.JupyterHub.hub_port = {hubp}
-c.ConfigurableHTTPProxy.api_url = 'http://127.0.0.1:{chpapi}'
-c.ConfigurableHTTPProxy.pid_file = '{d}/proxy.pid'
-c.JupyterHub.authenticator_class = 'jupyterhub.auth.DummyAuthenticator'
-c.JupyterHub.db_url = 'sqlite:///{d}/jupyterhub.sqlite'
-c.JupyterHub.cookie_secret_file = '{d}/cookie_secret'
-c.JupyterHub.pid_file = '{d}/jupyterhub.pid'
-c.JupyterHub.services = [{{'name': 'bench', 'api_token': os.environ['BENCH_TOKEN']}}]
-c.JupyterHub.load_roles = [{{'name': 'admin', 'services': ['bench']}}]
-c.JupyterHub.spawner_class = 'jupyterhub.spawner.SimpleLocalProcessSpawner'
+        f.write(jupyterhub_config(d, pub, hubp, chpapi, f'sqlite:///{d}/jupyterhub.sqlite') + f"""c.JupyterHub.spawner_class = 'jupyterhub.spawner.SimpleLocalProcessSpawner'
 c.SimpleLocalProcessSpawner.home_dir_template = '{d}/home/{{username}}'
 c.Spawner.cmd = ['/usr/bin/python3', '-S', '{STAND_IN}']
 """)

@@ -34,7 +34,7 @@ import urllib.error
 import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from hubproc import cpu_seconds, free_port, greyhub_command, stop  # noqa: E402
+from hubproc import cpu_seconds, free_port, greyhub_command, jupyterhub_config, stop  # noqa: E402
 
 
 def cpu_seconds_or_zero(pid):
@@ -218,20 +218,7 @@ def write_jupyterhub_config(d, db_url):
     sockets (Node may still hold them just after JupyterHub's cleanup has returned)."""
     pub, hubp, chpapi = free_ports(3)
     with open(os.path.join(d, "jupyterhub_config.py"), "w") as f:
-        f.write(f"""import os
-c.JupyterHub.ip = '127.0.0.1'
-c.JupyterHub.port = {pub}
-c.JupyterHub.hub_ip = '127.0.0.1'
-c.JupyterHub.hub_port = {hubp}
-c.ConfigurableHTTPProxy.api_url = 'http://127.0.0.1:{chpapi}'
-c.ConfigurableHTTPProxy.pid_file = '{d}/proxy.pid'
-c.JupyterHub.authenticator_class = 'jupyterhub.auth.DummyAuthenticator'
-c.JupyterHub.db_url = '{db_url}'
-c.JupyterHub.cookie_secret_file = '{d}/cookie_secret'
-c.JupyterHub.pid_file = '{d}/jupyterhub.pid'
-c.JupyterHub.services = [{{'name': 'bench', 'api_token': os.environ['BENCH_TOKEN']}}]
-c.JupyterHub.load_roles = [{{'name': 'admin', 'services': ['bench']}}]
-""")
+        f.write(jupyterhub_config(d, pub, hubp, chpapi, db_url))
     return pub
 
 
