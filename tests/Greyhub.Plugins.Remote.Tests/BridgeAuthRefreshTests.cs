@@ -119,15 +119,7 @@ public sealed class BridgeAuthRefreshTests
         }
         finally
         {
-            await app.StopAsync(CancellationToken.None);
-            await app.DisposeAsync();
-            try
-            {
-                Directory.Delete(data, recursive: true);
-            }
-            catch (IOException)
-            {
-            }
+            await HubTeardown.StopAsync(app, data);
         }
     }
 

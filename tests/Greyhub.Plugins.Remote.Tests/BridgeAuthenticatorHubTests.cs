@@ -107,15 +107,7 @@ public sealed partial class BridgeAuthenticatorHubTests
         }
         finally
         {
-            await app.StopAsync(CancellationToken.None);
-            await app.DisposeAsync();
-            try
-            {
-                Directory.Delete(data, recursive: true);
-            }
-            catch (IOException)
-            {
-            }
+            await HubTeardown.StopAsync(app, data);
         }
     }
 

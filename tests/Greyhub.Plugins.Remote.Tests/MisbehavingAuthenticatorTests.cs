@@ -110,15 +110,7 @@ public sealed class MisbehavingAuthenticatorTests
                 using var stop = await admin.DeleteAsync("hub/api/users/bob/server", CancellationToken.None);
                 admin.Dispose();
             }
-            await app.StopAsync(CancellationToken.None);
-            await app.DisposeAsync();
-            try
-            {
-                Directory.Delete(data, recursive: true);
-            }
-            catch (IOException)
-            {
-            }
+            await HubTeardown.StopAsync(app, data);
         }
     }
 

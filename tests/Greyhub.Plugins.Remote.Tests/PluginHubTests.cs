@@ -111,15 +111,7 @@ public sealed class PluginHubTests
                 {
                 }
             }
-            await app.StopAsync(CancellationToken.None);
-            await app.DisposeAsync();
-            try
-            {
-                Directory.Delete(data, recursive: true);
-            }
-            catch (IOException)
-            {
-            }
+            await HubTeardown.StopAsync(app, data);
         }
     }
 
