@@ -264,7 +264,7 @@ internal sealed partial class ServerRecovery(
 /// <see cref="FirstAnswerGrace"/> after it listens, if no request comes): the first users are answered before the
 /// re-adoption takes the CPU.
 /// </summary>
-internal sealed class ServerRecoveryJob(ServerRecovery recovery, IHostApplicationLifetime lifetime, Hosting.FirstAnswer firstAnswer) : HubBackgroundService
+internal sealed class ServerRecoveryJob(ServerRecovery recovery, IHostApplicationLifetime lifetime, FirstAnswer firstAnswer) : HubBackgroundService
 {
     /// <summary>How long after the hub listens the re-adoption waits for a first request before it starts anyway.</summary>
     internal static readonly TimeSpan FirstAnswerGrace = TimeSpan.FromSeconds(2);

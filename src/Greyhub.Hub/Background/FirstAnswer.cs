@@ -1,8 +1,4 @@
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Http;
-
-namespace Greyhub.Hub.Hosting;
+namespace Greyhub.Hub.Background;
 
 /// <summary>
 /// Completes once the hub has answered its first request. Work a restart finds waiting (re-adopting a thousand servers
@@ -37,28 +33,6 @@ internal sealed class FirstAnswer
         catch (TimeoutException)
         {
             // Nobody asked yet: the work need not wait any longer.
-        }
-    }
-}
-
-/// <summary>Sets <see cref="FirstAnswer"/> when the first request through the pipeline has been answered.</summary>
-internal sealed class FirstAnswerStartupFilter(FirstAnswer first) : IStartupFilter
-{
-    public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
-    {
-        app.Use(inner => context => first.Done ? inner(context) : AnswerAsync(inner, context));
-        next(app);
-    };
-
-    private async Task AnswerAsync(RequestDelegate inner, HttpContext context)
-    {
-        try
-        {
-            await inner(context);
-        }
-        finally
-        {
-            first.Set();
         }
     }
 }
