@@ -64,23 +64,24 @@ public sealed class BrowserCustomLoginFormTests
             await page.GotoAsync(new Uri(hub.Address, "hub/login").ToString());
 
             // The Authenticator's text and fields, in the hub's own form with its XSRF token, and its service on the button.
-            Assert.Contains("Use your Lab Directory ID and passphrase.", await page.InnerTextAsync("#login-custom #lab-intro"));
-            Assert.Equal("Lab ID", await page.InnerTextAsync("label[for=username_input]"));
+            Assert.Contains("Use your Lab Directory ID and passphrase.", await page.InnerTextAsync("#login-custom #custom-lab-intro"));
+            Assert.Equal("Lab ID", await page.InnerTextAsync("label[for=custom-username_input]"));
             Assert.Equal("Sign in with Lab Directory", (await page.InnerTextAsync("#login_submit")).Trim());
             Assert.Equal(1, await page.Locator("form:has(#login-custom):has(#login_submit) input[name=_xsrf]").CountAsync());
             // What could run, restyle or send the form elsewhere is gone; the harmless text stays.
             Assert.Equal(0, await page.Locator("#login-custom script").CountAsync());
             Assert.Equal(0, await page.Locator("[onclick]").CountAsync());
             Assert.Equal(0, await page.Locator("#foreign, input[name=stolen]").CountAsync());
-            Assert.Contains("Forgot it?", await page.InnerTextAsync("#lab-help"));
-            Assert.DoesNotContain("javascript:", await page.Locator("#lab-link").GetAttributeAsync("href") ?? "", StringComparison.OrdinalIgnoreCase);
+            Assert.Contains("Forgot it?", await page.InnerTextAsync("#custom-lab-help"));
+            // Links are dropped with their text on the sign-in page (no "sign in elsewhere" link can be planted there).
+            Assert.Equal(0, await page.Locator("#login-custom a").CountAsync());
             Assert.NotEqual("script ran", await page.TitleAsync());
             await PageChecks.CheckAsync(page, "custom-login-form");
 
             // A wrong passphrase: the normal failed login, on the same form.
             Assert.Equal(403, await SubmitAsync(page, User, "not-it"));
             Assert.Contains("Invalid username or password", await page.InnerTextAsync("#login-error"));
-            Assert.Equal(1, await page.Locator("#login-custom #lab-intro").CountAsync());
+            Assert.Equal(1, await page.Locator("#login-custom #custom-lab-intro").CountAsync());
 
             // The right one signs in through the Authenticator.
             await SubmitAsync(page, User, Password);
@@ -98,8 +99,8 @@ public sealed class BrowserCustomLoginFormTests
 
     private static async Task<int> SubmitAsync(IPage page, string user, string password)
     {
-        await page.FillAsync("#username_input", user);
-        await page.FillAsync("#password_input", password);
+        await page.FillAsync("#custom-username_input", user);
+        await page.FillAsync("#custom-password_input", password);
         var response = page.WaitForResponseAsync(r => r.Request.Method == "POST" && new Uri(r.Url).AbsolutePath == "/hub/login");
         await page.ClickAsync("#login_submit");
         return (await response).Status;

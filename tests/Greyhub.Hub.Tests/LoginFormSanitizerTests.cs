@@ -4,16 +4,17 @@ namespace Greyhub.Hub.Tests;
 
 /// <summary>
 /// An authenticator's <c>custom_html</c> as the sign-in page shows it: form fields and plain markup, without links
-/// (a phishing link on the sign-in page), ids (colliding with the page's) or fields posting as the hub's own.
+/// (a phishing link on the sign-in page), ids that could collide with the page's (prefixed) or fields posting as the
+/// hub's own hidden ones.
 /// </summary>
 public sealed class LoginFormSanitizerTests
 {
     [Fact]
-    public void Links_ids_and_the_hubs_own_field_names_are_dropped_and_the_rest_kept()
+    public void Links_and_the_hubs_hidden_field_names_are_dropped_ids_prefixed_and_the_rest_kept()
     {
         var html = new string("""
             <p>Your <b>one-time code</b>:</p><a href="https://evil.example/login">Sign in here instead</a>
-            <input id="username" name="otp" type="text"><input type="hidden" name="_xsrf" value="forged">
+            <label for="username">Code</label><input id="username" name="otp" type="text" aria-describedby="hint login-error"><input type="hidden" name="_xsrf" value="forged">
             <input name="username" value="mallory"><input name=" PASSWORD " type="password"><input name="next" value="https://evil.example/">
             <script>alert(1)</script>
             """.ToCharArray());
@@ -25,14 +26,18 @@ public sealed class LoginFormSanitizerTests
         Assert.DoesNotContain("<a", clean, StringComparison.Ordinal);
         Assert.DoesNotContain("Sign in here instead", clean, StringComparison.Ordinal);
         Assert.DoesNotContain("evil.example/login", clean, StringComparison.Ordinal);
-        Assert.DoesNotContain("id=", clean, StringComparison.Ordinal);
+        Assert.Contains("id=\"custom-username\"", clean, StringComparison.Ordinal);
+        Assert.Contains("for=\"custom-username\"", clean, StringComparison.Ordinal);
+        Assert.Contains("aria-describedby=\"custom-hint custom-login-error\"", clean, StringComparison.Ordinal);
+        Assert.DoesNotContain("id=\"username\"", clean, StringComparison.Ordinal);
         Assert.DoesNotContain("_xsrf", clean, StringComparison.Ordinal);
-        Assert.DoesNotContain("name=\"username\"", clean, StringComparison.Ordinal);
-        Assert.DoesNotContain("PASSWORD", clean, StringComparison.Ordinal);
+        // The form's own username and password fields are what the hub checks: they keep their names.
+        Assert.Contains("name=\"username\"", clean, StringComparison.Ordinal);
+        Assert.Contains("PASSWORD", clean, StringComparison.Ordinal);
         Assert.DoesNotContain("name=\"next\"", clean, StringComparison.Ordinal);
         Assert.DoesNotContain("script", clean, StringComparison.Ordinal);
-        // The fields stay (a value the user cannot post as the hub's), only their names go.
-        Assert.Contains("value=\"mallory\"", clean, StringComparison.Ordinal);
+        // A field named as a hidden one of the hub's stays, without its name.
+        Assert.Contains("value=\"https://evil.example/\"", clean, StringComparison.Ordinal);
 
         // The same handshake's text is sanitised once: the same string comes back.
         Assert.Same(clean, SpawnerOptionsForms.SanitizeLoginForm(html));

@@ -78,21 +78,36 @@ internal static class SpawnerOptionsForms
         return document.RootElement.Clone();
     }
 
+    /// <summary>What an authenticator's ids get in front on the sign-in page (no id of the hub's own page starts so).</summary>
+    public const string CustomIdPrefix = "custom-";
+
     private static HtmlSanitizer CreateLoginSanitizer()
     {
         var sanitizer = CreateSanitizer();
         sanitizer.AllowedTags.Remove("a");
-        sanitizer.AllowedAttributes.Remove("id");
-        sanitizer.AllowedAttributes.Remove("for");
-        sanitizer.AllowedAttributes.Remove("list");
-        sanitizer.AllowedAttributes.Remove("aria-describedby");
-        // A field named as one of the hub's own would post a second value for it: it keeps its markup and loses its name.
+        // The form's own username and password fields are what the hub checks (the page shows no others), so they keep
+        // their names; a field named as one of the hub's own hidden fields (_xsrf, next) would post a second value for it
+        // and loses its name. Ids are prefixed, with the references to them, so that none can collide with the page's.
         sanitizer.PostProcessNode += (_, e) =>
         {
-            if (e.Node is AngleSharp.Dom.IElement element && element.GetAttribute("name") is { } name
-                && name.Trim().ToLowerInvariant() is Auth.HubCookies.Xsrf or "username" or "password" or "next")
+            if (e.Node is not AngleSharp.Dom.IElement element)
+            {
+                return;
+            }
+            if (element.GetAttribute("name") is { } name && name.Trim().ToLowerInvariant() is Auth.HubCookies.Xsrf or "next")
             {
                 element.RemoveAttribute("name");
+            }
+            foreach (var attribute in (string[])["id", "for", "list"])
+            {
+                if (element.GetAttribute(attribute) is { } id)
+                {
+                    element.SetAttribute(attribute, CustomIdPrefix + id);
+                }
+            }
+            if (element.GetAttribute("aria-describedby") is { } described)
+            {
+                element.SetAttribute("aria-describedby", string.Join(' ', described.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(id => CustomIdPrefix + id)));
             }
         };
         return sanitizer;
