@@ -31,7 +31,7 @@ internal static partial class BloscDecoder
         var frame = source[..info.CompressedSize];
         if (info.IsMemcpyed)
         {
-            Scatter(frame.Slice(Header, nbytes), 0, destination, rowBytes, start, length, offsets);
+            WriteRows(frame.Slice(Header, nbytes), 0, 0, destination, rowBytes, start, length, offsets);
             return true;
         }
         var typeSize = info.TypeSize;
@@ -58,14 +58,7 @@ internal static partial class BloscDecoder
                 var block = scratch.AsSpan(0, size);
                 DecodeSplits(info, frame, BinaryPrimitives.ReadInt32LittleEndian(frame[(Header + (4 * j))..]), isLeftover, block);
                 var blockStart = (long)j * blockSize;
-                if (shuffle)
-                {
-                    Unshuffle(block, blockStart, typeSize, destination, rowBytes, start, length, offsets);
-                }
-                else
-                {
-                    Scatter(block, blockStart, destination, rowBytes, start, length, offsets);
-                }
+                WriteRows(block, blockStart, shuffle ? typeSize : 0, destination, rowBytes, start, length, offsets);
             }
         }
         finally
@@ -75,31 +68,13 @@ internal static partial class BloscDecoder
         return true;
     }
 
-    /// <summary>Copies the row segments that fall in <paramref name="block"/> (chunk bytes from <paramref name="blockStart"/>).</summary>
-    private static void Scatter(ReadOnlySpan<byte> block, long blockStart, Span<byte> destination, int rowBytes, int start, int length, ReadOnlySpan<long> offsets)
-    {
-        var blockEnd = blockStart + block.Length;
-        for (var r = (int)(blockStart / rowBytes); r < offsets.Length && (long)r * rowBytes < blockEnd; r++)
-        {
-            if (offsets[r] < 0)
-            {
-                continue;
-            }
-            var from = ((long)r * rowBytes) + start;
-            var a = Math.Max(from, blockStart);
-            var b = Math.Min(from + length, blockEnd);
-            if (a < b)
-            {
-                block.Slice((int)(a - blockStart), (int)(b - a)).CopyTo(destination.Slice((int)(offsets[r] + (a - from)), (int)(b - a)));
-            }
-        }
-    }
-
-    /// <summary>Unshuffles the row segments that fall in the shuffled <paramref name="block"/> straight into place.</summary>
-    private static void Unshuffle(ReadOnlySpan<byte> block, long blockStart, int typeSize, Span<byte> destination, int rowBytes, int start, int length,
+    /// <summary>
+    /// Writes the row segments that fall in <paramref name="block"/> (chunk bytes from <paramref name="blockStart"/>)
+    /// straight into place: copied, or unshuffled when <paramref name="shuffleTypeSize"/> is not 0.
+    /// </summary>
+    private static void WriteRows(ReadOnlySpan<byte> block, long blockStart, int shuffleTypeSize, Span<byte> destination, int rowBytes, int start, int length,
         ReadOnlySpan<long> offsets)
     {
-        var n = block.Length / typeSize;
         var blockEnd = blockStart + block.Length;
         for (var r = (int)(blockStart / rowBytes); r < offsets.Length && (long)r * rowBytes < blockEnd; r++)
         {
@@ -110,10 +85,19 @@ internal static partial class BloscDecoder
             var from = ((long)r * rowBytes) + start;
             var a = Math.Max(from, blockStart);
             var b = Math.Min(from + length, blockEnd);
-            if (a < b)
+            if (a >= b)
             {
-                ByteShuffle.UnshuffleRange(typeSize, block, n, (int)((a - blockStart) / typeSize), (int)((b - a) / typeSize),
-                    destination.Slice((int)(offsets[r] + (a - from)), (int)(b - a)));
+                continue;
+            }
+            var target = destination.Slice((int)(offsets[r] + (a - from)), (int)(b - a));
+            if (shuffleTypeSize == 0)
+            {
+                block.Slice((int)(a - blockStart), (int)(b - a)).CopyTo(target);
+            }
+            else
+            {
+                ByteShuffle.UnshuffleRange(shuffleTypeSize, block, block.Length / shuffleTypeSize, (int)((a - blockStart) / shuffleTypeSize),
+                    (int)((b - a) / shuffleTypeSize), target);
             }
         }
     }

@@ -16,23 +16,7 @@ public static partial class ByteShuffle
         var i = 0;
         for (; i + 32 <= n; i += 32)
         {
-            var r0 = Load256(ref src, i);
-            var r1 = Load256(ref src, n + i);
-            var r2 = Load256(ref src, (2 * n) + i);
-            var r3 = Load256(ref src, (3 * n) + i);
-            var a = Avx2.UnpackLow(r0, r1).AsUInt16();
-            var b = Avx2.UnpackHigh(r0, r1).AsUInt16();
-            var c = Avx2.UnpackLow(r2, r3).AsUInt16();
-            var d = Avx2.UnpackHigh(r2, r3).AsUInt16();
-            var o0 = Avx2.UnpackLow(a, c).AsByte();
-            var o1 = Avx2.UnpackHigh(a, c).AsByte();
-            var o2 = Avx2.UnpackLow(b, d).AsByte();
-            var o3 = Avx2.UnpackHigh(b, d).AsByte();
-            var o = i * 4;
-            Store256(ref dst, o, Avx2.Permute2x128(o0, o1, 0x20));
-            Store256(ref dst, o + 32, Avx2.Permute2x128(o2, o3, 0x20));
-            Store256(ref dst, o + 64, Avx2.Permute2x128(o0, o1, 0x31));
-            Store256(ref dst, o + 96, Avx2.Permute2x128(o2, o3, 0x31));
+            Unshuffle4Step256(ref src, n, i, ref Unsafe.Add(ref dst, i * 4));
         }
         return i;
     }
@@ -44,47 +28,7 @@ public static partial class ByteShuffle
         var i = 0;
         for (; i + 32 <= n; i += 32)
         {
-            var r0 = Load256(ref src, i);
-            var r1 = Load256(ref src, n + i);
-            var r2 = Load256(ref src, (2 * n) + i);
-            var r3 = Load256(ref src, (3 * n) + i);
-            var r4 = Load256(ref src, (4 * n) + i);
-            var r5 = Load256(ref src, (5 * n) + i);
-            var r6 = Load256(ref src, (6 * n) + i);
-            var r7 = Load256(ref src, (7 * n) + i);
-            var s0 = Avx2.UnpackLow(r0, r1).AsUInt16();
-            var s1 = Avx2.UnpackHigh(r0, r1).AsUInt16();
-            var s2 = Avx2.UnpackLow(r2, r3).AsUInt16();
-            var s3 = Avx2.UnpackHigh(r2, r3).AsUInt16();
-            var s4 = Avx2.UnpackLow(r4, r5).AsUInt16();
-            var s5 = Avx2.UnpackHigh(r4, r5).AsUInt16();
-            var s6 = Avx2.UnpackLow(r6, r7).AsUInt16();
-            var s7 = Avx2.UnpackHigh(r6, r7).AsUInt16();
-            var t0 = Avx2.UnpackLow(s0, s2).AsUInt32();
-            var t1 = Avx2.UnpackHigh(s0, s2).AsUInt32();
-            var t2 = Avx2.UnpackLow(s1, s3).AsUInt32();
-            var t3 = Avx2.UnpackHigh(s1, s3).AsUInt32();
-            var t4 = Avx2.UnpackLow(s4, s6).AsUInt32();
-            var t5 = Avx2.UnpackHigh(s4, s6).AsUInt32();
-            var t6 = Avx2.UnpackLow(s5, s7).AsUInt32();
-            var t7 = Avx2.UnpackHigh(s5, s7).AsUInt32();
-            var o0 = Avx2.UnpackLow(t0, t4).AsByte();
-            var o1 = Avx2.UnpackHigh(t0, t4).AsByte();
-            var o2 = Avx2.UnpackLow(t1, t5).AsByte();
-            var o3 = Avx2.UnpackHigh(t1, t5).AsByte();
-            var o4 = Avx2.UnpackLow(t2, t6).AsByte();
-            var o5 = Avx2.UnpackHigh(t2, t6).AsByte();
-            var o6 = Avx2.UnpackLow(t3, t7).AsByte();
-            var o7 = Avx2.UnpackHigh(t3, t7).AsByte();
-            var o = i * 8;
-            Store256(ref dst, o, Avx2.Permute2x128(o0, o1, 0x20));
-            Store256(ref dst, o + 32, Avx2.Permute2x128(o2, o3, 0x20));
-            Store256(ref dst, o + 64, Avx2.Permute2x128(o4, o5, 0x20));
-            Store256(ref dst, o + 96, Avx2.Permute2x128(o6, o7, 0x20));
-            Store256(ref dst, o + 128, Avx2.Permute2x128(o0, o1, 0x31));
-            Store256(ref dst, o + 160, Avx2.Permute2x128(o2, o3, 0x31));
-            Store256(ref dst, o + 192, Avx2.Permute2x128(o4, o5, 0x31));
-            Store256(ref dst, o + 224, Avx2.Permute2x128(o6, o7, 0x31));
+            Unshuffle8Step256(ref src, n, i, ref Unsafe.Add(ref dst, i * 8));
         }
         return i;
     }
@@ -96,4 +40,63 @@ public static partial class ByteShuffle
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Store256(ref byte origin, int offset, Vector256<byte> value) =>
         Unsafe.WriteUnaligned(ref Unsafe.Add(ref origin, offset), value);
+
+    // One step: elements i..i+32 of a shuffled block of n elements to dst, in element order (whole blocks and ranges).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Unshuffle4Step256(ref byte src, int n, int i, ref byte dst)
+    {
+        var r0 = Load256(ref src, i);
+        var r1 = Load256(ref src, n + i);
+        var r2 = Load256(ref src, (2 * n) + i);
+        var r3 = Load256(ref src, (3 * n) + i);
+        var a = Avx2.UnpackLow(r0, r1).AsUInt16();
+        var b = Avx2.UnpackHigh(r0, r1).AsUInt16();
+        var c = Avx2.UnpackLow(r2, r3).AsUInt16();
+        var d = Avx2.UnpackHigh(r2, r3).AsUInt16();
+        var o0 = Avx2.UnpackLow(a, c).AsByte();
+        var o1 = Avx2.UnpackHigh(a, c).AsByte();
+        var o2 = Avx2.UnpackLow(b, d).AsByte();
+        var o3 = Avx2.UnpackHigh(b, d).AsByte();
+        Store256(ref dst, 0, Avx2.Permute2x128(o0, o1, 0x20));
+        Store256(ref dst, 32, Avx2.Permute2x128(o2, o3, 0x20));
+        Store256(ref dst, 64, Avx2.Permute2x128(o0, o1, 0x31));
+        Store256(ref dst, 96, Avx2.Permute2x128(o2, o3, 0x31));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Unshuffle8Step256(ref byte src, int n, int i, ref byte dst)
+    {
+        var s0 = Avx2.UnpackLow(Load256(ref src, i), Load256(ref src, n + i)).AsUInt16();
+        var s1 = Avx2.UnpackHigh(Load256(ref src, i), Load256(ref src, n + i)).AsUInt16();
+        var s2 = Avx2.UnpackLow(Load256(ref src, (2 * n) + i), Load256(ref src, (3 * n) + i)).AsUInt16();
+        var s3 = Avx2.UnpackHigh(Load256(ref src, (2 * n) + i), Load256(ref src, (3 * n) + i)).AsUInt16();
+        var s4 = Avx2.UnpackLow(Load256(ref src, (4 * n) + i), Load256(ref src, (5 * n) + i)).AsUInt16();
+        var s5 = Avx2.UnpackHigh(Load256(ref src, (4 * n) + i), Load256(ref src, (5 * n) + i)).AsUInt16();
+        var s6 = Avx2.UnpackLow(Load256(ref src, (6 * n) + i), Load256(ref src, (7 * n) + i)).AsUInt16();
+        var s7 = Avx2.UnpackHigh(Load256(ref src, (6 * n) + i), Load256(ref src, (7 * n) + i)).AsUInt16();
+        var t0 = Avx2.UnpackLow(s0, s2).AsUInt32();
+        var t1 = Avx2.UnpackHigh(s0, s2).AsUInt32();
+        var t2 = Avx2.UnpackLow(s1, s3).AsUInt32();
+        var t3 = Avx2.UnpackHigh(s1, s3).AsUInt32();
+        var t4 = Avx2.UnpackLow(s4, s6).AsUInt32();
+        var t5 = Avx2.UnpackHigh(s4, s6).AsUInt32();
+        var t6 = Avx2.UnpackLow(s5, s7).AsUInt32();
+        var t7 = Avx2.UnpackHigh(s5, s7).AsUInt32();
+        var o0 = Avx2.UnpackLow(t0, t4).AsByte();
+        var o1 = Avx2.UnpackHigh(t0, t4).AsByte();
+        var o2 = Avx2.UnpackLow(t1, t5).AsByte();
+        var o3 = Avx2.UnpackHigh(t1, t5).AsByte();
+        var o4 = Avx2.UnpackLow(t2, t6).AsByte();
+        var o5 = Avx2.UnpackHigh(t2, t6).AsByte();
+        var o6 = Avx2.UnpackLow(t3, t7).AsByte();
+        var o7 = Avx2.UnpackHigh(t3, t7).AsByte();
+        Store256(ref dst, 0, Avx2.Permute2x128(o0, o1, 0x20));
+        Store256(ref dst, 32, Avx2.Permute2x128(o2, o3, 0x20));
+        Store256(ref dst, 64, Avx2.Permute2x128(o4, o5, 0x20));
+        Store256(ref dst, 96, Avx2.Permute2x128(o6, o7, 0x20));
+        Store256(ref dst, 128, Avx2.Permute2x128(o0, o1, 0x31));
+        Store256(ref dst, 160, Avx2.Permute2x128(o2, o3, 0x31));
+        Store256(ref dst, 192, Avx2.Permute2x128(o4, o5, 0x31));
+        Store256(ref dst, 224, Avx2.Permute2x128(o6, o7, 0x31));
+    }
 }

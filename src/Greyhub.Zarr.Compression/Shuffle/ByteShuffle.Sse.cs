@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -138,19 +139,7 @@ public static partial class ByteShuffle
         var i = start;
         for (; i + 16 <= n; i += 16)
         {
-            var r0 = Load(ref src, i);
-            var r1 = Load(ref src, n + i);
-            var r2 = Load(ref src, (2 * n) + i);
-            var r3 = Load(ref src, (3 * n) + i);
-            var a = Sse2.UnpackLow(r0, r1).AsUInt16();
-            var b = Sse2.UnpackHigh(r0, r1).AsUInt16();
-            var c = Sse2.UnpackLow(r2, r3).AsUInt16();
-            var d = Sse2.UnpackHigh(r2, r3).AsUInt16();
-            var o = i * 4;
-            Store(ref dst, o, Sse2.UnpackLow(a, c).AsByte());
-            Store(ref dst, o + 16, Sse2.UnpackHigh(a, c).AsByte());
-            Store(ref dst, o + 32, Sse2.UnpackLow(b, d).AsByte());
-            Store(ref dst, o + 48, Sse2.UnpackHigh(b, d).AsByte());
+            Unshuffle4Step128(ref src, n, i, ref Unsafe.Add(ref dst, i * 4));
         }
         return i;
     }
@@ -162,39 +151,7 @@ public static partial class ByteShuffle
         var i = start;
         for (; i + 16 <= n; i += 16)
         {
-            var r0 = Load(ref src, i);
-            var r1 = Load(ref src, n + i);
-            var r2 = Load(ref src, (2 * n) + i);
-            var r3 = Load(ref src, (3 * n) + i);
-            var r4 = Load(ref src, (4 * n) + i);
-            var r5 = Load(ref src, (5 * n) + i);
-            var r6 = Load(ref src, (6 * n) + i);
-            var r7 = Load(ref src, (7 * n) + i);
-            var s0 = Sse2.UnpackLow(r0, r1).AsUInt16();
-            var s1 = Sse2.UnpackHigh(r0, r1).AsUInt16();
-            var s2 = Sse2.UnpackLow(r2, r3).AsUInt16();
-            var s3 = Sse2.UnpackHigh(r2, r3).AsUInt16();
-            var s4 = Sse2.UnpackLow(r4, r5).AsUInt16();
-            var s5 = Sse2.UnpackHigh(r4, r5).AsUInt16();
-            var s6 = Sse2.UnpackLow(r6, r7).AsUInt16();
-            var s7 = Sse2.UnpackHigh(r6, r7).AsUInt16();
-            var t0 = Sse2.UnpackLow(s0, s2).AsUInt32();
-            var t1 = Sse2.UnpackHigh(s0, s2).AsUInt32();
-            var t2 = Sse2.UnpackLow(s1, s3).AsUInt32();
-            var t3 = Sse2.UnpackHigh(s1, s3).AsUInt32();
-            var t4 = Sse2.UnpackLow(s4, s6).AsUInt32();
-            var t5 = Sse2.UnpackHigh(s4, s6).AsUInt32();
-            var t6 = Sse2.UnpackLow(s5, s7).AsUInt32();
-            var t7 = Sse2.UnpackHigh(s5, s7).AsUInt32();
-            var o = i * 8;
-            Store(ref dst, o, Sse2.UnpackLow(t0, t4).AsByte());
-            Store(ref dst, o + 16, Sse2.UnpackHigh(t0, t4).AsByte());
-            Store(ref dst, o + 32, Sse2.UnpackLow(t1, t5).AsByte());
-            Store(ref dst, o + 48, Sse2.UnpackHigh(t1, t5).AsByte());
-            Store(ref dst, o + 64, Sse2.UnpackLow(t2, t6).AsByte());
-            Store(ref dst, o + 80, Sse2.UnpackHigh(t2, t6).AsByte());
-            Store(ref dst, o + 96, Sse2.UnpackLow(t3, t7).AsByte());
-            Store(ref dst, o + 112, Sse2.UnpackHigh(t3, t7).AsByte());
+            Unshuffle8Step128(ref src, n, i, ref Unsafe.Add(ref dst, i * 8));
         }
         return i;
     }
@@ -236,5 +193,52 @@ public static partial class ByteShuffle
             }
             next.CopyTo(rows);
         }
+    }
+
+    // One step: elements i..i+16 of a shuffled block of n elements to dst, in element order (whole blocks and ranges).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Unshuffle4Step128(ref byte src, int n, int i, ref byte dst)
+    {
+        var r0 = Load(ref src, i);
+        var r1 = Load(ref src, n + i);
+        var r2 = Load(ref src, (2 * n) + i);
+        var r3 = Load(ref src, (3 * n) + i);
+        var a = Sse2.UnpackLow(r0, r1).AsUInt16();
+        var b = Sse2.UnpackHigh(r0, r1).AsUInt16();
+        var c = Sse2.UnpackLow(r2, r3).AsUInt16();
+        var d = Sse2.UnpackHigh(r2, r3).AsUInt16();
+        Store(ref dst, 0, Sse2.UnpackLow(a, c).AsByte());
+        Store(ref dst, 16, Sse2.UnpackHigh(a, c).AsByte());
+        Store(ref dst, 32, Sse2.UnpackLow(b, d).AsByte());
+        Store(ref dst, 48, Sse2.UnpackHigh(b, d).AsByte());
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Unshuffle8Step128(ref byte src, int n, int i, ref byte dst)
+    {
+        var s0 = Sse2.UnpackLow(Load(ref src, i), Load(ref src, n + i)).AsUInt16();
+        var s1 = Sse2.UnpackHigh(Load(ref src, i), Load(ref src, n + i)).AsUInt16();
+        var s2 = Sse2.UnpackLow(Load(ref src, (2 * n) + i), Load(ref src, (3 * n) + i)).AsUInt16();
+        var s3 = Sse2.UnpackHigh(Load(ref src, (2 * n) + i), Load(ref src, (3 * n) + i)).AsUInt16();
+        var s4 = Sse2.UnpackLow(Load(ref src, (4 * n) + i), Load(ref src, (5 * n) + i)).AsUInt16();
+        var s5 = Sse2.UnpackHigh(Load(ref src, (4 * n) + i), Load(ref src, (5 * n) + i)).AsUInt16();
+        var s6 = Sse2.UnpackLow(Load(ref src, (6 * n) + i), Load(ref src, (7 * n) + i)).AsUInt16();
+        var s7 = Sse2.UnpackHigh(Load(ref src, (6 * n) + i), Load(ref src, (7 * n) + i)).AsUInt16();
+        var t0 = Sse2.UnpackLow(s0, s2).AsUInt32();
+        var t1 = Sse2.UnpackHigh(s0, s2).AsUInt32();
+        var t2 = Sse2.UnpackLow(s1, s3).AsUInt32();
+        var t3 = Sse2.UnpackHigh(s1, s3).AsUInt32();
+        var t4 = Sse2.UnpackLow(s4, s6).AsUInt32();
+        var t5 = Sse2.UnpackHigh(s4, s6).AsUInt32();
+        var t6 = Sse2.UnpackLow(s5, s7).AsUInt32();
+        var t7 = Sse2.UnpackHigh(s5, s7).AsUInt32();
+        Store(ref dst, 0, Sse2.UnpackLow(t0, t4).AsByte());
+        Store(ref dst, 16, Sse2.UnpackHigh(t0, t4).AsByte());
+        Store(ref dst, 32, Sse2.UnpackLow(t1, t5).AsByte());
+        Store(ref dst, 48, Sse2.UnpackHigh(t1, t5).AsByte());
+        Store(ref dst, 64, Sse2.UnpackLow(t2, t6).AsByte());
+        Store(ref dst, 80, Sse2.UnpackHigh(t2, t6).AsByte());
+        Store(ref dst, 96, Sse2.UnpackLow(t3, t7).AsByte());
+        Store(ref dst, 112, Sse2.UnpackHigh(t3, t7).AsByte());
     }
 }
