@@ -1,3 +1,4 @@
+using Greyhub.Hub.Login;
 using Greyhub.Hub.Servers;
 
 namespace Greyhub.Hub.Tests;
@@ -18,7 +19,7 @@ public sealed class LoginFormSanitizerTests
             <input name="username" value="mallory"><input name=" PASSWORD " type="password"><input name="next" value="https://evil.example/">
             <script>alert(1)</script>
             """.ToCharArray());
-        var clean = SpawnerOptionsForms.SanitizeLoginForm(html);
+        var clean = LoginForms.Sanitize(html);
 
         Assert.NotNull(clean);
         Assert.Contains("<b>one-time code</b>", clean, StringComparison.Ordinal);
@@ -40,7 +41,7 @@ public sealed class LoginFormSanitizerTests
         Assert.Contains("value=\"https://evil.example/\"", clean, StringComparison.Ordinal);
 
         // The same handshake's text is sanitised once: the same string comes back.
-        Assert.Same(clean, SpawnerOptionsForms.SanitizeLoginForm(html));
+        Assert.Same(clean, LoginForms.Sanitize(html));
         // The spawn page's options form keeps its ids (its labels point at them).
         Assert.Contains("id=\"username\"", SpawnerOptionsForms.Sanitize(html), StringComparison.Ordinal);
     }
@@ -48,7 +49,7 @@ public sealed class LoginFormSanitizerTests
     [Fact]
     public void A_longer_text_than_the_cap_is_not_shown()
     {
-        Assert.Null(SpawnerOptionsForms.SanitizeLoginForm(new string('x', SpawnerOptionsForms.LoginFormMaxLength + 1)));
-        Assert.NotNull(SpawnerOptionsForms.SanitizeLoginForm(new string('x', SpawnerOptionsForms.LoginFormMaxLength)));
+        Assert.Null(LoginForms.Sanitize(new string('x', LoginForms.MaxLength + 1)));
+        Assert.NotNull(LoginForms.Sanitize(new string('x', LoginForms.MaxLength)));
     }
 }

@@ -61,7 +61,7 @@ internal static class LoginPages
         context.Response.Headers.ContentSecurityPolicy = HubPage.LoginContentSecurityPolicy;
         return HubPage.Render<LoginPage>(new
         {
-            CustomHtml = own?.CustomHtml is { } html ? Servers.SpawnerOptionsForms.SanitizeLoginForm(html) : null,
+            CustomHtml = own?.CustomHtml is { } html ? LoginForms.Sanitize(html) : null,
             own?.LoginService,
             Next = SafeNext(next, "/hub/home"),
             Error = error,

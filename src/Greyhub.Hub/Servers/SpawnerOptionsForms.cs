@@ -17,14 +17,7 @@ internal static class SpawnerOptionsForms
     /// <summary>The hidden field that marks a post as coming from a spawner's form.</summary>
     public const string Marker = "greyhub-options-form";
 
-    /// <summary>Longer sign-in fields than this are not shown: the page says nothing rather than a megabyte of markup.</summary>
-    public const int LoginFormMaxLength = 64 * 1024;
-
     private static readonly HtmlSanitizer Sanitizer = CreateSanitizer();
-    private static readonly HtmlSanitizer LoginSanitizer = CreateLoginSanitizer();
-
-    /// <summary>The last plug-in text and its sanitised form: the text is the same string for as long as its handshake holds.</summary>
-    private static volatile Tuple<string, string?>? _lastLogin;
 
     /// <summary>The sanitised form of <paramref name="spawner"/> for this server, or null when it has none.</summary>
     public static async Task<string?> HtmlAsync(ISpawner spawner, UserRecord owner, string server, CancellationToken cancellationToken)
@@ -39,26 +32,9 @@ internal static class SpawnerOptionsForms
 
     /// <summary>
     /// <paramref name="html"/> from a plug-in reduced to form fields and plain markup, for a form of the hub's own (the
-    /// spawn page's options, an authenticator's sign-in fields): the same policy for both.
+    /// spawn page's options; the sign-in page's LoginForms builds on it).
     /// </summary>
     public static string Sanitize(string html) => Sanitizer.Sanitize(html);
-
-    /// <summary>
-    /// An authenticator's sign-in fields (<c>custom_html</c>): as <see cref="Sanitize"/>, and no links (a phishing link on
-    /// the sign-in page), no ids (colliding with the page's own) and no field posting as one of the hub's (<c>_xsrf</c>,
-    /// <c>username</c>, <c>password</c>, <c>next</c>). Null when longer than <see cref="LoginFormMaxLength"/>. Sanitised
-    /// once per handshake's text, not on every sign-in page.
-    /// </summary>
-    public static string? SanitizeLoginForm(string html)
-    {
-        if (_lastLogin is { } last && ReferenceEquals(last.Item1, html))
-        {
-            return last.Item2;
-        }
-        var clean = html.Length > LoginFormMaxLength ? null : LoginSanitizer.Sanitize(html);
-        _lastLogin = Tuple.Create(html, clean);
-        return clean;
-    }
 
     /// <summary>
     /// The posted fields (all but the hub's own) through the spawner's <c>options_from_form</c>, as <c>user_options</c>;
@@ -78,42 +54,8 @@ internal static class SpawnerOptionsForms
         return document.RootElement.Clone();
     }
 
-    /// <summary>What an authenticator's ids get in front on the sign-in page (no id of the hub's own page starts so).</summary>
-    public const string CustomIdPrefix = "custom-";
-
-    private static HtmlSanitizer CreateLoginSanitizer()
-    {
-        var sanitizer = CreateSanitizer();
-        sanitizer.AllowedTags.Remove("a");
-        // The form's own username and password fields are what the hub checks (the page shows no others), so they keep
-        // their names; a field named as one of the hub's own hidden fields (_xsrf, next) would post a second value for it
-        // and loses its name. Ids are prefixed, with the references to them, so that none can collide with the page's.
-        sanitizer.PostProcessNode += (_, e) =>
-        {
-            if (e.Node is not AngleSharp.Dom.IElement element)
-            {
-                return;
-            }
-            if (element.GetAttribute("name") is { } name && name.Trim().ToLowerInvariant() is Auth.HubCookies.Xsrf or "next")
-            {
-                element.RemoveAttribute("name");
-            }
-            foreach (var attribute in (string[])["id", "for", "list"])
-            {
-                if (element.GetAttribute(attribute) is { } id)
-                {
-                    element.SetAttribute(attribute, CustomIdPrefix + id);
-                }
-            }
-            if (element.GetAttribute("aria-describedby") is { } described)
-            {
-                element.SetAttribute("aria-describedby", string.Join(' ', described.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(id => CustomIdPrefix + id)));
-            }
-        };
-        return sanitizer;
-    }
-
-    private static HtmlSanitizer CreateSanitizer()
+    /// <summary>A sanitiser of the policy above, for a form of the hub's own that shows plug-in markup.</summary>
+    internal static HtmlSanitizer CreateSanitizer()
     {
         var sanitizer = new HtmlSanitizer();
         // Form fields, which the default set leaves out; never <form> or <button> (the page's own form and button post).
