@@ -77,6 +77,12 @@ public static partial class HubHost
             }
         });
         configure?.Invoke(builder);
+        if (StartupTimeline.Enabled)
+        {
+            // First and last of the hosted services (Kestrel's own starts after them, then the host reports started).
+            builder.Services.Insert(0, ServiceDescriptor.Singleton<IHostedService>(new TimelineMark("hosted services starting")));
+            builder.Services.AddSingleton<IHostedService>(new TimelineMark("hosted services started, Kestrel starting"));
+        }
         StartupTimeline.Mark("services added");
         var app = builder.Build();
         StartupTimeline.Mark("application built");
@@ -100,12 +106,26 @@ public static partial class HubHost
     {
         app.Lifetime.ApplicationStarted.Register(() => StartupTimeline.Mark("listening (application started)"));
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Greyhub.Startup");
+        var received = 0;
         app.Use(async (context, next) =>
         {
+            StartupTimeline.MarkOnce("first request received", ref received);
             await next(context);
             StartupTimeline.Mark($"first answer: {context.Request.Path} {context.Response.StatusCode}");
             StartupTimeline.Write(logger);
         });
+    }
+
+    /// <summary>A hosted service that only marks the timeline when the host starts it.</summary>
+    private sealed class TimelineMark(string phase) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken)
+        {
+            StartupTimeline.Mark(phase);
+            return Task.CompletedTask;
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 
     /// <summary>Where <c>greyhub.json</c> is looked for: the folder greyhub runs in.</summary>

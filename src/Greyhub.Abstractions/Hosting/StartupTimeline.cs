@@ -32,6 +32,15 @@ public static partial class StartupTimeline
         Marks.Enqueue(new Entry(phase, TimeProvider.System.GetUtcNow().UtcDateTime - process.StartTime.ToUniversalTime(), process.TotalProcessorTime, Environment.CurrentManagedThreadId));
     }
 
+    /// <summary>Records <paramref name="phase"/> the first time it is reached (a request path every request takes).</summary>
+    public static void MarkOnce(string phase, ref int once)
+    {
+        if (Enabled && Interlocked.Exchange(ref once, 1) == 0)
+        {
+            Mark(phase);
+        }
+    }
+
     /// <summary>Logs the marks so far, once per process (later calls do nothing).</summary>
     public static void Write(ILogger logger)
     {

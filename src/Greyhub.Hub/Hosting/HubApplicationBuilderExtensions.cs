@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Greyhub.Abstractions.Hosting;
 using Greyhub.Hub;
 using Greyhub.Hub.About;
 using Greyhub.Hub.Admin;
@@ -65,6 +66,15 @@ public static class HubApplicationBuilderExtensions
         // Everything below is decided by the endpoint routing picked (its metadata), never by comparing path strings:
         // JSON errors and the body limit for API endpoints, who the caller is, XSRF, and the scope each endpoint requires.
         app.UseRouting();
+        if (StartupTimeline.Enabled)
+        {
+            var routed = 0;
+            app.Use((context, next) =>
+            {
+                StartupTimeline.MarkOnce("first request routed (endpoints built)", ref routed);
+                return next(context);
+            });
+        }
         // Pages answer errors as styled pages (an empty 4xx/5xx, an exception); API endpoints keep JSON (inner, first).
         app.UseStatusCodePages(PageErrors.StatusPageAsync);
         app.UseExceptionHandler(new ExceptionHandlerOptions { ExceptionHandler = PageErrors.ExceptionPageAsync });
@@ -73,6 +83,15 @@ public static class HubApplicationBuilderExtensions
         app.UseMiddleware<XsrfMiddleware>();
         app.UseAuthorization();
         app.UseAntiforgery();
+        if (StartupTimeline.Enabled)
+        {
+            var authorized = 0;
+            app.Use((context, next) =>
+            {
+                StartupTimeline.MarkOnce("first request authenticated and authorized", ref authorized);
+                return next(context);
+            });
+        }
 
         var apiEndpoint = new HubApiEndpoint(options.MaxApiBodyBytes);
         var api = app.MapGroup("/hub/api").WithMetadata(apiEndpoint);
