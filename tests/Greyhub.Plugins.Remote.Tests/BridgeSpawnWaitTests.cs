@@ -82,7 +82,7 @@ public sealed class BridgeSpawnWaitTests
             // notices), and no poll at all.
             Assert.Equal(2, lines.Count(l => l.Contains("POST /v1/spawner/start", StringComparison.Ordinal)));
             Assert.Equal(2, lines.Count(l => l.Contains("POST /v1/spawner/progress", StringComparison.Ordinal)));
-            Assert.True(lines.Count(l => l.Contains("POST /v1/spawner/wait", StringComparison.Ordinal)) >= 1, "no wait call:\n" + string.Join('\n', lines));
+            Assert.True(lines.Any(l => l.Contains("POST /v1/spawner/wait", StringComparison.Ordinal)), "no wait call:\n" + string.Join('\n', lines));
             Assert.DoesNotContain(lines, l => l.Contains("/v1/spawner/poll", StringComparison.Ordinal));
         }
         finally
