@@ -9,7 +9,7 @@ namespace Greyhub.Hub.Servers;
 /// It tries every 2 % of the time the start has taken so far, between 1 ms (and 1 ms per server being waited for, up to
 /// 5) and 10 ms, for the first minute (50 ms after), rather than JupyterHub's jittered backoff, which noticed a ready
 /// server seconds late: a server is seen within 2 % of its own start time (a few ms), where a flat 1 ms cost ~2,500
-/// wake-ups and connection attempts, most of the hub's CPU per spawn, for a server that takes 2.5 s.
+/// wake-ups and connection attempts for a server that takes 2.5 s, half the hub's CPU per spawn (benchmarks/plugins).
 /// Meanwhile it watches whether the server died, so a crash fails the spawn at once: through the spawner's
 /// <see cref="ISpawnerEndWatch"/> when it has one (one call for a plug-in), else by polling the spawner.
 /// The answer also says which jupyterhub-singleuser runs (its <c>X-JupyterHub-Version</c> header), which
