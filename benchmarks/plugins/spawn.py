@@ -20,7 +20,10 @@ For the bridge it also counts the protocol calls of each spawn and the time the 
 access log, turned on in the bridge's config), and times the batched POST /v1/spawner/poll for 1 and --poll-servers
 (default 1,000) servers against a bridge it starts alone.
 
-Usage: spawn.py --greyhub src/Greyhub.Host/bin/Release/net10.0/greyhub.dll [--rounds 5] [--hubs bridge,local,jupyterhub] [--keep]
+Usage: spawn.py --greyhub src/Greyhub.Host/bin/Release/net10.0/greyhub.dll [--greyhub-before OTHER/greyhub.dll]
+                [--warmup 10] [--rounds 10] [--hubs bridge,local,jupyterhub] [--keep]
+Each hub first spawns --warmup times unmeasured (JIT and tiered compilation, Python imports), then its idle CPU is
+measured (its timers and health checks, ms per second) and --rounds spawns are measured.
 Stdlib only; starts and stops only its own processes, by PID (servers are stopped through their hub; any left are
 ended by PID at the end).
 """
@@ -109,28 +112,35 @@ def follow(base, token, user, seconds=300):
 
 
 ACCESS = re.compile(r"^\d{3} (?:GET|POST) /v1/(\S+) \(.*\) ([0-9.]+)ms$")
+# Calls whose time is waiting for news (a long poll), not work: counted, their time left out.
+WAITING = {"spawner/progress", "spawner/wait"}
 
 
 def bridge_calls(hub, since):
-    """The protocol calls in the bridge's log (tornado's access lines) after offset `since`: (count, ms the bridge
-    spent answering them, long-polled progress calls left out as their time is waiting, the count of those)."""
+    """The protocol calls in the bridge's log (tornado's access lines) after offset `since`: {"calls": count of calls
+    that answer at once (health-check handshakes left out), "ms": the bridge's time answering them, "waits": count of
+    long-polled calls (progress, wait), "handshakes": health checks, "by": count per call}, and the new offset."""
     path = hub.get("bridge_log")
     if not path or not os.path.exists(path):
-        return None, None, None, since
+        return None, since
     with open(path, errors="replace") as f:
         f.seek(since)
         text = f.read()
         end = f.tell()
-    n = ms = waits = 0
+    out = {"calls": 0, "ms": 0.0, "waits": 0, "handshakes": 0, "by": {}}
     for line in text.splitlines():
         m = ACCESS.match(line.strip().split("] ", 1)[-1])
         if m:
-            if m.group(1) == "spawner/progress":
-                waits += 1
+            call_name = m.group(1)
+            out["by"][call_name] = out["by"].get(call_name, 0) + 1
+            if call_name in WAITING:
+                out["waits"] += 1
+            elif call_name == "handshake":
+                out["handshakes"] += 1
             else:
-                n += 1
-                ms += float(m.group(2))
-    return n, ms, waits, end
+                out["calls"] += 1
+                out["ms"] += float(m.group(2))
+    return out, end
 
 
 def log_size(hub):
@@ -164,7 +174,7 @@ def round_trip(hub, user):
     watcher.join(10)
     server_pid = watcher.pid
     hub["servers"].add(server_pid) if server_pid else None
-    calls, calls_ms, progress_calls, _ = bridge_calls(hub, log0)
+    calls, _ = bridge_calls(hub, log0)
     status, body = call("DELETE", f"{hub['base']}/hub/api/users/{user}/server", hub["token"])
     if status not in (202, 204):
         raise RuntimeError(f"{hub['name']}: DELETE {user}'s server: {status} {body[:300]!r}")
@@ -180,7 +190,9 @@ def round_trip(hub, user):
     c2, b2 = sum(cpu_seconds(p, 0) for p in pids), cpu_seconds(bridge, 0) if bridge else 0
     return {"ready_s": t_ready - t0, "proxied_s": t_proxied - t0, "own_s": watcher.own, "hub_cpu": c1 - c0,
             "bridge_cpu": (b1 - b0) if bridge else None, "stop_s": t_stopped - t_proxied, "stop_cpu": c2 - c1,
-            "stop_bridge_cpu": (b2 - b1) if bridge else None, "calls": calls, "calls_ms": calls_ms, "progress_calls": progress_calls}
+            "stop_bridge_cpu": (b2 - b1) if bridge else None,
+            "calls": calls and calls["calls"], "calls_ms": calls and calls["ms"], "waits": calls and calls["waits"],
+            "handshakes": calls and calls["handshakes"], "by": calls and calls["by"]}
 
 
 def start_greyhub(name, greyhub, tmp, bridge_config=None):
@@ -332,50 +344,75 @@ def fmt(v, scale=1.0, digits=2):
     return "–" if v is None else f"{v * scale:.{digits}f}"
 
 
+def idle_cpu(hub, seconds):
+    """The hub's CPU per second while nothing happens (its timers, health checks, pollers), in ms/s."""
+    pids = hub["cpu_pids"]()
+    c0, t0 = sum(cpu_seconds(p, 0) for p in pids), time.monotonic()
+    time.sleep(seconds)
+    return (sum(cpu_seconds(p, 0) for p in pids) - c0) / (time.monotonic() - t0) * 1000
+
+
+BRIDGE_CONFIG = ("import logging\n_access = logging.getLogger('tornado.access')\n"
+                 "_access.setLevel(logging.INFO)\n_access.addHandler(logging.StreamHandler())\n"
+                 "c.Bridge.spawner_class = 'jupyterhub.spawner.SimpleLocalProcessSpawner'\n"
+                 "c.SimpleLocalProcessSpawner.home_dir_template = {home!r} + '/{{username}}'\n"
+                 "c.Spawner.args = {args!r}\n")
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--greyhub", required=True, help="greyhub.dll (Release build) or the published greyhub executable")
-    p.add_argument("--rounds", type=int, default=5)
-    p.add_argument("--hubs", default="bridge,local,jupyterhub")
+    p.add_argument("--greyhub-before", help="another build (e.g. of main) to compare: adds the hubs bridge-before and local-before")
+    p.add_argument("--rounds", type=int, default=10, help="measured spawns per hub")
+    p.add_argument("--warmup", type=int, default=10, help="unmeasured spawns per hub first (JIT, tiered compilation, imports)")
+    p.add_argument("--idle", type=float, default=5.0, help="seconds of each hub's idle CPU measured after the warm-up")
+    p.add_argument("--hubs", help="default: bridge,local,jupyterhub (and bridge-before,local-before with --greyhub-before)")
     p.add_argument("--poll-servers", type=int, default=1000, help="servers in the bridge's batched poll (0: skip it)")
     p.add_argument("--keep", action="store_true", help="keep the temp folder (logs)")
     a = p.parse_args()
     if not shutil.which("jupyterhub-singleuser"):
         sys.exit("jupyterhub-singleuser is missing: apt-get install -y jupyterhub")
     tmp = tempfile.mkdtemp(prefix="plugin-spawn-bench-")
-    names = [n for n in a.hubs.split(",") if n]
+    default = "bridge-before,bridge,local-before,local,jupyterhub" if a.greyhub_before else "bridge,local,jupyterhub"
+    names = [n for n in (a.hubs or default).split(",") if n]
     hubs = {}
     results = {n: [] for n in names}
+    idle = {}
     poll = None
+    users = [f"u{i}" for i in range(a.warmup + a.rounds)]
     try:
         if a.poll_servers:
             bridge_dir = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "python", "greyhub_bridge"))
             poll = bridge_poll(bridge_dir, tmp, a.poll_servers, 10)
             print(f"# bridge poll: {json.dumps({k: round(v, 1) for k, v in poll.items()})}", file=sys.stderr, flush=True)
         for n in names:
-            if n == "bridge":
+            build = a.greyhub_before if n.endswith("-before") else a.greyhub
+            if build is None:
+                sys.exit(f"hub {n} needs --greyhub-before")
+            kind = n.removesuffix("-before")
+            if kind == "bridge":
                 # tornado's access line for every protocol call (with its time) on the bridge's stderr, its LogFile
-                hubs[n] = start_greyhub(n, a.greyhub, tmp, "import logging\n_access = logging.getLogger('tornado.access')\n"
-                                        "_access.setLevel(logging.INFO)\n_access.addHandler(logging.StreamHandler())\n"
-                                        "c.Bridge.spawner_class = 'jupyterhub.spawner.SimpleLocalProcessSpawner'\n"
-                                        f"c.SimpleLocalProcessSpawner.home_dir_template = {os.path.join(tmp, 'bridge-home')!r} + '/{{username}}'\n"
-                                        f"c.Spawner.args = {ARGS!r}\n")
-            elif n == "local":
-                hubs[n] = start_greyhub(n, a.greyhub, tmp)
-            elif n == "jupyterhub":
+                hubs[n] = start_greyhub(n, build, tmp, BRIDGE_CONFIG.format(home=os.path.join(tmp, n + "-home"), args=ARGS))
+            elif kind == "local":
+                hubs[n] = start_greyhub(n, build, tmp)
+            elif kind == "jupyterhub":
                 hubs[n] = start_jupyterhub(tmp)
             else:
                 sys.exit(f"unknown hub {n}")
-            s, b = call("POST", f"{hubs[n]['base']}/hub/api/users", hubs[n]["token"], {"usernames": [f"u{i}" for i in range(a.rounds + 1)]})
+            s, b = call("POST", f"{hubs[n]['base']}/hub/api/users", hubs[n]["token"], {"usernames": users})
             if s != 201:
                 raise RuntimeError(f"{n}: POST /hub/api/users: {s} {b[:300]!r}")
-        # Round 0 warms each hub up (first spawn: JIT, imports) and is not counted.
-        for r in range(a.rounds + 1):
+        # Rounds are interleaved (one spawn of each hub, then the next); the warm-up rounds are not counted.
+        for r, user in enumerate(users):
+            if r == a.warmup:
+                for n in names:
+                    idle[n] = idle_cpu(hubs[n], a.idle)
+                print(f"# idle CPU ms/s: {json.dumps({k: round(v, 1) for k, v in idle.items()})}", file=sys.stderr, flush=True)
             for n in names:
-                m = round_trip(hubs[n], f"u{r}")
-                print(f"# {n} round {r}{' (warm-up)' if r == 0 else ''}: {json.dumps({k: v if v is None else round(v, 3) for k, v in m.items()})}"
+                m = round_trip(hubs[n], user)
+                print(f"# {n} round {r}{' (warm-up)' if r < a.warmup else ''}: {json.dumps({k: v if not isinstance(v, float) else round(v, 3) for k, v in m.items()})}"
                       f" (load {os.getloadavg()[0]:.1f})", file=sys.stderr, flush=True)
-                if r:
+                if r >= a.warmup:
                     results[n].append(m)
     finally:
         for h in hubs.values():
@@ -384,24 +421,33 @@ def main():
             print(f"# logs in {tmp}", file=sys.stderr)
         else:
             shutil.rmtree(tmp, ignore_errors=True)
-    print(f"# load average at the end: {' '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs; medians of {a.rounds} rounds")
-    print("| hub | POST → ready s | POST → proxied 200 s | server's own start s | hub overhead s | hub CPU ms / spawn | bridge CPU ms / spawn | stop s | hub CPU ms / stop | bridge CPU ms / stop |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print(f"# load average at the end: {' '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs; "
+          f"medians of {a.rounds} rounds after {a.warmup} warm-up rounds per hub")
+    print("| hub | POST → ready s | POST → proxied 200 s | server's own start s | hub overhead s | hub CPU ms / spawn | hub idle CPU ms/s | bridge CPU ms / spawn | stop s | hub CPU ms / stop | bridge CPU ms / stop |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for n in names:
         rs = results[n]
         if not rs:
             continue
-        mm = {k: med(r[k] for r in rs) for k in rs[0]}
+        mm = {k: med(r[k] for r in rs) for k in rs[0] if k != "by"}
         overhead = med(r["ready_s"] - r["own_s"] for r in rs if r["own_s"] is not None)
         print(f"| {n} | {fmt(mm['ready_s'])} | {fmt(mm['proxied_s'])} | {fmt(mm['own_s'])} | {fmt(overhead)} | {fmt(mm['hub_cpu'], 1000, 0)} | "
-              f"{fmt(mm['bridge_cpu'], 1000, 0)} | {fmt(mm['stop_s'])} | {fmt(mm['stop_cpu'], 1000, 0)} | {fmt(mm['stop_bridge_cpu'], 1000, 0)} |")
-    for n in names:
-        rs = [r for r in results[n] if r.get("calls") is not None]
-        if rs:
-            print()
-            print(f"{n}: protocol calls of one spawn (POST -> proxied 200), from the bridge's access log: median "
-                  f"{med(r['calls'] for r in rs):.0f} calls answered in {med(r['calls_ms'] for r in rs):.1f} ms in all, "
-                  f"plus {med(r['progress_calls'] for r in rs):.0f} long-polled spawner/progress calls (their time is waiting)")
+              f"{fmt(idle.get(n), 1, 1)} | {fmt(mm['bridge_cpu'], 1000, 0)} | {fmt(mm['stop_s'])} | {fmt(mm['stop_cpu'], 1000, 0)} | {fmt(mm['stop_bridge_cpu'], 1000, 0)} |")
+    rows = [(n, [r for r in results[n] if r.get("calls") is not None]) for n in names]
+    rows = [(n, rs) for n, rs in rows if rs]
+    if rows:
+        print()
+        print("Protocol calls of one spawn (POST → proxied 200), from the bridge's access log, medians:")
+        print()
+        print("| hub | calls answered at once | bridge ms answering them | long-polled calls (waiting) | health-check handshakes | all calls of the measured spawns by kind |")
+        print("|---|---:|---:|---:|---:|---|")
+        for n, rs in rows:
+            by = {}
+            for r in rs:
+                for k, v in (r["by"] or {}).items():
+                    by[k] = by.get(k, 0) + v
+            print(f"| {n} | {med(r['calls'] for r in rs):.0f} | {med(r['calls_ms'] for r in rs):.1f} | {med(r['waits'] for r in rs):.0f} | "
+                  f"{med(r['handshakes'] for r in rs):.0f} | {', '.join(f'{k} {v}' for k, v in sorted(by.items()))} |")
     if poll:
         print()
         print("| bridge POST /v1/spawner/poll (from this script) | ms |")

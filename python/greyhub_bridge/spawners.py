@@ -10,7 +10,7 @@ import os
 import re
 import subprocess
 
-from tornado import web
+from tornado import iostream, web
 
 from greyhub_bridge import host
 from greyhub_bridge.protocol import BadRequest, PluginHandler
@@ -231,22 +231,50 @@ class SpawnerHost:
         except Exception:  # noqa: BLE001 - a broken progress() must not break the start
             self.bridge.log.exception("progress() of %s failed", spawn.spawner._log_name)
 
-    async def progress(self, body):
+    def _follow_args(self, body):
         spawn_id = host.text(body.get("spawn_id"), "spawn_id")
         spawn = self.spawns.get(spawn_id)
         if spawn is None:
             raise web.HTTPError(404, reason=f"no start {spawn_id} (the bridge restarted, or it ended long ago)")
         after = body.get("after", 0)
         wait = body.get("wait_seconds", 10)
-        if not isinstance(after, int) or after < 0 or not isinstance(wait, (int, float)) or wait < 0:
+        if not isinstance(after, int) or isinstance(after, bool) or after < 0 \
+                or not isinstance(wait, (int, float)) or isinstance(wait, bool) or wait < 0:
             raise BadRequest("after must be a count and wait_seconds a non-negative number")
+        return spawn, after, min(wait, 30)
+
+    @staticmethod
+    async def _news(spawn, after, wait):
+        """Waits (at most ``wait`` seconds) until the start has events after ``after`` or is done."""
         if not spawn.done and len(spawn.events) <= after:
             spawn.changed.clear()
             try:
-                await asyncio.wait_for(spawn.changed.wait(), timeout=min(wait, 30))
+                await asyncio.wait_for(spawn.changed.wait(), timeout=wait)
             except asyncio.TimeoutError:
                 pass
+
+    async def progress(self, body):
+        spawn, after, wait = self._follow_args(body)
+        await self._news(spawn, after, wait)
         return spawn.answer(after)
+
+    def follow(self, body):
+        """The answers of a streamed progress call (1.3): one each time the start has news, an empty one after
+        ``wait_seconds`` of silence (the hub's sign that the bridge still lives), the last one done. Checked before the
+        first is sent, so a bad call is still answered with an error."""
+        spawn, after, wait = self._follow_args(body)
+        wait = max(wait, 0.5)
+
+        async def answers():
+            nonlocal after
+            while True:
+                await self._news(spawn, after, wait)
+                answer = spawn.answer(after)
+                after = answer["next"]
+                yield answer
+                if answer["done"]:
+                    return
+        return answers()
 
     async def poll_one(self, value):
         spawner = self.from_state(value) if isinstance(value, str) else None
@@ -259,6 +287,25 @@ class SpawnerHost:
         self.spawners.pop((spawner.user.name, spawner.name), None)
         return {"running": False, "exit_code": status if isinstance(status, int) else None,
                 "reason": f"{type(spawner).__name__}.poll() says it ended with {status}"}
+
+    async def wait(self, body, gone):
+        """The server's status once it no longer runs, or after ``wait_seconds`` (at most 60) with it running: the
+        hub's one call while a started server comes up, instead of a poll every 100 ms. The bridge asks the spawner's
+        own ``poll()`` as the hub would have (every 0.1 s, every second once the wait has lasted a minute), and stops
+        asking when the hub hangs up (``gone()``)."""
+        value = body.get("state")
+        wait = body.get("wait_seconds", 30)
+        if not isinstance(value, str) or isinstance(wait, bool) or not isinstance(wait, (int, float)) or wait < 0:
+            raise BadRequest("state must be a string and wait_seconds a non-negative number")
+        loop = asyncio.get_running_loop()
+        begun = loop.time()
+        end = begun + min(wait, 60)
+        while True:
+            status = await self.poll_one(value)
+            now = loop.time()
+            if not status["running"] or now >= end or gone():
+                return status
+            await asyncio.sleep(min(0.1 if now - begun < 60 else 1.0, end - now))
 
     async def stop(self, body):
         value = body.get("state")
@@ -332,7 +379,8 @@ def _describe(bridge):
         return None
     cls = bridge.spawner_host.cls
     return {"class": f"{cls.__module__}.{cls.__name__}", "options_form": bridge.spawner_host.has_form,
-            "calls": ["start", "progress", "poll", "stop", "log", "options_form", "options_from_form"]}
+            "calls": ["start", "progress", "progress_stream", "poll", "wait", "stop", "log", "options_form",
+                      "options_from_form"]}
 
 
 class _SpawnerHandler(PluginHandler):
@@ -351,8 +399,28 @@ class StartHandler(_SpawnerHandler):
 
 
 class ProgressHandler(_SpawnerHandler):
+    gone = False
+
+    def on_connection_close(self):
+        self.gone = True
+
     async def post(self):
-        self.answer(await self.spawners.progress(self.body()))
+        body = self.body()
+        if not body.get("stream"):
+            self.answer(await self.spawners.progress(body))
+            return
+        # One call for the whole start (1.3): JSON lines, each flushed as it comes.
+        answers = self.spawners.follow(body)
+        self.set_header("Content-Type", "application/x-ndjson")
+        async for answer in answers:
+            if self.gone:
+                return
+            self.write(json.dumps(answer) + "\n")
+            try:
+                await self.flush()
+            except iostream.StreamClosedError:
+                return
+        self.finish()
 
 
 class PollHandler(_SpawnerHandler):
@@ -361,6 +429,18 @@ class PollHandler(_SpawnerHandler):
         if not isinstance(states, list):
             raise BadRequest("servers must be a list of states")
         self.answer({"statuses": list(await asyncio.gather(*(self.spawners.poll_one(s) for s in states)))})
+
+
+class WaitHandler(_SpawnerHandler):
+    gone = False
+
+    def on_connection_close(self):
+        self.gone = True  # the hub saw the server answer (or gave up): stop polling for it
+
+    async def post(self):
+        status = await self.spawners.wait(self.body(), lambda: self.gone)
+        if not self.gone:
+            self.answer({"status": status})
 
 
 class StopHandler(_SpawnerHandler):
@@ -389,6 +469,7 @@ ROUTES.extend([
     (r"/v1/spawner/start", StartHandler),
     (r"/v1/spawner/progress", ProgressHandler),
     (r"/v1/spawner/poll", PollHandler),
+    (r"/v1/spawner/wait", WaitHandler),
     (r"/v1/spawner/stop", StopHandler),
     (r"/v1/spawner/log", LogHandler),
     (r"/v1/spawner/options_form", OptionsFormHandler),

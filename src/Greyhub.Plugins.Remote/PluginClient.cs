@@ -77,7 +77,8 @@ internal sealed partial class PluginClient(PluginEndpoint endpoint, RemoteEngine
         }
     }
 
-    private static bool Transient(PluginException e) => e.Kind is PluginFailure.Unreachable or PluginFailure.Timeout
+    /// <summary>Whether a failure may pass (unreachable, timed out, 502/503/504): a call that may be repeated is tried again.</summary>
+    public static bool Transient(PluginException e) => e.Kind is PluginFailure.Unreachable or PluginFailure.Timeout
         || (e.Kind is PluginFailure.PluginError && e.Data["status"] is 502 or 503 or 504);
 
     private PluginEndpoint.Current Current() => endpoint.Value
@@ -94,12 +95,9 @@ internal sealed partial class PluginClient(PluginEndpoint endpoint, RemoteEngine
         HttpMethod method, string path, PluginEndpoint.Current current, HttpContent? content, JsonTypeInfo<TResponse> responseType,
         TimeSpan timeout, CancellationToken cancellationToken)
     {
-        var url = new Uri(current.Url, path);
         using var timer = new CancellationTokenSource(timeout, time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(timer.Token, cancellationToken);
-        using var request = new HttpRequestMessage(method, url) { Content = content };
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", current.Secret);
-        request.Headers.Add(PluginProtocol.VersionHeader, PluginProtocol.Version.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        using var request = NewRequest(method, path, current, content);
         var client = clients.CreateClient(HttpClientName);
         string body;
         HttpStatusCode status;
@@ -117,16 +115,9 @@ internal sealed partial class PluginClient(PluginEndpoint endpoint, RemoteEngine
         {
             throw new PluginException(Name, PluginFailure.Unreachable, $"could not be reached for {method} /{path} at {current.Url}: {Why(e)}.", e);
         }
-        if (status is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
+        if (Refusal(method, path, status, body) is { } refused)
         {
-            throw new PluginException(Name, PluginFailure.Unauthorized,
-                $"refused the hub's secret ({(int)status} on {method} /{path}); the plug-in and Greyhub:Compute:Remote:{Name}:Secret (Greyhub:Authenticator:Remote:{Name}:Secret for an authenticator) must hold the same secret.");
-        }
-        if ((int)status is < 200 or > 299)
-        {
-            var error = new PluginException(Name, PluginFailure.PluginError, $"failed {method} /{path} with {(int)status}: {ErrorText(body)}");
-            error.Data["status"] = (int)status;
-            throw error;
+            throw refused;
         }
         try
         {
@@ -137,6 +128,31 @@ internal sealed partial class PluginClient(PluginEndpoint endpoint, RemoteEngine
         {
             throw new PluginException(Name, PluginFailure.MalformedAnswer, $"answered {method} /{path} with malformed JSON ({e.Message}): {Excerpt(body)}", e);
         }
+    }
+
+    private static HttpRequestMessage NewRequest(HttpMethod method, string path, PluginEndpoint.Current current, HttpContent? content)
+    {
+        var request = new HttpRequestMessage(method, new Uri(current.Url, path)) { Content = content };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", current.Secret);
+        request.Headers.Add(PluginProtocol.VersionHeader, PluginProtocol.Version.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        return request;
+    }
+
+    /// <summary>The error an answer's status means (a wrong secret, the plug-in's own error), or null for a success.</summary>
+    private PluginException? Refusal(HttpMethod method, string path, HttpStatusCode status, string body)
+    {
+        if (status is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
+        {
+            return new PluginException(Name, PluginFailure.Unauthorized,
+                $"refused the hub's secret ({(int)status} on {method} /{path}); the plug-in and Greyhub:Compute:Remote:{Name}:Secret (Greyhub:Authenticator:Remote:{Name}:Secret for an authenticator) must hold the same secret.");
+        }
+        if ((int)status is < 200 or > 299)
+        {
+            var error = new PluginException(Name, PluginFailure.PluginError, $"failed {method} /{path} with {(int)status}: {ErrorText(body)}");
+            error.Data["status"] = (int)status;
+            return error;
+        }
+        return null;
     }
 
     private static string Why(HttpRequestException e) => e.InnerException switch

@@ -7,12 +7,15 @@ namespace Greyhub.Plugins.Remote;
 /// <summary>
 /// A spawner in another process, reached over the grey plug protocol's spawner calls (docs/plugins.md): the JupyterHub
 /// bridge hosting a JupyterHub <c>Spawner</c> class, or any plug-in that serves <c>/v1/spawner/*</c>. The plug-in's
-/// state is stored verbatim, so servers re-attach after a restart of the hub or of the plug-in.
+/// state is stored verbatim, so servers re-attach after a restart of the hub or of the plug-in. A plug-in that serves
+/// <c>wait</c> (1.3) is watched with one long call while a started server comes up, instead of polled every 100 ms.
 /// </summary>
-public sealed class RemoteSpawner : ISpawner, ISpawnerOptionsForm
+public sealed class RemoteSpawner : ISpawner, ISpawnerOptionsForm, ISpawnerEndWatch
 {
     // How long one progress call may wait for news before it answers with none.
     private static readonly TimeSpan ProgressWait = TimeSpan.FromSeconds(10);
+    // How long one wait call may last before it answers "still running" (and the next one is made).
+    private static readonly TimeSpan EndWait = TimeSpan.FromSeconds(30);
     // JupyterHub's stop escalates SIGINT, SIGTERM, SIGKILL over interrupt/term/kill timeouts (10 + 5 + 5 s by default).
     private static readonly TimeSpan StopAllowance = TimeSpan.FromSeconds(30);
     private readonly PluginClient _client;
@@ -62,37 +65,34 @@ public sealed class RemoteSpawner : ISpawner, ISpawnerOptionsForm
         {
             await _client.CallAsync("v1/spawner/start", start, SpawnerJson.Default.SpawnerStartRequest, SpawnerJson.Default.SpawnerStartResponse,
                 retry: true, _options.Timeout, timeout.Token);
-            var after = 0;
-            var percent = 0;
-            while (true)
+            var follow = new Progress(context);
+            if (Serves("progress_stream"))
             {
-                var progress = await _client.CallAsync("v1/spawner/progress", new SpawnerProgressRequest(start.SpawnId, after, ProgressWait.TotalSeconds),
-                    SpawnerJson.Default.SpawnerProgressRequest, SpawnerJson.Default.SpawnerProgressResponse, retry: true, _options.Timeout + ProgressWait, timeout.Token);
-                foreach (var e in progress.Events ?? [])
+                try
                 {
-                    // "Server requested" is the hub's own first event already.
-                    if (after++ > 0 || e.Progress is not 0)
+                    // One call for the whole start: a line per batch of events, the last one with the server's url and state.
+                    await foreach (var line in _client.StreamAsync("v1/spawner/progress", new SpawnerProgressRequest(start.SpawnId, 0, ProgressWait.TotalSeconds, Stream: true),
+                        SpawnerJson.Default.SpawnerProgressRequest, SpawnerJson.Default.SpawnerProgressResponse, _options.Timeout + ProgressWait, timeout.Token))
                     {
-                        // An event without progress keeps the bar where it was (JupyterHub's rule).
-                        percent = Math.Clamp(e.Progress ?? percent, 0, 100);
-                        context.Report(percent, e.Message ?? "");
+                        if (follow.Add(line))
+                        {
+                            return await StartedAsync(line, context, cancellationToken);
+                        }
                     }
                 }
-                after = Math.Max(after, progress.Next);
-                if (!progress.Done)
+                catch (PluginException e) when (PluginClient.Transient(e))
                 {
-                    continue;
+                    // A stream that broke or went silent: the long polls below pick up after the last event seen, with retries.
                 }
-                if (progress.Error is { } error)
+            }
+            while (true)
+            {
+                var progress = await _client.CallAsync("v1/spawner/progress", new SpawnerProgressRequest(start.SpawnId, follow.After, ProgressWait.TotalSeconds),
+                    SpawnerJson.Default.SpawnerProgressRequest, SpawnerJson.Default.SpawnerProgressResponse, retry: true, _options.Timeout + ProgressWait, timeout.Token);
+                if (follow.Add(progress))
                 {
-                    throw new SpawnFailedException($"Plug-in '{Name}': {error}", progress.Log ?? "");
+                    return await StartedAsync(progress, context, cancellationToken);
                 }
-                if (progress.State is null || !Uri.TryCreate(progress.Url, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https"))
-                {
-                    throw new PluginException(Name, PluginFailure.MalformedAnswer, $"finished a start without a state or an http(s) url (url: {progress.Url ?? "none"}).");
-                }
-                await context.SaveStateAsync(progress.State, cancellationToken);
-                return new SpawnedServer(url, progress.State);
             }
         }
         catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
@@ -103,6 +103,49 @@ public sealed class RemoteSpawner : ISpawner, ISpawnerOptionsForm
         catch (PluginException e)
         {
             throw new SpawnFailedException(e.Message, "", e);
+        }
+    }
+
+    private bool Serves(string call) => _client.Known?.Hosts?.Spawner?.Calls?.Contains(call) == true;
+
+    /// <summary>The end of a start: its error, or the server's url and state (stored before anything else).</summary>
+    private async Task<SpawnedServer> StartedAsync(SpawnerProgressResponse done, ISpawnContext context, CancellationToken cancellationToken)
+    {
+        if (done.Error is { } error)
+        {
+            throw new SpawnFailedException($"Plug-in '{Name}': {error}", done.Log ?? "");
+        }
+        if (done.State is null || !Uri.TryCreate(done.Url, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https"))
+        {
+            throw new PluginException(Name, PluginFailure.MalformedAnswer, $"finished a start without a state or an http(s) url (url: {done.Url ?? "none"}).");
+        }
+        await context.SaveStateAsync(done.State, cancellationToken);
+        return new SpawnedServer(url, done.State);
+    }
+
+    /// <summary>A start's progress as the plug-in reports it, passed on to the hub's progress bar.</summary>
+    private sealed class Progress(ISpawnContext context)
+    {
+        private int _percent;
+
+        /// <summary>How many events have been seen (the next progress call's <c>after</c>).</summary>
+        public int After { get; private set; }
+
+        /// <summary>Reports the answer's events; true when the start is done.</summary>
+        public bool Add(SpawnerProgressResponse progress)
+        {
+            foreach (var e in progress.Events ?? [])
+            {
+                // "Server requested" is the hub's own first event already.
+                if (After++ > 0 || e.Progress is not 0)
+                {
+                    // An event without progress keeps the bar where it was (JupyterHub's rule).
+                    _percent = Math.Clamp(e.Progress ?? _percent, 0, 100);
+                    context.Report(_percent, e.Message ?? "");
+                }
+            }
+            After = Math.Max(After, progress.Next);
+            return progress.Done;
         }
     }
 
@@ -120,10 +163,32 @@ public sealed class RemoteSpawner : ISpawner, ISpawnerOptionsForm
         {
             throw new PluginException(Name, PluginFailure.MalformedAnswer, $"answered {response.Statuses?.Count ?? 0} statuses for {states.Count} servers.");
         }
-        return [.. statuses.Select(s => s is null
-            ? throw new PluginException(Name, PluginFailure.MalformedAnswer, "answered a null status.")
-            : new SpawnerStatus(s.Running, Uri.TryCreate(s.Url, UriKind.Absolute, out var url) ? url : null, s.ExitCode, s.Reason))];
+        return [.. statuses.Select(Status)];
     }
+
+    /// <inheritdoc />
+    public Task<SpawnerStatus>? WatchEnd(string state, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        return Serves("wait") ? WaitEndAsync(state, cancellationToken) : null;
+    }
+
+    private async Task<SpawnerStatus> WaitEndAsync(string state, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var response = await _client.CallAsync("v1/spawner/wait", new SpawnerWaitRequest(state, EndWait.TotalSeconds), SpawnerJson.Default.SpawnerWaitRequest,
+                SpawnerJson.Default.SpawnerWaitResponse, retry: true, _options.Timeout + EndWait, cancellationToken);
+            if (Status(response.Status) is { Running: false } ended)
+            {
+                return ended;
+            }
+        }
+    }
+
+    private SpawnerStatus Status(WireSpawnerStatus? status) => status is null
+        ? throw new PluginException(Name, PluginFailure.MalformedAnswer, "answered a null status.")
+        : new SpawnerStatus(status.Running, Uri.TryCreate(status.Url, UriKind.Absolute, out var url) ? url : null, status.ExitCode, status.Reason);
 
     /// <inheritdoc />
     public async Task StopAsync(string state, CancellationToken cancellationToken)

@@ -31,11 +31,16 @@ internal sealed record SpawnerStartRequest(
 /// <summary>The start accepted.</summary>
 internal sealed record SpawnerStartResponse([property: JsonPropertyName("spawn_id")] string SpawnId);
 
-/// <summary>POST /v1/spawner/progress: the events after <c>after</c>, waiting up to <c>wait_seconds</c> for one.</summary>
+/// <summary>
+/// POST /v1/spawner/progress: the events after <c>after</c>, waiting up to <c>wait_seconds</c> for one; with <c>stream</c>
+/// (1.3, when <c>hosts.spawner.calls</c> lists <c>progress_stream</c>) the answer is JSON lines, one per batch of events
+/// (an empty one after <c>wait_seconds</c> of silence), until the one that is done.
+/// </summary>
 internal sealed record SpawnerProgressRequest(
     [property: JsonPropertyName("spawn_id")] string SpawnId,
     [property: JsonPropertyName("after")] int After,
-    [property: JsonPropertyName("wait_seconds")] double WaitSeconds);
+    [property: JsonPropertyName("wait_seconds")] double WaitSeconds,
+    [property: JsonPropertyName("stream")] bool Stream = false);
 
 /// <summary>One event of <c>Spawner.progress()</c>.</summary>
 internal sealed record WireProgressEvent(
@@ -65,6 +70,17 @@ internal sealed record WireSpawnerStatus(
     [property: JsonPropertyName("exit_code")] int? ExitCode = null,
     [property: JsonPropertyName("reason")] string? Reason = null);
 
+/// <summary>
+/// POST /v1/spawner/wait (1.3, when <c>hosts.spawner.calls</c> lists <c>wait</c>): answers once the server no longer runs,
+/// or after <c>wait_seconds</c> with it running.
+/// </summary>
+internal sealed record SpawnerWaitRequest(
+    [property: JsonPropertyName("state")] string State,
+    [property: JsonPropertyName("wait_seconds")] double WaitSeconds);
+
+/// <summary>The server's status: not running, or still running when the wait ran out.</summary>
+internal sealed record SpawnerWaitResponse([property: JsonPropertyName("status")] WireSpawnerStatus? Status);
+
 /// <summary>POST /v1/spawner/stop.</summary>
 internal sealed record SpawnerStopRequest(
     [property: JsonPropertyName("state")] string State,
@@ -92,10 +108,11 @@ internal sealed record SpawnerOptionsFromFormRequest(
 /// <summary>The <c>user_options</c> the form makes.</summary>
 internal sealed record SpawnerOptionsFromFormResponse([property: JsonPropertyName("user_options")] JsonElement UserOptions);
 
-/// <summary>What the handshake says about a hosted spawner (<c>hosts.spawner</c>).</summary>
+/// <summary>What the handshake says about a hosted spawner (<c>hosts.spawner</c>): its class, whether it has a form, the calls it serves (1.3: <c>wait</c> is optional).</summary>
 internal sealed record HostedSpawner(
     [property: JsonPropertyName("class")] string? Class,
-    [property: JsonPropertyName("options_form")] bool OptionsForm = false);
+    [property: JsonPropertyName("options_form")] bool OptionsForm = false,
+    [property: JsonPropertyName("calls")] IReadOnlyList<string>? Calls = null);
 
 /// <summary>The handshake's <c>hosts</c>: what a bridge serves.</summary>
 internal sealed record HostedParts(
@@ -109,6 +126,8 @@ internal sealed record HostedParts(
 [JsonSerializable(typeof(SpawnerProgressResponse))]
 [JsonSerializable(typeof(SpawnerPollRequest))]
 [JsonSerializable(typeof(SpawnerPollResponse))]
+[JsonSerializable(typeof(SpawnerWaitRequest))]
+[JsonSerializable(typeof(SpawnerWaitResponse))]
 [JsonSerializable(typeof(SpawnerStopRequest))]
 [JsonSerializable(typeof(SpawnerLogRequest))]
 [JsonSerializable(typeof(SpawnerOptionsFormRequest))]

@@ -33,6 +33,9 @@ public sealed class FaultyPlugin : IAsyncDisposable
     /// <summary>The optional engine calls the handshake lists (<c>engine_calls</c>); null leaves the field out, as a 1.1 plug-in does.</summary>
     public string[]? EngineCalls { get; set; }
 
+    /// <summary>The spawner calls the handshake lists (<c>hosts.spawner.calls</c>); null leaves <c>hosts</c> out, as an engine-only plug-in does.</summary>
+    public string[]? SpawnerCalls { get; set; }
+
     /// <summary>Answers a find (<c>/v1/jobs/find</c>) with the key asked for; unset, the call is unknown (404).</summary>
     public Func<HttpContext, string, Task>? OnFind { get; set; }
 
@@ -74,9 +77,12 @@ public sealed class FaultyPlugin : IAsyncDisposable
             }
             await next(context);
         });
-        app.MapGet("/v1/handshake", () => plugin!.EngineCalls is { } calls
-            ? Results.Json(new { protocols = plugin.Protocols, engine = "faulty", engine_calls = calls })
-            : Results.Json(new { protocols = plugin.Protocols, engine = "faulty" }));
+        app.MapGet("/v1/handshake", () => (plugin!.EngineCalls, plugin.SpawnerCalls) switch
+        {
+            (_, { } spawner) => Results.Json(new { protocols = plugin.Protocols, engine = "faulty", hosts = new { spawner = new { @class = "Faulty", calls = spawner } } }),
+            ({ } calls, _) => Results.Json(new { protocols = plugin.Protocols, engine = "faulty", engine_calls = calls }),
+            _ => Results.Json(new { protocols = plugin.Protocols, engine = "faulty" }),
+        });
         app.MapPost("/v1/jobs/find", async (HttpContext context) =>
         {
             Interlocked.Increment(ref plugin!._findCalls);

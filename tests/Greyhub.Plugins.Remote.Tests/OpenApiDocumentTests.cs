@@ -36,7 +36,7 @@ public sealed class OpenApiDocumentTests
         var document = Document();
         var paths = Map(document, "paths").Children.Keys.Select(k => ((YamlScalarNode)k).Value).ToList();
         Assert.Equal(["/v1/handshake", "/v1/jobs/launch", "/v1/jobs/status", "/v1/jobs/find", "/v1/jobs/stop", "/v1/jobs/log",
-            "/v1/spawner/start", "/v1/spawner/progress", "/v1/spawner/poll", "/v1/spawner/stop", "/v1/spawner/log",
+            "/v1/spawner/start", "/v1/spawner/progress", "/v1/spawner/poll", "/v1/spawner/wait", "/v1/spawner/stop", "/v1/spawner/log",
             "/v1/spawner/options_form", "/v1/spawner/options_from_form",
             "/v1/authenticator/authenticate", "/v1/authenticator/pre_spawn_start", "/v1/authenticator/post_spawn_stop",
             "/v1/authenticator/refresh_user"], paths);
@@ -58,6 +58,8 @@ public sealed class OpenApiDocumentTests
         Assert.Equal(Fields(typeof(SpawnerProgressResponse)), Properties(Map(schemas, "SpawnerProgress")));
         Assert.Equal(Fields(typeof(WireProgressEvent)), Properties(Map(schemas, "SpawnerProgress", "properties", "events", "items")));
         Assert.Equal(Fields(typeof(WireSpawnerStatus)), Properties(Map(schemas, "SpawnerStatus")));
+        Assert.Equal(Fields(typeof(SpawnerWaitRequest)), Properties(Map(document, "paths", "/v1/spawner/wait", "post", "requestBody", "content", "application/json", "schema")));
+        Assert.Equal(Fields(typeof(SpawnerWaitResponse)), Properties(Map(document, "paths", "/v1/spawner/wait", "post", "responses", "200", "content", "application/json", "schema")));
         Assert.Equal(Fields(typeof(WireHosted)), Properties(Map(schemas, "Hosted")));
         Assert.Equal(Fields(typeof(AuthenticateRequest)), Properties(Map(schemas, "AuthenticateRequest")));
         Assert.Equal(Fields(typeof(WireAuthUser)), Properties(Map(schemas, "AuthenticatedUser")));

@@ -255,7 +255,8 @@ internal sealed partial class ServerStarter(
             });
             var spawned = await spawner.StartAsync(request, context, cancellationToken);
             state = state with { Spawner = spawned.State };
-            var ready = await probe.WaitAsync(spawned.Url, async ct => (await spawner.PollAsync([spawned.State], ct))[0], _options.HttpTimeout, cancellationToken);
+            var ready = await probe.WaitAsync(spawned.Url, async ct => (await spawner.PollAsync([spawned.State], ct))[0], _options.HttpTimeout, cancellationToken,
+                spawner is ISpawnerEndWatch watch ? ct => watch.WatchEnd(spawned.State, ct) : null);
             if (!ready)
             {
                 throw new SpawnFailedException($"Server at {spawned.Url} didn't respond in {_options.HttpTimeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)} seconds");
