@@ -328,3 +328,7 @@ def report(results):
         answered = med(x["answered"] - x["ready"] for x in hub) * 1000
         print(f"| {n} | {c('total')} | {c('credentials')} | {c('gate')} | {c('check')} | {c('files')} | {c('row')} | "
               f"{c('launch')} | {handled:.1f} | {answered:.1f} | {lch('intents')} | {lch('jobs')} | {lch('handles')} |")
+
+
+if __name__ == "__main__":
+    main()
