@@ -13,8 +13,8 @@ import logging
 import os
 import platform
 import time
-import urllib.error
-import urllib.request
+import urllib.parse
+from http.client import HTTPConnection, HTTPException, HTTPSConnection
 
 import dask
 import distributed
@@ -104,20 +104,26 @@ class Reporter:
         }
 
     def post(self, body):
-        request = urllib.request.Request(
-            self.url,
-            data=json.dumps(body).encode(),
-            method="POST",
-            headers={"Authorization": "greyhub-cluster " + self.token, "Content-Type": "application/json"},
-        )
-        with urllib.request.urlopen(request, timeout=10) as response:
+        # http.client, which distributed (through tornado) has loaded already: urllib.request would add its import to
+        # every scheduler's start, before its first report.
+        url = urllib.parse.urlsplit(self.url)
+        connection = (HTTPSConnection if url.scheme == "https" else HTTPConnection)(url.netloc, timeout=10)
+        try:
+            connection.request("POST", url.path, body=json.dumps(body).encode(), headers={
+                "Authorization": "greyhub-cluster " + self.token, "Content-Type": "application/json"})
+            response = connection.getresponse()
             response.read()
+            if response.status >= 400:
+                raise HTTPException("HTTP %d %s" % (response.status, response.reason))
+        finally:
+            connection.close()
 
     async def run(self):
         loop = asyncio.get_running_loop()
         next_adapt = 0.0
         next_post = 0.0
         last = None
+        first = True
         # Looks often (cheap, in this process) and reports a change at once (its address, a worker come or gone, a new
         # adaptive target, a client), and otherwise once a heartbeat period: each report is a request and a database
         # write on the hub.
@@ -133,8 +139,14 @@ class Reporter:
                 # Failed or not, the next report is due a period later, or at the next change.
                 last, next_post = news, now + self.period
                 try:
+                    sent = time.time()
                     await loop.run_in_executor(None, self.post, body)
-                except (urllib.error.URLError, OSError) as e:
+                    if first:
+                        # On the scheduler's own timeline (its events), when the hub learnt its address: the hub launches
+                        # the workers asked for so far while answering this report (benchmarks/clusters reads it).
+                        first = False
+                        self.scheduler.log_event("greyhub", {"action": "first-report", "sent": sent, "answered": time.time()})
+                except (HTTPException, OSError) as e:
                     # The hub may be restarting: the scheduler keeps running and reports again next period.
                     logger.warning("Heartbeat to the hub failed: %s", e)
                 except Exception:  # noqa: BLE001

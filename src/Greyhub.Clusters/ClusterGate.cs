@@ -36,8 +36,9 @@ internal sealed class ClusterGate : IDisposable
     public Task ReconcileRequested => Volatile.Read(ref _reconcile).Task;
 
     /// <summary>
-    /// Asks for a reconciler pass now (a scale, an adapt, a scheduler that just reported its address): workers launch
-    /// without waiting up to a period. Heartbeats do not ask: their changes wait for the period.
+    /// Asks for a reconciler pass now (a running cluster's scale or adapt, a first launch that failed): workers launch
+    /// without waiting up to a period. Heartbeats do not ask: their changes wait for the period, and the first report
+    /// launches the workers a pending cluster was asked for itself.
     /// </summary>
     public void RequestReconcile() => Volatile.Read(ref _reconcile).TrySetResult();
 

@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using Greyhub.Abstractions.Compute;
 using Greyhub.Data.Entities;
 using Greyhub.Data.Stores;
@@ -20,6 +19,7 @@ internal sealed partial class ClusterReconciler(
     ClusterJobs jobs,
     ClusterStopper stopper,
     ClusterRoutes routes,
+    ClusterScaler scaler,
     IOptions<ClustersOptions> options,
     TimeProvider time,
     ILogger<ClusterReconciler> logger)
@@ -30,8 +30,6 @@ internal sealed partial class ClusterReconciler(
     // after ApplicationStarted): before, no scheduler could report, and a loaded machine may take many seconds to listen.
     private DateTime? _firstPass;
     private static readonly int[] Active = [(int)ClusterStatus.Pending, (int)ClusterStatus.Running, (int)ClusterStatus.Stopping];
-    // Bounded, so that scaling to hundreds does not start hundreds of sbatch or podman calls at once.
-    private const int MaxParallelLaunches = 8;
 
     public Task RunOnceAsync(CancellationToken cancellationToken) => gate.RunAsync(async () =>
     {
@@ -121,7 +119,7 @@ internal sealed partial class ClusterReconciler(
         {
             return;
         }
-        var saved = await ScaleToTargetAsync(cluster, state, engine, now, cancellationToken);
+        var saved = await scaler.ScaleToTargetAsync(cluster, state, now, cancellationToken);
         if (changed && !saved)
         {
             await SaveAsync(cluster, state, CancellationToken.None);
@@ -170,68 +168,6 @@ internal sealed partial class ClusterReconciler(
         return changed;
     }
 
-    /// <summary>Launches or retires workers to the target; true when it wrote the state (the whole of it, as it is now).</summary>
-    private async Task<bool> ScaleToTargetAsync(DaskClusterEntity cluster, ClusterState state, IComputeEngine engine, DateTime now, CancellationToken cancellationToken)
-    {
-        var profile = ClusterOptionsSpec.Named(_options, state.ProfileGroup);
-        var desired = state.Desired(profile.MaxWorkers);
-        var live = state.Live.ToList();
-        if (live.Count > desired)
-        {
-            // Retire the ones doing least first: not yet connected, then the newest. All are marked in one write before
-            // any is signalled, then stopped together (each job's stop waits for its process to end).
-            var retiring = live.OrderBy(w => w.Connected).ThenByDescending(w => w.LaunchedAt).Take(live.Count - desired).ToList();
-            foreach (var worker in retiring)
-            {
-                worker.Stopping = true;
-            }
-            await SaveAsync(cluster, state, CancellationToken.None);
-            await Task.WhenAll(retiring.Select(async worker =>
-            {
-                await engine.StopAsync(worker.Job, TimeSpan.FromSeconds(5), cancellationToken);
-                LogWorkerRetired(logger, cluster.Name, worker.Name);
-            }));
-            return true;
-        }
-        if (live.Count == desired || state.SchedulerAddress is not { } address)
-        {
-            return false;
-        }
-        // Every launch's intent first, in one write: a hub that dies during the launches finds each job it made by its key
-        // (an intent with no job is dropped then), so no job is unknown to the database at any moment.
-        var intents = Enumerable.Range(0, desired - live.Count)
-            .Select(_ => ClusterJobs.Intent($"dask-worker-{cluster.Name}-{Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(4))}", scheduler: false, now))
-            .ToList();
-        state.Launching.AddRange(intents);
-        await SaveAsync(cluster, state, CancellationToken.None);
-        var clusterOptions = JsonNode.Parse(cluster.Options)?.AsObject() ?? [];
-        // The launches run side by side (engines take concurrent launches, as in a spawn storm): a container or a batch
-        // job takes seconds to start, and eight in a row made a cluster of eight wait for the sum.
-        var launched = new System.Collections.Concurrent.ConcurrentQueue<(LaunchIntent Intent, JobHandle Handle)>();
-        try
-        {
-            var parallel = new ParallelOptions { MaxDegreeOfParallelism = MaxParallelLaunches, CancellationToken = cancellationToken };
-            await Parallel.ForEachAsync(intents, parallel, async (intent, ct) =>
-            {
-                var handle = await engine.LaunchAsync(jobs.Worker(cluster.Name, cluster.UserName, intent.Name, address, state.Directory, profile, clusterOptions), ct);
-                CrashPoints.Reach(CrashPoints.WorkerLaunched);
-                launched.Enqueue((intent, handle));
-                LogWorkerLaunched(logger, cluster.Name, intent.Name);
-            });
-        }
-        finally
-        {
-            // The handles of the launches made, in one write (also when one failed: the next pass looks up the rest by key).
-            foreach (var (intent, handle) in launched)
-            {
-                state.Launching.Remove(intent);
-                state.Workers.Add(new WorkerState { Name = intent.Name, Job = handle, LaunchedAt = now });
-            }
-            await SaveAsync(cluster, state, CancellationToken.None);
-        }
-        return true;
-    }
-
     /// <summary>
     /// Launches a previous hub wrote and did not finish (only a dead hub leaves them: launches happen under the gate this
     /// pass holds): their jobs, when the engine finds them by key, become the cluster's scheduler or workers again.
@@ -276,8 +212,6 @@ internal sealed partial class ClusterReconciler(
     [LoggerMessage(EventId = ClusterEvents.LaunchAdopted, Level = LogLevel.Warning, Message = "Cluster {Cluster}: job {Job} ({JobId}), launched just before a previous hub stopped, found by its key and adopted")]
     private static partial void LogLaunchAdopted(ILogger logger, string cluster, string job, string jobId);
 
-    [LoggerMessage(EventId = ClusterEvents.WorkerLaunched, Level = LogLevel.Information, Message = "Cluster {Cluster}: worker {Worker} launched")]
-    private static partial void LogWorkerLaunched(ILogger logger, string cluster, string worker);
 
     [LoggerMessage(EventId = ClusterEvents.WorkerFailed, Level = LogLevel.Warning, Message = "Cluster {Cluster}: worker {Worker} failed to start ({Failures} in a row): {Reason}")]
     private static partial void LogWorkerFailed(ILogger logger, string cluster, string worker, string reason, int failures);
@@ -285,8 +219,6 @@ internal sealed partial class ClusterReconciler(
     [LoggerMessage(EventId = ClusterEvents.WorkerReplaced, Level = LogLevel.Warning, Message = "Cluster {Cluster}: worker {Worker} ended; replacing it")]
     private static partial void LogWorkerReplaced(ILogger logger, string cluster, string worker);
 
-    [LoggerMessage(EventId = ClusterEvents.WorkerRetired, Level = LogLevel.Information, Message = "Cluster {Cluster}: worker {Worker} retired")]
-    private static partial void LogWorkerRetired(ILogger logger, string cluster, string worker);
 
     [LoggerMessage(EventId = ClusterEvents.ReconcileFailed, Level = LogLevel.Error, Message = "Cluster {Cluster}: reconciling failed; retrying next period")]
     private static partial void LogReconcileFailed(ILogger logger, Exception exception, string cluster);

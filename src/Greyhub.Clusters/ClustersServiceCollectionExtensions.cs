@@ -22,7 +22,9 @@ public static class ClustersServiceCollectionExtensions
         services.AddSingleton<ClusterJobs>();
         services.AddSingleton<ClusterKeys>();
         services.AddSingleton<ClusterStopper>();
+        services.AddSingleton<ClusterScaler>();
         services.AddSingleton<ClusterService>();
+        services.AddSingleton<ClusterHeartbeats>();
         services.AddSingleton<ClusterReconciler>();
         services.AddSingleton<IServerStopHook, ClusterServerStopHook>();
         services.AddHostedServiceAfterStart<ClusterJobsService>();

@@ -156,7 +156,7 @@ internal static class DaskGatewayApi
         return Results.Ok();
     });
 
-    private static Task<IResult> Heartbeat(HttpContext context, ClusterService clusters, string name) => Guard(async () =>
+    private static Task<IResult> Heartbeat(HttpContext context, ClusterHeartbeats heartbeats, string name) => Guard(async () =>
     {
         var header = context.Request.Headers.Authorization.ToString();
         if (!header.StartsWith(ClusterTokenScheme, StringComparison.Ordinal))
@@ -172,7 +172,7 @@ internal static class DaskGatewayApi
         {
             return Error(400, "Invalid heartbeat: " + e.Message);
         }
-        if (beat is null || !await clusters.HeartbeatAsync(name, header[ClusterTokenScheme.Length..].Trim(), beat, context.RequestAborted))
+        if (beat is null || !await heartbeats.ReceiveAsync(name, header[ClusterTokenScheme.Length..].Trim(), beat, context.RequestAborted))
         {
             return Error(401, "Unauthorized");
         }
