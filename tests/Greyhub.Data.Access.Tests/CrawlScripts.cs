@@ -143,8 +143,12 @@ internal static class CrawlScripts
                 if not self.hostile():
                     super().do_HEAD()
 
-        server = ThreadingHTTPServer(("127.0.0.1", 0), partial(Handler, directory=www))
-        server.daemon_threads = True
+        class Server(ThreadingHTTPServer):
+            daemon_threads = True
+            # As a real static server's: Python's default accept queue (5) resets connections under 8 concurrent ones.
+            request_queue_size = 128
+
+        server = Server(("127.0.0.1", 0), partial(Handler, directory=www))
         print(server.server_address[1], flush=True)
         server.serve_forever()
         """;

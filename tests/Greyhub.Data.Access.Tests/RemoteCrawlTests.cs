@@ -45,7 +45,7 @@ public sealed class RemoteCrawlTests(CrawlHub hub)
     {
         using var browser = await hub.SignedInAsync();
         using var page = await browser.GetAsync("hub/data/plain", Ct);
-        var html = await page.Content.ReadAsStringAsync(Ct);
+        var html = WebUtility.HtmlDecode(await page.Content.ReadAsStringAsync(Ct));
         Assert.Equal(HttpStatusCode.OK, page.StatusCode);
         Assert.Contains("id=\"dataset-remote\"", html, StringComparison.Ordinal);
         Assert.Contains("data-array=\"temp\"", html, StringComparison.Ordinal);

@@ -243,7 +243,7 @@ public sealed class RemoteDatasetTests(RemoteHub hub)
     {
         using var browser = await PageSession.SignInAsync(hub.Hub, "dave");
         using var response = await browser.GetAsync("hub/data/sky", Ct);
-        var page = await response.Content.ReadAsStringAsync(Ct);
+        var page = WebUtility.HtmlDecode(await response.Content.ReadAsStringAsync(Ct));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Contains("data-array=\"temp\"", page, StringComparison.Ordinal);
         Assert.Contains("20 × 90 × 180", page, StringComparison.Ordinal);

@@ -56,6 +56,9 @@ internal sealed class RemoteBudget(int maxDocuments, long maxBytes, string what,
 
 internal sealed partial class RemoteStores
 {
+    /// <summary>Attempts per request of the hub's own reads when the connection fails before an answer.</summary>
+    private const int Attempts = 3;
+
     /// <summary>
     /// The hub's own read of <paramref name="key"/> (or a range of it): at most <paramref name="max"/> bytes, refused
     /// from the announced length before any is read, counted against <paramref name="budget"/> as it arrives. Null
@@ -64,11 +67,10 @@ internal sealed partial class RemoteStores
     /// </summary>
     public async Task<IMemoryOwner<byte>?> ReadAsync(string dataset, RemoteLocation remote, string key, ByteRange? range, long max, RemoteBudget budget, CancellationToken cancellationToken)
     {
-        budget.ChargeRequest();
         HttpResponseMessage response;
         try
         {
-            response = await SendAsync(remote, key, HttpMethod.Get, null, cancellationToken, range is { } r ? RangeHeaderValue.Parse(r.ToHttpRange()) : null);
+            response = await SendWithRetryAsync(remote, key, HttpMethod.Get, range is { } r ? RangeHeaderValue.Parse(r.ToHttpRange()) : null, budget, cancellationToken);
         }
         catch (RemoteStoreException e)
         {
@@ -121,10 +123,9 @@ internal sealed partial class RemoteStores
     /// <summary>A key's size by HEAD (no body is read), or null when the remote does not have it.</summary>
     public async Task<long?> SizeAsync(string dataset, RemoteLocation remote, string key, RemoteBudget budget, CancellationToken cancellationToken)
     {
-        budget.ChargeRequest();
         try
         {
-            using var response = await SendAsync(remote, key, HttpMethod.Head, null, cancellationToken);
+            using var response = await SendWithRetryAsync(remote, key, HttpMethod.Head, null, budget, cancellationToken);
             var status = (int)response.StatusCode;
             if (status is 401 or 403 or 404 or 410)
             {
@@ -140,6 +141,27 @@ internal sealed partial class RemoteStores
         {
             LogRead(dataset, remote.UrlFor(key).AbsoluteUri, e.Message);
             throw new RemoteReadException("The dataset's remote store could not be read.");
+        }
+    }
+
+    /// <summary>
+    /// Sends one request, again (at most <see cref="Attempts"/> in all, each counted by the budget) when the connection
+    /// failed before an answer: a static file server with a short accept queue refuses or resets connections under a
+    /// dozen concurrent requests, and fsspec retries those too. Answers, even errors, are never retried.
+    /// </summary>
+    private async Task<HttpResponseMessage> SendWithRetryAsync(RemoteLocation remote, string key, HttpMethod method, RangeHeaderValue? range, RemoteBudget budget, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            budget.ChargeRequest();
+            try
+            {
+                return await SendAsync(remote, key, method, null, cancellationToken, range);
+            }
+            catch (HttpRequestException e) when (attempt < Attempts && e.HttpRequestError is HttpRequestError.ConnectionError or HttpRequestError.ResponseEnded)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(50 * attempt), time, cancellationToken);
+            }
         }
     }
 

@@ -24,6 +24,7 @@ internal sealed partial class RemoteStores(
     IHttpClientFactory clients,
     RemoteCredentials credentials,
     IOptions<DataAccessOptions> options,
+    TimeProvider time,
     ILogger<RemoteStores> logger)
 {
     /// <summary>The named HTTP client (no automatic redirects, no cookies, no decompression).</summary>
