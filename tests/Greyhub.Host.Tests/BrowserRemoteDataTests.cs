@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using Greyhub.Testing;
-using Microsoft.Playwright;
 
 namespace Greyhub.Host.Tests;
 
@@ -103,7 +102,7 @@ public sealed class BrowserRemoteDataTests
         finally
         {
             server.Kill(entireProcessTree: true);
-            await server.WaitForExitAsync();
+            await server.WaitForExitAsync(Ct);
             Directory.Delete(root, recursive: true);
         }
     }
