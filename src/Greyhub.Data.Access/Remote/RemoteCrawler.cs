@@ -143,7 +143,9 @@ internal sealed class RemoteCrawler(RemoteStores remotes, string dataset, Remote
         }
         catch (RemoteReadException e) when (e is not RemoteBudgetException)
         {
-            throw new RemoteBudgetException($"The remote store's index page of '{key}' could not be used: {e.Message} (Greyhub:Data:RemoteMaxListingBytes is {options.RemoteMaxListingBytes}).");
+            // Too large (an endless page) or refused: exploring stops here with the reason, never with a partial list.
+            throw new RemoteBudgetException($"The remote store's index page of '/{key}' could not be used (at most {options.RemoteMaxListingBytes} bytes, " +
+                $"{DataAccessOptions.Section}:RemoteMaxListingBytes): {e.Message}");
         }
         if (page is null)
         {

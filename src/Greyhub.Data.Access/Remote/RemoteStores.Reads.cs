@@ -104,7 +104,7 @@ internal sealed partial class RemoteStores
             if (response.Content.Headers.ContentLength is { } length && length > max)
             {
                 LogRead(dataset, remote.UrlFor(key).AbsoluteUri, $"announced {length} bytes, more than {max}");
-                throw new RemoteReadException($"The remote store's '{key}' is {length} bytes, more than the {max} the hub reads of one object.");
+                throw new RemoteReadException($"The remote store's '/{key}' is {length} bytes, more than the {max} the hub reads of one object.");
             }
             var body = await ReadCappedAsync(response, key, max, budget, cancellationToken);
             if (range is { } whole && status == 200)
@@ -191,7 +191,7 @@ internal sealed partial class RemoteStores
                 budget.ChargeBytes(read);
                 if (count > max)
                 {
-                    throw new RemoteReadException($"The remote store's '{key}' is more than the {max} bytes the hub reads of one object.");
+                    throw new RemoteReadException($"The remote store's '/{key}' is more than the {max} bytes the hub reads of one object.");
                 }
             }
         }
