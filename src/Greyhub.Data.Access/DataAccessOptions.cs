@@ -56,6 +56,43 @@ public sealed class DataAccessOptions
     /// <summary>How many redirects of a remote store are followed, each only within the dataset's own URL.</summary>
     public int RemoteMaxRedirects { get; set; } = 3;
 
+    /// <summary>
+    /// The longest the hub's own read of a remote dataset may take (its hierarchy, its STAC extent, a quick look): past
+    /// it the dataset is reported as unavailable, and that answer is kept like any other for
+    /// <see cref="RemoteCacheLifetime"/>, so a slow remote never holds a search, a page or a drawing slot longer.
+    /// </summary>
+    public TimeSpan RemoteDeadline { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>How long a remote dataset's hierarchy and extent (or the reason there is none) are kept before being read again.</summary>
+    public TimeSpan RemoteCacheLifetime { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>The most metadata bytes kept for remote datasets altogether; the least recently used go first.</summary>
+    public long RemoteCacheBytes { get; set; } = 64L * 1024 * 1024;
+
+    /// <summary>The largest metadata document (<c>.zmetadata</c>, <c>.zarray</c>, <c>zarr.json</c>...) the hub itself reads from a remote.</summary>
+    public long RemoteMaxMetadataBytes { get; set; } = 4L * 1024 * 1024;
+
+    /// <summary>The largest HTML index page of a remote folder the hub reads for the names of its children.</summary>
+    public long RemoteMaxListingBytes { get; set; } = 512L * 1024;
+
+    /// <summary>The largest chunk the hub itself reads from a remote (for a quick look or an extent).</summary>
+    public long RemoteMaxChunkBytes { get; set; } = 64L * 1024 * 1024;
+
+    /// <summary>The most bytes one of the hub's own reads of a remote dataset fetches (an extent, a quick look).</summary>
+    public long RemoteMaxReadBytes { get; set; } = 256L * 1024 * 1024;
+
+    /// <summary>
+    /// Exploring a remote Zarr v2 or v3 store without consolidated metadata: at most this many requests (documents,
+    /// index pages and probes of names that turn out not to be nodes)...
+    /// </summary>
+    public int RemoteCrawlMaxDocuments { get; set; } = 2000;
+
+    /// <summary>... this many bytes altogether ...</summary>
+    public long RemoteCrawlMaxBytes { get; set; } = 32L * 1024 * 1024;
+
+    /// <summary>... and groups this deep (the root is depth 0); all within <see cref="RemoteDeadline"/>.</summary>
+    public int RemoteCrawlMaxDepth { get; set; } = 16;
+
     /// <summary>The largest key a writer may PUT or POST to a local dataset.</summary>
     public long MaxWriteBytes { get; set; } = 256L * 1024 * 1024;
 }

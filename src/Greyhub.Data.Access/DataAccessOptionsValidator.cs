@@ -59,6 +59,27 @@ internal sealed class DataAccessOptionsValidator : IValidateOptions<DataAccessOp
         {
             failures.Add($"{DataAccessOptions.Section}:RemoteMaxRedirects must be between 0 and 20.");
         }
+        if (options.RemoteDeadline <= TimeSpan.Zero || options.RemoteCacheLifetime < TimeSpan.Zero)
+        {
+            failures.Add($"{DataAccessOptions.Section}:RemoteDeadline must be positive and RemoteCacheLifetime not negative.");
+        }
+        // Metadata documents, index pages and chunks are held whole in memory: each has a ceiling of its own.
+        CheckRange(failures, nameof(options.RemoteMaxMetadataBytes), options.RemoteMaxMetadataBytes, 1024, 256L * 1024 * 1024);
+        CheckRange(failures, nameof(options.RemoteMaxListingBytes), options.RemoteMaxListingBytes, 1024, 16L * 1024 * 1024);
+        CheckRange(failures, nameof(options.RemoteMaxChunkBytes), options.RemoteMaxChunkBytes, 1024, 1024L * 1024 * 1024);
+        CheckRange(failures, nameof(options.RemoteMaxReadBytes), options.RemoteMaxReadBytes, options.RemoteMaxChunkBytes, 16L * 1024 * 1024 * 1024);
+        CheckRange(failures, nameof(options.RemoteCrawlMaxBytes), options.RemoteCrawlMaxBytes, options.RemoteMaxMetadataBytes, 4L * 1024 * 1024 * 1024);
+        CheckRange(failures, nameof(options.RemoteCacheBytes), options.RemoteCacheBytes, 0, long.MaxValue);
+        CheckRange(failures, nameof(options.RemoteCrawlMaxDocuments), options.RemoteCrawlMaxDocuments, 1, 1_000_000);
+        CheckRange(failures, nameof(options.RemoteCrawlMaxDepth), options.RemoteCrawlMaxDepth, 0, 256);
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    private static void CheckRange(List<string> failures, string name, long value, long min, long max)
+    {
+        if (value < min || value > max)
+        {
+            failures.Add($"{DataAccessOptions.Section}:{name} must be between {min} and {max} (was {value}).");
+        }
     }
 }

@@ -238,6 +238,36 @@ public sealed class RemoteDatasetTests(RemoteHub hub)
         Assert.Contains("sky", collections.GetProperty("collections").EnumerateArray().Select(c => c.GetProperty("id").GetString()));
     }
 
+    [Fact]
+    public async Task The_data_page_describes_and_draws_the_remote_dataset_with_its_credential_and_never_shows_where_it_is()
+    {
+        using var browser = await PageSession.SignInAsync(hub.Hub, "dave");
+        using var response = await browser.GetAsync("hub/data/sky", Ct);
+        var page = WebUtility.HtmlDecode(await response.Content.ReadAsStringAsync(Ct));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains("data-array=\"temp\"", page, StringComparison.Ordinal);
+        Assert.Contains("20 × 90 × 180", page, StringComparison.Ordinal);
+        Assert.Contains("5 × 30 × 60", page, StringComparison.Ordinal);
+        Assert.Contains("synthetic sky", page, StringComparison.Ordinal);
+        Assert.Contains("id=\"quicklook\"", page, StringComparison.Ordinal);
+        Assert.DoesNotContain("dataset-error", page, StringComparison.Ordinal);
+        Assert.DoesNotContain(hub.Remote.Authority, page, StringComparison.Ordinal);
+        Assert.DoesNotContain(RemoteHub.RemoteSecret, page, StringComparison.Ordinal);
+
+        using var png = await browser.GetAsync("hub/data/sky/quicklook.png?array=temp&index=3", Ct);
+        Assert.Equal(HttpStatusCode.OK, png.StatusCode);
+        Assert.Equal("image/png", png.Content.Headers.ContentType!.MediaType);
+
+        // Its extent is read too: xarray wrote lat and lon without CF units, so there is no box, but it is not unavailable.
+        var collection = JsonDocument.Parse(await Dave.GetStringAsync("data/stac/collections/sky", Ct)).RootElement;
+        Assert.False(collection.TryGetProperty("greyhub:extent", out _));
+
+        // Erin may not read it: the page is the 404 one, as for a dataset that does not exist.
+        using var erin = await PageSession.SignInAsync(hub.Hub, "erin");
+        using var refused = await erin.GetAsync("hub/data/sky", Ct);
+        Assert.Equal(HttpStatusCode.NotFound, refused.StatusCode);
+    }
+
     private async Task AssertRefusedAsync(string location, int status, string says)
     {
         using var response = await hub.Hub.Client(hub.Hub.AdminToken).PostAsJsonAsync("hub/api/datasets/refused", new { location, format = "zarr-v2" }, Ct);

@@ -1,5 +1,6 @@
 using Greyhub.Data.Access;
 using Greyhub.Data.Access.Datasets;
+using Greyhub.Data.Access.Pages;
 using Greyhub.Data.Access.QuickLook;
 using Greyhub.Data.Access.Remote;
 using Greyhub.Data.Access.Serving;
@@ -23,6 +24,8 @@ public static class DataAccessServiceCollectionExtensions
         services.AddSingleton<SignedUrls>();
         services.AddSingleton<ConsolidatedMetadata>();
         services.AddSingleton<DatasetExtents>();
+        services.AddSingleton<RemoteHierarchies>();
+        services.AddSingleton<DatasetSources>();
         services.AddCors();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<CorsOptions>, DataCors>());
         // The data page: its quick looks decode blosc, zstd, lz4, bz2 and lzma chunks too.

@@ -15,7 +15,8 @@ namespace Greyhub.Data.Access.Pages;
 /// <c>/hub/data</c>: the data page (the datasets the user may read), one page per dataset, and its quick-look PNG.
 /// Who may see a dataset is the rule of <c>/data/</c> and the Intake catalog (<see cref="DatasetAccess.CanRead"/>); one
 /// the user may not read is the same 404 page as one that does not exist. Everything is read from the registry's
-/// in-memory snapshot and the dataset's files: no database round trip per dataset or per array.
+/// in-memory snapshot and the dataset's files, or for a remote dataset its cached hierarchy (a remote that is slow or
+/// too large is reported on the page, never waited on past its deadline): no database round trip per dataset or array.
 /// </summary>
 internal static class DataPages
 {
@@ -42,28 +43,30 @@ internal static class DataPages
         });
     }
 
-    private static async Task<IResult> ShowAsync(HttpContext context, string name, string? array, string? index, DatasetRegistry registry, QuickLookRenderer quickLook, HubUrls urls)
+    private static async Task<IResult> ShowAsync(HttpContext context, string name, string? array, string? index, DatasetRegistry registry, DatasetSources sources,
+        QuickLookRenderer quickLook, HubUrls urls)
     {
-        if (await ReadableAsync(context, name, registry) is not { } found)
+        if (await ReadableAsync(context, name, registry) is not { } dataset)
         {
-            return await RemoteAsync(context, name, registry) is { } remote
-                ? HubPage.Error(StatusCodes.Status501NotImplemented,
-                    $"{name} is a remote store, read through the hub at {DatasetJson.Origin(context.Request) + DataPaths.Dataset(remote.Record.Name)}; this page describes local datasets only.",
-                    messageId: "not-found-message", action: ("data", "All datasets"))
-                : NotFound(name);
+            return NotFound(name);
         }
-        var (dataset, root) = found;
         var record = dataset.Record;
-        var content = await DatasetDescriber.DescribeAsync(dataset, root, context.RequestAborted);
+        // Describing reads metadata only: a remote's hierarchy (shared, bounded by its deadline) or local files.
+        var source = await sources.OpenAsync(dataset, 0, context.RequestAborted);
+        if (source is null)
+        {
+            return NotFound(name);
+        }
+        var content = await DatasetDescriber.DescribeAsync(dataset, source, context.RequestAborted);
         var origin = DatasetJson.Origin(context.Request);
         var dataUrl = origin + DataPaths.Dataset(record.Name);
         var isFiles = record.Format == DatasetFormats.Files;
         var selected = array ?? content.Arrays.FirstOrDefault(a => a.Drawable)?.Path;
         QuickLookResult? look = null;
         string? lookUrl = null;
-        if (!isFiles && selected is not null)
+        if (!isFiles && selected is not null && content.Error is null)
         {
-            look = await quickLook.RenderAsync(dataset, root, selected, index, context.RequestAborted);
+            look = await RenderAsync(context, dataset, sources, quickLook, selected, index);
             var query = QueryString.Create(new Dictionary<string, string?> { ["array"] = selected, ["index"] = look.Image is { } image ? string.Join(',', image.Index) : index ?? "" });
             lookUrl = $"{urls.Hub}data/{Uri.EscapeDataString(record.Name)}/quicklook.png{query.ToUriComponent()}";
         }
@@ -78,16 +81,17 @@ internal static class DataPages
             [nameof(DatasetPage.Index)] = index,
             [nameof(DatasetPage.QuickLook)] = look,
             [nameof(DatasetPage.QuickLookUrl)] = lookUrl,
+            [nameof(DatasetPage.IsRemote)] = source.IsRemote,
         });
     }
 
-    private static async Task<IResult> QuickLookAsync(HttpContext context, string name, string? array, string? index, DatasetRegistry registry, QuickLookRenderer quickLook)
+    private static async Task<IResult> QuickLookAsync(HttpContext context, string name, string? array, string? index, DatasetRegistry registry, DatasetSources sources, QuickLookRenderer quickLook)
     {
-        if (await ReadableAsync(context, name, registry) is not { } found)
+        if (await ReadableAsync(context, name, registry) is not { } dataset)
         {
             return NotFound(name);
         }
-        var result = await quickLook.RenderAsync(found.Dataset, found.Root, array, index, context.RequestAborted);
+        var result = await RenderAsync(context, dataset, sources, quickLook, array, index);
         if (result.Image is not { } image)
         {
             var status = result.Problem == QuickLookProblem.BadRequest ? StatusCodes.Status400BadRequest : StatusCodes.Status422UnprocessableEntity;
@@ -99,17 +103,19 @@ internal static class DataPages
         return TypedResults.File(image.Png, "image/png", entityTag: new EntityTagHeaderValue(image.ETag));
     }
 
-    private static async Task<(DatasetEntry Dataset, string Root)?> ReadableAsync(HttpContext context, string name, DatasetRegistry registry)
+    private static async Task<QuickLookResult> RenderAsync(HttpContext context, DatasetEntry dataset, DatasetSources sources, QuickLookRenderer quickLook, string? array, string? index)
     {
-        var dataset = await registry.FindAsync(name, context.RequestAborted);
-        return dataset is { RealRoot: { } root } && DatasetAccess.CanRead(context.Caller(), dataset) ? (dataset, root) : null;
+        // Its own source: the drawing's chunk reads have a byte budget of their own.
+        var source = await sources.OpenAsync(dataset, quickLook.MaxFetchBytes, context.RequestAborted);
+        return source is null
+            ? QuickLookResult.Bad($"There is no dataset named {dataset.Record.Name} that you may read.")
+            : await quickLook.RenderAsync(dataset, source, array, index, context.RequestAborted);
     }
 
-    /// <summary>The remote dataset named <paramref name="name"/> if the caller may read it.</summary>
-    private static async Task<DatasetEntry?> RemoteAsync(HttpContext context, string name, DatasetRegistry registry)
+    private static async Task<DatasetEntry?> ReadableAsync(HttpContext context, string name, DatasetRegistry registry)
     {
         var dataset = await registry.FindAsync(name, context.RequestAborted);
-        return dataset is { Remote: not null } && DatasetAccess.CanRead(context.Caller(), dataset) ? dataset : null;
+        return dataset is not null && (dataset.Remote is not null || dataset.RealRoot is not null) && DatasetAccess.CanRead(context.Caller(), dataset) ? dataset : null;
     }
 
     private static IResult NotFound(string name) =>

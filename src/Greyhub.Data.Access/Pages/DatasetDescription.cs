@@ -46,7 +46,11 @@ public sealed record DatasetDescription(
     IReadOnlyList<ArrayDescription> Arrays,
     IReadOnlyList<FileDescription> Files,
     bool FilesTruncated,
-    string? Error);
+    string? Error)
+{
+    /// <summary>How many arrays the hierarchy has beyond those described (<see cref="DatasetDescriber.MaxArrays"/>).</summary>
+    public int ArraysNotShown { get; init; }
+}
 
 /// <summary>
 /// Reads a dataset's structure from its files with Greyhub.Zarr (no database: the registry's snapshot says where it
@@ -58,16 +62,22 @@ internal static class DatasetDescriber
     /// <summary>Files listed at most for a dataset of plain files; past that the page says the list is cut.</summary>
     public const int MaxFiles = 1000;
 
+    /// <summary>Arrays opened and shown at most; past that the page says how many more there are.</summary>
+    public const int MaxArrays = 200;
+
     private static readonly JsonSerializerOptions Compact = new() { WriteIndented = false };
 
-    /// <summary>Describes the dataset whose canonical root is <paramref name="root"/>.</summary>
-    public static async Task<DatasetDescription> DescribeAsync(DatasetEntry dataset, string root, CancellationToken cancellationToken)
+    /// <summary>Describes the dataset read from <paramref name="source"/>.</summary>
+    public static async Task<DatasetDescription> DescribeAsync(DatasetEntry dataset, DatasetSource source, CancellationToken cancellationToken)
     {
+        if (source.Store is not { } store)
+        {
+            return new DatasetDescription([], [], [], false, source.Problem);
+        }
         if (dataset.Record.Format == DatasetFormats.Files)
         {
-            return DescribeFiles(root);
+            return source.Root is { } root ? DescribeFiles(root) : new DatasetDescription([], [], [], false, null);
         }
-        var store = new ContainedStore(root);
         ZarrGroup group;
         try
         {
@@ -78,10 +88,17 @@ internal static class DatasetDescriber
             return new DatasetDescription([], [], [], false, "The Zarr hierarchy could not be opened: " + e.Message);
         }
         var arrays = new List<ArrayDescription>();
+        var notShown = 0;
         await foreach (var node in group.WalkAsync(cancellationToken))
         {
             if (node.Kind != ZarrNodeKind.Array)
             {
+                continue;
+            }
+            // A hierarchy of a hundred thousand arrays is counted, not opened.
+            if (arrays.Count == MaxArrays)
+            {
+                notShown++;
                 continue;
             }
             try
@@ -93,7 +110,7 @@ internal static class DatasetDescriber
                 arrays.Add(new ArrayDescription(node.Path, [], [], "", [], "", null, [], e.Message));
             }
         }
-        return new DatasetDescription(Flatten(group.Attributes), arrays, [], false, null);
+        return new DatasetDescription(Flatten(group.Attributes), arrays, [], false, null) { ArraysNotShown = notShown };
     }
 
     /// <summary>The dimension names of an array: v3's <c>dimension_names</c>, else xarray's <c>_ARRAY_DIMENSIONS</c>, else dim_N.</summary>

@@ -17,26 +17,62 @@ namespace Greyhub.Data.Access.QuickLook;
 internal sealed class QuickLookRenderer : IDisposable
 {
     private readonly QuickLookOptions _options;
+    private readonly TimeSpan _remoteDeadline;
+    private readonly TimeProvider _time;
     private readonly MemoryCache _cache;
     private readonly SemaphoreSlim _renders;
+    private readonly SemaphoreSlim _remoteRenders;
 
-    public QuickLookRenderer(IOptions<QuickLookOptions> options)
+    public QuickLookRenderer(IOptions<QuickLookOptions> options, IOptions<DataAccessOptions>? data = null, TimeProvider? time = null)
     {
         _options = options.Value;
+        _remoteDeadline = data?.Value.RemoteDeadline ?? new DataAccessOptions().RemoteDeadline;
+        _time = time ?? TimeProvider.System;
         _cache = new MemoryCache(new MemoryCacheOptions { SizeLimit = Math.Max(1, _options.CacheEntries) });
         _renders = new SemaphoreSlim(_options.MaxConcurrentRenders);
+        // Remote drawings wait on the network: they have slots of their own, so a slow remote never holds a local one.
+        _remoteRenders = new SemaphoreSlim(_options.MaxConcurrentRenders);
     }
 
+    /// <summary>The most bytes a drawing fetches from a remote: what it may decode.</summary>
+    public long MaxFetchBytes => _options.MaxDecodedBytes;
+
+    /// <summary>The quick look of a local dataset whose canonical root is <paramref name="root"/>.</summary>
+    public Task<QuickLookResult> RenderAsync(DatasetEntry dataset, string root, string? arrayPath, string? index, CancellationToken cancellationToken) =>
+        RenderAsync(dataset, DatasetSource.Local(root), arrayPath, index, cancellationToken);
+
     /// <summary>
-    /// The quick look of <paramref name="arrayPath"/> in <paramref name="dataset"/> (whose canonical root is
-    /// <paramref name="root"/>) at <paramref name="index"/>: comma-separated indices of the leading dimensions, each 0 when
-    /// left out.
+    /// The quick look of <paramref name="arrayPath"/> in <paramref name="dataset"/> (read from <paramref name="source"/>)
+    /// at <paramref name="index"/>: comma-separated indices of the leading dimensions, each 0 when left out. A remote
+    /// dataset's drawing (waiting for a slot included) ends by <see cref="DataAccessOptions.RemoteDeadline"/>.
     /// </summary>
-    public async Task<QuickLookResult> RenderAsync(DatasetEntry dataset, string root, string? arrayPath, string? index, CancellationToken cancellationToken)
+    public async Task<QuickLookResult> RenderAsync(DatasetEntry dataset, DatasetSource source, string? arrayPath, string? index, CancellationToken cancellationToken)
+    {
+        if (!source.IsRemote)
+        {
+            return await RenderCoreAsync(dataset, source, arrayPath, index, _renders, cancellationToken);
+        }
+        using var deadline = new CancellationTokenSource(_remoteDeadline, _time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
+        try
+        {
+            return await RenderCoreAsync(dataset, source, arrayPath, index, _remoteRenders, linked.Token);
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            return QuickLookResult.Unprocessable($"The remote store did not answer within {_remoteDeadline.TotalSeconds:0.#} s; try again later.");
+        }
+    }
+
+    private async Task<QuickLookResult> RenderCoreAsync(DatasetEntry dataset, DatasetSource source, string? arrayPath, string? index, SemaphoreSlim slots, CancellationToken cancellationToken)
     {
         if (dataset.Record.Format == DatasetFormats.Files)
         {
             return QuickLookResult.Bad($"Dataset {dataset.Record.Name} holds plain files, not Zarr arrays: there is nothing to draw.");
+        }
+        if (source.Store is not { } store)
+        {
+            return QuickLookResult.Unprocessable(source.Problem ?? $"Dataset {dataset.Record.Name} cannot be read.");
         }
         if (string.IsNullOrEmpty(arrayPath))
         {
@@ -47,7 +83,6 @@ internal sealed class QuickLookRenderer : IDisposable
         {
             return QuickLookResult.Bad($"'{arrayPath}' is not an array path of this dataset.");
         }
-        var store = new ContainedStore(root);
         ZarrArray array;
         try
         {
@@ -74,6 +109,11 @@ internal sealed class QuickLookRenderer : IDisposable
         {
             return QuickLookResult.Bad(IndexError(index, shape, DatasetDescriber.DimensionsOf(array)));
         }
+        if (Math.Max(shape[^2], shape[^1]) / _options.MaxPixels >= int.MaxValue)
+        {
+            // A shape no store really has (a remote's metadata is not trusted): no stride fits it.
+            return QuickLookResult.Unprocessable($"Array '{arrayPath}' is too large for a quick look ({string.Join(" × ", shape)}).");
+        }
         var stride = QuickLookSlice.StrideFor(shape[^2], shape[^1], _options.MaxPixels);
         var cost = QuickLookSlice.DecodedBytes(array, stride);
         if (cost > _options.MaxDecodedBytes)
@@ -82,12 +122,12 @@ internal sealed class QuickLookRenderer : IDisposable
                 $"Drawing '{arrayPath}' would decode {cost / (1024 * 1024):F0} MiB of chunks (at most {_options.MaxDecodedBytes / (1024 * 1024)} MiB): " +
                 "its chunks are too large for a quick look of this slice. Read it with xarray instead.");
         }
-        var key = CacheKey(dataset, root, arrayPath, at);
+        var key = CacheKey(dataset, source, arrayPath, at);
         if (_cache.TryGetValue(key, out QuickLookImage? cached) && cached is not null)
         {
             return new QuickLookResult(cached);
         }
-        await _renders.WaitAsync(cancellationToken);
+        await slots.WaitAsync(cancellationToken);
         try
         {
             if (_cache.TryGetValue(key, out cached) && cached is not null)
@@ -119,7 +159,7 @@ internal sealed class QuickLookRenderer : IDisposable
         }
         finally
         {
-            _renders.Release();
+            slots.Release();
         }
     }
 
@@ -127,6 +167,7 @@ internal sealed class QuickLookRenderer : IDisposable
     {
         _cache.Dispose();
         _renders.Dispose();
+        _remoteRenders.Dispose();
     }
 
     /// <summary>The leading dimensions' indices, or null when the text is not one non-negative integer per leading dimension (at most) in range.</summary>
@@ -166,13 +207,17 @@ internal sealed class QuickLookRenderer : IDisposable
     }
 
     /// <summary>
-    /// The dataset's version (its record's modification, and the array's metadata file's) and the parameters. Chunks
-    /// rewritten in place without either changing are seen when the entry expires.
+    /// The dataset's version (its record's modification, and the array's metadata file's, or a remote hierarchy's
+    /// version) and the parameters. Chunks rewritten in place without either changing are seen when the entry expires.
     /// </summary>
-    private string CacheKey(DatasetEntry dataset, string root, string arrayPath, long[] at)
+    private string CacheKey(DatasetEntry dataset, DatasetSource source, string arrayPath, long[] at)
     {
-        var metadata = Path.Combine(root, arrayPath, dataset.Record.Format == DatasetFormats.ZarrV3 ? "zarr.json" : ".zarray");
-        var stamp = File.Exists(metadata) ? File.GetLastWriteTimeUtc(metadata).Ticks : 0;
-        return string.Join('\n', dataset.Record.Name, dataset.Record.Modified.Ticks, stamp, arrayPath, string.Join(',', at), _options.MaxPixels);
+        var stamp = source.Version;
+        if (source.Root is { } root)
+        {
+            var metadata = Path.Combine(root, arrayPath, dataset.Record.Format == DatasetFormats.ZarrV3 ? "zarr.json" : ".zarray");
+            stamp = File.Exists(metadata) ? File.GetLastWriteTimeUtc(metadata).Ticks.ToString(CultureInfo.InvariantCulture) : "0";
+        }
+        return string.Join('\n', dataset.Record.Name, dataset.Record.Location, dataset.Record.Modified.Ticks, stamp, arrayPath, string.Join(',', at), _options.MaxPixels);
     }
 }

@@ -15,4 +15,7 @@ internal sealed partial class RemoteStores
 
     [LoggerMessage(EventId = 4, Level = LogLevel.Warning, Message = "Remote dataset {Dataset}, key '{Key}': the answer was cut: {Reason}")]
     private partial void LogCut(string dataset, string key, string reason);
+
+    [LoggerMessage(EventId = 5, Level = LogLevel.Warning, Message = "Remote dataset {Dataset}: reading {Url} failed: {Reason}")]
+    private partial void LogRead(string dataset, string url, string reason);
 }

@@ -24,6 +24,7 @@ internal sealed partial class RemoteStores(
     IHttpClientFactory clients,
     RemoteCredentials credentials,
     IOptions<DataAccessOptions> options,
+    TimeProvider time,
     ILogger<RemoteStores> logger)
 {
     /// <summary>The named HTTP client (no automatic redirects, no cookies, no decompression).</summary>
@@ -129,7 +130,7 @@ internal sealed partial class RemoteStores(
     }
 
     /// <summary>Sends the request, following redirects only while they stay under the dataset's URL.</summary>
-    private async Task<HttpResponseMessage> SendAsync(RemoteLocation remote, string key, HttpMethod method, IHeaderDictionary? readerHeaders, CancellationToken cancellationToken)
+    private async Task<HttpResponseMessage> SendAsync(RemoteLocation remote, string key, HttpMethod method, IHeaderDictionary? readerHeaders, CancellationToken cancellationToken, System.Net.Http.Headers.RangeHeaderValue? range = null)
     {
         var client = clients.CreateClient(ClientName);
         var header = remote.ProtectedHeader is { } stored ? _headers.GetOrAdd(stored, credentials.Unprotect) : null;
@@ -155,6 +156,10 @@ internal sealed partial class RemoteStores(
                         request.Headers.TryAddWithoutValidation(name, (IEnumerable<string?>)values);
                     }
                 }
+            }
+            if (range is not null)
+            {
+                request.Headers.Range = range;
             }
             if (header is not null)
             {

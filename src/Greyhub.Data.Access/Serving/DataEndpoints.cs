@@ -43,6 +43,7 @@ internal static class DataEndpoints
         SignedUrls signer,
         ConsolidatedMetadata consolidated,
         RemoteStores remotes,
+        RemoteHierarchies hierarchies,
         IOptions<DataAccessOptions> options)
     {
         // Data answers are plain text or JSON, never the hub's HTML error page.
@@ -97,6 +98,10 @@ internal static class DataEndpoints
                     statusCode: StatusCodes.Status501NotImplemented);
             }
             context.Response.Headers.CacheControl = cacheControl;
+            if (key == ".zmetadata" && entry.Record.Format == DatasetFormats.ZarrV2)
+            {
+                return await RemoteMetadata.ServeAsync(context, entry, remote, hierarchies, remotes);
+            }
             return await remotes.ServeAsync(context, dataset, remote, key);
         }
         if (entry.RealRoot is not { } root)

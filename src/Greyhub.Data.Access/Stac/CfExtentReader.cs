@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Greyhub.Data.Access.Datasets;
+using Greyhub.Data.Access.Remote;
 using Greyhub.Zarr;
 using Greyhub.Zarr.Compression;
 using Greyhub.Zarr.Storage;
@@ -18,6 +19,9 @@ internal static class CfExtentReader
     /// <summary>Larger coordinate arrays are skipped rather than read whole.</summary>
     public const long MaxCoordinateElements = 4_000_000;
 
+    /// <summary>A coordinate whose chunks decode to more than this is skipped: its metadata could ask for any size.</summary>
+    public const double MaxChunkBytes = 64.0 * 1024 * 1024;
+
     // xarray and zarr write Blosc by default: the compression codecs live in their own assembly.
     private static readonly ZarrOptions Zarr = new() { Codecs = ZarrCompression.Register() };
 
@@ -27,14 +31,22 @@ internal static class CfExtentReader
     private static readonly HashSet<string> EastUnits = new(StringComparer.OrdinalIgnoreCase)
         { "degrees_east", "degree_east", "degree_E", "degrees_E", "degreeE", "degreesE" };
 
-    public static async Task<DatasetExtent> ReadAsync(string root, string format, CancellationToken cancellationToken)
+    /// <summary>The extent of the local store at <paramref name="root"/>.</summary>
+    public static Task<DatasetExtent> ReadAsync(string root, string format, CancellationToken cancellationToken) =>
+        ReadAsync(new FileSystemStore(root, writable: false), format, cancellationToken);
+
+    /// <summary>
+    /// The extent of the hierarchy in <paramref name="store"/>. An array that cannot be opened or read (broken or
+    /// unsupported metadata, a codec no one knows) is skipped, as <c>zarr info</c> does; a remote that fails is not
+    /// (<see cref="RemoteReadException"/>): the caller reports the extent as unavailable.
+    /// </summary>
+    public static async Task<DatasetExtent> ReadAsync(IZarrStore store, string format, CancellationToken cancellationToken)
     {
         if (format == DatasetFormats.Files)
         {
             return DatasetExtent.None;
         }
         var zarrFormat = format == DatasetFormats.ZarrV3 ? 3 : 2;
-        var store = new FileSystemStore(root, writable: false);
         var group = await ZarrGroup.OpenAsync(store, "", Zarr, zarrFormat, cancellationToken: cancellationToken);
         double? south = null, north = null, west = null, east = null;
         DateTime? start = null, end = null;
@@ -44,35 +56,13 @@ internal static class CfExtentReader
             {
                 continue;
             }
-            var array = await ZarrArray.OpenAsync(store, node.Path, Zarr, zarrFormat, cancellationToken: cancellationToken);
-            var elements = array.Shape.Aggregate(1L, (a, b) => a * b);
-            if (array.Shape.Count is 0 or > 2 || elements is 0 or > MaxCoordinateElements)
+            try
             {
-                continue;
+                (south, north, west, east, start, end) = await AddAsync(store, node.Path, zarrFormat, (south, north, west, east, start, end), cancellationToken);
             }
-            var attrs = array.Attributes;
-            var units = Text(attrs, "units");
-            var standardName = Text(attrs, "standard_name");
-            if (units is not null && NorthUnits.Contains(units) || standardName == "latitude")
+            catch (ZarrException e) when (e is not RemoteReadException)
             {
-                if (await MinMaxAsync(array, attrs, cancellationToken) is { } lat)
-                {
-                    south = Math.Min(south ?? double.MaxValue, lat.Min);
-                    north = Math.Max(north ?? double.MinValue, lat.Max);
-                }
-            }
-            else if (units is not null && EastUnits.Contains(units) || standardName == "longitude")
-            {
-                if (await MinMaxAsync(array, attrs, cancellationToken) is { } lon)
-                {
-                    west = Math.Min(west ?? double.MaxValue, lon.Min);
-                    east = Math.Max(east ?? double.MinValue, lon.Max);
-                }
-            }
-            else if (await TimeRangeAsync(array, attrs, units, standardName, cancellationToken) is { } time)
-            {
-                start = start is null || time.Start < start ? time.Start : start;
-                end = end is null || time.End > end ? time.End : end;
+                // This array says nothing about the extent; the others still do.
             }
         }
         double[]? bbox = null;
@@ -82,6 +72,46 @@ internal static class CfExtentReader
             bbox = [w, Math.Max(-90, south.Value), e, Math.Min(90, north!.Value)];
         }
         return new DatasetExtent(bbox, start, end);
+    }
+
+    /// <summary>Widens the extent so far with the array at <paramref name="path"/> when it is a coordinate.</summary>
+    private static async Task<(double? South, double? North, double? West, double? East, DateTime? Start, DateTime? End)> AddAsync(
+        IZarrStore store, string path, int zarrFormat, (double? South, double? North, double? West, double? East, DateTime? Start, DateTime? End) so, CancellationToken cancellationToken)
+    {
+        var (south, north, west, east, start, end) = so;
+        var array = await ZarrArray.OpenAsync(store, path, Zarr, zarrFormat, cancellationToken: cancellationToken);
+        // In doubles: a hostile shape's product must not wrap around to something small.
+        var elements = array.Shape.Aggregate(1.0, (a, b) => a * b);
+        var chunkBytes = (array.InnerChunkShape ?? array.ChunkShape).Aggregate(1.0, (a, c) => a * c) * array.DataType.Size;
+        if (array.Shape.Count is 0 or > 2 || elements is 0 or > MaxCoordinateElements || chunkBytes > MaxChunkBytes)
+        {
+            return so;
+        }
+        var attrs = array.Attributes;
+        var units = Text(attrs, "units");
+        var standardName = Text(attrs, "standard_name");
+        if (units is not null && NorthUnits.Contains(units) || standardName == "latitude")
+        {
+            if (await MinMaxAsync(array, attrs, cancellationToken) is { } lat)
+            {
+                south = Math.Min(south ?? double.MaxValue, lat.Min);
+                north = Math.Max(north ?? double.MinValue, lat.Max);
+            }
+        }
+        else if (units is not null && EastUnits.Contains(units) || standardName == "longitude")
+        {
+            if (await MinMaxAsync(array, attrs, cancellationToken) is { } lon)
+            {
+                west = Math.Min(west ?? double.MaxValue, lon.Min);
+                east = Math.Max(east ?? double.MinValue, lon.Max);
+            }
+        }
+        else if (await TimeRangeAsync(array, attrs, units, standardName, cancellationToken) is { } time)
+        {
+            start = start is null || time.Start < start ? time.Start : start;
+            end = end is null || time.End > end ? time.End : end;
+        }
+        return (south, north, west, east, start, end);
     }
 
     /// <summary>Longitudes given as 0..360 are brought to -180..180; a span of 360 or more is the whole circle.</summary>
@@ -134,6 +164,11 @@ internal static class CfExtentReader
                 continue;
             }
             var v = raw * scale + offset;
+            if (!double.IsFinite(v))
+            {
+                // Packing that overflows says nothing about where the data lies.
+                continue;
+            }
             min = Math.Min(min, v);
             max = Math.Max(max, v);
         }
@@ -157,6 +192,8 @@ internal static class CfExtentReader
     private static string? Text(JsonObject attrs, string name) =>
         attrs[name] is JsonValue v && v.TryGetValue(out string? s) ? s.Trim() : null;
 
+    // A non-finite scale_factor or add_offset (NaN, ±Infinity, a number past double's range) is treated as absent:
+    // it cannot place a coordinate anywhere, and STAC's JSON has no way to write what it would produce.
     private static double? Number(JsonObject attrs, string name) =>
-        attrs[name] is JsonValue v && v.TryGetValue(out double d) ? d : null;
+        attrs[name] is JsonValue v && v.GetValueKind() == System.Text.Json.JsonValueKind.Number && v.TryGetValue(out double d) && double.IsFinite(d) ? d : null;
 }

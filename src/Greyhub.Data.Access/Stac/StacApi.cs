@@ -56,9 +56,10 @@ internal static class StacApi
         }
         var stac = StacUrl(context);
         var collections = new JsonArray();
-        foreach (var d in await ReadableAsync(context, registry))
+        var readable = await ReadableAsync(context, registry);
+        foreach (var (d, extent) in readable.Zip(await AllExtentsAsync(readable, extents, context.RequestAborted)))
         {
-            collections.Add(StacDocuments.Collection(stac, d.Record, await extents.GetAsync(d, context.RequestAborted)));
+            collections.Add(StacDocuments.Collection(stac, d.Record, extent));
         }
         return Answer(new JsonObject
         {
@@ -160,15 +161,13 @@ internal static class StacApi
         var stac = StacUrl(context);
         var origin = DatasetJson.Origin(context.Request);
         var matched = new List<JsonObject>();
-        foreach (var d in datasets.OrderBy(d => d.Record.Name, StringComparer.Ordinal))
+        var candidates = datasets.OrderBy(d => d.Record.Name, StringComparer.Ordinal)
+            .Where(d => !(query.Collections is { } c && !c.Contains(d.Record.Name) || query.Ids is { } ids && !ids.Contains(d.Record.Name)
+                || !query.MatchesText(d.Record.Name, d.Record.Title, d.Record.Description)))
+            .ToList();
+        foreach (var (d, extent) in candidates.Zip(await AllExtentsAsync(candidates, extents, context.RequestAborted)))
         {
             var r = d.Record;
-            if (query.Collections is { } c && !c.Contains(r.Name) || query.Ids is { } ids && !ids.Contains(r.Name)
-                || !query.MatchesText(r.Name, r.Title, r.Description))
-            {
-                continue;
-            }
-            var extent = await extents.GetAsync(d, context.RequestAborted);
             var (start, end) = StacDocuments.TimeSpanOf(r, extent);
             if (query.Matches(extent.Bbox, start, end))
             {
@@ -200,6 +199,13 @@ internal static class StacApi
         }
         return Answer(StacDocuments.ItemCollection(page, matched.Count, links), StacDocuments.GeoJson);
     }
+
+    /// <summary>
+    /// The datasets' extents, read side by side: a search waits for the slowest remote's deadline once, not for the
+    /// sum of them (and afterwards for none: each answer, "unavailable" included, is kept).
+    /// </summary>
+    private static Task<DatasetExtent[]> AllExtentsAsync(IReadOnlyList<DatasetEntry> datasets, DatasetExtents extents, CancellationToken cancellationToken) =>
+        Task.WhenAll(datasets.Select(d => extents.GetAsync(d, cancellationToken)));
 
     private static async Task<IReadOnlyList<DatasetEntry>> ReadableAsync(HttpContext context, DatasetRegistry registry)
     {

@@ -66,7 +66,7 @@ internal static class StacDocuments
     public static JsonObject Collection(string stac, DatasetRecord d, DatasetExtent extent)
     {
         var (start, end) = TimeSpanOf(d, extent);
-        return new JsonObject
+        var collection = new JsonObject
         {
             ["type"] = "Collection",
             ["stac_version"] = Version,
@@ -88,6 +88,13 @@ internal static class StacDocuments
                 Link("items", CollectionUrl(stac, d.Name) + "/items", GeoJson),
             },
         };
+        if (extent.Unavailable is { } why)
+        {
+            // The whole world above is a placeholder: say so.
+            collection["greyhub:extent"] = "unavailable";
+            collection["greyhub:extent_reason"] = why;
+        }
+        return collection;
     }
 
     public static JsonObject Item(string stac, string origin, DatasetRecord d, DatasetExtent extent)
@@ -99,6 +106,12 @@ internal static class StacDocuments
             ["created"] = Time(d.Created),
             ["updated"] = Time(d.Modified),
         };
+        if (extent.Unavailable is { } why)
+        {
+            // A remote that could not be read in time: its item is still listed, saying its extent is unknown.
+            properties["greyhub:extent"] = "unavailable";
+            properties["greyhub:extent_reason"] = why;
+        }
         var (start, end) = TimeSpanOf(d, extent);
         if (start == end)
         {
@@ -118,9 +131,9 @@ internal static class StacDocuments
             ["stac_extensions"] = new JsonArray(),
             ["id"] = d.Name,
             ["collection"] = d.Name,
-            ["geometry"] = extent.Bbox is { } b ? Polygon(b) : null,
+            ["geometry"] = extent.Bbox is { } b && b.All(double.IsFinite) ? Polygon(b) : null,
         };
-        if (extent.Bbox is { } box)
+        if (extent.Bbox is { } box && box.All(double.IsFinite))
         {
             item["bbox"] = Numbers(box);
         }
@@ -195,7 +208,9 @@ internal static class StacDocuments
 
     private static JsonArray Pair(double x, double y) => new(x, y);
 
-    private static JsonArray Numbers(double[] values) => new([.. values.Select(v => (JsonNode?)v)]);
+    // JSON has no NaN or infinity: a box holding one is a bug upstream, and the whole world is the honest answer.
+    private static JsonArray Numbers(double[] values) =>
+        new([.. (values.All(double.IsFinite) ? values : [-180, -90, 180, 90]).Select(v => (JsonNode?)v)]);
 
     private static JsonArray Strings(IEnumerable<string> values) => new([.. values.Select(v => (JsonNode?)v)]);
 }
