@@ -65,6 +65,8 @@ public static class HubApplicationBuilderExtensions
         // Everything below is decided by the endpoint routing picked (its metadata), never by comparing path strings:
         // JSON errors and the body limit for API endpoints, who the caller is, XSRF, and the scope each endpoint requires.
         app.UseRouting();
+        // Endpoints marked lean (GET/HEAD of dataset keys) answer here: none of the page and API middleware below applies to them.
+        app.UseMiddleware<LeanEndpointMiddleware>();
         // Pages answer errors as styled pages (an empty 4xx/5xx, an exception); API endpoints keep JSON (inner, first).
         app.UseStatusCodePages(PageErrors.StatusPageAsync);
         app.UseExceptionHandler(new ExceptionHandlerOptions { ExceptionHandler = PageErrors.ExceptionPageAsync });
