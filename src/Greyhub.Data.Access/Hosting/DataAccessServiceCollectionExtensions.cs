@@ -21,6 +21,7 @@ public static class DataAccessServiceCollectionExtensions
     {
         services.AddGreyhubDatasets();
         services.AddSingleton<SignedUrls>();
+        services.AddSingleton<DatasetFiles>();
         services.AddSingleton<ConsolidatedMetadata>();
         services.AddSingleton<DatasetExtents>();
         services.AddCors();
