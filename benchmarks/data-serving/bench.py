@@ -12,7 +12,8 @@ that alternate which server goes first, because the machine is shared and its lo
    every body compared with the file;
 3. xarray's mean of a 1 GiB float32 variable over HTTP through the hub (fsspec + aiohttp) against from local disk.
 
-usage: bench.py GREYHUB_DLL [--rounds N] [--seconds S] [--connections C] [--warmup S] [--skip-xarray] [--out DIR]
+usage: bench.py GREYHUB_DLL [--rounds N] [--seconds S] [--connections C] [--threads T] [--sizes 1k,1m] [--warmup S]
+                [--skip-readers] [--skip-xarray] [--out DIR]
 Prints a table per measurement (Markdown) and, with --out, writes every run's numbers to DIR/results.json."""
 import argparse
 import json
@@ -28,7 +29,7 @@ import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
-from hubproc import cpu_seconds, free_port, greyhub_command, stop  # noqa: E402
+from hubproc import call, cpu_seconds, free_port, greyhub_command, stop  # noqa: E402
 
 PY = "/usr/bin/python3"  # Debian's, with zarr, xarray, fsspec and aiohttp
 SMALL, BIG = 1024, 1 << 20
@@ -121,11 +122,13 @@ def wait_up(url, proc, headers=None):
 UNITS = {"us": 1e-3, "ms": 1.0, "s": 1000.0}
 
 
-def wrk(base, prefix, keys, token, seconds, connections, pid):
+def wrk(base, prefix, keys, token, seconds, connections, pid, threads=1, headers=()):
     env = dict(os.environ, BENCH_KEYS=str(keys), BENCH_PREFIX=prefix)
-    cmd = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", os.path.join(HERE, "rotate.lua")]
+    cmd = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", os.path.join(HERE, "rotate.lua")]
     if token:
         cmd += ["-H", f"Authorization: token {token}"]
+    for h in headers:
+        cmd += ["-H", h]
     load0, cpu0 = loadavg(), tree_cpu(pid)
     out = subprocess.run(cmd + [base], env=env, check=True, capture_output=True, text=True).stdout
     cpu = tree_cpu(pid) - cpu0
@@ -173,16 +176,27 @@ def main():
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--seconds", type=int, default=8)
     ap.add_argument("--connections", type=int, default=16)
+    ap.add_argument("--threads", type=int, default=1, help="wrk threads (the client shares the 2 cores with the servers)")
+    ap.add_argument("--sizes", default="1k,1m", help="chunk sizes to load: 1k, 1m or both")
+    ap.add_argument("--skip-readers", action="store_true")
+    # A/B switches for where the hub's time goes (not the benchmark proper):
+    ap.add_argument("--hub-header", action="append", default=[],
+                    help="extra request header for the hub only (e.g. 'Origin: http://x' sends it through the whole pipeline)")
+    ap.add_argument("--hub-arg", action="append", default=[], help="extra `greyhub serve` argument (e.g. --Greyhub:Proxy:InlineScheduling=false)")
+    ap.add_argument("--signed", action="store_true", help="the hub is read through a signed path URL instead of a token (no authentication)")
     ap.add_argument("--warmup", type=int, default=120, help="most seconds of hub warm-up per chunk size")
     ap.add_argument("--skip-xarray", action="store_true")
     ap.add_argument("--out")
     a = ap.parse_args()
+    a.skip_readers = a.skip_readers or a.signed  # the readers send the token header
     tmp = tempfile.mkdtemp(prefix="data-serving.")
     os.chmod(tmp, 0o755)
     data = os.path.join(tmp, "greyhub")
     datasets = os.path.join(data, "datasets")  # the hub's default allowed root
     procs = []
-    results = {"wrk": [], "readers": [], "xarray": [], "connections": a.connections, "seconds": a.seconds}
+    results = {"wrk": [], "readers": [], "xarray": [], "connections": a.connections, "seconds": a.seconds, "threads": a.threads}
+    sizes = [(label, prefix, keys) for flag, label, prefix, keys in (("1k", "1 KiB", "/data/chunks/small/", SMALL_KEYS),
+             ("1m", "1 MiB", "/data/chunks/big/", BIG_KEYS)) if flag in a.sizes.split(",")]
     try:
         os.makedirs(datasets)
         make_chunks(datasets)
@@ -198,7 +212,7 @@ def main():
 
         hub_port, nginx_port = free_port(), free_port()
         log = open(os.path.join(tmp, "hub.log"), "w")
-        hub = subprocess.Popen(cmd + ["serve", "--urls", f"http://127.0.0.1:{hub_port}", "--data-dir", data],
+        hub = subprocess.Popen(cmd + ["serve", "--urls", f"http://127.0.0.1:{hub_port}", "--data-dir", data] + a.hub_arg,
                                stdout=log, stderr=log)
         procs.append(hub)
         ndir, conf = nginx_conf(tmp, nginx_port, datasets)
@@ -207,15 +221,24 @@ def main():
         servers = {"hub": (hub_port, token, hub.pid), "nginx": (nginx_port, "", nginx.pid)}
         wait_up(f"http://127.0.0.1:{hub_port}/data/chunks/small/0", hub, {"Authorization": f"token {token}"})
         wait_up(f"http://127.0.0.1:{nginx_port}/data/chunks/small/0", nginx)
+        hub_prefix = {p: p for _, p, _ in sizes}
+        if a.signed:
+            status, body = call("POST", f"http://127.0.0.1:{hub_port}/hub/api/datasets/chunks/signed-url", token, {"expires_in": 86400})
+            store = json.loads(body)["store_url"]
+            store = store[store.index("/data/"):]
+            hub_prefix = {p: store + p[len("/data/chunks/"):] for _, p, _ in sizes}
+            servers["hub"] = (hub_port, "", hub.pid)
+        extra = {"hub": a.hub_header, "nginx": []}
 
         # Warm-up: both servers' file caches fill, and the hub's JIT finishes tiering up (instrumented tier, then
         # optimised with PGO). On a loaded machine the tiering thread gets little CPU and that takes a minute or more,
         # so the hub is warmed until its CPU per request stops falling (two runs within 10 %), at most --warmup s.
         for name, (port, tok, pid) in servers.items():
-            for prefix, keys in (("/data/chunks/small/", SMALL_KEYS), ("/data/chunks/big/", BIG_KEYS)):
+            for _, prefix, keys in sizes:
                 spent, last = 0, None
                 while True:
-                    cost = wrk(f"http://127.0.0.1:{port}", prefix, keys, tok, 5, a.connections, pid)["cpu_us_per_req"]
+                    path = hub_prefix[prefix] if name == "hub" else prefix
+                    cost = wrk(f"http://127.0.0.1:{port}", path, keys, tok, 5, a.connections, pid, a.threads, extra[name])["cpu_us_per_req"]
                     spent += 5
                     print(f"warm-up {name} {prefix}: {cost:.0f} µs/request", file=sys.stderr, flush=True)
                     if name == "nginx" or (last is not None and abs(cost - last) < 0.1 * last) or spent >= a.warmup:
@@ -224,14 +247,15 @@ def main():
 
         for r in range(a.rounds):
             order = ["nginx", "hub"] if r % 2 == 0 else ["hub", "nginx"]
-            for size, prefix, keys in (("1 KiB", "/data/chunks/small/", SMALL_KEYS), ("1 MiB", "/data/chunks/big/", BIG_KEYS)):
+            for size, prefix, keys in sizes:
                 for name in order:
                     port, tok, pid = servers[name]
-                    row = wrk(f"http://127.0.0.1:{port}", prefix, keys, tok, a.seconds, a.connections, pid)
+                    path = hub_prefix[prefix] if name == "hub" else prefix
+                    row = wrk(f"http://127.0.0.1:{port}", path, keys, tok, a.seconds, a.connections, pid, a.threads, extra[name])
                     row.update(server=name, size=size, round=r)
                     results["wrk"].append(row)
                     print(json.dumps(row), flush=True)
-            for name in order:
+            for name in order if not a.skip_readers else []:
                 port, tok, _ = servers[name]
                 row = readers(port, "/data/chunks/big/", os.path.join(datasets, "chunks", "big"), tok, a.seconds)
                 row.update(server=name, round=r)
@@ -260,11 +284,14 @@ def main():
 
 
 def report(res):
-    print("\n## chunk GETs (wrk, 1 thread, %d connections, %d s per run; medians over rounds)\n" % (res["connections"], res["seconds"]))
+    print("\n## chunk GETs (wrk, %d thread(s), %d connections, %d s per run; medians over rounds)\n"
+          % (res.get("threads", 1), res["connections"], res["seconds"]))
     print("| chunk | server | req/s | p50 ms | p99 ms | CPU µs/req | hub/nginx req/s (per round) | load avg |")
     print("|---|---|---|---|---|---|---|---|")
     for size in ("1 KiB", "1 MiB"):
         rows = {s: [r for r in res["wrk"] if r["size"] == size and r["server"] == s] for s in ("nginx", "hub")}
+        if not rows["hub"]:
+            continue
         ratios = [h["rps"] / n["rps"] for h, n in zip(rows["hub"], rows["nginx"])]
         for s in ("nginx", "hub"):
             rs = rows[s]

@@ -1,6 +1,7 @@
 #!/bin/sh
 # The data-serving benchmark in one command: builds the hub in Release, then runs bench.py (hub vs nginx, see README.md).
-# usage: benchmarks/data-serving/run.sh [bench.py options: --rounds N --seconds S --connections C --skip-xarray --out DIR]
+# usage: benchmarks/data-serving/run.sh [bench.py options: --rounds N --seconds S --connections C --threads T --sizes 1k,1m
+#        --skip-readers --skip-xarray --out DIR]
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)

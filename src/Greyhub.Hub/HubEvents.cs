@@ -135,6 +135,7 @@ internal static class HubEvents
 
     // 1000+: the API edge.
     public const int ApiUnhandled = 1000;
+    public const int LeanUnhandled = 1001;
 
     // 110x: housekeeping: the lease; 111x: the idle culler.
     public const int LeaseTaken = 1100;

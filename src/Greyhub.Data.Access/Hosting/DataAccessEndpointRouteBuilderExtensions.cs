@@ -23,6 +23,8 @@ public static class DataAccessEndpointRouteBuilderExtensions
         // After the hub's routing and authentication: preflights are anonymous, and only endpoints that name the data
         // policy (RequireCors) get CORS headers; the hub's own API and pages get none.
         app.UseCors();
+        // Probes openat2 and statx now, once: the mode never changes while the hub runs.
+        app.Services.GetRequiredService<DatasetFiles>();
         app.MapDataEndpoints();
         app.MapStacApi();
         app.MapDataPages();

@@ -22,6 +22,7 @@ public static class DataAccessServiceCollectionExtensions
     {
         services.AddGreyhubDatasets();
         services.AddSingleton<SignedUrls>();
+        services.AddSingleton<DatasetFiles>();
         services.AddSingleton<ConsolidatedMetadata>();
         services.AddSingleton<DatasetExtents>();
         services.AddSingleton<RemoteHierarchies>();

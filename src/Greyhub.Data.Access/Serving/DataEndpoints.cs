@@ -3,10 +3,12 @@ using Greyhub.Data.Access.Datasets;
 using Greyhub.Data.Access.Remote;
 using Greyhub.Data.Access.Writes;
 using Greyhub.Hub.Auth;
+using Greyhub.Hub.Http;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 
@@ -15,7 +17,8 @@ namespace Greyhub.Data.Access.Serving;
 /// <summary>
 /// <c>/data/{dataset}/{**key}</c>: a dataset's files over plain HTTP, as an object store serves them. GET and HEAD,
 /// ranges, entity tags and conditional requests are ASP.NET Core's own file result; this class decides who may read
-/// and which file a key names.
+/// and which file a key names, and opens it beneath the dataset's root (<see cref="DatasetFiles"/>): what is served is
+/// always the descriptor that was checked.
 /// </summary>
 /// <remarks>
 /// The endpoints are anonymous as far as the hub's policies go because they accept a third credential besides the
@@ -29,7 +32,8 @@ internal static class DataEndpoints
         string[] methods = [HttpMethods.Get, HttpMethods.Head];
         app.MapMethods("/data/catalog.yaml", methods, IntakeCatalog.HandleAsync).AllowAnonymous().RequireCors(DataCors.Policy);
         // The catch-all is optional: /data/{dataset} is the dataset's root listing too (its links are absolute paths).
-        app.MapMethods("/data/{dataset}/{**key}", methods, ServeAsync).AllowAnonymous().RequireCors(DataCors.Policy);
+        // Lean: chunk reads skip the hub's page and API middleware and authenticate here (IHubRequestAuthenticator).
+        app.MapMethods("/data/{dataset}/{**key}", methods, ServeAsync).AllowAnonymous().RequireCors(DataCors.Policy).WithMetadata(LeanEndpoint.Instance);
         // Writes: no CORS policy of their own, and never on the login cookie alone (DataWrites).
         app.MapMethods("/data/{dataset}/{**key}", [HttpMethods.Put, HttpMethods.Post, HttpMethods.Delete], DataWrites.HandleAsync).AllowAnonymous();
         return app;
@@ -41,11 +45,11 @@ internal static class DataEndpoints
         string? key,
         DatasetRegistry registry,
         SignedUrls signer,
-        ConsolidatedMetadata consolidated,
-        RemoteStores remotes,
-        RemoteHierarchies hierarchies,
-        IOptions<DataAccessOptions> options)
+        IHubRequestAuthenticator authenticator,
+        DatasetFiles files)
     {
+        // Services only some answers need are resolved by those answers, not for every chunk.
+        var services = context.RequestServices;
         // Data answers are plain text or JSON, never the hub's HTML error page.
         context.Features.Get<IStatusCodePagesFeature>()?.Enabled = false;
         DataFileHeaders.Protect(context.Response);
@@ -79,7 +83,8 @@ internal static class DataEndpoints
                     return DataResults.Forbidden("This signed URL is not valid for this address.");
             }
         }
-        else if (context.Identity() is null)
+        // A lean endpoint: the hub's authentication middleware did not run for this request (LeanEndpoint).
+        else if (!await authenticator.AuthenticateAsync(context))
         {
             return DataResults.Unauthorized("Authentication required: a hub token (Authorization: token ...), the login cookie or a signed URL.");
         }
@@ -89,7 +94,7 @@ internal static class DataEndpoints
             return DataResults.NotFound();
         }
 
-        var cacheControl = "private, max-age=" + (long)options.Value.CacheMaxAge.TotalSeconds;
+        var cacheControl = "private, max-age=" + (long)services.GetRequiredService<IOptions<DataAccessOptions>>().Value.CacheMaxAge.TotalSeconds;
         if (entry.Remote is { } remote)
         {
             if (key.Length == 0 || key.EndsWith('/'))
@@ -98,9 +103,10 @@ internal static class DataEndpoints
                     statusCode: StatusCodes.Status501NotImplemented);
             }
             context.Response.Headers.CacheControl = cacheControl;
+            var remotes = services.GetRequiredService<RemoteStores>();
             if (key == ".zmetadata" && entry.Record.Format == DatasetFormats.ZarrV2)
             {
-                return await RemoteMetadata.ServeAsync(context, entry, remote, hierarchies, remotes);
+                return await RemoteMetadata.ServeAsync(context, entry, remote, services.GetRequiredService<RemoteHierarchies>(), remotes);
             }
             return await remotes.ServeAsync(context, dataset, remote, key);
         }
@@ -109,45 +115,53 @@ internal static class DataEndpoints
             return DataResults.NotFound();
         }
         context.Response.Headers.CacheControl = cacheControl;
-        var real = RealPath.Resolve(key.Length == 0 ? root : root + "/" + key.TrimEnd('/'));
-        if (real is null)
-        {
-            if (key == ".zmetadata" && entry.Record.Format == DatasetFormats.ZarrV2)
-            {
-                var document = consolidated.Get(root);
-                return TypedResults.Bytes(document.Json, "application/json", lastModified: document.LastModified,
-                    entityTag: new EntityTagHeaderValue(document.ETag), enableRangeProcessing: true);
-            }
-            return DataResults.NotFound();
-        }
-        if (!RealPath.IsWithin(real, root))
+        var trimmedKey = key.TrimEnd('/');
+        var name = trimmedKey[(trimmedKey.LastIndexOf('/') + 1)..];
+        // A write's temporary file is never served, whatever it is.
+        if (KeyFolders.IsTemporary(name))
         {
             return DataResults.NotFound();
         }
-        // One stat for a chunk (the common case); a folder is asked about only when the path is not a file.
-        var info = new FileInfo(real);
-        if (!info.Exists)
+        var opened = files.Open(root, trimmedKey);
+        switch (opened.Kind)
         {
-            return Directory.Exists(real) ? Listing.Result(context, real) : DataResults.NotFound();
+            case KeyKind.Folder:
+                using (opened)
+                {
+                    return Listing.Result(context, files.List(opened));
+                }
+            case KeyKind.File when !key.EndsWith('/'):
+                return FileResult(context.Response, opened, name);
+            case KeyKind.File:
+                opened.Dispose();
+                return DataResults.NotFound();
         }
-        if (key.EndsWith('/'))
+        if (key == ".zmetadata" && entry.Record.Format == DatasetFormats.ZarrV2)
         {
-            return DataResults.NotFound();
+            var document = services.GetRequiredService<ConsolidatedMetadata>().Get(root);
+            return TypedResults.Bytes(document.Json, "application/json", lastModified: document.LastModified,
+                entityTag: new EntityTagHeaderValue(document.ETag), enableRangeProcessing: true);
         }
-        var lastModified = new DateTimeOffset(info.LastWriteTimeUtc, TimeSpan.Zero);
-        // Strong, as nginx's: modification time and length, so If-Range and range requests work across hubs.
-        var etag = new EntityTagHeaderValue($"\"{info.LastWriteTimeUtc.Ticks:x}-{info.Length:x}\"");
-        if (KeyFolders.IsTemporary(info.Name))
-        {
-            return DataResults.NotFound();
-        }
-        DirectFileBody.Use(context);
-        return TypedResults.PhysicalFile(real, DataFileHeaders.Apply(context.Response, info.Name), lastModified: lastModified, entityTag: etag, enableRangeProcessing: true);
+        return DataResults.NotFound();
+    }
+
+    /// <summary>
+    /// A file key of any size, for GET, HEAD and ranges alike: ASP.NET's file result (ranges, 416, entity tags,
+    /// conditional requests) over a stream of the one descriptor that was checked, its length, date and tag from that
+    /// descriptor's stat. Nothing about the file is looked up again by its path.
+    /// </summary>
+    internal static IResult FileResult(HttpResponse response, OpenedKey opened, string name)
+    {
+        var stat = opened.Stat;
+        var stream = new KeyStream(opened.Take(), stat.Size);
+        return TypedResults.File(stream, DataFileHeaders.Apply(response, name), lastModified: stat.LastModified,
+            entityTag: new EntityTagHeaderValue(stat.ETag), enableRangeProcessing: true);
     }
 
     /// <summary>
     /// Refuses keys that try to leave the dataset before any path is built: dot segments (also once percent-decoded),
-    /// backslashes, control characters (NUL, newlines: they would reach logs and file names) and empty segments. Symlinks are caught after resolving (<see cref="RealPath"/>).
+    /// backslashes, control characters (NUL, newlines: they would reach logs and file names) and empty segments. Symlinks
+    /// are never followed when the key is opened (<see cref="DatasetFiles"/>).
     /// </summary>
     internal static bool KeyIsSafe(string key)
     {

@@ -8,23 +8,22 @@ namespace Greyhub.Data.Access.Serving;
 /// <summary>
 /// A folder of a dataset as a listing: an HTML page of relative links by default, which is what fsspec's
 /// <c>HTTPFileSystem.ls</c> reads (it scrapes <c>&lt;a href&gt;</c>; folders end in <c>/</c>), or JSON when the reader
-/// asks (<c>Accept: application/json</c> or <c>?format=json</c>): name, type, size and modification time.
+/// asks (<c>Accept: application/json</c> or <c>?format=json</c>): name, type, size and modification time. Only regular
+/// files and folders are listed: a symlink, FIFO, socket or device is never served, so it is not shown either.
 /// </summary>
 internal static class Listing
 {
-    public static IResult Result(HttpContext context, string folder)
+    /// <summary>The listing of <paramref name="entries"/>: those of the folder descriptor that was checked (<see cref="DatasetFiles.List"/>).</summary>
+    public static IResult Result(HttpContext context, List<(string Name, FileStat Stat)> entries)
     {
-        var entries = new DirectoryInfo(folder).EnumerateFileSystemInfos()
-            .Where(e => !Writes.KeyFolders.IsTemporary(e.Name))
-            .OrderBy(e => e.Name, StringComparer.Ordinal)
-            .ToList();
+        entries = entries.Where(e => !Writes.KeyFolders.IsTemporary(e.Name)).ToList();
         var accept = context.Request.GetTypedHeaders().Accept;
         var json = context.Request.Query["format"] == "json"
             || accept.Any(a => a.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase));
         return json ? Json(entries) : Html(context.Request.PathBase.Add(context.Request.Path).ToUriComponent(), entries);
     }
 
-    private static IResult Json(List<FileSystemInfo> entries) => JsonResult.Ok(w =>
+    private static IResult Json(List<(string Name, FileStat Stat)> entries) => JsonResult.Ok(w =>
     {
         w.WriteStartObject();
         w.WriteStartArray("entries");
@@ -32,20 +31,19 @@ internal static class Listing
         {
             w.WriteStartObject();
             w.WriteString("name", e.Name);
-            var isFolder = e is DirectoryInfo;
-            w.WriteString("type", isFolder ? "directory" : "file");
-            if (e is FileInfo file)
+            w.WriteString("type", e.Stat.IsFolder ? "directory" : "file");
+            if (e.Stat.IsRegular)
             {
-                w.WriteNumber("size", file.Length);
+                w.WriteNumber("size", e.Stat.Size);
             }
-            w.WriteString("modified", Iso.Format(e.LastWriteTimeUtc));
+            w.WriteString("modified", Iso.Format(e.Stat.LastModified.UtcDateTime));
             w.WriteEndObject();
         }
         w.WriteEndArray();
         w.WriteEndObject();
     });
 
-    private static IResult Html(string path, List<FileSystemInfo> entries)
+    private static IResult Html(string path, List<(string Name, FileStat Stat)> entries)
     {
         var html = new StringBuilder();
         var title = WebUtility.HtmlEncode(Uri.UnescapeDataString(path));
@@ -56,7 +54,7 @@ internal static class Listing
         var basePrefix = path.EndsWith('/') ? path : path + "/";
         foreach (var e in entries)
         {
-            var suffix = e is DirectoryInfo ? "/" : "";
+            var suffix = e.Stat.IsFolder ? "/" : "";
             html.Append("<li><a href=\"").Append(basePrefix).Append(Uri.EscapeDataString(e.Name)).Append(suffix).Append("\">")
                 .Append(WebUtility.HtmlEncode(e.Name)).Append(suffix).Append("</a></li>\n");
         }

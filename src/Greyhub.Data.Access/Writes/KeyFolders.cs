@@ -1,3 +1,6 @@
+using System.Text;
+using Greyhub.Data.Access.Serving;
+
 namespace Greyhub.Data.Access.Writes;
 
 /// <summary>The folder a key's file lives in, inside its dataset: each folder on the way checked after resolving symlinks.</summary>
@@ -48,24 +51,36 @@ internal static class KeyFolders
         return null;
     }
 
-    /// <summary>Removes temporary files older than <see cref="StaleAfter"/> from <paramref name="folder"/>: writers that died.</summary>
+    /// <summary>
+    /// Removes temporary files older than <see cref="StaleAfter"/> from <paramref name="folder"/> (canonical): writers that
+    /// died. The folder is opened once (never through a symlink) and each stale file is examined and removed relative to
+    /// that descriptor (<c>unlinkat</c>), so a folder swapped for a symlink meanwhile cannot aim the removal elsewhere.
+    /// </summary>
     public static void SweepStale(string folder, DateTimeOffset now)
     {
         try
         {
-            foreach (var file in new DirectoryInfo(folder).EnumerateFiles(TemporaryPrefix + "*"))
+            using var dir = NativeFiles.OpenAt(null, Encoding.UTF8.GetBytes(folder), NativeFiles.OPath | NativeFiles.ODirectory | NativeFiles.ONoFollow | NativeFiles.OCloExec, out _);
+            using var listing = dir is null ? null : NativeFiles.OpenAt(dir, "."u8, NativeFiles.ORdOnly | NativeFiles.ODirectory | NativeFiles.OCloExec, out _);
+            if (dir is null || listing is null)
             {
-                if (now - file.LastWriteTimeUtc > StaleAfter)
+                return;
+            }
+            foreach (var (name, stat) in NativeFiles.ReadFolder(listing, useStatx: Statx.Value))
+            {
+                if (IsTemporary(name) && stat.IsRegular && now - stat.LastModified > StaleAfter)
                 {
-                    file.Delete();
+                    _ = NativeFiles.UnlinkAt(dir, Encoding.UTF8.GetBytes(name));
                 }
             }
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (IOException)
         {
-            // Best effort: another writer may have removed it, and the next write tries again.
+            // Best effort: the next write tries again.
         }
     }
+
+    private static readonly Lazy<bool> Statx = new(NativeFiles.ProbeStatx);
 
     /// <summary>
     /// The canonical folder holding <paramref name="key"/>'s file under <paramref name="root"/> (canonical), making missing

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Greyhub.Data;
 using Greyhub.Data.Stores;
 using Greyhub.Scopes;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
 namespace Greyhub.Hub.Auth;
@@ -32,13 +33,32 @@ internal sealed class IdentityResolver(
 
     private sealed record Entry(RequestIdentity? Identity, long Version, DateTime CachedAt, DateTime? ExpiresAt, DateTime? LastActivity);
 
+    /// <summary>
+    /// Resolves an API token as <see cref="FromTokenAsync(string, TokenStore, UserStore, ShareStore, CancellationToken)"/>
+    /// does, taking the stores from <paramref name="services"/> only when the cache cannot answer alone: a cached caller
+    /// costs one hash and one lookup, no database context.
+    /// </summary>
+    public ValueTask<RequestIdentity?> FromTokenAsync(string token, IServiceProvider services, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow().UtcDateTime;
+        if (_byToken.TryGetValue(hasher.Hash(token), out var cached) && IsFresh(cached, now)
+            && (cached.Identity is not { TokenId: not null } || (cached.LastActivity is { } last && now - last <= _activityResolution)))
+        {
+            return ValueTask.FromResult(cached.Identity);
+        }
+        return new ValueTask<RequestIdentity?>(FromTokenAsync(token, services.GetRequiredService<TokenStore>(), services.GetRequiredService<UserStore>(),
+            services.GetRequiredService<ShareStore>(), cancellationToken));
+    }
+
+    private bool IsFresh(Entry cached, DateTime now) =>
+        cached.Version == state.Version && now - cached.CachedAt < CacheLifetime && (cached.ExpiresAt is null || cached.ExpiresAt > now);
+
     /// <summary>Resolves an API token; null when unknown, expired or revoked.</summary>
     public async Task<RequestIdentity?> FromTokenAsync(string token, TokenStore tokens, UserStore users, ShareStore shares, CancellationToken cancellationToken)
     {
         var hash = hasher.Hash(token);
         var now = time.GetUtcNow().UtcDateTime;
-        if (_byToken.TryGetValue(hash, out var cached) && cached.Version == state.Version && now - cached.CachedAt < CacheLifetime
-            && (cached.ExpiresAt is null || cached.ExpiresAt > now))
+        if (_byToken.TryGetValue(hash, out var cached) && IsFresh(cached, now))
         {
             if (cached.Identity is { TokenId: { } id } && (cached.LastActivity is null || now - cached.LastActivity > _activityResolution))
             {

@@ -75,6 +75,8 @@ public static class HubApplicationBuilderExtensions
                 return next(context);
             });
         }
+        // Endpoints marked lean (GET/HEAD of dataset keys) answer here: none of the page and API middleware below applies to them.
+        app.UseMiddleware<LeanEndpointMiddleware>();
         // Pages answer errors as styled pages (an empty 4xx/5xx, an exception); API endpoints keep JSON (inner, first).
         app.UseStatusCodePages(PageErrors.StatusPageAsync);
         app.UseExceptionHandler(new ExceptionHandlerOptions { ExceptionHandler = PageErrors.ExceptionPageAsync });

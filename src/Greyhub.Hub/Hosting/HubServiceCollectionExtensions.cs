@@ -50,6 +50,7 @@ public static class HubServiceCollectionExtensions
         services.AddSingleton<HubUrls>();
         services.AddSingleton<AccessPolicy>();
         services.AddSingleton<IdentityResolver>();
+        services.AddSingleton<IHubRequestAuthenticator, HubRequestAuthenticator>();
         services.AddSingleton<LoginThrottle>();
         services.AddSingleton<Models>();
         services.AddSingleton<ResponseCache>();

@@ -27,11 +27,11 @@ internal static class PageErrors
         return HubPage.Error(code, message).ExecuteAsync(context);
     }
 
-    /// <summary>For <c>UseExceptionHandler</c>: the 500 page, or JupyterHub's JSON 500 for an API endpoint.</summary>
+    /// <summary>For <c>UseExceptionHandler</c>: the 500 page, or JupyterHub's JSON 500 for an API or lean endpoint (one reached through CORS).</summary>
     public static Task ExceptionPageAsync(HttpContext context)
     {
         var endpoint = context.Features.Get<IExceptionHandlerPathFeature>()?.Endpoint;
-        return endpoint?.Metadata.GetMetadata<HubApiEndpoint>() is not null
+        return endpoint?.Metadata.GetMetadata<HubApiEndpoint>() is not null || endpoint?.Metadata.GetMetadata<LeanEndpoint>() is not null
             ? ApiErrorMiddleware.WriteAsync(context, StatusCodes.Status500InternalServerError, "Internal server error")
             : HubPage.Error(StatusCodes.Status500InternalServerError).ExecuteAsync(context);
     }
